@@ -1,0 +1,57 @@
+/*  cli.c: strict parsing of command-line values, shared by every zapm binary. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void
+cli_usage_error (const char *prog, const char *fmt, ...)
+{
+    va_list args;
+    va_start (args, fmt);
+    fprintf (stderr, "%s: ", prog);
+    vfprintf (stderr, fmt, args);
+    fprintf (stderr, "\nTry '%s --help' for more information.\n", prog);
+    va_end (args);
+}
+
+bool
+cli_parse_long (const char *prog, const char *flag, const char *text, long min, long max,
+                long *value)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = text ? strtol (text, &end, 10) : 0;
+    if (!text || *text == '\0' || *end != '\0' || errno == ERANGE) {
+        cli_usage_error (prog, "%s needs a whole number, got '%s'", flag, text ? text : "");
+        return false;
+    }
+    if (v < min || v > max) {
+        cli_usage_error (prog, "%s must be between %ld and %ld, got %ld", flag, min, max, v);
+        return false;
+    }
+    *value = v;
+    return true;
+}
+
+bool
+cli_parse_double (const char *prog, const char *flag, const char *text, double min,
+                  double max, double *value)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = text ? strtod (text, &end) : 0;
+    if (!text || *text == '\0' || *end != '\0' || errno == ERANGE || !isfinite (v)) {
+        cli_usage_error (prog, "%s needs a number, got '%s'", flag, text ? text : "");
+        return false;
+    }
+    if (v < min || v > max) {
+        cli_usage_error (prog, "%s must be between %g and %g, got %g", flag, min, max, v);
+        return false;
+    }
+    *value = v;
+    return true;
+}

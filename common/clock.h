@@ -1,0 +1,29 @@
+/*  clock.h: wall and monotonic time, and the ISO 8601 timestamps of the wire format.
+
+    Samples carry `timestamp` as ISO 8601 with a UTC offset, the way Python's
+    datetime.now(timezone.utc).isoformat() prints it (the book's agents). Both
+    sides use these helpers so that what one prints the other parses.
+*/
+#ifndef ZAPM_CLOCK_H
+#define ZAPM_CLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+//  Nanoseconds from CLOCK_MONOTONIC.
+int64_t clock_mono_ns (void);
+
+//  Nanoseconds since the Unix epoch from CLOCK_REALTIME.
+int64_t clock_wall_ns (void);
+
+//  Formats wall-clock nanoseconds as "2026-11-23T10:00:00.123456+00:00" into buf.
+//  Returns the length written (32), or 0 if buf is smaller than 33 bytes.
+size_t clock_format_iso (int64_t wall_ns, char *buf, size_t size);
+
+//  Parses an ISO 8601 date-time: YYYY-MM-DD[T ]HH:MM:SS[.frac](Z|±HH:MM|±HHMM)?
+//  A missing offset means UTC. On success stores nanoseconds since the epoch in
+//  *wall_ns and returns true; returns false on any malformed input.
+bool clock_parse_iso (const char *text, size_t len, int64_t *wall_ns);
+
+#endif
