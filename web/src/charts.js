@@ -1,0 +1,207 @@
+// charts.js: one uPlot chart per panel.
+//
+// Agents sample on their own clocks, so series do not share x values. The
+// panels use uPlot's faceted mode (mode 2: each series brings its own [x, y]
+// arrays), which takes the series' Float64Array views as they are: no join, no
+// alignment, no copy. A panel draws only when draw() is called, and main.js calls
+// it at most once per animation frame.
+
+import uPlot from './vendor/uPlot.esm.js';
+
+function cssVar (name, fallback) {
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+const EMPTY = [new Float64Array(0), new Float64Array(0)];
+
+export class Panel {
+  // opts: { unit, digits, min (soft y min), max (hard y max or null), height }
+  constructor (container, opts = {}) {
+    this.el = container;
+    this.opts = opts;
+    this.entries = [];            // { key, id, column, colour, show }
+    this.byKey = new Map();       // entry key -> index into entries
+    this.focusId = null;
+    this.plot = null;
+    this.dirtySeries = true;      // entries changed since the plot was built
+    this.points = 0;              // points drawn by the last draw()
+    this.resizer = new ResizeObserver(() => this.resize());
+    this.resizer.observe(this.el);
+  }
+
+  size () {
+    const w = Math.max(120, Math.floor(this.el.clientWidth));
+    const h = Math.max(80, Math.floor(this.el.clientHeight || this.opts.height || 200));
+    return { width: w, height: h };
+  }
+
+  resize () {
+    if (this.plot) this.plot.setSize(this.size());
+  }
+
+  has (key) { return this.byKey.has(key); }
+
+  // Adds a line: `key` unique in this panel, `id` the series identity it belongs
+  // to (for focus and filter), `column` a series.js Column.
+  add (key, id, column, colour) {
+    if (this.byKey.has(key)) return;
+    this.byKey.set(key, this.entries.length);
+    this.entries.push({ key, id, column, colour, show: true });
+    this.dirtySeries = true;
+  }
+
+  clear () {
+    this.entries = [];
+    this.byKey.clear();
+    this.dirtySeries = true;
+  }
+
+  setColour (key, colour) {
+    const i = this.byKey.get(key);
+    if (i === undefined || this.entries[i].colour === colour) return;
+    this.entries[i].colour = colour;
+    this.dirtySeries = true;
+  }
+
+  // Shows only the lines whose identity passes `match`.
+  filter (match) {
+    for (let i = 0; i < this.entries.length; i++) {
+      const e = this.entries[i];
+      const show = match(e.id);
+      if (show !== e.show) {
+        e.show = show;
+        if (this.plot && !this.dirtySeries) this.plot.series[i + 1].show = show;
+      }
+    }
+  }
+
+  // Highlights the lines of one identity (null: none).
+  focus (id) {
+    this.focusId = id;
+    if (!this.plot || this.dirtySeries) return;
+    this.applyFocus();
+  }
+
+  applyFocus () {
+    const u = this.plot;
+    let idx = null;
+    for (let i = 0; i < this.entries.length; i++) {
+      const on = this.focusId !== null && this.entries[i].id === this.focusId;
+      u.series[i + 1].width = on ? 3 : 1.5;
+      if (on && idx === null) idx = i + 1;
+    }
+    u.setSeries(idx, { focus: true });
+  }
+
+  build () {
+    if (this.plot) this.plot.destroy();
+    this.plot = null;
+    this.el.textContent = '';
+    const o = this.opts;
+    const axisColour = cssVar('--muted', '#888');
+    const gridColour = cssVar('--grid', 'rgba(128,128,128,.15)');
+    const font = '11px ' + cssVar('--font-ui', 'system-ui, sans-serif');
+    const digits = o.digits ?? 1;
+    const series = [{}];
+    for (const e of this.entries) {
+      series.push({
+        label: '',
+        stroke: e.colour,
+        width: 1.5,
+        show: e.show,
+        points: { show: false },
+        facets: [{ scale: 'x', auto: false }, { scale: 'y', auto: true }]
+      });
+    }
+    const yRange = (u, min, max) => {
+      let lo = o.min ?? 0;
+      if (min !== null && min < lo) lo = min;
+      let hi = max === null ? 1 : max;
+      if (o.max != null) hi = Math.min(Math.max(hi * 1.1, o.floor ?? 1), o.max);
+      else hi = Math.max(hi * 1.1, o.floor ?? 1);
+      if (hi <= lo) hi = lo + 1;
+      return [lo, hi];
+    };
+    const opts = {
+      mode: 2,
+      ...this.size(),
+      legend: { show: false },
+      padding: [8, 8, 0, 0],
+      cursor: {
+        points: { show: false },
+        drag: { x: false, y: false, setScale: false },
+        focus: { prox: -1 }
+      },
+      focus: { alpha: 0.18 },
+      scales: {
+        x: { time: true, auto: false },
+        y: { auto: true, range: yRange }
+      },
+      axes: [
+        {
+          scale: 'x', stroke: axisColour, font, size: 26, space: 64,
+          values: (u, splits, ax, space, incr) => splits.map((v) => formatClock(v, incr)),
+          grid: { stroke: gridColour, width: 1 },
+          ticks: { stroke: gridColour, width: 1, size: 4 }
+        },
+        {
+          scale: 'y', stroke: axisColour, font, size: 44, gap: 4,
+          grid: { stroke: gridColour, width: 1 },
+          ticks: { show: false },
+          values: (u, splits) => splits.map((v) => v == null ? '' : formatNumber(v, digits))
+        }
+      ],
+      series
+    };
+    this.plot = new uPlot(opts, [null, ...this.entries.map(() => EMPTY)], this.el);
+    this.dirtySeries = false;
+    if (this.focusId !== null) this.applyFocus();
+  }
+
+  // Redraws with the points in [xMin, xMax].
+  draw (xMin, xMax) {
+    if (this.entries.length === 0) return;
+    if (this.dirtySeries || !this.plot) this.build();
+    const data = [null];
+    let points = 0;
+    for (const e of this.entries) {
+      const v = e.show ? e.column.view(xMin) : EMPTY;
+      points += v[0].length;
+      data.push(v);
+    }
+    this.points = points;
+    const u = this.plot;
+    u.batch(() => {
+      u.setData(data, false);
+      u.setScale('x', { min: xMin, max: xMax });
+      u.setScale('y', { min: null, max: null });
+    });
+  }
+
+  destroy () {
+    this.resizer.disconnect();
+    if (this.plot) this.plot.destroy();
+    this.plot = null;
+  }
+}
+
+const pad2 = (n) => (n < 10 ? '0' : '') + n;
+
+// Local wall-clock time of Unix seconds `v`, with seconds when ticks are closer
+// than a minute.
+export function formatClock (v, incr = 1) {
+  const d = new Date(v * 1000);
+  const hm = pad2(d.getHours()) + ':' + pad2(d.getMinutes());
+  return incr >= 60 ? hm : hm + ':' + pad2(d.getSeconds());
+}
+
+export function formatNumber (v, digits = 1) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  if (a >= 1e9) return (v / 1e9).toFixed(1) + 'G';
+  if (a >= 1e6) return (v / 1e6).toFixed(1) + 'M';
+  if (a >= 1e4) return (v / 1e3).toFixed(1) + 'k';
+  if (a >= 100) return v.toFixed(0);
+  return v.toFixed(digits);
+}

@@ -1,0 +1,135 @@
+// feed.js: the connection to the collector.
+//
+// Backfill first (/api/agents, /api/history), then live samples from /feed
+// (server-sent events). The EventSource is opened before the backfill is
+// fetched and its events are held until the backfill has been handed over, so
+// nothing falls in the gap between the two; the series buffers drop points that
+// are not newer than what they hold, so the overlap costs nothing.
+//
+// Reconnection: EventSource retries on its own after a network error and sends
+// Last-Event-ID itself. When the browser gives up (readyState CLOSED, e.g. a
+// non-SSE answer), a new EventSource is made after a back-off, carrying the last
+// id seen as ?lastEventId=. An `event: reset` means the collector could not
+// resume from that id (new boot, or we fell behind its ring): backfill again.
+//
+// State reported to onState: "connecting", "live", "reconnecting", "reset".
+
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 15000;
+
+export class Feed {
+  // handlers: onBackfill({now, agents, series}), onSample(obj, id),
+  //           onAgent({id, state, agents}), onState(state), onError(text)
+  constructor (handlers, { base = '', historySeconds = 900 } = {}) {
+    this.h = handlers;
+    this.base = base;
+    this.historySeconds = historySeconds;
+    this.es = null;
+    this.lastId = null;        // last event id seen, "<boot>-<seq>"
+    this.held = null;          // events held while a backfill is in flight
+    this.backfilling = false;
+    this.retryMs = RETRY_MIN_MS;
+    this.retryTimer = 0;
+    this.state = '';
+  }
+
+  start () {
+    this.setState('connecting');
+    this.open(null);
+    this.backfill();
+  }
+
+  stop () {
+    clearTimeout(this.retryTimer);
+    if (this.es) this.es.close();
+    this.es = null;
+  }
+
+  setState (state) {
+    if (state === this.state) return;
+    this.state = state;
+    this.h.onState(state);
+  }
+
+  open (resumeId) {
+    const url = this.base + '/feed' + (resumeId ? '?lastEventId=' + encodeURIComponent(resumeId) : '');
+    const es = new EventSource(url);
+    this.es = es;
+    es.onopen = () => {
+      this.retryMs = RETRY_MIN_MS;
+      if (!this.backfilling) this.setState('live');
+    };
+    es.onerror = () => {
+      if (es.readyState === EventSource.CLOSED) {
+        // The browser gave up on this one: make a new one later, resuming.
+        es.close();
+        if (this.es === es) this.es = null;
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.open(this.lastId), this.retryMs);
+        this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+      }
+      this.setState('reconnecting');
+    };
+    es.onmessage = (ev) => this.deliver('sample', ev);
+    es.addEventListener('agent', (ev) => this.deliver('agent', ev));
+    es.addEventListener('reset', () => {
+      // Whatever we missed is gone from the stream: take it from /api/history.
+      this.setState('reset');
+      this.backfill();
+    });
+  }
+
+  deliver (kind, ev) {
+    if (ev.lastEventId) this.lastId = ev.lastEventId;
+    let obj;
+    try {
+      obj = JSON.parse(ev.data);
+    } catch (e) {
+      return;                  // the collector validates; ignore anything odd
+    }
+    if (obj === null || typeof obj !== 'object') return;
+    if (this.held) {
+      this.held.push([kind, obj]);
+      return;
+    }
+    if (kind === 'sample') this.h.onSample(obj);
+    else this.h.onAgent(obj);
+  }
+
+  async getJSON (path) {
+    const res = await fetch(this.base + path, { cache: 'no-store' });
+    if (!res.ok) throw new Error(path + ': HTTP ' + res.status);
+    return res.json();
+  }
+
+  async backfill () {
+    if (this.backfilling) return;
+    this.backfilling = true;
+    this.held = [];
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const [agents, history] = await Promise.all([
+            this.getJSON('/api/agents'),
+            this.getJSON('/api/history?seconds=' + this.historySeconds)
+          ]);
+          this.h.onBackfill({ agents, history });
+          break;
+        } catch (e) {
+          this.h.onError && this.h.onError(String(e.message || e));
+          if (attempt >= 4) break;   // go live anyway; the stream still flows
+          await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+        }
+      }
+    } finally {
+      const held = this.held || [];
+      this.held = null;
+      this.backfilling = false;
+      for (const [kind, obj] of held) {
+        if (kind === 'sample') this.h.onSample(obj);
+        else this.h.onAgent(obj);
+      }
+      if (this.es && this.es.readyState === EventSource.OPEN) this.setState('live');
+    }
+  }
+}
