@@ -1,0 +1,549 @@
+/*  agent.c: the zapm agent, a czmq actor that samples and publishes.
+
+    Threads and ownership:
+    - The owner thread creates the agent, calls the setters and destroys it.
+      Setters are requests over the actor's pipe, answered with (rc, errno),
+      so every piece of sampling state belongs to the actor's thread alone.
+    - Service threads only touch the custom metric table (its own mutex) and
+      the status words below (the agent's mutex and condition variable).
+    - The actor thread owns the PUB socket, the samplers and the encoder. Its
+      loop is one zmq_poll on the pipe with the time left until the next tick.
+
+    Never harm the host:
+    - zsys_handler_set (NULL) runs before czmq creates anything, so czmq does
+      not install its SIGINT/SIGTERM handlers in the service.
+    - Sends are ZMQ_DONTWAIT and dropped when they would block; with
+      ZMQ_IMMEDIATE no frames queue for a collector that is not connected, so
+      there is no stale burst after an outage and memory stays flat.
+    - LINGER 0: destroying the agent never waits for the network.
+    - Nothing is allocated per sample: the frame, the samples and the custom
+      metric snapshot live in the actor's state.
+*/
+#include "zapm.h"
+
+#include "custom_metrics.h"
+#include "proc_sampler.h"
+#include "sample_encoder.h"
+#include "sys_sampler.h"
+#include "clock.h"
+#include "wire.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define S_NAME_MAX             255   //  bytes in a service name
+#define S_COLOR_MAX            64    //  bytes in a colour label
+#define S_ENDPOINT_MAX         1024  //  bytes in an endpoint
+#define S_SNDHWM               16    //  frames queued per connected collector
+#define S_RECONNECT_MS         100   //  first reconnection attempt
+#define S_RECONNECT_MAX_MS     10000 //  reconnection back-off ceiling
+#define S_HEARTBEAT_MS         5000  //  ZMTP PING interval
+#define S_HEARTBEAT_TIMEOUT_MS 15000 //  no traffic for this long: reconnect
+
+struct _zapm_agent_t {
+    zactor_t *actor;                   //  the sampling thread
+    custom_metrics_t *custom;          //  gauges and counters, any thread
+    pthread_mutex_t mutex;             //  guards status, samples
+    pthread_cond_t cond;               //  signalled when status changes
+    int status;                        //  zapm_agent_status_t
+    uint64_t samples;                  //  samples taken, the next seq
+    int init_errno;                    //  set by the actor if it could not start
+    char endpoint[S_ENDPOINT_MAX + 1]; //  where the PUB socket connects
+    char name[S_NAME_MAX + 1];         //  service name
+};
+
+//  The actor's own state; only its thread touches it.
+typedef struct {
+    zapm_agent_t *agent;                     //  shared parts (custom, status)
+    zsock_t *pipe;                           //  commands from the owner
+    zsock_t *pub;                            //  publishes frames
+    void *pub_handle;                        //  libzmq handle of pub, for zmq_send
+    proc_sampler_t *proc;                    //  NULL when process metrics are off or gone
+    sys_sampler_t *sys;                      //  NULL when system metrics are off
+    sample_encoder_t *encoder;               //  prints frames
+    pid_t pid;                               //  0: the host process
+    bool process;                            //  process metrics on
+    bool system;                             //  system metrics on
+    bool smaps;                              //  uss/pss on
+    bool sampling;                           //  false once done or the process is gone
+    int64_t interval_ns;                     //  between samples
+    int64_t next_ns;                         //  monotonic time of the next sample
+    uint64_t seq;                            //  next sample number
+    uint64_t count;                          //  stop after this many samples, 0 never
+    char host[256];                          //  gethostname
+    char color[S_COLOR_MAX + 1];             //  colour label
+    proc_sample_t proc_sample;               //  last process sample
+    sys_sample_t sys_sample;                 //  last system sample
+    custom_metric_t custom[ZAPM_CUSTOM_MAX]; //  snapshot of custom metrics
+    char frame[ZAPM_WIRE_MAX_BYTES];         //  encoded sample
+} s_actor_t;
+
+//  Sets the shared status and wakes zapm_agent_wait callers.
+static void s_set_status (zapm_agent_t *agent, int status, uint64_t samples)
+{
+    pthread_mutex_lock (&agent->mutex);
+    agent->status = status;
+    agent->samples = samples;
+    pthread_cond_broadcast (&agent->cond);
+    pthread_mutex_unlock (&agent->mutex);
+}
+
+//  A default colour from the name and pid, so that two agents on one chart
+//  usually differ without anyone choosing.
+static void s_default_color (s_actor_t *self)
+{
+    static const char *palette[] = {"royalblue", "crimson", "seagreen",  "darkorange",
+                                    "purple",    "teal",    "goldenrod", "deeppink"};
+    uint32_t hash = 2166136261u;
+    for (const char *p = self->agent->name; *p; p++)
+        hash = (hash ^ (uint8_t)*p) * 16777619u;
+    hash ^= (uint32_t)getpid ();
+    snprintf (self->color, sizeof self->color, "%s",
+              palette[hash % (sizeof palette / sizeof palette[0])]);
+}
+
+//  Rebuilds the encoder's fixed prefix after the pid or colour changed.
+static void s_update_identity (s_actor_t *self)
+{
+    pid_t pid = self->proc ? proc_sampler_pid (self->proc) : (self->pid ? self->pid : getpid ());
+    sample_encoder_set_identity (self->encoder, self->agent->name, self->host, self->color, pid);
+}
+
+//  Opens (and primes) the samplers the configuration asks for. Priming takes
+//  the baseline for CPU percentages, so the first published sample already
+//  covers a whole interval. Returns 0, or -1 with errno if the process does
+//  not exist.
+static int s_open_samplers (s_actor_t *self)
+{
+    proc_sampler_destroy (&self->proc);
+    sys_sampler_destroy (&self->sys);
+    if (self->process) {
+        self->proc = proc_sampler_new (self->pid, self->smaps);
+        if (!self->proc || proc_sampler_read (self->proc, &self->proc_sample) < 0) {
+            proc_sampler_destroy (&self->proc);
+            errno = ESRCH;
+            return -1;
+        }
+    }
+    if (self->system) {
+        self->sys = sys_sampler_new ();
+        if (self->sys)
+            sys_sampler_read (self->sys, &self->sys_sample);
+    }
+    s_update_identity (self);
+    return 0;
+}
+
+static void s_restart_timer (s_actor_t *self)
+{
+    self->next_ns = clock_mono_ns () + self->interval_ns;
+}
+
+//  Takes one sample and hands it to the socket; drops it if it would block.
+static void s_sample (s_actor_t *self)
+{
+    zapm_agent_t *agent = self->agent;
+    sample_parts_t parts = {0};
+    if (self->proc) {
+        if (proc_sampler_read (self->proc, &self->proc_sample) < 0) {
+            //  The process ended: the stream ends here. The owner learns it
+            //  from the status; the library itself prints nothing.
+            proc_sampler_destroy (&self->proc);
+            self->sampling = false;
+            s_set_status (agent, ZAPM_AGENT_GONE, self->seq);
+            return;
+        }
+        parts.proc = &self->proc_sample;
+    }
+    if (self->sys) {
+        sys_sampler_read (self->sys, &self->sys_sample);
+        parts.sys = &self->sys_sample;
+    }
+    parts.seq = self->seq;
+    parts.wall_ns = clock_wall_ns ();
+    parts.interval = (double)self->interval_ns / 1e9;
+    parts.custom = self->custom;
+    parts.ncustom = custom_metrics_snapshot (agent->custom, self->custom, ZAPM_CUSTOM_MAX);
+    size_t len = sample_encoder_encode (self->encoder, &parts, self->frame, sizeof self->frame);
+    if (len > 0)
+        zmq_send (self->pub_handle, self->frame, len, ZMQ_DONTWAIT);
+    self->seq++;
+    bool done = self->count && self->seq >= self->count;
+    if (done)
+        self->sampling = false;
+    s_set_status (agent, done ? ZAPM_AGENT_DONE : ZAPM_AGENT_RUNNING, self->seq);
+}
+
+//  Answers the owner: rc and errno.
+static void s_reply (s_actor_t *self, int rc, int err)
+{
+    zsock_send (self->pipe, "ii", rc, rc == 0 ? 0 : err);
+}
+
+//  Handles one command from the owner. Returns false on $TERM.
+static bool s_command (s_actor_t *self)
+{
+    zmsg_t *msg = zmsg_recv (self->pipe);
+    if (!msg)
+        return false;
+    char *command = zmsg_popstr (msg);
+    char *arg = zmsg_popstr (msg);
+    bool more = true;
+    if (!command || streq (command, "$TERM"))
+        more = false;
+    else if (streq (command, "COLOR") && arg) {
+        snprintf (self->color, sizeof self->color, "%s", arg);
+        s_update_identity (self);
+        s_reply (self, 0, 0);
+    } else if (streq (command, "INTERVAL") && arg) {
+        self->interval_ns = strtoll (arg, NULL, 10);
+        s_restart_timer (self);
+        s_reply (self, 0, 0);
+    } else if (streq (command, "COUNT") && arg) {
+        self->count = strtoull (arg, NULL, 10);
+        if (self->count && self->seq >= self->count && self->sampling) {
+            self->sampling = false;
+            s_set_status (self->agent, ZAPM_AGENT_DONE, self->seq);
+        }
+        s_reply (self, 0, 0);
+    } else if (arg) {
+        //  PID, PROCESS, SYSTEM, SMAPS: reopen the samplers, undo on failure.
+        long value = strtol (arg, NULL, 10);
+        pid_t pid = self->pid;
+        bool process = self->process, system = self->system, smaps = self->smaps;
+        if (streq (command, "PID"))
+            self->pid = (pid_t)value;
+        else if (streq (command, "PROCESS"))
+            self->process = value != 0;
+        else if (streq (command, "SYSTEM"))
+            self->system = value != 0;
+        else if (streq (command, "SMAPS"))
+            self->smaps = value != 0;
+        int rc = -1, err = EINVAL;
+        if (self->process || self->system) {
+            rc = s_open_samplers (self);
+            err = errno;
+        }
+        if (rc < 0) {
+            self->pid = pid;
+            self->process = process;
+            self->system = system;
+            self->smaps = smaps;
+            if (s_open_samplers (self) < 0)
+                self->proc = NULL; //  the old process is gone as well
+        } else {
+            self->sampling = self->count == 0 || self->seq < self->count;
+            s_set_status (self->agent, self->sampling ? ZAPM_AGENT_RUNNING : ZAPM_AGENT_DONE,
+                          self->seq);
+            s_restart_timer (self);
+        }
+        s_reply (self, rc, err);
+    } else
+        s_reply (self, -1, EINVAL);
+    zstr_free (&command);
+    zstr_free (&arg);
+    zmsg_destroy (&msg);
+    return more;
+}
+
+//  Creates the PUB socket with the options that keep the host safe.
+static int s_open_socket (s_actor_t *self)
+{
+    self->pub = zsock_new (ZMQ_PUB);
+    if (!self->pub)
+        return -1;
+    zsock_set_immediate (self->pub, 1);
+    zsock_set_sndhwm (self->pub, S_SNDHWM);
+    zsock_set_linger (self->pub, 0);
+    zsock_set_sndtimeo (self->pub, 0);
+    zsock_set_reconnect_ivl (self->pub, S_RECONNECT_MS);
+    zsock_set_reconnect_ivl_max (self->pub, S_RECONNECT_MAX_MS);
+    zsock_set_heartbeat_ivl (self->pub, S_HEARTBEAT_MS);
+    zsock_set_heartbeat_timeout (self->pub, S_HEARTBEAT_TIMEOUT_MS);
+    zsock_set_heartbeat_ttl (self->pub, S_HEARTBEAT_TIMEOUT_MS);
+    if (zsock_connect (self->pub, "%s", self->agent->endpoint) < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    self->pub_handle = zsock_resolve (self->pub);
+    return 0;
+}
+
+static void s_actor_destroy (s_actor_t **self_p)
+{
+    s_actor_t *self = *self_p;
+    if (!self)
+        return;
+    zsock_destroy (&self->pub);
+    proc_sampler_destroy (&self->proc);
+    sys_sampler_destroy (&self->sys);
+    sample_encoder_destroy (&self->encoder);
+    free (self);
+    *self_p = NULL;
+}
+
+static s_actor_t *s_actor_new (zsock_t *pipe, zapm_agent_t *agent)
+{
+    s_actor_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->agent = agent;
+    self->pipe = pipe;
+    self->process = true;
+    self->sampling = true;
+    self->interval_ns = (int64_t)(ZAPM_AGENT_INTERVAL_DEFAULT * 1e9);
+    if (gethostname (self->host, sizeof self->host) < 0 || !self->host[0])
+        snprintf (self->host, sizeof self->host, "localhost");
+    self->host[sizeof self->host - 1] = '\0';
+    s_default_color (self);
+    self->encoder = sample_encoder_new ();
+    if (!self->encoder || s_open_socket (self) < 0 || s_open_samplers (self) < 0) {
+        int err = errno ? errno : ENOMEM;
+        s_actor_destroy (&self);
+        errno = err;
+        return NULL;
+    }
+    return self;
+}
+
+//  The actor's body: set up, signal the owner, then poll until $TERM.
+static void s_actor (zsock_t *pipe, void *args)
+{
+    zapm_agent_t *agent = (zapm_agent_t *)args;
+    s_actor_t *self = s_actor_new (pipe, agent);
+    if (!self) {
+        agent->init_errno = errno ? errno : EINVAL;
+        zsock_signal (pipe, 0);
+        //  Stay until the owner says $TERM, as every actor must.
+        char *command;
+        while ((command = zstr_recv (pipe)) != NULL) {
+            bool term = streq (command, "$TERM");
+            zstr_free (&command);
+            if (term)
+                break;
+        }
+        return;
+    }
+    zsock_signal (pipe, 0);
+    s_restart_timer (self);
+    zmq_pollitem_t item = {zsock_resolve (pipe), 0, ZMQ_POLLIN, 0};
+    while (true) {
+        long timeout = -1;
+        if (self->sampling) {
+            int64_t left = self->next_ns - clock_mono_ns ();
+            timeout = left <= 0 ? 0 : (long)((left + 999999) / 1000000);
+        }
+        int rc = zmq_poll (&item, 1, timeout);
+        if (rc < 0 && errno != EINTR)
+            break;
+        if (rc > 0 && (item.revents & ZMQ_POLLIN) && !s_command (self))
+            break;
+        if (!self->sampling)
+            continue;
+        int64_t now = clock_mono_ns ();
+        if (now >= self->next_ns) {
+            s_sample (self);
+            //  Keep the phase; after a stall, take one sample and move on
+            //  rather than bursting to catch up.
+            self->next_ns += self->interval_ns;
+            if (self->next_ns <= now)
+                self->next_ns = now + self->interval_ns;
+        }
+    }
+    s_actor_destroy (&self);
+}
+
+zapm_agent_t *zapm_agent_new (const char *endpoint, const char *name)
+{
+    //  Before anything creates a czmq socket: no signal handlers in the host.
+    zsys_handler_set (NULL);
+    if (!endpoint)
+        endpoint = ZAPM_WIRE_CONNECT_DEFAULT;
+    if (!name)
+        name = program_invocation_short_name;
+    if (!*endpoint || strlen (endpoint) > S_ENDPOINT_MAX || !*name || strlen (name) > S_NAME_MAX) {
+        errno = EINVAL;
+        return NULL;
+    }
+    zapm_agent_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
+    snprintf (self->name, sizeof self->name, "%s", name);
+    pthread_condattr_t attr;
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+    pthread_cond_init (&self->cond, &attr);
+    pthread_condattr_destroy (&attr);
+    pthread_mutex_init (&self->mutex, NULL);
+    self->custom = custom_metrics_new ();
+    if (self->custom)
+        self->actor = zactor_new (s_actor, self);
+    if (!self->actor || self->init_errno) {
+        int err = self->init_errno ? self->init_errno : ENOMEM;
+        zapm_agent_destroy (&self);
+        errno = err;
+        return NULL;
+    }
+    return self;
+}
+
+void zapm_agent_destroy (zapm_agent_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zapm_agent_t *self = *self_p;
+    zactor_destroy (&self->actor);
+    custom_metrics_destroy (&self->custom);
+    pthread_cond_destroy (&self->cond);
+    pthread_mutex_destroy (&self->mutex);
+    free (self);
+    *self_p = NULL;
+}
+
+//  Sends "COMMAND" "arg" to the actor and returns its answer, setting errno.
+static int s_request (zapm_agent_t *self, const char *command, const char *arg)
+{
+    if (zstr_sendx (self->actor, command, arg, NULL) < 0) {
+        errno = EIO;
+        return -1;
+    }
+    int rc = -1, err = EIO;
+    if (zsock_recv (self->actor, "ii", &rc, &err) < 0) {
+        errno = EIO;
+        return -1;
+    }
+    if (rc < 0)
+        errno = err;
+    return rc;
+}
+
+static int s_request_long (zapm_agent_t *self, const char *command, long long value)
+{
+    char text[32];
+    snprintf (text, sizeof text, "%lld", value);
+    return s_request (self, command, text);
+}
+
+int zapm_agent_set_color (zapm_agent_t *self, const char *color)
+{
+    assert (self);
+    if (!color || strlen (color) > S_COLOR_MAX) {
+        errno = EINVAL;
+        return -1;
+    }
+    return s_request (self, "COLOR", color);
+}
+
+int zapm_agent_set_interval (zapm_agent_t *self, double seconds)
+{
+    assert (self);
+    if (!isfinite (seconds) || seconds < ZAPM_AGENT_INTERVAL_MIN ||
+        seconds > ZAPM_AGENT_INTERVAL_MAX) {
+        errno = EINVAL;
+        return -1;
+    }
+    return s_request_long (self, "INTERVAL", llround (seconds * 1e9));
+}
+
+int zapm_agent_set_pid (zapm_agent_t *self, pid_t pid)
+{
+    assert (self);
+    if (pid < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    return s_request_long (self, "PID", pid);
+}
+
+int zapm_agent_set_process (zapm_agent_t *self, bool enabled)
+{
+    assert (self);
+    return s_request_long (self, "PROCESS", enabled);
+}
+
+int zapm_agent_set_system (zapm_agent_t *self, bool enabled)
+{
+    assert (self);
+    return s_request_long (self, "SYSTEM", enabled);
+}
+
+int zapm_agent_set_smaps (zapm_agent_t *self, bool enabled)
+{
+    assert (self);
+    return s_request_long (self, "SMAPS", enabled);
+}
+
+int zapm_agent_set_count (zapm_agent_t *self, uint64_t count)
+{
+    assert (self);
+    char text[32];
+    snprintf (text, sizeof text, "%llu", (unsigned long long)count);
+    return s_request (self, "COUNT", text);
+}
+
+int zapm_agent_gauge_set (zapm_agent_t *self, const char *name, double value)
+{
+    if (!self) {
+        errno = EINVAL;
+        return -1;
+    }
+    return custom_metrics_gauge_set (self->custom, name, value);
+}
+
+int zapm_agent_counter_add (zapm_agent_t *self, const char *name, double delta)
+{
+    if (!self) {
+        errno = EINVAL;
+        return -1;
+    }
+    return custom_metrics_counter_add (self->custom, name, delta);
+}
+
+int zapm_agent_status (zapm_agent_t *self)
+{
+    assert (self);
+    pthread_mutex_lock (&self->mutex);
+    int status = self->status;
+    pthread_mutex_unlock (&self->mutex);
+    return status;
+}
+
+uint64_t zapm_agent_samples (zapm_agent_t *self)
+{
+    assert (self);
+    pthread_mutex_lock (&self->mutex);
+    uint64_t samples = self->samples;
+    pthread_mutex_unlock (&self->mutex);
+    return samples;
+}
+
+int zapm_agent_wait (zapm_agent_t *self, int timeout_ms)
+{
+    assert (self);
+    struct timespec deadline;
+    clock_gettime (CLOCK_MONOTONIC, &deadline);
+    if (timeout_ms > 0) {
+        deadline.tv_sec += timeout_ms / 1000;
+        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+        if (deadline.tv_nsec >= 1000000000) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000;
+        }
+    }
+    pthread_mutex_lock (&self->mutex);
+    while (self->status == ZAPM_AGENT_RUNNING && timeout_ms != 0) {
+        if (timeout_ms < 0)
+            pthread_cond_wait (&self->cond, &self->mutex);
+        else if (pthread_cond_timedwait (&self->cond, &self->mutex, &deadline) == ETIMEDOUT)
+            break;
+    }
+    int status = self->status;
+    pthread_mutex_unlock (&self->mutex);
+    return status;
+}

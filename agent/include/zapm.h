@@ -1,0 +1,124 @@
+/*  zapm.h: the zapm agent library (libzapm), the one header a service includes.
+
+    A service creates one agent; the agent runs a background thread (a czmq
+    actor) that reads /proc on a timer and publishes one JSON sample per
+    interval on a ZeroMQ PUB socket that connects to a zapm collector. The
+    host's own threads never block on the network: frames that cannot be sent
+    at once are dropped, and the sample's `seq` lets the collector count them.
+
+    The library does not take over its host: it installs no signal handlers
+    (it calls zsys_handler_set (NULL) before czmq creates anything), never
+    calls exit, and zapm_agent_destroy returns promptly whether or not a
+    collector ever answered. If the host itself uses czmq and wants czmq's
+    SIGINT/SIGTERM handling, it calls zsys_handler_set after zapm_agent_new.
+
+    Threads: zapm_agent_new, the setters, zapm_agent_destroy must be called by
+    one thread at a time (the agent's owner), like any czmq object. The custom
+    metric calls, zapm_agent_status, zapm_agent_samples and zapm_agent_wait are
+    safe from any thread.
+
+    Every field of a sample is described in docs/FIELDS.md.
+*/
+#ifndef ZAPM_H
+#define ZAPM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ZAPM_AGENT_INTERVAL_MIN     0.001  //  seconds
+#define ZAPM_AGENT_INTERVAL_MAX     3600.0 //  seconds
+#define ZAPM_AGENT_INTERVAL_DEFAULT 1.0    //  seconds
+
+//  What the agent's sampling thread is doing (zapm_agent_status).
+typedef enum {
+    ZAPM_AGENT_RUNNING = 0, //  sampling and publishing
+    ZAPM_AGENT_DONE = 1,    //  published the number of samples set by zapm_agent_set_count
+    ZAPM_AGENT_GONE = 2     //  the sampled process (zapm_agent_set_pid) has ended
+} zapm_agent_status_t;
+
+typedef struct _zapm_agent_t zapm_agent_t;
+
+//  Creates an agent that samples the calling process and publishes to
+//  `endpoint` (any libzmq endpoint; NULL means "tcp://localhost:5555") under
+//  the service name `name` (NULL means the program's name). The first sample
+//  goes out one interval (1 s by default) after this call. Returns NULL and
+//  sets errno (EINVAL for a malformed endpoint or name) on failure. The
+//  caller owns the agent and frees it with zapm_agent_destroy.
+zapm_agent_t *zapm_agent_new (const char *endpoint, const char *name);
+
+//  Stops the sampling thread, closes the socket without lingering and frees
+//  the agent; sets *self_p to NULL. Returns within 100 ms whether or not a
+//  collector is reachable. Harmless on a NULL pointer.
+void zapm_agent_destroy (zapm_agent_t **self_p);
+
+//  Sets the `color` label of every following sample (any string, e.g. a CSS
+//  colour as in the book's dashboard). The default is picked from a small
+//  palette by the agent's name and pid. Returns 0, or -1 with errno EINVAL
+//  for NULL or a string longer than 64 bytes.
+int zapm_agent_set_color (zapm_agent_t *self, const char *color);
+
+//  Sets the time between samples, in seconds, from 0.001 to 3600; the next
+//  sample is one new interval from now. Below about 10 ms the timer is best
+//  effort. Returns 0, or -1 with errno EINVAL when out of range.
+int zapm_agent_set_interval (zapm_agent_t *self, double seconds);
+
+//  Samples process `pid` instead of the calling process (0 means the calling
+//  process again). When that process ends the agent stops publishing and its
+//  status becomes ZAPM_AGENT_GONE. Returns 0, or -1 with errno ESRCH when no
+//  such process exists, EINVAL when pid is negative.
+int zapm_agent_set_pid (zapm_agent_t *self, pid_t pid);
+
+//  Turns the process metrics (`proc`, and `cpu`/`mem` from the process) on
+//  or off; on by default. With process metrics off, system metrics must be on.
+//  Returns 0, or -1 with errno EINVAL if nothing would be left to sample.
+int zapm_agent_set_process (zapm_agent_t *self, bool enabled);
+
+//  Turns the system metrics (`sys`) on or off; off by default. Returns 0, or
+//  -1 with errno EINVAL if nothing would be left to sample.
+int zapm_agent_set_system (zapm_agent_t *self, bool enabled);
+
+//  Turns on USS and PSS (`proc.uss`, `proc.pss`), read from
+//  /proc/<pid>/smaps_rollup. Off by default: the kernel walks every mapping
+//  of the process for it, which costs tens of microseconds and stalls very
+//  large processes. Returns 0.
+int zapm_agent_set_smaps (zapm_agent_t *self, bool enabled);
+
+//  Stops publishing after `count` more samples in total have been taken
+//  (counting from seq 0); 0 means never stop (the default). Once reached the
+//  status is ZAPM_AGENT_DONE. Returns 0.
+int zapm_agent_set_count (zapm_agent_t *self, uint64_t count);
+
+//  Sets gauge `name` to `value`, published under `custom` in every following
+//  sample. Names are 1 to 64 bytes of [A-Za-z0-9_.:-]; an agent holds at most
+//  64 custom metrics (gauges and counters share one table). Safe from any
+//  thread. Returns 0, or -1 with errno EINVAL (bad name, value not finite) or
+//  ENOSPC (table full).
+int zapm_agent_gauge_set (zapm_agent_t *self, const char *name, double value);
+
+//  Adds `delta` to counter `name` (created at 0 on first use), with the same
+//  name rules, limits and thread safety as zapm_agent_gauge_set. Returns 0, or
+//  -1 with errno EINVAL (bad name, delta or sum not finite) or ENOSPC.
+int zapm_agent_counter_add (zapm_agent_t *self, const char *name, double delta);
+
+//  Returns the agent's status (zapm_agent_status_t). Safe from any thread.
+int zapm_agent_status (zapm_agent_t *self);
+
+//  Returns how many samples the agent has taken so far, i.e. the next `seq`.
+//  A sample counts whether or not a collector received it. Safe from any thread.
+uint64_t zapm_agent_samples (zapm_agent_t *self);
+
+//  Waits up to `timeout_ms` milliseconds (-1: forever) for the agent to stop
+//  sampling (ZAPM_AGENT_DONE or ZAPM_AGENT_GONE) and returns its status then,
+//  ZAPM_AGENT_RUNNING on timeout. Safe from any thread.
+int zapm_agent_wait (zapm_agent_t *self, int timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

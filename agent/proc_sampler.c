@@ -1,0 +1,299 @@
+/*  proc_sampler.c: reads one process's metrics from /proc, psutil's way.
+
+    Where the numbers come from (psutil 5.9 reads the same values):
+    - stat:   utime, stime (clock ticks), num_threads, vsize (bytes), rss
+              (pages). statm holds the same rss and vms; stat already has to
+              be read for the CPU times, so statm is not read at all.
+    - status: VmSwap, voluntary_ctxt_switches, nonvoluntary_ctxt_switches.
+    - io:     read_bytes, write_bytes (needs ptrace rights on other processes).
+    - fd:     the directory's st_size is its number of entries on Linux 6.2
+              and later, one fstat; older kernels report 0, then we count.
+    - smaps_rollup (opt-in): Private_* summed for uss, Pss.
+
+    Parsing is by hand over the bytes just read, with no allocation: this is
+    the hot path of every sample.
+*/
+#include "proc_sampler.h"
+#include "clock.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct _proc_sampler_t {
+    pid_t pid;            //  process being sampled
+    int stat_fd;          //  /proc/<pid>/stat
+    int status_fd;        //  /proc/<pid>/status, -1 if unreadable
+    int io_fd;            //  /proc/<pid>/io, -1 if unreadable
+    int fd_dir;           //  /proc/<pid>/fd, -1 if unreadable
+    int smaps_fd;         //  /proc/<pid>/smaps_rollup, -1 unless opted in
+    double tick;          //  seconds per clock tick (1 / sysconf (_SC_CLK_TCK))
+    uint64_t page_size;   //  bytes per page
+    bool primed;          //  a previous read set last_ticks and last_mono
+    uint64_t last_ticks;  //  utime + stime at the previous read
+    int64_t last_mono_ns; //  monotonic time of the previous read
+};
+
+//  Opens /proc/<pid>/<name> with flags; returns the fd or -1.
+static int s_open (pid_t pid, const char *name, int flags)
+{
+    char path[64];
+    snprintf (path, sizeof path, "/proc/%d/%s", (int)pid, name);
+    return open (path, flags | O_CLOEXEC);
+}
+
+static void s_close (int *fd)
+{
+    if (*fd >= 0)
+        close (*fd);
+    *fd = -1;
+}
+
+//  Reads the whole (small) file at offset 0 into buf, NUL-terminated.
+//  Returns the length or -1 with errno set.
+static ssize_t s_pread (int fd, char *buf, size_t size)
+{
+    ssize_t n = pread (fd, buf, size - 1, 0);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    return n;
+}
+
+//  Parses an unsigned decimal at *p, skipping leading blanks; advances *p.
+static uint64_t s_u64 (const char **p)
+{
+    const char *s = *p;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    uint64_t v = 0;
+    while (*s >= '0' && *s <= '9')
+        v = v * 10 + (uint64_t)(*s++ - '0');
+    *p = s;
+    return v;
+}
+
+//  Finds "key" at the start of a line in buf and parses the number after it.
+static bool s_field (const char *buf, const char *key, size_t key_len, uint64_t *value)
+{
+    const char *p = buf;
+    while ((p = strstr (p, key)) != NULL) {
+        if (p == buf || p[-1] == '\n') {
+            p += key_len;
+            *value = s_u64 (&p);
+            return true;
+        }
+        p += key_len;
+    }
+    return false;
+}
+
+#define S_FIELD(buf, key, value) s_field ((buf), (key), sizeof (key) - 1, (value))
+
+proc_sampler_t *proc_sampler_new (pid_t pid, bool smaps)
+{
+    if (pid < 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    proc_sampler_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->pid = pid ? pid : getpid ();
+    self->stat_fd = s_open (self->pid, "stat", O_RDONLY);
+    if (self->stat_fd < 0) {
+        free (self);
+        errno = ESRCH;
+        return NULL;
+    }
+    self->status_fd = s_open (self->pid, "status", O_RDONLY);
+    self->io_fd = s_open (self->pid, "io", O_RDONLY);
+    self->fd_dir = s_open (self->pid, "fd", O_RDONLY | O_DIRECTORY);
+    self->smaps_fd = smaps ? s_open (self->pid, "smaps_rollup", O_RDONLY) : -1;
+    long hz = sysconf (_SC_CLK_TCK);
+    self->tick = 1.0 / (double)(hz > 0 ? hz : 100);
+    long page = sysconf (_SC_PAGESIZE);
+    self->page_size = (uint64_t)(page > 0 ? page : 4096);
+    return self;
+}
+
+void proc_sampler_destroy (proc_sampler_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    proc_sampler_t *self = *self_p;
+    s_close (&self->stat_fd);
+    s_close (&self->status_fd);
+    s_close (&self->io_fd);
+    s_close (&self->fd_dir);
+    s_close (&self->smaps_fd);
+    free (self);
+    *self_p = NULL;
+}
+
+pid_t proc_sampler_pid (proc_sampler_t *self)
+{
+    return self->pid;
+}
+
+//  Counts the entries of the fd directory: one fstat on Linux 6.2+, else a
+//  getdents walk (the directory is re-read from offset 0 every time).
+static bool s_count_fds (proc_sampler_t *self, uint64_t *count)
+{
+    struct stat st;
+    if (fstat (self->fd_dir, &st) < 0)
+        return false;
+    if (st.st_size > 0) {
+        *count = (uint64_t)st.st_size;
+        return true;
+    }
+    int fd = dup (self->fd_dir);
+    if (fd < 0)
+        return false;
+    DIR *dir = fdopendir (fd);
+    if (!dir) {
+        close (fd);
+        return false;
+    }
+    rewinddir (dir);
+    uint64_t n = 0;
+    struct dirent *entry;
+    while ((entry = readdir (dir)) != NULL)
+        if (entry->d_name[0] != '.')
+            n++;
+    closedir (dir);
+    *count = n;
+    return true;
+}
+
+//  Parses /proc/<pid>/stat: fields after the command name, which may itself
+//  hold spaces and parentheses, so we start after the last ')'.
+static int s_read_stat (proc_sampler_t *self, proc_sample_t *sample, uint64_t *ticks)
+{
+    char buf[1024];
+    if (s_pread (self->stat_fd, buf, sizeof buf) < 0)
+        return -1;
+    const char *p = strrchr (buf, ')');
+    if (!p || p[1] != ' ') {
+        errno = EIO;
+        return -1;
+    }
+    p += 2;
+    char state = *p;
+    if (state == 'Z' || state == 'X' || state == 'x') {
+        errno = ESRCH;
+        return -1;
+    }
+    //  p is at field 3 (state); walk to each field we need by number.
+    uint64_t utime = 0, stime = 0, threads = 0, vsize = 0, rss = 0;
+    int field = 3;
+    while (*p && field < 24) {
+        while (*p && *p != ' ')
+            p++;
+        if (*p == ' ')
+            p++;
+        field++;
+        if (field == 14)
+            utime = s_u64 (&p);
+        else if (field == 15)
+            stime = s_u64 (&p);
+        else if (field == 20)
+            threads = s_u64 (&p);
+        else if (field == 23)
+            vsize = s_u64 (&p);
+        else if (field == 24)
+            rss = s_u64 (&p);
+    }
+    if (field < 24) {
+        errno = EIO;
+        return -1;
+    }
+    sample->cpu_user = (double)utime * self->tick;
+    sample->cpu_system = (double)stime * self->tick;
+    sample->num_threads = threads;
+    sample->vms = vsize;
+    sample->rss = rss * self->page_size;
+    *ticks = utime + stime;
+    return 0;
+}
+
+static void s_read_status (proc_sampler_t *self, proc_sample_t *sample)
+{
+    char buf[4096];
+    if (self->status_fd < 0 || s_pread (self->status_fd, buf, sizeof buf) < 0)
+        return;
+    uint64_t kib = 0, voluntary = 0, involuntary = 0;
+    //  VmSwap comes before the context switch lines; search from it onwards.
+    const char *from = buf;
+    if (S_FIELD (buf, "VmSwap:", &kib)) {
+        sample->swap = kib * 1024;
+        sample->have |= PROC_HAVE_SWAP;
+        from = strstr (buf, "VmSwap:");
+    }
+    if (S_FIELD (from, "voluntary_ctxt_switches:", &voluntary) &&
+        S_FIELD (from, "nonvoluntary_ctxt_switches:", &involuntary)) {
+        sample->num_ctx_switches = voluntary + involuntary;
+        sample->have |= PROC_HAVE_STATUS;
+    }
+}
+
+static void s_read_io (proc_sampler_t *self, proc_sample_t *sample)
+{
+    char buf[512];
+    if (self->io_fd < 0 || s_pread (self->io_fd, buf, sizeof buf) < 0)
+        return;
+    if (S_FIELD (buf, "read_bytes:", &sample->io_read_bytes) &&
+        S_FIELD (buf, "write_bytes:", &sample->io_write_bytes))
+        sample->have |= PROC_HAVE_IO;
+}
+
+static void s_read_smaps (proc_sampler_t *self, proc_sample_t *sample)
+{
+    char buf[2048];
+    if (self->smaps_fd < 0 || s_pread (self->smaps_fd, buf, sizeof buf) < 0)
+        return;
+    uint64_t pss = 0, uss = 0, kib = 0;
+    if (!S_FIELD (buf, "Pss:", &pss))
+        return;
+    //  psutil sums every "Private_*" line: Private_Clean, _Dirty, _Hugetlb.
+    for (const char *p = buf; (p = strstr (p, "\nPrivate_")) != NULL;) {
+        p = strchr (p, ':');
+        if (!p)
+            break;
+        p++;
+        kib = s_u64 (&p);
+        uss += kib;
+    }
+    sample->pss = pss * 1024;
+    sample->uss = uss * 1024;
+    sample->have |= PROC_HAVE_SMAPS;
+}
+
+int proc_sampler_read (proc_sampler_t *self, proc_sample_t *sample)
+{
+    memset (sample, 0, sizeof *sample);
+    uint64_t ticks = 0;
+    if (s_read_stat (self, sample, &ticks) < 0)
+        return -1;
+    int64_t now = clock_mono_ns ();
+    if (self->primed && now > self->last_mono_ns && ticks >= self->last_ticks) {
+        double cpu = (double)(ticks - self->last_ticks) * self->tick;
+        double wall = (double)(now - self->last_mono_ns) / 1e9;
+        sample->cpu_percent = cpu / wall * 100.0;
+    }
+    self->primed = true;
+    self->last_ticks = ticks;
+    self->last_mono_ns = now;
+
+    s_read_status (self, sample);
+    if (self->fd_dir >= 0 && s_count_fds (self, &sample->num_fds))
+        sample->have |= PROC_HAVE_FDS;
+    s_read_io (self, sample);
+    s_read_smaps (self, sample);
+    return 0;
+}

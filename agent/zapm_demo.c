@@ -1,0 +1,204 @@
+/*  zapm_demo.c: zapm-demo, the book's backend service with libzapm linked in.
+
+    It does what backend-app.py in "Using Asyncio in Python" does: burn a
+    random amount of CPU, sleep a random 0..1 s, and with --leak N keep N more
+    8-byte items every iteration, so the dashboard has something to show.
+    The items are written to, so the leak really grows RSS. It also keeps two
+    custom metrics: counter `iterations` and gauge `leaked_bytes`.
+*/
+#include "zapm.h"
+
+#include "cli.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define S_PROG        "zapm-demo"
+#define S_BURN_MAX_MS 300 //  most CPU time burnt per iteration
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void s_on_signal (int signum)
+{
+    (void)signum;
+    s_stop = 1;
+}
+
+static void s_help (void)
+{
+    printf ("Usage: " S_PROG " [OPTION]...\n"
+            "A demo service instrumented with libzapm: burn a random amount of CPU (up to\n"
+            "%d ms), sleep a random 0..1 s, repeat; publish samples to a zapm collector.\n"
+            "\n"
+            "  --connect ENDPOINT  collector endpoint (default " ZAPM_WIRE_CONNECT_DEFAULT ")\n"
+            "  --name NAME         service name (default " S_PROG ")\n"
+            "  --color COLOR       colour label (default: picked from the name and pid)\n"
+            "  --interval SECONDS  time between samples, 0.001 to 3600 (default 1)\n"
+            "  --leak N            keep N more 8-byte items every iteration (default 0)\n"
+            "  --duration SECONDS  stop after this long, 0 for never (default 0)\n"
+            "  --help              show this help and exit\n"
+            "  --version           show the version and exit\n"
+            "\n"
+            "Custom metrics: iterations (counter), leaked_bytes (gauge).\n"
+            "Stops on SIGINT or SIGTERM with status 0; 1 if the agent cannot start;\n"
+            "2 for a bad option or value.\n",
+            S_BURN_MAX_MS);
+}
+
+static double s_thread_cpu (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double s_mono (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+//  Burns `seconds` of this thread's CPU time (stops early on a signal).
+static void s_burn (double seconds)
+{
+    volatile uint64_t sum = 0;
+    double until = s_thread_cpu () + seconds;
+    while (!s_stop && s_thread_cpu () < until)
+        for (uint64_t i = 0; i < 100000; i++)
+            sum += i;
+}
+
+//  Sleeps up to `seconds`, returning early on a signal.
+static void s_sleep (double seconds)
+{
+    struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    nanosleep (&ts, NULL);
+}
+
+static const char *s_value (int argc, char **argv, int *i, const char *flag, const char *eq)
+{
+    if (eq)
+        return eq + 1;
+    if (*i + 1 >= argc) {
+        cli_usage_error (S_PROG, "option '%s' needs a value", flag);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+int main (int argc, char **argv)
+{
+    const char *endpoint = ZAPM_WIRE_CONNECT_DEFAULT, *name = S_PROG, *color = NULL;
+    double interval = ZAPM_AGENT_INTERVAL_DEFAULT, duration = 0;
+    long leak = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *eq = strncmp (arg, "--", 2) == 0 ? strchr (arg, '=') : NULL;
+        char flag[64];
+        size_t len = eq ? (size_t)(eq - arg) : strlen (arg);
+        snprintf (flag, sizeof flag, "%.*s", (int)(len < sizeof flag ? len : sizeof flag - 1), arg);
+        const char *value = NULL;
+        if (strcmp (flag, "--help") == 0 && !eq) {
+            s_help ();
+            return 0;
+        } else if (strcmp (flag, "--version") == 0 && !eq) {
+            printf (S_PROG " " ZAPM_VERSION "\n");
+            return 0;
+        } else if (strcmp (flag, "--connect") == 0 || strcmp (flag, "--name") == 0 ||
+                   strcmp (flag, "--color") == 0) {
+            if (!(value = s_value (argc, argv, &i, flag, eq)))
+                return CLI_EXIT_USAGE;
+            if (!*value || strlen (value) > (strcmp (flag, "--color") == 0 ? 64 : 255)) {
+                cli_usage_error (S_PROG, "bad value for %s: '%s'", flag, value);
+                return CLI_EXIT_USAGE;
+            }
+            if (flag[2] == 'c' && flag[3] == 'o' && flag[4] == 'n')
+                endpoint = value;
+            else if (flag[2] == 'n')
+                name = value;
+            else
+                color = value;
+        } else if (strcmp (flag, "--interval") == 0) {
+            if (!(value = s_value (argc, argv, &i, flag, eq)) ||
+                !cli_parse_double (S_PROG, flag, value, ZAPM_AGENT_INTERVAL_MIN,
+                                   ZAPM_AGENT_INTERVAL_MAX, &interval))
+                return CLI_EXIT_USAGE;
+        } else if (strcmp (flag, "--leak") == 0) {
+            if (!(value = s_value (argc, argv, &i, flag, eq)) ||
+                !cli_parse_long (S_PROG, flag, value, 0, 100000000L, &leak))
+                return CLI_EXIT_USAGE;
+        } else if (strcmp (flag, "--duration") == 0) {
+            if (!(value = s_value (argc, argv, &i, flag, eq)) ||
+                !cli_parse_double (S_PROG, flag, value, 0, 1e9, &duration))
+                return CLI_EXIT_USAGE;
+        } else {
+            cli_usage_error (S_PROG, "unknown option '%s'", arg);
+            return CLI_EXIT_USAGE;
+        }
+    }
+
+    struct sigaction action;
+    memset (&action, 0, sizeof action);
+    action.sa_handler = s_on_signal;
+    sigemptyset (&action.sa_mask);
+    sigaction (SIGINT, &action, NULL);
+    sigaction (SIGTERM, &action, NULL);
+
+    zapm_agent_t *agent = zapm_agent_new (endpoint, name);
+    if (!agent) {
+        fprintf (stderr, S_PROG ": cannot start the agent for '%s': %s\n", endpoint,
+                 strerror (errno));
+        return 1;
+    }
+    if (color)
+        zapm_agent_set_color (agent, color);
+    zapm_agent_set_interval (agent, interval);
+
+    srand ((unsigned)(time (NULL) ^ getpid ()));
+    uint64_t *items = NULL;
+    size_t used = 0, capacity = 0;
+    double start = s_mono ();
+    int rc = 0;
+    while (!s_stop && (duration == 0 || s_mono () - start < duration)) {
+        s_burn ((double)(1 + rand () % S_BURN_MAX_MS) / 1000.0);
+        if (s_stop)
+            break;
+        double nap = (double)rand () / RAND_MAX;
+        if (duration > 0 && s_mono () + nap - start > duration)
+            nap = duration - (s_mono () - start);
+        if (nap > 0)
+            s_sleep (nap);
+        if (leak > 0) {
+            if (used + (size_t)leak > capacity) {
+                size_t grown = capacity ? capacity * 2 : 1024;
+                while (grown < used + (size_t)leak)
+                    grown *= 2;
+                uint64_t *more = realloc (items, grown * sizeof *items);
+                if (!more) {
+                    fprintf (stderr, S_PROG ": out of memory after leaking %zu bytes\n",
+                             used * sizeof *items);
+                    rc = 1;
+                    break;
+                }
+                items = more;
+                capacity = grown;
+            }
+            for (long k = 0; k < leak; k++) //  touch every item: RSS grows for real
+                items[used++] = (uint64_t)k;
+            zapm_agent_gauge_set (agent, "leaked_bytes", (double)(used * sizeof *items));
+        }
+        zapm_agent_counter_add (agent, "iterations", 1);
+    }
+    zapm_agent_destroy (&agent);
+    free (items);
+    return rc;
+}
