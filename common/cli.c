@@ -7,8 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-void
-cli_usage_error (const char *prog, const char *fmt, ...)
+void cli_usage_error (const char *prog, const char *fmt, ...)
 {
     va_list args;
     va_start (args, fmt);
@@ -18,9 +17,8 @@ cli_usage_error (const char *prog, const char *fmt, ...)
     va_end (args);
 }
 
-bool
-cli_parse_long (const char *prog, const char *flag, const char *text, long min, long max,
-                long *value)
+bool cli_parse_long (const char *prog, const char *flag, const char *text, long min, long max,
+                     long *value)
 {
     char *end = NULL;
     errno = 0;
@@ -37,9 +35,8 @@ cli_parse_long (const char *prog, const char *flag, const char *text, long min, 
     return true;
 }
 
-bool
-cli_parse_double (const char *prog, const char *flag, const char *text, double min,
-                  double max, double *value)
+bool cli_parse_double (const char *prog, const char *flag, const char *text, double min, double max,
+                       double *value)
 {
     char *end = NULL;
     errno = 0;

@@ -18,8 +18,8 @@ bool cli_parse_long (const char *prog, const char *flag, const char *text, long 
                      long *value);
 
 //  Parses a finite decimal number in [min, max] from `text` for flag `flag`.
-bool cli_parse_double (const char *prog, const char *flag, const char *text, double min,
-                       double max, double *value);
+bool cli_parse_double (const char *prog, const char *flag, const char *text, double min, double max,
+                       double *value);
 
 //  Prints "PROG: MESSAGE\nTry 'PROG --help' for more information." to stderr.
 void cli_usage_error (const char *prog, const char *fmt, ...)

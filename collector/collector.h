@@ -1,0 +1,26 @@
+/*  collector.h: the zapm collector, one thread and one loop.
+
+    Wires the parts together along the data flow:
+        SUB frame -> validate -> series state -> framed once into the ring
+                  -> woken SSE clients copy it out
+    and runs the loop that polls the SUB socket and the web server's epoll fd.
+*/
+#ifndef ZAPM_COLLECTOR_H
+#define ZAPM_COLLECTOR_H
+
+#include "config.h"
+
+typedef struct _collector_t collector_t;
+
+//  Binds the SUB socket and starts the web server. Returns NULL, having logged
+//  why, if either cannot start.
+collector_t *collector_new (const config_t *config);
+
+//  Destroys the collector and sets *self_p to NULL.
+void collector_destroy (collector_t **self_p);
+
+//  Runs until SIGINT or SIGTERM, then ends every stream and returns the exit
+//  status (0 on a clean stop).
+int collector_run (collector_t *self);
+
+#endif

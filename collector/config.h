@@ -1,0 +1,32 @@
+/*  config.h: the collector's settings and their command line.
+
+    Every setting has a default that works on one machine with no flags: agents
+    connect to tcp://localhost:5555 and the dashboard is at http://127.0.0.1:8088/.
+*/
+#ifndef ZAPM_CONFIG_H
+#define ZAPM_CONFIG_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *bind;        //  ZeroMQ endpoint the SUB socket binds
+    const char *http_text;   //  --http as given, for messages
+    struct sockaddr_in http; //  address the web server listens on
+    uint32_t max_clients;    //  /feed streams at once
+    uint32_t max_series;     //  series kept
+    uint32_t history_points; //  history points per series
+    uint32_t ring_mib;       //  shared ring size in MiB
+} config_t;
+
+//  What config_parse decided.
+typedef enum {
+    CONFIG_RUN,  //  settings are in *config: run the collector
+    CONFIG_EXIT, //  --help or --version printed: exit 0
+    CONFIG_ERROR //  a bad flag or value, already explained on stderr: exit 2
+} config_result_t;
+
+//  Parses the command line into *config (defaults first).
+config_result_t config_parse (int argc, char **argv, config_t *config);
+
+#endif

@@ -1,0 +1,93 @@
+/*  metrics.c: Prometheus text exposition of the collector's counters.
+
+    Written by hand into a growing buffer: the format is simple and this keeps
+    the collector free of a metrics library.
+*/
+#include "metrics.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct {
+    char *text;
+    size_t size;
+    size_t capacity;
+    bool failed;
+} buffer_t;
+
+static void s_printf (buffer_t *buffer, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+static void s_printf (buffer_t *buffer, const char *fmt, ...)
+{
+    if (buffer->failed)
+        return;
+    for (;;) {
+        va_list args;
+        va_start (args, fmt);
+        int n = vsnprintf (buffer->text + buffer->size, buffer->capacity - buffer->size, fmt, args);
+        va_end (args);
+        if (n < 0) {
+            buffer->failed = true;
+            return;
+        }
+        if ((size_t)n < buffer->capacity - buffer->size) {
+            buffer->size += (size_t)n;
+            return;
+        }
+        size_t capacity = buffer->capacity * 2 + (size_t)n;
+        char *grown = realloc (buffer->text, capacity);
+        if (!grown) {
+            buffer->failed = true;
+            return;
+        }
+        buffer->text = grown;
+        buffer->capacity = capacity;
+    }
+}
+
+static void s_metric (buffer_t *buffer, const char *name, const char *type, const char *help,
+                      uint64_t value)
+{
+    s_printf (buffer, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", name, help, name, type, name,
+              value);
+}
+
+char *metrics_render (const stats_t *stats, const metrics_gauges_t *gauges)
+{
+    buffer_t buffer = {.text = malloc (2048), .capacity = 2048};
+    if (!buffer.text)
+        return NULL;
+    buffer.text[0] = '\0';
+    s_metric (&buffer, "zapm_samples_received_total", "counter", "Frames received from agents.",
+              stats->received);
+    s_printf (&buffer, "# HELP zapm_samples_invalid_total Frames dropped as invalid, by reason.\n"
+                       "# TYPE zapm_samples_invalid_total counter\n");
+    for (int reason = VALIDATE_OK + 1; reason < VALIDATE_REASONS; reason++)
+        s_printf (&buffer, "zapm_samples_invalid_total{reason=\"%s\"} %" PRIu64 "\n",
+                  validate_reason_name ((validate_reason_t)reason), stats->invalid[reason]);
+    s_metric (&buffer, "zapm_samples_lost_total", "counter",
+              "Samples missing according to agents' seq numbers.", stats->lost);
+    s_metric (&buffer, "zapm_series_dropped_total", "counter",
+              "Valid samples dropped because --max-series was reached.", stats->series_dropped);
+    s_metric (&buffer, "zapm_events_total", "counter", "Events appended to the ring.",
+              stats->events);
+    s_metric (&buffer, "zapm_clients_rejected_total", "counter",
+              "/feed requests answered with the overload retry.", stats->clients_rejected);
+    s_metric (&buffer, "zapm_resets_total", "counter", "Reset events sent to /feed clients.",
+              stats->resets);
+    s_metric (&buffer, "zapm_wakes_total", "counter", "Batches of suspended clients woken.",
+              stats->wakes);
+    s_metric (&buffer, "zapm_clients", "gauge", "Open /feed streams.", gauges->clients);
+    s_metric (&buffer, "zapm_series", "gauge", "Series known.", gauges->series);
+    s_metric (&buffer, "zapm_series_live", "gauge", "Series live.", gauges->series_live);
+    s_metric (&buffer, "zapm_ring_events", "gauge", "Events held in the ring.",
+              gauges->ring_events);
+    if (buffer.failed) {
+        free (buffer.text);
+        return NULL;
+    }
+    return buffer.text;
+}

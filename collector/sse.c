@@ -1,0 +1,75 @@
+/*  sse.c: server-sent events framing and Last-Event-ID parsing. */
+#include "sse.h"
+#include "clock.h"
+
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+void sse_boot_token (char *boot)
+{
+    //  Wall time and pid, mixed (splitmix64): unique per run without a random source.
+    uint64_t x = (uint64_t)clock_wall_ns () ^ ((uint64_t)getpid () << 32);
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    snprintf (boot, SSE_BOOT_LEN + 1, "%08" PRIx32, (uint32_t)x);
+}
+
+size_t sse_frame (char *buf, const char *boot, uint64_t seq, const char *name, const char *data,
+                  size_t size, bool minify)
+{
+    int head = snprintf (buf, SSE_FRAME_OVERHEAD, "id: %s-%" PRIu64 "\n%s%.*s%sdata: ", boot, seq,
+                         name ? "event: " : "", SSE_NAME_MAX, name ? name : "", name ? "\n" : "");
+    char *json = buf + head;
+    memcpy (json, data, size);
+    if (minify) {
+        json[size] = '\0';
+        cJSON_Minify (json);
+        size = strlen (json);
+    }
+    memcpy (json + size, "\n\n", 2);
+    return (size_t)head + size + 2;
+}
+
+size_t sse_retry (char *buf, size_t room, unsigned ms)
+{
+    char line[32];
+    int n = snprintf (line, sizeof line, "retry: %u\n\n", ms);
+    if ((size_t)n > room)
+        return 0;
+    memcpy (buf, line, (size_t)n);
+    return (size_t)n;
+}
+
+size_t sse_reset (char *buf, size_t room, const char *boot)
+{
+    char line[64];
+    int n = snprintf (line, sizeof line, "event: reset\ndata: {\"boot\":\"%s\"}\n\n", boot);
+    if ((size_t)n > room)
+        return 0;
+    memcpy (buf, line, (size_t)n);
+    return (size_t)n;
+}
+
+bool sse_parse_id (const char *text, const char *boot, uint64_t *seq)
+{
+    if (!text || strncmp (text, boot, SSE_BOOT_LEN) != 0 || text[SSE_BOOT_LEN] != '-')
+        return false;
+    const char *p = text + SSE_BOOT_LEN + 1;
+    if (*p < '0' || *p > '9')
+        return false;
+    uint64_t value = 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (value > (UINT64_MAX - 9) / 10)
+            return false;
+        value = value * 10 + (uint64_t)(*p - '0');
+    }
+    if (*p != '\0')
+        return false;
+    *seq = value;
+    return true;
+}

@@ -1,0 +1,64 @@
+/*  validate.h: turns one received frame into a validated sample, or a reason to drop it.
+
+    This is the collector's trust boundary: every byte an agent sends passes here
+    once. A frame is rejected when it is too large, not UTF-8, not a JSON object,
+    lacks a numeric `cpu` or `mem`, has neither `color` nor `agent`, or carries a
+    field the protocol knows with the wrong type. Unknown fields are kept.
+
+    On success the sample's identity and the numbers the collector keeps per series
+    are extracted, so later stages never parse the JSON again.
+*/
+#ifndef ZAPM_VALIDATE_H
+#define ZAPM_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+//  Why a frame was dropped. VALIDATE_OK is not a reason.
+typedef enum {
+    VALIDATE_OK = 0,
+    VALIDATE_TOO_LARGE,         //  more than ZAPM_WIRE_MAX_BYTES
+    VALIDATE_NOT_UTF8,          //  invalid UTF-8 (or a NUL byte)
+    VALIDATE_NOT_JSON,          //  does not parse as JSON
+    VALIDATE_NOT_OBJECT,        //  JSON, but not an object
+    VALIDATE_MISSING_CPU_MEM,   //  `cpu` or `mem` missing
+    VALIDATE_MISSING_IDENTITY,  //  neither `color` nor `agent`
+    VALIDATE_WRONG_TYPE,        //  a known field has the wrong type
+    VALIDATE_IDENTITY_TOO_LONG, // identity longer than VALIDATE_IDENTITY_MAX
+    VALIDATE_MULTIPART,         //  part of a multipart message (one sample = one frame)
+    VALIDATE_REASONS            //  number of values, keep last
+} validate_reason_t;
+
+//  Longest series identity accepted, in bytes (without the NUL).
+#define VALIDATE_IDENTITY_MAX 255
+
+//  What the collector keeps from a valid sample. Strings point into `identity`
+//  storage or are copied; nothing points into the frame.
+typedef struct {
+    char identity[VALIDATE_IDENTITY_MAX + 1]; //  agent@host:pid, or agent, or color
+    char color[64];                           //  `color`, truncated; "" when absent
+    bool has_seq;                             //  `seq` present
+    uint64_t seq;                             //  `seq`
+    double interval;                          //  `interval` in seconds, 0 when absent
+    int64_t wall_ns;                          //  `timestamp` parsed, 0 when absent or unparsable
+    double cpu;                               //  `cpu`
+    double mem;                               //  `mem`
+    double sys_cpu;                           //  `sys.cpu_percent`, NAN when absent
+    double sys_mem;                           //  `sys.mem.percent`, NAN when absent
+    double load1;                             //  `sys.load[0]`, NAN when absent
+    bool has_line_break;                      //  frame holds CR or LF (must be minified before SSE)
+} sample_t;
+
+//  Validates `size` bytes at `data`. On success fills *sample and returns
+//  VALIDATE_OK; otherwise returns the reason and *sample is undefined.
+validate_reason_t validate_sample (const char *data, size_t size, sample_t *sample);
+
+//  Returns the short snake_case name of a reason, used in logs and /metrics labels.
+const char *validate_reason_name (validate_reason_t reason);
+
+//  Returns true if `size` bytes at `data` are well-formed UTF-8 without NUL bytes
+//  (no overlong forms, no surrogates, nothing above U+10FFFF).
+bool validate_utf8 (const char *data, size_t size);
+
+#endif
