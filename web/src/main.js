@@ -364,6 +364,15 @@ setInterval(() => {
 window.zapm = {
   stats,
   state: () => connState,
+  focus () {
+    const p = panels.cpu;
+    let width = null;
+    if (p.plot && p.focusId !== null) {
+      const i = p.entries.findIndex((e) => e.id === p.focusId);
+      if (i >= 0) width = p.plot.series[i + 1].width;
+    }
+    return { id: selected, cpu: p.focusId, width };
+  },
   snapshot () {
     const out = { state: connState, paused, windowS, series: store.size, panels: {} };
     for (const [name, p] of Object.entries(panels)) {
