@@ -48,9 +48,13 @@ static bool s_parse_http (const char *text, struct sockaddr_in *address)
             host[length] = '\0';
         }
     }
-    long port;
-    if (!cli_parse_long (PROG, "--http port", port_text, 0, 65535, &port))
+    char *end = NULL;
+    long port = strtol (port_text, &end, 10);
+    if (!*port_text || *end || port < 0 || port > 65535) {
+        cli_usage_error (PROG, "--http needs ADDR:PORT with a port from 0 to 65535, got '%s'",
+                         text);
         return false;
+    }
     memset (address, 0, sizeof *address);
     address->sin_family = AF_INET;
     address->sin_port = htons ((uint16_t)port);

@@ -1,0 +1,85 @@
+/*  test_series.c: series identity, lost counting, history, liveness and the cap. */
+#include "../check.h"
+#include "series.h"
+
+#include <math.h>
+#include <string.h>
+
+static sample_t s_sample (const char *json)
+{
+    sample_t sample;
+    validate_reason_t reason = validate_sample (json, strlen (json), &sample);
+    CHECK (reason == VALIDATE_OK);
+    return sample;
+}
+
+static void s_left (void *arg, series_t *series)
+{
+    (void)series;
+    (*(int *)arg)++;
+}
+
+int main (void)
+{
+    series_map_t *map = series_map_new (2, 4);
+    series_t *series = NULL;
+    uint64_t lost = 0;
+    const int64_t second = 1000000000LL;
+
+    const char *a0 = "{\"agent\":\"a\",\"host\":\"h\",\"pid\":1,\"seq\":0,\"interval\":1,"
+                     "\"cpu\":1,\"mem\":2,\"color\":\"red\"}";
+    sample_t s = s_sample (a0);
+    CHECK (series_map_observe (map, &s, a0, strlen (a0), 1 * second, 100 * second, &series,
+                               &lost) == SERIES_JOINED);
+    CHECK (series && strcmp (series->id, "a@h:1") == 0 && series->index == 0);
+    CHECK (strcmp (series->last, a0) == 0 && strcmp (series->color, "red") == 0);
+
+    //  seq 0 -> 3: two samples lost
+    const char *a3 = "{\"agent\":\"a\",\"host\":\"h\",\"pid\":1,\"seq\":3,\"interval\":1,"
+                     "\"cpu\":4,\"mem\":5}";
+    s = s_sample (a3);
+    CHECK (series_map_observe (map, &s, a3, strlen (a3), 2 * second, 101 * second, &series,
+                               &lost) == SERIES_UPDATED);
+    CHECK (lost == 2 && series->lost == 2 && series->samples == 2);
+    //  a restart (seq back to 0) is not loss
+    s = s_sample (a0);
+    series_map_observe (map, &s, a0, strlen (a0), 3 * second, 102 * second, &series, &lost);
+    CHECK (lost == 2);
+
+    //  history keeps the newest 4 points, oldest first
+    for (int i = 0; i < 5; i++) {
+        char json[128];
+        snprintf (json, sizeof json, "{\"color\":\"blue\",\"cpu\":%d,\"mem\":1}", i);
+        s = s_sample (json);
+        series_map_observe (map, &s, json, strlen (json), 3 * second, (200 + i) * second, &series,
+                            &lost);
+    }
+    CHECK (strcmp (series->id, "blue") == 0 && series->index == 1);
+    CHECK (series->history_count == 4);
+    CHECK (series_point (series, 0)->cpu == 1.0f && series_point (series, 3)->cpu == 4.0f);
+    CHECK (series_point (series, 3)->t == 204.0);
+    CHECK (isnan (series_point (series, 0)->sys_cpu));
+
+    //  the cap: a third series is refused
+    const char *c = "{\"color\":\"green\",\"cpu\":1,\"mem\":1}";
+    s = s_sample (c);
+    CHECK (series_map_observe (map, &s, c, strlen (c), 3 * second, 0, &series, &lost) ==
+           SERIES_FULL);
+    CHECK (series == NULL && series_map_size (map) == 2 && series_map_live (map) == 2);
+
+    //  liveness: "a" (interval 1 s) leaves after 3 s; "blue" (no interval) after 5 s
+    int left = 0;
+    CHECK (series_map_sweep (map, 5 * second, s_left, &left) == 0);
+    CHECK (series_map_sweep (map, 6 * second + 1, s_left, &left) == 1 && left == 1);
+    CHECK (!series_map_at (map, 0)->live && series_map_live (map) == 1);
+    CHECK (series_map_sweep (map, 8 * second + 1, s_left, &left) == 1 && left == 2);
+    //  and rejoins with its next sample
+    s = s_sample (a0);
+    CHECK (series_map_observe (map, &s, a0, strlen (a0), 9 * second, 0, &series, &lost) ==
+           SERIES_JOINED);
+    CHECK (series_map_live (map) == 1);
+    CHECK (series_map_at (map, 5) == NULL);
+    series_map_destroy (&map);
+    CHECK (map == NULL);
+    return CHECK_DONE ();
+}

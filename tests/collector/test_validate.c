@@ -1,0 +1,148 @@
+/*  test_validate.c: the collector's trust boundary, with good and hostile frames. */
+#include "../check.h"
+#include "validate.h"
+#include "wire.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static validate_reason_t s_check (const char *json, sample_t *sample)
+{
+    return validate_sample (json, strlen (json), sample);
+}
+
+static void test_book_sample (void)
+{
+    sample_t s;
+    CHECK (s_check ("{\"color\":\"red\",\"timestamp\":\"2026-11-23T10:00:00.123456+00:00\","
+                    "\"cpu\":12.5,\"mem\":30.25}",
+                    &s) == VALIDATE_OK);
+    CHECK (strcmp (s.identity, "red") == 0);
+    CHECK (strcmp (s.color, "red") == 0);
+    CHECK (s.cpu == 12.5 && s.mem == 30.25);
+    CHECK (!s.has_seq);
+    CHECK (s.wall_ns == 1795428000123456000LL);
+    CHECK (isnan (s.sys_cpu) && isnan (s.load1));
+    CHECK (!s.has_line_break);
+}
+
+static void test_zapm_sample (void)
+{
+    sample_t s;
+    const char *json = "{\"v\":1,\"agent\":\"api\",\"host\":\"web-1\",\"pid\":4242,\"seq\":7,"
+                       "\"interval\":0.5,\"color\":\"#ff0000\",\"cpu\":1,\"mem\":2,"
+                       "\"proc\":{\"rss\":1024,\"num_threads\":3,\"extra\":\"kept\"},"
+                       "\"sys\":{\"cpu_percent\":33.5,\"percpu\":[1,2],\"load\":[0.5,0.25,0.1],"
+                       "\"mem\":{\"total\":100,\"percent\":42.5}},\"custom\":{\"q\":3},"
+                       "\"unknown\":[1,\"x\"]}";
+    CHECK (s_check (json, &s) == VALIDATE_OK);
+    CHECK (strcmp (s.identity, "api@web-1:4242") == 0);
+    CHECK (s.has_seq && s.seq == 7);
+    CHECK (s.interval == 0.5);
+    CHECK (s.sys_cpu == 33.5 && s.sys_mem == 42.5 && s.load1 == 0.5);
+    //  agent alone, and agent with pid but no host
+    CHECK (s_check ("{\"agent\":\"solo\",\"cpu\":1,\"mem\":1}", &s) == VALIDATE_OK);
+    CHECK (strcmp (s.identity, "solo") == 0);
+    CHECK (s_check ("{\"agent\":\"p\",\"pid\":9,\"cpu\":1,\"mem\":1}", &s) == VALIDATE_OK);
+    CHECK (strcmp (s.identity, "p:9") == 0);
+    //  pretty-printed JSON is accepted and flagged for minifying
+    CHECK (s_check ("{\n  \"color\": \"x\",\r\n  \"cpu\": 1,\n  \"mem\": 2\n}\n", &s) ==
+           VALIDATE_OK);
+    CHECK (s.has_line_break);
+}
+
+static void test_rejections (void)
+{
+    sample_t s;
+    CHECK (s_check ("not json", &s) == VALIDATE_NOT_JSON);
+    CHECK (s_check ("", &s) == VALIDATE_NOT_JSON);
+    CHECK (s_check ("{\"cpu\":1,\"mem\":1,\"color\":\"r\"} trailing", &s) == VALIDATE_NOT_JSON);
+    CHECK (s_check ("[1,2,3]", &s) == VALIDATE_NOT_OBJECT);
+    CHECK (s_check ("42", &s) == VALIDATE_NOT_OBJECT);
+    CHECK (s_check ("{\"color\":\"r\",\"mem\":1}", &s) == VALIDATE_MISSING_CPU_MEM);
+    CHECK (s_check ("{\"color\":\"r\",\"cpu\":1}", &s) == VALIDATE_MISSING_CPU_MEM);
+    CHECK (s_check ("{\"cpu\":1,\"mem\":1}", &s) == VALIDATE_MISSING_IDENTITY);
+    CHECK (s_check ("{\"cpu\":1,\"mem\":1,\"color\":\"\"}", &s) == VALIDATE_MISSING_IDENTITY);
+    CHECK (s_check ("{\"cpu\":\"1\",\"mem\":1,\"color\":\"r\"}", &s) == VALIDATE_WRONG_TYPE);
+    CHECK (s_check ("{\"cpu\":1,\"mem\":null,\"color\":\"r\"}", &s) == VALIDATE_WRONG_TYPE);
+    CHECK (s_check ("{\"cpu\":1,\"mem\":1,\"color\":5}", &s) == VALIDATE_WRONG_TYPE);
+    CHECK (s_check ("{\"cpu\":1e999,\"mem\":1,\"color\":\"r\"}", &s) == VALIDATE_WRONG_TYPE);
+    CHECK (s_check ("{\"cpu\":1,\"mem\":1,\"agent\":\"a\",\"pid\":-1}", &s) == VALIDATE_WRONG_TYPE);
+    CHECK (s_check ("{\"cpu\":1,\"mem\":1,\"agent\":\"a\",\"seq\":1.5}", &s) ==
+           VALIDATE_WRONG_TYPE);
+    CHECK (s_check ("{\"cpu\":1,\"mem\":1,\"color\":\"r\",\"proc\":[]}", &s) ==
+           VALIDATE_WRONG_TYPE);
+    CHECK (s_check ("{\"cpu\":1,\"mem\":1,\"color\":\"r\",\"proc\":{\"rss\":\"big\"}}", &s) ==
+           VALIDATE_WRONG_TYPE);
+    CHECK (s_check ("{\"cpu\":1,\"mem\":1,\"color\":\"r\",\"sys\":{\"mem\":{\"percent\":true}}}",
+                    &s) == VALIDATE_WRONG_TYPE);
+    CHECK (s_check ("{\"cpu\":1,\"mem\":1,\"color\":\"r\",\"sys\":{\"load\":[1,\"x\"]}}", &s) ==
+           VALIDATE_WRONG_TYPE);
+    CHECK (s_check ("{\"cpu\":1,\"mem\":1,\"color\":\"r\",\"custom\":{\"a\":\"b\"}}", &s) ==
+           VALIDATE_WRONG_TYPE);
+    //  a raw line break inside a string would split the SSE data line
+    CHECK (s_check ("{\"cpu\":1,\"mem\":1,\"color\":\"a\nevent: agent\"}", &s) ==
+           VALIDATE_NOT_JSON);
+}
+
+static void test_limits_and_encoding (void)
+{
+    sample_t s;
+    //  invalid UTF-8: lone continuation, overlong, surrogate, NUL, truncated sequence
+    const char *bad[] = {"{\"cpu\":1,\"mem\":1,\"color\":\"\x80\"}",
+                         "{\"cpu\":1,\"mem\":1,\"color\":\"\xc0\xaf\"}",
+                         "{\"cpu\":1,\"mem\":1,\"color\":\"\xed\xa0\x80\"}",
+                         "{\"cpu\":1,\"mem\":1,\"color\":\"\xf4\x90\x80\x80\"}",
+                         "{\"cpu\":1,\"mem\":1,\"color\":\"\xe2\x82\"}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK (s_check (bad[i], &s) == VALIDATE_NOT_UTF8);
+    const char with_nul[] = "{\"cpu\":1,\"mem\":1,\"color\":\"r\0\"}";
+    CHECK (validate_sample (with_nul, sizeof with_nul - 1, &s) == VALIDATE_NOT_UTF8);
+    CHECK (s_check ("{\"cpu\":1,\"mem\":1,\"color\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}",
+                    &s) == VALIDATE_OK);
+
+    //  exactly at the limit passes, one byte over is too large
+    size_t size = ZAPM_WIRE_MAX_BYTES + 1;
+    char *big = malloc (size);
+    const char *head = "{\"cpu\":1,\"mem\":1,\"color\":\"r\",\"pad\":\"";
+    memset (big, 'x', size);
+    memcpy (big, head, strlen (head));
+    memcpy (big + ZAPM_WIRE_MAX_BYTES - 2, "\"}", 2);
+    CHECK (validate_sample (big, ZAPM_WIRE_MAX_BYTES, &s) == VALIDATE_OK);
+    memcpy (big + ZAPM_WIRE_MAX_BYTES - 1, "\"}", 2);
+    CHECK (validate_sample (big, size, &s) == VALIDATE_TOO_LARGE);
+    free (big);
+
+    //  identity longer than the cap
+    char name[400];
+    memset (name, 'n', sizeof name);
+    name[sizeof name - 1] = '\0';
+    char json[512];
+    snprintf (json, sizeof json, "{\"cpu\":1,\"mem\":1,\"agent\":\"%s\"}", name);
+    CHECK (s_check (json, &s) == VALIDATE_IDENTITY_TOO_LONG);
+
+    //  deep nesting is parsed without exhausting the stack, and rejected or accepted
+    //  cleanly (it is an unknown field)
+    char deep[5000];
+    size_t n = (size_t)snprintf (deep, sizeof deep, "{\"cpu\":1,\"mem\":1,\"color\":\"r\",\"x\":");
+    for (int i = 0; i < 2000; i++)
+        deep[n++] = '[';
+    for (int i = 0; i < 2000; i++)
+        deep[n++] = ']';
+    deep[n++] = '}';
+    validate_reason_t reason = validate_sample (deep, n, &s);
+    CHECK (reason == VALIDATE_NOT_JSON || reason == VALIDATE_OK);
+
+    CHECK (strcmp (validate_reason_name (VALIDATE_WRONG_TYPE), "wrong_type") == 0);
+    CHECK (strcmp (validate_reason_name (VALIDATE_REASONS), "unknown") == 0);
+}
+
+int main (void)
+{
+    test_book_sample ();
+    test_zapm_sample ();
+    test_rejections ();
+    test_limits_and_encoding ();
+    return CHECK_DONE ();
+}
