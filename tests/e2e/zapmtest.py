@@ -413,6 +413,7 @@ class SSEClient:
         self.status = None
         self.headers = {}
         self.chunked = False
+        self.remaining = None   # body bytes still due when there is a Content-Length
         self.eof = False        # the body ended (last chunk or connection closed)
         self.pending = Event()
         self.pending_any = False
@@ -470,13 +471,24 @@ class SSEClient:
             k, _, v = line.partition(":")
             self.headers[k.strip().lower()] = v.strip()
         self.chunked = "chunked" in self.headers.get("transfer-encoding", "").lower()
+        if not self.chunked and "content-length" in self.headers:
+            # A complete response (the overload answer): the stream ends with it.
+            self.remaining = int(self.headers["content-length"])
         self._dechunk(final=self.eof)
         return self.status, self.headers
 
     def _dechunk(self, final=False):
         if not self.chunked:
-            self.body += self.raw
+            if self.remaining is None:
+                self.body += self.raw
+            else:
+                self.body += self.raw[:self.remaining]
+                self.remaining -= min(self.remaining, len(self.raw))
+                if self.remaining == 0:
+                    self.eof = True
             self.raw = b""
+            if final:
+                self.eof = True
             return
         while True:
             i = self.raw.find(b"\r\n")
