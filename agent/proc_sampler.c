@@ -1,9 +1,11 @@
 /*  proc_sampler.c: reads one process's metrics from /proc, psutil's way.
 
     Where the numbers come from (psutil 5.9 reads the same values):
-    - stat:   utime, stime (clock ticks), num_threads, vsize (bytes), rss
-              (pages). statm holds the same rss and vms; stat already has to
-              be read for the CPU times, so statm is not read at all.
+    - stat:   utime, stime (clock ticks), num_threads.
+    - statm:  size and resident (pages) for vms and rss. stat has them too,
+              but since Linux 6.x statm (like status) sums the per-CPU RSS
+              counters exactly while stat reads them approximately, up to 32
+              pages per CPU off; psutil reads statm.
     - status: VmSwap, voluntary_ctxt_switches, nonvoluntary_ctxt_switches.
     - io:     read_bytes, write_bytes (needs ptrace rights on other processes).
     - fd:     the directory's st_size is its number of entries on Linux 6.2
@@ -28,6 +30,7 @@
 struct _proc_sampler_t {
     pid_t pid;            //  process being sampled
     int stat_fd;          //  /proc/<pid>/stat
+    int statm_fd;         //  /proc/<pid>/statm
     int status_fd;        //  /proc/<pid>/status, -1 if unreadable
     int io_fd;            //  /proc/<pid>/io, -1 if unreadable
     int fd_dir;           //  /proc/<pid>/fd, -1 if unreadable
@@ -111,6 +114,7 @@ proc_sampler_t *proc_sampler_new (pid_t pid, bool smaps)
         errno = ESRCH;
         return NULL;
     }
+    self->statm_fd = s_open (self->pid, "statm", O_RDONLY);
     self->status_fd = s_open (self->pid, "status", O_RDONLY);
     self->io_fd = s_open (self->pid, "io", O_RDONLY);
     self->fd_dir = s_open (self->pid, "fd", O_RDONLY | O_DIRECTORY);
@@ -128,6 +132,7 @@ void proc_sampler_destroy (proc_sampler_t **self_p)
         return;
     proc_sampler_t *self = *self_p;
     s_close (&self->stat_fd);
+    s_close (&self->statm_fd);
     s_close (&self->status_fd);
     s_close (&self->io_fd);
     s_close (&self->fd_dir);
@@ -190,9 +195,9 @@ static int s_read_stat (proc_sampler_t *self, proc_sample_t *sample, uint64_t *t
         return -1;
     }
     //  p is at field 3 (state); walk to each field we need by number.
-    uint64_t utime = 0, stime = 0, threads = 0, vsize = 0, rss = 0;
+    uint64_t utime = 0, stime = 0, threads = 0;
     int field = 3;
-    while (*p && field < 24) {
+    while (*p && field < 20) {
         while (*p && *p != ' ')
             p++;
         if (*p == ' ')
@@ -204,21 +209,27 @@ static int s_read_stat (proc_sampler_t *self, proc_sample_t *sample, uint64_t *t
             stime = s_u64 (&p);
         else if (field == 20)
             threads = s_u64 (&p);
-        else if (field == 23)
-            vsize = s_u64 (&p);
-        else if (field == 24)
-            rss = s_u64 (&p);
     }
-    if (field < 24) {
+    if (field < 20) {
         errno = EIO;
         return -1;
     }
     sample->cpu_user = (double)utime * self->tick;
     sample->cpu_system = (double)stime * self->tick;
     sample->num_threads = threads;
-    sample->vms = vsize;
-    sample->rss = rss * self->page_size;
     *ticks = utime + stime;
+    return 0;
+}
+
+//  Parses /proc/<pid>/statm: "size resident shared text lib data dt" in pages.
+static int s_read_statm (proc_sampler_t *self, proc_sample_t *sample)
+{
+    char buf[256];
+    if (self->statm_fd < 0 || s_pread (self->statm_fd, buf, sizeof buf) < 0)
+        return -1;
+    const char *p = buf;
+    sample->vms = s_u64 (&p) * self->page_size;
+    sample->rss = s_u64 (&p) * self->page_size;
     return 0;
 }
 
@@ -278,7 +289,7 @@ int proc_sampler_read (proc_sampler_t *self, proc_sample_t *sample)
 {
     memset (sample, 0, sizeof *sample);
     uint64_t ticks = 0;
-    if (s_read_stat (self, sample, &ticks) < 0)
+    if (s_read_stat (self, sample, &ticks) < 0 || s_read_statm (self, sample) < 0)
         return -1;
     int64_t now = clock_mono_ns ();
     if (self->primed && now > self->last_mono_ns && ticks >= self->last_ticks) {

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""test_cli.py: the zapm-agent and zapm-demo command lines, run as a user would.
+
+--help and --version exit 0; a bad flag or value exits 2 naming it; --pid of
+a process that ends stops zapm-agent with one line on stderr and status 0;
+--count N publishes N samples then exits 0; zapm-demo publishes its custom
+metrics and its --leak really grows RSS. Loopback only, every wait bounded.
+
+Usage: test_cli.py ZAPM_AGENT ZAPM_DEMO
+"""
+import json
+import subprocess
+import sys
+import time
+
+import zmq
+
+AGENT, DEMO = sys.argv[1], sys.argv[2]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def run(args, timeout=10):
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+
+
+def sub_socket(ctx):
+    sub = ctx.socket(zmq.SUB)
+    sub.setsockopt(zmq.LINGER, 0)
+    sub.setsockopt(zmq.SUBSCRIBE, b"")
+    port = sub.bind_to_random_port("tcp://127.0.0.1")
+    return sub, "tcp://127.0.0.1:%d" % port
+
+
+def recv_all(sub, until_exit, timeout=10.0):
+    """Receives samples until the process exits (then drains briefly)."""
+    samples, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sub.poll(100):
+            samples.append(json.loads(sub.recv()))
+        elif until_exit.poll() is not None:
+            while sub.poll(200):
+                samples.append(json.loads(sub.recv()))
+            break
+    return samples
+
+
+# --help, --version
+for prog, name in ((AGENT, "zapm-agent"), (DEMO, "zapm-demo")):
+    r = run([prog, "--help"])
+    check(r.returncode == 0 and "--connect" in r.stdout and "Usage" in r.stdout,
+          "%s --help" % name)
+    r = run([prog, "--version"])
+    check(r.returncode == 0 and r.stdout.startswith(name + " "), "%s --version" % name)
+    for bad, word in ((["--bogus"], "--bogus"), (["--interval", "0"], "--interval"),
+                      (["--interval", "1x"], "--interval"), (["--interval"], "--interval"),
+                      (["--connect"], "--connect")):
+        r = run([prog] + bad)
+        check(r.returncode == 2 and word in r.stderr and "--help" in r.stderr,
+              "%s %s: exit %d, stderr %r" % (name, bad, r.returncode, r.stderr))
+
+for bad, word in ((["--pid", "-3"], "--pid"), (["--pid", "abc"], "--pid"),
+                  (["--count", "0"], "--count"), (["--interval", "3601"], "--interval"),
+                  (["--no-process", "--pid", "1"], "--pid")):
+    r = run([AGENT] + bad)
+    check(r.returncode == 2 and word in r.stderr, "zapm-agent %s: %d %r" % (bad, r.returncode, r.stderr))
+r = run([DEMO, "--leak", "-1"])
+check(r.returncode == 2 and "--leak" in r.stderr, "zapm-demo --leak -1")
+r = run([DEMO, "--duration", "nan"])
+check(r.returncode == 2 and "--duration" in r.stderr, "zapm-demo --duration nan")
+
+# --pid of a process that does not exist: exit 1 with a message.
+r = run([AGENT, "--pid", "4194303", "--connect", "tcp://127.0.0.1:1"])
+check(r.returncode == 1 and "4194303" in r.stderr, "zapm-agent --pid missing: %r" % r.stderr)
+
+ctx = zmq.Context()
+
+# --pid of a process that ends: samples, then one line, exit 0.
+sub, endpoint = sub_socket(ctx)
+target = subprocess.Popen(["sleep", "1"])
+agent = subprocess.Popen([AGENT, "--connect", endpoint, "--pid", str(target.pid),
+                          "--interval", "0.1"], stderr=subprocess.PIPE, text=True)
+samples = recv_all(sub, agent)
+target.wait()
+try:
+    err = agent.communicate(timeout=5)[1]
+except subprocess.TimeoutExpired:
+    agent.kill()
+    err = agent.communicate()[1]
+check(agent.returncode == 0, "--pid end: exit %s" % agent.returncode)
+lines = [l for l in err.splitlines() if l.strip()]
+check(len(lines) == 1 and str(target.pid) in lines[0] and "exited" in lines[0],
+      "--pid end: stderr %r" % err)
+check(len(samples) >= 3, "--pid: %d samples" % len(samples))
+check(all(s["pid"] == target.pid and s["agent"] == "sleep" for s in samples),
+      "--pid samples name the target")
+check([s["seq"] for s in samples] == list(range(samples[0]["seq"], samples[0]["seq"] + len(samples))),
+      "--pid seq consecutive")
+sub.close()
+
+# --count N --no-process: N system samples, exit 0.
+sub, endpoint = sub_socket(ctx)
+agent = subprocess.Popen([AGENT, "--connect", endpoint, "--no-process", "--count", "5",
+                          "--interval", "0.05", "--name", "host-only"])
+samples = recv_all(sub, agent)
+check(agent.wait(timeout=5) == 0, "--count exit status")
+check([s["seq"] for s in samples] == [0, 1, 2, 3, 4], "--count: seqs %r" % [s["seq"] for s in samples])
+check(all("sys" in s and "proc" not in s and s["agent"] == "host-only" for s in samples),
+      "--no-process samples carry sys only")
+sub.close()
+
+# SIGTERM: exit 0 promptly.
+agent = subprocess.Popen([AGENT, "--connect", "tcp://127.0.0.1:1", "--system"])
+time.sleep(0.3)
+agent.terminate()
+check(agent.wait(timeout=2) == 0, "zapm-agent SIGTERM exit status")
+
+# zapm-demo: custom metrics, and --leak grows RSS (8 MB an iteration).
+sub, endpoint = sub_socket(ctx)
+demo = subprocess.Popen([DEMO, "--connect", endpoint, "--interval", "0.1", "--leak", "1000000",
+                         "--duration", "3", "--color", "orange"])
+samples = recv_all(sub, demo, timeout=15)
+check(demo.wait(timeout=5) == 0, "zapm-demo --duration exit status")
+check(len(samples) >= 10, "zapm-demo: %d samples" % len(samples))
+if samples:
+    last = samples[-1]
+    check(last["color"] == "orange" and last["agent"] == "zapm-demo", "zapm-demo identity")
+    custom = last.get("custom", {})
+    check(custom.get("iterations", 0) >= 1, "zapm-demo iterations %r" % custom)
+    leaked = custom.get("leaked_bytes", 0)
+    check(leaked >= 8000000, "zapm-demo leaked_bytes %r" % leaked)
+    grew = last["proc"]["rss"] - samples[0]["proc"]["rss"]
+    check(grew >= 0.9 * leaked - 8000000, "RSS grew %d for %d leaked" % (grew, leaked))
+sub.close()
+
+demo = subprocess.Popen([DEMO, "--connect", "tcp://127.0.0.1:1"])
+time.sleep(0.3)
+demo.send_signal(2)
+check(demo.wait(timeout=2) == 0, "zapm-demo SIGINT exit status")
+
+ctx.term()
+if failures:
+    print("%d failure(s)" % len(failures), file=sys.stderr)
+    sys.exit(1)
+print("test_cli: OK")
