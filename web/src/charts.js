@@ -5,6 +5,12 @@
 // arrays), which takes the series' Float64Array views as they are: no join, no
 // alignment, no copy. A panel draws only when draw() is called, and main.js calls
 // it at most once per animation frame.
+//
+// uPlot computes scales and draws axes and grid; the lines are drawn by
+// drawLines() in uPlot's `draw` hook. uPlot strokes each series on its own
+// under its own clip rectangle; on a software-rasterised canvas (no GPU) that
+// cost ~0.2 ms per series, 90 ms for two charts of 200 series. Here all lines
+// of one colour form one path: one clip and about one stroke per palette colour.
 
 import uPlot from './vendor/uPlot.esm.js';
 
@@ -14,6 +20,10 @@ function cssVar (name, fallback) {
 }
 
 const EMPTY = [new Float64Array(0), new Float64Array(0)];
+const LINE_WIDTH = 1.5;
+const FOCUS_WIDTH = 3;
+const FADED = 0.18;
+const noPaths = () => null;    // uPlot draws no line itself: see drawLines()
 
 export class Panel {
   // opts: { unit, digits, min (soft y min), max (hard y max or null), height }
@@ -85,13 +95,69 @@ export class Panel {
 
   applyFocus () {
     const u = this.plot;
-    let idx = null;
     for (let i = 0; i < this.entries.length; i++) {
       const on = this.focusId !== null && this.entries[i].id === this.focusId;
-      u.series[i + 1].width = on ? 3 : 1.5;
-      if (on && idx === null) idx = i + 1;
+      u.series[i + 1].width = on ? FOCUS_WIDTH : LINE_WIDTH;
     }
-    u.setSeries(idx, { focus: true });
+  }
+
+  // Strokes every shown line, grouped by colour; with a focused identity the
+  // others are faded and its lines are drawn last, wider.
+  drawLines (u) {
+    const xs = u.scales.x;
+    const ys = u.scales.y;
+    if (xs.min == null || ys.min == null || xs.max <= xs.min || ys.max <= ys.min) return;
+    const { left, top, width, height } = u.bbox;
+    const kx = width / (xs.max - xs.min);
+    const ky = height / (ys.max - ys.min);
+    const x0 = xs.min;
+    const y1 = ys.max;
+    const ratio = window.devicePixelRatio || 1;
+    const focus = this.focusId;
+    const groups = new Map();
+    const front = [];
+    for (let i = 0; i < this.entries.length; i++) {
+      const e = this.entries[i];
+      if (!e.show) continue;
+      if (focus !== null && e.id === focus) {
+        front.push(i);
+        continue;
+      }
+      let g = groups.get(e.colour);
+      if (!g) groups.set(e.colour, (g = []));
+      g.push(i);
+    }
+    const ctx = u.ctx;
+    const trace = (i) => {
+      const [t, v] = u.data[i + 1];
+      const n = t.length;
+      if (n === 0) return;
+      ctx.moveTo(left + (t[0] - x0) * kx, top + (y1 - v[0]) * ky);
+      for (let k = 1; k < n; k++) ctx.lineTo(left + (t[k] - x0) * kx, top + (y1 - v[k]) * ky);
+    };
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    ctx.lineJoin = 'round';
+    ctx.lineCap = 'round';
+    ctx.lineWidth = LINE_WIDTH * ratio;
+    ctx.globalAlpha = focus !== null && front.length ? FADED : 1;
+    for (const [colour, idxs] of groups) {
+      ctx.beginPath();
+      for (const i of idxs) trace(i);
+      ctx.strokeStyle = colour;
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+    ctx.lineWidth = FOCUS_WIDTH * ratio;
+    for (const i of front) {
+      ctx.beginPath();
+      trace(i);
+      ctx.strokeStyle = this.entries[i].colour;
+      ctx.stroke();
+    }
+    ctx.restore();
   }
 
   build () {
@@ -108,8 +174,9 @@ export class Panel {
       series.push({
         label: '',
         stroke: e.colour,
-        width: 1.5,
+        width: LINE_WIDTH,
         show: e.show,
+        paths: noPaths,
         points: { show: false },
         facets: [{ scale: 'x', auto: false }, { scale: 'y', auto: true }]
       });
@@ -133,7 +200,7 @@ export class Panel {
         drag: { x: false, y: false, setScale: false },
         focus: { prox: -1 }
       },
-      focus: { alpha: 0.18 },
+      hooks: { draw: [(u) => this.drawLines(u)] },
       scales: {
         x: { time: true, auto: false },
         y: { auto: true, range: yRange }
