@@ -6,8 +6,11 @@
 # N simulated agents sending R samples/s in total, and K SSE clients on /feed;
 # measures over a window after a warm-up and prints one aligned table:
 # sent, delivered events/s, loss, latency p50/p99/max, collector CPU
-# (utime+stime from /proc/PID/stat over the window), CPU-us per ingested sample
-# and per delivered event, and peak RSS (VmHWM). Two extra rows: an idle
+# (utime+stime from /proc/PID/stat over the window; in brackets its main loop
+# thread alone, the rest is libzmq's I/O thread), the load tools' CPU (they share
+# the machine's cores), CPU-us per ingested sample and per delivered event (all
+# collector CPU divided by each), peak RSS (VmHWM), and the CPU that everything
+# else on the machine used meanwhile (a busy machine skews latency tails). Two extra rows: an idle
 # collector (RSS, CPU) and 10,000 connected idle clients (RSS per client).
 # Everything runs on 127.0.0.1 and every step is bounded in time.
 #
@@ -91,6 +94,17 @@ s_sleep_until () { # absolute time from s_now
 s_cpu_ticks () { # utime + stime of a pid, in clock ticks
     awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
+s_tools_ticks () { # CPU ticks of the running load tools together
+    local pid total=0 t
+    for pid in $SINK_PID $LOADGEN_PID; do
+        t=$(s_cpu_ticks "$pid" 2>/dev/null || echo 0)
+        total=$((total + ${t:-0}))
+    done
+    echo "$total"
+}
+s_busy_ticks () { # non-idle CPU ticks of the whole machine
+    awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
 s_status_kb () { # a /proc/PID/status field in kB
     awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"
 }
@@ -129,10 +143,12 @@ fi
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)
-echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, warm-up ${WARMUP}s, window ${DURATION}s, nofile $NOFILE"
+echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
+    "warm-up ${WARMUP}s, window ${DURATION}s, nofile $NOFILE"
 
 HEADER=(row agents "samples/s" clients "sent/s" "delivered ev/s" lost resets
-    "p50 ms" "p99 ms" "max ms" "CPU %" "us/sample" "us/event" "peak RSS MiB" note)
+    "p50 ms" "p99 ms" "max ms" "CPU % (loop)" "tools CPU %" "others CPU %" "us/sample" "us/event"
+    "peak RSS MiB" note)
 TABLE=("$(IFS='|'; echo "${HEADER[*]}")")
 
 for spec in $ROWS; do
@@ -140,26 +156,28 @@ for spec in $ROWS; do
     echo "-- row $name: $agents agents, $rate samples/s, $clients clients"
     note=""
     if ((clients + 100 > NOFILE)); then
-        TABLE+=("$name|$agents|$rate|$clients|-|-|-|-|-|-|-|-|-|-|-|skipped: ulimit -n $NOFILE")
+        TABLE+=("$name|$agents|$rate|$clients|-|-|-|-|-|-|-|-|-|-|-|-|-|skipped: ulimit -n $NOFILE")
         continue
     fi
-    max_series=$((agents > 1000 ? agents + 100 : 1100))
+    max_series=$((agents > 10000 ? agents : 10000)) # the default, unless more agents
     s_start_collector "$name" "$max_series"
     sleep 0.3
     rss0=$(s_status_kb "$COLLECTOR_PID" VmRSS)
+    # Many clients need longer to connect (5,000/s) before the window opens.
+    warmup=$(awk -v w="$WARMUP" -v k="$clients" 'BEGIN { print (k >= 1000 ? w + k / 5000 + 2 : w) }')
     start=$(s_now)
-    window_start=$(awk -v s="$start" -v w="$WARMUP" 'BEGIN { printf "%.3f", s + w }')
+    window_start=$(awk -v s="$start" -v w="$warmup" 'BEGIN { printf "%.3f", s + w }')
     window_end=$(awk -v s="$window_start" -v d="$DURATION" 'BEGIN { printf "%.3f", s + d }')
     if ((clients > 0)); then
         "$BIN/zapm-ssesink" --http "127.0.0.1:$HTTP_PORT" --clients "$clients" \
-            --threads "$SINK_THREADS" --warmup "$WARMUP" --duration "$DURATION" \
+            --threads "$SINK_THREADS" --warmup "$warmup" --duration "$DURATION" \
             --max-agents "$((agents > 0 ? agents : 1))" --connect-rate 5000 \
             >"$LOGS/$name.sink.out" 2>"$LOGS/$name.sink.err" &
         SINK_PID=$!
     fi
     if ((agents > 0)); then
         sleep 0.5 # clients connected first, so they see every agent from seq 0
-        send_s=$(awk -v w="$WARMUP" -v d="$DURATION" 'BEGIN { print w + d }')
+        send_s=$(awk -v w="$warmup" -v d="$DURATION" 'BEGIN { print w + d }')
         "$BIN/zapm-loadgen" --endpoint "tcp://127.0.0.1:$ZMQ_PORT" --agents "$agents" \
             --rate "$rate" --duration "$send_s" \
             >"$LOGS/$name.loadgen.out" 2>"$LOGS/$name.loadgen.err" &
@@ -167,6 +185,9 @@ for spec in $ROWS; do
     fi
     s_sleep_until "$window_start"
     cpu0=$(s_cpu_ticks "$COLLECTOR_PID")
+    loop0=$(s_cpu_ticks "$COLLECTOR_PID/task/$COLLECTOR_PID")
+    tools0=$(s_tools_ticks)
+    busy0=$(s_busy_ticks)
     recv0=$(s_metric zapm_samples_received_total)
     t0=$(s_now)
     if [[ $name == "$PERF_ROW" ]]; then
@@ -176,6 +197,9 @@ for spec in $ROWS; do
         s_sleep_until "$window_end"
     fi
     cpu1=$(s_cpu_ticks "$COLLECTOR_PID")
+    loop1=$(s_cpu_ticks "$COLLECTOR_PID/task/$COLLECTOR_PID")
+    tools1=$(s_tools_ticks)
+    busy1=$(s_busy_ticks)
     t1=$(s_now)
     recv1=$(s_metric zapm_samples_received_total)
     rss=$(s_status_kb "$COLLECTOR_PID" VmRSS)
@@ -188,6 +212,14 @@ for spec in $ROWS; do
     window=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
     cpu_us=$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$CLK_TCK" 'BEGIN { print (b - a) * 1e6 / hz }')
     cpu_pct=$(awk -v c="$cpu_us" -v w="$window" 'BEGIN { printf "%.1f", c / w / 1e4 }')
+    loop_pct=$(awk -v a="$loop0" -v b="$loop1" -v hz="$CLK_TCK" -v w="$window" \
+        'BEGIN { printf "%.1f", (b - a) * 100 / hz / w }')
+    # Everything else the machine ran meanwhile (other users' builds and tests)
+    others_pct=$(awk -v a="$busy0" -v b="$busy1" -v c="$cpu0" -v d="$cpu1" -v e="$tools0" \
+        -v f="$tools1" -v hz="$CLK_TCK" -v w="$window" \
+        'BEGIN { x = ((b - a) - (d - c) - (f - e)) * 100 / hz / w; printf "%.0f", (x > 0 ? x : 0) }')
+    tools_pct=$(awk -v a="$tools0" -v b="$tools1" -v hz="$CLK_TCK" -v w="$window" \
+        'BEGIN { printf "%.1f", (b - a) * 100 / hz / w }')
     sent="-" delivered="-" lost="-" resets="-" p50="-" p99="-" max="-" per_sample="-" per_event="-"
     if ((agents > 0)); then
         sent=$(s_field "$LOGS/$name.loadgen.out" sent_per_s)
@@ -228,7 +260,7 @@ for spec in $ROWS; do
         note+="RSS $(awk -v r="$rss" 'BEGIN { printf "%.1f", r / 1024 }') MiB idle "
     fi
     peak=$(awk -v h="$hwm" 'BEGIN { printf "%.1f", h / 1024 }')
-    TABLE+=("$name|$agents|$rate|$clients|$sent|$delivered|$lost|$resets|$p50|$p99|$max|$cpu_pct|$per_sample|$per_event|$peak|${note% }")
+    TABLE+=("$name|$agents|$rate|$clients|$sent|$delivered|$lost|$resets|$p50|$p99|$max|$cpu_pct ($loop_pct)|$tools_pct|$others_pct|$per_sample|$per_event|$peak|${note% }")
 done
 
 echo
