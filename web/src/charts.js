@@ -23,6 +23,7 @@ const EMPTY = [new Float64Array(0), new Float64Array(0)];
 const LINE_WIDTH = 1.5;
 const FOCUS_WIDTH = 3;
 const FADED = 0.18;
+const DENSE = 40;              // lines in a chart past which they are drawn thin
 const noPaths = () => null;    // uPlot draws no line itself: see drawLines()
 
 export class Panel {
@@ -139,9 +140,11 @@ export class Panel {
     ctx.beginPath();
     ctx.rect(left, top, width, height);
     ctx.clip();
-    ctx.lineJoin = 'round';
-    ctx.lineCap = 'round';
-    ctx.lineWidth = LINE_WIDTH * ratio;
+    // Many lines: thin ones with plain joins, much cheaper to rasterise.
+    const dense = this.entries.length > DENSE;
+    ctx.lineJoin = dense ? 'bevel' : 'round';
+    ctx.lineCap = 'butt';
+    ctx.lineWidth = (dense ? 1 : LINE_WIDTH) * ratio;
     ctx.globalAlpha = focus !== null && front.length ? FADED : 1;
     for (const [colour, idxs] of groups) {
       ctx.beginPath();

@@ -11,7 +11,9 @@ import { Panel } from './charts.js';
 import { AgentsTable, Legend } from './table.js';
 
 const RETAIN_S = 900;          // the longest window offered
-const REDRAW_MS = 100;         // at most ten redraws a second under streaming data
+const REDRAW_MS = 100;         // at most ten redraws a second under streaming data,
+const REDRAW_PER_LINE_MS = 2;  // slower with many lines (200 lines: twice a second;
+const REDRAW_MAX_MS = 500;     // data comes at ~1 Hz, rasterising is the cost)
 const SCROLL_MS = 250;         // redraw this often anyway, so time scrolls
 const TABLE_MS = 500;          // table and legend refresh
 const FLUSH_AT = 4000;         // take samples in at once past this backlog (hidden tab)
@@ -237,7 +239,9 @@ function frame (ts) {
   takePending();
   if (paused) return;
   const since = ts - lastDraw;
-  if (since < REDRAW_MS) {
+  let lines = 0;
+  for (const p of allPanels()) lines += p.entries.length;
+  if (since < Math.min(REDRAW_MS + lines * REDRAW_PER_LINE_MS, REDRAW_MAX_MS)) {
     schedule();                // drawn recently: draw on a later frame
     return;
   }
