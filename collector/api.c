@@ -6,12 +6,14 @@
 #include <fnmatch.h>
 #include <math.h>
 
-static cJSON *s_copy_or_null (const cJSON *item)
+static cJSON *
+s_copy_or_null (const cJSON *item)
 {
     return item ? cJSON_Duplicate (item, true) : cJSON_CreateNull ();
 }
 
-static cJSON *s_agent (const series_t *series)
+static cJSON *
+s_agent (const series_t *series)
 {
     cJSON *agent = cJSON_CreateObject ();
     cJSON *last = series->last ? cJSON_ParseWithLength (series->last, series->last_size) : NULL;
@@ -25,9 +27,9 @@ static cJSON *s_agent (const series_t *series)
                            s_copy_or_null (cJSON_GetObjectItemCaseSensitive (last, ZAPM_KEY_PID)));
     cJSON_AddStringToObject (agent, ZAPM_KEY_COLOR, series->color);
     cJSON_AddStringToObject (agent, "state", series->live ? "live" : "left");
-    cJSON_AddNumberToObject (agent, "last_seen", (double)series->last_seen_wall / 1e9);
-    cJSON_AddNumberToObject (agent, "samples", (double)series->samples);
-    cJSON_AddNumberToObject (agent, "lost", (double)series->lost);
+    cJSON_AddNumberToObject (agent, "last_seen", (double) series->last_seen_wall / 1e9);
+    cJSON_AddNumberToObject (agent, "samples", (double) series->samples);
+    cJSON_AddNumberToObject (agent, "lost", (double) series->lost);
     if (series->interval > 0)
         cJSON_AddNumberToObject (agent, ZAPM_KEY_INTERVAL, series->interval);
     else
@@ -37,30 +39,34 @@ static cJSON *s_agent (const series_t *series)
 }
 
 //  Prints and frees `root`; returns the text.
-static char *s_print (cJSON *root)
+static char *
+s_print (cJSON *root)
 {
     char *text = cJSON_PrintUnformatted (root);
     cJSON_Delete (root);
     return text;
 }
 
-char *api_agents (series_map_t *series, int64_t now_wall_ns)
+char *
+api_agents (series_map_t *series, int64_t now_wall_ns)
 {
     cJSON *root = cJSON_CreateObject ();
-    cJSON_AddNumberToObject (root, "now", (double)now_wall_ns / 1e9);
+    cJSON_AddNumberToObject (root, "now", (double) now_wall_ns / 1e9);
     cJSON *agents = cJSON_AddArrayToObject (root, "agents");
     for (uint32_t i = 0; i < series_map_size (series); i++)
         cJSON_AddItemToArray (agents, s_agent (series_map_at (series, i)));
     return s_print (root);
 }
 
-static void s_add_value (cJSON *array, float value)
+static void
+s_add_value (cJSON *array, float value)
 {
-    cJSON_AddItemToArray (array,
-                          isnan (value) ? cJSON_CreateNull () : cJSON_CreateNumber ((double)value));
+    cJSON_AddItemToArray (array, isnan (value) ? cJSON_CreateNull ()
+                                               : cJSON_CreateNumber ((double) value));
 }
 
-static cJSON *s_history (const series_t *series, double since)
+static cJSON *
+s_history (const series_t *series, double since)
 {
     cJSON *entry = cJSON_CreateObject ();
     cJSON_AddStringToObject (entry, "id", series->id);
@@ -85,9 +91,10 @@ static cJSON *s_history (const series_t *series, double since)
     return entry;
 }
 
-char *api_history (series_map_t *series, const char *glob, double seconds, int64_t now_wall_ns)
+char *
+api_history (series_map_t *series, const char *glob, double seconds, int64_t now_wall_ns)
 {
-    double now = (double)now_wall_ns / 1e9;
+    double now = (double) now_wall_ns / 1e9;
     cJSON *root = cJSON_CreateObject ();
     cJSON_AddNumberToObject (root, "now", now);
     cJSON *list = cJSON_AddArrayToObject (root, "series");
@@ -100,7 +107,8 @@ char *api_history (series_map_t *series, const char *glob, double seconds, int64
     return s_print (root);
 }
 
-char *api_health (const char *boot, double uptime_seconds)
+char *
+api_health (const char *boot, double uptime_seconds)
 {
     cJSON *root = cJSON_CreateObject ();
     cJSON_AddStringToObject (root, "status", "ok");

@@ -61,9 +61,10 @@ struct _collector_t {
 
 static int s_signal_pipe[2] = {-1, -1};
 
-static void s_on_signal (int signum)
+static void
+s_on_signal (int signum)
 {
-    (void)signum;
+    (void) signum;
     int saved = errno;
     if (write (s_signal_pipe[1], "x", 1) < 0) {
         //  The pipe is full: a stop is already pending.
@@ -71,7 +72,8 @@ static void s_on_signal (int signum)
     errno = saved;
 }
 
-static bool s_install_signals (void)
+static bool
+s_install_signals (void)
 {
     if (s_signal_pipe[0] < 0 && pipe2 (s_signal_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
         return false;
@@ -84,22 +86,24 @@ static bool s_install_signals (void)
 }
 
 //  Each stream needs a descriptor: lift the soft limit as far as allowed.
-static void s_raise_fd_limit (uint32_t max_clients)
+static void
+s_raise_fd_limit (uint32_t max_clients)
 {
     struct rlimit limit;
     if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
         return;
-    rlim_t wanted = (rlim_t)max_clients + 256;
+    rlim_t wanted = (rlim_t) max_clients + 256;
     if (limit.rlim_cur >= wanted)
         return;
     limit.rlim_cur = wanted < limit.rlim_max ? wanted : limit.rlim_max;
     setrlimit (RLIMIT_NOFILE, &limit);
     if (limit.rlim_cur < wanted)
         log_warn ("only %lu file descriptors allowed (ulimit -n); --max-clients %u needs %lu",
-                  (unsigned long)limit.rlim_cur, max_clients, (unsigned long)wanted);
+                  (unsigned long) limit.rlim_cur, max_clients, (unsigned long) wanted);
 }
 
-collector_t *collector_new (const config_t *config)
+collector_t *
+collector_new (const config_t *config)
 {
     collector_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -108,8 +112,8 @@ collector_t *collector_new (const config_t *config)
     self->start_mono = clock_mono_ns ();
     sse_boot_token (self->boot);
     s_raise_fd_limit (config->max_clients);
-    size_t ring_bytes = (size_t)config->ring_mib << 20;
-    self->ring = ring_new (ring_bytes, (size_t)config->ring_mib * COLLECTOR_RING_SLOTS_PER_MIB);
+    size_t ring_bytes = (size_t) config->ring_mib << 20;
+    self->ring = ring_new (ring_bytes, (size_t) config->ring_mib * COLLECTOR_RING_SLOTS_PER_MIB);
     self->series = series_map_new (config->max_series, config->history_points);
     self->feed = self->ring && self->series ? feed_new (self->ring, self->series, &self->stats,
                                                         self->boot, config->max_clients)
@@ -140,7 +144,8 @@ collector_t *collector_new (const config_t *config)
     return self;
 }
 
-void collector_destroy (collector_t **self_p)
+void
+collector_destroy (collector_t **self_p)
 {
     assert (self_p);
     collector_t *self = *self_p;
@@ -156,8 +161,9 @@ void collector_destroy (collector_t **self_p)
 }
 
 //  Appends one framed event for `series` to the ring.
-static void s_append (collector_t *self, const series_t *series, const char *name, const char *json,
-                      size_t size, bool minify)
+static void
+s_append (collector_t *self, const series_t *series, const char *name, const char *json,
+          size_t size, bool minify)
 {
     char *slot = ring_reserve (self->ring, size + SSE_FRAME_OVERHEAD + 1);
     size_t framed = sse_frame (slot, self->boot, ring_head (self->ring), name, json, size, minify);
@@ -166,7 +172,8 @@ static void s_append (collector_t *self, const series_t *series, const char *nam
 }
 
 //  Appends `event: agent` for a series that joined or left, with the live count.
-static void s_append_agent_event (collector_t *self, const series_t *series, const char *state)
+static void
+s_append_agent_event (collector_t *self, const series_t *series, const char *state)
 {
     cJSON *event = cJSON_CreateObject ();
     cJSON_AddStringToObject (event, "id", series->id);
@@ -181,42 +188,46 @@ static void s_append_agent_event (collector_t *self, const series_t *series, con
     log_info ("agent %s %s (%u live)", series->id, state, series_map_live (self->series));
 }
 
-static void s_on_left (void *arg, series_t *series)
+static void
+s_on_left (void *arg, series_t *series)
 {
     s_append_agent_event (arg, series, "left");
 }
 
 //  Counts a dropped frame; the log line is written by s_log_drops, at most once
 //  a second, so a flood of bad frames cannot flood the log.
-static void s_drop (collector_t *self, validate_reason_t reason, const char *data, size_t size)
+static void
+s_drop (collector_t *self, validate_reason_t reason, const char *data, size_t size)
 {
     self->stats.invalid[reason]++;
     self->dropped_unlogged++;
     self->last_drop = reason;
     char *out = self->last_excerpt;
     for (size_t i = 0; i < size && i < COLLECTOR_EXCERPT; i++) {
-        unsigned char c = (unsigned char)data[i];
+        unsigned char c = (unsigned char) data[i];
         if (c >= 0x20 && c < 0x7f && c != '\\')
-            *out++ = (char)c;
+            *out++ = (char) c;
         else
             out += sprintf (out, "\\x%02x", c);
     }
     *out = '\0';
 }
 
-static void s_log_drops (collector_t *self, int64_t mono_ns)
+static void
+s_log_drops (collector_t *self, int64_t mono_ns)
 {
     if (self->dropped_unlogged == 0 || mono_ns < self->next_drop_log)
         return;
     log_warn ("dropped %lu invalid frame%s; latest: %s, starting '%s'",
-              (unsigned long)self->dropped_unlogged, self->dropped_unlogged == 1 ? "" : "s",
+              (unsigned long) self->dropped_unlogged, self->dropped_unlogged == 1 ? "" : "s",
               validate_reason_name (self->last_drop), self->last_excerpt);
     self->dropped_unlogged = 0;
     self->next_drop_log = mono_ns + COLLECTOR_LOG_GAP_NS;
 }
 
 //  The ingest path: one frame from an agent.
-static void s_on_frame (void *arg, const char *data, size_t size, int more)
+static void
+s_on_frame (void *arg, const char *data, size_t size, int more)
 {
     collector_t *self = arg;
     self->stats.received++;
@@ -246,14 +257,16 @@ static void s_on_frame (void *arg, const char *data, size_t size, int more)
     s_append (self, series, NULL, data, size, sample.has_line_break);
 }
 
-static long s_ms_until (int64_t deadline, int64_t now)
+static long
+s_ms_until (int64_t deadline, int64_t now)
 {
     if (deadline <= now)
         return 0;
-    return (long)((deadline - now + 999999) / 1000000);
+    return (long) ((deadline - now + 999999) / 1000000);
 }
 
-static void s_shutdown (collector_t *self)
+static void
+s_shutdown (collector_t *self)
 {
     log_info ("stopping: ending %u stream%s", feed_clients (self->feed),
               feed_clients (self->feed) == 1 ? "" : "s");
@@ -266,10 +279,11 @@ static void s_shutdown (collector_t *self)
     }
     http_run (self->http);
     log_info ("stopped after %lu samples received, %lu events sent into the ring",
-              (unsigned long)self->stats.received, (unsigned long)self->stats.events);
+              (unsigned long) self->stats.received, (unsigned long) self->stats.events);
 }
 
-int collector_run (collector_t *self)
+int
+collector_run (collector_t *self)
 {
     assert (self);
     if (!s_install_signals ()) {

@@ -11,7 +11,8 @@
 
 #define PROG "zapm-collector"
 
-static void s_print_help (void)
+static void
+s_print_help (void)
 {
     printf ("Usage: " PROG " [OPTION]...\n"
             "Collect samples from zapm agents over ZeroMQ and serve them live:\n"
@@ -34,13 +35,14 @@ static void s_print_help (void)
 }
 
 //  Parses "ADDR:PORT", ":PORT" or "PORT" (IPv4; "localhost" and "*" accepted).
-static bool s_parse_http (const char *text, struct sockaddr_in *address)
+static bool
+s_parse_http (const char *text, struct sockaddr_in *address)
 {
     char host[64] = "127.0.0.1";
     const char *colon = strrchr (text, ':');
     const char *port_text = colon ? colon + 1 : text;
     if (colon) {
-        size_t length = (size_t)(colon - text);
+        size_t length = (size_t) (colon - text);
         if (length >= sizeof host)
             return false;
         if (length > 0) {
@@ -57,7 +59,7 @@ static bool s_parse_http (const char *text, struct sockaddr_in *address)
     }
     memset (address, 0, sizeof *address);
     address->sin_family = AF_INET;
-    address->sin_port = htons ((uint16_t)port);
+    address->sin_port = htons ((uint16_t) port);
     if (strcmp (host, "*") == 0 || strcmp (host, "0.0.0.0") == 0)
         address->sin_addr.s_addr = htonl (INADDR_ANY);
     else if (strcmp (host, "localhost") == 0)
@@ -72,16 +74,18 @@ static bool s_parse_http (const char *text, struct sockaddr_in *address)
     return true;
 }
 
-static bool s_parse_u32 (const char *flag, const char *text, long min, long max, uint32_t *value)
+static bool
+s_parse_u32 (const char *flag, const char *text, long min, long max, uint32_t *value)
 {
     long parsed;
     if (!cli_parse_long (PROG, flag, text, min, max, &parsed))
         return false;
-    *value = (uint32_t)parsed;
+    *value = (uint32_t) parsed;
     return true;
 }
 
-config_result_t config_parse (int argc, char **argv, config_t *config)
+config_result_t
+config_parse (int argc, char **argv, config_t *config)
 {
     *config = (config_t){.bind = ZAPM_WIRE_BIND_DEFAULT,
                          .http_text = "127.0.0.1:8088",

@@ -62,8 +62,9 @@ struct _feed_t {
     int64_t wake_due;       //  scheduled wake, 0 if none
 };
 
-feed_t *feed_new (ring_t *ring, series_map_t *series, stats_t *stats, const char *boot,
-                  uint32_t max_clients)
+feed_t *
+feed_new (ring_t *ring, series_map_t *series, stats_t *stats, const char *boot,
+          uint32_t max_clients)
 {
     feed_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -81,7 +82,8 @@ feed_t *feed_new (ring_t *ring, series_map_t *series, stats_t *stats, const char
     return self;
 }
 
-void feed_destroy (feed_t **self_p)
+void
+feed_destroy (feed_t **self_p)
 {
     assert (self_p);
     feed_t *self = *self_p;
@@ -92,7 +94,8 @@ void feed_destroy (feed_t **self_p)
     }
 }
 
-static void s_unlist (feed_t *self, client_t *client)
+static void
+s_unlist (feed_t *self, client_t *client)
 {
     if (!client->suspended)
         return;
@@ -102,7 +105,8 @@ static void s_unlist (feed_t *self, client_t *client)
     client->suspended = false;
 }
 
-static void s_wake_all (feed_t *self, int64_t mono_ns)
+static void
+s_wake_all (feed_t *self, int64_t mono_ns)
 {
     for (size_t i = 0; i < self->suspended_count; i++) {
         client_t *client = self->suspended[i];
@@ -116,10 +120,11 @@ static void s_wake_all (feed_t *self, int64_t mono_ns)
     self->wake_due = 0;
 }
 
-static bool s_filter (void *arg, uint32_t index)
+static bool
+s_filter (void *arg, uint32_t index)
 {
     client_t *client = arg;
-    uint8_t bit = (uint8_t)(1u << (index & 7));
+    uint8_t bit = (uint8_t) (1u << (index & 7));
     size_t byte = index >> 3;
     if (!(client->known[byte] & bit)) {
         client->known[byte] |= bit;
@@ -130,9 +135,10 @@ static bool s_filter (void *arg, uint32_t index)
     return client->match[byte] & bit;
 }
 
-static ssize_t s_reader (void *cls, uint64_t pos, char *buf, size_t max)
+static ssize_t
+s_reader (void *cls, uint64_t pos, char *buf, size_t max)
 {
-    (void)pos;
+    (void) pos;
     client_t *client = cls;
     feed_t *self = client->feed;
     if (self->closing)
@@ -167,7 +173,7 @@ static ssize_t s_reader (void *cls, uint64_t pos, char *buf, size_t max)
         }
     }
     if (used > 0)
-        return (ssize_t)used;
+        return (ssize_t) used;
 
     //  Nothing to send: park the connection until feed_notify or feed_tick.
     client->suspended_at = self->suspended_count;
@@ -177,7 +183,8 @@ static ssize_t s_reader (void *cls, uint64_t pos, char *buf, size_t max)
     return 0;
 }
 
-static void s_client_destroy (client_t *client)
+static void
+s_client_destroy (client_t *client)
 {
     free (client->glob);
     free (client->known);
@@ -186,7 +193,8 @@ static void s_client_destroy (client_t *client)
 }
 
 //  MHD calls this when the stream's response is freed (the connection closed).
-static void s_client_free (void *cls)
+static void
+s_client_free (void *cls)
 {
     client_t *client = cls;
     s_unlist (client->feed, client);
@@ -194,11 +202,12 @@ static void s_client_free (void *cls)
     s_client_destroy (client);
 }
 
-static enum MHD_Result s_answer_text (struct MHD_Connection *connection, unsigned status,
-                                      const char *content_type, const char *text)
+static enum MHD_Result
+s_answer_text (struct MHD_Connection *connection, unsigned status, const char *content_type,
+               const char *text)
 {
     struct MHD_Response *response =
-        MHD_create_response_from_buffer (strlen (text), (void *)text, MHD_RESPMEM_MUST_COPY);
+        MHD_create_response_from_buffer (strlen (text), (void *) text, MHD_RESPMEM_MUST_COPY);
     if (!response)
         return MHD_NO;
     MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
@@ -211,8 +220,9 @@ static enum MHD_Result s_answer_text (struct MHD_Connection *connection, unsigne
 //  Where a new stream starts: after Last-Event-ID when the ring still holds it,
 //  at the start of ?history=, else at the newest event. Returns false and sets
 //  *error on a malformed parameter.
-static bool s_start_cursor (feed_t *self, struct MHD_Connection *connection, client_t *client,
-                            const char **error)
+static bool
+s_start_cursor (feed_t *self, struct MHD_Connection *connection, client_t *client,
+                const char **error)
 {
     uint64_t head = ring_head (self->ring), tail = ring_tail (self->ring);
     client->cursor.seq = head;
@@ -238,12 +248,13 @@ static bool s_start_cursor (feed_t *self, struct MHD_Connection *connection, cli
             return false;
         }
         client->cursor.seq =
-            ring_seek_time (self->ring, clock_mono_ns () - (int64_t)(seconds * 1e9));
+            ring_seek_time (self->ring, clock_mono_ns () - (int64_t) (seconds * 1e9));
     }
     return true;
 }
 
-static bool s_set_filter (feed_t *self, struct MHD_Connection *connection, client_t *client)
+static bool
+s_set_filter (feed_t *self, struct MHD_Connection *connection, client_t *client)
 {
     const char *glob = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "agent");
     if (!glob || !*glob || strcmp (glob, "*") == 0)
@@ -255,7 +266,8 @@ static bool s_set_filter (feed_t *self, struct MHD_Connection *connection, clien
     return client->glob && client->known && client->match;
 }
 
-enum MHD_Result feed_answer (feed_t *self, struct MHD_Connection *connection)
+enum MHD_Result
+feed_answer (feed_t *self, struct MHD_Connection *connection)
 {
     assert (self);
     if (self->clients >= self->max_clients || self->closing) {
@@ -292,12 +304,13 @@ enum MHD_Result feed_answer (feed_t *self, struct MHD_Connection *connection)
     return result;
 }
 
-void feed_notify (feed_t *self, int64_t mono_ns)
+void
+feed_notify (feed_t *self, int64_t mono_ns)
 {
     assert (self);
     if (self->suspended_count == 0)
         return;
-    int64_t gap = (int64_t)self->suspended_count * FEED_WAKE_COST_NS;
+    int64_t gap = (int64_t) self->suspended_count * FEED_WAKE_COST_NS;
     if (gap > FEED_WAKE_GAP_MAX_NS)
         gap = FEED_WAKE_GAP_MAX_NS;
     if (mono_ns - self->last_wake >= gap)
@@ -306,7 +319,8 @@ void feed_notify (feed_t *self, int64_t mono_ns)
         self->wake_due = self->last_wake + gap;
 }
 
-int64_t feed_tick (feed_t *self, int64_t mono_ns)
+int64_t
+feed_tick (feed_t *self, int64_t mono_ns)
 {
     assert (self);
     if (self->next_keepalive == 0)
@@ -315,7 +329,8 @@ int64_t feed_tick (feed_t *self, int64_t mono_ns)
         self->keepalive_gen++;
         self->next_keepalive = mono_ns + FEED_KEEPALIVE_NS;
         s_wake_all (self, mono_ns);
-    } else if (self->wake_due && mono_ns >= self->wake_due)
+    }
+    else if (self->wake_due && mono_ns >= self->wake_due)
         s_wake_all (self, mono_ns);
     int64_t next = self->next_keepalive;
     if (self->wake_due && self->wake_due < next)
@@ -323,14 +338,16 @@ int64_t feed_tick (feed_t *self, int64_t mono_ns)
     return next;
 }
 
-void feed_close (feed_t *self)
+void
+feed_close (feed_t *self)
 {
     assert (self);
     self->closing = true;
     s_wake_all (self, self->last_wake);
 }
 
-uint32_t feed_clients (feed_t *self)
+uint32_t
+feed_clients (feed_t *self)
 {
     assert (self);
     return self->clients;

@@ -35,9 +35,9 @@ struct _http_t {
 
 typedef enum MHD_Result (route_fn) (http_t *self, struct MHD_Connection *connection);
 
-static enum MHD_Result s_answer (struct MHD_Connection *connection, unsigned status,
-                                 const char *content_type, char *body,
-                                 enum MHD_ResponseMemoryMode mode)
+static enum MHD_Result
+s_answer (struct MHD_Connection *connection, unsigned status, const char *content_type, char *body,
+          enum MHD_ResponseMemoryMode mode)
 {
     if (!body)
         return MHD_NO;
@@ -55,30 +55,34 @@ static enum MHD_Result s_answer (struct MHD_Connection *connection, unsigned sta
     return result;
 }
 
-static enum MHD_Result s_answer_json (struct MHD_Connection *connection, char *json)
+static enum MHD_Result
+s_answer_json (struct MHD_Connection *connection, char *json)
 {
     return s_answer (connection, MHD_HTTP_OK, "application/json; charset=utf-8", json,
                      MHD_RESPMEM_MUST_FREE);
 }
 
-static enum MHD_Result s_answer_error (struct MHD_Connection *connection, unsigned status,
-                                       const char *text)
+static enum MHD_Result
+s_answer_error (struct MHD_Connection *connection, unsigned status, const char *text)
 {
-    return s_answer (connection, status, "text/plain; charset=utf-8", (char *)text,
+    return s_answer (connection, status, "text/plain; charset=utf-8", (char *) text,
                      MHD_RESPMEM_PERSISTENT);
 }
 
-static enum MHD_Result s_route_feed (http_t *self, struct MHD_Connection *connection)
+static enum MHD_Result
+s_route_feed (http_t *self, struct MHD_Connection *connection)
 {
     return feed_answer (self->routes.feed, connection);
 }
 
-static enum MHD_Result s_route_agents (http_t *self, struct MHD_Connection *connection)
+static enum MHD_Result
+s_route_agents (http_t *self, struct MHD_Connection *connection)
 {
     return s_answer_json (connection, api_agents (self->routes.series, clock_wall_ns ()));
 }
 
-static enum MHD_Result s_route_history (http_t *self, struct MHD_Connection *connection)
+static enum MHD_Result
+s_route_history (http_t *self, struct MHD_Connection *connection)
 {
     const char *glob = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "agent");
     const char *text = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "seconds");
@@ -96,13 +100,15 @@ static enum MHD_Result s_route_history (http_t *self, struct MHD_Connection *con
                           api_history (self->routes.series, glob, seconds, clock_wall_ns ()));
 }
 
-static enum MHD_Result s_route_health (http_t *self, struct MHD_Connection *connection)
+static enum MHD_Result
+s_route_health (http_t *self, struct MHD_Connection *connection)
 {
-    double uptime = (double)(clock_mono_ns () - self->routes.start_mono) / 1e9;
+    double uptime = (double) (clock_mono_ns () - self->routes.start_mono) / 1e9;
     return s_answer_json (connection, api_health (self->routes.boot, uptime));
 }
 
-static enum MHD_Result s_route_metrics (http_t *self, struct MHD_Connection *connection)
+static enum MHD_Result
+s_route_metrics (http_t *self, struct MHD_Connection *connection)
 {
     metrics_gauges_t gauges = {
         .clients = feed_clients (self->routes.feed),
@@ -123,10 +129,11 @@ static const struct {
     {"/metrics", s_route_metrics},
 };
 
-static enum MHD_Result s_answer_asset (struct MHD_Connection *connection, const asset_t *asset)
+static enum MHD_Result
+s_answer_asset (struct MHD_Connection *connection, const asset_t *asset)
 {
     struct MHD_Response *response =
-        MHD_create_response_from_buffer (asset->size, (void *)asset->data, MHD_RESPMEM_PERSISTENT);
+        MHD_create_response_from_buffer (asset->size, (void *) asset->data, MHD_RESPMEM_PERSISTENT);
     if (!response)
         return MHD_NO;
     MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, asset->content_type);
@@ -139,12 +146,13 @@ static enum MHD_Result s_answer_asset (struct MHD_Connection *connection, const 
     return result;
 }
 
-static enum MHD_Result s_dispatch (void *cls, struct MHD_Connection *connection, const char *url,
-                                   const char *method, const char *version, const char *upload_data,
-                                   size_t *upload_data_size, void **request_state)
+static enum MHD_Result
+s_dispatch (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
+            const char *version, const char *upload_data, size_t *upload_data_size,
+            void **request_state)
 {
-    (void)version;
-    (void)upload_data;
+    (void) version;
+    (void) upload_data;
     http_t *self = cls;
     //  First call: headers only. Wait for the body (if any) to be read.
     if (*request_state == NULL) {
@@ -157,8 +165,8 @@ static enum MHD_Result s_dispatch (void *cls, struct MHD_Connection *connection,
     }
     if (strcmp (method, MHD_HTTP_METHOD_GET) != 0 && strcmp (method, MHD_HTTP_METHOD_HEAD) != 0) {
         static const char body[] = "method not allowed: use GET or HEAD\n";
-        struct MHD_Response *response =
-            MHD_create_response_from_buffer (sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+        struct MHD_Response *response = MHD_create_response_from_buffer (
+            sizeof body - 1, (void *) body, MHD_RESPMEM_PERSISTENT);
         if (!response)
             return MHD_NO;
         MHD_add_response_header (response, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
@@ -177,9 +185,10 @@ static enum MHD_Result s_dispatch (void *cls, struct MHD_Connection *connection,
     return s_answer_error (connection, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 
-static void s_mhd_log (void *cls, const char *fmt, va_list args)
+static void
+s_mhd_log (void *cls, const char *fmt, va_list args)
 {
-    (void)cls;
+    (void) cls;
     char line[512];
     vsnprintf (line, sizeof line, fmt, args);
     size_t n = strlen (line);
@@ -188,8 +197,8 @@ static void s_mhd_log (void *cls, const char *fmt, va_list args)
     log_warn ("http: %s", line);
 }
 
-http_t *http_new (const struct sockaddr_in *address, uint32_t max_connections,
-                  const http_routes_t *routes)
+http_t *
+http_new (const struct sockaddr_in *address, uint32_t max_connections, const http_routes_t *routes)
 {
     http_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -198,9 +207,9 @@ http_t *http_new (const struct sockaddr_in *address, uint32_t max_connections,
     self->daemon = MHD_start_daemon (
         MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, s_dispatch,
         self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, address,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)(max_connections + HTTP_EXTRA_CONNECTIONS),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned) (max_connections + HTTP_EXTRA_CONNECTIONS),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_CONNECTION_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) HTTP_CONNECTION_MEMORY,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u, MHD_OPTION_END);
     if (!self->daemon) {
         free (self);
@@ -209,7 +218,8 @@ http_t *http_new (const struct sockaddr_in *address, uint32_t max_connections,
     return self;
 }
 
-void http_destroy (http_t **self_p)
+void
+http_destroy (http_t **self_p)
 {
     assert (self_p);
     http_t *self = *self_p;
@@ -220,29 +230,33 @@ void http_destroy (http_t **self_p)
     }
 }
 
-int http_poll_fd (http_t *self)
+int
+http_poll_fd (http_t *self)
 {
     assert (self);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_EPOLL_FD);
     return info ? info->epoll_fd : -1;
 }
 
-long http_timeout_ms (http_t *self)
+long
+http_timeout_ms (http_t *self)
 {
     assert (self);
     MHD_UNSIGNED_LONG_LONG timeout;
     if (MHD_get_timeout (self->daemon, &timeout) != MHD_YES)
         return -1;
-    return timeout > 60000 ? 60000 : (long)timeout;
+    return timeout > 60000 ? 60000 : (long) timeout;
 }
 
-void http_run (http_t *self)
+void
+http_run (http_t *self)
 {
     assert (self);
     MHD_run (self->daemon);
 }
 
-uint16_t http_port (http_t *self)
+uint16_t
+http_port (http_t *self)
 {
     assert (self);
     const union MHD_DaemonInfo *info =

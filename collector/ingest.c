@@ -21,7 +21,8 @@ struct _ingest_t {
     char endpoint[256]; //  as bound
 };
 
-ingest_t *ingest_new (const char *endpoint)
+ingest_t *
+ingest_new (const char *endpoint)
 {
     ingest_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -50,7 +51,8 @@ ingest_t *ingest_new (const char *endpoint)
     return self;
 }
 
-void ingest_destroy (ingest_t **self_p)
+void
+ingest_destroy (ingest_t **self_p)
 {
     assert (self_p);
     ingest_t *self = *self_p;
@@ -64,19 +66,22 @@ void ingest_destroy (ingest_t **self_p)
     }
 }
 
-void *ingest_socket (ingest_t *self)
+void *
+ingest_socket (ingest_t *self)
 {
     assert (self);
     return self->socket;
 }
 
-const char *ingest_endpoint (ingest_t *self)
+const char *
+ingest_endpoint (ingest_t *self)
 {
     assert (self);
     return self->endpoint;
 }
 
-size_t ingest_drain (ingest_t *self, size_t budget, ingest_frame_fn *handler, void *arg)
+size_t
+ingest_drain (ingest_t *self, size_t budget, ingest_frame_fn *handler, void *arg)
 {
     assert (self);
     size_t count = 0;

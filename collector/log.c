@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <time.h>
 
-static void s_log (char level, const char *fmt, va_list args)
+static void
+s_log (char level, const char *fmt, va_list args)
 {
     time_t now = time (NULL);
     struct tm tm;
@@ -17,7 +18,8 @@ static void s_log (char level, const char *fmt, va_list args)
     fprintf (stderr, "%s zapm-collector %c: %s\n", stamp, level, line);
 }
 
-void log_info (const char *fmt, ...)
+void
+log_info (const char *fmt, ...)
 {
     va_list args;
     va_start (args, fmt);
@@ -25,7 +27,8 @@ void log_info (const char *fmt, ...)
     va_end (args);
 }
 
-void log_warn (const char *fmt, ...)
+void
+log_warn (const char *fmt, ...)
 {
     va_list args;
     va_start (args, fmt);
@@ -33,7 +36,8 @@ void log_warn (const char *fmt, ...)
     va_end (args);
 }
 
-void log_error (const char *fmt, ...)
+void
+log_error (const char *fmt, ...)
 {
     va_list args;
     va_start (args, fmt);

@@ -6,7 +6,8 @@
 
 #include <stdlib.h>
 
-int main (int argc, char **argv)
+int
+main (int argc, char **argv)
 {
     config_t config;
     switch (config_parse (argc, argv, &config)) {

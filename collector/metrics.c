@@ -20,7 +20,8 @@ typedef struct {
 static void s_printf (buffer_t *buffer, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 
-static void s_printf (buffer_t *buffer, const char *fmt, ...)
+static void
+s_printf (buffer_t *buffer, const char *fmt, ...)
 {
     if (buffer->failed)
         return;
@@ -33,11 +34,11 @@ static void s_printf (buffer_t *buffer, const char *fmt, ...)
             buffer->failed = true;
             return;
         }
-        if ((size_t)n < buffer->capacity - buffer->size) {
-            buffer->size += (size_t)n;
+        if ((size_t) n < buffer->capacity - buffer->size) {
+            buffer->size += (size_t) n;
             return;
         }
-        size_t capacity = buffer->capacity * 2 + (size_t)n;
+        size_t capacity = buffer->capacity * 2 + (size_t) n;
         char *grown = realloc (buffer->text, capacity);
         if (!grown) {
             buffer->failed = true;
@@ -48,14 +49,15 @@ static void s_printf (buffer_t *buffer, const char *fmt, ...)
     }
 }
 
-static void s_metric (buffer_t *buffer, const char *name, const char *type, const char *help,
-                      uint64_t value)
+static void
+s_metric (buffer_t *buffer, const char *name, const char *type, const char *help, uint64_t value)
 {
     s_printf (buffer, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", name, help, name, type, name,
               value);
 }
 
-char *metrics_render (const stats_t *stats, const metrics_gauges_t *gauges)
+char *
+metrics_render (const stats_t *stats, const metrics_gauges_t *gauges)
 {
     buffer_t buffer = {.text = malloc (2048), .capacity = 2048};
     if (!buffer.text)
@@ -67,7 +69,7 @@ char *metrics_render (const stats_t *stats, const metrics_gauges_t *gauges)
                        "# TYPE zapm_samples_invalid_total counter\n");
     for (int reason = VALIDATE_OK + 1; reason < VALIDATE_REASONS; reason++)
         s_printf (&buffer, "zapm_samples_invalid_total{reason=\"%s\"} %" PRIu64 "\n",
-                  validate_reason_name ((validate_reason_t)reason), stats->invalid[reason]);
+                  validate_reason_name ((validate_reason_t) reason), stats->invalid[reason]);
     s_metric (&buffer, "zapm_samples_lost_total", "counter",
               "Samples missing according to agents' seq numbers.", stats->lost);
     s_metric (&buffer, "zapm_series_dropped_total", "counter",

@@ -30,7 +30,8 @@ struct _ring_t {
     uint64_t tail;         //  oldest held sequence number
 };
 
-ring_t *ring_new (size_t arena_bytes, size_t slots)
+ring_t *
+ring_new (size_t arena_bytes, size_t slots)
 {
     if (arena_bytes < 4096 || arena_bytes > UINT32_MAX || slots < 2)
         return NULL;
@@ -52,7 +53,8 @@ ring_t *ring_new (size_t arena_bytes, size_t slots)
     return self;
 }
 
-void ring_destroy (ring_t **self_p)
+void
+ring_destroy (ring_t **self_p)
 {
     assert (self_p);
     ring_t *self = *self_p;
@@ -64,12 +66,14 @@ void ring_destroy (ring_t **self_p)
     }
 }
 
-static ring_entry_t *s_entry (ring_t *self, uint64_t seq)
+static ring_entry_t *
+s_entry (ring_t *self, uint64_t seq)
 {
     return &self->entries[seq & self->mask];
 }
 
-char *ring_reserve (ring_t *self, size_t max_size)
+char *
+ring_reserve (ring_t *self, size_t max_size)
 {
     assert (self);
     assert (max_size <= self->arena_size / 4);
@@ -93,13 +97,14 @@ char *ring_reserve (ring_t *self, size_t max_size)
     return self->arena + start;
 }
 
-uint64_t ring_commit (ring_t *self, size_t size, uint32_t series, int64_t mono_ns)
+uint64_t
+ring_commit (ring_t *self, size_t size, uint32_t series, int64_t mono_ns)
 {
     assert (self);
     assert (size <= self->reserved);
     ring_entry_t *entry = s_entry (self, self->head);
-    entry->offset = (uint32_t)self->write_offset;
-    entry->size = (uint32_t)size;
+    entry->offset = (uint32_t) self->write_offset;
+    entry->size = (uint32_t) size;
     entry->series = series;
     entry->mono_ns = mono_ns;
     self->write_offset += size;
@@ -107,19 +112,22 @@ uint64_t ring_commit (ring_t *self, size_t size, uint32_t series, int64_t mono_n
     return self->head++;
 }
 
-uint64_t ring_head (ring_t *self)
+uint64_t
+ring_head (ring_t *self)
 {
     assert (self);
     return self->head;
 }
 
-uint64_t ring_tail (ring_t *self)
+uint64_t
+ring_tail (ring_t *self)
 {
     assert (self);
     return self->tail;
 }
 
-uint64_t ring_seek_time (ring_t *self, int64_t mono_ns)
+uint64_t
+ring_seek_time (ring_t *self, int64_t mono_ns)
 {
     assert (self);
     uint64_t low = self->tail, high = self->head;
@@ -133,8 +141,9 @@ uint64_t ring_seek_time (ring_t *self, int64_t mono_ns)
     return low;
 }
 
-size_t ring_copy (ring_t *self, ring_cursor_t *cursor, char *buf, size_t room,
-                  ring_filter_fn *filter, void *arg)
+size_t
+ring_copy (ring_t *self, ring_cursor_t *cursor, char *buf, size_t room, ring_filter_fn *filter,
+           void *arg)
 {
     assert (self);
     assert (cursor->seq >= self->tail);
@@ -159,13 +168,15 @@ size_t ring_copy (ring_t *self, ring_cursor_t *cursor, char *buf, size_t room,
         if (take == left) {
             cursor->seq++;
             cursor->offset = 0;
-        } else
-            cursor->offset += (uint32_t)take;
+        }
+        else
+            cursor->offset += (uint32_t) take;
     }
     return copied;
 }
 
-size_t ring_bytes_used (ring_t *self)
+size_t
+ring_bytes_used (ring_t *self)
 {
     assert (self);
     if (self->tail == self->head)

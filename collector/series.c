@@ -26,7 +26,8 @@ struct _series_map_t {
     uint32_t history_points; //  points per series
 };
 
-series_map_t *series_map_new (uint32_t max_series, uint32_t history_points)
+series_map_t *
+series_map_new (uint32_t max_series, uint32_t history_points)
 {
     series_map_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -42,7 +43,8 @@ series_map_t *series_map_new (uint32_t max_series, uint32_t history_points)
     return self;
 }
 
-static void s_series_free (series_t *series)
+static void
+s_series_free (series_t *series)
 {
     free (series->id);
     free (series->last);
@@ -50,7 +52,8 @@ static void s_series_free (series_t *series)
     free (series);
 }
 
-void series_map_destroy (series_map_t **self_p)
+void
+series_map_destroy (series_map_t **self_p)
 {
     assert (self_p);
     series_map_t *self = *self_p;
@@ -64,7 +67,8 @@ void series_map_destroy (series_map_t **self_p)
     }
 }
 
-static series_t *s_series_new (series_map_t *self, const char *id)
+static series_t *
+s_series_new (series_map_t *self, const char *id)
 {
     series_t *series = calloc (1, sizeof *series);
     if (!series)
@@ -84,7 +88,8 @@ static series_t *s_series_new (series_map_t *self, const char *id)
 
 //  Counts samples missing between the expected `seq` and this one. A seq lower
 //  than expected means the agent restarted its count: start again from it.
-static uint64_t s_count_lost (series_t *series, const sample_t *sample)
+static uint64_t
+s_count_lost (series_t *series, const sample_t *sample)
 {
     if (!sample->has_seq)
         return 0;
@@ -97,7 +102,8 @@ static uint64_t s_count_lost (series_t *series, const sample_t *sample)
     return lost;
 }
 
-static void s_keep_last (series_t *series, const char *bytes, size_t size)
+static void
+s_keep_last (series_t *series, const char *bytes, size_t size)
 {
     if (size + 1 > series->last_capacity) {
         char *grown = realloc (series->last, size + 1);
@@ -111,7 +117,8 @@ static void s_keep_last (series_t *series, const char *bytes, size_t size)
     series->last_size = size;
 }
 
-static void s_add_point (series_t *series, const sample_t *sample, int64_t wall_ns)
+static void
+s_add_point (series_t *series, const sample_t *sample, int64_t wall_ns)
 {
     uint32_t capacity = series->history_capacity;
     uint32_t slot = (series->history_start + series->history_count) % capacity;
@@ -120,17 +127,17 @@ static void s_add_point (series_t *series, const sample_t *sample, int64_t wall_
     else
         series->history_count++;
     int64_t t_ns = sample->wall_ns ? sample->wall_ns : wall_ns;
-    series->history[slot] = (series_point_t){.t = (double)t_ns / 1e9,
-                                             .cpu = (float)sample->cpu,
-                                             .mem = (float)sample->mem,
-                                             .sys_cpu = (float)sample->sys_cpu,
-                                             .sys_mem = (float)sample->sys_mem,
-                                             .load1 = (float)sample->load1};
+    series->history[slot] = (series_point_t){.t = (double) t_ns / 1e9,
+                                             .cpu = (float) sample->cpu,
+                                             .mem = (float) sample->mem,
+                                             .sys_cpu = (float) sample->sys_cpu,
+                                             .sys_mem = (float) sample->sys_mem,
+                                             .load1 = (float) sample->load1};
 }
 
-series_change_t series_map_observe (series_map_t *self, const sample_t *sample, const char *bytes,
-                                    size_t size, int64_t mono_ns, int64_t wall_ns,
-                                    series_t **series_p, uint64_t *lost)
+series_change_t
+series_map_observe (series_map_t *self, const sample_t *sample, const char *bytes, size_t size,
+                    int64_t mono_ns, int64_t wall_ns, series_t **series_p, uint64_t *lost)
 {
     assert (self);
     series_change_t change = SERIES_UPDATED;
@@ -158,16 +165,18 @@ series_change_t series_map_observe (series_map_t *self, const sample_t *sample, 
     return change;
 }
 
-static int64_t s_silent_limit_ns (const series_t *series)
+static int64_t
+s_silent_limit_ns (const series_t *series)
 {
     if (series->interval <= 0)
         return SERIES_SILENT_DEFAULT_NS;
-    int64_t limit = (int64_t)(series->interval * 3e9);
+    int64_t limit = (int64_t) (series->interval * 3e9);
     return limit < SERIES_SILENT_MIN_NS ? SERIES_SILENT_MIN_NS : limit;
 }
 
-size_t series_map_sweep (series_map_t *self, int64_t mono_ns, void (*on_left) (void *, series_t *),
-                         void *arg)
+size_t
+series_map_sweep (series_map_t *self, int64_t mono_ns, void (*on_left) (void *, series_t *),
+                  void *arg)
 {
     assert (self);
     size_t left = 0;
@@ -184,31 +193,36 @@ size_t series_map_sweep (series_map_t *self, int64_t mono_ns, void (*on_left) (v
     return left;
 }
 
-uint32_t series_map_size (series_map_t *self)
+uint32_t
+series_map_size (series_map_t *self)
 {
     assert (self);
     return self->size;
 }
 
-uint32_t series_map_live (series_map_t *self)
+uint32_t
+series_map_live (series_map_t *self)
 {
     assert (self);
     return self->live;
 }
 
-uint32_t series_map_max (series_map_t *self)
+uint32_t
+series_map_max (series_map_t *self)
 {
     assert (self);
     return self->max_series;
 }
 
-series_t *series_map_at (series_map_t *self, uint32_t index)
+series_t *
+series_map_at (series_map_t *self, uint32_t index)
 {
     assert (self);
     return index < self->size ? self->by_index[index] : NULL;
 }
 
-const series_point_t *series_point (const series_t *series, uint32_t i)
+const series_point_t *
+series_point (const series_t *series, uint32_t i)
 {
     assert (series);
     assert (i < series->history_count);

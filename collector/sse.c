@@ -2,60 +2,88 @@
 #include "sse.h"
 #include "clock.h"
 
-#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-void sse_boot_token (char *boot)
+void
+sse_boot_token (char *boot)
 {
     //  Wall time and pid, mixed (splitmix64): unique per run without a random source.
-    uint64_t x = (uint64_t)clock_wall_ns () ^ ((uint64_t)getpid () << 32);
+    uint64_t x = (uint64_t) clock_wall_ns () ^ ((uint64_t) getpid () << 32);
     x += 0x9e3779b97f4a7c15ULL;
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
     x ^= x >> 31;
-    snprintf (boot, SSE_BOOT_LEN + 1, "%08" PRIx32, (uint32_t)x);
+    snprintf (boot, SSE_BOOT_LEN + 1, "%08" PRIx32, (uint32_t) x);
 }
 
-size_t sse_frame (char *buf, const char *boot, uint64_t seq, const char *name, const char *data,
-                  size_t size, bool minify)
+//  Removes JSON whitespace outside strings, in place; returns the new length.
+//  (cJSON_Minify is not used: it misreads an escaped backslash before a closing
+//  quote, as in "a\\", and then keeps line breaks that would split the SSE line.)
+static size_t
+s_minify (char *json, size_t size)
+{
+    size_t out = 0;
+    bool in_string = false, escaped = false;
+    for (size_t i = 0; i < size; i++) {
+        char c = json[i];
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
+        }
+        else if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+            continue;
+        else if (c == '"')
+            in_string = true;
+        json[out++] = c;
+    }
+    return out;
+}
+
+size_t
+sse_frame (char *buf, const char *boot, uint64_t seq, const char *name, const char *data,
+           size_t size, bool minify)
 {
     int head = snprintf (buf, SSE_FRAME_OVERHEAD, "id: %s-%" PRIu64 "\n%s%.*s%sdata: ", boot, seq,
                          name ? "event: " : "", SSE_NAME_MAX, name ? name : "", name ? "\n" : "");
     char *json = buf + head;
     memcpy (json, data, size);
-    if (minify) {
-        json[size] = '\0';
-        cJSON_Minify (json);
-        size = strlen (json);
-    }
+    if (minify)
+        size = s_minify (json, size);
     memcpy (json + size, "\n\n", 2);
-    return (size_t)head + size + 2;
+    return (size_t) head + size + 2;
 }
 
-size_t sse_retry (char *buf, size_t room, unsigned ms)
+size_t
+sse_retry (char *buf, size_t room, unsigned ms)
 {
     char line[32];
     int n = snprintf (line, sizeof line, "retry: %u\n\n", ms);
-    if ((size_t)n > room)
+    if ((size_t) n > room)
         return 0;
-    memcpy (buf, line, (size_t)n);
-    return (size_t)n;
+    memcpy (buf, line, (size_t) n);
+    return (size_t) n;
 }
 
-size_t sse_reset (char *buf, size_t room, const char *boot)
+size_t
+sse_reset (char *buf, size_t room, const char *boot)
 {
     char line[64];
     int n = snprintf (line, sizeof line, "event: reset\ndata: {\"boot\":\"%s\"}\n\n", boot);
-    if ((size_t)n > room)
+    if ((size_t) n > room)
         return 0;
-    memcpy (buf, line, (size_t)n);
-    return (size_t)n;
+    memcpy (buf, line, (size_t) n);
+    return (size_t) n;
 }
 
-bool sse_parse_id (const char *text, const char *boot, uint64_t *seq)
+bool
+sse_parse_id (const char *text, const char *boot, uint64_t *seq)
 {
     if (!text || strncmp (text, boot, SSE_BOOT_LEN) != 0 || text[SSE_BOOT_LEN] != '-')
         return false;
@@ -66,7 +94,7 @@ bool sse_parse_id (const char *text, const char *boot, uint64_t *seq)
     for (; *p >= '0' && *p <= '9'; p++) {
         if (value > (UINT64_MAX - 9) / 10)
             return false;
-        value = value * 10 + (uint64_t)(*p - '0');
+        value = value * 10 + (uint64_t) (*p - '0');
     }
     if (*p != '\0')
         return false;

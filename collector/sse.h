@@ -30,8 +30,9 @@
 void sse_boot_token (char *boot);
 
 //  Frames one event into `buf` (room for size + SSE_FRAME_OVERHEAD + 1 bytes).
-//  `name` is NULL for a default event. When `minify` is set the JSON is minified
-//  in place (it must be valid JSON). Returns the number of bytes written.
+//  `name` is NULL for a default event. When `minify` is set, whitespace outside
+//  JSON strings is removed (the JSON must be valid, with no raw control characters
+//  in strings, as validate_sample ensures). Returns the number of bytes written.
 size_t sse_frame (char *buf, const char *boot, uint64_t seq, const char *name, const char *data,
                   size_t size, bool minify);
 

@@ -88,14 +88,16 @@ static const char *s_reason_names[VALIDATE_REASONS] = {
     [VALIDATE_MULTIPART] = "multipart",
 };
 
-const char *validate_reason_name (validate_reason_t reason)
+const char *
+validate_reason_name (validate_reason_t reason)
 {
     return reason < VALIDATE_REASONS ? s_reason_names[reason] : "unknown";
 }
 
-bool validate_utf8 (const char *data, size_t size)
+bool
+validate_utf8 (const char *data, size_t size)
 {
-    const unsigned char *p = (const unsigned char *)data, *end = p + size;
+    const unsigned char *p = (const unsigned char *) data, *end = p + size;
     while (p < end) {
         unsigned char c = *p;
         if (c >= 0x01 && c < 0x80) {
@@ -112,7 +114,7 @@ bool validate_utf8 (const char *data, size_t size)
             extra = 3, cp = c & 0x07, min = 0x10000;
         else
             return false; //  NUL, stray continuation, overlong lead, or > U+10FFFF
-        if ((size_t)(end - p) <= extra)
+        if ((size_t) (end - p) <= extra)
             return false;
         for (size_t i = 1; i <= extra; i++) {
             if ((p[i] & 0xC0) != 0x80)
@@ -129,11 +131,12 @@ bool validate_utf8 (const char *data, size_t size)
 //  True when a raw control character (U+0000..U+001F) sits inside a JSON string.
 //  RFC 8259 forbids it and cJSON lets it through; a raw line break there would
 //  split an SSE `data:` line and let an agent forge events.
-static bool s_control_in_string (const char *data, size_t size)
+static bool
+s_control_in_string (const char *data, size_t size)
 {
     bool in_string = false, escaped = false;
     for (size_t i = 0; i < size; i++) {
-        unsigned char c = (unsigned char)data[i];
+        unsigned char c = (unsigned char) data[i];
         if (!in_string)
             in_string = c == '"';
         else if (c < 0x20)
@@ -148,7 +151,8 @@ static bool s_control_in_string (const char *data, size_t size)
     return false;
 }
 
-static bool s_is_finite_number (const cJSON *item)
+static bool
+s_is_finite_number (const cJSON *item)
 {
     return cJSON_IsNumber (item) && isfinite (item->valuedouble);
 }
@@ -156,7 +160,8 @@ static bool s_is_finite_number (const cJSON *item)
 static bool s_check_object (const cJSON *object, const field_t *table);
 
 //  Checks one value against its expected type.
-static bool s_check_field (const cJSON *item, const field_t *field)
+static bool
+s_check_field (const cJSON *item, const field_t *field)
 {
     switch (field->type) {
     case FIELD_NUMBER:
@@ -182,7 +187,8 @@ static bool s_check_field (const cJSON *item, const field_t *field)
 }
 
 //  Checks every member of `object` whose key is in `table`; others pass.
-static bool s_check_object (const cJSON *object, const field_t *table)
+static bool
+s_check_object (const cJSON *object, const field_t *table)
 {
     const cJSON *member;
     cJSON_ArrayForEach (member, object)
@@ -199,27 +205,31 @@ static bool s_check_object (const cJSON *object, const field_t *table)
 }
 
 //  Returns the number at object.key, or NAN when absent.
-static double s_number_or_nan (const cJSON *object, const char *key)
+static double
+s_number_or_nan (const cJSON *object, const char *key)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive (object, key);
     return cJSON_IsNumber (item) ? item->valuedouble : NAN;
 }
 
 //  Returns the non-empty string at object.key, or NULL.
-static const char *s_nonempty_string (const cJSON *object, const char *key)
+static const char *
+s_nonempty_string (const cJSON *object, const char *key)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive (object, key);
     return cJSON_IsString (item) && item->valuestring[0] ? item->valuestring : NULL;
 }
 
 //  A whole number in [0, 2^53], the range a JSON reader represents exactly.
-static bool s_is_count (double value)
+static bool
+s_is_count (double value)
 {
     return value >= 0 && value <= 9007199254740992.0 && value == floor (value);
 }
 
 //  Builds the series identity: agent@host:pid, or the parts present, or color.
-static validate_reason_t s_identity (const cJSON *root, sample_t *sample)
+static validate_reason_t
+s_identity (const cJSON *root, sample_t *sample)
 {
     const char *agent = s_nonempty_string (root, ZAPM_KEY_AGENT);
     const char *color = s_nonempty_string (root, ZAPM_KEY_COLOR);
@@ -234,18 +244,20 @@ static validate_reason_t s_identity (const cJSON *root, sample_t *sample)
             snprintf (pid_part, sizeof pid_part, ":%.0f", pid);
         n = snprintf (sample->identity, sizeof sample->identity, "%s%s%s%s", agent, host ? "@" : "",
                       host ? host : "", pid_part);
-    } else if (color)
+    }
+    else if (color)
         n = snprintf (sample->identity, sizeof sample->identity, "%s", color);
     else
         return VALIDATE_MISSING_IDENTITY;
-    if (n < 0 || (size_t)n >= sizeof sample->identity)
+    if (n < 0 || (size_t) n >= sizeof sample->identity)
         return VALIDATE_IDENTITY_TOO_LONG;
     snprintf (sample->color, sizeof sample->color, "%s", color ? color : "");
     return VALIDATE_OK;
 }
 
 //  Extracts what the collector keeps; the schema has already been checked.
-static validate_reason_t s_extract (const cJSON *root, sample_t *sample)
+static validate_reason_t
+s_extract (const cJSON *root, sample_t *sample)
 {
     sample->cpu = s_number_or_nan (root, ZAPM_KEY_CPU);
     sample->mem = s_number_or_nan (root, ZAPM_KEY_MEM);
@@ -259,7 +271,7 @@ static validate_reason_t s_extract (const cJSON *root, sample_t *sample)
     sample->has_seq = !isnan (seq);
     if (sample->has_seq && !s_is_count (seq))
         return VALIDATE_WRONG_TYPE;
-    sample->seq = sample->has_seq ? (uint64_t)seq : 0;
+    sample->seq = sample->has_seq ? (uint64_t) seq : 0;
 
     double interval = s_number_or_nan (root, ZAPM_KEY_INTERVAL);
     sample->interval = interval > 0 ? interval : 0;
@@ -279,7 +291,8 @@ static validate_reason_t s_extract (const cJSON *root, sample_t *sample)
     return VALIDATE_OK;
 }
 
-validate_reason_t validate_sample (const char *data, size_t size, sample_t *sample)
+validate_reason_t
+validate_sample (const char *data, size_t size, sample_t *sample)
 {
     if (size > ZAPM_WIRE_MAX_BYTES)
         return VALIDATE_TOO_LARGE;

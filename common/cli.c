@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-void cli_usage_error (const char *prog, const char *fmt, ...)
+void
+cli_usage_error (const char *prog, const char *fmt, ...)
 {
     va_list args;
     va_start (args, fmt);
@@ -17,8 +18,9 @@ void cli_usage_error (const char *prog, const char *fmt, ...)
     va_end (args);
 }
 
-bool cli_parse_long (const char *prog, const char *flag, const char *text, long min, long max,
-                     long *value)
+bool
+cli_parse_long (const char *prog, const char *flag, const char *text, long min, long max,
+                long *value)
 {
     char *end = NULL;
     errno = 0;
@@ -35,8 +37,9 @@ bool cli_parse_long (const char *prog, const char *flag, const char *text, long 
     return true;
 }
 
-bool cli_parse_double (const char *prog, const char *flag, const char *text, double min, double max,
-                       double *value)
+bool
+cli_parse_double (const char *prog, const char *flag, const char *text, double min, double max,
+                  double *value)
 {
     char *end = NULL;
     errno = 0;

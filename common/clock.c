@@ -8,26 +8,29 @@
 #include <stdio.h>
 #include <time.h>
 
-int64_t clock_mono_ns (void)
+int64_t
+clock_mono_ns (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int64_t clock_wall_ns (void)
+int64_t
+clock_wall_ns (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-size_t clock_format_iso (int64_t wall_ns, char *buf, size_t size)
+size_t
+clock_format_iso (int64_t wall_ns, char *buf, size_t size)
 {
     if (size < 33)
         return 0;
-    time_t secs = (time_t)(wall_ns / 1000000000);
-    long micros = (long)((wall_ns % 1000000000) / 1000);
+    time_t secs = (time_t) (wall_ns / 1000000000);
+    long micros = (long) ((wall_ns % 1000000000) / 1000);
     struct tm tm;
     gmtime_r (&secs, &tm);
     int n = snprintf (buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06ld+00:00", tm.tm_year + 1900,
@@ -36,7 +39,8 @@ size_t clock_format_iso (int64_t wall_ns, char *buf, size_t size)
 }
 
 //  Reads exactly `digits` decimal digits at *p, advancing it.
-static bool s_digits (const char **p, const char *end, int digits, int *value)
+static bool
+s_digits (const char **p, const char *end, int digits, int *value)
 {
     int v = 0;
     for (int i = 0; i < digits; i++) {
@@ -49,7 +53,8 @@ static bool s_digits (const char **p, const char *end, int digits, int *value)
     return true;
 }
 
-static bool s_expect (const char **p, const char *end, char c)
+static bool
+s_expect (const char **p, const char *end, char c)
 {
     if (*p >= end || **p != c)
         return false;
@@ -58,7 +63,8 @@ static bool s_expect (const char **p, const char *end, char c)
 }
 
 //  Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
-static int64_t s_days_from_civil (int y, int m, int d)
+static int64_t
+s_days_from_civil (int y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -68,7 +74,8 @@ static int64_t s_days_from_civil (int y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-bool clock_parse_iso (const char *text, size_t len, int64_t *wall_ns)
+bool
+clock_parse_iso (const char *text, size_t len, int64_t *wall_ns)
 {
     const char *p = text, *end = text + len;
     int year, mon, day, hour, min, sec;
@@ -112,13 +119,14 @@ bool clock_parse_iso (const char *text, size_t len, int64_t *wall_ns)
             if (!s_digits (&p, end, 2, &om) || oh > 23 || om > 59)
                 return false;
             offset_min = sign * (oh * 60 + om);
-        } else
+        }
+        else
             return false;
     }
     if (p != end)
         return false;
     int64_t secs = s_days_from_civil (year, mon, day) * 86400 + hour * 3600 + min * 60 + sec -
-                   (int64_t)offset_min * 60;
+                   (int64_t) offset_min * 60;
     *wall_ns = secs * 1000000000 + frac_ns;
     return true;
 }

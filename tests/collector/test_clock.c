@@ -4,7 +4,8 @@
 
 #include <string.h>
 
-int main (void)
+int
+main (void)
 {
     int64_t ns = 0;
     CHECK (clock_parse_iso ("2026-11-23T10:00:00.123456+00:00", 32, &ns));

@@ -8,29 +8,32 @@
 #include <string.h>
 
 //  Appends event number `n` as "<n>:<padding>\n" of `size` bytes.
-static uint64_t s_append (ring_t *ring, uint64_t n, size_t size, uint32_t series, int64_t t)
+static uint64_t
+s_append (ring_t *ring, uint64_t n, size_t size, uint32_t series, int64_t t)
 {
     char *slot = ring_reserve (ring, size);
     memset (slot, '.', size);
-    int head = snprintf (slot, size, "%lu:", (unsigned long)n);
+    int head = snprintf (slot, size, "%lu:", (unsigned long) n);
     slot[head] = ':';
     slot[size - 1] = '\n';
     return ring_commit (ring, size, series, t);
 }
 
-static bool s_odd_only (void *arg, uint32_t series)
+static bool
+s_odd_only (void *arg, uint32_t series)
 {
-    (void)arg;
+    (void) arg;
     return series % 2 == 1;
 }
 
-static void test_order_and_eviction (void)
+static void
+test_order_and_eviction (void)
 {
     ring_t *ring = ring_new (4096, 16);
     CHECK (ring);
     CHECK (ring_head (ring) == 1 && ring_tail (ring) == 1);
     for (uint64_t n = 1; n <= 10; n++)
-        CHECK (s_append (ring, n, 100, (uint32_t)n, (int64_t)n) == n);
+        CHECK (s_append (ring, n, 100, (uint32_t) n, (int64_t) n) == n);
     CHECK (ring_tail (ring) == 1 && ring_head (ring) == 11);
 
     char buf[4096];
@@ -41,13 +44,13 @@ static void test_order_and_eviction (void)
 
     //  more events than slots: the index evicts the oldest
     for (uint64_t k = 11; k <= 40; k++)
-        s_append (ring, k, 100, 0, (int64_t)k);
+        s_append (ring, k, 100, 0, (int64_t) k);
     CHECK (ring_head (ring) == 41);
     CHECK (ring_head (ring) - ring_tail (ring) <= 16);
     cursor.seq = ring_tail (ring);
     n = ring_copy (ring, &cursor, buf, sizeof buf, NULL, NULL);
     char first[16];
-    snprintf (first, sizeof first, "%lu:", (unsigned long)ring_tail (ring));
+    snprintf (first, sizeof first, "%lu:", (unsigned long) ring_tail (ring));
     CHECK (strncmp (buf, first, strlen (first)) == 0);
     CHECK (cursor.seq == 41);
     ring_destroy (&ring);
@@ -56,13 +59,14 @@ static void test_order_and_eviction (void)
 }
 
 //  Many laps of odd sizes: every held event must read back intact and in order.
-static void test_wrap_around (void)
+static void
+test_wrap_around (void)
 {
     ring_t *ring = ring_new (8192, 1024);
     char buf[8192];
     for (uint64_t n = 1; n <= 5000; n++) {
         size_t size = 20 + (n * 37) % 900;
-        s_append (ring, n, size, 0, (int64_t)n);
+        s_append (ring, n, size, 0, (int64_t) n);
         if (n % 97 == 0) {
             ring_cursor_t cursor = {.seq = ring_tail (ring)};
             size_t got = ring_copy (ring, &cursor, buf, sizeof buf, NULL, NULL);
@@ -86,7 +90,8 @@ static void test_wrap_around (void)
     ring_destroy (&ring);
 }
 
-static void test_partial_and_filter (void)
+static void
+test_partial_and_filter (void)
 {
     ring_t *ring = ring_new (8192, 64);
     s_append (ring, 1, 1000, 1, 10);
@@ -115,7 +120,8 @@ static void test_partial_and_filter (void)
     ring_destroy (&ring);
 }
 
-int main (void)
+int
+main (void)
 {
     test_order_and_eviction ();
     test_wrap_around ();

@@ -5,7 +5,8 @@
 #include <math.h>
 #include <string.h>
 
-static sample_t s_sample (const char *json)
+static sample_t
+s_sample (const char *json)
 {
     sample_t sample;
     validate_reason_t reason = validate_sample (json, strlen (json), &sample);
@@ -13,13 +14,15 @@ static sample_t s_sample (const char *json)
     return sample;
 }
 
-static void s_left (void *arg, series_t *series)
+static void
+s_left (void *arg, series_t *series)
 {
-    (void)series;
-    (*(int *)arg)++;
+    (void) series;
+    (*(int *) arg)++;
 }
 
-int main (void)
+int
+main (void)
 {
     series_map_t *map = series_map_new (2, 4);
     series_t *series = NULL;

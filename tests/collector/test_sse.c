@@ -4,7 +4,8 @@
 
 #include <string.h>
 
-static void test_frame (void)
+static void
+test_frame (void)
 {
     char buf[256];
     const char *json = "{\"cpu\":1}";
@@ -22,13 +23,20 @@ static void test_frame (void)
     want = "id: abcd1234-1\ndata: {\"color\":\"dark red\",\"cpu\":1}\n\n";
     CHECK (n == strlen (want) && memcmp (buf, want, n) == 0);
 
+    //  an escaped backslash right before a closing quote ends the string
+    const char *tricky = "{\"k\\\\\":\n1,\n\"s\":\"a b\\\"\\n\"}";
+    n = sse_frame (buf, "abcd1234", 2, NULL, tricky, strlen (tricky), true);
+    want = "id: abcd1234-2\ndata: {\"k\\\\\":1,\"s\":\"a b\\\"\\n\"}\n\n";
+    CHECK (n == strlen (want) && memcmp (buf, want, n) == 0);
+
     //  the largest frame fits the documented overhead
     char big[SSE_FRAME_OVERHEAD + 4];
     n = sse_frame (big, "abcd1234", UINT64_MAX, "0123456789abcdef", "{}", 2, false);
     CHECK (n <= sizeof big - 1);
 }
 
-static void test_small_frames (void)
+static void
+test_small_frames (void)
 {
     char buf[64];
     CHECK (sse_retry (buf, sizeof buf, 2000) == strlen ("retry: 2000\n\n"));
@@ -40,7 +48,8 @@ static void test_small_frames (void)
     CHECK (sse_reset (buf, 10, "abcd1234") == 0);
 }
 
-static void test_parse_id (void)
+static void
+test_parse_id (void)
 {
     uint64_t seq = 0;
     CHECK (sse_parse_id ("abcd1234-17", "abcd1234", &seq) && seq == 17);
@@ -54,7 +63,8 @@ static void test_parse_id (void)
     CHECK (!sse_parse_id (NULL, "abcd1234", &seq));
 }
 
-static void test_boot_token (void)
+static void
+test_boot_token (void)
 {
     char a[SSE_BOOT_LEN + 1];
     sse_boot_token (a);
@@ -62,7 +72,8 @@ static void test_boot_token (void)
     CHECK (strspn (a, "0123456789abcdef") == SSE_BOOT_LEN);
 }
 
-int main (void)
+int
+main (void)
 {
     test_frame ();
     test_small_frames ();

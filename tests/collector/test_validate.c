@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static validate_reason_t s_check (const char *json, sample_t *sample)
+static validate_reason_t
+s_check (const char *json, sample_t *sample)
 {
     return validate_sample (json, strlen (json), sample);
 }
 
-static void test_book_sample (void)
+static void
+test_book_sample (void)
 {
     sample_t s;
     CHECK (s_check ("{\"color\":\"red\",\"timestamp\":\"2026-11-23T10:00:00.123456+00:00\","
@@ -27,7 +29,8 @@ static void test_book_sample (void)
     CHECK (!s.has_line_break);
 }
 
-static void test_zapm_sample (void)
+static void
+test_zapm_sample (void)
 {
     sample_t s;
     const char *json = "{\"v\":1,\"agent\":\"api\",\"host\":\"web-1\",\"pid\":4242,\"seq\":7,"
@@ -52,7 +55,8 @@ static void test_zapm_sample (void)
     CHECK (s.has_line_break);
 }
 
-static void test_rejections (void)
+static void
+test_rejections (void)
 {
     sample_t s;
     CHECK (s_check ("not json", &s) == VALIDATE_NOT_JSON);
@@ -86,7 +90,8 @@ static void test_rejections (void)
            VALIDATE_NOT_JSON);
 }
 
-static void test_limits_and_encoding (void)
+static void
+test_limits_and_encoding (void)
 {
     sample_t s;
     //  invalid UTF-8: lone continuation, overlong, surrogate, NUL, truncated sequence
@@ -125,7 +130,7 @@ static void test_limits_and_encoding (void)
     //  deep nesting is parsed without exhausting the stack, and rejected or accepted
     //  cleanly (it is an unknown field)
     char deep[5000];
-    size_t n = (size_t)snprintf (deep, sizeof deep, "{\"cpu\":1,\"mem\":1,\"color\":\"r\",\"x\":");
+    size_t n = (size_t) snprintf (deep, sizeof deep, "{\"cpu\":1,\"mem\":1,\"color\":\"r\",\"x\":");
     for (int i = 0; i < 2000; i++)
         deep[n++] = '[';
     for (int i = 0; i < 2000; i++)
@@ -138,7 +143,8 @@ static void test_limits_and_encoding (void)
     CHECK (strcmp (validate_reason_name (VALIDATE_REASONS), "unknown") == 0);
 }
 
-int main (void)
+int
+main (void)
 {
     test_book_sample ();
     test_zapm_sample ();
