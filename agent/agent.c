@@ -84,7 +84,8 @@ typedef struct {
 } s_actor_t;
 
 //  Sets the shared status and wakes zapm_agent_wait callers.
-static void s_set_status (zapm_agent_t *agent, int status, uint64_t samples)
+static void
+s_set_status (zapm_agent_t *agent, int status, uint64_t samples)
 {
     pthread_mutex_lock (&agent->mutex);
     agent->status = status;
@@ -95,20 +96,22 @@ static void s_set_status (zapm_agent_t *agent, int status, uint64_t samples)
 
 //  A default colour from the name and pid, so that two agents on one chart
 //  usually differ without anyone choosing.
-static void s_default_color (s_actor_t *self)
+static void
+s_default_color (s_actor_t *self)
 {
     static const char *palette[] = {"royalblue", "crimson", "seagreen",  "darkorange",
                                     "purple",    "teal",    "goldenrod", "deeppink"};
     uint32_t hash = 2166136261u;
     for (const char *p = self->agent->name; *p; p++)
-        hash = (hash ^ (uint8_t)*p) * 16777619u;
-    hash ^= (uint32_t)getpid ();
+        hash = (hash ^ (uint8_t) *p) * 16777619u;
+    hash ^= (uint32_t) getpid ();
     snprintf (self->color, sizeof self->color, "%s",
               palette[hash % (sizeof palette / sizeof palette[0])]);
 }
 
 //  Rebuilds the encoder's fixed prefix after the pid or colour changed.
-static void s_update_identity (s_actor_t *self)
+static void
+s_update_identity (s_actor_t *self)
 {
     pid_t pid = self->proc ? proc_sampler_pid (self->proc) : (self->pid ? self->pid : getpid ());
     sample_encoder_set_identity (self->encoder, self->agent->name, self->host, self->color, pid);
@@ -118,7 +121,8 @@ static void s_update_identity (s_actor_t *self)
 //  the baseline for CPU percentages, so the first published sample already
 //  covers a whole interval. Returns 0, or -1 with errno if the process does
 //  not exist.
-static int s_open_samplers (s_actor_t *self)
+static int
+s_open_samplers (s_actor_t *self)
 {
     proc_sampler_destroy (&self->proc);
     sys_sampler_destroy (&self->sys);
@@ -139,13 +143,15 @@ static int s_open_samplers (s_actor_t *self)
     return 0;
 }
 
-static void s_restart_timer (s_actor_t *self)
+static void
+s_restart_timer (s_actor_t *self)
 {
     self->next_ns = clock_mono_ns () + self->interval_ns;
 }
 
 //  Takes one sample and hands it to the socket; drops it if it would block.
-static void s_sample (s_actor_t *self)
+static void
+s_sample (s_actor_t *self)
 {
     zapm_agent_t *agent = self->agent;
     sample_parts_t parts = {0};
@@ -166,7 +172,7 @@ static void s_sample (s_actor_t *self)
     }
     parts.seq = self->seq;
     parts.wall_ns = clock_wall_ns ();
-    parts.interval = (double)self->interval_ns / 1e9;
+    parts.interval = (double) self->interval_ns / 1e9;
     parts.custom = self->custom;
     parts.ncustom = custom_metrics_snapshot (agent->custom, self->custom, ZAPM_CUSTOM_MAX);
     size_t len = sample_encoder_encode (self->encoder, &parts, self->frame, sizeof self->frame);
@@ -180,13 +186,15 @@ static void s_sample (s_actor_t *self)
 }
 
 //  Answers the owner: rc and errno.
-static void s_reply (s_actor_t *self, int rc, int err)
+static void
+s_reply (s_actor_t *self, int rc, int err)
 {
     zsock_send (self->pipe, "ii", rc, rc == 0 ? 0 : err);
 }
 
 //  Handles one command from the owner. Returns false on $TERM.
-static bool s_command (s_actor_t *self)
+static bool
+s_command (s_actor_t *self)
 {
     zmsg_t *msg = zmsg_recv (self->pipe);
     if (!msg)
@@ -200,24 +208,27 @@ static bool s_command (s_actor_t *self)
         snprintf (self->color, sizeof self->color, "%s", arg);
         s_update_identity (self);
         s_reply (self, 0, 0);
-    } else if (streq (command, "INTERVAL") && arg) {
+    }
+    else if (streq (command, "INTERVAL") && arg) {
         self->interval_ns = strtoll (arg, NULL, 10);
         s_restart_timer (self);
         s_reply (self, 0, 0);
-    } else if (streq (command, "COUNT") && arg) {
+    }
+    else if (streq (command, "COUNT") && arg) {
         self->count = strtoull (arg, NULL, 10);
         if (self->count && self->seq >= self->count && self->sampling) {
             self->sampling = false;
             s_set_status (self->agent, ZAPM_AGENT_DONE, self->seq);
         }
         s_reply (self, 0, 0);
-    } else if (arg) {
+    }
+    else if (arg) {
         //  PID, PROCESS, SYSTEM, SMAPS: reopen the samplers, undo on failure.
         long value = strtol (arg, NULL, 10);
         pid_t pid = self->pid;
         bool process = self->process, system = self->system, smaps = self->smaps;
         if (streq (command, "PID"))
-            self->pid = (pid_t)value;
+            self->pid = (pid_t) value;
         else if (streq (command, "PROCESS"))
             self->process = value != 0;
         else if (streq (command, "SYSTEM"))
@@ -236,14 +247,16 @@ static bool s_command (s_actor_t *self)
             self->smaps = smaps;
             if (s_open_samplers (self) < 0)
                 self->proc = NULL; //  the old process is gone as well
-        } else {
+        }
+        else {
             self->sampling = self->count == 0 || self->seq < self->count;
             s_set_status (self->agent, self->sampling ? ZAPM_AGENT_RUNNING : ZAPM_AGENT_DONE,
                           self->seq);
             s_restart_timer (self);
         }
         s_reply (self, rc, err);
-    } else
+    }
+    else
         s_reply (self, -1, EINVAL);
     zstr_free (&command);
     zstr_free (&arg);
@@ -252,7 +265,8 @@ static bool s_command (s_actor_t *self)
 }
 
 //  Creates the PUB socket with the options that keep the host safe.
-static int s_open_socket (s_actor_t *self)
+static int
+s_open_socket (s_actor_t *self)
 {
     self->pub = zsock_new (ZMQ_PUB);
     if (!self->pub)
@@ -274,7 +288,8 @@ static int s_open_socket (s_actor_t *self)
     return 0;
 }
 
-static void s_actor_destroy (s_actor_t **self_p)
+static void
+s_actor_destroy (s_actor_t **self_p)
 {
     s_actor_t *self = *self_p;
     if (!self)
@@ -287,7 +302,8 @@ static void s_actor_destroy (s_actor_t **self_p)
     *self_p = NULL;
 }
 
-static s_actor_t *s_actor_new (zsock_t *pipe, zapm_agent_t *agent)
+static s_actor_t *
+s_actor_new (zsock_t *pipe, zapm_agent_t *agent)
 {
     s_actor_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -296,7 +312,7 @@ static s_actor_t *s_actor_new (zsock_t *pipe, zapm_agent_t *agent)
     self->pipe = pipe;
     self->process = true;
     self->sampling = true;
-    self->interval_ns = (int64_t)(ZAPM_AGENT_INTERVAL_DEFAULT * 1e9);
+    self->interval_ns = (int64_t) (ZAPM_AGENT_INTERVAL_DEFAULT * 1e9);
     if (gethostname (self->host, sizeof self->host) < 0 || !self->host[0])
         snprintf (self->host, sizeof self->host, "localhost");
     self->host[sizeof self->host - 1] = '\0';
@@ -312,9 +328,10 @@ static s_actor_t *s_actor_new (zsock_t *pipe, zapm_agent_t *agent)
 }
 
 //  The actor's body: set up, signal the owner, then poll until $TERM.
-static void s_actor (zsock_t *pipe, void *args)
+static void
+s_actor (zsock_t *pipe, void *args)
 {
-    zapm_agent_t *agent = (zapm_agent_t *)args;
+    zapm_agent_t *agent = (zapm_agent_t *) args;
     s_actor_t *self = s_actor_new (pipe, agent);
     if (!self) {
         agent->init_errno = errno ? errno : EINVAL;
@@ -336,7 +353,7 @@ static void s_actor (zsock_t *pipe, void *args)
         long timeout = -1;
         if (self->sampling) {
             int64_t left = self->next_ns - clock_mono_ns ();
-            timeout = left <= 0 ? 0 : (long)((left + 999999) / 1000000);
+            timeout = left <= 0 ? 0 : (long) ((left + 999999) / 1000000);
         }
         int rc = zmq_poll (&item, 1, timeout);
         if (rc < 0 && errno != EINTR)
@@ -358,7 +375,8 @@ static void s_actor (zsock_t *pipe, void *args)
     s_actor_destroy (&self);
 }
 
-zapm_agent_t *zapm_agent_new (const char *endpoint, const char *name)
+zapm_agent_t *
+zapm_agent_new (const char *endpoint, const char *name)
 {
     //  Before anything creates a czmq socket: no signal handlers in the host.
     zsys_handler_set (NULL);
@@ -393,7 +411,8 @@ zapm_agent_t *zapm_agent_new (const char *endpoint, const char *name)
     return self;
 }
 
-void zapm_agent_destroy (zapm_agent_t **self_p)
+void
+zapm_agent_destroy (zapm_agent_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -407,7 +426,8 @@ void zapm_agent_destroy (zapm_agent_t **self_p)
 }
 
 //  Sends "COMMAND" "arg" to the actor and returns its answer, setting errno.
-static int s_request (zapm_agent_t *self, const char *command, const char *arg)
+static int
+s_request (zapm_agent_t *self, const char *command, const char *arg)
 {
     if (zstr_sendx (self->actor, command, arg, NULL) < 0) {
         errno = EIO;
@@ -423,14 +443,16 @@ static int s_request (zapm_agent_t *self, const char *command, const char *arg)
     return rc;
 }
 
-static int s_request_long (zapm_agent_t *self, const char *command, long long value)
+static int
+s_request_long (zapm_agent_t *self, const char *command, long long value)
 {
     char text[32];
     snprintf (text, sizeof text, "%lld", value);
     return s_request (self, command, text);
 }
 
-int zapm_agent_set_color (zapm_agent_t *self, const char *color)
+int
+zapm_agent_set_color (zapm_agent_t *self, const char *color)
 {
     assert (self);
     if (!color || strlen (color) > S_COLOR_MAX) {
@@ -440,7 +462,8 @@ int zapm_agent_set_color (zapm_agent_t *self, const char *color)
     return s_request (self, "COLOR", color);
 }
 
-int zapm_agent_set_interval (zapm_agent_t *self, double seconds)
+int
+zapm_agent_set_interval (zapm_agent_t *self, double seconds)
 {
     assert (self);
     if (!isfinite (seconds) || seconds < ZAPM_AGENT_INTERVAL_MIN ||
@@ -451,7 +474,8 @@ int zapm_agent_set_interval (zapm_agent_t *self, double seconds)
     return s_request_long (self, "INTERVAL", llround (seconds * 1e9));
 }
 
-int zapm_agent_set_pid (zapm_agent_t *self, pid_t pid)
+int
+zapm_agent_set_pid (zapm_agent_t *self, pid_t pid)
 {
     assert (self);
     if (pid < 0) {
@@ -461,33 +485,38 @@ int zapm_agent_set_pid (zapm_agent_t *self, pid_t pid)
     return s_request_long (self, "PID", pid);
 }
 
-int zapm_agent_set_process (zapm_agent_t *self, bool enabled)
+int
+zapm_agent_set_process (zapm_agent_t *self, bool enabled)
 {
     assert (self);
     return s_request_long (self, "PROCESS", enabled);
 }
 
-int zapm_agent_set_system (zapm_agent_t *self, bool enabled)
+int
+zapm_agent_set_system (zapm_agent_t *self, bool enabled)
 {
     assert (self);
     return s_request_long (self, "SYSTEM", enabled);
 }
 
-int zapm_agent_set_smaps (zapm_agent_t *self, bool enabled)
+int
+zapm_agent_set_smaps (zapm_agent_t *self, bool enabled)
 {
     assert (self);
     return s_request_long (self, "SMAPS", enabled);
 }
 
-int zapm_agent_set_count (zapm_agent_t *self, uint64_t count)
+int
+zapm_agent_set_count (zapm_agent_t *self, uint64_t count)
 {
     assert (self);
     char text[32];
-    snprintf (text, sizeof text, "%llu", (unsigned long long)count);
+    snprintf (text, sizeof text, "%llu", (unsigned long long) count);
     return s_request (self, "COUNT", text);
 }
 
-int zapm_agent_gauge_set (zapm_agent_t *self, const char *name, double value)
+int
+zapm_agent_gauge_set (zapm_agent_t *self, const char *name, double value)
 {
     if (!self) {
         errno = EINVAL;
@@ -496,7 +525,8 @@ int zapm_agent_gauge_set (zapm_agent_t *self, const char *name, double value)
     return custom_metrics_gauge_set (self->custom, name, value);
 }
 
-int zapm_agent_counter_add (zapm_agent_t *self, const char *name, double delta)
+int
+zapm_agent_counter_add (zapm_agent_t *self, const char *name, double delta)
 {
     if (!self) {
         errno = EINVAL;
@@ -505,7 +535,8 @@ int zapm_agent_counter_add (zapm_agent_t *self, const char *name, double delta)
     return custom_metrics_counter_add (self->custom, name, delta);
 }
 
-int zapm_agent_status (zapm_agent_t *self)
+int
+zapm_agent_status (zapm_agent_t *self)
 {
     assert (self);
     pthread_mutex_lock (&self->mutex);
@@ -514,7 +545,8 @@ int zapm_agent_status (zapm_agent_t *self)
     return status;
 }
 
-uint64_t zapm_agent_samples (zapm_agent_t *self)
+uint64_t
+zapm_agent_samples (zapm_agent_t *self)
 {
     assert (self);
     pthread_mutex_lock (&self->mutex);
@@ -523,14 +555,15 @@ uint64_t zapm_agent_samples (zapm_agent_t *self)
     return samples;
 }
 
-int zapm_agent_wait (zapm_agent_t *self, int timeout_ms)
+int
+zapm_agent_wait (zapm_agent_t *self, int timeout_ms)
 {
     assert (self);
     struct timespec deadline;
     clock_gettime (CLOCK_MONOTONIC, &deadline);
     if (timeout_ms > 0) {
         deadline.tv_sec += timeout_ms / 1000;
-        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+        deadline.tv_nsec += (long) (timeout_ms % 1000) * 1000000;
         if (deadline.tv_nsec >= 1000000000) {
             deadline.tv_sec++;
             deadline.tv_nsec -= 1000000000;

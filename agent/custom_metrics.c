@@ -18,7 +18,8 @@ struct _custom_metrics_t {
     custom_metric_t table[ZAPM_CUSTOM_MAX]; //  in order of first use
 };
 
-custom_metrics_t *custom_metrics_new (void)
+custom_metrics_t *
+custom_metrics_new (void)
 {
     custom_metrics_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -30,7 +31,8 @@ custom_metrics_t *custom_metrics_new (void)
     return self;
 }
 
-void custom_metrics_destroy (custom_metrics_t **self_p)
+void
+custom_metrics_destroy (custom_metrics_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -39,7 +41,8 @@ void custom_metrics_destroy (custom_metrics_t **self_p)
     *self_p = NULL;
 }
 
-bool custom_metrics_name_valid (const char *name)
+bool
+custom_metrics_name_valid (const char *name)
 {
     if (!name || !*name)
         return false;
@@ -56,7 +59,8 @@ bool custom_metrics_name_valid (const char *name)
 
 //  Finds or adds `name`; call with the mutex held. Returns NULL with errno
 //  ENOSPC when the table is full.
-static custom_metric_t *s_lookup (custom_metrics_t *self, const char *name)
+static custom_metric_t *
+s_lookup (custom_metrics_t *self, const char *name)
 {
     for (size_t i = 0; i < self->size; i++)
         if (strcmp (self->table[i].name, name) == 0)
@@ -72,7 +76,8 @@ static custom_metric_t *s_lookup (custom_metrics_t *self, const char *name)
 }
 
 //  Sets (add = false) or adds to (add = true) a metric.
-static int s_update (custom_metrics_t *self, const char *name, double value, bool add)
+static int
+s_update (custom_metrics_t *self, const char *name, double value, bool add)
 {
     if (!self || !custom_metrics_name_valid (name) || !isfinite (value)) {
         errno = EINVAL;
@@ -91,23 +96,27 @@ static int s_update (custom_metrics_t *self, const char *name, double value, boo
             errno = EINVAL;
             rc = -1;
         }
-    } else
+    }
+    else
         metric->value = value;
     pthread_mutex_unlock (&self->mutex);
     return rc;
 }
 
-int custom_metrics_gauge_set (custom_metrics_t *self, const char *name, double value)
+int
+custom_metrics_gauge_set (custom_metrics_t *self, const char *name, double value)
 {
     return s_update (self, name, value, false);
 }
 
-int custom_metrics_counter_add (custom_metrics_t *self, const char *name, double delta)
+int
+custom_metrics_counter_add (custom_metrics_t *self, const char *name, double delta)
 {
     return s_update (self, name, delta, true);
 }
 
-size_t custom_metrics_snapshot (custom_metrics_t *self, custom_metric_t *out, size_t max)
+size_t
+custom_metrics_snapshot (custom_metrics_t *self, custom_metric_t *out, size_t max)
 {
     pthread_mutex_lock (&self->mutex);
     size_t n = self->size < max ? self->size : max;

@@ -1,6 +1,6 @@
 /*  proc_sampler.h: reads one process's metrics from /proc, psutil's way.
 
-    The sampler opens /proc/<pid>/stat, statm, status, io and fd once and re-reads
+    The sampler opens /proc/<pid>/stat, status, io and fd once and re-reads
     them with pread on every sample: a pread costs about a third of an
     open+read+close. An open file also pins the process: once it has ended,
     reads fail with ESRCH, so a recycled pid is never mistaken for it.

@@ -27,6 +27,9 @@
 struct _sample_encoder_t {
     size_t prefix_len; //  bytes used in prefix
     char prefix[5120]; //  "{\"v\":1,\"agent\":...,\"color\":...," precomputed
+    int64_t stamp_sec; //  the whole second stamp was formatted for, -1 none
+    size_t stamp_len;  //  bytes in stamp (32)
+    char stamp[40];    //  ISO 8601 of stamp_sec; microseconds patched in
 };
 
 //  A bounded writer: once it overflows every put is a no-op.
@@ -36,9 +39,10 @@ typedef struct {
     bool overflow; //  something did not fit
 } s_out_t;
 
-static inline void s_put (s_out_t *out, const char *bytes, size_t len)
+static inline void
+s_put (s_out_t *out, const char *bytes, size_t len)
 {
-    if (out->overflow || (size_t)(out->end - out->p) < len) {
+    if (out->overflow || (size_t) (out->end - out->p) < len) {
         out->overflow = true;
         return;
     }
@@ -46,7 +50,8 @@ static inline void s_put (s_out_t *out, const char *bytes, size_t len)
     out->p += len;
 }
 
-static inline void s_putc (s_out_t *out, char c)
+static inline void
+s_putc (s_out_t *out, char c)
 {
     if (out->overflow || out->p == out->end) {
         out->overflow = true;
@@ -60,24 +65,36 @@ static inline void s_putc (s_out_t *out, char c)
 //  Writes "key": for a key from wire.h.
 #define S_KEY(out, key) S_LIT ((out), "\"" key "\":")
 
-static void s_put_u64 (s_out_t *out, uint64_t value)
+//  Writes an unsigned integer, two digits per division.
+static void
+s_put_u64 (s_out_t *out, uint64_t value)
 {
-    char digits[20];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value);
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
     char text[20];
-    for (int i = 0; i < n; i++)
-        text[i] = digits[n - 1 - i];
-    s_put (out, text, (size_t)n);
+    char *p = text + sizeof text;
+    while (value >= 100) {
+        unsigned pair = (unsigned) (value % 100) * 2;
+        value /= 100;
+        *--p = pairs[pair + 1];
+        *--p = pairs[pair];
+    }
+    if (value >= 10) {
+        *--p = pairs[value * 2 + 1];
+        *--p = pairs[value * 2];
+    }
+    else
+        *--p = (char) ('0' + value);
+    s_put (out, p, (size_t) (text + sizeof text - p));
 }
 
 //  Writes value rounded to `decimals` places (0..6) without trailing zeros,
 //  e.g. 12.5, 3, 0.25. Falls back to %.17g beyond 2^53 scaled. Non-finite
 //  values are written as 0 so the output stays valid JSON.
-static void s_put_fixed (s_out_t *out, double value, int decimals)
+static void
+s_put_fixed (s_out_t *out, double value, int decimals)
 {
     static const uint64_t scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
     if (!isfinite (value)) {
@@ -85,14 +102,14 @@ static void s_put_fixed (s_out_t *out, double value, int decimals)
         return;
     }
     bool negative = value < 0;
-    double magnitude = (negative ? -value : value) * (double)scale[decimals] + 0.5;
+    double magnitude = (negative ? -value : value) * (double) scale[decimals] + 0.5;
     if (magnitude >= 9007199254740992.0) {
         char text[32];
         int n = snprintf (text, sizeof text, "%.17g", value);
-        s_put (out, text, (size_t)n);
+        s_put (out, text, (size_t) n);
         return;
     }
-    uint64_t scaled = (uint64_t)magnitude;
+    uint64_t scaled = (uint64_t) magnitude;
     uint64_t whole = scaled / scale[decimals];
     uint64_t frac = scaled % scale[decimals];
     if (negative && scaled)
@@ -106,16 +123,17 @@ static void s_put_fixed (s_out_t *out, double value, int decimals)
         }
         char text[8];
         for (int i = width - 1; i >= 0; i--) {
-            text[i] = (char)('0' + frac % 10);
+            text[i] = (char) ('0' + frac % 10);
             frac /= 10;
         }
         s_putc (out, '.');
-        s_put (out, text, (size_t)width);
+        s_put (out, text, (size_t) width);
     }
 }
 
 //  Writes any finite double so that it reads back exactly.
-static void s_put_double (s_out_t *out, double value)
+static void
+s_put_double (s_out_t *out, double value)
 {
     if (!isfinite (value)) {
         s_putc (out, '0');
@@ -124,16 +142,27 @@ static void s_put_double (s_out_t *out, double value)
     if (value == floor (value) && fabs (value) < 9007199254740992.0) {
         if (value < 0)
             s_putc (out, '-');
-        s_put_u64 (out, (uint64_t)fabs (value));
+        s_put_u64 (out, (uint64_t) fabs (value));
         return;
+    }
+    //  Most gauges have few decimals: when value is exactly the double
+    //  nearest to n / 10^6, printing n / 10^6 reads back as value, and costs
+    //  a tenth of snprintf.
+    if (fabs (value) < 1e9) {
+        double scaled = nearbyint (value * 1e6);
+        if (scaled / 1e6 == value) {
+            s_put_fixed (out, value, 6);
+            return;
+        }
     }
     char text[32];
     int n = snprintf (text, sizeof text, "%.17g", value);
-    s_put (out, text, (size_t)n);
+    s_put (out, text, (size_t) n);
 }
 
 //  Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid.
-static size_t s_utf8_len (const unsigned char *p)
+static size_t
+s_utf8_len (const unsigned char *p)
 {
     unsigned char c = p[0];
     if (c < 0x80)
@@ -143,13 +172,16 @@ static size_t s_utf8_len (const unsigned char *p)
     if (c >= 0xC2 && c <= 0xDF) {
         len = 2;
         cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
+    }
+    else if (c >= 0xE0 && c <= 0xEF) {
         len = 3;
         cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
+    }
+    else if (c >= 0xF0 && c <= 0xF4) {
         len = 4;
         cp = c & 0x07;
-    } else
+    }
+    else
         return 0;
     for (size_t i = 1; i < len; i++) {
         if ((p[i] & 0xC0) != 0x80)
@@ -162,28 +194,32 @@ static size_t s_utf8_len (const unsigned char *p)
     return len;
 }
 
-static void s_put_string (s_out_t *out, const char *text)
+static void
+s_put_string (s_out_t *out, const char *text)
 {
     static const char hex[] = "0123456789abcdef";
     s_putc (out, '"');
-    const unsigned char *p = (const unsigned char *)text;
+    const unsigned char *p = (const unsigned char *) text;
     while (*p) {
         unsigned char c = *p;
         if (c == '"' || c == '\\') {
-            char esc[2] = {'\\', (char)c};
+            char esc[2] = {'\\', (char) c};
             s_put (out, esc, 2);
             p++;
-        } else if (c < 0x20 || c == 0x7F) {
+        }
+        else if (c < 0x20 || c == 0x7F) {
             char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             s_put (out, esc, 6);
             p++;
-        } else {
+        }
+        else {
             size_t len = s_utf8_len (p);
             if (len == 0) {
                 S_LIT (out, "\xEF\xBF\xBD"); //  U+FFFD REPLACEMENT CHARACTER
                 p++;
-            } else {
-                s_put (out, (const char *)p, len);
+            }
+            else {
+                s_put (out, (const char *) p, len);
                 p += len;
             }
         }
@@ -191,22 +227,27 @@ static void s_put_string (s_out_t *out, const char *text)
     s_putc (out, '"');
 }
 
-size_t sample_encoder_quote (const char *text, char *buf, size_t size)
+size_t
+sample_encoder_quote (const char *text, char *buf, size_t size)
 {
     s_out_t out = {buf, buf + size, false};
     s_put_string (&out, text);
-    return out.overflow ? 0 : (size_t)(out.p - buf);
+    return out.overflow ? 0 : (size_t) (out.p - buf);
 }
 
-sample_encoder_t *sample_encoder_new (void)
+sample_encoder_t *
+sample_encoder_new (void)
 {
     sample_encoder_t *self = calloc (1, sizeof *self);
-    if (self)
+    if (self) {
+        self->stamp_sec = -1;
         sample_encoder_set_identity (self, "", "", "", 0);
+    }
     return self;
 }
 
-void sample_encoder_destroy (sample_encoder_t **self_p)
+void
+sample_encoder_destroy (sample_encoder_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -214,8 +255,9 @@ void sample_encoder_destroy (sample_encoder_t **self_p)
     *self_p = NULL;
 }
 
-int sample_encoder_set_identity (sample_encoder_t *self, const char *name, const char *host,
-                                 const char *color, pid_t pid)
+int
+sample_encoder_set_identity (sample_encoder_t *self, const char *name, const char *host,
+                             const char *color, pid_t pid)
 {
     if (!name || !host || !color || strlen (name) > S_IDENTITY_STRING_MAX ||
         strlen (host) > S_IDENTITY_STRING_MAX || strlen (color) > S_IDENTITY_STRING_MAX) {
@@ -235,7 +277,7 @@ int sample_encoder_set_identity (sample_encoder_t *self, const char *name, const
     s_put_string (&out, host);
     S_LIT (&out, ",");
     S_KEY (&out, ZAPM_KEY_PID);
-    s_put_u64 (&out, (uint64_t)(pid > 0 ? pid : 0));
+    s_put_u64 (&out, (uint64_t) (pid > 0 ? pid : 0));
     S_LIT (&out, ",");
     S_KEY (&out, ZAPM_KEY_COLOR);
     s_put_string (&out, color);
@@ -244,11 +286,12 @@ int sample_encoder_set_identity (sample_encoder_t *self, const char *name, const
         errno = EINVAL;
         return -1;
     }
-    self->prefix_len = (size_t)(out.p - self->prefix);
+    self->prefix_len = (size_t) (out.p - self->prefix);
     return 0;
 }
 
-static void s_put_proc (s_out_t *out, const proc_sample_t *proc)
+static void
+s_put_proc (s_out_t *out, const proc_sample_t *proc)
 {
     S_LIT (out, ",");
     S_KEY (out, ZAPM_KEY_PROC);
@@ -304,7 +347,8 @@ static void s_put_proc (s_out_t *out, const proc_sample_t *proc)
     S_LIT (out, "}");
 }
 
-static void s_put_sys (s_out_t *out, const sys_sample_t *sys)
+static void
+s_put_sys (s_out_t *out, const sys_sample_t *sys)
 {
     S_LIT (out, ",");
     S_KEY (out, ZAPM_KEY_SYS);
@@ -369,27 +413,38 @@ static void s_put_sys (s_out_t *out, const sys_sample_t *sys)
     S_LIT (out, "}");
 }
 
-size_t sample_encoder_encode (sample_encoder_t *self, const sample_parts_t *parts, char *buf,
-                              size_t size)
+size_t
+sample_encoder_encode (sample_encoder_t *self, const sample_parts_t *parts, char *buf, size_t size)
 {
     s_out_t out = {buf, buf + size, false};
     s_put (&out, self->prefix, self->prefix_len);
 
-    char stamp[40];
-    size_t stamp_len = clock_format_iso (parts->wall_ns, stamp, sizeof stamp);
+    //  The date and time change once a second: format them then, and only
+    //  patch the microseconds ("...:SS.uuuuuu+00:00", bytes 20..25) otherwise.
+    int64_t sec = parts->wall_ns >= 0 ? parts->wall_ns / 1000000000 : -1;
+    if (sec < 0 || sec != self->stamp_sec) {
+        self->stamp_len = clock_format_iso (parts->wall_ns, self->stamp, sizeof self->stamp);
+        self->stamp_sec = self->stamp_len == 32 ? sec : -1;
+    }
+    else {
+        long micros = (long) (parts->wall_ns % 1000000000 / 1000);
+        for (int i = 25; i >= 20; i--, micros /= 10)
+            self->stamp[i] = (char) ('0' + micros % 10);
+    }
     S_KEY (&out, ZAPM_KEY_TIMESTAMP);
     s_putc (&out, '"');
-    s_put (&out, stamp, stamp_len);
+    s_put (&out, self->stamp, self->stamp_len);
     s_putc (&out, '"');
 
     //  Book core: process CPU percent and RSS MiB, or the system's.
     double cpu = 0.0, mem_mib = 0.0;
     if (parts->proc) {
         cpu = parts->proc->cpu_percent;
-        mem_mib = (double)parts->proc->rss / (1024.0 * 1024.0);
-    } else if (parts->sys) {
+        mem_mib = (double) parts->proc->rss / (1024.0 * 1024.0);
+    }
+    else if (parts->sys) {
         cpu = parts->sys->cpu_percent;
-        mem_mib = (double)parts->sys->mem_used / (1024.0 * 1024.0);
+        mem_mib = (double) parts->sys->mem_used / (1024.0 * 1024.0);
     }
     S_LIT (&out, ",");
     S_KEY (&out, ZAPM_KEY_CPU);
@@ -422,5 +477,5 @@ size_t sample_encoder_encode (sample_encoder_t *self, const sample_parts_t *part
         S_LIT (&out, "}");
     }
     S_LIT (&out, "}");
-    return out.overflow ? 0 : (size_t)(out.p - buf);
+    return out.overflow ? 0 : (size_t) (out.p - buf);
 }

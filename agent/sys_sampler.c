@@ -15,6 +15,7 @@
     whole file anyway, but the long intr line is not copied to us.
 */
 #include "sys_sampler.h"
+#include "proc_text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,12 +41,14 @@ struct _sys_sampler_t {
     s_ticks_t *last; //  previous ticks: [0] all CPUs, [1..] each CPU
 };
 
-static int s_open (const char *path)
+static int
+s_open (const char *path)
 {
     return open (path, O_RDONLY | O_CLOEXEC);
 }
 
-sys_sampler_t *sys_sampler_new (void)
+sys_sampler_t *
+sys_sampler_new (void)
 {
     sys_sampler_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -59,9 +62,9 @@ sys_sampler_t *sys_sampler_new (void)
     if (ncpu > SYS_SAMPLER_MAX_CPUS)
         ncpu = SYS_SAMPLER_MAX_CPUS;
     //  A cpu line is at most ~11 numbers of 20 digits; meminfo is ~1.5 KiB.
-    self->buf_size = 4096 + (size_t)(ncpu + 1) * 256;
+    self->buf_size = 4096 + (size_t) (ncpu + 1) * 256;
     self->buf = malloc (self->buf_size);
-    self->last_cap = (size_t)ncpu + 1;
+    self->last_cap = (size_t) ncpu + 1;
     self->last = calloc (self->last_cap, sizeof (s_ticks_t));
     if (self->stat_fd < 0 || !self->buf || !self->last) {
         sys_sampler_destroy (&self);
@@ -70,7 +73,8 @@ sys_sampler_t *sys_sampler_new (void)
     return self;
 }
 
-void sys_sampler_destroy (sys_sampler_t **self_p)
+void
+sys_sampler_destroy (sys_sampler_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -87,24 +91,13 @@ void sys_sampler_destroy (sys_sampler_t **self_p)
     *self_p = NULL;
 }
 
-static uint64_t s_u64 (const char **p)
-{
-    const char *s = *p;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    uint64_t v = 0;
-    while (*s >= '0' && *s <= '9')
-        v = v * 10 + (uint64_t)(*s++ - '0');
-    *p = s;
-    return v;
-}
-
 //  Parses one "cpu..." line's counters starting after the label.
-static s_ticks_t s_parse_ticks (const char **p)
+static s_ticks_t
+s_parse_ticks (const char **p)
 {
     uint64_t col[10] = {0};
     for (int i = 0; i < 10 && **p != '\n' && **p; i++)
-        col[i] = s_u64 (p);
+        col[i] = proc_text_u64 (p);
     //  user nice system idle iowait irq softirq steal guest guest_nice
     s_ticks_t t;
     uint64_t sum = 0;
@@ -117,23 +110,25 @@ static s_ticks_t s_parse_ticks (const char **p)
 
 //  Percent busy between two reads, psutil style: a counter that went
 //  backwards counts as 0, nothing elapsed gives 0.0.
-static double s_percent (s_ticks_t then, s_ticks_t now)
+static double
+s_percent (s_ticks_t then, s_ticks_t now)
 {
     uint64_t total = now.total > then.total ? now.total - then.total : 0;
     uint64_t busy = now.busy > then.busy ? now.busy - then.busy : 0;
     if (total == 0)
         return 0.0;
-    double percent = (double)busy / (double)total * 100.0;
+    double percent = (double) busy / (double) total * 100.0;
     return percent > 100.0 ? 100.0 : percent;
 }
 
-static void s_read_cpu (sys_sampler_t *self, sys_sample_t *sample)
+static void
+s_read_cpu (sys_sampler_t *self, sys_sample_t *sample)
 {
     ssize_t n = pread (self->stat_fd, self->buf, self->buf_size - 1, 0);
     if (n <= 0)
         return;
     self->buf[n] = '\0';
-    size_t max = (size_t)SYS_SAMPLER_MAX_CPUS + 1;
+    size_t max = (size_t) SYS_SAMPLER_MAX_CPUS + 1;
     size_t lines = 0;
     const char *p = self->buf;
     s_ticks_t ticks;
@@ -167,26 +162,14 @@ static void s_read_cpu (sys_sampler_t *self, sys_sample_t *sample)
     sample->have |= SYS_HAVE_CPU;
 }
 
-//  Finds "Key:" at a line start in /proc/meminfo; value in bytes.
-static bool s_meminfo (const char *buf, const char *key, uint64_t *bytes)
+static double
+s_ratio (uint64_t part, uint64_t whole)
 {
-    size_t len = strlen (key);
-    for (const char *p = buf; (p = strstr (p, key)) != NULL; p += len) {
-        if (p == buf || p[-1] == '\n') {
-            p += len;
-            *bytes = s_u64 (&p) * 1024;
-            return true;
-        }
-    }
-    return false;
+    return whole ? (double) part / (double) whole * 100.0 : 0.0;
 }
 
-static double s_ratio (uint64_t part, uint64_t whole)
-{
-    return whole ? (double)part / (double)whole * 100.0 : 0.0;
-}
-
-static void s_read_mem (sys_sampler_t *self, sys_sample_t *sample)
+static void
+s_read_mem (sys_sampler_t *self, sys_sample_t *sample)
 {
     if (self->meminfo_fd < 0)
         return;
@@ -194,22 +177,30 @@ static void s_read_mem (sys_sampler_t *self, sys_sample_t *sample)
     if (n <= 0)
         return;
     self->buf[n] = '\0';
-    uint64_t total = 0, free_ = 0, buffers = 0, cached = 0, reclaimable = 0, avail = 0;
-    uint64_t swap_total = 0, swap_free = 0;
-    if (!s_meminfo (self->buf, "MemTotal:", &total) || !s_meminfo (self->buf, "MemFree:", &free_))
+    enum { TOTAL, FREE, BUFFERS, CACHED, RECLAIMABLE, AVAILABLE, SWAP_TOTAL, SWAP_FREE, FIELDS };
+    proc_text_field_t f[FIELDS] = {
+        [TOTAL] = PROC_TEXT_FIELD ("MemTotal:"),
+        [FREE] = PROC_TEXT_FIELD ("MemFree:"),
+        [BUFFERS] = PROC_TEXT_FIELD ("Buffers:"),
+        [CACHED] = PROC_TEXT_FIELD ("Cached:"),
+        [RECLAIMABLE] = PROC_TEXT_FIELD ("SReclaimable:"),
+        [AVAILABLE] = PROC_TEXT_FIELD ("MemAvailable:"),
+        [SWAP_TOTAL] = PROC_TEXT_FIELD ("SwapTotal:"),
+        [SWAP_FREE] = PROC_TEXT_FIELD ("SwapFree:"),
+    };
+    proc_text_scan (self->buf, f, FIELDS);
+    if (!f[TOTAL].found || !f[FREE].found)
         return;
-    s_meminfo (self->buf, "Buffers:", &buffers);
-    s_meminfo (self->buf, "Cached:", &cached);
-    s_meminfo (self->buf, "SReclaimable:", &reclaimable);
-    if (!s_meminfo (self->buf, "MemAvailable:", &avail))
-        avail = free_ + buffers + cached + reclaimable;
+    //  meminfo counts kB.
+    uint64_t total = f[TOTAL].value * 1024, free_ = f[FREE].value * 1024;
+    uint64_t buffers = f[BUFFERS].value * 1024;
+    uint64_t cached = (f[CACHED].value + f[RECLAIMABLE].value) * 1024;
+    uint64_t avail = f[AVAILABLE].found ? f[AVAILABLE].value * 1024 : free_ + buffers + cached;
     if (avail > total)
         avail = free_;
-    cached += reclaimable;
     uint64_t used =
         free_ + buffers + cached <= total ? total - free_ - buffers - cached : total - free_;
-    s_meminfo (self->buf, "SwapTotal:", &swap_total);
-    s_meminfo (self->buf, "SwapFree:", &swap_free);
+    uint64_t swap_total = f[SWAP_TOTAL].value * 1024, swap_free = f[SWAP_FREE].value * 1024;
     sample->mem_total = total;
     sample->mem_available = avail;
     sample->mem_used = used;
@@ -221,7 +212,8 @@ static void s_read_mem (sys_sampler_t *self, sys_sample_t *sample)
 }
 
 //  Parses "0.49 0.37 0.16 ..." from /proc/loadavg (two decimals each).
-static void s_read_load (sys_sampler_t *self, sys_sample_t *sample)
+static void
+s_read_load (sys_sampler_t *self, sys_sample_t *sample)
 {
     char buf[128];
     if (self->loadavg_fd < 0)
@@ -232,21 +224,22 @@ static void s_read_load (sys_sampler_t *self, sys_sample_t *sample)
     buf[n] = '\0';
     const char *p = buf;
     for (int i = 0; i < 3; i++) {
-        uint64_t whole = s_u64 (&p);
+        uint64_t whole = proc_text_u64 (&p);
         uint64_t frac = 0, scale = 1;
         if (*p == '.') {
             p++;
             while (*p >= '0' && *p <= '9') {
-                frac = frac * 10 + (uint64_t)(*p++ - '0');
+                frac = frac * 10 + (uint64_t) (*p++ - '0');
                 scale *= 10;
             }
         }
-        sample->load[i] = (double)whole + (double)frac / (double)scale;
+        sample->load[i] = (double) whole + (double) frac / (double) scale;
     }
     sample->have |= SYS_HAVE_LOAD;
 }
 
-int sys_sampler_read (sys_sampler_t *self, sys_sample_t *sample)
+int
+sys_sampler_read (sys_sampler_t *self, sys_sample_t *sample)
 {
     sample->have = 0;
     sample->ncpu = 0;

@@ -40,13 +40,15 @@ typedef struct {
 
 static volatile sig_atomic_t s_stop = 0;
 
-static void s_on_signal (int signum)
+static void
+s_on_signal (int signum)
 {
-    (void)signum;
+    (void) signum;
     s_stop = 1;
 }
 
-static void s_help (void)
+static void
+s_help (void)
 {
     printf ("Usage: " S_PROG " [OPTION]...\n"
             "Sample a process and/or this host and publish the samples to a zapm collector\n"
@@ -74,7 +76,8 @@ static void s_help (void)
 
 //  Returns the value of flag argv[*i] ("--flag VALUE" or "--flag=VALUE"),
 //  or NULL after printing a usage error.
-static const char *s_value (int argc, char **argv, int *i, const char *flag, const char *eq)
+static const char *
+s_value (int argc, char **argv, int *i, const char *flag, const char *eq)
 {
     if (eq)
         return eq + 1;
@@ -86,14 +89,16 @@ static const char *s_value (int argc, char **argv, int *i, const char *flag, con
 }
 
 //  Parses the command line into *opt. Returns -1 to continue, else an exit status.
-static int s_parse (int argc, char **argv, s_options_t *opt)
+static int
+s_parse (int argc, char **argv, s_options_t *opt)
 {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *eq = strncmp (arg, "--", 2) == 0 ? strchr (arg, '=') : NULL;
         char flag[64];
-        size_t len = eq ? (size_t)(eq - arg) : strlen (arg);
-        snprintf (flag, sizeof flag, "%.*s", (int)(len < sizeof flag ? len : sizeof flag - 1), arg);
+        size_t len = eq ? (size_t) (eq - arg) : strlen (arg);
+        snprintf (flag, sizeof flag, "%.*s", (int) (len < sizeof flag ? len : sizeof flag - 1),
+                  arg);
         const char *value = NULL;
         if (strcmp (flag, "--help") == 0 && !eq) {
             s_help ();
@@ -108,7 +113,8 @@ static int s_parse (int argc, char **argv, s_options_t *opt)
         else if (strcmp (flag, "--no-process") == 0 && !eq) {
             opt->process = false;
             opt->system = true;
-        } else if (strcmp (flag, "--smaps") == 0 && !eq)
+        }
+        else if (strcmp (flag, "--smaps") == 0 && !eq)
             opt->smaps = true;
         else if (strcmp (flag, "--connect") == 0) {
             if (!(value = s_value (argc, argv, &i, flag, eq)))
@@ -118,7 +124,8 @@ static int s_parse (int argc, char **argv, s_options_t *opt)
                 return CLI_EXIT_USAGE;
             }
             opt->endpoint = value;
-        } else if (strcmp (flag, "--name") == 0) {
+        }
+        else if (strcmp (flag, "--name") == 0) {
             if (!(value = s_value (argc, argv, &i, flag, eq)))
                 return CLI_EXIT_USAGE;
             if (!*value || strlen (value) > 255) {
@@ -126,7 +133,8 @@ static int s_parse (int argc, char **argv, s_options_t *opt)
                 return CLI_EXIT_USAGE;
             }
             opt->name = value;
-        } else if (strcmp (flag, "--color") == 0) {
+        }
+        else if (strcmp (flag, "--color") == 0) {
             if (!(value = s_value (argc, argv, &i, flag, eq)))
                 return CLI_EXIT_USAGE;
             if (strlen (value) > 64) {
@@ -134,20 +142,24 @@ static int s_parse (int argc, char **argv, s_options_t *opt)
                 return CLI_EXIT_USAGE;
             }
             opt->color = value;
-        } else if (strcmp (flag, "--interval") == 0) {
+        }
+        else if (strcmp (flag, "--interval") == 0) {
             if (!(value = s_value (argc, argv, &i, flag, eq)) ||
                 !cli_parse_double (S_PROG, flag, value, ZAPM_AGENT_INTERVAL_MIN,
                                    ZAPM_AGENT_INTERVAL_MAX, &opt->interval))
                 return CLI_EXIT_USAGE;
-        } else if (strcmp (flag, "--pid") == 0) {
+        }
+        else if (strcmp (flag, "--pid") == 0) {
             if (!(value = s_value (argc, argv, &i, flag, eq)) ||
                 !cli_parse_long (S_PROG, flag, value, 1, 2147483647L, &opt->pid))
                 return CLI_EXIT_USAGE;
-        } else if (strcmp (flag, "--count") == 0) {
+        }
+        else if (strcmp (flag, "--count") == 0) {
             if (!(value = s_value (argc, argv, &i, flag, eq)) ||
                 !cli_parse_long (S_PROG, flag, value, 1, 2147483647L, &opt->count))
                 return CLI_EXIT_USAGE;
-        } else {
+        }
+        else {
             cli_usage_error (S_PROG, "unknown option '%s'", arg);
             return CLI_EXIT_USAGE;
         }
@@ -160,27 +172,30 @@ static int s_parse (int argc, char **argv, s_options_t *opt)
 }
 
 //  The command name of process pid, from /proc/<pid>/comm, into buf.
-static bool s_comm (long pid, char *buf, size_t size)
+static bool
+s_comm (long pid, char *buf, size_t size)
 {
     char path[64];
     snprintf (path, sizeof path, "/proc/%ld/comm", pid);
     FILE *file = fopen (path, "r");
     if (!file)
         return false;
-    bool ok = fgets (buf, (int)size, file) != NULL;
+    bool ok = fgets (buf, (int) size, file) != NULL;
     fclose (file);
     if (ok)
         buf[strcspn (buf, "\n")] = '\0';
     return ok && *buf;
 }
 
-static void s_sleep_ms (long ms)
+static void
+s_sleep_ms (long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
     nanosleep (&ts, NULL);
 }
 
-int main (int argc, char **argv)
+int
+main (int argc, char **argv)
 {
     s_options_t opt = {.endpoint = ZAPM_WIRE_CONNECT_DEFAULT,
                        .interval = ZAPM_AGENT_INTERVAL_DEFAULT,
@@ -211,7 +226,7 @@ int main (int argc, char **argv)
     }
     //  The library installs no signal handlers; ours stay in place.
     int rc = 0;
-    if (opt.pid && zapm_agent_set_pid (agent, (pid_t)opt.pid) < 0) {
+    if (opt.pid && zapm_agent_set_pid (agent, (pid_t) opt.pid) < 0) {
         fprintf (stderr, S_PROG ": cannot sample pid %ld: %s\n", opt.pid, strerror (errno));
         rc = 1;
     }
@@ -224,7 +239,7 @@ int main (int argc, char **argv)
     if (rc == 0 && opt.color)
         zapm_agent_set_color (agent, opt.color);
     if (rc == 0 && opt.count)
-        zapm_agent_set_count (agent, (uint64_t)opt.count);
+        zapm_agent_set_count (agent, (uint64_t) opt.count);
     if (rc == 0)
         zapm_agent_set_interval (agent, opt.interval);
 
@@ -234,7 +249,7 @@ int main (int argc, char **argv)
 
     if (agent_status == ZAPM_AGENT_GONE)
         fprintf (stderr, S_PROG ": process %ld (%s) exited; stopped after %llu samples\n", opt.pid,
-                 comm, (unsigned long long)zapm_agent_samples (agent));
+                 comm, (unsigned long long) zapm_agent_samples (agent));
     else if (agent_status == ZAPM_AGENT_DONE)
         s_sleep_ms (100); //  LINGER is 0: give the last frame time to leave
     zapm_agent_destroy (&agent);

@@ -26,13 +26,15 @@
 
 static volatile sig_atomic_t s_stop = 0;
 
-static void s_on_signal (int signum)
+static void
+s_on_signal (int signum)
 {
-    (void)signum;
+    (void) signum;
     s_stop = 1;
 }
 
-static void s_help (void)
+static void
+s_help (void)
 {
     printf ("Usage: " S_PROG " [OPTION]...\n"
             "A demo service instrumented with libzapm: burn a random amount of CPU (up to\n"
@@ -53,22 +55,25 @@ static void s_help (void)
             S_BURN_MAX_MS);
 }
 
-static double s_thread_cpu (void)
+static double
+s_thread_cpu (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-static double s_mono (void)
+static double
+s_mono (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 //  Burns `seconds` of this thread's CPU time (stops early on a signal).
-static void s_burn (double seconds)
+static void
+s_burn (double seconds)
 {
     volatile uint64_t sum = 0;
     double until = s_thread_cpu () + seconds;
@@ -78,13 +83,15 @@ static void s_burn (double seconds)
 }
 
 //  Sleeps up to `seconds`, returning early on a signal.
-static void s_sleep (double seconds)
+static void
+s_sleep (double seconds)
 {
-    struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    struct timespec ts = {(time_t) seconds, (long) ((seconds - (double) (time_t) seconds) * 1e9)};
     nanosleep (&ts, NULL);
 }
 
-static const char *s_value (int argc, char **argv, int *i, const char *flag, const char *eq)
+static const char *
+s_value (int argc, char **argv, int *i, const char *flag, const char *eq)
 {
     if (eq)
         return eq + 1;
@@ -95,7 +102,8 @@ static const char *s_value (int argc, char **argv, int *i, const char *flag, con
     return argv[++*i];
 }
 
-int main (int argc, char **argv)
+int
+main (int argc, char **argv)
 {
     const char *endpoint = ZAPM_WIRE_CONNECT_DEFAULT, *name = S_PROG, *color = NULL;
     double interval = ZAPM_AGENT_INTERVAL_DEFAULT, duration = 0;
@@ -104,17 +112,20 @@ int main (int argc, char **argv)
         const char *arg = argv[i];
         const char *eq = strncmp (arg, "--", 2) == 0 ? strchr (arg, '=') : NULL;
         char flag[64];
-        size_t len = eq ? (size_t)(eq - arg) : strlen (arg);
-        snprintf (flag, sizeof flag, "%.*s", (int)(len < sizeof flag ? len : sizeof flag - 1), arg);
+        size_t len = eq ? (size_t) (eq - arg) : strlen (arg);
+        snprintf (flag, sizeof flag, "%.*s", (int) (len < sizeof flag ? len : sizeof flag - 1),
+                  arg);
         const char *value = NULL;
         if (strcmp (flag, "--help") == 0 && !eq) {
             s_help ();
             return 0;
-        } else if (strcmp (flag, "--version") == 0 && !eq) {
+        }
+        else if (strcmp (flag, "--version") == 0 && !eq) {
             printf (S_PROG " " ZAPM_VERSION "\n");
             return 0;
-        } else if (strcmp (flag, "--connect") == 0 || strcmp (flag, "--name") == 0 ||
-                   strcmp (flag, "--color") == 0) {
+        }
+        else if (strcmp (flag, "--connect") == 0 || strcmp (flag, "--name") == 0 ||
+                 strcmp (flag, "--color") == 0) {
             if (!(value = s_value (argc, argv, &i, flag, eq)))
                 return CLI_EXIT_USAGE;
             if (!*value || strlen (value) > (strcmp (flag, "--color") == 0 ? 64 : 255)) {
@@ -127,20 +138,24 @@ int main (int argc, char **argv)
                 name = value;
             else
                 color = value;
-        } else if (strcmp (flag, "--interval") == 0) {
+        }
+        else if (strcmp (flag, "--interval") == 0) {
             if (!(value = s_value (argc, argv, &i, flag, eq)) ||
                 !cli_parse_double (S_PROG, flag, value, ZAPM_AGENT_INTERVAL_MIN,
                                    ZAPM_AGENT_INTERVAL_MAX, &interval))
                 return CLI_EXIT_USAGE;
-        } else if (strcmp (flag, "--leak") == 0) {
+        }
+        else if (strcmp (flag, "--leak") == 0) {
             if (!(value = s_value (argc, argv, &i, flag, eq)) ||
                 !cli_parse_long (S_PROG, flag, value, 0, 100000000L, &leak))
                 return CLI_EXIT_USAGE;
-        } else if (strcmp (flag, "--duration") == 0) {
+        }
+        else if (strcmp (flag, "--duration") == 0) {
             if (!(value = s_value (argc, argv, &i, flag, eq)) ||
                 !cli_parse_double (S_PROG, flag, value, 0, 1e9, &duration))
                 return CLI_EXIT_USAGE;
-        } else {
+        }
+        else {
             cli_usage_error (S_PROG, "unknown option '%s'", arg);
             return CLI_EXIT_USAGE;
         }
@@ -163,24 +178,24 @@ int main (int argc, char **argv)
         zapm_agent_set_color (agent, color);
     zapm_agent_set_interval (agent, interval);
 
-    srand ((unsigned)(time (NULL) ^ getpid ()));
+    srand ((unsigned) (time (NULL) ^ getpid ()));
     uint64_t *items = NULL;
     size_t used = 0, capacity = 0;
     double start = s_mono ();
     int rc = 0;
     while (!s_stop && (duration == 0 || s_mono () - start < duration)) {
-        s_burn ((double)(1 + rand () % S_BURN_MAX_MS) / 1000.0);
+        s_burn ((double) (1 + rand () % S_BURN_MAX_MS) / 1000.0);
         if (s_stop)
             break;
-        double nap = (double)rand () / RAND_MAX;
+        double nap = (double) rand () / RAND_MAX;
         if (duration > 0 && s_mono () + nap - start > duration)
             nap = duration - (s_mono () - start);
         if (nap > 0)
             s_sleep (nap);
         if (leak > 0) {
-            if (used + (size_t)leak > capacity) {
+            if (used + (size_t) leak > capacity) {
                 size_t grown = capacity ? capacity * 2 : 1024;
-                while (grown < used + (size_t)leak)
+                while (grown < used + (size_t) leak)
                     grown *= 2;
                 uint64_t *more = realloc (items, grown * sizeof *items);
                 if (!more) {
@@ -193,8 +208,8 @@ int main (int argc, char **argv)
                 capacity = grown;
             }
             for (long k = 0; k < leak; k++) //  touch every item: RSS grows for real
-                items[used++] = (uint64_t)k;
-            zapm_agent_gauge_set (agent, "leaked_bytes", (double)(used * sizeof *items));
+                items[used++] = (uint64_t) k;
+            zapm_agent_gauge_set (agent, "leaked_bytes", (double) (used * sizeof *items));
         }
         zapm_agent_counter_add (agent, "iterations", 1);
     }

@@ -23,32 +23,36 @@
 
 static void *s_ctx;
 
-static double s_mono (void)
+static double
+s_mono (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-static void s_sleep_ms (long ms)
+static void
+s_sleep_ms (long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
     nanosleep (&ts, NULL);
 }
 
-static long s_rss_kib (void)
+static long
+s_rss_kib (void)
 {
     FILE *file = fopen ("/proc/self/statm", "r");
     CHECK (file);
     unsigned long size, resident;
     CHECK (fscanf (file, "%lu %lu", &size, &resident) == 2);
     fclose (file);
-    return (long)(resident * (unsigned long)sysconf (_SC_PAGESIZE) / 1024);
+    return (long) (resident * (unsigned long) sysconf (_SC_PAGESIZE) / 1024);
 }
 
 //  A SUB socket bound to `endpoint` ("tcp://127.0.0.1:0" picks a port);
 //  the real endpoint is written back into `endpoint`.
-static void *s_sub (char *endpoint, size_t size)
+static void *
+s_sub (char *endpoint, size_t size)
 {
     void *sub = zmq_socket (s_ctx, ZMQ_SUB);
     CHECK (sub);
@@ -62,17 +66,19 @@ static void *s_sub (char *endpoint, size_t size)
 }
 
 //  Receives one sample (3 s timeout) and returns it parsed.
-static cJSON *s_recv (void *sub)
+static cJSON *
+s_recv (void *sub)
 {
     static char buf[ZAPM_WIRE_MAX_BYTES];
     int n = zmq_recv (sub, buf, sizeof buf, 0);
     CHECKF (n > 0, "no sample: %s", zmq_strerror (errno));
-    cJSON *json = cJSON_ParseWithLength (buf, (size_t)n);
+    cJSON *json = cJSON_ParseWithLength (buf, (size_t) n);
     CHECKF (json, "invalid JSON %.*s", n, buf);
     return json;
 }
 
-static double s_number (const cJSON *json, const char *key)
+static double
+s_number (const cJSON *json, const char *key)
 {
     cJSON *item = cJSON_GetObjectItemCaseSensitive (json, key);
     CHECKF (cJSON_IsNumber (item), "no number '%s'", key);
@@ -80,14 +86,16 @@ static double s_number (const cJSON *json, const char *key)
 }
 
 //  An endpoint where nobody listens: bind, note the port, close.
-static void s_dead_endpoint (char *endpoint, size_t size)
+static void
+s_dead_endpoint (char *endpoint, size_t size)
 {
     snprintf (endpoint, size, "tcp://127.0.0.1:0");
     void *sub = s_sub (endpoint, size);
     zmq_close (sub);
 }
 
-static void test_no_signal_handlers (void)
+static void
+test_no_signal_handlers (void)
 {
     zapm_agent_t *agent = zapm_agent_new ("tcp://127.0.0.1:1", "signals");
     CHECK (agent);
@@ -102,7 +110,8 @@ static void test_no_signal_handlers (void)
     zapm_agent_destroy (&agent);
 }
 
-static void test_destroy_fast (void)
+static void
+test_destroy_fast (void)
 {
     char endpoint[64];
     s_dead_endpoint (endpoint, sizeof endpoint);
@@ -119,7 +128,8 @@ static void test_destroy_fast (void)
     }
 }
 
-static void test_rss_flat (void)
+static void
+test_rss_flat (void)
 {
     char endpoint[64];
     s_dead_endpoint (endpoint, sizeof endpoint);
@@ -134,14 +144,15 @@ static void test_rss_flat (void)
         s_sleep_ms (5);
     long before = s_rss_kib ();
     CHECKF (zapm_agent_wait (agent, 20000) == ZAPM_AGENT_DONE, "only %llu samples",
-            (unsigned long long)zapm_agent_samples (agent));
+            (unsigned long long) zapm_agent_samples (agent));
     long after = s_rss_kib ();
     CHECK (zapm_agent_samples (agent) == 2000);
     CHECKF (after - before <= 256, "RSS grew %ld KiB over 1800 samples", after - before);
     zapm_agent_destroy (&agent);
 }
 
-static void test_stream (void)
+static void
+test_stream (void)
 {
     char endpoint[64] = "tcp://127.0.0.1:0";
     void *sub = s_sub (endpoint, sizeof endpoint);
@@ -179,7 +190,8 @@ static void test_stream (void)
 //  The collector goes away for a while and comes back on the same endpoint.
 //  With ZMQ_IMMEDIATE the agent queues nothing meanwhile, so the first sample
 //  after the reconnection was taken after the collector came back.
-static void test_no_stale_burst (void)
+static void
+test_no_stale_burst (void)
 {
     char endpoint[64] = "tcp://127.0.0.1:0";
     void *sub = s_sub (endpoint, sizeof endpoint);
@@ -197,13 +209,14 @@ static void test_no_stale_burst (void)
     cJSON *json = s_recv (sub);
     double first = s_number (json, ZAPM_KEY_SEQ);
     cJSON_Delete (json);
-    CHECKF (first >= (double)taken, "stale sample after outage: seq %.0f, %llu already taken",
-            first, (unsigned long long)taken);
+    CHECKF (first >= (double) taken, "stale sample after outage: seq %.0f, %llu already taken",
+            first, (unsigned long long) taken);
     zapm_agent_destroy (&agent);
     zmq_close (sub);
 }
 
-static void test_process_gone (void)
+static void
+test_process_gone (void)
 {
     pid_t child = fork ();
     CHECK (child >= 0);
@@ -231,7 +244,8 @@ static void test_process_gone (void)
     zapm_agent_destroy (&agent);
 }
 
-static void test_bad_arguments (void)
+static void
+test_bad_arguments (void)
 {
     errno = 0;
     CHECK (zapm_agent_new ("no-such-transport://x", "bad") == NULL && errno == EINVAL);
@@ -259,7 +273,8 @@ static void test_bad_arguments (void)
     zapm_agent_destroy (&agent);
 }
 
-int main (void)
+int
+main (void)
 {
     s_ctx = zmq_ctx_new ();
     CHECK (s_ctx);

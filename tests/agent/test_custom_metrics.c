@@ -17,7 +17,8 @@
 #define S_THREADS 4
 #define S_ADDS    20000
 
-static void test_names (void)
+static void
+test_names (void)
 {
     char name[ZAPM_CUSTOM_NAME_MAX + 2];
     memset (name, 'x', sizeof name);
@@ -34,7 +35,8 @@ static void test_names (void)
         CHECKF (!custom_metrics_name_valid (bad[i]), "'%s' accepted", bad[i]);
 }
 
-static void test_limits (void)
+static void
+test_limits (void)
 {
     custom_metrics_t *metrics = custom_metrics_new ();
     CHECK (metrics);
@@ -75,9 +77,10 @@ static custom_metrics_t *s_shared;
 static zapm_agent_t *s_agent;
 static volatile int s_done;
 
-static void *s_writer (void *arg)
+static void *
+s_writer (void *arg)
 {
-    int id = (int)(intptr_t)arg;
+    int id = (int) (intptr_t) arg;
     char own[16];
     snprintf (own, sizeof own, "own%d", id);
     for (int i = 0; i < S_ADDS; i++) {
@@ -88,9 +91,10 @@ static void *s_writer (void *arg)
     return NULL;
 }
 
-static void *s_reader (void *arg)
+static void *
+s_reader (void *arg)
 {
-    (void)arg;
+    (void) arg;
     custom_metric_t out[ZAPM_CUSTOM_MAX];
     double last = 0;
     while (!s_done) {
@@ -104,7 +108,8 @@ static void *s_reader (void *arg)
     return NULL;
 }
 
-static void test_threads (void)
+static void
+test_threads (void)
 {
     s_shared = custom_metrics_new ();
     //  The agent samples (and so snapshots its table) every millisecond meanwhile.
@@ -114,7 +119,7 @@ static void test_threads (void)
     pthread_t writers[S_THREADS], reader;
     CHECK (pthread_create (&reader, NULL, s_reader, NULL) == 0);
     for (int i = 0; i < S_THREADS; i++)
-        CHECK (pthread_create (&writers[i], NULL, s_writer, (void *)(intptr_t)i) == 0);
+        CHECK (pthread_create (&writers[i], NULL, s_writer, (void *) (intptr_t) i) == 0);
     for (int i = 0; i < S_THREADS; i++)
         pthread_join (writers[i], NULL);
     s_done = 1;
@@ -137,7 +142,8 @@ static void test_threads (void)
     zapm_agent_destroy (&s_agent);
 }
 
-int main (void)
+int
+main (void)
 {
     test_names ();
     test_limits ();

@@ -13,31 +13,35 @@
 
 static char s_buf[ZAPM_WIRE_MAX_BYTES];
 
-static cJSON *s_item (const cJSON *object, const char *key)
+static cJSON *
+s_item (const cJSON *object, const char *key)
 {
     cJSON *item = cJSON_GetObjectItemCaseSensitive (object, key);
     CHECKF (item, "missing key '%s'", key);
     return item;
 }
 
-static double s_number (const cJSON *object, const char *key)
+static double
+s_number (const cJSON *object, const char *key)
 {
     cJSON *item = s_item (object, key);
     CHECKF (cJSON_IsNumber (item), "'%s' is not a number", key);
     return item->valuedouble;
 }
 
-static cJSON *s_encode_parse (sample_encoder_t *encoder, const sample_parts_t *parts)
+static cJSON *
+s_encode_parse (sample_encoder_t *encoder, const sample_parts_t *parts)
 {
     size_t len = sample_encoder_encode (encoder, parts, s_buf, sizeof s_buf);
     CHECK (len > 0);
     cJSON *json = cJSON_ParseWithLength (s_buf, len);
-    CHECKF (json, "invalid JSON: %.*s", (int)len, s_buf);
+    CHECKF (json, "invalid JSON: %.*s", (int) len, s_buf);
     CHECK (cJSON_IsObject (json));
     return json;
 }
 
-static void s_fill (proc_sample_t *proc, sys_sample_t *sys)
+static void
+s_fill (proc_sample_t *proc, sys_sample_t *sys)
 {
     memset (proc, 0, sizeof *proc);
     proc->cpu_percent = 12.34;
@@ -73,7 +77,8 @@ static void s_fill (proc_sample_t *proc, sys_sample_t *sys)
     sys->have = SYS_HAVE_CPU | SYS_HAVE_LOAD | SYS_HAVE_MEM;
 }
 
-static void test_full (void)
+static void
+test_full (void)
 {
     sample_encoder_t *encoder = sample_encoder_new ();
     CHECK (encoder);
@@ -121,7 +126,7 @@ static void test_full (void)
     CHECK (s_number (p, ZAPM_KEY_CPU_PERCENT) == 12.3);
     CHECK (s_number (p, ZAPM_KEY_CPU_USER) == 1.5);
     CHECK (s_number (p, ZAPM_KEY_CPU_SYSTEM) == 0.25);
-    CHECK (s_number (p, ZAPM_KEY_RSS) == (double)proc.rss);
+    CHECK (s_number (p, ZAPM_KEY_RSS) == (double) proc.rss);
     CHECK (s_number (p, ZAPM_KEY_VMS) == 123456789012.0);
     CHECK (s_number (p, ZAPM_KEY_SWAP_BYTES) == 4096);
     CHECK (s_number (p, ZAPM_KEY_USS) == 1000);
@@ -129,7 +134,7 @@ static void test_full (void)
     CHECK (s_number (p, ZAPM_KEY_NUM_THREADS) == 7);
     CHECK (s_number (p, ZAPM_KEY_NUM_FDS) == 9);
     CHECK (s_number (p, ZAPM_KEY_NUM_CTX_SWITCHES) == 42);
-    CHECK (s_number (p, ZAPM_KEY_IO_READ_BYTES) == (double)UINT64_MAX);
+    CHECK (s_number (p, ZAPM_KEY_IO_READ_BYTES) == (double) UINT64_MAX);
     CHECK (s_number (p, ZAPM_KEY_IO_WRITE_BYTES) == 0);
     CHECK (cJSON_GetArraySize (p) == 13);
 
@@ -179,7 +184,8 @@ static void test_full (void)
 
 //  Optional parts absent: no proc fields that were not read, no sys, no custom;
 //  system-only samples carry the system's cpu and mem in the core fields.
-static void test_partial (void)
+static void
+test_partial (void)
 {
     sample_encoder_t *encoder = sample_encoder_new ();
     CHECK (sample_encoder_set_identity (encoder, "a", "h", "c", 1) == 0);
@@ -228,7 +234,8 @@ static void test_partial (void)
 
 //  Numbers: non-finite inputs still give valid JSON; custom values read back
 //  exactly; fixed-precision fields round as psutil's round(x, 1) would.
-static void test_numbers (void)
+static void
+test_numbers (void)
 {
     sample_encoder_t *encoder = sample_encoder_new ();
     proc_sample_t proc;
@@ -242,11 +249,12 @@ static void test_numbers (void)
     srand (7);
     for (int round = 0; round < 2000; round++) {
         for (int i = 0; i < 4; i++) {
-            double mantissa = (double)rand () / RAND_MAX - 0.5;
+            double mantissa = (double) rand () / RAND_MAX - 0.5;
             custom[i].value = ldexp (mantissa, rand () % 200 - 100);
         }
-        custom[3].value = (double)(rand () % 1000000);
-        proc.cpu_percent = round ? (double)rand () / RAND_MAX * 400 : NAN;
+        custom[3].value = (double) (rand () % 1000000);
+        custom[2].value = (double) (rand () % 2000001 - 1000000) / 1000.0; //  few decimals
+        proc.cpu_percent = round ? (double) rand () / RAND_MAX * 400 : NAN;
         cJSON *json = s_encode_parse (encoder, &parts);
         cJSON *c = s_item (json, ZAPM_KEY_CUSTOM);
         const char *names[4] = {"a", "b", "c", "d"};
@@ -264,7 +272,30 @@ static void test_numbers (void)
     sample_encoder_destroy (&encoder);
 }
 
-static void test_quote (void)
+//  Timestamps: the cached date part is redone when the second changes, and
+//  the microseconds always match the sample's own time.
+static void
+test_timestamps (void)
+{
+    sample_encoder_t *encoder = sample_encoder_new ();
+    int64_t base = INT64_C (1795000000) * 1000000000; //  a whole second
+    int64_t offsets[] = {0,          123000,     999999000,      1000000000,
+                         1000000001, 1500000000, 86400000000000, 86400000001000};
+    for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+        int64_t wall = base + offsets[i];
+        sample_parts_t parts = {.wall_ns = wall, .interval = 1};
+        cJSON *json = s_encode_parse (encoder, &parts);
+        const char *text = s_item (json, ZAPM_KEY_TIMESTAMP)->valuestring;
+        char expect[40];
+        CHECK (clock_format_iso (wall, expect, sizeof expect) == 32);
+        CHECKF (strcmp (text, expect) == 0, "%s, expected %s", text, expect);
+        cJSON_Delete (json);
+    }
+    sample_encoder_destroy (&encoder);
+}
+
+static void
+test_quote (void)
 {
     char out[64];
     CHECK (sample_encoder_quote ("", out, sizeof out) == 2);
@@ -274,11 +305,13 @@ static void test_quote (void)
     CHECK (sample_encoder_quote ("abcdef", out, 7) == 0);
 }
 
-int main (void)
+int
+main (void)
 {
     test_full ();
     test_partial ();
     test_numbers ();
+    test_timestamps ();
     test_quote ();
     printf ("test_sample_encoder: OK\n");
     return 0;

@@ -10,14 +10,16 @@
 #include <time.h>
 #include <unistd.h>
 
-static double s_mono (void)
+static double
+s_mono (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-int main (void)
+int
+main (void)
 {
     sys_sampler_t *sampler = sys_sampler_new ();
     CHECK (sampler);
@@ -26,16 +28,16 @@ int main (void)
     CHECK (sys_sampler_read (sampler, s) == 0);
     CHECK (s->have == (SYS_HAVE_CPU | SYS_HAVE_LOAD | SYS_HAVE_MEM));
     CHECK (s->cpu_percent == 0.0); //  first read
-    CHECKF (s->ncpu == (size_t)sysconf (_SC_NPROCESSORS_ONLN), "ncpu %zu", s->ncpu);
+    CHECKF (s->ncpu == (size_t) sysconf (_SC_NPROCESSORS_ONLN), "ncpu %zu", s->ncpu);
 
     struct sysinfo info;
     CHECK (sysinfo (&info) == 0);
-    CHECKF (s->mem_total == (uint64_t)info.totalram * info.mem_unit, "total %llu vs %llu",
-            (unsigned long long)s->mem_total, (unsigned long long)info.totalram * info.mem_unit);
-    CHECK (s->swap_total == (uint64_t)info.totalswap * info.mem_unit);
+    CHECKF (s->mem_total == (uint64_t) info.totalram * info.mem_unit, "total %llu vs %llu",
+            (unsigned long long) s->mem_total, (unsigned long long) info.totalram * info.mem_unit);
+    CHECK (s->swap_total == (uint64_t) info.totalswap * info.mem_unit);
     CHECK (s->mem_available <= s->mem_total && s->mem_used <= s->mem_total);
     CHECK (s->mem_percent > 0 && s->mem_percent < 100);
-    double expect = (double)(s->mem_total - s->mem_available) / (double)s->mem_total * 100;
+    double expect = (double) (s->mem_total - s->mem_available) / (double) s->mem_total * 100;
     CHECK (fabs (s->mem_percent - expect) < 1e-9);
 
     double load[3];
@@ -50,13 +52,13 @@ int main (void)
     while (s_mono () < until)
         sum += 1;
     CHECK (sys_sampler_read (sampler, s) == 0);
-    double floor_percent = 100.0 / (double)s->ncpu * 0.4;
+    double floor_percent = 100.0 / (double) s->ncpu * 0.4;
     CHECKF (s->cpu_percent >= floor_percent && s->cpu_percent <= 100, "cpu %.1f", s->cpu_percent);
     //  The whole is the mean of the parts, give or take tick rounding.
     double mean = 0;
     for (size_t i = 0; i < s->ncpu; i++) {
         CHECK (s->percpu[i] >= 0 && s->percpu[i] <= 100);
-        mean += s->percpu[i] / (double)s->ncpu;
+        mean += s->percpu[i] / (double) s->ncpu;
     }
     CHECKF (fabs (mean - s->cpu_percent) < 10, "mean of percpu %.1f, cpu %.1f", mean,
             s->cpu_percent);

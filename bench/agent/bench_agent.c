@@ -1,0 +1,289 @@
+/*  bench_agent.c: what one sample costs the host, in CPU time, memory and instructions.
+
+    Modes (one per run, so each measures only itself):
+      bench_agent [N]            µs of CPU per sample, N samples (default 20000):
+                                 process-only (proc_sampler_read), encode only,
+                                 and a full sample (process + system + custom
+                                 snapshot + encode + zmq_send to a PUB socket
+                                 connected to a SUB drained by a child process)
+      bench_agent --callgrind N  N full samples and nothing else; run it under
+                                 valgrind --tool=callgrind --toggle-collect='s_full_sample*'
+      bench_agent --rss S        RSS the agent adds to its host: before
+                                 zapm_agent_new vs after S seconds at 1 ms with
+                                 system metrics, publishing to a drain
+      bench_agent --idle S       CPU share of a core used by an agent at 1 Hz
+                                 (system metrics on) while the host sleeps S s
+    CPU time is CLOCK_PROCESS_CPUTIME_ID: kernel time spent formatting /proc
+    files for us counts, and so do libzmq's I/O thread and the agent thread.
+*/
+#include "custom_metrics.h"
+#include "proc_sampler.h"
+#include "sample_encoder.h"
+#include "sys_sampler.h"
+#include "clock.h"
+#include "wire.h"
+#include "zapm.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+//  Everything a full sample touches, as the agent's actor holds it.
+typedef struct {
+    proc_sampler_t *proc;
+    sys_sampler_t *sys;
+    sample_encoder_t *encoder;
+    custom_metrics_t *custom;
+    void *pub;
+    uint64_t seq;
+    proc_sample_t proc_sample;
+    sys_sample_t sys_sample;
+    custom_metric_t snapshot[ZAPM_CUSTOM_MAX];
+    char frame[ZAPM_WIRE_MAX_BYTES];
+} s_bench_t;
+
+static double
+s_cpu_us (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
+}
+
+static long
+s_rss_kib (void)
+{
+    FILE *file = fopen ("/proc/self/statm", "r");
+    unsigned long size = 0, resident = 0;
+    if (file) {
+        if (fscanf (file, "%lu %lu", &size, &resident) != 2)
+            resident = 0;
+        fclose (file);
+    }
+    return (long) (resident * (unsigned long) sysconf (_SC_PAGESIZE) / 1024);
+}
+
+//  Forks a process that binds a SUB socket on a fresh ipc endpoint and reads
+//  until killed; returns its pid. Done before this process creates any zmq
+//  context, so the child starts clean.
+static pid_t
+s_drain (char *endpoint, size_t size)
+{
+    snprintf (endpoint, size, "ipc:///tmp/zapm-bench-%d.ipc", (int) getpid ());
+    int ready[2];
+    if (pipe (ready) < 0)
+        exit (1);
+    pid_t pid = fork ();
+    if (pid == 0) {
+        void *ctx = zmq_ctx_new ();
+        void *sub = zmq_socket (ctx, ZMQ_SUB);
+        zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "", 0);
+        if (zmq_bind (sub, endpoint) < 0)
+            _exit (1);
+        char byte = 1;
+        if (write (ready[1], &byte, 1) != 1)
+            _exit (1);
+        static char buf[ZAPM_WIRE_MAX_BYTES];
+        while (zmq_recv (sub, buf, sizeof buf, 0) >= 0)
+            ;
+        _exit (0);
+    }
+    char byte;
+    if (read (ready[0], &byte, 1) != 1)
+        exit (1);
+    close (ready[0]);
+    close (ready[1]);
+    return pid;
+}
+
+static void
+s_stop_drain (pid_t pid, const char *endpoint)
+{
+    kill (pid, SIGKILL);
+    waitpid (pid, NULL, 0);
+    unlink (endpoint + strlen ("ipc://"));
+}
+
+//  One full sample, the same steps as the agent's actor (agent.c s_sample).
+__attribute__ ((noinline)) static size_t
+s_full_sample (s_bench_t *self)
+{
+    sample_parts_t parts = {0};
+    proc_sampler_read (self->proc, &self->proc_sample);
+    parts.proc = &self->proc_sample;
+    sys_sampler_read (self->sys, &self->sys_sample);
+    parts.sys = &self->sys_sample;
+    parts.seq = self->seq++;
+    parts.wall_ns = clock_wall_ns ();
+    parts.interval = 1.0;
+    parts.custom = self->snapshot;
+    parts.ncustom = custom_metrics_snapshot (self->custom, self->snapshot, ZAPM_CUSTOM_MAX);
+    size_t len = sample_encoder_encode (self->encoder, &parts, self->frame, sizeof self->frame);
+    if (len > 0)
+        zmq_send (self->pub, self->frame, len, ZMQ_DONTWAIT);
+    return len;
+}
+
+static s_bench_t *
+s_bench_new (void *ctx, const char *endpoint)
+{
+    s_bench_t *self = calloc (1, sizeof *self);
+    self->proc = proc_sampler_new (0, false);
+    self->sys = sys_sampler_new ();
+    self->encoder = sample_encoder_new ();
+    self->custom = custom_metrics_new ();
+    sample_encoder_set_identity (self->encoder, "bench", "host", "royalblue", getpid ());
+    custom_metrics_counter_add (self->custom, "requests", 12345);
+    custom_metrics_gauge_set (self->custom, "queue_depth", 3.5);
+    self->pub = zmq_socket (ctx, ZMQ_PUB);
+    int one = 1, hwm = 16, zero = 0;
+    zmq_setsockopt (self->pub, ZMQ_IMMEDIATE, &one, sizeof one);
+    zmq_setsockopt (self->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt (self->pub, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_connect (self->pub, endpoint);
+    //  Let the connection and the subscription settle, then prime the samplers.
+    usleep (200000);
+    proc_sampler_read (self->proc, &self->proc_sample);
+    sys_sampler_read (self->sys, &self->sys_sample);
+    return self;
+}
+
+static void
+s_bench_destroy (s_bench_t **self_p)
+{
+    s_bench_t *self = *self_p;
+    zmq_close (self->pub);
+    proc_sampler_destroy (&self->proc);
+    sys_sampler_destroy (&self->sys);
+    sample_encoder_destroy (&self->encoder);
+    custom_metrics_destroy (&self->custom);
+    free (self);
+    *self_p = NULL;
+}
+
+static int
+s_timing (long n)
+{
+    char endpoint[128];
+    pid_t drain = s_drain (endpoint, sizeof endpoint);
+    void *ctx = zmq_ctx_new ();
+    s_bench_t *bench = s_bench_new (ctx, endpoint);
+
+    double start = s_cpu_us ();
+    for (long i = 0; i < n; i++)
+        proc_sampler_read (bench->proc, &bench->proc_sample);
+    double proc_us = (s_cpu_us () - start) / (double) n;
+
+    start = s_cpu_us ();
+    for (long i = 0; i < n; i++)
+        sys_sampler_read (bench->sys, &bench->sys_sample);
+    double sys_us = (s_cpu_us () - start) / (double) n;
+
+    sample_parts_t parts = {.seq = 1, .wall_ns = clock_wall_ns (), .interval = 1.0};
+    parts.proc = &bench->proc_sample;
+    parts.sys = &bench->sys_sample;
+    parts.custom = bench->snapshot;
+    parts.ncustom = custom_metrics_snapshot (bench->custom, bench->snapshot, ZAPM_CUSTOM_MAX);
+    size_t bytes = 0;
+    start = s_cpu_us ();
+    for (long i = 0; i < n; i++)
+        bytes = sample_encoder_encode (bench->encoder, &parts, bench->frame, sizeof bench->frame);
+    double encode_us = (s_cpu_us () - start) / (double) n;
+
+    start = s_cpu_us ();
+    for (long i = 0; i < n; i++)
+        s_full_sample (bench);
+    double full_us = (s_cpu_us () - start) / (double) n;
+
+    printf ("samples=%ld\nproc_only_us=%.2f\nsys_only_us=%.2f\nencode_us=%.2f\nfull_us=%.2f\n"
+            "frame_bytes=%zu\n",
+            n, proc_us, sys_us, encode_us, full_us, bytes);
+    s_bench_destroy (&bench);
+    zmq_ctx_term (ctx);
+    s_stop_drain (drain, endpoint);
+    return 0;
+}
+
+static int
+s_callgrind (long n)
+{
+    char endpoint[128];
+    pid_t drain = s_drain (endpoint, sizeof endpoint);
+    void *ctx = zmq_ctx_new ();
+    s_bench_t *bench = s_bench_new (ctx, endpoint);
+    for (long i = 0; i < n; i++)
+        s_full_sample (bench);
+    printf ("callgrind_samples=%ld\n", n);
+    s_bench_destroy (&bench);
+    zmq_ctx_term (ctx);
+    s_stop_drain (drain, endpoint);
+    return 0;
+}
+
+static void
+s_sleep (double seconds)
+{
+    struct timespec ts = {(time_t) seconds, (long) ((seconds - (double) (time_t) seconds) * 1e9)};
+    while (nanosleep (&ts, &ts) < 0)
+        ;
+}
+
+static int
+s_rss (double seconds)
+{
+    char endpoint[128];
+    pid_t drain = s_drain (endpoint, sizeof endpoint);
+    long before = s_rss_kib ();
+    zapm_agent_t *agent = zapm_agent_new (endpoint, "bench-rss");
+    zapm_agent_set_system (agent, true);
+    zapm_agent_gauge_set (agent, "g", 1);
+    zapm_agent_set_interval (agent, 0.001);
+    s_sleep (seconds);
+    long after = s_rss_kib ();
+    printf ("rss_before_kib=%ld\nrss_after_kib=%ld\nrss_added_kib=%ld\nsamples=%llu\n", before,
+            after, after - before, (unsigned long long) zapm_agent_samples (agent));
+    zapm_agent_destroy (&agent);
+    s_stop_drain (drain, endpoint);
+    return 0;
+}
+
+static int
+s_idle (double seconds)
+{
+    char endpoint[128];
+    pid_t drain = s_drain (endpoint, sizeof endpoint);
+    zapm_agent_t *agent = zapm_agent_new (endpoint, "bench-idle");
+    zapm_agent_set_system (agent, true);
+    s_sleep (0.5);
+    double cpu = s_cpu_us ();
+    int64_t wall = clock_mono_ns ();
+    s_sleep (seconds);
+    double used_us = s_cpu_us () - cpu;
+    double wall_us = (double) (clock_mono_ns () - wall) / 1e3;
+    printf ("idle_seconds=%.1f\nidle_samples=%llu\nidle_cpu_us=%.0f\nidle_core_percent=%.5f\n",
+            wall_us / 1e6, (unsigned long long) zapm_agent_samples (agent), used_us,
+            used_us / wall_us * 100);
+    zapm_agent_destroy (&agent);
+    s_stop_drain (drain, endpoint);
+    return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc == 3 && strcmp (argv[1], "--callgrind") == 0)
+        return s_callgrind (atol (argv[2]));
+    if (argc == 3 && strcmp (argv[1], "--rss") == 0)
+        return s_rss (atof (argv[2]));
+    if (argc == 3 && strcmp (argv[1], "--idle") == 0)
+        return s_idle (atof (argv[2]));
+    if (argc <= 2 && (argc == 1 || argv[1][0] != '-'))
+        return s_timing (argc == 2 ? atol (argv[1]) : 20000);
+    fprintf (stderr, "usage: bench_agent [N] | --callgrind N | --rss SECONDS | --idle SECONDS\n");
+    return 2;
+}
