@@ -283,6 +283,9 @@ def stalled_client(procs):
     check(received == sent, "the reader got %d of %d samples", received, sent)
     check(p99 < 0.1 * z.SLOW, "reader p99 latency %.1f ms (want < %d ms)", p99 * 1e3, 100 * z.SLOW)
     growth = (rss[-1] - rss[0]) / 1024
+    if z.SANITIZED:
+        log("RSS bound not checked: ASan's quarantine holds freed memory")
+        growth = 0
     check(growth < 8, "collector RSS grew %.1f MiB from 1/3 to the end of %.1f MB sent", growth,
           sent * 2100 / 1e6)
     check(col.proc.alive(), "collector died")

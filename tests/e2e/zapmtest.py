@@ -35,6 +35,9 @@ BIN = argparse.Namespace(collector=None, agent=None, demo=None)
 
 # Generous defaults that still end a hung test quickly; a sanitizer build is slower.
 SLOW = float(os.environ.get("ZAPM_TEST_SLOW", "1"))
+# True when the binaries are built with ASan: slower, and RSS says little (freed
+# memory waits in ASan's quarantine).
+SANITIZED = False
 
 
 class Failure(AssertionError):
@@ -59,7 +62,7 @@ def log(msg, *args):
 
 def run():
     """Parses the command line, runs the chosen case (or all), exits 0 or 1."""
-    global SLOW
+    global SLOW, SANITIZED
     ap = argparse.ArgumentParser()
     ap.add_argument("--collector")
     ap.add_argument("--agent")
@@ -79,6 +82,7 @@ def run():
     # A binary built with ASan is several times slower to start and to run.
     if any(p and _is_sanitized(p) for p in (BIN.collector, BIN.agent, BIN.demo)):
         SLOW = max(SLOW, 3.0)
+        SANITIZED = True
     passed = failed = 0
     for name in names:
         print("--- %s" % name, flush=True)
