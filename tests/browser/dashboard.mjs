@@ -1,14 +1,15 @@
-// browser.dashboard: three real agents, one collector, the page in light and
-// dark. Both process charts show one line per agent and their points keep
+// browser.dashboard: three real agents and zapm-demo, one collector, the page
+// in light and dark. Both process charts show one line per agent and their points keep
 // increasing; the table has one live row per agent; a click on a row highlights
 // its series; the filter narrows the rows; the agent with --system brings the
-// system panels; `/` carries the CSP; the page logs no error (a CSP violation
+// system panels and a per-core view; the demo's custom metrics get their own
+// charts; `/` carries the CSP; the page logs no error (a CSP violation
 // would). Screenshots go to the artifacts directory.
 
 import path from 'node:path';
 import {
   run, log, check, waitFor, sleep, Collector, startAgent, launch, openDashboard,
-  snapshot, tableRows, artifacts
+  snapshot, tableRows, artifacts, args, start
 } from './lib.mjs';
 
 run('browser.dashboard', async () => {
@@ -31,12 +32,19 @@ run('browser.dashboard', async () => {
   ];
   for (const [name, color, extra] of agents) startAgent(col.endpoint, name, color, 0.2, extra);
   const names = agents.map((a) => a[0]);
+  // zapm-demo burns CPU and publishes custom metrics (iterations, leaked_bytes).
+  if (args.demo) {
+    start('demo', args.demo, ['--connect', col.endpoint, '--name', 'demo', '--color', '#17becf',
+      '--interval', '0.2', '--leak', '2000']);
+    names.push('demo');
+  }
+  const n = names.length;
 
   const ctx = await launch();
   const page = await openDashboard(ctx, col.url);
-  await waitFor('three lines in both charts', async () => {
+  await waitFor(n + ' lines in both charts', async () => {
     const s = await snapshot(page);
-    return s.panels.cpu.lines === 3 && s.panels.mem.lines === 3 && s;
+    return s.panels.cpu.lines === n && s.panels.mem.lines === n && s;
   }, 15000);
   await waitFor('state live', async () => (await snapshot(page)).state === 'live', 10000);
 
@@ -54,13 +62,13 @@ run('browser.dashboard', async () => {
   const second = await snapshot(page);
   log('points cpu', first.panels.cpu.points, '->', second.panels.cpu.points,
     'mem', first.panels.mem.points, '->', second.panels.mem.points);
-  check(second.panels.cpu.points >= first.panels.cpu.points + 3 * 5, 'cpu points did not grow enough');
-  check(second.panels.mem.points >= first.panels.mem.points + 3 * 5, 'mem points did not grow enough');
+  check(second.panels.cpu.points >= first.panels.cpu.points + n * 5, 'cpu points did not grow enough');
+  check(second.panels.mem.points >= first.panels.mem.points + n * 5, 'mem points did not grow enough');
 
   // The table matches the agents.
-  const rows = await waitFor('three live rows', async () => {
+  const rows = await waitFor(n + ' live rows', async () => {
     const r = await tableRows(page);
-    return r.length === 3 && r.every((x) => x.state === 'live') && r;
+    return r.length === n && r.every((x) => x.state === 'live') && r;
   }, 5000);
   check(JSON.stringify(rows.map((r) => r.id).sort()) === JSON.stringify(second.panels.cpu.ids.slice().sort()),
     'table ids differ from chart ids:', JSON.stringify(rows));
@@ -72,6 +80,22 @@ run('browser.dashboard', async () => {
     return s.panels.sys_cpu.lines >= 1 && s.panels.sys_mem.lines >= 1 && s.panels.load1.lines >= 1 &&
       await page.isVisible('#system');
   }, 5000);
+
+  // zapm-demo's custom metrics get a chart each.
+  if (args.demo) {
+    await waitFor('custom metric charts', async () => {
+      const s = await snapshot(page);
+      return s.panels['custom:iterations'] && s.panels['custom:iterations'].lines === 1 &&
+        s.panels['custom:leaked_bytes'] && s.panels['custom:leaked_bytes'].lines === 1 &&
+        await page.isVisible('#custom');
+    }, 5000);
+  }
+
+  // The per-core view of system CPU shows one line per core of the --system agent.
+  await page.click('#per-core');
+  await waitFor('per-core lines', async () => (await snapshot(page)).panels.sys_cpu.ids.length >= 1 &&
+    (await page.textContent('#sys-cpu-title')).startsWith('CPU per core'), 3000);
+  await page.click('#per-core');
 
   // A row click highlights that series; a second click clears it.
   const beta = rows.find((r) => r.id.startsWith('beta@')).id;
@@ -91,7 +115,6 @@ run('browser.dashboard', async () => {
     const shown = r.filter((x) => !x.hidden);
     return shown.length === 1 && shown[0].id.startsWith('gamma@');
   }, 3000);
-  await page.fill('#filter', '');
 
   // Colours: a CSS colour is used as is, anything else gets a palette colour.
   const swatches = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#agents-body tr')]
@@ -101,7 +124,23 @@ run('browser.dashboard', async () => {
   check(swatches.beta === 'rgb(65, 105, 225)', 'beta (royalblue) swatch is', swatches.beta);
   check(/^rgb/.test(swatches.gamma), 'gamma has no palette colour:', swatches.gamma);
 
+  // Pause freezes the charts, resume brings them back; the window buttons work.
+  await page.click('#pause');
+  const frozen = (await snapshot(page)).panels.cpu.points;
+  await sleep(1200);
+  const still = await snapshot(page);
+  check(still.paused && still.panels.cpu.points === frozen, 'charts moved while paused:', frozen, '->', still.panels.cpu.points);
+  await page.click('#pause');
+  await waitFor('charts move after resume', async () => (await snapshot(page)).panels.cpu.points !== frozen, 3000);
+  await page.click('#window button[data-window="300"]');
+  check((await snapshot(page)).windowS === 300, 'window button did not set 5 min');
+  await page.click('#window button[data-window="60"]');
+
   const dir = artifacts();
+  await page.fill('#filter', '');
+  await page.evaluate(() => { document.activeElement.blur(); window.scrollTo(0, 0); });
+  await page.mouse.move(0, 0);
+  await sleep(300);
   const light = path.join(dir, 'dashboard-light.png');
   await page.screenshot({ path: light, fullPage: true });
 

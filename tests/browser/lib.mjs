@@ -8,7 +8,8 @@
 // is a bounded poll.
 //
 // Command line (given by tests/browser/CMakeLists.txt):
-//   --collector PATH --agent PATH [--python PATH] [--artifacts DIR] [--deadline S]
+//   --collector PATH --agent PATH [--demo PATH] [--python PATH] [--artifacts DIR]
+//   [--deadline S]
 // Environment: ZAPM_WEB_NODE_MODULES (web/node_modules), ZAPM_CHROMIUM (optional).
 
 import { spawn, execFileSync } from 'node:child_process';

@@ -27,7 +27,8 @@ const DENSE = 40;              // lines in a chart past which they are drawn thi
 const noPaths = () => null;    // uPlot draws no line itself: see drawLines()
 
 export class Panel {
-  // opts: { unit, digits, min (soft y min), max (hard y max or null), height }
+  // opts: { min (y starts here or lower), floor (y reaches at least this),
+  //         max (y never above), fixed ([lo, hi] y range), height }
   constructor (container, opts = {}) {
     this.el = container;
     this.opts = opts;
@@ -171,7 +172,6 @@ export class Panel {
     const axisColour = cssVar('--muted', '#888');
     const gridColour = cssVar('--grid', 'rgba(128,128,128,.15)');
     const font = '11px ' + cssVar('--font-ui', 'system-ui, sans-serif');
-    const digits = o.digits ?? 1;
     const series = [{}];
     for (const e of this.entries) {
       series.push({
@@ -185,6 +185,7 @@ export class Panel {
       });
     }
     const yRange = (u, min, max) => {
+      if (o.fixed) return o.fixed;
       let lo = o.min ?? 0;
       if (min !== null && min < lo) lo = min;
       let hi = max === null ? 1 : max;
@@ -197,7 +198,7 @@ export class Panel {
       mode: 2,
       ...this.size(),
       legend: { show: false },
-      padding: [8, 8, 0, 0],
+      padding: [10, 28, 0, 0],
       cursor: {
         points: { show: false },
         drag: { x: false, y: false, setScale: false },
@@ -219,7 +220,7 @@ export class Panel {
           scale: 'y', stroke: axisColour, font, size: 44, gap: 4,
           grid: { stroke: gridColour, width: 1 },
           ticks: { show: false },
-          values: (u, splits) => splits.map((v) => v == null ? '' : formatNumber(v, digits))
+          values: (u, splits, ax, space, incr) => splits.map((v) => v == null ? '' : formatTick(v, incr))
         }
       ],
       series
@@ -266,11 +267,19 @@ export function formatClock (v, incr = 1) {
   return incr >= 60 ? hm : hm + ':' + pad2(d.getSeconds());
 }
 
+// A y tick label with as many decimals as the tick step needs.
+export function formatTick (v, incr) {
+  if (Math.abs(v) >= 1e4) return formatNumber(v);
+  const decimals = incr >= 1 || !(incr > 0) ? 0 : Math.min(6, Math.ceil(-Math.log10(incr) - 1e-9));
+  return v.toFixed(decimals);
+}
+
 export function formatNumber (v, digits = 1) {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
   const a = Math.abs(v);
   if (a >= 1e9) return (v / 1e9).toFixed(1) + 'G';
   if (a >= 1e6) return (v / 1e6).toFixed(1) + 'M';
+  if (a >= 1e5) return (v / 1e3).toFixed(0) + 'k';
   if (a >= 1e4) return (v / 1e3).toFixed(1) + 'k';
   if (a >= 100) return v.toFixed(0);
   return v.toFixed(digits);

@@ -43,11 +43,11 @@ const match = (id) => filterText === '' || id.toLowerCase().includes(filterText)
 // ---- panels ---------------------------------------------------------------
 
 const panels = {
-  cpu: new Panel($('#plot-cpu'), { digits: 1, floor: 1 }),
-  mem: new Panel($('#plot-mem'), { digits: 1, floor: 1 }),
-  sys_cpu: new Panel($('#plot-sys-cpu'), { digits: 0, floor: 10, max: 100 }),
-  sys_mem: new Panel($('#plot-sys-mem'), { digits: 0, floor: 10, max: 100 }),
-  load1: new Panel($('#plot-load'), { digits: 2, floor: 1 })
+  cpu: new Panel($('#plot-cpu'), { floor: 1 }),
+  mem: new Panel($('#plot-mem'), { floor: 1 }),
+  sys_cpu: new Panel($('#plot-sys-cpu'), { fixed: [0, 100] }),
+  sys_mem: new Panel($('#plot-sys-mem'), { fixed: [0, 100] }),
+  load1: new Panel($('#plot-load'), { floor: 1 })
 };
 const customPanels = new Map(); // metric name -> Panel
 
@@ -67,7 +67,7 @@ function customPanel (name) {
   card.append(h, plot);
   $('#custom-grid').append(card);
   $('#custom').hidden = false;
-  p = new Panel(plot, { digits: 2, min: 0, floor: 0 });
+  p = new Panel(plot, { min: 0, floor: 0 });
   p.focus(selected);
   customPanels.set(name, p);
   return p;
@@ -263,7 +263,7 @@ const table = new AgentsTable($('#agents-body'), pick);
 const legend = new Legend($('#legend'), pick);
 
 function refreshTable () {
-  const list = [...store.values()];
+  const list = [...store.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   table.update(list, match, Date.now());
   legend.update(list, match, selected);
   let live = 0;
