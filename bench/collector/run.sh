@@ -25,6 +25,8 @@
 #   PERF_ROW      name of one row to profile with `perf record -g` over its window
 #   KEEP          1 to keep the per-row logs (printed path) after the run
 #   NO_BUILD      1 to use the binaries already in BUILD_DIR/bin
+#   NICE          niceness for the collector and the load tools, e.g. -5 on a machine
+#                 busy with other work (needs root for negative values; default: none)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -36,6 +38,8 @@ SINK_THREADS=${SINK_THREADS:-1}
 PERF_ROW=${PERF_ROW:-}
 KEEP=${KEEP:-0}
 NO_BUILD=${NO_BUILD:-0}
+RUN=()
+[[ -n ${NICE:-} ]] && RUN=(nice -n "$NICE")
 ROWS=${ROWS:-"idle:0:0:0 a:10:1000:1 b:100:1000:100 c0:100:20000:0 c:100:20000:1 d:100:20000:100 e:1000:10000:10 idle10k:0:0:10000"}
 CLK_TCK=$(getconf CLK_TCK)
 PYTHON=/usr/bin/python3
@@ -118,7 +122,7 @@ s_field () { # key=value field from a tool's result line
 
 s_start_collector () { # name max_series
     read -r ZMQ_PORT HTTP_PORT < <(s_free_ports)
-    "$BIN/zapm-collector" --bind "tcp://127.0.0.1:$ZMQ_PORT" --http "127.0.0.1:$HTTP_PORT" \
+    "${RUN[@]}" "$BIN/zapm-collector" --bind "tcp://127.0.0.1:$ZMQ_PORT" --http "127.0.0.1:$HTTP_PORT" \
         --max-clients 20000 --max-series "$2" >"$LOGS/$1.collector.log" 2>&1 &
     COLLECTOR_PID=$!
     for _ in $(seq 50); do
@@ -144,7 +148,7 @@ fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
-    "warm-up ${WARMUP}s, window ${DURATION}s, nofile $NOFILE"
+    "warm-up ${WARMUP}s, window ${DURATION}s, nofile $NOFILE${NICE:+, nice $NICE}"
 
 HEADER=(row agents "samples/s" clients "sent/s" "delivered ev/s" lost resets
     "p50 ms" "p99 ms" "max ms" "CPU % (loop)" "tools CPU %" "others CPU %" "us/sample" "us/event"
@@ -169,7 +173,7 @@ for spec in $ROWS; do
     window_start=$(awk -v s="$start" -v w="$warmup" 'BEGIN { printf "%.3f", s + w }')
     window_end=$(awk -v s="$window_start" -v d="$DURATION" 'BEGIN { printf "%.3f", s + d }')
     if ((clients > 0)); then
-        "$BIN/zapm-ssesink" --http "127.0.0.1:$HTTP_PORT" --clients "$clients" \
+        "${RUN[@]}" "$BIN/zapm-ssesink" --http "127.0.0.1:$HTTP_PORT" --clients "$clients" \
             --threads "$SINK_THREADS" --warmup "$warmup" --duration "$DURATION" \
             --max-agents "$((agents > 0 ? agents : 1))" --connect-rate 5000 \
             >"$LOGS/$name.sink.out" 2>"$LOGS/$name.sink.err" &
@@ -178,7 +182,7 @@ for spec in $ROWS; do
     if ((agents > 0)); then
         sleep 0.5 # clients connected first, so they see every agent from seq 0
         send_s=$(awk -v w="$warmup" -v d="$DURATION" 'BEGIN { print w + d }')
-        "$BIN/zapm-loadgen" --endpoint "tcp://127.0.0.1:$ZMQ_PORT" --agents "$agents" \
+        "${RUN[@]}" "$BIN/zapm-loadgen" --endpoint "tcp://127.0.0.1:$ZMQ_PORT" --agents "$agents" \
             --rate "$rate" --duration "$send_s" \
             >"$LOGS/$name.loadgen.out" 2>"$LOGS/$name.loadgen.err" &
         LOADGEN_PID=$!
