@@ -9,7 +9,7 @@
 //
 // Command line (given by tests/browser/CMakeLists.txt):
 //   --collector PATH --agent PATH [--demo PATH] [--python PATH] [--artifacts DIR]
-//   [--deadline S]
+//   [--deadline S] [--slow FACTOR]
 // Environment: ZAPM_WEB_NODE_MODULES (web/node_modules), ZAPM_CHROMIUM (optional).
 
 import { spawn, execFileSync } from 'node:child_process';
@@ -20,6 +20,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export const args = parseArgs(process.argv.slice(2));
+
+// Waits stretch by this factor (--slow; CMake passes 2 for a sanitizer build).
+export const SLOW = Math.max(1, Number(args.slow || 1));
 
 function parseArgs (argv) {
   const out = {};
@@ -143,6 +146,7 @@ export async function stop (c, graceMs = 2000) {
 
 // Polls `fn` every `everyMs` until it returns a truthy value or `ms` passes.
 export async function waitFor (what, fn, ms = 10000, everyMs = 100) {
+  ms *= SLOW;
   const end = Date.now() + ms;
   let last;
   while (Date.now() < end) {

@@ -172,7 +172,9 @@ function backfill ({ agents, history }) {
   stats.backfills++;
   if (agents && typeof agents.now === 'number') clockOffset = agents.now - Date.now() / 1000;
   const serverNow = agents && typeof agents.now === 'number' ? agents.now : nowS();
+  const listed = new Set();
   for (const a of (agents && Array.isArray(agents.agents)) ? agents.agents : []) {
+    if (a && typeof a.id === 'string') listed.add(a.id);
     if (!a || typeof a.id !== 'string') continue;
     const s = seriesFor(a.id, { agent: a.agent, host: a.host, pid: a.pid, color: a.color, interval: a.interval });
     if (a.state === 'live' || a.state === 'left') s.state = a.state;
@@ -183,6 +185,11 @@ function backfill ({ agents, history }) {
       s.last = a.last;
       if (typeof a.last.seq === 'number') s.lastSeq = a.last.seq;
     }
+  }
+  // A series this collector does not know (it restarted) is not live any more;
+  // if it still is, its next sample says so.
+  if (agents && Array.isArray(agents.agents)) {
+    for (const s of store.values()) if (!listed.has(s.id)) s.state = 'left';
   }
   const cols = [['cpu', 'cpu'], ['mem', 'mem'], ['sys_cpu', 'sys_cpu'], ['sys_mem', 'sys_mem'], ['load1', 'load1']];
   for (const h of (history && Array.isArray(history.series)) ? history.series : []) {

@@ -145,6 +145,9 @@ export class Legend {
 
   update (list, match, selected) {
     const shown = list.filter((s) => match(s.id));
+    // A name two series share is not enough: those chips show the identity.
+    const names = new Map();
+    for (const s of shown) names.set(s.name, (names.get(s.name) || 0) + 1);
     const key = shown.slice(0, this.max).map((s) => s.id + '\t' + s.colour + '\t' + s.state).join('\n') +
       '|' + shown.length + '|' + selected;
     if (key === this.key) return;
@@ -159,7 +162,7 @@ export class Legend {
       if (s.state !== 'live') chip.classList.add('gone');
       const sw = el('span', 'swatch');
       sw.style.backgroundColor = s.colour;
-      chip.append(sw, el('span', 'label', s.name));
+      chip.append(sw, el('span', 'label', names.get(s.name) > 1 ? s.id : s.name));
       chip.title = s.id;
       frag.append(chip);
     }
