@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh: the book's APM demo, in C. Builds zapm, starts the collector and
-# three demo services (red; blue leaking 10000 B/s... as in the book, green
-# leaking faster), prints the dashboard URL, and stops everything on Ctrl-C.
+# three demo services as in the book (red; blue leaking 10000 and green 100000
+# 8-byte items per iteration), prints the dashboard URL, and stops everything
+# on Ctrl-C.
 #
 # Usage: scripts/demo.sh [--bind ENDPOINT] [--http ADDR:PORT] [--duration S]
 #   --bind      ZeroMQ endpoint the collector binds for agents (env ZAPM_BIND,
@@ -18,7 +19,7 @@ bind="${ZAPM_BIND:-tcp://*:5555}"
 http="${ZAPM_HTTP:-127.0.0.1:8088}"
 duration=""
 
-usage() { sed -n '6,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '7,12p' "$0" | sed 's/^# \{0,1\}//'; }
 die_usage() {
   echo "demo.sh: $*" >&2
   echo "Try 'scripts/demo.sh --help' for more information." >&2
@@ -100,6 +101,9 @@ deadline=$((SECONDS + ${duration:-0}))
 while :; do
   for p in "${pids[@]}"; do
     if ! kill -0 "$p" 2>/dev/null; then
+      # Ctrl-C reaches the whole process group at once: give the INT trap a
+      # moment to run before calling it an early exit.
+      sleep 0.3
       echo "demo.sh: process $p exited early" >&2
       exit 1
     fi
