@@ -46,7 +46,7 @@ echo "==> setup"
 scripts/setup.sh
 echo "==> build build/"
 cmake -S . -B build -DZAPM_WERROR=ON >/dev/null
-cmake --build build -j2 >/dev/null
+cmake --build build -j2 --target zapm-collector zapm-demo >/dev/null
 
 bin="$root/build/bin"
 pids=()
