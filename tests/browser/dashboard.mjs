@@ -141,6 +141,16 @@ run('browser.dashboard', async () => {
   await page.evaluate(() => { document.activeElement.blur(); window.scrollTo(0, 0); });
   await page.mouse.move(0, 0);
   await sleep(300);
+
+  // Hovering a chart shows the time and the nearest line's value.
+  const over = await page.$('#plot-cpu .u-over');
+  const box = await over.boundingBox();
+  await page.mouse.move(box.x + box.width - 30, box.y + box.height - 6);
+  await page.mouse.move(box.x + box.width - 20, box.y + box.height - 4);
+  await waitFor('hover readout', async () => page.isVisible('#plot-cpu .tip'), 3000);
+  const tip = await page.textContent('#plot-cpu .tip');
+  log('hover readout:', tip);
+  check(/\d\d:\d\d:\d\d/.test(tip), 'hover readout without a time:', tip);
   const light = path.join(dir, 'dashboard-light.png');
   await page.screenshot({ path: light, fullPage: true });
 
@@ -160,7 +170,7 @@ run('browser.dashboard', async () => {
   await page.screenshot({ path: phone, fullPage: true });
 
   check(page.zapm.errors.length === 0, 'page errors:', JSON.stringify(page.zapm.errors));
-  check(page.zapm.console.length === 0, 'console errors or warnings:', JSON.stringify(page.zapm.console));
+  check(page.zapm.console.length === 0, 'console errors:', JSON.stringify(page.zapm.console));
   console.log('screenshot:', light);
   console.log('screenshot:', dark);
   console.log('screenshot:', phone);

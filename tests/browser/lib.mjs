@@ -246,7 +246,7 @@ export async function openDashboard (ctx, url) {
   page.on('pageerror', (e) => { page.zapm.errors.push(e.message); log('pageerror:', e.message); });
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') {
-      page.zapm.console.push(m.text());
+      if (m.type() === 'error') page.zapm.console.push(m.text());
       log('console.' + m.type() + ':', m.text());
     }
   });

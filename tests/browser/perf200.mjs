@@ -4,7 +4,8 @@
 // time of each chart redraw (window.zapm.stats.drawMs). Prints p50/p95/max and
 // asserts p95 frame time < 50 ms.
 
-import { run, log, check, waitFor, sleep, Collector, start, args, launch, openDashboard, snapshot } from './lib.mjs';
+import path from 'node:path';
+import { run, check, waitFor, sleep, Collector, start, args, launch, openDashboard, snapshot, artifacts } from './lib.mjs';
 
 const COUNT = 200;
 const MEASURE_MS = 10000;
@@ -91,6 +92,9 @@ run('browser.perf200', async () => {
     if (!best || m.frame95 < best.frame95) best = m;
     if (best.frame95 < 50 && best.draw95 < 40) break;
   }
+  const shot = path.join(artifacts(), 'dashboard-200.png');
+  await page.screenshot({ path: shot });
+  console.log('screenshot:', shot);
   check(best.frame95 < 50, 'p95 frame time', f1(best.frame95), 'ms >= 50 ms');
   check(best.draw95 < 40, 'p95 redraw', f1(best.draw95), 'ms >= 40 ms');
   check(page.zapm.errors.length === 0, 'page errors:', JSON.stringify(page.zapm.errors));

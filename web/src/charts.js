@@ -56,10 +56,10 @@ export class Panel {
 
   // Adds a line: `key` unique in this panel, `id` the series identity it belongs
   // to (for focus and filter), `column` a series.js Column.
-  add (key, id, column, colour) {
+  add (key, id, column, colour, label = id) {
     if (this.byKey.has(key)) return;
     this.byKey.set(key, this.entries.length);
-    this.entries.push({ key, id, column, colour, show: true });
+    this.entries.push({ key, id, column, colour, label, show: true });
     this.dirtySeries = true;
   }
 
@@ -101,6 +101,45 @@ export class Panel {
       const on = this.focusId !== null && this.entries[i].id === this.focusId;
       u.series[i + 1].width = on ? FOCUS_WIDTH : LINE_WIDTH;
     }
+  }
+
+  // The hover readout: the time under the cursor and the line nearest to it
+  // (within 24 px), with its value at that time.
+  hover (u) {
+    const tip = this.tip;
+    const { left, top } = u.cursor;
+    if (!tip || left == null || left < 0 || top == null || top < 0) {
+      if (tip) tip.box.hidden = true;
+      return;
+    }
+    const t = u.posToVal(left, 'x');
+    let best = null;
+    let bestDist = 24;
+    for (let i = 0; i < this.entries.length; i++) {
+      const e = this.entries[i];
+      if (!e.show) continue;
+      const [ts, vs] = u.data[i + 1];
+      const k = nearest(ts, t);
+      if (k < 0 || Math.abs(ts[k] - t) > 30) continue;
+      const dist = Math.abs(u.valToPos(vs[k], 'y') - top);
+      if (dist < bestDist) {
+        bestDist = dist;
+        best = { e, v: vs[k], t: ts[k] };
+      }
+    }
+    tip.time.textContent = formatClock(best ? best.t : t, 1);
+    tip.row.hidden = !best;
+    if (best) {
+      tip.swatch.style.backgroundColor = best.e.colour;
+      tip.name.textContent = best.e.label;
+      tip.value.textContent = formatNumber(best.v, 2) + (this.opts.unit ? ' ' + this.opts.unit : '');
+    }
+    tip.box.hidden = false;
+    const w = u.over.clientWidth;
+    const flip = left > w - 180;
+    tip.box.style.left = flip ? '' : (left + 12) + 'px';
+    tip.box.style.right = flip ? (w - left + 12) + 'px' : '';
+    tip.box.style.top = Math.max(0, Math.min(top - 12, u.over.clientHeight - 48)) + 'px';
   }
 
   // Strokes every shown line, grouped by colour; with a focused identity the
@@ -204,7 +243,10 @@ export class Panel {
         drag: { x: false, y: false, setScale: false },
         focus: { prox: -1 }
       },
-      hooks: { draw: [(u) => this.drawLines(u)] },
+      hooks: {
+        draw: [(u) => this.drawLines(u)],
+        setCursor: [(u) => this.hover(u)]
+      },
       scales: {
         x: { time: true, auto: false },
         y: { auto: true, range: yRange }
@@ -226,6 +268,8 @@ export class Panel {
       series
     };
     this.plot = new uPlot(opts, [null, ...this.entries.map(() => EMPTY)], this.el);
+    this.tip = makeTip();
+    this.plot.over.append(this.tip.box);
     this.dirtySeries = false;
     if (this.focusId !== null) this.applyFocus();
   }
@@ -255,6 +299,41 @@ export class Panel {
     if (this.plot) this.plot.destroy();
     this.plot = null;
   }
+}
+
+// Index of the point in sorted `ts` closest to `t`, or -1 when empty.
+function nearest (ts, t) {
+  const n = ts.length;
+  if (n === 0) return -1;
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === n) return n - 1;
+  if (lo > 0 && t - ts[lo - 1] < ts[lo] - t) return lo - 1;
+  return lo;
+}
+
+function makeTip () {
+  const box = document.createElement('div');
+  box.className = 'tip';
+  box.hidden = true;
+  const time = document.createElement('div');
+  time.className = 'tip-time';
+  const row = document.createElement('div');
+  row.className = 'tip-row';
+  const swatch = document.createElement('span');
+  swatch.className = 'swatch';
+  const name = document.createElement('span');
+  name.className = 'tip-name';
+  const value = document.createElement('span');
+  value.className = 'tip-value';
+  row.append(swatch, name, value);
+  box.append(time, row);
+  return { box, time, row, swatch, name, value };
 }
 
 const pad2 = (n) => (n < 10 ? '0' : '') + n;

@@ -43,10 +43,10 @@ const match = (id) => filterText === '' || id.toLowerCase().includes(filterText)
 // ---- panels ---------------------------------------------------------------
 
 const panels = {
-  cpu: new Panel($('#plot-cpu'), { floor: 1 }),
-  mem: new Panel($('#plot-mem'), { floor: 1 }),
-  sys_cpu: new Panel($('#plot-sys-cpu'), { fixed: [0, 100] }),
-  sys_mem: new Panel($('#plot-sys-mem'), { fixed: [0, 100] }),
+  cpu: new Panel($('#plot-cpu'), { floor: 1, unit: '%' }),
+  mem: new Panel($('#plot-mem'), { floor: 1, unit: 'MB' }),
+  sys_cpu: new Panel($('#plot-sys-cpu'), { fixed: [0, 100], unit: '%' }),
+  sys_mem: new Panel($('#plot-sys-mem'), { fixed: [0, 100], unit: '%' }),
   load1: new Panel($('#plot-load'), { floor: 1 })
 };
 const customPanels = new Map(); // metric name -> Panel
@@ -90,7 +90,7 @@ function rebuildCores () {
     $('#sys-cpu-title').textContent = s ? 'CPU per core % · ' + (s.host ?? s.id) : 'CPU per core %';
     if (s) {
       for (let i = 0; s.columns.has('core:' + i); i++) {
-        p.add('core:' + i, s.id, s.columns.get('core:' + i), CORE_COLOURS[i % CORE_COLOURS.length]);
+        p.add('core:' + i, s.id, s.columns.get('core:' + i), CORE_COLOURS[i % CORE_COLOURS.length], 'core ' + i);
       }
     }
   } else {

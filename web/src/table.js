@@ -130,7 +130,7 @@ export class AgentsTable {
 // The legend: a chip per visible series (swatch and name); a click picks it
 // like a table row. Past `max` chips a "+N more" chip says how many are left out.
 export class Legend {
-  constructor (box, onPick, max = 40) {
+  constructor (box, onPick, max = 24) {
     this.box = box;
     this.max = max;
     this.onPick = onPick;
