@@ -21,16 +21,16 @@
 
 //  One process sample. Fields named as in psutil; see docs/FIELDS.md.
 typedef struct {
-    double cpu_percent;        //  Δ(utime+stime) / Δwall × 100; 0.0 on the first read
-    double cpu_user;           //  user CPU seconds since the process started
-    double cpu_system;         //  system CPU seconds since the process started
-    uint64_t rss;              //  resident set size, bytes
-    uint64_t vms;              //  virtual memory size, bytes
-    uint64_t swap;             //  swapped out, bytes (VmSwap)
-    uint64_t uss;              //  unique set size, bytes (smaps_rollup Private_*)
-    uint64_t pss;              //  proportional set size, bytes
-    uint64_t num_threads;      //  threads in the process
-    uint64_t num_fds;          //  open file descriptors
+    double cpu_percent;   //  Δ(utime+stime) / Δwall × 100; 0.0 on the first read
+    double cpu_user;      //  user CPU seconds since the process started (ticks, or µs for self)
+    double cpu_system;    //  system CPU seconds since the process started
+    uint64_t rss;         //  resident set size, bytes
+    uint64_t vms;         //  virtual memory size, bytes
+    uint64_t swap;        //  swapped out, bytes (VmSwap)
+    uint64_t uss;         //  unique set size, bytes (smaps_rollup Private_*)
+    uint64_t pss;         //  proportional set size, bytes
+    uint64_t num_threads; //  threads in the process
+    uint64_t num_fds;     //  open file descriptors
     uint64_t num_ctx_switches; //  voluntary + involuntary, main thread (as psutil)
     uint64_t io_read_bytes;    //  bytes read from storage (io read_bytes)
     uint64_t io_write_bytes;   //  bytes written to storage (io write_bytes)

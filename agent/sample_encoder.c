@@ -300,10 +300,10 @@ s_put_proc (s_out_t *out, const proc_sample_t *proc)
     s_put_fixed (out, proc->cpu_percent, 1);
     S_LIT (out, ",");
     S_KEY (out, ZAPM_KEY_CPU_USER);
-    s_put_fixed (out, proc->cpu_user, 2);
+    s_put_fixed (out, proc->cpu_user, 6);
     S_LIT (out, ",");
     S_KEY (out, ZAPM_KEY_CPU_SYSTEM);
-    s_put_fixed (out, proc->cpu_system, 2);
+    s_put_fixed (out, proc->cpu_system, 6);
     S_LIT (out, ",");
     S_KEY (out, ZAPM_KEY_RSS);
     s_put_u64 (out, proc->rss);

@@ -12,7 +12,8 @@
                                  zapm_agent_new vs after S seconds at 1 ms with
                                  system metrics, publishing to a drain
       bench_agent --idle S       CPU share of a core used by an agent at 1 Hz
-                                 (system metrics on) while the host sleeps S s
+                                 (system metrics on) while the host sleeps S s,
+                                 then the floor: the host alone waking at 1 Hz
     CPU time is CLOCK_PROCESS_CPUTIME_ID: kernel time spent formatting /proc
     files for us counts, and so do libzmq's I/O thread and the agent thread.
 */
@@ -55,17 +56,22 @@ s_cpu_us (void)
     return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
 }
 
+//  Reads "Key:   N kB" from /proc/self/status (VmRSS, RssAnon, RssFile).
 static long
-s_rss_kib (void)
+s_status_kib (const char *key)
 {
-    FILE *file = fopen ("/proc/self/statm", "r");
-    unsigned long size = 0, resident = 0;
-    if (file) {
-        if (fscanf (file, "%lu %lu", &size, &resident) != 2)
-            resident = 0;
+    FILE *file = fopen ("/proc/self/status", "r");
+    char line[256];
+    long value = 0;
+    size_t len = strlen (key);
+    while (file && fgets (line, sizeof line, file))
+        if (strncmp (line, key, len) == 0) {
+            value = atol (line + len);
+            break;
+        }
+    if (file)
         fclose (file);
-    }
-    return (long) (resident * (unsigned long) sysconf (_SC_PAGESIZE) / 1024);
+    return value;
 }
 
 //  Forks a process that binds a SUB socket on a fresh ipc endpoint and reads
@@ -238,20 +244,27 @@ s_rss (double seconds)
 {
     char endpoint[128];
     pid_t drain = s_drain (endpoint, sizeof endpoint);
-    long before = s_rss_kib ();
+    s_status_kib ("VmRSS:"); //  warm stdio up before the first reading
+    long rss = s_status_kib ("VmRSS:"), anon = s_status_kib ("RssAnon:");
+    long file = s_status_kib ("RssFile:");
     zapm_agent_t *agent = zapm_agent_new (endpoint, "bench-rss");
     zapm_agent_set_system (agent, true);
     zapm_agent_gauge_set (agent, "g", 1);
     zapm_agent_set_interval (agent, 0.001);
     s_sleep (seconds);
-    long after = s_rss_kib ();
-    printf ("rss_before_kib=%ld\nrss_after_kib=%ld\nrss_added_kib=%ld\nsamples=%llu\n", before,
-            after, after - before, (unsigned long long) zapm_agent_samples (agent));
+    long rss2 = s_status_kib ("VmRSS:"), anon2 = s_status_kib ("RssAnon:");
+    long file2 = s_status_kib ("RssFile:");
+    printf ("rss_before_kib=%ld\nrss_after_kib=%ld\nrss_added_kib=%ld\n"
+            "rss_added_anon_kib=%ld\nrss_added_file_kib=%ld\nrss_samples=%llu\n",
+            rss, rss2, rss2 - rss, anon2 - anon, file2 - file,
+            (unsigned long long) zapm_agent_samples (agent));
     zapm_agent_destroy (&agent);
     s_stop_drain (drain, endpoint);
     return 0;
 }
 
+//  The agent at 1 Hz while the host sleeps, then, for the floor of this
+//  machine, the same host waking itself once a second and doing nothing.
 static int
 s_idle (double seconds)
 {
@@ -265,11 +278,21 @@ s_idle (double seconds)
     s_sleep (seconds);
     double used_us = s_cpu_us () - cpu;
     double wall_us = (double) (clock_mono_ns () - wall) / 1e3;
-    printf ("idle_seconds=%.1f\nidle_samples=%llu\nidle_cpu_us=%.0f\nidle_core_percent=%.5f\n",
-            wall_us / 1e6, (unsigned long long) zapm_agent_samples (agent), used_us,
-            used_us / wall_us * 100);
+    uint64_t samples = zapm_agent_samples (agent);
     zapm_agent_destroy (&agent);
     s_stop_drain (drain, endpoint);
+
+    double floor_cpu = s_cpu_us ();
+    int64_t floor_wall = clock_mono_ns ();
+    for (int i = 0; i < (int) seconds; i++)
+        s_sleep (1.0);
+    double floor_us = s_cpu_us () - floor_cpu;
+    double floor_wall_us = (double) (clock_mono_ns () - floor_wall) / 1e3;
+    printf ("idle_seconds=%.1f\nidle_samples=%llu\nidle_cpu_us=%.0f\nidle_core_percent=%.5f\n"
+            "idle_us_per_sample=%.0f\nfloor_1hz_wakeup_us=%.0f\nfloor_core_percent=%.5f\n",
+            wall_us / 1e6, (unsigned long long) samples, used_us, used_us / wall_us * 100,
+            samples ? used_us / (double) samples : 0.0, floor_us / (int) seconds,
+            floor_us / floor_wall_us * 100);
     return 0;
 }
 

@@ -243,7 +243,7 @@ test_numbers (void)
     s_fill (&proc, sys);
     proc.cpu_percent = NAN;
     proc.cpu_user = INFINITY;
-    proc.cpu_system = -0.004;
+    proc.cpu_system = 4e-7; //  rounds to 0 at 6 decimals
     custom_metric_t custom[4] = {{"a", 0}, {"b", 0}, {"c", 0}, {"d", 0}};
     sample_parts_t parts = {.interval = 1, .proc = &proc, .custom = custom, .ncustom = 4};
     srand (7);
