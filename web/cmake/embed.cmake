@@ -93,11 +93,6 @@ assets_find (const char *path)
 }
 ")
 
-# Write only when changed, so an unchanged dashboard does not relink the collector.
-set(old "")
-if(EXISTS "${OUT}")
-  file(READ "${OUT}" old)
-endif()
-if(NOT old STREQUAL code)
-  file(WRITE "${OUT}" "${code}")
-endif()
+# Always written: the build runs this only when an input is newer than OUT, and an
+# OUT left older than its inputs would make every build run it again.
+file(WRITE "${OUT}" "${code}")
