@@ -28,6 +28,7 @@ export class Feed {
     this.lastId = null;        // last event id seen, "<boot>-<seq>"
     this.held = null;          // events held while a backfill is in flight
     this.backfilling = false;
+    this.again = false;
     this.retryMs = RETRY_MIN_MS;
     this.retryTimer = 0;
     this.state = '';
@@ -102,25 +103,20 @@ export class Feed {
     return res.json();
   }
 
+  // Fetches /api/agents and /api/history and hands them over, holding live
+  // events meanwhile; a reset that arrives during it makes it fetch again.
   async backfill () {
-    if (this.backfilling) return;
+    if (this.backfilling) {
+      this.again = true;
+      return;
+    }
     this.backfilling = true;
     this.held = [];
     try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const [agents, history] = await Promise.all([
-            this.getJSON('/api/agents'),
-            this.getJSON('/api/history?seconds=' + this.historySeconds)
-          ]);
-          this.h.onBackfill({ agents, history });
-          break;
-        } catch (e) {
-          this.h.onError && this.h.onError(String(e.message || e));
-          if (attempt >= 4) break;   // go live anyway; the stream still flows
-          await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
-        }
-      }
+      do {
+        this.again = false;
+        await this.fetchBackfill();
+      } while (this.again);
     } finally {
       const held = this.held || [];
       this.held = null;
@@ -130,6 +126,23 @@ export class Feed {
         else this.h.onAgent(obj);
       }
       if (this.es && this.es.readyState === EventSource.OPEN) this.setState('live');
+    }
+  }
+
+  async fetchBackfill () {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const [agents, history] = await Promise.all([
+          this.getJSON('/api/agents'),
+          this.getJSON('/api/history?seconds=' + this.historySeconds)
+        ]);
+        this.h.onBackfill({ agents, history });
+        return;
+      } catch (e) {
+        if (this.h.onError) this.h.onError(String(e.message || e));
+        if (attempt >= 4) return;    // go live anyway: the stream still flows
+        await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+      }
     }
   }
 }
