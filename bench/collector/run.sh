@@ -222,8 +222,9 @@ for spec in $ROWS; do
     others_pct=$(awk -v a="$busy0" -v b="$busy1" -v c="$cpu0" -v d="$cpu1" -v e="$tools0" \
         -v f="$tools1" -v hz="$CLK_TCK" -v w="$window" \
         'BEGIN { x = ((b - a) - (d - c) - (f - e)) * 100 / hz / w; printf "%.0f", (x > 0 ? x : 0) }')
+    # "-" when a tool ended before the window was read (only under PERF_ROW)
     tools_pct=$(awk -v a="$tools0" -v b="$tools1" -v hz="$CLK_TCK" -v w="$window" \
-        'BEGIN { printf "%.1f", (b - a) * 100 / hz / w }')
+        'BEGIN { if (b >= a) printf "%.1f", (b - a) * 100 / hz / w; else print "-" }')
     sent="-" delivered="-" lost="-" resets="-" p50="-" p99="-" max="-" per_sample="-" per_event="-"
     if ((agents > 0)); then
         sent=$(s_field "$LOGS/$name.loadgen.out" sent_per_s)
