@@ -16,6 +16,11 @@
       ZMQ_IMMEDIATE no frames queue for a collector that is not connected, so
       there is no stale burst after an outage and memory stays flat.
     - LINGER 0: destroying the agent never waits for the network.
+    - A host that exits without destroying its agent must not crash: czmq's
+      own exit handler (zsys_shutdown) asserts on sockets still open. So the
+      library keeps a list of live agents and registers, after czmq has
+      registered its handler, an exit handler that stops their actors
+      first (exit handlers run in reverse order).
     - Nothing is allocated per sample: the frame, the samples and the custom
       metric snapshot live in the actor's state.
 */
@@ -55,7 +60,13 @@ struct _zapm_agent_t {
     int init_errno;                    //  set by the actor if it could not start
     char endpoint[S_ENDPOINT_MAX + 1]; //  where the PUB socket connects
     char name[S_NAME_MAX + 1];         //  service name
+    zapm_agent_t *next;                //  in the list of live agents
 };
+
+//  Live agents, stopped by s_at_exit if the host exits without destroying them.
+static pthread_mutex_t s_live_mutex = PTHREAD_MUTEX_INITIALIZER;
+static zapm_agent_t *s_live = NULL;
+static bool s_at_exit_registered = false;
 
 //  The actor's own state; only its thread touches it.
 typedef struct {
@@ -375,6 +386,41 @@ s_actor (zsock_t *pipe, void *args)
     s_actor_destroy (&self);
 }
 
+//  At exit: stop every live actor before czmq's zsys_shutdown looks for
+//  open sockets. The agents themselves stay allocated; a later
+//  zapm_agent_destroy still frees them, and other calls fail with ECANCELED.
+static void
+s_at_exit (void)
+{
+    pthread_mutex_lock (&s_live_mutex);
+    for (zapm_agent_t *agent = s_live; agent; agent = agent->next)
+        zactor_destroy (&agent->actor);
+    pthread_mutex_unlock (&s_live_mutex);
+}
+
+static void
+s_live_add (zapm_agent_t *self)
+{
+    pthread_mutex_lock (&s_live_mutex);
+    self->next = s_live;
+    s_live = self;
+    if (!s_at_exit_registered)
+        s_at_exit_registered = atexit (s_at_exit) == 0;
+    pthread_mutex_unlock (&s_live_mutex);
+}
+
+static void
+s_live_remove (zapm_agent_t *self)
+{
+    pthread_mutex_lock (&s_live_mutex);
+    for (zapm_agent_t **link = &s_live; *link; link = &(*link)->next)
+        if (*link == self) {
+            *link = self->next;
+            break;
+        }
+    pthread_mutex_unlock (&s_live_mutex);
+}
+
 zapm_agent_t *
 zapm_agent_new (const char *endpoint, const char *name)
 {
@@ -408,6 +454,8 @@ zapm_agent_new (const char *endpoint, const char *name)
         errno = err;
         return NULL;
     }
+    //  After zactor_new, so czmq's exit handler is registered before ours.
+    s_live_add (self);
     return self;
 }
 
@@ -417,6 +465,7 @@ zapm_agent_destroy (zapm_agent_t **self_p)
     if (!self_p || !*self_p)
         return;
     zapm_agent_t *self = *self_p;
+    s_live_remove (self);
     zactor_destroy (&self->actor);
     custom_metrics_destroy (&self->custom);
     pthread_cond_destroy (&self->cond);
@@ -429,6 +478,10 @@ zapm_agent_destroy (zapm_agent_t **self_p)
 static int
 s_request (zapm_agent_t *self, const char *command, const char *arg)
 {
+    if (!self->actor) {
+        errno = ECANCELED; //  stopped by s_at_exit
+        return -1;
+    }
     if (zstr_sendx (self->actor, command, arg, NULL) < 0) {
         errno = EIO;
         return -1;

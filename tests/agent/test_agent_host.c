@@ -6,7 +6,8 @@
     - RSS stays flat over 2000 samples at 1 ms with no collector;
     - samples arrive with seq 0, 1, 2, ... and the custom metrics;
     - after a collector outage the first sample is a fresh one, not a backlog;
-    - --count style stop, a vanished process, and bad arguments are reported.
+    - --count style stop, a vanished process, and bad arguments are reported;
+    - a host that exits without zapm_agent_destroy still exits cleanly.
 */
 #include "check.h"
 #include "wire.h"
@@ -280,9 +281,37 @@ test_bad_arguments (void)
     zapm_agent_destroy (&agent);
 }
 
-int
-main (void)
+//  A host that returns from main without destroying its agent exits
+//  normally (status 0, promptly), instead of czmq's exit handler asserting.
+static void
+test_exit_without_destroy (void)
 {
+    double start = s_mono ();
+    pid_t child = fork ();
+    CHECK (child >= 0);
+    if (child == 0) {
+        execl ("/proc/self/exe", "test_agent_host", "--exit-without-destroy", (char *) NULL);
+        _exit (127);
+    }
+    int status = 0;
+    while (waitpid (child, &status, WNOHANG) == 0 && s_mono () - start < 5)
+        s_sleep_ms (10);
+    if (s_mono () - start >= 5)
+        kill (child, SIGKILL);
+    CHECKF (WIFEXITED (status) && WEXITSTATUS (status) == 0, "child status 0x%x", status);
+    CHECK (s_mono () - start < 2);
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc == 2 && strcmp (argv[1], "--exit-without-destroy") == 0) {
+        zapm_agent_t *agent = zapm_agent_new ("tcp://127.0.0.1:1", "leaky-host");
+        CHECK (agent);
+        CHECK (zapm_agent_set_interval (agent, 0.01) == 0);
+        s_sleep_ms (100);
+        return 0; //  no zapm_agent_destroy
+    }
     s_ctx = zmq_ctx_new ();
     CHECK (s_ctx);
     test_no_signal_handlers ();
@@ -292,6 +321,7 @@ main (void)
     test_no_stale_burst ();
     test_process_gone ();
     test_bad_arguments ();
+    test_exit_without_destroy ();
     zmq_ctx_term (s_ctx);
     printf ("test_agent_host: OK\n");
     return 0;
