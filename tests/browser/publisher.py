@@ -27,6 +27,8 @@ def main():
     ap.add_argument("--host", default="loadhost")
     ap.add_argument("--color", default=None, help="colour for every identity (default: none, palette)")
     ap.add_argument("--system", action="store_true", help="add a sys object")
+    ap.add_argument("--book", action="store_true",
+                    help="book-style samples: only color, timestamp, cpu and mem (identity = color)")
     a = ap.parse_args()
 
     ctx = zmq.Context()
@@ -56,6 +58,9 @@ def main():
         }
         if a.color is not None:
             s["color"] = a.color
+        if a.book:
+            s = {"color": a.color if a.count == 1 else "%s-%03d" % (a.color or "book", i),
+                 "timestamp": s["timestamp"], "cpu": s["cpu"], "mem": s["mem"]}
         if a.system:
             s["sys"] = {"cpu_percent": 25.0, "percpu": [20.0, 30.0], "load": [0.5, 0.4, 0.3],
                         "mem": {"total": 8 << 30, "available": 4 << 30, "used": 4 << 30, "percent": 50.0}}
