@@ -5,7 +5,10 @@
                                  process-only (proc_sampler_read), encode only,
                                  and a full sample (process + system + custom
                                  snapshot + encode + zmq_send to a PUB socket
-                                 connected to a SUB drained by a child process)
+                                 connected to a SUB drained by a child process),
+                                 both for the whole process (full_us, includes
+                                 libzmq's I/O thread sending the frame) and for
+                                 the sampling thread alone
       bench_agent --callgrind N  N full samples and nothing else; run it under
                                  valgrind --tool=callgrind --toggle-collect='s_full_sample*'
       bench_agent --rss S        RSS the agent adds to its host: before
@@ -57,6 +60,16 @@ s_cpu_us (void)
 }
 
 //  Reads "Key:   N kB" from /proc/self/status (VmRSS, RssAnon, RssFile).
+//  CPU time of the calling thread only: the sampling work without libzmq's
+//  I/O thread, which does the actual transmission.
+static double
+s_thread_cpu_us (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
+}
+
 static long
 s_status_kib (const char *key)
 {
@@ -202,13 +215,15 @@ s_timing (long n)
     double encode_us = (s_cpu_us () - start) / (double) n;
 
     start = s_cpu_us ();
+    double thread_start = s_thread_cpu_us ();
     for (long i = 0; i < n; i++)
         s_full_sample (bench);
     double full_us = (s_cpu_us () - start) / (double) n;
+    double full_thread_us = (s_thread_cpu_us () - thread_start) / (double) n;
 
-    printf ("samples=%ld\nproc_only_us=%.2f\nsys_only_us=%.2f\nencode_us=%.2f\nfull_us=%.2f\n"
-            "frame_bytes=%zu\n",
-            n, proc_us, sys_us, encode_us, full_us, bytes);
+    printf ("samples=%ld\nproc_only_us=%.2f\nsys_only_us=%.2f\nencode_us=%.2f\n"
+            "full_sampling_thread_us=%.2f\nfull_us=%.2f\nframe_bytes=%zu\n",
+            n, proc_us, sys_us, encode_us, full_thread_us, full_us, bytes);
     s_bench_destroy (&bench);
     zmq_ctx_term (ctx);
     s_stop_drain (drain, endpoint);
