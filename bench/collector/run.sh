@@ -20,8 +20,9 @@
 #   WARMUP        seconds before each measurement window (default 2)
 #   DURATION      seconds measured per row (default 5)
 #   SINK_THREADS  zapm-ssesink threads (default 1; the machine has 2 cores)
-#   ROWS          space-separated rows "name:N:R:K" (default: the sweep below);
-#                 name "idle" = no load, "idle10k" = K idle clients, no agents
+#   ROWS          space-separated rows "name:N:R:K[:full]" (default: the sweep below);
+#                 ":full" sends zapm-agent-sized samples (proc and sys objects, ~570
+#                 bytes) instead of the book's fields (~190 bytes)
 #   PERF_ROW      name of one row to profile with `perf record -g` over its window
 #   KEEP          1 to keep the per-row logs (printed path) after the run
 #   NO_BUILD      1 to use the binaries already in BUILD_DIR/bin
@@ -40,7 +41,7 @@ KEEP=${KEEP:-0}
 NO_BUILD=${NO_BUILD:-0}
 RUN=()
 [[ -n ${NICE:-} ]] && RUN=(nice -n "$NICE")
-ROWS=${ROWS:-"idle:0:0:0 a:10:1000:1 b:100:1000:100 c0:100:20000:0 c:100:20000:1 d:100:20000:100 e:1000:10000:10 idle10k:0:0:10000"}
+ROWS=${ROWS:-"idle:0:0:0 a:10:1000:1 b:100:1000:100 c0:100:20000:0 c0full:100:20000:0:full c:100:20000:1 d:100:20000:100 e:1000:10000:10 idle10k:0:0:10000"}
 CLK_TCK=$(getconf CLK_TCK)
 PYTHON=/usr/bin/python3
 
@@ -116,6 +117,10 @@ s_metric () { # one counter from the collector's /metrics, empty if unavailable
     curl -sf --max-time 2 "http://127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null |
         awk -v m="$1" '$1 == m { print $2; exit }' || true
 }
+s_invalid () { # sum of zapm_samples_invalid_total{reason=...}
+    curl -sf --max-time 2 "http://127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null |
+        awk '$1 ~ /^zapm_samples_invalid_total/ { n += $2 } END { print n + 0 }' || true
+}
 s_field () { # key=value field from a tool's result line
     sed -n "s/.*[[:space:]]$2=\([^[:space:]]*\).*/\1/p" "$1" | head -1
 }
@@ -156,8 +161,10 @@ HEADER=(row agents "samples/s" clients "sent/s" "delivered ev/s" lost resets
 TABLE=("$(IFS='|'; echo "${HEADER[*]}")")
 
 for spec in $ROWS; do
-    IFS=: read -r name agents rate clients <<<"$spec"
-    echo "-- row $name: $agents agents, $rate samples/s, $clients clients"
+    IFS=: read -r name agents rate clients shape <<<"$spec"
+    echo "-- row $name: $agents agents, $rate samples/s, $clients clients ${shape:-}"
+    full=()
+    [[ ${shape:-} == full ]] && full=(--full)
     note=""
     if ((clients + 100 > NOFILE)); then
         TABLE+=("$name|$agents|$rate|$clients|-|-|-|-|-|-|-|-|-|-|-|-|-|skipped: ulimit -n $NOFILE")
@@ -183,7 +190,7 @@ for spec in $ROWS; do
         sleep 0.5 # clients connected first, so they see every agent from seq 0
         send_s=$(awk -v w="$warmup" -v d="$DURATION" 'BEGIN { print w + d }')
         "${RUN[@]}" "$BIN/zapm-loadgen" --endpoint "tcp://127.0.0.1:$ZMQ_PORT" --agents "$agents" \
-            --rate "$rate" --duration "$send_s" \
+            --rate "$rate" --duration "$send_s" "${full[@]}" \
             >"$LOGS/$name.loadgen.out" 2>"$LOGS/$name.loadgen.err" &
         LOADGEN_PID=$!
     fi
@@ -193,6 +200,7 @@ for spec in $ROWS; do
     tools0=$(s_tools_ticks)
     busy0=$(s_busy_ticks)
     recv0=$(s_metric zapm_samples_received_total)
+    invalid0=$(s_invalid)
     t0=$(s_now)
     if [[ $name == "$PERF_ROW" ]]; then
         perf record -F 999 -g -p "$COLLECTOR_PID" -o "$LOGS/$name.perf.data" -- \
@@ -206,6 +214,7 @@ for spec in $ROWS; do
     busy1=$(s_busy_ticks)
     t1=$(s_now)
     recv1=$(s_metric zapm_samples_received_total)
+    invalid1=$(s_invalid)
     rss=$(s_status_kb "$COLLECTOR_PID" VmRSS)
     [[ -n $SINK_PID ]] && { wait "$SINK_PID" || true; }
     [[ -n $LOADGEN_PID ]] && { wait "$LOADGEN_PID" || true; }
@@ -231,6 +240,10 @@ for spec in $ROWS; do
         blocked=$(s_field "$LOGS/$name.loadgen.out" blocked)
         [[ -z $sent ]] && { sent="?"; note+="loadgen failed: $(head -c 200 "$LOGS/$name.loadgen.err") "; }
         [[ -n $blocked && $blocked != 0 ]] && note+="blocked sends $blocked "
+        [[ ${shape:-} == full ]] && note+="full-size samples "
+        if [[ -n $invalid0 && -n $invalid1 && $invalid1 != "$invalid0" ]]; then
+            note+="INVALID $((invalid1 - invalid0)) "
+        fi
         if [[ -n $recv0 && -n $recv1 ]]; then
             ingested=$(awk -v a="$recv0" -v b="$recv1" 'BEGIN { print b - a }')
         else # no /metrics: assume the offered rate was ingested

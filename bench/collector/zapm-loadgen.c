@@ -48,6 +48,7 @@ typedef struct {
     long sndhwm;
     double connect_timeout;
     long pad;
+    bool full;
     //  State
     void *ctx;
     loadgen_agent_t *agent;
@@ -65,7 +66,8 @@ typedef struct {
 static const char *s_colors[] = {"red",   "green",  "blue", "orange",  "purple", "teal",
                                  "olive", "maroon", "navy", "fuchsia", "silver", "lime"};
 
-static void s_usage (const char *prog)
+static void
+s_usage (const char *prog)
 {
     printf ("Usage: %s [OPTION]...\n"
             "Simulate N zapm agents publishing R samples/s in total to a collector.\n"
@@ -78,6 +80,8 @@ static void s_usage (const char *prog)
             "  --connect-timeout S  seconds to wait for all subscriptions (default 10)\n"
             "  --host NAME          the samples' host field (default bench)\n"
             "  --pad BYTES          add a \"pad\" string of BYTES characters (default 0)\n"
+            "  --full               add the zapm agent's \"proc\" and \"sys\" objects (about\n"
+            "                       600 bytes a sample instead of 190)\n"
             "  --help               show this help and exit\n"
             "\n"
             "Each sample carries \"t_send\" (CLOCK_REALTIME ns) for zapm-ssesink.\n"
@@ -85,7 +89,8 @@ static void s_usage (const char *prog)
             prog);
 }
 
-static void s_sleep_until (int64_t mono_ns)
+static void
+s_sleep_until (int64_t mono_ns)
 {
     struct timespec ts = {.tv_sec = mono_ns / 1000000000LL, .tv_nsec = mono_ns % 1000000000LL};
     while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
@@ -93,7 +98,8 @@ static void s_sleep_until (int64_t mono_ns)
 }
 
 //  A benchmark only ever targets this machine.
-static bool s_endpoint_is_local (const char *endpoint)
+static bool
+s_endpoint_is_local (const char *endpoint)
 {
     if (strncmp (endpoint, "ipc://", 6) == 0 || strncmp (endpoint, "inproc://", 9) == 0)
         return true;
@@ -104,7 +110,8 @@ static bool s_endpoint_is_local (const char *endpoint)
            strncmp (host, "[::1]:", 6) == 0;
 }
 
-static loadgen_t *loadgen_new (void)
+static loadgen_t *
+loadgen_new (void)
 {
     loadgen_t *self = calloc (1, sizeof (loadgen_t));
     if (!self)
@@ -119,7 +126,8 @@ static loadgen_t *loadgen_new (void)
     return self;
 }
 
-static void loadgen_destroy (loadgen_t **self_p)
+static void
+loadgen_destroy (loadgen_t **self_p)
 {
     loadgen_t *self = *self_p;
     if (!self)
@@ -138,16 +146,17 @@ static void loadgen_destroy (loadgen_t **self_p)
 }
 
 //  Creates and connects one socket per agent. Returns false on error.
-static bool s_loadgen_connect (loadgen_t *self)
+static bool
+s_loadgen_connect (loadgen_t *self)
 {
     self->ctx = zmq_ctx_new ();
     if (!self->ctx)
         return false;
-    zmq_ctx_set (self->ctx, ZMQ_MAX_SOCKETS, (int)self->agents + 16);
-    self->agent = calloc ((size_t)self->agents, sizeof (loadgen_agent_t));
+    zmq_ctx_set (self->ctx, ZMQ_MAX_SOCKETS, (int) self->agents + 16);
+    self->agent = calloc ((size_t) self->agents, sizeof (loadgen_agent_t));
     if (!self->agent)
         return false;
-    int hwm = (int)self->sndhwm;
+    int hwm = (int) self->sndhwm;
     int linger = 2000; //  ms: flush what is queued at the end, but bounded
     int nodrop = 1;
     for (long i = 0; i < self->agents; i++) {
@@ -170,12 +179,13 @@ static bool s_loadgen_connect (loadgen_t *self)
 }
 
 //  Waits, bounded by connect_timeout, until every socket has seen a subscription.
-static void s_loadgen_await_subscriptions (loadgen_t *self)
+static void
+s_loadgen_await_subscriptions (loadgen_t *self)
 {
-    zmq_pollitem_t *items = calloc ((size_t)self->agents, sizeof (zmq_pollitem_t));
+    zmq_pollitem_t *items = calloc ((size_t) self->agents, sizeof (zmq_pollitem_t));
     if (!items)
         return;
-    int64_t deadline = clock_mono_ns () + (int64_t)(self->connect_timeout * 1e9);
+    int64_t deadline = clock_mono_ns () + (int64_t) (self->connect_timeout * 1e9);
     while (self->subscribed < self->agents) {
         int64_t left_ms = (deadline - clock_mono_ns ()) / 1000000;
         if (left_ms <= 0)
@@ -186,7 +196,7 @@ static void s_loadgen_await_subscriptions (loadgen_t *self)
             items[i].events = self->agent[i].subscribed ? 0 : ZMQ_POLLIN;
             count++;
         }
-        if (zmq_poll (items, count, left_ms > 100 ? 100 : (long)left_ms) < 0)
+        if (zmq_poll (items, count, left_ms > 100 ? 100 : (long) left_ms) < 0)
             break;
         for (long i = 0; i < self->agents; i++) {
             if (!(items[i].revents & ZMQ_POLLIN))
@@ -205,7 +215,8 @@ static void s_loadgen_await_subscriptions (loadgen_t *self)
 
 //  Formats and sends one sample for agent i. Returns 0 sent, 1 would block,
 //  2 skipped (agent never subscribed), -1 error.
-static int s_loadgen_send (loadgen_t *self, long i, char *buf, size_t size)
+static int
+s_loadgen_send (loadgen_t *self, long i, char *buf, size_t size)
 {
     loadgen_agent_t *agent = &self->agent[i];
     if (!agent->subscribed)
@@ -214,43 +225,61 @@ static int s_loadgen_send (loadgen_t *self, long i, char *buf, size_t size)
     char stamp[40];
     clock_format_iso (now, stamp, sizeof stamp);
     //  Cheap, deterministic, varied-looking numbers
-    uint64_t mix = agent->seq * 2654435761u + (uint64_t)i * 40503u;
-    double cpu = (double)(mix % 1000) / 10.0;
-    double mem = 20.0 + (double)((mix >> 10) % 500) / 10.0;
+    uint64_t mix = agent->seq * 2654435761u + (uint64_t) i * 40503u;
+    double cpu = (double) (mix % 1000) / 10.0;
+    double mem = 20.0 + (double) ((mix >> 10) % 500) / 10.0;
+    //  The zapm agent's process and system objects, psutil names (DESIGN.md)
+    char extra[768] = "";
+    if (self->full)
+        snprintf (extra, sizeof extra,
+                  ",\"proc\":{\"cpu_percent\":%.1f,\"cpu_user\":%.2f,\"cpu_system\":%.2f,"
+                  "\"rss\":%llu,\"vms\":%llu,\"swap\":0,\"num_threads\":%d,\"num_fds\":%d,"
+                  "\"num_ctx_switches\":%llu,\"io_read_bytes\":%llu,\"io_write_bytes\":%llu},"
+                  "\"sys\":{\"cpu_percent\":%.1f,\"percpu\":[%.1f,%.1f],\"load\":[%.2f,%.2f,%.2f],"
+                  "\"mem\":{\"total\":25276887040,\"available\":%llu,\"used\":%llu,"
+                  "\"percent\":%.1f},\"swap\":{\"total\":0,\"used\":0,\"percent\":0.0}}",
+                  cpu, (double) agent->seq * 0.01, (double) agent->seq * 0.002,
+                  (unsigned long long) (mem * 1048576.0), 812345344ULL + (mix % 4096) * 4096,
+                  4 + (int) (mix % 8), 12 + (int) (mix % 20), (unsigned long long) agent->seq * 7,
+                  (unsigned long long) agent->seq * 4096, (unsigned long long) agent->seq * 512,
+                  cpu / 2, cpu / 2 + 1, cpu / 2 > 1 ? cpu / 2 - 1 : 0, 0.5 + cpu / 100,
+                  0.4 + cpu / 200, 0.3, 22000000000ULL - (mix % 1000) * 1048576ULL,
+                  3000000000ULL + (mix % 1000) * 1048576ULL, 12.0 + (double) (mix % 100) / 10);
     //  t_send, agent and seq first: the sink finds them sooner (any order parses)
     int len = snprintf (buf, size,
                         "{\"t_send\":%lld,\"agent\":\"load-%ld\",\"seq\":%llu,\"v\":%d,"
                         "\"host\":\"%s\",\"pid\":%ld,\"interval\":%.6g,\"color\":\"%s\","
-                        "\"timestamp\":\"%s\",\"cpu\":%.1f,\"mem\":%.1f%s%s%s}",
-                        (long long)now, i, (unsigned long long)agent->seq, ZAPM_WIRE_VERSION,
-                        self->host, 100000 + i, (double)self->agents / self->rate,
-                        s_colors[i % (long)(sizeof s_colors / sizeof s_colors[0])], stamp, cpu, mem,
-                        self->padding ? ",\"pad\":\"" : "", self->padding ? self->padding : "",
-                        self->padding ? "\"" : "");
-    if (len < 0 || (size_t)len >= size)
+                        "\"timestamp\":\"%s\",\"cpu\":%.1f,\"mem\":%.1f%s%s%s%s}",
+                        (long long) now, i, (unsigned long long) agent->seq, ZAPM_WIRE_VERSION,
+                        self->host, 100000 + i, (double) self->agents / self->rate,
+                        s_colors[i % (long) (sizeof s_colors / sizeof s_colors[0])], stamp, cpu,
+                        mem, extra, self->padding ? ",\"pad\":\"" : "",
+                        self->padding ? self->padding : "", self->padding ? "\"" : "");
+    if (len < 0 || (size_t) len >= size)
         return -1;
-    if (zmq_send (agent->socket, buf, (size_t)len, ZMQ_DONTWAIT) < 0)
+    if (zmq_send (agent->socket, buf, (size_t) len, ZMQ_DONTWAIT) < 0)
         return zmq_errno () == EAGAIN ? 1 : -1;
     agent->seq++;
     return 0;
 }
 
 //  Sends rate x duration samples, paced in 1 ms ticks, agents round-robin.
-static void s_loadgen_run (loadgen_t *self)
+static void
+s_loadgen_run (loadgen_t *self)
 {
-    size_t size = 1024 + (size_t)self->pad;
+    size_t size = 2048 + (size_t) self->pad;
     char *buf = malloc (size);
     if (!buf)
         return;
-    uint64_t total = (uint64_t)(self->rate * self->duration + 0.5);
+    uint64_t total = (uint64_t) (self->rate * self->duration + 0.5);
     long next = 0;
     int64_t start = clock_mono_ns ();
-    int64_t end = start + (int64_t)(self->duration * 1e9);
+    int64_t end = start + (int64_t) (self->duration * 1e9);
     int64_t tick = start;
     while (self->attempted < total) {
         int64_t now = clock_mono_ns ();
         //  Due by now; at the end send the remainder so the count is exact
-        uint64_t due = now >= end ? total : (uint64_t)(self->rate * (double)(now - start) / 1e9);
+        uint64_t due = now >= end ? total : (uint64_t) (self->rate * (double) (now - start) / 1e9);
         if (due > total)
             due = total;
         while (self->attempted < due) {
@@ -274,11 +303,12 @@ static void s_loadgen_run (loadgen_t *self)
         else
             tick = now; //  fell behind: do not try to catch up tick by tick
     }
-    self->elapsed = (double)(clock_mono_ns () - start) / 1e9;
+    self->elapsed = (double) (clock_mono_ns () - start) / 1e9;
     free (buf);
 }
 
-int main (int argc, char *argv[])
+int
+main (int argc, char *argv[])
 {
     const char *prog = "zapm-loadgen";
     loadgen_t *self = loadgen_new ();
@@ -292,6 +322,10 @@ int main (int argc, char *argv[])
             s_usage (prog);
             loadgen_destroy (&self);
             return 0;
+        }
+        if (strcmp (flag, "--full") == 0) {
+            self->full = true; //  takes no value
+            continue;
         }
         if (!value) {
             cli_usage_error (prog, "unknown option or missing value: '%s'", flag);
@@ -316,7 +350,8 @@ int main (int argc, char *argv[])
         else if (strcmp (flag, "--pad") == 0) {
             ok = cli_parse_long (prog, flag, value, 0, ZAPM_WIRE_MAX_BYTES, &l);
             self->pad = l;
-        } else {
+        }
+        else {
             cli_usage_error (prog, "unknown option '%s'", flag);
             ok = false;
         }
@@ -339,12 +374,12 @@ int main (int argc, char *argv[])
         return CLI_EXIT_USAGE;
     }
     if (self->pad > 0) {
-        self->padding = malloc ((size_t)self->pad + 1);
+        self->padding = malloc ((size_t) self->pad + 1);
         if (!self->padding) {
             loadgen_destroy (&self);
             return 1;
         }
-        memset (self->padding, 'x', (size_t)self->pad);
+        memset (self->padding, 'x', (size_t) self->pad);
         self->padding[self->pad] = '\0';
     }
     int rc = 0;
@@ -353,7 +388,7 @@ int main (int argc, char *argv[])
         rc = 1;
     else {
         s_loadgen_await_subscriptions (self);
-        double wait = (double)(clock_mono_ns () - t0) / 1e9;
+        double wait = (double) (clock_mono_ns () - t0) / 1e9;
         if (self->subscribed < self->agents)
             fprintf (stderr, "zapm-loadgen: only %ld of %ld agents subscribed after %.1f s\n",
                      self->subscribed, self->agents, wait);
@@ -365,10 +400,10 @@ int main (int argc, char *argv[])
                 "loadgen: agents=%ld subscribed=%ld connect_s=%.3f rate=%.0f duration_s=%.3f "
                 "attempted=%llu sent=%llu blocked=%llu skipped=%llu failed=%llu sent_per_s=%.0f\n",
                 self->agents, self->subscribed, wait, self->rate, self->elapsed,
-                (unsigned long long)self->attempted, (unsigned long long)self->sent,
-                (unsigned long long)self->blocked, (unsigned long long)self->skipped,
-                (unsigned long long)self->failed,
-                self->elapsed > 0 ? (double)self->sent / self->elapsed : 0.0);
+                (unsigned long long) self->attempted, (unsigned long long) self->sent,
+                (unsigned long long) self->blocked, (unsigned long long) self->skipped,
+                (unsigned long long) self->failed,
+                self->elapsed > 0 ? (double) self->sent / self->elapsed : 0.0);
             fflush (stdout);
         }
     }

@@ -114,7 +114,8 @@ typedef struct _sink_thread_t {
     sink_stats_t stats;
 } sink_thread_t;
 
-static void s_usage (const char *prog)
+static void
+s_usage (const char *prog)
 {
     printf (
         "Usage: %s [OPTION]...\n"
@@ -136,32 +137,35 @@ static void s_usage (const char *prog)
 }
 
 //  Histogram bucket of a non-negative value: 16 linear sub-buckets per power of two.
-static int s_hist_index (int64_t v)
+static int
+s_hist_index (int64_t v)
 {
     if (v < SINK_HIST_SUB)
-        return (int)v;
-    int bit = 63 - __builtin_clzll ((unsigned long long)v);
-    int sub = (int)((v >> (bit - 4)) & (SINK_HIST_SUB - 1));
+        return (int) v;
+    int bit = 63 - __builtin_clzll ((unsigned long long) v);
+    int sub = (int) ((v >> (bit - 4)) & (SINK_HIST_SUB - 1));
     int index = (bit - 3) * SINK_HIST_SUB + sub;
     return index < SINK_HIST_SIZE ? index : SINK_HIST_SIZE - 1;
 }
 
 //  The middle of a bucket's range.
-static double s_hist_value (int index)
+static double
+s_hist_value (int index)
 {
     if (index < SINK_HIST_SUB)
         return index;
     int bit = index / SINK_HIST_SUB + 3;
     int sub = index % SINK_HIST_SUB;
-    double low = (double)(1ULL << bit) + (double)sub * (double)(1ULL << (bit - 4));
-    return low + (double)(1ULL << (bit - 4)) / 2;
+    double low = (double) (1ULL << bit) + (double) sub * (double) (1ULL << (bit - 4));
+    return low + (double) (1ULL << (bit - 4)) / 2;
 }
 
-static double s_hist_quantile (const sink_stats_t *stats, double q)
+static double
+s_hist_quantile (const sink_stats_t *stats, double q)
 {
     if (stats->lat_count == 0)
         return 0;
-    uint64_t rank = (uint64_t)(q * (double)stats->lat_count);
+    uint64_t rank = (uint64_t) (q * (double) stats->lat_count);
     if (rank >= stats->lat_count)
         rank = stats->lat_count - 1;
     uint64_t seen = 0;
@@ -169,32 +173,35 @@ static double s_hist_quantile (const sink_stats_t *stats, double q)
         seen += stats->hist[i];
         if (seen > rank) {
             double v = s_hist_value (i);
-            return v < (double)stats->lat_max ? v : (double)stats->lat_max;
+            return v < (double) stats->lat_max ? v : (double) stats->lat_max;
         }
     }
-    return (double)stats->lat_max;
+    return (double) stats->lat_max;
 }
 
 //  Parses an unsigned decimal at p (bounded by end). Returns false if none.
-static bool s_parse_u64 (const char *p, const char *end, uint64_t *value)
+static bool
+s_parse_u64 (const char *p, const char *end, uint64_t *value)
 {
     uint64_t v = 0;
     const char *start = p;
     while (p < end && *p >= '0' && *p <= '9')
-        v = v * 10 + (uint64_t)(*p++ - '0');
+        v = v * 10 + (uint64_t) (*p++ - '0');
     *value = v;
     return p > start;
 }
 
 //  Finds `"key":` in [p, end) and returns a pointer just past it, or NULL.
-static const char *s_find_key (const char *p, const char *end, const char *key, size_t key_len)
+static const char *
+s_find_key (const char *p, const char *end, const char *key, size_t key_len)
 {
-    const char *hit = memmem (p, (size_t)(end - p), key, key_len);
+    const char *hit = memmem (p, (size_t) (end - p), key, key_len);
     return hit ? hit + key_len : NULL;
 }
 
 //  t_send as integer ns, or as float seconds. Returns false if absent.
-static bool s_parse_t_send (const char *p, const char *end, int64_t *wall_ns)
+static bool
+s_parse_t_send (const char *p, const char *end, int64_t *wall_ns)
 {
     uint64_t whole;
     if (!s_parse_u64 (p, end, &whole))
@@ -205,13 +212,15 @@ static bool s_parse_t_send (const char *p, const char *end, int64_t *wall_ns)
         double frac = 0, scale = 0.1;
         for (p++; p < end && *p >= '0' && *p <= '9' && scale > 1e-10; p++, scale /= 10)
             frac += (*p - '0') * scale;
-        *wall_ns = (int64_t)whole * 1000000000LL + (int64_t)(frac * 1e9);
-    } else
-        *wall_ns = (int64_t)whole;
+        *wall_ns = (int64_t) whole * 1000000000LL + (int64_t) (frac * 1e9);
+    }
+    else
+        *wall_ns = (int64_t) whole;
     return true;
 }
 
-static void s_client_sample (sink_client_t *self, const char *data, const char *end, int64_t now)
+static void
+s_client_sample (sink_client_t *self, const char *data, const char *end, int64_t now)
 {
     sink_thread_t *thread = self->thread;
     sink_stats_t *stats = &thread->stats;
@@ -233,7 +242,7 @@ static void s_client_sample (sink_client_t *self, const char *data, const char *
     }
     uint64_t index, seq;
     p = s_find_key (data, end, "\"agent\":\"load-", 14);
-    if (!p || !s_parse_u64 (p, end, &index) || index >= (uint64_t)thread->config->max_agents) {
+    if (!p || !s_parse_u64 (p, end, &index) || index >= (uint64_t) thread->config->max_agents) {
         stats->foreign += window;
         return;
     }
@@ -257,13 +266,15 @@ static void s_client_sample (sink_client_t *self, const char *data, const char *
     if (next == 0 || seq >= next) {
         if (next != 0 && window)
             stats->lost += seq - next;
-        self->next_seq[index] = (uint32_t)seq + 1;
-    } else
+        self->next_seq[index] = (uint32_t) seq + 1;
+    }
+    else
         stats->out_of_order += window;
 }
 
 //  One SSE line, without its line ending.
-static void s_client_line (sink_client_t *self, const char *line, size_t len, int64_t now)
+static void
+s_client_line (sink_client_t *self, const char *line, size_t len, int64_t now)
 {
     sink_stats_t *stats = &self->thread->stats;
     bool window = self->thread->in_window;
@@ -286,13 +297,15 @@ static void s_client_line (sink_client_t *self, const char *line, size_t len, in
                 stats->agent_events++;
                 self->window_events++;
             }
-        } else if (self->event_type == EV_RESET)
+        }
+        else if (self->event_type == EV_RESET)
             stats->resets += window;
-    } else if (len >= 6 && memcmp (line, "event:", 6) == 0) {
+    }
+    else if (len >= 6 && memcmp (line, "event:", 6) == 0) {
         const char *v = line + 6;
         while (v < end && *v == ' ')
             v++;
-        size_t n = (size_t)(end - v);
+        size_t n = (size_t) (end - v);
         if (n == 5 && memcmp (v, "agent", 5) == 0)
             self->event_type = EV_AGENT;
         else if (n == 5 && memcmp (v, "reset", 5) == 0)
@@ -301,7 +314,8 @@ static void s_client_line (sink_client_t *self, const char *line, size_t len, in
             self->event_type = EV_MESSAGE;
         else
             self->event_type = EV_OTHER;
-    } else if (len >= 6 && memcmp (line, "retry:", 6) == 0) {
+    }
+    else if (len >= 6 && memcmp (line, "retry:", 6) == 0) {
         uint64_t ms;
         const char *v = line + 6;
         while (v < end && *v == ' ')
@@ -311,7 +325,8 @@ static void s_client_line (sink_client_t *self, const char *line, size_t len, in
     }
 }
 
-static bool s_client_keep (sink_client_t *self, const char *data, size_t len)
+static bool
+s_client_keep (sink_client_t *self, const char *data, size_t len)
 {
     if (len > SINK_CARRY_MAX)
         return false;
@@ -328,7 +343,8 @@ static bool s_client_keep (sink_client_t *self, const char *data, size_t len)
     return true;
 }
 
-static void s_client_close (sink_client_t *self, bool ended)
+static void
+s_client_close (sink_client_t *self, bool ended)
 {
     sink_thread_t *thread = self->thread;
     if (self->fd >= 0) {
@@ -340,7 +356,8 @@ static void s_client_close (sink_client_t *self, bool ended)
         thread->ended++;
         if (self->rejected)
             thread->rejected++;
-    } else
+    }
+    else
         thread->errors++;
     self->state = CL_DONE;
     free (self->carry);
@@ -349,7 +366,8 @@ static void s_client_close (sink_client_t *self, bool ended)
 }
 
 //  Removes chunked framing in place from buf[from, to); returns the new end.
-static size_t s_client_dechunk (sink_client_t *self, char *buf, size_t from, size_t to)
+static size_t
+s_client_dechunk (sink_client_t *self, char *buf, size_t from, size_t to)
 {
     size_t r = from, w = from;
     while (r < to) {
@@ -358,9 +376,9 @@ static size_t s_client_dechunk (sink_client_t *self, char *buf, size_t from, siz
         case CH_SIZE:
             r++;
             if (c >= '0' && c <= '9')
-                self->chunk_left = self->chunk_left * 16 + (uint64_t)(c - '0');
+                self->chunk_left = self->chunk_left * 16 + (uint64_t) (c - '0');
             else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-                self->chunk_left = self->chunk_left * 16 + (uint64_t)((c | 0x20) - 'a' + 10);
+                self->chunk_left = self->chunk_left * 16 + (uint64_t) ((c | 0x20) - 'a' + 10);
             else if (c == '\n')
                 self->chunk_state = self->chunk_left ? CH_DATA : CH_END;
             else
@@ -372,7 +390,7 @@ static size_t s_client_dechunk (sink_client_t *self, char *buf, size_t from, siz
                 self->chunk_state = self->chunk_left ? CH_DATA : CH_END;
             break;
         case CH_DATA: {
-            size_t n = to - r < self->chunk_left ? to - r : (size_t)self->chunk_left;
+            size_t n = to - r < self->chunk_left ? to - r : (size_t) self->chunk_left;
             if (w != r)
                 memmove (buf + w, buf + r, n);
             w += n;
@@ -402,7 +420,8 @@ static size_t s_client_dechunk (sink_client_t *self, char *buf, size_t from, siz
 
 //  Reads the response head from buf[0, len). Returns bytes consumed, 0 if
 //  incomplete, -1 if bad.
-static long s_client_head (sink_client_t *self, const char *buf, size_t len)
+static long
+s_client_head (sink_client_t *self, const char *buf, size_t len)
 {
     const char *end = memmem (buf, len, "\r\n\r\n", 4);
     if (!end)
@@ -411,17 +430,18 @@ static long s_client_head (sink_client_t *self, const char *buf, size_t len)
         return -1;
     //  Transfer-Encoding: chunked?
     for (const char *p = buf; p < end; p++) {
-        if ((*p == 't' || *p == 'T') && (size_t)(end - p) > 26 &&
+        if ((*p == 't' || *p == 'T') && (size_t) (end - p) > 26 &&
             strncasecmp (p, "transfer-encoding:", 18) == 0) {
-            const char *eol = memchr (p, '\r', (size_t)(end - p) + 1);
-            if (eol && memmem (p + 18, (size_t)(eol - p - 18), "chunked", 7))
+            const char *eol = memchr (p, '\r', (size_t) (end - p) + 1);
+            if (eol && memmem (p + 18, (size_t) (eol - p - 18), "chunked", 7))
                 self->chunked = true;
         }
     }
-    return (long)(end + 4 - buf);
+    return (long) (end + 4 - buf);
 }
 
-static void s_client_read (sink_client_t *self)
+static void
+s_client_read (sink_client_t *self)
 {
     sink_thread_t *thread = self->thread;
     char *buf = thread->scratch;
@@ -440,8 +460,8 @@ static void s_client_read (sink_client_t *self)
     }
     int64_t now = clock_wall_ns ();
     if (thread->in_window)
-        thread->stats.bytes += (uint64_t)n;
-    size_t len = have + (size_t)n;
+        thread->stats.bytes += (uint64_t) n;
+    size_t len = have + (size_t) n;
     size_t body = have; //  where undecoded body bytes start
     if (self->state == CL_HEADERS) {
         long used = s_client_head (self, buf, len);
@@ -456,8 +476,8 @@ static void s_client_read (sink_client_t *self)
         }
         self->state = CL_BODY;
         thread->streaming++;
-        memmove (buf, buf + used, len - (size_t)used);
-        len -= (size_t)used;
+        memmove (buf, buf + used, len - (size_t) used);
+        len -= (size_t) used;
         body = 0;
     }
     if (self->chunked)
@@ -465,20 +485,21 @@ static void s_client_read (sink_client_t *self)
     //  Complete lines
     const char *p = buf, *end = buf + len;
     const char *nl;
-    while ((nl = memchr (p, '\n', (size_t)(end - p)))) {
-        size_t line_len = (size_t)(nl - p);
+    while ((nl = memchr (p, '\n', (size_t) (end - p)))) {
+        size_t line_len = (size_t) (nl - p);
         if (line_len && p[line_len - 1] == '\r')
             line_len--;
         s_client_line (self, p, line_len, now);
         p = nl + 1;
     }
-    if (!s_client_keep (self, p, (size_t)(end - p)))
+    if (!s_client_keep (self, p, (size_t) (end - p)))
         s_client_close (self, false);
     else if (self->chunk_state == CH_END)
         s_client_close (self, true);
 }
 
-static void s_client_connect (sink_client_t *self)
+static void
+s_client_connect (sink_client_t *self)
 {
     sink_thread_t *thread = self->thread;
     self->fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -488,7 +509,7 @@ static void s_client_connect (sink_client_t *self)
         return;
     }
     const sink_config_t *config = thread->config;
-    int rc = connect (self->fd, (const struct sockaddr *)&config->addr, sizeof config->addr);
+    int rc = connect (self->fd, (const struct sockaddr *) &config->addr, sizeof config->addr);
     if (rc != 0 && errno != EINPROGRESS) {
         s_client_close (self, false);
         return;
@@ -501,7 +522,8 @@ static void s_client_connect (sink_client_t *self)
     self->state = CL_CONNECTING;
 }
 
-static void s_client_send_request (sink_client_t *self)
+static void
+s_client_send_request (sink_client_t *self)
 {
     sink_thread_t *thread = self->thread;
     int error = 0;
@@ -515,8 +537,8 @@ static void s_client_send_request (sink_client_t *self)
                         "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n"
                         "Cache-Control: no-cache\r\nUser-Agent: zapm-ssesink\r\n\r\n",
                         thread->config->path, thread->config->hostport);
-    if (len <= 0 || (size_t)len >= sizeof request ||
-        write (self->fd, request, (size_t)len) != len) {
+    if (len <= 0 || (size_t) len >= sizeof request ||
+        write (self->fd, request, (size_t) len) != len) {
         s_client_close (self, false);
         return;
     }
@@ -529,7 +551,8 @@ static void s_client_send_request (sink_client_t *self)
     thread->connected++;
 }
 
-static void *s_thread_run (void *args)
+static void *
+s_thread_run (void *args)
 {
     sink_thread_t *self = args;
     const sink_config_t *config = self->config;
@@ -540,12 +563,12 @@ static void *s_thread_run (void *args)
             break;
         self->in_window = now >= config->window_start;
         //  Connect at a bounded rate
-        long due = (long)(self->connect_rate * (double)(now - config->start) / 1e9) + 1;
+        long due = (long) (self->connect_rate * (double) (now - config->start) / 1e9) + 1;
         while (self->started < self->clients && self->started < due)
             s_client_connect (&self->client[self->started++]);
         int64_t left_ms = (config->window_end - now) / 1000000 + 1;
         int count =
-            epoll_wait (self->epoll_fd, events, SINK_MAX_EVENTS, left_ms < 10 ? (int)left_ms : 10);
+            epoll_wait (self->epoll_fd, events, SINK_MAX_EVENTS, left_ms < 10 ? (int) left_ms : 10);
         if (count < 0 && errno != EINTR)
             break;
         for (int i = 0; i < count; i++) {
@@ -560,22 +583,23 @@ static void *s_thread_run (void *args)
 }
 
 //  Accepts "ADDR:PORT" with a loopback IPv4 address or "localhost".
-static bool s_parse_hostport (const char *prog, const char *text, struct sockaddr_in *addr)
+static bool
+s_parse_hostport (const char *prog, const char *text, struct sockaddr_in *addr)
 {
     const char *colon = strrchr (text, ':');
     char host[64];
-    if (!colon || (size_t)(colon - text) >= sizeof host) {
+    if (!colon || (size_t) (colon - text) >= sizeof host) {
         cli_usage_error (prog, "--http needs ADDR:PORT, got '%s'", text);
         return false;
     }
-    memcpy (host, text, (size_t)(colon - text));
+    memcpy (host, text, (size_t) (colon - text));
     host[colon - text] = '\0';
     long port;
     if (!cli_parse_long (prog, "--http port", colon + 1, 1, 65535, &port))
         return false;
     memset (addr, 0, sizeof *addr);
     addr->sin_family = AF_INET;
-    addr->sin_port = htons ((uint16_t)port);
+    addr->sin_port = htons ((uint16_t) port);
     if (strcmp (host, "localhost") == 0)
         strcpy (host, "127.0.0.1");
     if (inet_pton (AF_INET, host, &addr->sin_addr) != 1 ||
@@ -586,7 +610,8 @@ static bool s_parse_hostport (const char *prog, const char *text, struct sockadd
     return true;
 }
 
-static void s_report (const sink_config_t *config, sink_thread_t *thread)
+static void
+s_report (const sink_config_t *config, sink_thread_t *thread)
 {
     sink_stats_t total = {0};
     long connected = 0, streaming = 0, ended = 0, rejected = 0, errors = 0;
@@ -621,28 +646,29 @@ static void s_report (const sink_config_t *config, sink_thread_t *thread)
     }
     if (min_events == UINT64_MAX)
         min_events = 0;
-    double expected = (double)(total.samples + total.lost);
+    double expected = (double) (total.samples + total.lost);
     printf ("ssesink: clients=%ld connected=%ld streaming=%ld ended=%ld rejected=%ld errors=%ld "
             "window_s=%.3f events=%llu events_per_s=%.0f samples=%llu agent_events=%llu "
             "resets=%llu lost=%llu lost_pct=%.4f out_of_order=%llu foreign=%llu "
             "keepalives=%llu mib_per_s=%.2f min_client_events=%llu max_client_events=%llu "
             "lat_n=%llu lat_p50_ms=%.3f lat_p90_ms=%.3f lat_p99_ms=%.3f lat_max_ms=%.3f\n",
             config->clients, connected, streaming, ended, rejected, errors, config->duration,
-            (unsigned long long)total.events, (double)total.events / config->duration,
-            (unsigned long long)total.samples, (unsigned long long)total.agent_events,
-            (unsigned long long)total.resets, (unsigned long long)total.lost,
-            expected > 0 ? 100.0 * (double)total.lost / expected : 0.0,
-            (unsigned long long)total.out_of_order, (unsigned long long)total.foreign,
-            (unsigned long long)total.keepalives,
-            (double)total.bytes / config->duration / (1024.0 * 1024.0),
-            (unsigned long long)min_events, (unsigned long long)max_events,
-            (unsigned long long)total.lat_count, s_hist_quantile (&total, 0.50) / 1e6,
+            (unsigned long long) total.events, (double) total.events / config->duration,
+            (unsigned long long) total.samples, (unsigned long long) total.agent_events,
+            (unsigned long long) total.resets, (unsigned long long) total.lost,
+            expected > 0 ? 100.0 * (double) total.lost / expected : 0.0,
+            (unsigned long long) total.out_of_order, (unsigned long long) total.foreign,
+            (unsigned long long) total.keepalives,
+            (double) total.bytes / config->duration / (1024.0 * 1024.0),
+            (unsigned long long) min_events, (unsigned long long) max_events,
+            (unsigned long long) total.lat_count, s_hist_quantile (&total, 0.50) / 1e6,
             s_hist_quantile (&total, 0.90) / 1e6, s_hist_quantile (&total, 0.99) / 1e6,
-            (double)total.lat_max / 1e6);
+            (double) total.lat_max / 1e6);
     fflush (stdout);
 }
 
-int main (int argc, char *argv[])
+int
+main (int argc, char *argv[])
 {
     const char *prog = "zapm-ssesink";
     sink_config_t config = {.hostport = "127.0.0.1:8088",
@@ -673,7 +699,8 @@ int main (int argc, char *argv[])
                 cli_usage_error (prog, "--path must start with '/' and hold no spaces");
                 ok = false;
             }
-        } else if (strcmp (flag, "--clients") == 0)
+        }
+        else if (strcmp (flag, "--clients") == 0)
             ok = cli_parse_long (prog, flag, value, 0, 50000, &config.clients);
         else if (strcmp (flag, "--threads") == 0)
             ok = cli_parse_long (prog, flag, value, 1, 16, &config.threads);
@@ -698,15 +725,15 @@ int main (int argc, char *argv[])
     if (config.threads > config.clients && config.clients > 0)
         config.threads = config.clients;
 
-    sink_thread_t *thread = calloc ((size_t)config.threads, sizeof (sink_thread_t));
-    sink_client_t *client = calloc ((size_t)config.clients + 1, sizeof (sink_client_t));
+    sink_thread_t *thread = calloc ((size_t) config.threads, sizeof (sink_thread_t));
+    sink_client_t *client = calloc ((size_t) config.clients + 1, sizeof (sink_client_t));
     if (!thread || !client) {
         fprintf (stderr, "%s: out of memory\n", prog);
         return 1;
     }
     config.start = clock_mono_ns ();
-    config.window_start = config.start + (int64_t)(config.warmup * 1e9);
-    config.window_end = config.window_start + (int64_t)(config.duration * 1e9);
+    config.window_start = config.start + (int64_t) (config.warmup * 1e9);
+    config.window_end = config.window_start + (int64_t) (config.duration * 1e9);
     long first = 0;
     int rc = 0;
     for (long t = 0; t < config.threads; t++) {
@@ -715,7 +742,7 @@ int main (int argc, char *argv[])
         self->clients = config.clients / config.threads + (t < config.clients % config.threads);
         self->client = client + first;
         first += self->clients;
-        self->connect_rate = config.connect_rate / (double)config.threads;
+        self->connect_rate = config.connect_rate / (double) config.threads;
         self->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
         self->scratch = malloc (SINK_SCRATCH + SINK_CARRY_MAX);
         if (self->epoll_fd < 0 || !self->scratch) {
