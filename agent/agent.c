@@ -82,6 +82,7 @@ typedef struct {
     bool system;                             //  system metrics on
     bool smaps;                              //  uss/pss on
     bool sampling;                           //  false once done or the process is gone
+    bool gone;                               //  the sampled process has ended
     int64_t interval_ns;                     //  between samples
     int64_t next_ns;                         //  monotonic time of the next sample
     uint64_t seq;                            //  next sample number
@@ -160,6 +161,17 @@ s_restart_timer (s_actor_t *self)
     self->next_ns = clock_mono_ns () + self->interval_ns;
 }
 
+//  Derives whether to sample from gone, count and seq, and publishes the status.
+static void
+s_update_sampling (s_actor_t *self)
+{
+    self->sampling = !self->gone && (self->count == 0 || self->seq < self->count);
+    int status = self->gone       ? ZAPM_AGENT_GONE
+                 : self->sampling ? ZAPM_AGENT_RUNNING
+                                  : ZAPM_AGENT_DONE;
+    s_set_status (self->agent, status, self->seq);
+}
+
 //  Takes one sample and hands it to the socket; drops it if it would block.
 static void
 s_sample (s_actor_t *self)
@@ -171,8 +183,8 @@ s_sample (s_actor_t *self)
             //  The process ended: the stream ends here. The owner learns it
             //  from the status; the library itself prints nothing.
             proc_sampler_destroy (&self->proc);
-            self->sampling = false;
-            s_set_status (agent, ZAPM_AGENT_GONE, self->seq);
+            self->gone = true;
+            s_update_sampling (self);
             return;
         }
         parts.proc = &self->proc_sample;
@@ -190,10 +202,7 @@ s_sample (s_actor_t *self)
     if (len > 0)
         zmq_send (self->pub_handle, self->frame, len, ZMQ_DONTWAIT);
     self->seq++;
-    bool done = self->count && self->seq >= self->count;
-    if (done)
-        self->sampling = false;
-    s_set_status (agent, done ? ZAPM_AGENT_DONE : ZAPM_AGENT_RUNNING, self->seq);
+    s_update_sampling (self);
 }
 
 //  Answers the owner: rc and errno.
@@ -227,10 +236,10 @@ s_command (s_actor_t *self)
     }
     else if (streq (command, "COUNT") && arg) {
         self->count = strtoull (arg, NULL, 10);
-        if (self->count && self->seq >= self->count && self->sampling) {
-            self->sampling = false;
-            s_set_status (self->agent, ZAPM_AGENT_DONE, self->seq);
-        }
+        bool was_sampling = self->sampling;
+        s_update_sampling (self);
+        if (self->sampling && !was_sampling)
+            s_restart_timer (self);
         s_reply (self, 0, 0);
     }
     else if (arg) {
@@ -256,13 +265,14 @@ s_command (s_actor_t *self)
             self->process = process;
             self->system = system;
             self->smaps = smaps;
-            if (s_open_samplers (self) < 0)
-                self->proc = NULL; //  the old process is gone as well
+            if (s_open_samplers (self) < 0) {
+                self->gone = true; //  the old process has ended meanwhile
+                s_update_sampling (self);
+            }
         }
         else {
-            self->sampling = self->count == 0 || self->seq < self->count;
-            s_set_status (self->agent, self->sampling ? ZAPM_AGENT_RUNNING : ZAPM_AGENT_DONE,
-                          self->seq);
+            self->gone = false;
+            s_update_sampling (self);
             s_restart_timer (self);
         }
         s_reply (self, rc, err);

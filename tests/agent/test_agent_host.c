@@ -191,6 +191,16 @@ test_stream (void)
     CHECK (zapm_agent_wait (agent, 3000) == ZAPM_AGENT_DONE);
     CHECK (zapm_agent_samples (agent) == 30);
     CHECK (zapm_agent_status (agent) == ZAPM_AGENT_DONE);
+    //  Raising the count resumes the stream where it stopped.
+    CHECK (zapm_agent_set_count (agent, 0) == 0);
+    CHECK (zapm_agent_status (agent) == ZAPM_AGENT_RUNNING);
+    //  Samples 20..29 may still wait in the SUB socket; 30 and on must follow.
+    double seq = 0;
+    while (seq < 30) {
+        cJSON *json = s_recv (sub);
+        seq = s_number (json, ZAPM_KEY_SEQ);
+        cJSON_Delete (json);
+    }
     zapm_agent_destroy (&agent);
     zmq_close (sub);
 }
