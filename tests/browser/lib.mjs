@@ -52,10 +52,13 @@ export function check (cond, ...msg) {
   if (!cond) throw new Failure(msg.join(' '));
 }
 
+const profiles = new Set();     // temporary Chromium profiles to remove
+
 function killAllNow () {
   for (const c of children) {
     try { c.kill('SIGKILL'); } catch (e) { /* already gone */ }
   }
+  for (const dir of profiles) fs.rmSync(dir, { recursive: true, force: true });
 }
 process.on('exit', killAllNow);
 
@@ -225,17 +228,20 @@ async function playwright () {
 export async function launch (options = {}) {
   const chromium = await playwright();
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'zapm-browser-'));
+  profiles.add(profile);
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: findChromium(),
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage'],
     viewport: { width: 1280, height: 900 },
     ...options
   });
   cleanups.push(async () => {
     await Promise.race([ctx.close(), sleep(5000)]);
     fs.rmSync(profile, { recursive: true, force: true });
+    profiles.delete(profile);
   });
   return ctx;
 }
