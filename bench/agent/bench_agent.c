@@ -93,7 +93,9 @@ s_status_kib (const char *key)
 static pid_t
 s_drain (char *endpoint, size_t size)
 {
-    snprintf (endpoint, size, "ipc:///tmp/zapm-bench-%d.ipc", (int) getpid ());
+    const char *tmp = getenv ("TMPDIR");
+    snprintf (endpoint, size, "ipc://%s/zapm-bench-%d.ipc", tmp && *tmp ? tmp : "/tmp",
+              (int) getpid ());
     int ready[2];
     if (pipe (ready) < 0)
         exit (1);

@@ -17,6 +17,11 @@ from datetime import datetime, timezone
 
 import psutil
 
+#  The protocol's keys are spelled once, in common/wire.h; tests/agent reads them.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "agent"))
+from wire_keys import K  # noqa: E402
+
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
 proc = psutil.Process()
 host = socket.gethostname()
@@ -29,16 +34,16 @@ def proc_part():
         times = proc.cpu_times()
         io = proc.io_counters()
         return {
-            "cpu_percent": proc.cpu_percent(None),
-            "cpu_user": times.user,
-            "cpu_system": times.system,
-            "rss": mem.rss,
-            "vms": mem.vms,
-            "num_threads": proc.num_threads(),
-            "num_fds": proc.num_fds(),
-            "num_ctx_switches": sum(proc.num_ctx_switches()),
-            "io_read_bytes": io.read_bytes,
-            "io_write_bytes": io.write_bytes,
+            K.CPU_PERCENT: proc.cpu_percent(None),
+            K.CPU_USER: times.user,
+            K.CPU_SYSTEM: times.system,
+            K.RSS: mem.rss,
+            K.VMS: mem.vms,
+            K.NUM_THREADS: proc.num_threads(),
+            K.NUM_FDS: proc.num_fds(),
+            K.NUM_CTX_SWITCHES: sum(proc.num_ctx_switches()),
+            K.IO_READ_BYTES: io.read_bytes,
+            K.IO_WRITE_BYTES: io.write_bytes,
         }
 
 
@@ -47,19 +52,19 @@ def full_sample(seq):
     vm = psutil.virtual_memory()
     sw = psutil.swap_memory()
     sample = {
-        "v": 1, "agent": "bench", "host": host, "pid": os.getpid(), "color": "royalblue",
-        "timestamp": datetime.now(timezone.utc).isoformat(),
-        "cpu": p["cpu_percent"], "mem": p["rss"] / 1048576, "seq": seq, "interval": 1.0,
-        "proc": p,
-        "sys": {
-            "cpu_percent": psutil.cpu_percent(None),
-            "percpu": psutil.cpu_percent(None, percpu=True),
-            "load": list(psutil.getloadavg()),
-            "mem": {"total": vm.total, "available": vm.available, "used": vm.used,
-                    "percent": vm.percent},
-            "swap": {"total": sw.total, "used": sw.used, "percent": sw.percent},
+        K.VERSION: 1, K.AGENT: "bench", K.HOST: host, K.PID: os.getpid(), K.COLOR: "royalblue",
+        K.TIMESTAMP: datetime.now(timezone.utc).isoformat(),
+        K.CPU: p[K.CPU_PERCENT], K.MEM: p[K.RSS] / 1048576, K.SEQ: seq, K.INTERVAL: 1.0,
+        K.PROC: p,
+        K.SYS: {
+            K.CPU_PERCENT: psutil.cpu_percent(None),
+            K.PERCPU: psutil.cpu_percent(None, percpu=True),
+            K.LOAD: list(psutil.getloadavg()),
+            K.SYS_MEM: {K.TOTAL: vm.total, K.AVAILABLE: vm.available, K.USED: vm.used,
+                        K.PERCENT: vm.percent},
+            K.SYS_SWAP: {K.TOTAL: sw.total, K.USED: sw.used, K.PERCENT: sw.percent},
         },
-        "custom": custom,
+        K.CUSTOM: custom,
     }
     return json.dumps(sample)
 

@@ -21,6 +21,8 @@ import time
 import psutil
 import zmq
 
+from wire_keys import K
+
 AGENT = sys.argv[1]
 failures = []
 
@@ -58,20 +60,20 @@ tick = 1.0 / 100  # USER_HZ: cpu times are whole clock ticks
 
 
 def on_idle(sample):
-    p = sample["proc"]
+    p = sample[K.PROC]
     mem = proc.memory_info()
     times = proc.cpu_times()
-    for key, want in (("rss", mem.rss), ("vms", mem.vms), ("num_threads", proc.num_threads()),
-                      ("num_fds", proc.num_fds()),
-                      ("num_ctx_switches", sum(proc.num_ctx_switches()))):
+    for key, want in ((K.RSS, mem.rss), (K.VMS, mem.vms), (K.NUM_THREADS, proc.num_threads()),
+                      (K.NUM_FDS, proc.num_fds()),
+                      (K.NUM_CTX_SWITCHES, sum(proc.num_ctx_switches()))):
         check(p[key] == want, "idle %s: zapm %s, psutil %s" % (key, p[key], want))
-    check(abs(p["cpu_user"] - times.user) <= tick + 1e-9, "cpu_user %s vs %s" % (p["cpu_user"], times.user))
-    check(abs(p["cpu_system"] - times.system) <= tick + 1e-9,
-          "cpu_system %s vs %s" % (p["cpu_system"], times.system))
-    check(sample["mem"] == round(mem.rss / 1048576, 6), "mem MiB %s" % sample["mem"])
+    check(abs(p[K.CPU_USER] - times.user) <= tick + 1e-9, "cpu_user %s vs %s" % (p[K.CPU_USER], times.user))
+    check(abs(p[K.CPU_SYSTEM] - times.system) <= tick + 1e-9,
+          "cpu_system %s vs %s" % (p[K.CPU_SYSTEM], times.system))
+    check(sample[K.MEM] == round(mem.rss / 1048576, 6), "mem MiB %s" % sample[K.MEM])
     io = proc.io_counters()
-    check(p["io_read_bytes"] == io.read_bytes and p["io_write_bytes"] == io.write_bytes,
-          "io %s/%s vs %s" % (p["io_read_bytes"], p["io_write_bytes"], io))
+    check(p[K.IO_READ_BYTES] == io.read_bytes and p[K.IO_WRITE_BYTES] == io.write_bytes,
+          "io %s/%s vs %s" % (p[K.IO_READ_BYTES], p[K.IO_WRITE_BYTES], io))
 
 
 watch(idle.pid, 0.2, 5, on_idle)
@@ -88,28 +90,28 @@ pairs = []
 def on_busy(sample):
     #  psutil's windows: from the previous arrival to this one.
     pairs.append((sample, proc.cpu_percent(None), psutil.cpu_percent(None)))
-    s = sample["sys"]
+    s = sample[K.SYS]
     vm, sw = psutil.virtual_memory(), psutil.swap_memory()
-    check(s["mem"]["total"] == vm.total, "mem.total %s vs %s" % (s["mem"]["total"], vm.total))
-    check(abs(s["mem"]["percent"] - vm.percent) <= 2, "mem.percent %s vs %s" % (s["mem"]["percent"], vm.percent))
-    check(abs(s["mem"]["used"] - vm.used) <= 64 * 1048576, "mem.used %s vs %s" % (s["mem"]["used"], vm.used))
-    check(s["swap"]["total"] == sw.total, "swap.total %s vs %s" % (s["swap"]["total"], sw.total))
-    check(len(s["percpu"]) == psutil.cpu_count(), "percpu has %d entries" % len(s["percpu"]))
+    check(s[K.SYS_MEM][K.TOTAL] == vm.total, "mem.total %s vs %s" % (s[K.SYS_MEM][K.TOTAL], vm.total))
+    check(abs(s[K.SYS_MEM][K.PERCENT] - vm.percent) <= 2, "mem.percent %s vs %s" % (s[K.SYS_MEM][K.PERCENT], vm.percent))
+    check(abs(s[K.SYS_MEM][K.USED] - vm.used) <= 64 * 1048576, "mem.used %s vs %s" % (s[K.SYS_MEM][K.USED], vm.used))
+    check(s[K.SYS_SWAP][K.TOTAL] == sw.total, "swap.total %s vs %s" % (s[K.SYS_SWAP][K.TOTAL], sw.total))
+    check(len(s[K.PERCPU]) == psutil.cpu_count(), "percpu has %d entries" % len(s[K.PERCPU]))
     load = psutil.getloadavg()
-    check(all(abs(a - b) <= 0.05 for a, b in zip(s["load"], load)), "load %s vs %s" % (s["load"], load))
+    check(all(abs(a - b) <= 0.05 for a, b in zip(s[K.LOAD], load)), "load %s vs %s" % (s[K.LOAD], load))
 
 
 watch(busy.pid, 1.0, 4, on_busy, extra=["--system"])
 busy.kill()
 busy.wait()
 for (_, _, _), (sample, proc_cpu, sys_cpu) in zip(pairs, pairs[1:]):
-    agent_proc, agent_sys = sample["proc"]["cpu_percent"], sample["sys"]["cpu_percent"]
+    agent_proc, agent_sys = sample[K.PROC][K.CPU_PERCENT], sample[K.SYS][K.CPU_PERCENT]
     print("busy cpu_percent zapm %.1f psutil %.1f; system zapm %.1f psutil %.1f"
           % (agent_proc, proc_cpu, agent_sys, sys_cpu))
     check(abs(agent_proc - proc_cpu) <= 10, "busy cpu_percent %s vs %s" % (agent_proc, proc_cpu))
     check(agent_proc >= 10, "busy child at %s%%" % agent_proc)  # shared cores: not 100
     check(abs(agent_sys - sys_cpu) <= 2, "system cpu_percent %s vs %s" % (agent_sys, sys_cpu))
-    check(sample["cpu"] == agent_proc, "core cpu equals proc.cpu_percent")
+    check(sample[K.CPU] == agent_proc, "core cpu equals proc.cpu_percent")
 
 if failures:
     print("%d failure(s)" % len(failures), file=sys.stderr)

@@ -15,6 +15,8 @@ import time
 
 import zmq
 
+from wire_keys import K
+
 AGENT, DEMO = sys.argv[1], sys.argv[2]
 failures = []
 
@@ -97,9 +99,9 @@ lines = [l for l in err.splitlines() if l.strip()]
 check(len(lines) == 1 and str(target.pid) in lines[0] and "exited" in lines[0],
       "--pid end: stderr %r" % err)
 check(len(samples) >= 3, "--pid: %d samples" % len(samples))
-check(all(s["pid"] == target.pid and s["agent"] == "sleep" for s in samples),
+check(all(s[K.PID] == target.pid and s[K.AGENT] == "sleep" for s in samples),
       "--pid samples name the target")
-check([s["seq"] for s in samples] == list(range(samples[0]["seq"], samples[0]["seq"] + len(samples))),
+check([s[K.SEQ] for s in samples] == list(range(samples[0][K.SEQ], samples[0][K.SEQ] + len(samples))),
       "--pid seq consecutive")
 sub.close()
 
@@ -109,8 +111,8 @@ agent = subprocess.Popen([AGENT, "--connect", endpoint, "--no-process", "--count
                           "--interval", "0.05", "--name", "host-only"])
 samples = recv_all(sub, agent)
 check(agent.wait(timeout=5) == 0, "--count exit status")
-check([s["seq"] for s in samples] == [0, 1, 2, 3, 4], "--count: seqs %r" % [s["seq"] for s in samples])
-check(all("sys" in s and "proc" not in s and s["agent"] == "host-only" for s in samples),
+check([s[K.SEQ] for s in samples] == [0, 1, 2, 3, 4], "--count: seqs %r" % [s[K.SEQ] for s in samples])
+check(all(K.SYS in s and K.PROC not in s and s[K.AGENT] == "host-only" for s in samples),
       "--no-process samples carry sys only")
 sub.close()
 
@@ -129,12 +131,12 @@ check(demo.wait(timeout=5) == 0, "zapm-demo --duration exit status")
 check(len(samples) >= 10, "zapm-demo: %d samples" % len(samples))
 if samples:
     last = samples[-1]
-    check(last["color"] == "orange" and last["agent"] == "zapm-demo", "zapm-demo identity")
-    custom = last.get("custom", {})
+    check(last[K.COLOR] == "orange" and last[K.AGENT] == "zapm-demo", "zapm-demo identity")
+    custom = last.get(K.CUSTOM, {})
     check(custom.get("iterations", 0) >= 1, "zapm-demo iterations %r" % custom)
     leaked = custom.get("leaked_bytes", 0)
     check(leaked >= 8000000, "zapm-demo leaked_bytes %r" % leaked)
-    grew = last["proc"]["rss"] - samples[0]["proc"]["rss"]
+    grew = last[K.PROC][K.RSS] - samples[0][K.PROC][K.RSS]
     check(grew >= 0.9 * leaked - 8000000, "RSS grew %d for %d leaked" % (grew, leaked))
 sub.close()
 
