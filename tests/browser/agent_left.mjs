@@ -7,7 +7,7 @@ import { run, log, check, waitFor, Collector, startAgent, launch, openDashboard,
 run('browser.agent_left', async () => {
   const col = new Collector();
   await col.start();
-  const stays = startAgent(col.endpoint, 'stays', 'seagreen', 0.2);
+  startAgent(col.endpoint, 'stays', 'seagreen', 0.2);
   const goes = startAgent(col.endpoint, 'goes', 'orange', 0.2);
 
   const ctx = await launch();
@@ -34,5 +34,4 @@ run('browser.agent_left', async () => {
   await waitFor('live count 1', async () => (await page.textContent('#agent-count')) === '1', 2000)
     .catch(() => check(false, 'live count is', count));
   check(page.zapm.errors.length === 0, 'page errors:', JSON.stringify(page.zapm.errors));
-  void stays;
 });
