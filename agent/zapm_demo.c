@@ -80,6 +80,7 @@ s_burn (double seconds)
     while (!s_stop && s_thread_cpu () < until)
         for (uint64_t i = 0; i < 100000; i++)
             sum += i;
+    (void) sum;
 }
 
 //  Sleeps up to `seconds`, returning early on a signal.

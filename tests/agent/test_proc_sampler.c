@@ -41,6 +41,7 @@ s_burn (double seconds)
     while (s_mono () < until)
         for (int i = 0; i < 10000; i++)
             sum += (unsigned long) i;
+    (void) sum;
 }
 
 static void
