@@ -4,7 +4,8 @@
 Runs the real zapm-agent against a SUB socket here and, as each sample
 arrives, asks Debian's psutil (python3-psutil, run with /usr/bin/python3)
 about the same process and the same host:
-- an idle process: rss, vms, num_threads, num_fds, num_ctx_switches exact;
+- an idle process: rss, vms, num_threads, num_fds, num_ctx_switches, and
+  with --smaps uss, pss and swap, exact;
   cpu_user and cpu_system within one clock tick;
 - a busy child: cpu_percent within 10 points over the same window (psutil's
   window runs from one sample's arrival to the next);
@@ -71,12 +72,15 @@ def on_idle(sample):
     check(abs(p[K.CPU_SYSTEM] - times.system) <= tick + 1e-9,
           "cpu_system %s vs %s" % (p[K.CPU_SYSTEM], times.system))
     check(sample[K.MEM] == round(mem.rss / 1048576, 6), "mem MiB %s" % sample[K.MEM])
+    full = proc.memory_full_info()  # smaps_rollup, as --smaps reads it
+    for key, want in ((K.USS, full.uss), (K.PSS, full.pss), (K.SWAP_BYTES, full.swap)):
+        check(p[key] == want, "idle %s: zapm %s, psutil %s" % (key, p[key], want))
     io = proc.io_counters()
     check(p[K.IO_READ_BYTES] == io.read_bytes and p[K.IO_WRITE_BYTES] == io.write_bytes,
           "io %s/%s vs %s" % (p[K.IO_READ_BYTES], p[K.IO_WRITE_BYTES], io))
 
 
-watch(idle.pid, 0.2, 5, on_idle)
+watch(idle.pid, 0.2, 5, on_idle, extra=["--smaps"])
 idle.kill()
 idle.wait()
 
