@@ -185,6 +185,8 @@ s_dispatch (void *cls, struct MHD_Connection *connection, const char *url, const
     return s_answer_error (connection, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 
+//  MHD reports a peer that went away (a closed tab, a reload) as an error; for an
+//  SSE server that is routine, so those lines are info and the rest are warnings.
 static void
 s_mhd_log (void *cls, const char *fmt, va_list args)
 {
@@ -194,7 +196,12 @@ s_mhd_log (void *cls, const char *fmt, va_list args)
     size_t n = strlen (line);
     while (n > 0 && line[n - 1] == '\n')
         line[--n] = '\0';
-    log_warn ("http: %s", line);
+    bool peer_gone = strstr (line, "Failed to send") || strstr (line, "closed by remote") ||
+                     strstr (line, "Connection reset");
+    if (peer_gone)
+        log_info ("http: %s", line);
+    else
+        log_warn ("http: %s", line);
 }
 
 http_t *
