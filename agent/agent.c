@@ -11,7 +11,9 @@
 
     Never harm the host:
     - zsys_handler_set (NULL) runs before czmq creates anything, so czmq does
-      not install its SIGINT/SIGTERM handlers in the service.
+      not install its SIGINT/SIGTERM handlers in the service, and the
+      agent's threads start with asynchronous signals blocked, so none of
+      the host's signals is delivered to them.
     - Sends are ZMQ_DONTWAIT and dropped when they would block; with
       ZMQ_IMMEDIATE no frames queue for a collector that is not connected, so
       there is no stale burst after an outage and memory stays flat.
@@ -37,6 +39,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -353,6 +356,7 @@ static void
 s_actor (zsock_t *pipe, void *args)
 {
     zapm_agent_t *agent = (zapm_agent_t *) args;
+    pthread_setname_np (pthread_self (), "zapm-agent"); //  as top -H and gdb show it
     s_actor_t *self = s_actor_new (pipe, agent);
     if (!self) {
         agent->init_errno = errno ? errno : EINVAL;
@@ -456,8 +460,20 @@ zapm_agent_new (const char *endpoint, const char *name)
     pthread_condattr_destroy (&attr);
     pthread_mutex_init (&self->mutex, NULL);
     self->custom = custom_metrics_new ();
-    if (self->custom)
+    if (self->custom) {
+        //  Threads inherit the creator's signal mask: create ours (and, on
+        //  first use, libzmq's) with every asynchronous signal blocked, so
+        //  the host's signals never land on them. A host that blocks signals
+        //  to sigwait for them in one thread keeps receiving them there.
+        sigset_t all, saved;
+        sigfillset (&all);
+        int synchronous[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS};
+        for (size_t i = 0; i < sizeof synchronous / sizeof synchronous[0]; i++)
+            sigdelset (&all, synchronous[i]);
+        pthread_sigmask (SIG_BLOCK, &all, &saved);
         self->actor = zactor_new (s_actor, self);
+        pthread_sigmask (SIG_SETMASK, &saved, NULL);
+    }
     if (!self->actor || self->init_errno) {
         int err = self->init_errno ? self->init_errno : ENOMEM;
         zapm_agent_destroy (&self);

@@ -1,7 +1,8 @@
 /*  test_agent_host.c: the agent never harms its host, and its stream is sound.
 
     Through the public API only (zapm.h), with a real SUB socket on loopback:
-    - no SIGINT/SIGTERM handler is installed by zapm_agent_new;
+    - no SIGINT/SIGTERM handler is installed by zapm_agent_new, and the
+      agent's threads block both, so the host's signals reach only its own;
     - zapm_agent_destroy returns within 100 ms with no collector;
     - RSS stays flat over 2000 samples at 1 ms with no collector;
     - samples arrive with seq 0, 1, 2, ... and the custom metrics;
@@ -14,6 +15,7 @@
 #include "zapm.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -106,6 +108,30 @@ test_no_signal_handlers (void)
         CHECK (sigaction (signals[i], NULL, &action) == 0);
         CHECKF (action.sa_handler == SIG_DFL, "handler installed for signal %d", signals[i]);
     }
+    //  None of the agent's threads (the sampler, libzmq's) can receive the
+    //  host's SIGINT or SIGTERM: both are in every other thread's SigBlk.
+    DIR *tasks = opendir ("/proc/self/task");
+    CHECK (tasks);
+    struct dirent *entry;
+    int others = 0;
+    while ((entry = readdir (tasks)) != NULL) {
+        if (entry->d_name[0] == '.' || atoi (entry->d_name) == getpid ())
+            continue;
+        char path[300], line[128];
+        snprintf (path, sizeof path, "/proc/self/task/%s/status", entry->d_name);
+        FILE *file = fopen (path, "r");
+        CHECK (file);
+        unsigned long long blocked = 0;
+        while (fgets (line, sizeof line, file))
+            if (sscanf (line, "SigBlk: %llx", &blocked) == 1)
+                break;
+        fclose (file);
+        unsigned long long want = (1ULL << (SIGINT - 1)) | (1ULL << (SIGTERM - 1));
+        CHECKF ((blocked & want) == want, "thread %s SigBlk %llx", entry->d_name, blocked);
+        others++;
+    }
+    closedir (tasks);
+    CHECKF (others >= 2, "only %d other threads", others); //  the sampler and libzmq's
     zapm_agent_destroy (&agent);
     CHECK (agent == NULL);
     zapm_agent_destroy (&agent);
