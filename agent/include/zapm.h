@@ -18,6 +18,17 @@
     safe from any thread.
 
     Every field of a sample is described in docs/FIELDS.md.
+
+    Use (link the `zapm` CMake target, or libzapm.a with -lczmq -lzmq -lpthread):
+
+        zapm_agent_t *agent = zapm_agent_new ("tcp://collector:5555", "checkout");
+        if (agent) {
+            zapm_agent_set_system (agent, true);        //  optional
+            ...
+            zapm_agent_counter_add (agent, "orders", 1); //  from any thread
+            ...
+            zapm_agent_destroy (&agent);
+        }
 */
 #ifndef ZAPM_H
 #define ZAPM_H
