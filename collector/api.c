@@ -77,10 +77,16 @@ s_history (const series_t *series, double since)
     cJSON *sys_cpu = cJSON_AddArrayToObject (entry, "sys_cpu");
     cJSON *sys_mem = cJSON_AddArrayToObject (entry, "sys_mem");
     cJSON *load1 = cJSON_AddArrayToObject (entry, "load1");
+    cJSON *custom = cJSON_AddObjectToObject (entry, ZAPM_KEY_CUSTOM);
+    cJSON *custom_columns[SAMPLE_CUSTOM_MAX];
+    for (uint32_t c = 0; c < series->custom_count; c++)
+        custom_columns[c] = cJSON_AddArrayToObject (custom, series->custom[c].name);
     for (uint32_t i = 0; i < series->history_count; i++) {
         const series_point_t *point = series_point (series, i);
         if (point->t < since)
             continue;
+        for (uint32_t c = 0; c < series->custom_count; c++)
+            s_add_value (custom_columns[c], series_custom_point (series, c, i));
         cJSON_AddItemToArray (t, cJSON_CreateNumber (point->t));
         s_add_value (cpu, point->cpu);
         s_add_value (mem, point->mem);

@@ -11,6 +11,7 @@
 #include <assert.h>
 #include <czmq.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,8 @@ series_map_new (uint32_t max_series, uint32_t history_points)
 static void
 s_series_free (series_t *series)
 {
+    for (uint32_t c = 0; c < series->custom_count; c++)
+        free (series->custom[c].values);
     free (series->id);
     free (series->last);
     free (series->history);
@@ -117,6 +120,27 @@ s_keep_last (series_t *series, const char *bytes, size_t size)
     series->last_size = size;
 }
 
+//  The history column of custom metric `name`, created (all NAN) on first sight;
+//  NULL once the series has SAMPLE_CUSTOM_MAX of them.
+static series_custom_t *
+s_custom_column (series_t *series, const char *name)
+{
+    for (uint32_t c = 0; c < series->custom_count; c++)
+        if (strcmp (series->custom[c].name, name) == 0)
+            return &series->custom[c];
+    if (series->custom_count == SAMPLE_CUSTOM_MAX)
+        return NULL;
+    float *values = malloc (series->history_capacity * sizeof *values);
+    if (!values)
+        return NULL;
+    for (uint32_t i = 0; i < series->history_capacity; i++)
+        values[i] = NAN;
+    series_custom_t *column = &series->custom[series->custom_count++];
+    snprintf (column->name, sizeof column->name, "%s", name);
+    column->values = values;
+    return column;
+}
+
 static void
 s_add_point (series_t *series, const sample_t *sample, int64_t wall_ns)
 {
@@ -133,6 +157,13 @@ s_add_point (series_t *series, const sample_t *sample, int64_t wall_ns)
                                              .sys_cpu = (float) sample->sys_cpu,
                                              .sys_mem = (float) sample->sys_mem,
                                              .load1 = (float) sample->load1};
+    for (uint32_t c = 0; c < series->custom_count; c++)
+        series->custom[c].values[slot] = NAN;
+    for (uint32_t k = 0; k < sample->custom_count; k++) {
+        series_custom_t *column = s_custom_column (series, sample->custom[k].name);
+        if (column)
+            column->values[slot] = (float) sample->custom[k].value;
+    }
 }
 
 series_change_t
@@ -221,10 +252,24 @@ series_map_at (series_map_t *self, uint32_t index)
     return index < self->size ? self->by_index[index] : NULL;
 }
 
+static uint32_t
+s_slot (const series_t *series, uint32_t i)
+{
+    assert (i < series->history_count);
+    return (series->history_start + i) % series->history_capacity;
+}
+
 const series_point_t *
 series_point (const series_t *series, uint32_t i)
 {
     assert (series);
-    assert (i < series->history_count);
-    return &series->history[(series->history_start + i) % series->history_capacity];
+    return &series->history[s_slot (series, i)];
+}
+
+float
+series_custom_point (const series_t *series, uint32_t c, uint32_t i)
+{
+    assert (series);
+    assert (c < series->custom_count);
+    return series->custom[c].values[s_slot (series, i)];
 }

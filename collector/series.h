@@ -27,6 +27,12 @@ typedef struct {
     float load1;   //  `sys.load[0]`, NAN when absent
 } series_point_t;
 
+//  The history of one custom metric, aligned point for point with `history`.
+typedef struct {
+    char name[ZAPM_CUSTOM_NAME_MAX + 1]; //  metric name
+    float *values;                       //  one per history point, NAN when absent
+} series_custom_t;
+
 typedef struct {
     uint32_t index;            //  position in the map, stable for the collector's life
     char *id;                  //  identity
@@ -46,6 +52,8 @@ typedef struct {
     uint32_t history_start;    //  oldest point
     uint32_t history_count;    //  points held
     uint32_t history_capacity; // points allocated
+    uint32_t custom_count;     //  custom metrics with history
+    series_custom_t custom[SAMPLE_CUSTOM_MAX]; // their histories
 } series_t;
 
 typedef struct _series_map_t series_map_t;
@@ -87,5 +95,8 @@ series_t *series_map_at (series_map_t *self, uint32_t index);
 
 //  The series' i-th oldest history point (0 <= i < history_count).
 const series_point_t *series_point (const series_t *series, uint32_t i);
+
+//  The value of custom metric `c` (0 <= c < custom_count) at the i-th oldest point.
+float series_custom_point (const series_t *series, uint32_t c, uint32_t i);
 
 #endif

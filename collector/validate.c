@@ -288,6 +288,20 @@ s_extract (const cJSON *root, sample_t *sample)
                                        ZAPM_KEY_PERCENT);
     const cJSON *load1 = cJSON_GetArrayItem (load, 0);
     sample->load1 = cJSON_IsNumber (load1) ? load1->valuedouble : NAN;
+
+    sample->custom_count = 0;
+    const cJSON *metric;
+    cJSON_ArrayForEach (metric, cJSON_GetObjectItemCaseSensitive (root, ZAPM_KEY_CUSTOM))
+    {
+        size_t length = strlen (metric->string);
+        if (sample->custom_count == SAMPLE_CUSTOM_MAX)
+            break;
+        if (length == 0 || length > ZAPM_CUSTOM_NAME_MAX)
+            continue;
+        sample_custom_t *entry = &sample->custom[sample->custom_count++];
+        memcpy (entry->name, metric->string, length + 1);
+        entry->value = metric->valuedouble;
+    }
     return VALIDATE_OK;
 }
 

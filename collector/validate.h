@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wire.h"
+
 //  Why a frame was dropped. VALIDATE_OK is not a reason.
 typedef enum {
     VALIDATE_OK = 0,
@@ -33,6 +35,16 @@ typedef enum {
 //  Longest series identity accepted, in bytes (without the NUL).
 #define VALIDATE_IDENTITY_MAX 255
 
+//  Custom metrics kept per sample for history (more are forwarded, not charted
+//  from history).
+#define SAMPLE_CUSTOM_MAX 16
+
+//  One entry of `custom` with a name short enough to keep.
+typedef struct {
+    char name[ZAPM_CUSTOM_NAME_MAX + 1]; //  metric name
+    double value;                        //  its value
+} sample_custom_t;
+
 //  What the collector keeps from a valid sample. Strings point into `identity`
 //  storage or are copied; nothing points into the frame.
 typedef struct {
@@ -48,6 +60,8 @@ typedef struct {
     double sys_mem;                           //  `sys.mem.percent`, NAN when absent
     double load1;                             //  `sys.load[0]`, NAN when absent
     bool has_line_break;                      //  frame holds CR or LF (must be minified before SSE)
+    uint32_t custom_count;                    //  entries in custom
+    sample_custom_t custom[SAMPLE_CUSTOM_MAX]; //  first `custom` metrics with short names
 } sample_t;
 
 //  Validates `size` bytes at `data`. On success fills *sample and returns

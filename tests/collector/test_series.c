@@ -63,6 +63,23 @@ main (void)
     CHECK (series_point (series, 3)->t == 204.0);
     CHECK (isnan (series_point (series, 0)->sys_cpu));
 
+    //  custom metrics get history columns aligned with the points; a metric that
+    //  appears later reads NAN before it, one that stops reads NAN after
+    const char *k1 = "{\"color\":\"blue\",\"cpu\":1,\"mem\":1,\"custom\":{\"q\":5}}";
+    const char *k2 = "{\"color\":\"blue\",\"cpu\":1,\"mem\":1,\"custom\":{\"r\":7}}";
+    s = s_sample (k1);
+    CHECK (s.custom_count == 1 && strcmp (s.custom[0].name, "q") == 0 && s.custom[0].value == 5);
+    series_map_observe (map, &s, k1, strlen (k1), 3 * second, 300 * second, &series, &lost);
+    s = s_sample (k2);
+    series_map_observe (map, &s, k2, strlen (k2), 3 * second, 301 * second, &series, &lost);
+    CHECK (series->custom_count == 2);
+    CHECK (strcmp (series->custom[0].name, "q") == 0 && strcmp (series->custom[1].name, "r") == 0);
+    CHECK (series_custom_point (series, 0, 2) == 5.0f &&
+           isnan (series_custom_point (series, 0, 3)));
+    CHECK (isnan (series_custom_point (series, 1, 2)) &&
+           series_custom_point (series, 1, 3) == 7.0f);
+    CHECK (isnan (series_custom_point (series, 0, 0)));
+
     //  the cap: a third series is refused
     const char *c = "{\"color\":\"green\",\"cpu\":1,\"mem\":1}";
     s = s_sample (c);

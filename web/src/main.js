@@ -191,6 +191,7 @@ function backfill ({ agents, history }) {
   if (agents && Array.isArray(agents.agents)) {
     for (const s of store.values()) if (!listed.has(s.id)) s.state = 'left';
   }
+  const backfilledCustom = new Set();
   const cols = [['cpu', 'cpu'], ['mem', 'mem'], ['sys_cpu', 'sys_cpu'], ['sys_mem', 'sys_mem'], ['load1', 'load1']];
   for (const h of (history && Array.isArray(history.series)) ? history.series : []) {
     if (!h || typeof h.id !== 'string' || !Array.isArray(h.t)) continue;
@@ -205,11 +206,22 @@ function backfill ({ agents, history }) {
       }
       if (any || s.columns.has(key)) keys.push(key);
     }
+    const custom = h.custom && typeof h.custom === 'object' ? h.custom : {};
+    for (const name of Object.keys(custom)) {
+      const vals = custom[name];
+      if (!Array.isArray(vals)) continue;
+      const key = 'custom:' + name;
+      for (let i = 0; i < h.t.length && i < vals.length; i++) {
+        if (typeof h.t[i] === 'number') s.put(key, h.t[i], vals[i]);
+      }
+      keys.push(key);
+      backfilledCustom.add(s.id);
+    }
     attach(s, keys);
   }
-  // Custom metrics are not in /api/history: their charts start from the last sample.
+  // A series without custom history (an older collector) starts from its last sample.
   for (const s of store.values()) {
-    if (s.last && s.last.custom) {
+    if (s.last && s.last.custom && !backfilledCustom.has(s.id)) {
       const t = parseTime(s.last.timestamp, nowS());
       const keys = [];
       for (const [key, v] of metricsOf({ custom: s.last.custom })) {
