@@ -9,6 +9,9 @@
                                  both for the whole process (full_us, includes
                                  libzmq's I/O thread sending the frame) and for
                                  the sampling thread alone
+      bench_agent --sources N    µs of CPU for each kernel source alone (one
+                                 syscall each, kept-open files, pread at 0), and
+                                 an empty syscall: the floor under a sample
       bench_agent --callgrind N  N full samples and nothing else; run it under
                                  valgrind --tool=callgrind --toggle-collect='s_full_sample*'
       bench_agent --rss S        RSS the agent adds to its host: before
@@ -28,10 +31,13 @@
 #include "wire.h"
 #include "zapm.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -232,6 +238,54 @@ s_timing (long n)
     return 0;
 }
 
+//  One kernel source: a pread of a kept-open file at offset 0, or a call.
+typedef enum { S_PREAD, S_GETPPID, S_GETRUSAGE, S_FSTAT } s_source_t;
+
+//  Reads source n times; returns µs of CPU per read, or -1 if unreadable.
+static double
+s_time_source (s_source_t source, const char *path, long n)
+{
+    static char buf[16384];
+    struct rusage usage;
+    struct stat st;
+    int fd = path ? open (path, O_RDONLY | O_CLOEXEC) : -1;
+    if (path && fd < 0)
+        return -1;
+    double start = s_cpu_us ();
+    for (long i = 0; i < n; i++) {
+        if (source == S_PREAD && pread (fd, buf, sizeof buf, 0) < 0)
+            break;
+        else if (source == S_GETPPID)
+            getppid ();
+        else if (source == S_GETRUSAGE)
+            getrusage (RUSAGE_SELF, &usage);
+        else if (source == S_FSTAT)
+            fstat (fd, &st);
+    }
+    double us = (s_cpu_us () - start) / (double) n;
+    if (fd >= 0)
+        close (fd);
+    return us;
+}
+
+static int
+s_sources (long n)
+{
+    printf ("src_getppid_us=%.2f\n", s_time_source (S_GETPPID, NULL, n));
+    printf ("src_getrusage_us=%.2f\n", s_time_source (S_GETRUSAGE, NULL, n));
+    printf ("src_pid_stat_us=%.2f\n", s_time_source (S_PREAD, "/proc/self/stat", n));
+    printf ("src_pid_statm_us=%.2f\n", s_time_source (S_PREAD, "/proc/self/statm", n));
+    printf ("src_pid_status_us=%.2f\n", s_time_source (S_PREAD, "/proc/self/status", n));
+    printf ("src_pid_io_us=%.2f\n", s_time_source (S_PREAD, "/proc/self/io", n));
+    printf ("src_pid_fd_fstat_us=%.2f\n", s_time_source (S_FSTAT, "/proc/self/fd", n));
+    printf ("src_pid_smaps_rollup_us=%.2f\n",
+            s_time_source (S_PREAD, "/proc/self/smaps_rollup", n));
+    printf ("src_proc_stat_us=%.2f\n", s_time_source (S_PREAD, "/proc/stat", n));
+    printf ("src_meminfo_us=%.2f\n", s_time_source (S_PREAD, "/proc/meminfo", n));
+    printf ("src_loadavg_us=%.2f\n", s_time_source (S_PREAD, "/proc/loadavg", n));
+    return 0;
+}
+
 static int
 s_callgrind (long n)
 {
@@ -318,12 +372,15 @@ main (int argc, char **argv)
 {
     if (argc == 3 && strcmp (argv[1], "--callgrind") == 0)
         return s_callgrind (atol (argv[2]));
+    if (argc == 3 && strcmp (argv[1], "--sources") == 0)
+        return s_sources (atol (argv[2]));
     if (argc == 3 && strcmp (argv[1], "--rss") == 0)
         return s_rss (atof (argv[2]));
     if (argc == 3 && strcmp (argv[1], "--idle") == 0)
         return s_idle (atof (argv[2]));
     if (argc <= 2 && (argc == 1 || argv[1][0] != '-'))
         return s_timing (argc == 2 ? atol (argv[1]) : 20000);
-    fprintf (stderr, "usage: bench_agent [N] | --callgrind N | --rss SECONDS | --idle SECONDS\n");
+    fprintf (stderr, "usage: bench_agent [N] | --sources N | --callgrind N | --rss SECONDS | "
+                     "--idle SECONDS\n");
     return 2;
 }

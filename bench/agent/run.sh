@@ -3,8 +3,9 @@
 #
 #   bench/agent/run.sh [BUILD_DIR]     (default: build; needs bench_agent built)
 #
-# 1. µs of CPU per sample: process-only and full (bench_agent), and the same
-#    sample with psutil + json.dumps in the same run, for the ratio;
+# 1. µs of CPU per sample: process-only and full (bench_agent), each kernel
+#    source alone (the floor), and the same sample with psutil + json.dumps
+#    in the same run, for the ratio;
 # 2. instructions per full sample (valgrind --tool=callgrind), the steady figure
 #    on a noisy shared machine (user space only: /proc formatting in the kernel
 #    is not counted there, it is in the µs);
@@ -19,6 +20,7 @@ python=${ZAPM_PYTHON:-/usr/bin/python3}
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -srm), $(nproc) CPUs"
 out=$("$bench" 20000)
 echo "$out"
+"$bench" --sources 20000
 py=$("$python" "$here/bench_psutil.py" 2000)
 echo "$py"
 full=$(echo "$out" | sed -n 's/^full_us=//p')
