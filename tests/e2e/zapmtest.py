@@ -245,16 +245,28 @@ class Collector:
 
     def __init__(self, procs, extra, wait):
         self.procs = procs
-        self.zmq_port = free_port()
-        self.http_port = free_port()
-        self.bind = "tcp://127.0.0.1:%d" % self.zmq_port
-        self.endpoint = self.bind
-        self.proc = procs.start([BIN.collector, "--bind", self.bind,
-                                 "--http", "127.0.0.1:%d" % self.http_port, *extra],
-                                name="zapm-collector")
-        self.pid = self.proc.pid
-        if wait:
-            self.wait_ready()
+        # A port picked by free_port() can be taken by someone else before the
+        # collector binds it (tests may run in parallel): then try fresh ports.
+        for attempt in range(3):
+            self.zmq_port = free_port()
+            self.http_port = free_port()
+            self.bind = "tcp://127.0.0.1:%d" % self.zmq_port
+            self.endpoint = self.bind
+            self.proc = procs.start([BIN.collector, "--bind", self.bind,
+                                     "--http", "127.0.0.1:%d" % self.http_port, *extra],
+                                    name="zapm-collector")
+            self.pid = self.proc.pid
+            if not wait:
+                return
+            try:
+                self.wait_ready()
+                return
+            except Failure:
+                if attempt < 2 and not self.proc.alive() and "in use" in self.proc.output():
+                    log("port taken, retrying: %s", self.proc.output().strip().splitlines()[-1])
+                    procs.procs.remove(self.proc)
+                    continue
+                raise
 
     def wait_ready(self, timeout=5.0):
         deadline = time.monotonic() + timeout * SLOW
