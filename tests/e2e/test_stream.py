@@ -67,10 +67,8 @@ def resume_reset(procs):
     # 3 MB through a 1 MiB ring: the first events are long gone from it.
     n = 1500
     pump(pub, n, pad="r" * 2000)
-    deadline = time.monotonic() + 10 * z.SLOW
-    while (col.metrics().total("zapm_samples_received_total") or 0) < n:
-        check(time.monotonic() < deadline, "the collector did not receive %d samples in time", n)
-        time.sleep(0.05)
+    z.wait_until(lambda: (col.metrics().total("zapm_samples_received_total") or 0) >= n, 10,
+                 "the collector receiving %d samples" % n)
     old = "%s-1" % col.boot
     for what, lid in (("another boot", "nosuchboot-5"), ("garbage", "zzz"),
                       ("older than the ring", old)):
@@ -208,12 +206,13 @@ def overload(procs):
     # A freed slot is taken again.
     # Events flowing let the collector notice the closed connection.
     a.close()
-    deadline = time.monotonic() + 3 * z.SLOW
-    seq = 2
-    while time.monotonic() < deadline and col.metrics().total("zapm_clients") != 1:
-        pump(pub, 1, seq0=seq)
-        seq += 1
-        time.sleep(0.05)
+    seq = iter(range(2, 1000))
+
+    def one_client():
+        pump(pub, 1, seq0=next(seq))
+        return col.metrics().total("zapm_clients") == 1
+
+    z.wait_until(one_client, 3, "zapm_clients back to 1 after a client closed")
     d = col.feed()
     first = d.next_event(timeout=2)
     check(first is not None and first.retry == "2000", "after a client left, new /feed got %r", first)
@@ -302,16 +301,15 @@ def api_history(procs):
         s = z.book_sample("olive", cpu=float(i), mem=10.0 + i)
         book.append(s)
         pub.send(s)
-    deadline = time.monotonic() + 5 * z.SLOW
-    while time.monotonic() < deadline:
+    def both_held():
         h = col.get_json("/api/history")
         series = {s["id"]: s for s in h.get("series", [])}
         mine = [s for i, s in series.items() if i.startswith("hist@")]
-        if mine and len(mine[0]["t"]) >= 5 and "olive" in series and len(series["olive"]["t"]) >= 5:
-            break
-        time.sleep(0.1)
-    else:
-        raise z.Failure("/api/history never held 5 points of both series: %r" % h)
+        if mine and len(mine[0]["t"]) >= 5 and len(series.get("olive", {}).get("t", [])) >= 5:
+            return h, series, mine
+        return None
+
+    h, series, mine = z.wait_until(both_held, 5, "/api/history holding 5 points of both series")
     check(isinstance(h.get("now"), (int, float)), "now %r", h.get("now"))
     for sid, s in series.items():
         n = len(s["t"])

@@ -15,6 +15,7 @@ import argparse
 import atexit
 import ctypes
 import datetime
+import http.client
 import json
 import os
 import re
@@ -58,6 +59,21 @@ def check(cond, msg, *args):
 
 def log(msg, *args):
     print("    " + (msg % args if args else msg), flush=True)
+
+
+def wait_until(pred, timeout, what, step=0.05):
+    """Polls pred() until it returns something true, and returns that.
+
+    Fails after timeout seconds (scaled for sanitizer builds), naming what.
+    """
+    deadline = time.monotonic() + timeout * SLOW
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise Failure("%s: not within %.1f s" % (what, timeout * SLOW))
+        time.sleep(step)
 
 
 def run():
@@ -314,7 +330,6 @@ def http_request(port, method, path, headers=None, body=None, timeout=5.0):
 
     Headers come back as a dict with lower-case names.
     """
-    import http.client
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout * SLOW)
     try:
         conn.request(method, path, body=body, headers=headers or {})
