@@ -203,8 +203,12 @@ class Procs:
         return self
 
     def __exit__(self, *exc):
-        self.cleanup(dump=exc[0] is not None)
+        problems = self.cleanup(dump=exc[0] is not None)
         Procs._live.remove(self)
+        if problems and exc[0] is None:
+            # Every zapm program exits 0 on SIGTERM; anything else (a sanitizer
+            # report at exit, a crash, a hang) fails the case.
+            raise Failure("at cleanup: " + "; ".join(problems))
         return False
 
     def start(self, argv, name=None):
@@ -218,6 +222,8 @@ class Procs:
         return thing
 
     def cleanup(self, dump=False):
+        """Closes what it owns, stops every process; returns what went wrong."""
+        problems = []
         for c in reversed(self.closers):
             try:
                 c.close()
@@ -225,13 +231,25 @@ class Procs:
                 pass
         self.closers = []
         for p in reversed(self.procs):
-            rc = p.stop(signal.SIGTERM, 3.0)
-            if dump or rc not in (0, -signal.SIGTERM):
+            hung = False
+            if p.alive():
+                p.popen.send_signal(signal.SIGTERM)
+                try:
+                    p.popen.wait(3.0 * SLOW)
+                except subprocess.TimeoutExpired:
+                    hung = True
+            rc = p.stop(signal.SIGKILL, 5.0)
+            if hung:
+                problems.append("%s did not stop within %.0f s of SIGTERM" % (p.name, 3.0 * SLOW))
+            elif rc != 0:
+                problems.append("%s exited %s" % (p.name, rc))
+            if dump or hung or rc != 0:
                 out = p.output()
                 print("    [%s pid %d exited %s; last output:]" % (p.name, p.pid, rc))
-                for line in out.splitlines()[-25:]:
+                for line in out.splitlines()[-40:]:
                     print("    | " + line)
         self.procs = []
+        return problems
 
     # -- the binaries under test
 
@@ -249,7 +267,7 @@ class Procs:
 
 def _cleanup_all():
     for procs in list(Procs._live):
-        procs.cleanup()
+        procs.cleanup(dump=True)
 
 
 atexit.register(_cleanup_all)
