@@ -5,7 +5,8 @@ Runs the real zapm-agent against a SUB socket here and, as each sample
 arrives, asks Debian's psutil (python3-psutil, run with /usr/bin/python3)
 about the same process and the same host:
 - an idle process: rss, vms, num_threads, num_fds, num_ctx_switches, and
-  with --smaps uss, pss and swap, exact;
+  with --smaps uss and swap, exact; pss within 64 KiB (it moves whenever
+  another process maps or unmaps a shared library);
   cpu_user and cpu_system within one clock tick;
 - a busy child: cpu_percent within 10 points over the same window (psutil's
   window runs from one sample's arrival to the next);
@@ -73,8 +74,11 @@ def on_idle(sample):
           "cpu_system %s vs %s" % (p[K.CPU_SYSTEM], times.system))
     check(sample[K.MEM] == round(mem.rss / 1048576, 6), "mem MiB %s" % sample[K.MEM])
     full = proc.memory_full_info()  # smaps_rollup, as --smaps reads it
-    for key, want in ((K.USS, full.uss), (K.PSS, full.pss), (K.SWAP_BYTES, full.swap)):
+    for key, want in ((K.USS, full.uss), (K.SWAP_BYTES, full.swap)):
         check(p[key] == want, "idle %s: zapm %s, psutil %s" % (key, p[key], want))
+    #  PSS shares each page among the processes mapping it: it moves whenever
+    #  another process maps or drops libc, so only close, not equal.
+    check(abs(p[K.PSS] - full.pss) <= 64 * 1024, "idle pss: zapm %s, psutil %s" % (p[K.PSS], full.pss))
     io = proc.io_counters()
     check(p[K.IO_READ_BYTES] == io.read_bytes and p[K.IO_WRITE_BYTES] == io.write_bytes,
           "io %s/%s vs %s" % (p[K.IO_READ_BYTES], p[K.IO_WRITE_BYTES], io))
@@ -98,11 +102,13 @@ def on_busy(sample):
     vm, sw = psutil.virtual_memory(), psutil.swap_memory()
     check(s[K.SYS_MEM][K.TOTAL] == vm.total, "mem.total %s vs %s" % (s[K.SYS_MEM][K.TOTAL], vm.total))
     check(abs(s[K.SYS_MEM][K.PERCENT] - vm.percent) <= 2, "mem.percent %s vs %s" % (s[K.SYS_MEM][K.PERCENT], vm.percent))
-    check(abs(s[K.SYS_MEM][K.USED] - vm.used) <= 64 * 1048576, "mem.used %s vs %s" % (s[K.SYS_MEM][K.USED], vm.used))
+    #  Other processes allocate between the two reads: used within 2 % of total.
+    check(abs(s[K.SYS_MEM][K.USED] - vm.used) <= 0.02 * vm.total, "mem.used %s vs %s" % (s[K.SYS_MEM][K.USED], vm.used))
     check(s[K.SYS_SWAP][K.TOTAL] == sw.total, "swap.total %s vs %s" % (s[K.SYS_SWAP][K.TOTAL], sw.total))
     check(len(s[K.PERCPU]) == psutil.cpu_count(), "percpu has %d entries" % len(s[K.PERCPU]))
     load = psutil.getloadavg()
-    check(all(abs(a - b) <= 0.05 for a, b in zip(s[K.LOAD], load)), "load %s vs %s" % (s[K.LOAD], load))
+    #  The kernel updates the load every 5 s, maybe between the two reads.
+    check(all(abs(a - b) <= 0.5 for a, b in zip(s[K.LOAD], load)), "load %s vs %s" % (s[K.LOAD], load))
 
 
 watch(busy.pid, 1.0, 4, on_busy, extra=["--system"])
