@@ -1,8 +1,10 @@
 """Command lines: --help exits 0; a bad flag or value says what is wrong and exits 2."""
 
 import subprocess
+import sys
 
-import zapmtest as z
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import zapmtest as z  # noqa: E402
 from zapmtest import BIN, case, check, log
 
 

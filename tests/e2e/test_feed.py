@@ -2,7 +2,10 @@
 
 import re
 
-import zapmtest as z
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import zapmtest as z  # noqa: E402
 from zapmtest import case, check, log
 
 

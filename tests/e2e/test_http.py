@@ -1,8 +1,10 @@
 """The collector's routes: health, errors for unknown paths and methods."""
 
 import json
+import sys
 
-import zapmtest as z
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import zapmtest as z  # noqa: E402
 from zapmtest import case, check, log
 
 

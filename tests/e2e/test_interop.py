@@ -2,8 +2,11 @@
 
 import datetime
 
-import zapmtest as z
-from zapmtest import BIN, case, check, log
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import zapmtest as z  # noqa: E402
+from zapmtest import case, check, log
 
 
 @case

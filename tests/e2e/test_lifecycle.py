@@ -1,9 +1,11 @@
 """Shutdown: SIGTERM with a /feed client connected ends the stream and exits 0 fast."""
 
 import signal
+import sys
 import time
 
-import zapmtest as z
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import zapmtest as z  # noqa: E402
 from zapmtest import case, check, log
 
 

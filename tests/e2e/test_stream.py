@@ -4,11 +4,12 @@ samples, overload, the series cap, slow readers and /api/history.
 Written against docs/HTTP-API.md.
 """
 
-import json
 import statistics
+import sys
 import time
 
-import zapmtest as z
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import zapmtest as z  # noqa: E402
 from zapmtest import case, check, log
 
 

@@ -27,7 +27,6 @@ import sys
 import tempfile
 import time
 import traceback
-import urllib.parse
 
 # ---------------------------------------------------------------- test runner
 
