@@ -1,7 +1,6 @@
 """The live feed: three zapm-agent processes, one collector, one SSE reader."""
 
 import re
-
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree

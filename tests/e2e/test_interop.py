@@ -1,7 +1,6 @@
 """Compatibility with the book's Python programs, both ways."""
 
 import datetime
-
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
