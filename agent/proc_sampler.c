@@ -39,7 +39,7 @@
 struct _proc_sampler_t {
     pid_t pid;            //  process being sampled
     bool self;            //  pid is the calling process: CPU times by getrusage
-    int stat_fd;          //  /proc/<pid>/stat
+    int stat_fd;          //  /proc/<pid>/stat, -1 for the process itself
     int status_fd;        //  /proc/<pid>/status
     int io_fd;            //  /proc/<pid>/io, -1 if unreadable
     int fd_dir;           //  /proc/<pid>/fd, -1 if unreadable
@@ -90,18 +90,14 @@ proc_sampler_new (pid_t pid, bool smaps)
     proc_sampler_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
+    self->io_fd = self->fd_dir = self->smaps_fd = -1; //  none opened yet
     self->pid = pid ? pid : getpid ();
     self->self = self->pid == getpid ();
-    self->stat_fd = s_open (self->pid, "stat", O_RDONLY);
-    if (self->stat_fd < 0) {
-        free (self);
-        errno = ESRCH;
-        return NULL;
-    }
+    //  The process itself needs no stat: getrusage gives its CPU times.
+    self->stat_fd = self->self ? -1 : s_open (self->pid, "stat", O_RDONLY);
     self->status_fd = s_open (self->pid, "status", O_RDONLY);
-    if (self->status_fd < 0) {
-        close (self->stat_fd);
-        free (self);
+    if ((!self->self && self->stat_fd < 0) || self->status_fd < 0) {
+        proc_sampler_destroy (&self);
         errno = ESRCH;
         return NULL;
     }
