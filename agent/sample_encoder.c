@@ -1,11 +1,13 @@
 /*  sample_encoder.c: writes one sample as a wire protocol v1 JSON object.
 
     Speed: snprintf ("%g") costs a few hundred ns per number, which would be
-    most of a sample's budget. Integers are printed with a small digit loop
+    most of a sample's budget. Integers are printed two digits per division
     and the fixed-precision numbers (percentages to 0.1 as psutil rounds them,
-    seconds to 0.01 as clock ticks give them, MiB to 0.000001) as scaled
-    integers. Only custom metrics, whose values can be anything, go through
-    snprintf ("%.17g") so that they round-trip exactly.
+    CPU seconds and MiB to 0.000001) as scaled integers. The timestamp's date
+    and time are formatted once a second (clock_format_iso) and only the
+    microseconds are patched in between. Custom metrics, whose values can be
+    anything, take the scaled-integer path when that reads back exactly and
+    snprintf ("%.17g") otherwise.
 
     Validity: every number printed is finite (non-finite inputs become 0),
     every string is escaped, invalid UTF-8 is replaced, and running out of
