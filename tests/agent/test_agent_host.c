@@ -98,6 +98,12 @@ s_dead_endpoint (char *endpoint, size_t size)
 }
 
 static void
+s_host_handler (int signum)
+{
+    (void) signum;
+}
+
+static void
 test_no_signal_handlers (void)
 {
     zapm_agent_t *agent = zapm_agent_new ("tcp://127.0.0.1:1", "signals");
@@ -135,6 +141,21 @@ test_no_signal_handlers (void)
     zapm_agent_destroy (&agent);
     CHECK (agent == NULL);
     zapm_agent_destroy (&agent);
+
+    //  A host's own handler survives a second agent (and czmq's set-up).
+    struct sigaction mine, now;
+    memset (&mine, 0, sizeof mine);
+    mine.sa_handler = s_host_handler;
+    sigemptyset (&mine.sa_mask);
+    CHECK (sigaction (SIGTERM, &mine, NULL) == 0);
+    agent = zapm_agent_new ("tcp://127.0.0.1:1", "signals2");
+    CHECK (agent);
+    CHECK (sigaction (SIGTERM, NULL, &now) == 0);
+    CHECK (now.sa_handler == s_host_handler);
+    zapm_agent_destroy (&agent);
+    CHECK (sigaction (SIGTERM, NULL, &now) == 0);
+    CHECK (now.sa_handler == s_host_handler);
+    signal (SIGTERM, SIG_DFL);
 }
 
 static void
