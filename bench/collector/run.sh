@@ -8,13 +8,15 @@
 # sent, delivered events/s, loss, latency p50/p99/max, collector CPU
 # (utime+stime from /proc/PID/stat over the window; in brackets its main loop
 # thread alone, the rest is libzmq's I/O thread), the load tools' CPU (they share
-# the machine's cores), CPU-us per ingested sample and per delivered event (all
-# collector CPU divided by each), peak RSS (VmHWM), and the CPU that everything
-# else on the machine used meanwhile (a busy machine skews latency tails). Two extra rows: an idle
-# collector (RSS, CPU) and 10,000 connected idle clients (RSS per client).
-# Everything runs on 127.0.0.1 and every step is bounded in time.
+# the machine's cores), the CPU everything else on the machine used meanwhile (a
+# busy machine skews latency tails), CPU-us per ingested sample and per delivered
+# event (all collector CPU divided by each), and peak RSS (VmHWM).
+# Default rows: idle (RSS, CPU), the issue's (N, R, K) table, ingest only (K = 0)
+# with book-size and agent-size samples, and 10,000 connected idle clients (RSS
+# per client). Everything runs on 127.0.0.1 and every step is bounded in time;
+# the default sweep takes about 2.5 minutes.
 #
-# Usage: bench/collector/run.sh
+# Usage: bench/collector/run.sh [--help]
 # Environment (all optional):
 #   BUILD_DIR     build directory (default: <repo>/build-bench)
 #   WARMUP        seconds before each measurement window (default 2)
@@ -29,6 +31,11 @@
 #   NICE          niceness for the collector and the load tools, e.g. -5 on a machine
 #                 busy with other work (needs root for negative values; default: none)
 set -euo pipefail
+
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    exit 0
+fi
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build-bench}
@@ -54,7 +61,7 @@ s_stop () {
     # Ends only the processes this script started, by pid.
     local pid
     for pid in "$LOADGEN_PID" "$SINK_PID"; do
-        [[ -n $pid ]] && kill "$pid" 2>/dev/null || true
+        if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; fi
     done
     if [[ -n $COLLECTOR_PID ]]; then
         kill -TERM "$COLLECTOR_PID" 2>/dev/null || true
@@ -179,16 +186,18 @@ for spec in $ROWS; do
     start=$(s_now)
     window_start=$(awk -v s="$start" -v w="$warmup" 'BEGIN { printf "%.3f", s + w }')
     window_end=$(awk -v s="$window_start" -v d="$DURATION" 'BEGIN { printf "%.3f", s + d }')
+    # The tools outlast the window by a second, so their CPU can be read at its end;
+    # the sink's rates are per second, so its slightly longer window does not matter.
     if ((clients > 0)); then
         "${RUN[@]}" "$BIN/zapm-ssesink" --http "127.0.0.1:$HTTP_PORT" --clients "$clients" \
-            --threads "$SINK_THREADS" --warmup "$warmup" --duration "$DURATION" \
+            --threads "$SINK_THREADS" --warmup "$warmup" --duration "$(awk -v d="$DURATION" 'BEGIN { print d + 1 }')" \
             --max-agents "$((agents > 0 ? agents : 1))" --connect-rate 5000 \
             >"$LOGS/$name.sink.out" 2>"$LOGS/$name.sink.err" &
         SINK_PID=$!
     fi
     if ((agents > 0)); then
         sleep 0.5 # clients connected first, so they see every agent from seq 0
-        send_s=$(awk -v w="$warmup" -v d="$DURATION" 'BEGIN { print w + d }')
+        send_s=$(awk -v w="$warmup" -v d="$DURATION" 'BEGIN { print w + d + 1 }')
         "${RUN[@]}" "$BIN/zapm-loadgen" --endpoint "tcp://127.0.0.1:$ZMQ_PORT" --agents "$agents" \
             --rate "$rate" --duration "$send_s" "${full[@]}" \
             >"$LOGS/$name.loadgen.out" 2>"$LOGS/$name.loadgen.err" &
@@ -231,7 +240,7 @@ for spec in $ROWS; do
     others_pct=$(awk -v a="$busy0" -v b="$busy1" -v c="$cpu0" -v d="$cpu1" -v e="$tools0" \
         -v f="$tools1" -v hz="$CLK_TCK" -v w="$window" \
         'BEGIN { x = ((b - a) - (d - c) - (f - e)) * 100 / hz / w; printf "%.0f", (x > 0 ? x : 0) }')
-    # "-" when a tool ended before the window was read (only under PERF_ROW)
+    # "-" when a tool ended before the window was read (perf can overrun it)
     tools_pct=$(awk -v a="$tools0" -v b="$tools1" -v hz="$CLK_TCK" -v w="$window" \
         'BEGIN { if (b >= a) printf "%.1f", (b - a) * 100 / hz / w; else print "-" }')
     sent="-" delivered="-" lost="-" resets="-" p50="-" p99="-" max="-" per_sample="-" per_event="-"
@@ -257,7 +266,7 @@ for spec in $ROWS; do
         if [[ ! -s $out ]]; then
             note+="sink failed: $(head -c 200 "$LOGS/$name.sink.err") "
         else
-            events=$(s_field "$out" events)
+            events=$(awk -v r="$(s_field "$out" events_per_s)" -v w="$window" 'BEGIN { print r * w }')
             delivered=$(s_field "$out" events_per_s)
             lost="$(s_field "$out" lost) ($(s_field "$out" lost_pct)%)"
             resets=$(s_field "$out" resets)
@@ -267,7 +276,7 @@ for spec in $ROWS; do
                 per_event=$(awk -v c="$cpu_us" -v n="$events" 'BEGIN { if (n > 0) printf "%.3f", c / n; else print "-" }')
                 [[ $streaming != "$clients" ]] && note+="streaming $streaming/$clients "
             else
-                [[ $agents == 0 ]] && p50="-" p99="-" max="-" lost="-" resets="-" delivered="-"
+                p50="-" p99="-" max="-" lost="-" resets="-" delivered="-" # no samples
                 per_client=$(awk -v a="$rss0" -v b="$rss" -v n="$streaming" \
                     'BEGIN { if (n > 0) printf "%.1f", (b - a) / n; else print "-" }')
                 note+="$streaming streaming; RSS $((rss0 / 1024))->$((rss / 1024)) MiB = $per_client KiB/client "
@@ -285,7 +294,7 @@ echo
 printf '%s\n' "${TABLE[@]}" | column -t -s '|' -o '  '
 if [[ -n $PERF_ROW && -f $LOGS/$PERF_ROW.perf.data ]]; then
     echo
-    echo "== perf report, row $PERF_ROW (self time, top 25)"
+    echo "== perf report, row $PERF_ROW (self time by thread and symbol, top 30)"
     perf report -i "$LOGS/$PERF_ROW.perf.data" --no-children --stdio --percent-limit 0.5 \
-        --sort symbol -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -25
+        --sort comm,dso,symbol -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -30
 fi
