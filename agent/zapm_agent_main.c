@@ -38,15 +38,6 @@ typedef struct {
     long count;           //  --count, 0 for no limit
 } s_options_t;
 
-static volatile sig_atomic_t s_stop = 0;
-
-static void
-s_on_signal (int signum)
-{
-    (void) signum;
-    s_stop = 1;
-}
-
 static void
 s_help (void)
 {
@@ -211,12 +202,7 @@ main (int argc, char **argv)
     }
     const char *name = opt.name ? opt.name : opt.pid ? comm : !opt.process ? "system" : S_PROG;
 
-    struct sigaction action;
-    memset (&action, 0, sizeof action);
-    action.sa_handler = s_on_signal;
-    sigemptyset (&action.sa_mask);
-    sigaction (SIGINT, &action, NULL);
-    sigaction (SIGTERM, &action, NULL);
+    cli_catch_stop_signals ();
 
     zapm_agent_t *agent = zapm_agent_new (opt.endpoint, name);
     if (!agent) {
@@ -244,7 +230,7 @@ main (int argc, char **argv)
         zapm_agent_set_interval (agent, opt.interval);
 
     int agent_status = ZAPM_AGENT_RUNNING;
-    while (rc == 0 && !s_stop && agent_status == ZAPM_AGENT_RUNNING)
+    while (rc == 0 && !cli_stop_requested () && agent_status == ZAPM_AGENT_RUNNING)
         agent_status = zapm_agent_wait (agent, 100);
 
     if (agent_status == ZAPM_AGENT_GONE)

@@ -9,6 +9,7 @@
 #include "zapm.h"
 
 #include "cli.h"
+#include "clock.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -23,15 +24,6 @@
 
 #define S_PROG        "zapm-demo"
 #define S_BURN_MAX_MS 300 //  most CPU time burnt per iteration
-
-static volatile sig_atomic_t s_stop = 0;
-
-static void
-s_on_signal (int signum)
-{
-    (void) signum;
-    s_stop = 1;
-}
 
 static void
 s_help (void)
@@ -55,29 +47,13 @@ s_help (void)
             S_BURN_MAX_MS);
 }
 
-static double
-s_thread_cpu (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-static double
-s_mono (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
 //  Burns `seconds` of this thread's CPU time (stops early on a signal).
 static void
 s_burn (double seconds)
 {
     volatile uint64_t sum = 0;
-    double until = s_thread_cpu () + seconds;
-    while (!s_stop && s_thread_cpu () < until)
+    double until = clock_seconds (CLOCK_THREAD_CPUTIME_ID) + seconds;
+    while (!cli_stop_requested () && clock_seconds (CLOCK_THREAD_CPUTIME_ID) < until)
         for (uint64_t i = 0; i < 100000; i++)
             sum += i;
     (void) sum;
@@ -162,12 +138,7 @@ main (int argc, char **argv)
         }
     }
 
-    struct sigaction action;
-    memset (&action, 0, sizeof action);
-    action.sa_handler = s_on_signal;
-    sigemptyset (&action.sa_mask);
-    sigaction (SIGINT, &action, NULL);
-    sigaction (SIGTERM, &action, NULL);
+    cli_catch_stop_signals ();
 
     zapm_agent_t *agent = zapm_agent_new (endpoint, name);
     if (!agent) {
@@ -182,15 +153,16 @@ main (int argc, char **argv)
     srand ((unsigned) (time (NULL) ^ getpid ()));
     uint64_t *items = NULL;
     size_t used = 0, capacity = 0;
-    double start = s_mono ();
+    double start = clock_seconds (CLOCK_MONOTONIC);
     int rc = 0;
-    while (!s_stop && (duration == 0 || s_mono () - start < duration)) {
+    while (!cli_stop_requested () &&
+           (duration == 0 || clock_seconds (CLOCK_MONOTONIC) - start < duration)) {
         s_burn ((double) (1 + rand () % S_BURN_MAX_MS) / 1000.0);
-        if (s_stop)
+        if (cli_stop_requested ())
             break;
         double nap = (double) rand () / RAND_MAX;
-        if (duration > 0 && s_mono () + nap - start > duration)
-            nap = duration - (s_mono () - start);
+        if (duration > 0 && clock_seconds (CLOCK_MONOTONIC) + nap - start > duration)
+            nap = duration - (clock_seconds (CLOCK_MONOTONIC) - start);
         if (nap > 0)
             s_sleep (nap);
         if (leak > 0) {

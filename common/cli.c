@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,4 +55,28 @@ cli_parse_double (const char *prog, const char *flag, const char *text, double m
     }
     *value = v;
     return true;
+}
+
+static volatile sig_atomic_t s_stop_requested = 0;
+
+static void
+s_on_stop_signal (int signum)
+{
+    (void) signum;
+    s_stop_requested = 1;
+}
+
+void
+cli_catch_stop_signals (void)
+{
+    struct sigaction action = {.sa_handler = s_on_stop_signal};
+    sigemptyset (&action.sa_mask);
+    sigaction (SIGINT, &action, NULL);
+    sigaction (SIGTERM, &action, NULL);
+}
+
+bool
+cli_stop_requested (void)
+{
+    return s_stop_requested != 0;
 }

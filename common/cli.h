@@ -25,4 +25,11 @@ bool cli_parse_double (const char *prog, const char *flag, const char *text, dou
 void cli_usage_error (const char *prog, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 
+//  Makes SIGINT and SIGTERM set a flag that cli_stop_requested reads, so a
+//  program can finish its loop and clean up instead of dying mid-way.
+void cli_catch_stop_signals (void);
+
+//  True once SIGINT or SIGTERM has arrived after cli_catch_stop_signals.
+bool cli_stop_requested (void);
+
 #endif

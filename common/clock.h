@@ -10,9 +10,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 //  Nanoseconds from CLOCK_MONOTONIC.
 int64_t clock_mono_ns (void);
+
+//  Seconds from any clock (CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, ...), as a double.
+double clock_seconds (clockid_t clock);
 
 //  Nanoseconds since the Unix epoch from CLOCK_REALTIME.
 int64_t clock_wall_ns (void);

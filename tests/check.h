@@ -1,26 +1,35 @@
-/*  check.h: the smallest test harness that says what failed.
+/*  check.h: the one assertion every C unit test uses.
 
-    CHECK (cond) records a failure with file, line and the expression, and the
-    test goes on so one run shows every broken assertion; CHECK_DONE () returns
-    the process exit status ctest reads. No framework, nothing to install.
+    CHECK works in every build type (assert vanishes under NDEBUG), prints where
+    and what failed, and exits 1 at once so ctest reports it, and so that a test
+    never goes on to use a pointer a failed check was about. CHECK_DONE () ends
+    main with a line saying the checks passed.
 */
-#ifndef ZAPM_CHECK_H
-#define ZAPM_CHECK_H
+#ifndef ZAPM_TEST_CHECK_H
+#define ZAPM_TEST_CHECK_H
 
 #include <stdio.h>
-
-static int check_failures = 0;
+#include <stdlib.h>
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
             fprintf (stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);              \
-            check_failures++;                                                                      \
+            exit (1);                                                                              \
         }                                                                                          \
     } while (0)
 
-#define CHECK_DONE()                                                                               \
-    (check_failures ? (fprintf (stderr, "%d check(s) failed\n", check_failures), 1)                \
-                    : (printf ("all checks passed\n"), 0))
+//  CHECK with a printf-style explanation of the values involved.
+#define CHECKF(cond, ...)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf (stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond);              \
+            fprintf (stderr, __VA_ARGS__);                                                         \
+            fputc ('\n', stderr);                                                                  \
+            exit (1);                                                                              \
+        }                                                                                          \
+    } while (0)
+
+#define CHECK_DONE() (printf ("all checks passed\n"), 0)
 
 #endif

@@ -4,6 +4,7 @@
     process ending) and expects the sampler to see exactly that change.
 */
 #include "check.h"
+#include "clock.h"
 #include "proc_sampler.h"
 
 #include <errno.h>
@@ -17,28 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static double
-s_mono (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-static double
-s_cpu (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
 static void
 s_burn (double seconds)
 {
     volatile unsigned long sum = 0;
-    double until = s_mono () + seconds;
-    while (s_mono () < until)
+    double until = clock_seconds (CLOCK_MONOTONIC) + seconds;
+    while (clock_seconds (CLOCK_MONOTONIC) < until)
         for (int i = 0; i < 10000; i++)
             sum += (unsigned long) i;
     (void) sum;
@@ -125,16 +110,18 @@ test_self (void)
     //  Burn 300 ms: cpu_percent is our CPU time over wall time, as measured
     //  independently with clock_gettime, within two clock ticks.
     CHECK (proc_sampler_read (sampler, &s) == 0);
-    double cpu_before = s_cpu (), wall_before = s_mono ();
+    double cpu_before = clock_seconds (CLOCK_PROCESS_CPUTIME_ID),
+           wall_before = clock_seconds (CLOCK_MONOTONIC);
     double user = s.cpu_user + s.cpu_system;
     s_burn (0.3);
     CHECK (proc_sampler_read (sampler, &s) == 0);
-    double wall = s_mono () - wall_before;
-    double expect = (s_cpu () - cpu_before) / wall * 100;
+    double wall = clock_seconds (CLOCK_MONOTONIC) - wall_before;
+    double expect = (clock_seconds (CLOCK_PROCESS_CPUTIME_ID) - cpu_before) / wall * 100;
     double tolerance = 2 * 0.01 / wall * 100;
     CHECKF (fabs (s.cpu_percent - expect) <= tolerance, "cpu_percent %.1f, expected %.1f",
             s.cpu_percent, expect);
-    CHECK (s.cpu_user + s.cpu_system >= user + (s_cpu () - cpu_before) - 0.02);
+    CHECK (s.cpu_user + s.cpu_system >=
+           user + (clock_seconds (CLOCK_PROCESS_CPUTIME_ID) - cpu_before) - 0.02);
 
     //  Context switches grow when we sleep.
     uint64_t switches = s.num_ctx_switches;
