@@ -1,6 +1,8 @@
 /*  sse.c: server-sent events framing and Last-Event-ID parsing. */
 #include "sse.h"
 #include "clock.h"
+#include "json_scan.h"
+#include "wire.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,38 +28,58 @@ static size_t
 s_minify (char *json, size_t size)
 {
     size_t out = 0;
-    bool in_string = false, escaped = false;
+    json_scan_t scan = {false, false};
     for (size_t i = 0; i < size; i++) {
         char c = json[i];
-        if (in_string) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                in_string = false;
-        }
-        else if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
-            continue;
-        else if (c == '"')
-            in_string = true;
-        json[out++] = c;
+        if (json_scan_step (&scan, c) || (c != ' ' && c != '\t' && c != '\n' && c != '\r'))
+            json[out++] = c;
     }
     return out;
+}
+
+size_t
+sse_format_u64 (uint64_t value, char *digits)
+{
+    char reversed[20];
+    size_t n = 0;
+    do {
+        reversed[n++] = (char) ('0' + value % 10);
+        value /= 10;
+    } while (value);
+    for (size_t i = 0; i < n; i++)
+        digits[i] = reversed[n - 1 - i];
+    return n;
+}
+
+//  Copies a string literal or known-length text, advancing `at`. Framing runs
+//  once per sample, so it is written out rather than built with snprintf.
+static char *
+s_put (char *at, const char *text, size_t n)
+{
+    memcpy (at, text, n);
+    return at + n;
 }
 
 size_t
 sse_frame (char *buf, const char *boot, uint64_t seq, const char *name, const char *data,
            size_t size, bool minify)
 {
-    int head = snprintf (buf, SSE_FRAME_OVERHEAD, "id: %s-%" PRIu64 "\n%s%.*s%sdata: ", boot, seq,
-                         name ? "event: " : "", SSE_NAME_MAX, name ? name : "", name ? "\n" : "");
-    char *json = buf + head;
-    memcpy (json, data, size);
+    char *at = s_put (buf, "id: ", 4);
+    at = s_put (at, boot, SSE_BOOT_LEN);
+    *at++ = '-';
+    at += sse_format_u64 (seq, at);
+    *at++ = '\n';
+    if (name) {
+        at = s_put (at, "event: ", 7);
+        at = s_put (at, name, strnlen (name, SSE_NAME_MAX));
+        *at++ = '\n';
+    }
+    at = s_put (at, "data: ", 6);
+    memcpy (at, data, size);
     if (minify)
-        size = s_minify (json, size);
-    memcpy (json + size, "\n\n", 2);
-    return (size_t) head + size + 2;
+        size = s_minify (at, size);
+    at = s_put (at + size, "\n\n", 2);
+    return (size_t) (at - buf);
 }
 
 size_t
@@ -75,7 +97,8 @@ size_t
 sse_reset (char *buf, size_t room, const char *boot)
 {
     char line[64];
-    int n = snprintf (line, sizeof line, "event: reset\ndata: {\"boot\":\"%s\"}\n\n", boot);
+    int n = snprintf (line, sizeof line, "event: reset\ndata: {\"" ZAPM_KEY_BOOT "\":\"%s\"}\n\n",
+                      boot);
     if ((size_t) n > room)
         return 0;
     memcpy (buf, line, (size_t) n);

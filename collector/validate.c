@@ -11,11 +11,14 @@
 */
 #include "validate.h"
 #include "clock.h"
+#include "json_scan.h"
+#include "sse.h"
 #include "wire.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef enum {
@@ -66,14 +69,39 @@ static const field_t s_proc_fields[] = {{ZAPM_KEY_CPU_PERCENT, FIELD_NUMBER, NUL
                                         {ZAPM_KEY_IO_WRITE_BYTES, FIELD_NUMBER, NULL},
                                         {NULL, FIELD_NUMBER, NULL}};
 
+//  Positions in s_sample_fields: s_check_object records each field found there.
+enum {
+    SAMPLE_COLOR,
+    SAMPLE_TIMESTAMP,
+    SAMPLE_CPU,
+    SAMPLE_MEM,
+    SAMPLE_VERSION,
+    SAMPLE_AGENT,
+    SAMPLE_HOST,
+    SAMPLE_PID,
+    SAMPLE_SEQ,
+    SAMPLE_INTERVAL,
+    SAMPLE_PROC,
+    SAMPLE_SYS,
+    SAMPLE_CUSTOM,
+    SAMPLE_FIELDS
+};
+
 static const field_t s_sample_fields[] = {
-    {ZAPM_KEY_COLOR, FIELD_STRING, NULL},         {ZAPM_KEY_TIMESTAMP, FIELD_STRING, NULL},
-    {ZAPM_KEY_CPU, FIELD_NUMBER, NULL},           {ZAPM_KEY_MEM, FIELD_NUMBER, NULL},
-    {ZAPM_KEY_VERSION, FIELD_NUMBER, NULL},       {ZAPM_KEY_AGENT, FIELD_STRING, NULL},
-    {ZAPM_KEY_HOST, FIELD_STRING, NULL},          {ZAPM_KEY_PID, FIELD_NUMBER, NULL},
-    {ZAPM_KEY_SEQ, FIELD_NUMBER, NULL},           {ZAPM_KEY_INTERVAL, FIELD_NUMBER, NULL},
-    {ZAPM_KEY_PROC, FIELD_OBJECT, s_proc_fields}, {ZAPM_KEY_SYS, FIELD_OBJECT, s_sys_fields},
-    {ZAPM_KEY_CUSTOM, FIELD_NUMBER_MAP, NULL},    {NULL, FIELD_NUMBER, NULL}};
+    [SAMPLE_COLOR] = {ZAPM_KEY_COLOR, FIELD_STRING, NULL},
+    [SAMPLE_TIMESTAMP] = {ZAPM_KEY_TIMESTAMP, FIELD_STRING, NULL},
+    [SAMPLE_CPU] = {ZAPM_KEY_CPU, FIELD_NUMBER, NULL},
+    [SAMPLE_MEM] = {ZAPM_KEY_MEM, FIELD_NUMBER, NULL},
+    [SAMPLE_VERSION] = {ZAPM_KEY_VERSION, FIELD_NUMBER, NULL},
+    [SAMPLE_AGENT] = {ZAPM_KEY_AGENT, FIELD_STRING, NULL},
+    [SAMPLE_HOST] = {ZAPM_KEY_HOST, FIELD_STRING, NULL},
+    [SAMPLE_PID] = {ZAPM_KEY_PID, FIELD_NUMBER, NULL},
+    [SAMPLE_SEQ] = {ZAPM_KEY_SEQ, FIELD_NUMBER, NULL},
+    [SAMPLE_INTERVAL] = {ZAPM_KEY_INTERVAL, FIELD_NUMBER, NULL},
+    [SAMPLE_PROC] = {ZAPM_KEY_PROC, FIELD_OBJECT, s_proc_fields},
+    [SAMPLE_SYS] = {ZAPM_KEY_SYS, FIELD_OBJECT, s_sys_fields},
+    [SAMPLE_CUSTOM] = {ZAPM_KEY_CUSTOM, FIELD_NUMBER_MAP, NULL},
+    [SAMPLE_FIELDS] = {NULL, FIELD_NUMBER, NULL}};
 
 static const char *s_reason_names[VALIDATE_REASONS] = {
     [VALIDATE_OK] = "ok",
@@ -86,6 +114,7 @@ static const char *s_reason_names[VALIDATE_REASONS] = {
     [VALIDATE_WRONG_TYPE] = "wrong_type",
     [VALIDATE_IDENTITY_TOO_LONG] = "identity_too_long",
     [VALIDATE_MULTIPART] = "multipart",
+    [VALIDATE_DUPLICATE_KEY] = "duplicate_key",
 };
 
 const char *
@@ -128,25 +157,20 @@ validate_utf8 (const char *data, size_t size)
     return true;
 }
 
-//  True when a raw control character (U+0000..U+001F) sits inside a JSON string.
-//  RFC 8259 forbids it and cJSON lets it through; a raw line break there would
-//  split an SSE `data:` line and let an agent forge events.
+//  True when a raw control character (U+0000..U+001F) appears anywhere but as
+//  whitespace (tab, CR, LF) between tokens. RFC 8259 forbids them inside strings
+//  and cJSON lets them through; cJSON also skips any of them as whitespace. A
+//  raw line break in a string would split an SSE `data:` line and let an agent
+//  forge events; any other would make browsers' JSON.parse reject the sample.
 static bool
-s_control_in_string (const char *data, size_t size)
+s_has_stray_control (const char *data, size_t size)
 {
-    bool in_string = false, escaped = false;
+    json_scan_t scan = {false, false};
     for (size_t i = 0; i < size; i++) {
         unsigned char c = (unsigned char) data[i];
-        if (!in_string)
-            in_string = c == '"';
-        else if (c < 0x20)
+        bool in_string = json_scan_step (&scan, (char) c);
+        if (c < 0x20 && (in_string || (c != '\t' && c != '\n' && c != '\r')))
             return true;
-        else if (escaped)
-            escaped = false;
-        else if (c == '\\')
-            escaped = true;
-        else if (c == '"')
-            in_string = false;
     }
     return false;
 }
@@ -157,51 +181,73 @@ s_is_finite_number (const cJSON *item)
     return cJSON_IsNumber (item) && isfinite (item->valuedouble);
 }
 
-static bool s_check_object (const cJSON *object, const field_t *table);
+static validate_reason_t s_check_object (const cJSON *object, const field_t *table,
+                                         const cJSON **found);
 
 //  Checks one value against its expected type.
-static bool
+static validate_reason_t
 s_check_field (const cJSON *item, const field_t *field)
 {
     switch (field->type) {
     case FIELD_NUMBER:
-        return s_is_finite_number (item);
+        return s_is_finite_number (item) ? VALIDATE_OK : VALIDATE_WRONG_TYPE;
     case FIELD_STRING:
-        return cJSON_IsString (item);
+        return cJSON_IsString (item) ? VALIDATE_OK : VALIDATE_WRONG_TYPE;
     case FIELD_OBJECT:
-        return cJSON_IsObject (item) && s_check_object (item, field->children);
+        return cJSON_IsObject (item) ? s_check_object (item, field->children, NULL)
+                                     : VALIDATE_WRONG_TYPE;
     case FIELD_NUMBERS:
     case FIELD_NUMBER_MAP: {
         if (field->type == FIELD_NUMBERS ? !cJSON_IsArray (item) : !cJSON_IsObject (item))
-            return false;
+            return VALIDATE_WRONG_TYPE;
         const cJSON *element;
         cJSON_ArrayForEach (element, item)
         {
             if (!s_is_finite_number (element))
-                return false;
+                return VALIDATE_WRONG_TYPE;
         }
-        return true;
+        return VALIDATE_OK;
     }
     }
-    return false;
+    return VALIDATE_WRONG_TYPE;
 }
 
-//  Checks every member of `object` whose key is in `table`; others pass.
-static bool
-s_check_object (const cJSON *object, const field_t *table)
+//  Checks every member of `object` whose key is in `table` (at most 32 keys);
+//  others pass. A known key given twice is refused: the collector would read the
+//  first and browsers the last, so the two would disagree on what was sent. One
+//  pass over the members; when `found` is given, found[i] is set to the member
+//  matching table[i] (NULL if none), so no key is looked up twice.
+static validate_reason_t
+s_check_object (const cJSON *object, const field_t *table, const cJSON **found)
 {
+    uint32_t seen = 0;
     const cJSON *member;
     cJSON_ArrayForEach (member, object)
     {
+        const char *key = member->string;
         for (const field_t *field = table; field->key; field++) {
-            if (member->string && strcmp (member->string, field->key) == 0) {
-                if (!s_check_field (member, field))
-                    return false;
-                break;
-            }
+            if (key[0] != field->key[0] || strcmp (key, field->key) != 0)
+                continue;
+            uint32_t bit = 1u << (field - table);
+            if (seen & bit)
+                return VALIDATE_DUPLICATE_KEY;
+            seen |= bit;
+            validate_reason_t reason = s_check_field (member, field);
+            if (reason != VALIDATE_OK)
+                return reason;
+            if (found)
+                found[field - table] = member;
+            break;
         }
     }
-    return true;
+    return VALIDATE_OK;
+}
+
+//  The number in `item`, or NAN when absent (types were checked already).
+static double
+s_number (const cJSON *item)
+{
+    return item ? item->valuedouble : NAN;
 }
 
 //  Returns the number at object.key, or NAN when absent.
@@ -212,12 +258,11 @@ s_number_or_nan (const cJSON *object, const char *key)
     return cJSON_IsNumber (item) ? item->valuedouble : NAN;
 }
 
-//  Returns the non-empty string at object.key, or NULL.
+//  The string in `item` when it is not empty, else NULL.
 static const char *
-s_nonempty_string (const cJSON *object, const char *key)
+s_nonempty (const cJSON *item)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive (object, key);
-    return cJSON_IsString (item) && item->valuestring[0] ? item->valuestring : NULL;
+    return item && item->valuestring[0] ? item->valuestring : NULL;
 }
 
 //  A whole number in [0, 2^53], the range a JSON reader represents exactly.
@@ -227,71 +272,65 @@ s_is_count (double value)
     return value >= 0 && value <= 9007199254740992.0 && value == floor (value);
 }
 
+//  Appends `text` (length n) at *at within [.., end); false when it does not fit.
+static bool
+s_put (char **at, const char *end, const char *text, size_t n)
+{
+    if ((size_t) (end - *at) < n)
+        return false;
+    memcpy (*at, text, n);
+    *at += n;
+    return true;
+}
+
 //  Builds the series identity: agent@host:pid, or the parts present, or color.
 static validate_reason_t
-s_identity (const cJSON *root, sample_t *sample)
+s_identity (const cJSON **found, sample_t *sample)
 {
-    const char *agent = s_nonempty_string (root, ZAPM_KEY_AGENT);
-    const char *color = s_nonempty_string (root, ZAPM_KEY_COLOR);
-    const char *host = s_nonempty_string (root, ZAPM_KEY_HOST);
-    double pid = s_number_or_nan (root, ZAPM_KEY_PID);
+    const char *agent = s_nonempty (found[SAMPLE_AGENT]);
+    const char *color = s_nonempty (found[SAMPLE_COLOR]);
+    const char *host = s_nonempty (found[SAMPLE_HOST]);
+    double pid = s_number (found[SAMPLE_PID]);
     if (!isnan (pid) && !s_is_count (pid))
         return VALIDATE_WRONG_TYPE;
-    int n;
-    if (agent) {
-        char pid_part[32] = "";
-        if (!isnan (pid))
-            snprintf (pid_part, sizeof pid_part, ":%.0f", pid);
-        n = snprintf (sample->identity, sizeof sample->identity, "%s%s%s%s", agent, host ? "@" : "",
-                      host ? host : "", pid_part);
-    }
-    else if (color)
-        n = snprintf (sample->identity, sizeof sample->identity, "%s", color);
-    else
+    if (!agent && !color)
         return VALIDATE_MISSING_IDENTITY;
-    if (n < 0 || (size_t) n >= sizeof sample->identity)
+    char *at = sample->identity;
+    const char *end = sample->identity + VALIDATE_IDENTITY_MAX;
+    bool fits = true;
+    if (agent) {
+        fits = s_put (&at, end, agent, strlen (agent));
+        if (host)
+            fits = fits && s_put (&at, end, "@", 1) && s_put (&at, end, host, strlen (host));
+        if (!isnan (pid)) {
+            char digits[24];
+            size_t n = sse_format_u64 ((uint64_t) pid, digits);
+            fits = fits && s_put (&at, end, ":", 1) && s_put (&at, end, digits, n);
+        }
+    }
+    else
+        fits = s_put (&at, end, color, strlen (color));
+    if (!fits)
         return VALIDATE_IDENTITY_TOO_LONG;
-    snprintf (sample->color, sizeof sample->color, "%s", color ? color : "");
+    *at = '\0';
+    size_t color_length = color ? strlen (color) : 0;
+    if (color_length >= sizeof sample->color) {
+        //  Cut before a UTF-8 continuation byte, never inside a character.
+        color_length = sizeof sample->color - 1;
+        while (color_length > 0 && ((unsigned char) color[color_length] & 0xC0) == 0x80)
+            color_length--;
+    }
+    memcpy (sample->color, color ? color : "", color_length);
+    sample->color[color_length] = '\0';
     return VALIDATE_OK;
 }
 
-//  Extracts what the collector keeps; the schema has already been checked.
-static validate_reason_t
-s_extract (const cJSON *root, sample_t *sample)
+static void
+s_extract_custom (const cJSON *custom, sample_t *sample)
 {
-    sample->cpu = s_number_or_nan (root, ZAPM_KEY_CPU);
-    sample->mem = s_number_or_nan (root, ZAPM_KEY_MEM);
-    if (isnan (sample->cpu) || isnan (sample->mem))
-        return VALIDATE_MISSING_CPU_MEM;
-    validate_reason_t reason = s_identity (root, sample);
-    if (reason != VALIDATE_OK)
-        return reason;
-
-    double seq = s_number_or_nan (root, ZAPM_KEY_SEQ);
-    sample->has_seq = !isnan (seq);
-    if (sample->has_seq && !s_is_count (seq))
-        return VALIDATE_WRONG_TYPE;
-    sample->seq = sample->has_seq ? (uint64_t) seq : 0;
-
-    double interval = s_number_or_nan (root, ZAPM_KEY_INTERVAL);
-    sample->interval = interval > 0 ? interval : 0;
-
-    sample->wall_ns = 0;
-    const cJSON *stamp = cJSON_GetObjectItemCaseSensitive (root, ZAPM_KEY_TIMESTAMP);
-    if (cJSON_IsString (stamp))
-        clock_parse_iso (stamp->valuestring, strlen (stamp->valuestring), &sample->wall_ns);
-
-    const cJSON *sys = cJSON_GetObjectItemCaseSensitive (root, ZAPM_KEY_SYS);
-    const cJSON *load = cJSON_GetObjectItemCaseSensitive (sys, ZAPM_KEY_LOAD);
-    sample->sys_cpu = s_number_or_nan (sys, ZAPM_KEY_CPU_PERCENT);
-    sample->sys_mem = s_number_or_nan (cJSON_GetObjectItemCaseSensitive (sys, ZAPM_KEY_SYS_MEM),
-                                       ZAPM_KEY_PERCENT);
-    const cJSON *load1 = cJSON_GetArrayItem (load, 0);
-    sample->load1 = cJSON_IsNumber (load1) ? load1->valuedouble : NAN;
-
     sample->custom_count = 0;
     const cJSON *metric;
-    cJSON_ArrayForEach (metric, cJSON_GetObjectItemCaseSensitive (root, ZAPM_KEY_CUSTOM))
+    cJSON_ArrayForEach (metric, custom)
     {
         size_t length = strlen (metric->string);
         if (sample->custom_count == SAMPLE_CUSTOM_MAX)
@@ -302,7 +341,106 @@ s_extract (const cJSON *root, sample_t *sample)
         memcpy (entry->name, metric->string, length + 1);
         entry->value = metric->valuedouble;
     }
+}
+
+//  Extracts what the collector keeps; the schema has already been checked.
+static validate_reason_t
+s_extract (const cJSON **found, sample_t *sample)
+{
+    sample->cpu = s_number (found[SAMPLE_CPU]);
+    sample->mem = s_number (found[SAMPLE_MEM]);
+    if (isnan (sample->cpu) || isnan (sample->mem))
+        return VALIDATE_MISSING_CPU_MEM;
+    validate_reason_t reason = s_identity (found, sample);
+    if (reason != VALIDATE_OK)
+        return reason;
+
+    double seq = s_number (found[SAMPLE_SEQ]);
+    sample->has_seq = !isnan (seq);
+    if (sample->has_seq && !s_is_count (seq))
+        return VALIDATE_WRONG_TYPE;
+    sample->seq = sample->has_seq ? (uint64_t) seq : 0;
+
+    double interval = s_number (found[SAMPLE_INTERVAL]);
+    if (interval < 0 || interval > VALIDATE_INTERVAL_MAX)
+        return VALIDATE_WRONG_TYPE;
+    sample->interval = isnan (interval) ? 0 : interval;
+
+    sample->wall_ns = 0;
+    const cJSON *stamp = found[SAMPLE_TIMESTAMP];
+    if (stamp)
+        clock_parse_iso (stamp->valuestring, strlen (stamp->valuestring), &sample->wall_ns);
+
+    const cJSON *sys = found[SAMPLE_SYS];
+    sample->sys_cpu = s_number_or_nan (sys, ZAPM_KEY_CPU_PERCENT);
+    sample->sys_mem = s_number_or_nan (cJSON_GetObjectItemCaseSensitive (sys, ZAPM_KEY_SYS_MEM),
+                                       ZAPM_KEY_PERCENT);
+    const cJSON *load1 =
+        cJSON_GetArrayItem (cJSON_GetObjectItemCaseSensitive (sys, ZAPM_KEY_LOAD), 0);
+    sample->load1 = cJSON_IsNumber (load1) ? load1->valuedouble : NAN;
+    s_extract_custom (found[SAMPLE_CUSTOM], sample);
     return VALIDATE_OK;
+}
+
+//  cJSON allocates a node per value and a copy per string; freeing them one by
+//  one was a quarter of the ingest cost. While a frame is parsed its allocations
+//  come from this bump arena instead, reset after the frame; anything larger
+//  than the arena falls back to malloc. Other cJSON use (the API endpoints) sees
+//  plain malloc and free. The collector parses on one thread only.
+#define VALIDATE_ARENA_BYTES (256 * 1024)
+
+static _Alignas(16) char s_arena[VALIDATE_ARENA_BYTES];
+static size_t s_arena_used;      //  bytes handed out since the last reset
+static bool s_arena_active;      //  inside validate_sample's parse
+static size_t s_arena_fallbacks; //  allocations that did not fit
+
+static void *
+s_arena_alloc (size_t size)
+{
+    if (s_arena_active) {
+        size_t rounded = (size + 15) & ~(size_t) 15;
+        if (rounded <= VALIDATE_ARENA_BYTES - s_arena_used) {
+            void *block = s_arena + s_arena_used;
+            s_arena_used += rounded;
+            return block;
+        }
+        s_arena_fallbacks++;
+    }
+    return malloc (size);
+}
+
+static void
+s_arena_free (void *block)
+{
+    char *bytes = block;
+    if (bytes >= s_arena && bytes < s_arena + VALIDATE_ARENA_BYTES)
+        return;
+    free (block);
+}
+
+static cJSON *
+s_parse (const char *data, size_t size, const char **end)
+{
+    static bool hooked = false;
+    if (!hooked) {
+        cJSON_Hooks hooks = {.malloc_fn = s_arena_alloc, .free_fn = s_arena_free};
+        cJSON_InitHooks (&hooks);
+        hooked = true;
+    }
+    s_arena_used = 0;
+    s_arena_fallbacks = 0;
+    s_arena_active = true;
+    cJSON *root = cJSON_ParseWithLengthOpts (data, size, end, false);
+    s_arena_active = false;
+    return root;
+}
+
+//  Frees a parsed tree: nothing to do when it lives wholly in the arena.
+static void
+s_release (cJSON *root)
+{
+    if (s_arena_fallbacks > 0)
+        cJSON_Delete (root);
 }
 
 validate_reason_t
@@ -312,25 +450,24 @@ validate_sample (const char *data, size_t size, sample_t *sample)
         return VALIDATE_TOO_LARGE;
     if (!validate_utf8 (data, size))
         return VALIDATE_NOT_UTF8;
-    if (s_control_in_string (data, size))
+    if (s_has_stray_control (data, size))
         return VALIDATE_NOT_JSON;
 
     const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts (data, size, &end, false);
+    cJSON *root = s_parse (data, size, &end);
     if (!root)
         return VALIDATE_NOT_JSON;
     while (end < data + size && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
         end++;
+    const cJSON *found[SAMPLE_FIELDS] = {NULL};
     validate_reason_t reason = VALIDATE_OK;
     if (end != data + size)
         reason = VALIDATE_NOT_JSON;
     else if (!cJSON_IsObject (root))
         reason = VALIDATE_NOT_OBJECT;
-    else if (!s_check_object (root, s_sample_fields))
-        reason = VALIDATE_WRONG_TYPE;
-    else
-        reason = s_extract (root, sample);
-    cJSON_Delete (root);
+    else if ((reason = s_check_object (root, s_sample_fields, found)) == VALIDATE_OK)
+        reason = s_extract (found, sample);
+    s_release (root);
     if (reason == VALIDATE_OK)
         sample->has_line_break = memchr (data, '\n', size) || memchr (data, '\r', size);
     return reason;

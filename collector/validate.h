@@ -1,9 +1,10 @@
 /*  validate.h: turns one received frame into a validated sample, or a reason to drop it.
 
     This is the collector's trust boundary: every byte an agent sends passes here
-    once. A frame is rejected when it is too large, not UTF-8, not a JSON object,
-    lacks a numeric `cpu` or `mem`, has neither `color` nor `agent`, or carries a
-    field the protocol knows with the wrong type. Unknown fields are kept.
+    once. A frame is rejected when it is too large, not UTF-8, holds raw control
+    characters, is not a JSON object, lacks a numeric `cpu` or `mem`, has neither
+    `color` nor `agent`, gives a known key twice, or carries a field the protocol
+    knows with the wrong type (or an `interval` over a day). Unknown fields are kept.
 
     On success the sample's identity and the numbers the collector keeps per series
     are extracted, so later stages never parse the JSON again.
@@ -29,8 +30,12 @@ typedef enum {
     VALIDATE_WRONG_TYPE,        //  a known field has the wrong type
     VALIDATE_IDENTITY_TOO_LONG, // identity longer than VALIDATE_IDENTITY_MAX
     VALIDATE_MULTIPART,         //  part of a multipart message (one sample = one frame)
+    VALIDATE_DUPLICATE_KEY,     //  a known key appears twice in one object
     VALIDATE_REASONS            //  number of values, keep last
 } validate_reason_t;
+
+//  Largest `interval` accepted, in seconds (a day); agents send at most 3600.
+#define VALIDATE_INTERVAL_MAX 86400.0
 
 //  Longest series identity accepted, in bytes (without the NUL).
 #define VALIDATE_IDENTITY_MAX 255
@@ -66,6 +71,7 @@ typedef struct {
 
 //  Validates `size` bytes at `data`. On success fills *sample and returns
 //  VALIDATE_OK; otherwise returns the reason and *sample is undefined.
+//  Not thread-safe: it parses in a static arena (one ingest thread).
 validate_reason_t validate_sample (const char *data, size_t size, sample_t *sample);
 
 //  Returns the short snake_case name of a reason, used in logs and /metrics labels.

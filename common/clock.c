@@ -135,6 +135,9 @@ clock_parse_iso (const char *text, size_t len, int64_t *wall_ns)
         return false;
     int64_t secs = s_days_from_civil (year, mon, day) * 86400 + hour * 3600 + min * 60 + sec -
                    (int64_t) offset_min * 60;
+    //  Nanoseconds in int64_t reach the years 1677 to 2262; refuse what does not fit.
+    if (secs < CLOCK_ISO_MIN_SECONDS || secs > CLOCK_ISO_MAX_SECONDS)
+        return false;
     *wall_ns = secs * 1000000000 + frac_ns;
     return true;
 }

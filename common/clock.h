@@ -25,9 +25,14 @@ int64_t clock_wall_ns (void);
 //  Returns the length written (32), or 0 if buf is smaller than 33 bytes.
 size_t clock_format_iso (int64_t wall_ns, char *buf, size_t size);
 
+//  The range of seconds clock_parse_iso accepts: the nanoseconds fit int64_t (1677-09-21 to 2262-04-11).
+#define CLOCK_ISO_MIN_SECONDS (-9223372035LL)
+#define CLOCK_ISO_MAX_SECONDS 9223372035LL
+
 //  Parses an ISO 8601 date-time: YYYY-MM-DD[T ]HH:MM:SS[.frac](Z|±HH:MM|±HHMM)?
 //  A missing offset means UTC. On success stores nanoseconds since the epoch in
-//  *wall_ns and returns true; returns false on any malformed input.
+//  *wall_ns and returns true; returns false on any malformed input and on dates
+//  outside CLOCK_ISO_MIN_SECONDS..CLOCK_ISO_MAX_SECONDS.
 bool clock_parse_iso (const char *text, size_t len, int64_t *wall_ns);
 
 #endif

@@ -20,6 +20,10 @@ main (void)
     CHECK (!clock_parse_iso ("2026-11-23T10:00:00+0", 21, &ns));
     CHECK (!clock_parse_iso ("2026-11-23T10:00:00 junk", 24, &ns));
     CHECK (!clock_parse_iso ("", 0, &ns));
+    //  dates whose nanoseconds do not fit in int64_t are refused, not overflowed
+    CHECK (!clock_parse_iso ("9999-12-31T23:59:59Z", 20, &ns));
+    CHECK (!clock_parse_iso ("0001-01-01T00:00:00Z", 20, &ns));
+    CHECK (clock_parse_iso ("2261-12-31T23:59:59Z", 20, &ns) && ns > 0);
 
     char buf[40];
     CHECK (clock_format_iso (1795428000123456789LL, buf, sizeof buf) == 32);

@@ -4,6 +4,7 @@
 #include "wire.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,45 @@ test_rejections (void)
            VALIDATE_NOT_JSON);
 }
 
+//  What the review found agents could slip through, each now refused or contained.
+static void
+test_hostile (void)
+{
+    sample_t s;
+    //  control bytes between tokens: cJSON skips them, browsers' JSON.parse does not
+    CHECK (s_check ("{\"cpu\":1,\x0b\"mem\":2,\"color\":\"red\"}", &s) == VALIDATE_NOT_JSON);
+    CHECK (s_check ("\x0c{\"cpu\":1,\"mem\":2,\"color\":\"red\"}", &s) == VALIDATE_NOT_JSON);
+    CHECK (s_check ("{\"cpu\":1,\"mem\":2,\"color\":\"red\"}\x01", &s) == VALIDATE_NOT_JSON);
+    CHECK (s_check ("{\"cpu\":1,\t\"mem\":2,\"color\":\"red\"}", &s) == VALIDATE_OK);
+    //  a known key twice: the collector would read the first, browsers the last
+    CHECK (s_check ("{\"agent\":\"a\",\"agent\":\"b\",\"cpu\":1,\"mem\":2}", &s) ==
+           VALIDATE_DUPLICATE_KEY);
+    CHECK (s_check ("{\"color\":\"r\",\"cpu\":1,\"mem\":2,\"sys\":{\"mem\":{\"percent\":1,"
+                    "\"percent\":2}}}",
+                    &s) == VALIDATE_DUPLICATE_KEY);
+    CHECK (s_check ("{\"color\":\"r\",\"cpu\":1,\"mem\":2,\"x\":1,\"x\":2}", &s) == VALIDATE_OK);
+    //  an interval nobody sends: refused rather than overflowing the liveness math
+    CHECK (s_check ("{\"color\":\"r\",\"cpu\":1,\"mem\":2,\"interval\":1e300}", &s) ==
+           VALIDATE_WRONG_TYPE);
+    CHECK (s_check ("{\"color\":\"r\",\"cpu\":1,\"mem\":2,\"interval\":-1}", &s) ==
+           VALIDATE_WRONG_TYPE);
+    CHECK (s_check ("{\"color\":\"r\",\"cpu\":1,\"mem\":2,\"interval\":86400}", &s) == VALIDATE_OK);
+    //  a timestamp past 2262 is not a time the collector can hold: kept, not parsed
+    CHECK (s_check ("{\"color\":\"r\",\"cpu\":1,\"mem\":2,\"timestamp\":\"9999-12-31T23:59:59Z\"}",
+                    &s) == VALIDATE_OK);
+    CHECK (s.wall_ns == 0);
+    //  a long colour is cut on a character boundary, never inside one
+    char json[256];
+    char color[100];
+    memset (color, 'a', 62);
+    memcpy (color + 62, "\xc3\xa9\xc3\xa9", 4); //  "éé" straddles byte 63
+    color[66] = '\0';
+    snprintf (json, sizeof json, "{\"cpu\":1,\"mem\":2,\"color\":\"%s\"}", color);
+    CHECK (s_check (json, &s) == VALIDATE_OK);
+    CHECK (strlen (s.color) == 62);
+    CHECK (validate_utf8 (s.color, strlen (s.color)));
+}
+
 static void
 test_limits_and_encoding (void)
 {
@@ -150,5 +190,6 @@ main (void)
     test_zapm_sample ();
     test_rejections ();
     test_limits_and_encoding ();
+    test_hostile ();
     return CHECK_DONE ();
 }

@@ -20,9 +20,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     size_t n =
         sse_frame (frame, "fuzzfuzz", 1, NULL, (const char *) data, size, sample.has_line_break);
     //  A framed event is one id line, one data line, one blank line.
+    //  ... and its data line holds no control character a browser's JSON.parse refuses.
     size_t newlines = 0;
-    for (size_t i = 0; i < n; i++)
-        newlines += frame[i] == '\n' || frame[i] == '\r';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) frame[i];
+        newlines += c == '\n';
+        if (c < 0x20 && c != '\n' && c != '\t')
+            abort ();
+    }
     if (newlines != 3)
         abort ();
     free (frame);
