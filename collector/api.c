@@ -16,8 +16,9 @@ static cJSON *
 s_agent (const series_t *series)
 {
     cJSON *agent = cJSON_CreateObject ();
-    cJSON *last = series->last ? cJSON_ParseWithLength (series->last, series->last_size) : NULL;
-    cJSON_AddStringToObject (agent, "id", series->id);
+    cJSON *last =
+        series->last_size ? cJSON_ParseWithLength (series->last, series->last_size) : NULL;
+    cJSON_AddStringToObject (agent, ZAPM_KEY_ID, series->id);
     cJSON_AddItemToObject (
         agent, ZAPM_KEY_AGENT,
         s_copy_or_null (cJSON_GetObjectItemCaseSensitive (last, ZAPM_KEY_AGENT)));
@@ -26,7 +27,7 @@ s_agent (const series_t *series)
     cJSON_AddItemToObject (agent, ZAPM_KEY_PID,
                            s_copy_or_null (cJSON_GetObjectItemCaseSensitive (last, ZAPM_KEY_PID)));
     cJSON_AddStringToObject (agent, ZAPM_KEY_COLOR, series->color);
-    cJSON_AddStringToObject (agent, "state", series->live ? "live" : "left");
+    cJSON_AddStringToObject (agent, ZAPM_KEY_STATE, series->live ? "live" : "left");
     cJSON_AddNumberToObject (agent, "last_seen", (double) series->last_seen_wall / 1e9);
     cJSON_AddNumberToObject (agent, "samples", (double) series->samples);
     cJSON_AddNumberToObject (agent, "lost", (double) series->lost);
@@ -51,8 +52,8 @@ char *
 api_agents (series_map_t *series, int64_t now_wall_ns)
 {
     cJSON *root = cJSON_CreateObject ();
-    cJSON_AddNumberToObject (root, "now", (double) now_wall_ns / 1e9);
-    cJSON *agents = cJSON_AddArrayToObject (root, "agents");
+    cJSON_AddNumberToObject (root, ZAPM_KEY_NOW, (double) now_wall_ns / 1e9);
+    cJSON *agents = cJSON_AddArrayToObject (root, ZAPM_KEY_AGENTS);
     for (uint32_t i = 0; i < series_map_size (series); i++)
         cJSON_AddItemToArray (agents, s_agent (series_map_at (series, i)));
     return s_print (root);
@@ -69,11 +70,11 @@ static cJSON *
 s_history (const series_t *series, double since)
 {
     cJSON *entry = cJSON_CreateObject ();
-    cJSON_AddStringToObject (entry, "id", series->id);
+    cJSON_AddStringToObject (entry, ZAPM_KEY_ID, series->id);
     cJSON_AddStringToObject (entry, ZAPM_KEY_COLOR, series->color);
     cJSON *t = cJSON_AddArrayToObject (entry, "t");
-    cJSON *cpu = cJSON_AddArrayToObject (entry, "cpu");
-    cJSON *mem = cJSON_AddArrayToObject (entry, "mem");
+    cJSON *cpu = cJSON_AddArrayToObject (entry, ZAPM_KEY_CPU);
+    cJSON *mem = cJSON_AddArrayToObject (entry, ZAPM_KEY_MEM);
     cJSON *sys_cpu = cJSON_AddArrayToObject (entry, "sys_cpu");
     cJSON *sys_mem = cJSON_AddArrayToObject (entry, "sys_mem");
     cJSON *load1 = cJSON_AddArrayToObject (entry, "load1");
@@ -102,7 +103,7 @@ api_history (series_map_t *series, const char *glob, double seconds, int64_t now
 {
     double now = (double) now_wall_ns / 1e9;
     cJSON *root = cJSON_CreateObject ();
-    cJSON_AddNumberToObject (root, "now", now);
+    cJSON_AddNumberToObject (root, ZAPM_KEY_NOW, now);
     cJSON *list = cJSON_AddArrayToObject (root, "series");
     for (uint32_t i = 0; i < series_map_size (series); i++) {
         series_t *one = series_map_at (series, i);
@@ -119,6 +120,6 @@ api_health (const char *boot, double uptime_seconds)
     cJSON *root = cJSON_CreateObject ();
     cJSON_AddStringToObject (root, "status", "ok");
     cJSON_AddNumberToObject (root, "uptime", uptime_seconds);
-    cJSON_AddStringToObject (root, "boot", boot);
+    cJSON_AddStringToObject (root, ZAPM_KEY_BOOT, boot);
     return s_print (root);
 }

@@ -21,6 +21,7 @@
 #include "sse.h"
 #include "stats.h"
 #include "validate.h"
+#include "wire.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -176,16 +177,18 @@ static void
 s_append_agent_event (collector_t *self, const series_t *series, const char *state)
 {
     cJSON *event = cJSON_CreateObject ();
-    cJSON_AddStringToObject (event, "id", series->id);
-    cJSON_AddStringToObject (event, "state", state);
-    cJSON_AddNumberToObject (event, "agents", series_map_live (self->series));
+    cJSON_AddStringToObject (event, ZAPM_KEY_ID, series->id);
+    cJSON_AddStringToObject (event, ZAPM_KEY_STATE, state);
+    cJSON_AddNumberToObject (event, ZAPM_KEY_AGENTS, series_map_live (self->series));
     char *json = cJSON_PrintUnformatted (event);
     cJSON_Delete (event);
     if (json) {
         s_append (self, series, "agent", json, strlen (json), false);
         free (json);
     }
-    log_info ("agent %s %s (%u live)", series->id, state, series_map_live (self->series));
+    char id[VALIDATE_IDENTITY_MAX * 4 + 1];
+    log_escape (series->id, strlen (series->id), VALIDATE_IDENTITY_MAX, id);
+    log_info ("agent %s %s (%u live)", id, state, series_map_live (self->series));
 }
 
 static void
@@ -202,15 +205,7 @@ s_drop (collector_t *self, validate_reason_t reason, const char *data, size_t si
     self->stats.invalid[reason]++;
     self->dropped_unlogged++;
     self->last_drop = reason;
-    char *out = self->last_excerpt;
-    for (size_t i = 0; i < size && i < COLLECTOR_EXCERPT; i++) {
-        unsigned char c = (unsigned char) data[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\')
-            *out++ = (char) c;
-        else
-            out += sprintf (out, "\\x%02x", c);
-    }
-    *out = '\0';
+    log_escape (data, size, COLLECTOR_EXCERPT, self->last_excerpt);
 }
 
 static void

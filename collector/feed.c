@@ -30,7 +30,7 @@
 #define FEED_KEEPALIVE_NS      15000000000LL
 #define FEED_WAKE_COST_NS      100000LL
 #define FEED_WAKE_GAP_MAX_NS   50000000LL
-#define FEED_BLOCK_SIZE        (32 * 1024)
+#define FEED_BLOCK_SIZE        (4 * 1024)
 
 typedef struct {
     feed_t *feed;                      //  the feed this client reads from
@@ -147,7 +147,7 @@ s_reader (void *cls, uint64_t pos, char *buf, size_t max)
     size_t used = 0;
     if (!client->prelude_sent) {
         used += sse_retry (buf, max, FEED_RETRY_MS);
-        client->prelude_sent = true;
+        client->prelude_sent = used > 0;
     }
     if (client->cursor.seq < ring_tail (self->ring)) {
         if (client->cursor.offset > 0)

@@ -1,9 +1,11 @@
 /*  ingest.h: the SUB socket that agents publish to.
 
     The collector's SUB binds (agents' PUBs connect), subscribes to everything,
-    and caps frames: frames up to INGEST_MAX_FRAME are received so that the
-    validator can count and log the ones over the protocol's 64 KiB, and a peer
-    sending more than that is disconnected by libzmq before any memory is used.
+    and caps frames: frames up to INGEST_MAX_FRAME (twice the protocol's 64 KiB)
+    are received so that the validator can count and log the oversized ones, and
+    a peer sending more than that is disconnected by libzmq before any memory is
+    used. With RCVHWM that bounds what one agent can have queued to 128 MiB, and
+    only while the loop is not keeping up.
 */
 #ifndef ZAPM_INGEST_H
 #define ZAPM_INGEST_H
@@ -11,7 +13,7 @@
 #include <stddef.h>
 
 //  Frames larger than this make libzmq drop the sending peer (ZMQ_MAXMSGSIZE).
-#define INGEST_MAX_FRAME (1024 * 1024)
+#define INGEST_MAX_FRAME (128 * 1024)
 
 typedef struct _ingest_t ingest_t;
 

@@ -44,3 +44,18 @@ log_error (const char *fmt, ...)
     s_log ('E', fmt, args);
     va_end (args);
 }
+
+char *
+log_escape (const char *text, size_t size, size_t max, char *out)
+{
+    char *at = out;
+    for (size_t i = 0; i < size && i < max; i++) {
+        unsigned char c = (unsigned char) text[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            *at++ = (char) c;
+        else
+            at += sprintf (at, "\\x%02x", c);
+    }
+    *at = '\0';
+    return out;
+}

@@ -108,6 +108,10 @@ s_count_lost (series_t *series, const sample_t *sample)
 static void
 s_keep_last (series_t *series, const char *bytes, size_t size)
 {
+    if (size > SERIES_LAST_MAX) {
+        series->last_size = 0; //  too big to keep for every series: /api/agents shows null
+        return;
+    }
     if (size + 1 > series->last_capacity) {
         char *grown = realloc (series->last, size + 1);
         if (!grown)

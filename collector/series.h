@@ -56,6 +56,11 @@ typedef struct {
     series_custom_t custom[SAMPLE_CUSTOM_MAX]; // their histories
 } series_t;
 
+//  Largest last sample kept per series; bigger ones are forwarded but not kept,
+//  so a series costs at most about 16 KiB + 24 B per history point (+ 4 B per
+//  point per custom metric, up to 16).
+#define SERIES_LAST_MAX (16 * 1024)
+
 typedef struct _series_map_t series_map_t;
 
 //  What observing a sample did to its series.

@@ -59,6 +59,14 @@
 #define ZAPM_KEY_USED      "used"
 #define ZAPM_KEY_PERCENT   "percent"
 
+//  Keys the collector adds in what it sends to browsers (/feed agent and reset
+//  events, /api/*).
+#define ZAPM_KEY_ID     "id"     //  series identity
+#define ZAPM_KEY_STATE  "state"  //  "joined"/"left" in events, "live"/"left" in /api/agents
+#define ZAPM_KEY_AGENTS "agents" //  live series count, or the /api/agents list
+#define ZAPM_KEY_BOOT   "boot"   //  the collector run's token
+#define ZAPM_KEY_NOW    "now"    //  the collector's wall clock, Unix seconds
+
 //  Custom metric limits (agent side enforces, collector validates).
 #define ZAPM_CUSTOM_NAME_MAX 64 //  bytes, [A-Za-z0-9_.:-]
 #define ZAPM_CUSTOM_MAX      64 //  metrics per agent
