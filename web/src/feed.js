@@ -15,6 +15,7 @@
 // State reported to onState: "connecting", "live", "reconnecting", "reset".
 
 const RETRY_MIN_MS = 1000;
+const LIVE_AFTER_MS = 500;   // an open stream with no event yet counts as live after this
 const RETRY_MAX_MS = 15000;
 
 export class Feed {
@@ -56,11 +57,15 @@ export class Feed {
     const url = this.base + '/feed' + (resumeId ? '?lastEventId=' + encodeURIComponent(resumeId) : '');
     const es = new EventSource(url);
     this.es = es;
+    // An open stream is live once an event arrives, or once it has stayed open a
+    // moment: the collector's overload answer opens and ends at once, and must
+    // read as "reconnecting", not flicker "live".
     es.onopen = () => {
-      this.retryMs = RETRY_MIN_MS;
-      if (!this.backfilling) this.setState('live');
+      clearTimeout(this.liveTimer);
+      this.liveTimer = setTimeout(() => this.markLive(es), LIVE_AFTER_MS);
     };
     es.onerror = () => {
+      clearTimeout(this.liveTimer);
       if (es.readyState === EventSource.CLOSED) {
         // The browser gave up on this one: make a new one later, resuming.
         es.close();
@@ -80,13 +85,23 @@ export class Feed {
     });
   }
 
+  markLive (es) {
+    if (this.es !== es || es.readyState !== EventSource.OPEN) return;
+    this.retryMs = RETRY_MIN_MS;
+    if (!this.backfilling) this.setState('live');
+  }
+
   deliver (kind, ev) {
     if (ev.lastEventId) this.lastId = ev.lastEventId;
+    if (this.state !== 'live') this.markLive(this.es);
     let obj;
     try {
       obj = JSON.parse(ev.data);
     } catch (e) {
-      return;                  // the collector validates; ignore anything odd
+      // The collector validates every sample, so this is a bug worth seeing.
+      this.parseErrors = (this.parseErrors || 0) + 1;
+      if (this.parseErrors === 1) console.warn('zapm: dropped an event that is not JSON:', e.message);
+      return;
     }
     if (obj === null || typeof obj !== 'object') return;
     if (this.held) {
