@@ -6,7 +6,7 @@
 #ifndef ZAPM_API_H
 #define ZAPM_API_H
 
-#include "series.h"
+#include "series_map.h"
 
 #include <stdint.h>
 

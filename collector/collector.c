@@ -17,7 +17,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "ring.h"
-#include "series.h"
+#include "series_map.h"
 #include "sse.h"
 #include "stats.h"
 #include "validate.h"

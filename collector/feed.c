@@ -17,6 +17,7 @@
 */
 #include "feed.h"
 #include "log.h"
+#include "reply.h"
 #include "sse.h"
 #include "clock.h"
 
@@ -42,6 +43,7 @@ typedef struct {
     char *glob;                        //  ?agent= pattern, or NULL for all
     uint8_t *known;                    //  bitmap: series checked against glob
     uint8_t *match;                    //  bitmap: series that matched
+    uint64_t recycled_seen;            //  series_map_recycled when the bitmaps were filled
     size_t suspended_at;               //  index in feed->suspended, when suspended
     bool suspended;                    //  in feed->suspended
 } client_t;
@@ -124,6 +126,14 @@ static bool
 s_filter (void *arg, uint32_t index)
 {
     client_t *client = arg;
+    uint64_t recycled = series_map_recycled (client->feed->series);
+    if (client->recycled_seen != recycled) {
+        //  A series slot changed hands: what this client knew per index is stale.
+        size_t bytes = (series_map_max (client->feed->series) + 7) / 8;
+        memset (client->known, 0, bytes);
+        memset (client->match, 0, bytes);
+        client->recycled_seen = recycled;
+    }
     uint8_t bit = (uint8_t) (1u << (index & 7));
     size_t byte = index >> 3;
     if (!(client->known[byte] & bit)) {
@@ -202,21 +212,6 @@ s_client_free (void *cls)
     s_client_destroy (client);
 }
 
-static enum MHD_Result
-s_answer_text (struct MHD_Connection *connection, unsigned status, const char *content_type,
-               const char *text)
-{
-    struct MHD_Response *response =
-        MHD_create_response_from_buffer (strlen (text), (void *) text, MHD_RESPMEM_MUST_COPY);
-    if (!response)
-        return MHD_NO;
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-    enum MHD_Result result = MHD_queue_response (connection, status, response);
-    MHD_destroy_response (response);
-    return result;
-}
-
 //  Where a new stream starts: after Last-Event-ID when the ring still holds it,
 //  at the start of ?history=, else at the newest event. Returns false and sets
 //  *error on a malformed parameter.
@@ -261,6 +256,7 @@ s_set_filter (feed_t *self, struct MHD_Connection *connection, client_t *client)
         return true;
     size_t bytes = (series_map_max (self->series) + 7) / 8;
     client->glob = strdup (glob);
+    client->recycled_seen = series_map_recycled (self->series);
     client->known = calloc (bytes ? bytes : 1, 1);
     client->match = calloc (bytes ? bytes : 1, 1);
     return client->glob && client->known && client->match;
@@ -274,7 +270,8 @@ feed_answer (feed_t *self, struct MHD_Connection *connection)
         self->stats->clients_rejected++;
         static char overload[32];
         sse_retry (overload, sizeof overload - 1, FEED_OVERLOAD_RETRY_MS);
-        return s_answer_text (connection, MHD_HTTP_OK, "text/event-stream", overload);
+        return reply_buffer (connection, MHD_HTTP_OK, "text/event-stream", overload,
+                             MHD_RESPMEM_MUST_COPY);
     }
     client_t *client = calloc (1, sizeof *client);
     if (!client)
@@ -286,7 +283,8 @@ feed_answer (feed_t *self, struct MHD_Connection *connection)
     if (!s_set_filter (self, connection, client) ||
         !s_start_cursor (self, connection, client, &error)) {
         s_client_destroy (client);
-        return error ? s_answer_text (connection, MHD_HTTP_BAD_REQUEST, "text/plain", error)
+        return error ? reply_buffer (connection, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8",
+                                     (char *) error, MHD_RESPMEM_PERSISTENT)
                      : MHD_NO;
     }
     struct MHD_Response *response = MHD_create_response_from_callback (

@@ -13,7 +13,7 @@
 #define ZAPM_FEED_H
 
 #include "ring.h"
-#include "series.h"
+#include "series_map.h"
 #include "stats.h"
 
 #include <microhttpd.h>

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "log.h"
 #include "metrics.h"
+#include "reply.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -36,37 +37,17 @@ struct _http_t {
 typedef enum MHD_Result (route_fn) (http_t *self, struct MHD_Connection *connection);
 
 static enum MHD_Result
-s_answer (struct MHD_Connection *connection, unsigned status, const char *content_type, char *body,
-          enum MHD_ResponseMemoryMode mode)
-{
-    if (!body)
-        return MHD_NO;
-    struct MHD_Response *response = MHD_create_response_from_buffer (strlen (body), body, mode);
-    if (!response) {
-        if (mode == MHD_RESPMEM_MUST_FREE)
-            free (body);
-        return MHD_NO;
-    }
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-    MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
-    enum MHD_Result result = MHD_queue_response (connection, status, response);
-    MHD_destroy_response (response);
-    return result;
-}
-
-static enum MHD_Result
 s_answer_json (struct MHD_Connection *connection, char *json)
 {
-    return s_answer (connection, MHD_HTTP_OK, "application/json; charset=utf-8", json,
-                     MHD_RESPMEM_MUST_FREE);
+    return reply_buffer (connection, MHD_HTTP_OK, "application/json; charset=utf-8", json,
+                         MHD_RESPMEM_MUST_FREE);
 }
 
 static enum MHD_Result
 s_answer_error (struct MHD_Connection *connection, unsigned status, const char *text)
 {
-    return s_answer (connection, status, "text/plain; charset=utf-8", (char *) text,
-                     MHD_RESPMEM_PERSISTENT);
+    return reply_buffer (connection, status, "text/plain; charset=utf-8", (char *) text,
+                         MHD_RESPMEM_PERSISTENT);
 }
 
 static enum MHD_Result
@@ -115,9 +96,11 @@ s_route_metrics (http_t *self, struct MHD_Connection *connection)
         .series = series_map_size (self->routes.series),
         .series_live = series_map_live (self->routes.series),
         .ring_events = ring_head (self->routes.ring) - ring_tail (self->routes.ring),
+        .ring_bytes = ring_bytes_used (self->routes.ring),
+        .series_recycled = series_map_recycled (self->routes.series),
     };
-    return s_answer (connection, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
-                     metrics_render (self->routes.stats, &gauges), MHD_RESPMEM_MUST_FREE);
+    return reply_buffer (connection, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+                         metrics_render (self->routes.stats, &gauges), MHD_RESPMEM_MUST_FREE);
 }
 
 static const struct {

@@ -10,7 +10,7 @@
 
 #include "feed.h"
 #include "ring.h"
-#include "series.h"
+#include "series_map.h"
 #include "stats.h"
 
 #include <netinet/in.h>

@@ -87,6 +87,11 @@ metrics_render (const stats_t *stats, const metrics_gauges_t *gauges)
     s_metric (&buffer, "zapm_series_live", "gauge", "Series live.", gauges->series_live);
     s_metric (&buffer, "zapm_ring_events", "gauge", "Events held in the ring.",
               gauges->ring_events);
+    s_metric (&buffer, "zapm_ring_bytes", "gauge", "Bytes of framed events held in the ring.",
+              gauges->ring_bytes);
+    s_metric (&buffer, "zapm_series_recycled_total", "counter",
+              "Series slots that a full map gave from a departed series to a new one.",
+              gauges->series_recycled);
     if (buffer.failed) {
         free (buffer.text);
         return NULL;

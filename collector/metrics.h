@@ -8,10 +8,12 @@
 
 //  A snapshot of the gauges that are not plain counters.
 typedef struct {
-    uint32_t clients;     //  /feed streams open
-    uint32_t series;      //  series known
-    uint32_t series_live; //  series live
-    uint64_t ring_events; //  events held in the ring
+    uint32_t clients;         //  /feed streams open
+    uint32_t series;          //  series known
+    uint32_t series_live;     //  series live
+    uint64_t ring_events;     //  events held in the ring
+    uint64_t ring_bytes;      //  bytes those events take
+    uint64_t series_recycled; //  series slots given to a new identity
 } metrics_gauges_t;
 
 //  Returns the exposition text (format 0.0.4) as a new string; caller frees. NULL

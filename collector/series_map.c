@@ -1,4 +1,4 @@
-/*  series.c: per-series state in a map by identity (czmq's zhashx), plus an array
+/*  series_map.c: per-series state in a map by identity (czmq's zhashx), plus an array
     by index so sweeps and API listings walk series in the order they appeared.
 
     Liveness uses the agent's own announced interval: three missed samples mean
@@ -6,7 +6,7 @@
     they get 5 s. A floor of 0.5 s keeps very fast agents from flapping on
     scheduling jitter.
 */
-#include "series.h"
+#include "series_map.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -25,6 +25,7 @@ struct _series_map_t {
     uint32_t live;           //  series live
     uint32_t max_series;     //  cap
     uint32_t history_points; //  points per series
+    uint64_t recycled;       //  series slots given to a new identity (index reused)
 };
 
 series_map_t *
@@ -87,6 +88,40 @@ s_series_new (series_map_t *self, const char *id)
     self->by_index[self->size++] = series;
     zhashx_insert (self->by_id, id, series);
     return series;
+}
+
+//  When the map is full, the series that left longest ago gives its slot (and
+//  index) to `id`: services that restart get a new pid, hence a new identity,
+//  and must not fill the map for good. Returns NULL when every series is live.
+static series_t *
+s_series_recycle (series_map_t *self, const char *id)
+{
+    series_t *oldest = NULL;
+    for (uint32_t i = 0; i < self->size; i++) {
+        series_t *series = self->by_index[i];
+        if (!series->live && (!oldest || series->last_seen_mono < oldest->last_seen_mono))
+            oldest = series;
+    }
+    char *copy = oldest ? strdup (id) : NULL;
+    if (!copy)
+        return NULL;
+    zhashx_delete (self->by_id, oldest->id);
+    free (oldest->id);
+    for (uint32_t c = 0; c < oldest->custom_count; c++)
+        free (oldest->custom[c].values);
+    uint32_t index = oldest->index, capacity = oldest->history_capacity;
+    series_point_t *history = oldest->history;
+    char *last = oldest->last;
+    size_t last_capacity = oldest->last_capacity;
+    *oldest = (series_t){.index = index,
+                         .id = copy,
+                         .history = history,
+                         .history_capacity = capacity,
+                         .last = last,
+                         .last_capacity = last_capacity};
+    zhashx_insert (self->by_id, copy, oldest);
+    self->recycled++;
+    return oldest;
 }
 
 //  Counts samples missing between the expected `seq` and this one. A seq lower
@@ -178,7 +213,9 @@ series_map_observe (series_map_t *self, const sample_t *sample, const char *byte
     series_change_t change = SERIES_UPDATED;
     series_t *series = zhashx_lookup (self->by_id, sample->identity);
     if (!series) {
-        if (self->size >= self->max_series || !(series = s_series_new (self, sample->identity))) {
+        series = self->size < self->max_series ? s_series_new (self, sample->identity)
+                                               : s_series_recycle (self, sample->identity);
+        if (!series) {
             *series_p = NULL;
             return SERIES_FULL;
         }
@@ -240,6 +277,13 @@ series_map_live (series_map_t *self)
 {
     assert (self);
     return self->live;
+}
+
+uint64_t
+series_map_recycled (series_map_t *self)
+{
+    assert (self);
+    return self->recycled;
 }
 
 uint32_t

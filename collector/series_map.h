@@ -1,15 +1,16 @@
-/*  series.h: per-series state, kept in a map by identity.
+/*  series_map.h: per-series state, kept in a map by identity.
 
     A series is one agent instance (agent@host:pid) or, for the book's agents,
     one colour. For each the collector keeps the last sample's bytes, liveness,
     counters, and a fixed-size history of the numbers the dashboard charts, so a
     page that opens can be filled at once from /api/history. The number of series
     is capped: a hostile or misconfigured fleet cannot grow the collector without
-    bound. Series are never freed while the collector runs, so their index can be
-    stored in the ring and used by SSE filters.
+    bound. When the map is full, the series that left longest ago makes room for
+    a new one, keeping its index; series_map_recycled counts that, so SSE
+    filters that cache by index know to look again.
 */
-#ifndef ZAPM_SERIES_H
-#define ZAPM_SERIES_H
+#ifndef ZAPM_SERIES_MAP_H
+#define ZAPM_SERIES_MAP_H
 
 #include "validate.h"
 
@@ -67,7 +68,7 @@ typedef struct _series_map_t series_map_t;
 typedef enum {
     SERIES_UPDATED, //  known series, still live
     SERIES_JOINED,  //  new series, or one that had left came back
-    SERIES_FULL     //  new series refused: the map is at its cap
+    SERIES_FULL     //  new series refused: the map is at its cap and every series is live
 } series_change_t;
 
 //  Creates a map holding at most `max_series` series of `history_points` points each.
@@ -91,6 +92,11 @@ size_t series_map_sweep (series_map_t *self, int64_t mono_ns,
 //  Number of series, and of live ones.
 uint32_t series_map_size (series_map_t *self);
 uint32_t series_map_live (series_map_t *self);
+
+//  How many times a full map gave the slot of a series that had left to a new
+//  identity. A series index read before a change of this count may now name
+//  another series: whoever caches per index must drop that cache.
+uint64_t series_map_recycled (series_map_t *self);
 
 //  Largest number of series, as given to series_map_new.
 uint32_t series_map_max (series_map_t *self);

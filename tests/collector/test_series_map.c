@@ -1,6 +1,6 @@
-/*  test_series.c: series identity, lost counting, history, liveness and the cap. */
+/*  test_series_map.c: series identity, lost counting, history, liveness and the cap. */
 #include "../check.h"
-#include "series.h"
+#include "series_map.h"
 
 #include <math.h>
 #include <string.h>
@@ -93,12 +93,24 @@ main (void)
     CHECK (series_map_sweep (map, 6 * second + 1, s_left, &left) == 1 && left == 1);
     CHECK (!series_map_at (map, 0)->live && series_map_live (map) == 1);
     CHECK (series_map_sweep (map, 8 * second + 1, s_left, &left) == 1 && left == 2);
-    //  and rejoins with its next sample
-    s = s_sample (a0);
-    CHECK (series_map_observe (map, &s, a0, strlen (a0), 9 * second, 0, &series, &lost) ==
+    //  a full map recycles the series that left longest ago for a new identity
+    uint64_t recycled = series_map_recycled (map);
+    CHECK (series_map_observe (map, &s, c, strlen (c), 10 * second, 0, &series, &lost) ==
            SERIES_JOINED);
+    CHECK (series && strcmp (series->id, "green") == 0 && series->index == 0);
+    CHECK (series->samples == 1 && series->lost == 0 && series->history_count == 1);
+    CHECK (series_map_recycled (map) == recycled + 1 && series_map_size (map) == 2);
     CHECK (series_map_live (map) == 1);
-    CHECK (series_map_at (map, 5) == NULL);
+    //  the old identity now has no series; it comes back in the slot left by "blue"
+    s = s_sample (a0);
+    CHECK (series_map_observe (map, &s, a0, strlen (a0), 11 * second, 0, &series, &lost) ==
+           SERIES_JOINED);
+    CHECK (strcmp (series->id, "a@h:1") == 0 && series->index == 1 && series->custom_count == 0);
+    //  with both live, a third identity is refused
+    const char *d = "{\"color\":\"teal\",\"cpu\":1,\"mem\":1}";
+    s = s_sample (d);
+    CHECK (series_map_observe (map, &s, d, strlen (d), 11 * second, 0, &series, &lost) ==
+           SERIES_FULL);
     series_map_destroy (&map);
     CHECK (map == NULL);
     return CHECK_DONE ();

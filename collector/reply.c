@@ -1,0 +1,25 @@
+/*  reply.c: queue a whole-body HTTP response with zapm's common headers. */
+#include "reply.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum MHD_Result
+reply_buffer (struct MHD_Connection *connection, unsigned status, const char *content_type,
+              char *body, enum MHD_ResponseMemoryMode mode)
+{
+    if (!body)
+        return MHD_NO;
+    struct MHD_Response *response = MHD_create_response_from_buffer (strlen (body), body, mode);
+    if (!response) {
+        if (mode == MHD_RESPMEM_MUST_FREE)
+            free (body);
+        return MHD_NO;
+    }
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
+    enum MHD_Result result = MHD_queue_response (connection, status, response);
+    MHD_destroy_response (response);
+    return result;
+}
