@@ -7,16 +7,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  Appends event number `n` as "<n>:<padding>\n" of `size` bytes.
+//  Appends event number `n` as "<n>:<padding>\n" of `size` bytes, after reserving
+//  `reserve` bytes for it (the collector reserves the worst case, commits less).
 static uint64_t
-s_append (ring_t *ring, uint64_t n, size_t size, uint32_t series, int64_t t)
+s_append_reserving (ring_t *ring, uint64_t n, size_t size, size_t reserve, uint32_t series,
+                    int64_t t)
 {
-    char *slot = ring_reserve (ring, size);
+    char *slot = ring_reserve (ring, reserve);
     memset (slot, '.', size);
     int head = snprintf (slot, size, "%lu:", (unsigned long) n);
     slot[head] = ':';
     slot[size - 1] = '\n';
     return ring_commit (ring, size, series, t);
+}
+
+static uint64_t
+s_append (ring_t *ring, uint64_t n, size_t size, uint32_t series, int64_t t)
+{
+    return s_append_reserving (ring, n, size, size, series, t);
 }
 
 static bool
@@ -120,12 +128,42 @@ test_partial_and_filter (void)
     ring_destroy (&ring);
 }
 
+//  As the collector uses it: reserve the worst case, commit less. Readers that
+//  keep up see every event; a reader left a lap behind finds its cursor under
+//  the tail (the feed then resets it), and one overtaken mid-event is detectable.
+static void
+test_reserve_more_than_commit (void)
+{
+    ring_t *ring = ring_new (8192, 256);
+    char buf[8192];
+    ring_cursor_t keeping_up = {.seq = 1};
+    ring_cursor_t stalled = {.seq = 1};
+    ring_cursor_t half = {.seq = 1};
+    CHECK (s_append_reserving (ring, 1, 200, 1000, 0, 1) == 1);
+    CHECK (ring_copy (ring, &half, buf, 50, NULL, NULL) == 50 && half.offset == 50);
+    uint64_t expect = 1;
+    for (uint64_t n = 2; n <= 400; n++) {
+        s_append_reserving (ring, n, 100 + n % 50, 1000, 0, (int64_t) n);
+        size_t got = ring_copy (ring, &keeping_up, buf, sizeof buf, NULL, NULL);
+        for (size_t at = 0; at < got;) {
+            CHECK (strtoul (buf + at, NULL, 10) == expect);
+            at += 100 + (expect == 1 ? 100 : expect % 50);
+            expect++;
+        }
+    }
+    CHECK (expect == 401 && keeping_up.seq == ring_head (ring));
+    CHECK (stalled.seq < ring_tail (ring));
+    CHECK (half.seq < ring_tail (ring) && half.offset == 50);
+    ring_destroy (&ring);
+}
+
 int
 main (void)
 {
     test_order_and_eviction ();
     test_wrap_around ();
     test_partial_and_filter ();
+    test_reserve_more_than_commit ();
     CHECK (ring_new (100, 16) == NULL);
     return CHECK_DONE ();
 }
