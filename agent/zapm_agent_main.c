@@ -16,6 +16,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -65,95 +66,86 @@ s_help (void)
             "Fields: see docs/FIELDS.md.\n");
 }
 
-//  Returns the value of flag argv[*i] ("--flag VALUE" or "--flag=VALUE"),
-//  or NULL after printing a usage error.
-static const char *
-s_value (int argc, char **argv, int *i, const char *flag, const char *eq)
-{
-    if (eq)
-        return eq + 1;
-    if (*i + 1 >= argc) {
-        cli_usage_error (S_PROG, "option '%s' needs a value", flag);
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 //  Parses the command line into *opt. Returns -1 to continue, else an exit status.
 static int
 s_parse (int argc, char **argv, s_options_t *opt)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *eq = strncmp (arg, "--", 2) == 0 ? strchr (arg, '=') : NULL;
-        char flag[64];
-        size_t len = eq ? (size_t) (eq - arg) : strlen (arg);
-        snprintf (flag, sizeof flag, "%.*s", (int) (len < sizeof flag ? len : sizeof flag - 1),
-                  arg);
-        const char *value = NULL;
-        if (strcmp (flag, "--help") == 0 && !eq) {
+    enum {
+        OPT_CONNECT = 256,
+        OPT_NAME,
+        OPT_COLOR,
+        OPT_INTERVAL,
+        OPT_PID,
+        OPT_SYSTEM,
+        OPT_NO_PROCESS,
+        OPT_SMAPS,
+        OPT_COUNT
+    };
+    static const struct option options[] = {{"connect", required_argument, NULL, OPT_CONNECT},
+                                            {"name", required_argument, NULL, OPT_NAME},
+                                            {"color", required_argument, NULL, OPT_COLOR},
+                                            {"interval", required_argument, NULL, OPT_INTERVAL},
+                                            {"pid", required_argument, NULL, OPT_PID},
+                                            {"system", no_argument, NULL, OPT_SYSTEM},
+                                            {"no-process", no_argument, NULL, OPT_NO_PROCESS},
+                                            {"smaps", no_argument, NULL, OPT_SMAPS},
+                                            {"count", required_argument, NULL, OPT_COUNT},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {"version", no_argument, NULL, 'V'},
+                                            {NULL, 0, NULL, 0}};
+    opterr = 0;
+    int option;
+    while ((option = getopt_long (argc, argv, ":hV", options, NULL)) != -1) {
+        bool ok = true;
+        switch (option) {
+        case 'h':
             s_help ();
             return 0;
-        }
-        if (strcmp (flag, "--version") == 0 && !eq) {
+        case 'V':
             printf (S_PROG " " ZAPM_VERSION "\n");
             return 0;
-        }
-        if (strcmp (flag, "--system") == 0 && !eq)
+        case OPT_SYSTEM:
             opt->system = true;
-        else if (strcmp (flag, "--no-process") == 0 && !eq) {
+            break;
+        case OPT_NO_PROCESS:
             opt->process = false;
             opt->system = true;
-        }
-        else if (strcmp (flag, "--smaps") == 0 && !eq)
+            break;
+        case OPT_SMAPS:
             opt->smaps = true;
-        else if (strcmp (flag, "--connect") == 0) {
-            if (!(value = s_value (argc, argv, &i, flag, eq)))
-                return CLI_EXIT_USAGE;
-            if (!*value) {
-                cli_usage_error (S_PROG, "--connect needs an endpoint");
-                return CLI_EXIT_USAGE;
-            }
-            opt->endpoint = value;
-        }
-        else if (strcmp (flag, "--name") == 0) {
-            if (!(value = s_value (argc, argv, &i, flag, eq)))
-                return CLI_EXIT_USAGE;
-            if (!*value || strlen (value) > 255) {
-                cli_usage_error (S_PROG, "--name needs 1 to 255 bytes, got '%s'", value);
-                return CLI_EXIT_USAGE;
-            }
-            opt->name = value;
-        }
-        else if (strcmp (flag, "--color") == 0) {
-            if (!(value = s_value (argc, argv, &i, flag, eq)))
-                return CLI_EXIT_USAGE;
-            if (strlen (value) > 64) {
-                cli_usage_error (S_PROG, "--color takes at most 64 bytes");
-                return CLI_EXIT_USAGE;
-            }
-            opt->color = value;
-        }
-        else if (strcmp (flag, "--interval") == 0) {
-            if (!(value = s_value (argc, argv, &i, flag, eq)) ||
-                !cli_parse_double (S_PROG, flag, value, ZAPM_AGENT_INTERVAL_MIN,
-                                   ZAPM_AGENT_INTERVAL_MAX, &opt->interval))
-                return CLI_EXIT_USAGE;
-        }
-        else if (strcmp (flag, "--pid") == 0) {
-            if (!(value = s_value (argc, argv, &i, flag, eq)) ||
-                !cli_parse_long (S_PROG, flag, value, 1, 2147483647L, &opt->pid))
-                return CLI_EXIT_USAGE;
-        }
-        else if (strcmp (flag, "--count") == 0) {
-            if (!(value = s_value (argc, argv, &i, flag, eq)) ||
-                !cli_parse_long (S_PROG, flag, value, 1, 2147483647L, &opt->count))
-                return CLI_EXIT_USAGE;
-        }
-        else {
-            cli_usage_error (S_PROG, "unknown option '%s'", arg);
+            break;
+        case OPT_CONNECT:
+            ok = cli_check_text (S_PROG, "--connect", optarg, 1024, false);
+            opt->endpoint = optarg;
+            break;
+        case OPT_NAME:
+            ok = cli_check_text (S_PROG, "--name", optarg, 255, false);
+            opt->name = optarg;
+            break;
+        case OPT_COLOR:
+            ok = cli_check_text (S_PROG, "--color", optarg, 64, true);
+            opt->color = optarg;
+            break;
+        case OPT_INTERVAL:
+            ok = cli_parse_double (S_PROG, "--interval", optarg, ZAPM_AGENT_INTERVAL_MIN,
+                                   ZAPM_AGENT_INTERVAL_MAX, &opt->interval);
+            break;
+        case OPT_PID:
+            ok = cli_parse_long (S_PROG, "--pid", optarg, 1, 2147483647L, &opt->pid);
+            break;
+        case OPT_COUNT:
+            ok = cli_parse_long (S_PROG, "--count", optarg, 1, 2147483647L, &opt->count);
+            break;
+        default:
+            cli_getopt_error (S_PROG, option, argv);
             return CLI_EXIT_USAGE;
         }
+        if (!ok)
+            return CLI_EXIT_USAGE;
+    }
+    if (optind < argc) {
+        cli_usage_error (S_PROG, "unexpected argument '%s'", argv[optind]);
+        return CLI_EXIT_USAGE;
     }
     if (!opt->process && opt->pid) {
         cli_usage_error (S_PROG, "--pid and --no-process exclude each other");

@@ -13,6 +13,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -67,75 +68,65 @@ s_sleep (double seconds)
     nanosleep (&ts, NULL);
 }
 
-static const char *
-s_value (int argc, char **argv, int *i, const char *flag, const char *eq)
-{
-    if (eq)
-        return eq + 1;
-    if (*i + 1 >= argc) {
-        cli_usage_error (S_PROG, "option '%s' needs a value", flag);
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 int
 main (int argc, char **argv)
 {
     const char *endpoint = ZAPM_WIRE_CONNECT_DEFAULT, *name = S_PROG, *color = NULL;
     double interval = ZAPM_AGENT_INTERVAL_DEFAULT, duration = 0;
     long leak = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *eq = strncmp (arg, "--", 2) == 0 ? strchr (arg, '=') : NULL;
-        char flag[64];
-        size_t len = eq ? (size_t) (eq - arg) : strlen (arg);
-        snprintf (flag, sizeof flag, "%.*s", (int) (len < sizeof flag ? len : sizeof flag - 1),
-                  arg);
-        const char *value = NULL;
-        if (strcmp (flag, "--help") == 0 && !eq) {
+    enum { OPT_CONNECT = 256, OPT_NAME, OPT_COLOR, OPT_INTERVAL, OPT_LEAK, OPT_DURATION };
+    static const struct option options[] = {{"connect", required_argument, NULL, OPT_CONNECT},
+                                            {"name", required_argument, NULL, OPT_NAME},
+                                            {"color", required_argument, NULL, OPT_COLOR},
+                                            {"interval", required_argument, NULL, OPT_INTERVAL},
+                                            {"leak", required_argument, NULL, OPT_LEAK},
+                                            {"duration", required_argument, NULL, OPT_DURATION},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {"version", no_argument, NULL, 'V'},
+                                            {NULL, 0, NULL, 0}};
+    opterr = 0;
+    int option;
+    while ((option = getopt_long (argc, argv, ":hV", options, NULL)) != -1) {
+        bool ok = true;
+        switch (option) {
+        case 'h':
             s_help ();
             return 0;
-        }
-        else if (strcmp (flag, "--version") == 0 && !eq) {
+        case 'V':
             printf (S_PROG " " ZAPM_VERSION "\n");
             return 0;
-        }
-        else if (strcmp (flag, "--connect") == 0 || strcmp (flag, "--name") == 0 ||
-                 strcmp (flag, "--color") == 0) {
-            if (!(value = s_value (argc, argv, &i, flag, eq)))
-                return CLI_EXIT_USAGE;
-            if (!*value || strlen (value) > (strcmp (flag, "--color") == 0 ? 64 : 255)) {
-                cli_usage_error (S_PROG, "bad value for %s: '%s'", flag, value);
-                return CLI_EXIT_USAGE;
-            }
-            if (flag[2] == 'c' && flag[3] == 'o' && flag[4] == 'n')
-                endpoint = value;
-            else if (flag[2] == 'n')
-                name = value;
-            else
-                color = value;
-        }
-        else if (strcmp (flag, "--interval") == 0) {
-            if (!(value = s_value (argc, argv, &i, flag, eq)) ||
-                !cli_parse_double (S_PROG, flag, value, ZAPM_AGENT_INTERVAL_MIN,
-                                   ZAPM_AGENT_INTERVAL_MAX, &interval))
-                return CLI_EXIT_USAGE;
-        }
-        else if (strcmp (flag, "--leak") == 0) {
-            if (!(value = s_value (argc, argv, &i, flag, eq)) ||
-                !cli_parse_long (S_PROG, flag, value, 0, 100000000L, &leak))
-                return CLI_EXIT_USAGE;
-        }
-        else if (strcmp (flag, "--duration") == 0) {
-            if (!(value = s_value (argc, argv, &i, flag, eq)) ||
-                !cli_parse_double (S_PROG, flag, value, 0, 1e9, &duration))
-                return CLI_EXIT_USAGE;
-        }
-        else {
-            cli_usage_error (S_PROG, "unknown option '%s'", arg);
+        case OPT_CONNECT:
+            ok = cli_check_text (S_PROG, "--connect", optarg, 1024, false);
+            endpoint = optarg;
+            break;
+        case OPT_NAME:
+            ok = cli_check_text (S_PROG, "--name", optarg, 255, false);
+            name = optarg;
+            break;
+        case OPT_COLOR:
+            ok = cli_check_text (S_PROG, "--color", optarg, 64, false);
+            color = optarg;
+            break;
+        case OPT_INTERVAL:
+            ok = cli_parse_double (S_PROG, "--interval", optarg, ZAPM_AGENT_INTERVAL_MIN,
+                                   ZAPM_AGENT_INTERVAL_MAX, &interval);
+            break;
+        case OPT_LEAK:
+            ok = cli_parse_long (S_PROG, "--leak", optarg, 0, 100000000L, &leak);
+            break;
+        case OPT_DURATION:
+            ok = cli_parse_double (S_PROG, "--duration", optarg, 0, 1e9, &duration);
+            break;
+        default:
+            cli_getopt_error (S_PROG, option, argv);
             return CLI_EXIT_USAGE;
         }
+        if (!ok)
+            return CLI_EXIT_USAGE;
+    }
+    if (optind < argc) {
+        cli_usage_error (S_PROG, "unexpected argument '%s'", argv[optind]);
+        return CLI_EXIT_USAGE;
     }
 
     cli_catch_stop_signals ();

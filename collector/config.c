@@ -134,11 +134,8 @@ config_parse (int argc, char **argv, config_t *config)
         case 'V':
             printf (PROG " %s\n", ZAPM_VERSION);
             return CONFIG_EXIT;
-        case ':':
-            cli_usage_error (PROG, "option '%s' needs a value", argv[optind - 1]);
-            return CONFIG_ERROR;
         default:
-            cli_usage_error (PROG, "unknown option '%s'", argv[optind - 1]);
+            cli_getopt_error (PROG, option, argv);
             return CONFIG_ERROR;
         }
     }

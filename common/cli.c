@@ -2,11 +2,13 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void
 cli_usage_error (const char *prog, const char *fmt, ...)
@@ -55,6 +57,28 @@ cli_parse_double (const char *prog, const char *flag, const char *text, double m
     }
     *value = v;
     return true;
+}
+
+bool
+cli_check_text (const char *prog, const char *flag, const char *value, size_t max,
+                bool may_be_empty)
+{
+    size_t length = strlen (value);
+    if ((length == 0 && !may_be_empty) || length > max) {
+        cli_usage_error (prog, "%s needs %s to %zu bytes, got '%s'", flag, may_be_empty ? "0" : "1",
+                         max, value);
+        return false;
+    }
+    return true;
+}
+
+void
+cli_getopt_error (const char *prog, int option, char **argv)
+{
+    if (option == ':')
+        cli_usage_error (prog, "option '%s' needs a value", argv[optind - 1]);
+    else
+        cli_usage_error (prog, "unknown option '%s'", argv[optind - 1]);
 }
 
 static volatile sig_atomic_t s_stop_requested = 0;

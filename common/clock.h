@@ -25,7 +25,8 @@ int64_t clock_wall_ns (void);
 //  Returns the length written (32), or 0 if buf is smaller than 33 bytes.
 size_t clock_format_iso (int64_t wall_ns, char *buf, size_t size);
 
-//  The range of seconds clock_parse_iso accepts: the nanoseconds fit int64_t (1677-09-21 to 2262-04-11).
+//  The range of seconds clock_parse_iso accepts: the nanoseconds fit int64_t (1677-09-21 to
+//  2262-04-11).
 #define CLOCK_ISO_MIN_SECONDS (-9223372035LL)
 #define CLOCK_ISO_MAX_SECONDS 9223372035LL
 
