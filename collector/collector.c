@@ -305,15 +305,16 @@ collector_run (collector_t *self)
         long http_timeout = http_timeout_ms (self->http);
         if (http_timeout >= 0 && http_timeout < timeout)
             timeout = http_timeout;
+        int64_t polled_at = now;
         if (zmq_poll (items, 3, timeout) < 0 && errno != EINTR) {
             log_error ("poll failed: %s", zmq_strerror (errno));
             break;
         }
         if (items[2].revents & ZMQ_POLLIN)
             break;
-        if (ingest_drain (self->ingest, COLLECTOR_DRAIN_BUDGET, s_on_frame, self) > 0)
+        if ((items[0].revents & ZMQ_POLLIN) &&
+            ingest_drain (self->ingest, COLLECTOR_DRAIN_BUDGET, s_on_frame, self) > 0)
             feed_notify (self->feed, clock_mono_ns ());
-        http_run (self->http);
         now = clock_mono_ns ();
         if (now >= next_sweep) {
             if (series_map_sweep (self->series, now, s_on_left, self) > 0)
@@ -322,6 +323,13 @@ collector_run (collector_t *self)
             s_log_drops (self, now);
         }
         next_feed = feed_tick (self->feed, now);
+        //  MHD last, and only when it has work: its fd is ready, this turn resumed
+        //  clients (MHD does not signal its fd for them), or its timeout is due.
+        //  Under a trickle of samples with no client waiting this saves an
+        //  epoll_wait per sample.
+        if ((items[1].revents & ZMQ_POLLIN) || feed_take_resumed (self->feed) ||
+            (http_timeout >= 0 && now - polled_at >= http_timeout * 1000000))
+            http_run (self->http);
     }
     s_shutdown (self);
     return EXIT_SUCCESS;

@@ -62,6 +62,7 @@ struct _feed_t {
     int64_t next_keepalive; //  when to bump it
     int64_t last_wake;      //  when clients were last woken
     int64_t wake_due;       //  scheduled wake, 0 if none
+    bool resumed;           //  clients resumed since feed_take_resumed
 };
 
 feed_t *
@@ -115,8 +116,10 @@ s_wake_all (feed_t *self, int64_t mono_ns)
         client->suspended = false;
         MHD_resume_connection (client->connection);
     }
-    if (self->suspended_count)
+    if (self->suspended_count) {
         self->stats->wakes++;
+        self->resumed = true;
+    }
     self->suspended_count = 0;
     self->last_wake = mono_ns;
     self->wake_due = 0;
@@ -342,6 +345,15 @@ feed_close (feed_t *self)
     assert (self);
     self->closing = true;
     s_wake_all (self, self->last_wake);
+}
+
+bool
+feed_take_resumed (feed_t *self)
+{
+    assert (self);
+    bool resumed = self->resumed;
+    self->resumed = false;
+    return resumed;
 }
 
 uint32_t

@@ -44,6 +44,10 @@ int64_t feed_tick (feed_t *self, int64_t mono_ns);
 //  Starts shutdown: every stream ends at its next read; all clients are woken.
 void feed_close (feed_t *self);
 
+//  True if clients were resumed since the last call: MHD must run to serve them
+//  (it does not signal its own fd for resumed connections in this mode).
+bool feed_take_resumed (feed_t *self);
+
 //  Streams open now.
 uint32_t feed_clients (feed_t *self);
 
