@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HTTP_CONNECTION_MEMORY    (24 * 1024)
+#define HTTP_CONNECTION_MEMORY    (16 * 1024)
 #define HTTP_CONNECTION_TIMEOUT_S 60
 #define HTTP_EXTRA_CONNECTIONS    64
 #define HTTP_HISTORY_DEFAULT_S    600.0
