@@ -15,7 +15,9 @@
     Threads: zapm_agent_new, the setters, zapm_agent_destroy must be called by
     one thread at a time (the agent's owner), like any czmq object. The custom
     metric calls, zapm_agent_status, zapm_agent_samples and zapm_agent_wait are
-    safe from any thread.
+    safe from any thread. An agent still alive when the process exits is
+    stopped by an exit handler; do not call exit () in one thread while another
+    is inside a call on the same agent (the handler would free it underneath).
 
     Every field of a sample is described in docs/FIELDS.md.
 
