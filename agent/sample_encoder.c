@@ -66,6 +66,8 @@ s_putc (s_out_t *out, char c)
 #define S_LIT(out, text) s_put ((out), (text), sizeof (text) - 1)
 //  Writes "key": for a key from wire.h.
 #define S_KEY(out, key) S_LIT ((out), "\"" key "\":")
+//  A comma, then a key: the next member of an object, in one copy.
+#define S_NEXT_KEY(out, key) S_LIT ((out), ",\"" key "\":")
 
 //  Writes an unsigned integer, two digits per division.
 static void
@@ -295,55 +297,42 @@ sample_encoder_set_identity (sample_encoder_t *self, const char *name, const cha
 static void
 s_put_proc (s_out_t *out, const proc_sample_t *proc)
 {
-    S_LIT (out, ",");
-    S_KEY (out, ZAPM_KEY_PROC);
+    S_NEXT_KEY (out, ZAPM_KEY_PROC);
     S_LIT (out, "{");
     S_KEY (out, ZAPM_KEY_CPU_PERCENT);
     s_put_fixed (out, proc->cpu_percent, 1);
-    S_LIT (out, ",");
-    S_KEY (out, ZAPM_KEY_CPU_USER);
+    S_NEXT_KEY (out, ZAPM_KEY_CPU_USER);
     s_put_fixed (out, proc->cpu_user, 6);
-    S_LIT (out, ",");
-    S_KEY (out, ZAPM_KEY_CPU_SYSTEM);
+    S_NEXT_KEY (out, ZAPM_KEY_CPU_SYSTEM);
     s_put_fixed (out, proc->cpu_system, 6);
-    S_LIT (out, ",");
-    S_KEY (out, ZAPM_KEY_RSS);
+    S_NEXT_KEY (out, ZAPM_KEY_RSS);
     s_put_u64 (out, proc->rss);
-    S_LIT (out, ",");
-    S_KEY (out, ZAPM_KEY_VMS);
+    S_NEXT_KEY (out, ZAPM_KEY_VMS);
     s_put_u64 (out, proc->vms);
     if (proc->have & PROC_HAVE_SWAP) {
-        S_LIT (out, ",");
-        S_KEY (out, ZAPM_KEY_SWAP_BYTES);
+        S_NEXT_KEY (out, ZAPM_KEY_SWAP_BYTES);
         s_put_u64 (out, proc->swap);
     }
     if (proc->have & PROC_HAVE_SMAPS) {
-        S_LIT (out, ",");
-        S_KEY (out, ZAPM_KEY_USS);
+        S_NEXT_KEY (out, ZAPM_KEY_USS);
         s_put_u64 (out, proc->uss);
-        S_LIT (out, ",");
-        S_KEY (out, ZAPM_KEY_PSS);
+        S_NEXT_KEY (out, ZAPM_KEY_PSS);
         s_put_u64 (out, proc->pss);
     }
-    S_LIT (out, ",");
-    S_KEY (out, ZAPM_KEY_NUM_THREADS);
+    S_NEXT_KEY (out, ZAPM_KEY_NUM_THREADS);
     s_put_u64 (out, proc->num_threads);
     if (proc->have & PROC_HAVE_FDS) {
-        S_LIT (out, ",");
-        S_KEY (out, ZAPM_KEY_NUM_FDS);
+        S_NEXT_KEY (out, ZAPM_KEY_NUM_FDS);
         s_put_u64 (out, proc->num_fds);
     }
     if (proc->have & PROC_HAVE_STATUS) {
-        S_LIT (out, ",");
-        S_KEY (out, ZAPM_KEY_NUM_CTX_SWITCHES);
+        S_NEXT_KEY (out, ZAPM_KEY_NUM_CTX_SWITCHES);
         s_put_u64 (out, proc->num_ctx_switches);
     }
     if (proc->have & PROC_HAVE_IO) {
-        S_LIT (out, ",");
-        S_KEY (out, ZAPM_KEY_IO_READ_BYTES);
+        S_NEXT_KEY (out, ZAPM_KEY_IO_READ_BYTES);
         s_put_u64 (out, proc->io_read_bytes);
-        S_LIT (out, ",");
-        S_KEY (out, ZAPM_KEY_IO_WRITE_BYTES);
+        S_NEXT_KEY (out, ZAPM_KEY_IO_WRITE_BYTES);
         s_put_u64 (out, proc->io_write_bytes);
     }
     S_LIT (out, "}");
@@ -352,15 +341,13 @@ s_put_proc (s_out_t *out, const proc_sample_t *proc)
 static void
 s_put_sys (s_out_t *out, const sys_sample_t *sys)
 {
-    S_LIT (out, ",");
-    S_KEY (out, ZAPM_KEY_SYS);
+    S_NEXT_KEY (out, ZAPM_KEY_SYS);
     S_LIT (out, "{");
     bool first = true;
     if (sys->have & SYS_HAVE_CPU) {
         S_KEY (out, ZAPM_KEY_CPU_PERCENT);
         s_put_fixed (out, sys->cpu_percent, 1);
-        S_LIT (out, ",");
-        S_KEY (out, ZAPM_KEY_PERCPU);
+        S_NEXT_KEY (out, ZAPM_KEY_PERCPU);
         S_LIT (out, "[");
         for (size_t i = 0; i < sys->ncpu; i++) {
             if (i)
@@ -390,25 +377,20 @@ s_put_sys (s_out_t *out, const sys_sample_t *sys)
         S_LIT (out, "{");
         S_KEY (out, ZAPM_KEY_TOTAL);
         s_put_u64 (out, sys->mem_total);
-        S_LIT (out, ",");
-        S_KEY (out, ZAPM_KEY_AVAILABLE);
+        S_NEXT_KEY (out, ZAPM_KEY_AVAILABLE);
         s_put_u64 (out, sys->mem_available);
-        S_LIT (out, ",");
-        S_KEY (out, ZAPM_KEY_USED);
+        S_NEXT_KEY (out, ZAPM_KEY_USED);
         s_put_u64 (out, sys->mem_used);
-        S_LIT (out, ",");
-        S_KEY (out, ZAPM_KEY_PERCENT);
+        S_NEXT_KEY (out, ZAPM_KEY_PERCENT);
         s_put_fixed (out, sys->mem_percent, 1);
         S_LIT (out, "},");
         S_KEY (out, ZAPM_KEY_SYS_SWAP);
         S_LIT (out, "{");
         S_KEY (out, ZAPM_KEY_TOTAL);
         s_put_u64 (out, sys->swap_total);
-        S_LIT (out, ",");
-        S_KEY (out, ZAPM_KEY_USED);
+        S_NEXT_KEY (out, ZAPM_KEY_USED);
         s_put_u64 (out, sys->swap_used);
-        S_LIT (out, ",");
-        S_KEY (out, ZAPM_KEY_PERCENT);
+        S_NEXT_KEY (out, ZAPM_KEY_PERCENT);
         s_put_fixed (out, sys->swap_percent, 1);
         S_LIT (out, "}");
     }
