@@ -80,11 +80,11 @@ pids+=($!)
 sleep 0.3
 kill -0 "${pids[0]}" 2>/dev/null || { echo "demo.sh: zapm-collector did not start" >&2; exit 1; }
 
-"$bin/zapm-demo" --connect "$connect" --color red &
+"$bin/zapm-demo" --connect "$connect" --name red --color red &
 pids+=($!)
-"$bin/zapm-demo" --connect "$connect" --color blue --leak 10000 &
+"$bin/zapm-demo" --connect "$connect" --name blue --color blue --leak 10000 &
 pids+=($!)
-"$bin/zapm-demo" --connect "$connect" --color green --leak 100000 &
+"$bin/zapm-demo" --connect "$connect" --name green --color green --leak 100000 &
 pids+=($!)
 
 echo
