@@ -164,11 +164,11 @@ collector_destroy (collector_t **self_p)
 //  Appends one framed event for `series` to the ring.
 static void
 s_append (collector_t *self, const series_t *series, const char *name, const char *json,
-          size_t size, bool minify)
+          size_t size, bool minify, int64_t mono_ns)
 {
     char *slot = ring_reserve (self->ring, size + SSE_FRAME_OVERHEAD + 1);
     size_t framed = sse_frame (slot, self->boot, ring_head (self->ring), name, json, size, minify);
-    ring_commit (self->ring, framed, series->index, clock_mono_ns ());
+    ring_commit (self->ring, framed, series->index, mono_ns);
     self->stats.events++;
 }
 
@@ -183,7 +183,7 @@ s_append_agent_event (collector_t *self, const series_t *series, const char *sta
     char *json = cJSON_PrintUnformatted (event);
     cJSON_Delete (event);
     if (json) {
-        s_append (self, series, "agent", json, strlen (json), false);
+        s_append (self, series, "agent", json, strlen (json), false, clock_mono_ns ());
         free (json);
     }
     char id[VALIDATE_IDENTITY_MAX * 4 + 1];
@@ -237,10 +237,10 @@ s_on_frame (void *arg, const char *data, size_t size, int more)
         s_drop (self, reason, data, size);
         return;
     }
+    int64_t mono_ns = clock_mono_ns ();
     series_t *series;
-    series_change_t change =
-        series_map_observe (self->series, &sample, data, size, clock_mono_ns (), clock_wall_ns (),
-                            &series, &self->stats.lost);
+    series_change_t change = series_map_observe (self->series, &sample, data, size, mono_ns,
+                                                 clock_wall_ns (), &series, &self->stats.lost);
     if (change == SERIES_FULL) {
         if (self->stats.series_dropped++ == 0)
             log_warn ("--max-series %u reached: samples of new series are dropped",
@@ -249,7 +249,7 @@ s_on_frame (void *arg, const char *data, size_t size, int more)
     }
     if (change == SERIES_JOINED)
         s_append_agent_event (self, series, "joined");
-    s_append (self, series, NULL, data, size, sample.has_line_break);
+    s_append (self, series, NULL, data, size, sample.has_line_break, mono_ns);
 }
 
 static long

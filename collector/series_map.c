@@ -226,7 +226,7 @@ series_map_observe (series_map_t *self, const sample_t *sample, const char *byte
         change = SERIES_JOINED;
     }
     *lost += s_count_lost (series, sample);
-    snprintf (series->color, sizeof series->color, "%s", sample->color);
+    memcpy (series->color, sample->color, strlen (sample->color) + 1); //  both 64 bytes
     s_keep_last (series, bytes, size);
     series->last_seen_mono = mono_ns;
     series->last_seen_wall = wall_ns;
