@@ -11,6 +11,7 @@
     then is MHD stopped, since stopping it with suspended connections aborts.
 */
 #include "collector.h"
+#include "cli.h"
 #include "clock.h"
 #include "feed.h"
 #include "http.h"
@@ -59,32 +60,6 @@ struct _collector_t {
     char last_excerpt[COLLECTOR_EXCERPT * 4 + 1]; // its first bytes, escaped
     int64_t next_drop_log;                        //  earliest time for the next drop line
 };
-
-static int s_signal_pipe[2] = {-1, -1};
-
-static void
-s_on_signal (int signum)
-{
-    (void) signum;
-    int saved = errno;
-    if (write (s_signal_pipe[1], "x", 1) < 0) {
-        //  The pipe is full: a stop is already pending.
-    }
-    errno = saved;
-}
-
-static bool
-s_install_signals (void)
-{
-    if (s_signal_pipe[0] < 0 && pipe2 (s_signal_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
-        return false;
-    struct sigaction action = {.sa_handler = s_on_signal};
-    sigemptyset (&action.sa_mask);
-    sigaction (SIGINT, &action, NULL);
-    sigaction (SIGTERM, &action, NULL);
-    signal (SIGPIPE, SIG_IGN);
-    return true;
-}
 
 //  Each stream needs a descriptor: lift the soft limit as far as allowed.
 static void
@@ -281,7 +256,7 @@ int
 collector_run (collector_t *self)
 {
     assert (self);
-    if (!s_install_signals ()) {
+    if (!cli_catch_signals (false)) {
         log_error ("cannot set up signal handling: %s", strerror (errno));
         return EXIT_FAILURE;
     }
@@ -293,7 +268,7 @@ collector_run (collector_t *self)
     zmq_pollitem_t items[] = {
         {ingest_socket (self->ingest), 0, ZMQ_POLLIN, 0},
         {NULL, http_poll_fd (self->http), ZMQ_POLLIN, 0},
-        {NULL, s_signal_pipe[0], ZMQ_POLLIN, 0},
+        {NULL, cli_signal_fd (), ZMQ_POLLIN, 0},
     };
     int64_t now = clock_mono_ns ();
     int64_t next_sweep = now + COLLECTOR_SWEEP_NS;
@@ -310,8 +285,11 @@ collector_run (collector_t *self)
             log_error ("poll failed: %s", zmq_strerror (errno));
             break;
         }
-        if (items[2].revents & ZMQ_POLLIN)
-            break;
+        if (items[2].revents & ZMQ_POLLIN) {
+            cli_signal_drain ();
+            if (cli_stop_requested ())
+                break;
+        }
         if ((items[0].revents & ZMQ_POLLIN) &&
             ingest_drain (self->ingest, COLLECTOR_DRAIN_BUDGET, s_on_frame, self) > 0)
             feed_notify (self->feed, clock_mono_ns ());
