@@ -46,6 +46,7 @@ struct _collector_t {
     series_map_t *series;        //  per-series state
     feed_t *feed;                //  SSE streams
     ingest_t *ingest;            //  SUB socket and the ingest path
+    forward_t *forward;          //  upstream links, or NULL
     http_t *http;                //  web server
     int64_t start_mono;          //  for uptime
 };
@@ -88,7 +89,16 @@ collector_new (const config_t *config)
         collector_destroy (&self);
         return NULL;
     }
-    ingest_sinks_t sinks = {.series = self->series,
+    if (config->forward_count) {
+        self->forward =
+            forward_new (config->forward, config->forward_count, config->name, self->boot);
+        if (!self->forward) {
+            collector_destroy (&self);
+            return NULL;
+        }
+    }
+    ingest_sinks_t sinks = {.forward = self->forward,
+                            .series = self->series,
                             .ring = self->ring,
                             .stats = &self->stats,
                             .boot = self->boot,
@@ -103,7 +113,9 @@ collector_new (const config_t *config)
                             .ring = self->ring,
                             .stats = &self->stats,
                             .boot = self->boot,
-                            .start_mono = self->start_mono};
+                            .start_mono = self->start_mono,
+                            .ingest = self->ingest,
+                            .forward = self->forward};
     self->http = http_new (&config->http, config->max_clients, &routes);
     if (!self->http) {
         log_error ("cannot serve HTTP on %s: %s (is another collector running?)", config->http_text,
@@ -122,6 +134,7 @@ collector_destroy (collector_t **self_p)
     if (self) {
         http_destroy (&self->http);
         ingest_destroy (&self->ingest);
+        forward_destroy (&self->forward);
         feed_destroy (&self->feed);
         series_map_destroy (&self->series);
         ring_destroy (&self->ring);
@@ -193,10 +206,15 @@ collector_run (collector_t *self)
             if (cli_stop_requested ())
                 break;
         }
+        bool drained = false;
         if ((items[0].revents & ZMQ_POLLIN) &&
-            ingest_drain (self->ingest, COLLECTOR_DRAIN_BUDGET) > 0)
+            ingest_drain (self->ingest, COLLECTOR_DRAIN_BUDGET) > 0) {
             feed_notify (self->feed, clock_mono_ns ());
+            drained = true;
+        }
         now = clock_mono_ns ();
+        if (self->forward && (drained || now >= next_sweep))
+            forward_flush (self->forward, now);
         if (now >= next_sweep) {
             if (ingest_tick (self->ingest, now) > 0)
                 feed_notify (self->feed, now);

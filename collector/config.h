@@ -6,17 +6,23 @@
 #ifndef ZAPM_CONFIG_H
 #define ZAPM_CONFIG_H
 
+#include "forward.h"
+
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
-    const char *bind;        //  ZeroMQ endpoint the SUB socket binds
-    const char *http_text;   //  --http as given, for messages
-    struct sockaddr_in http; //  address the web server listens on
-    uint32_t max_clients;    //  /feed streams at once
-    uint32_t max_series;     //  series kept
-    uint32_t history_points; //  history points per series
-    uint32_t ring_mib;       //  shared ring size in MiB
+    const char *bind;                       //  ZeroMQ endpoint the SUB socket binds
+    const char *http_text;                  //  --http as given, for messages
+    struct sockaddr_in http;                //  address the web server listens on
+    uint32_t max_clients;                   //  /feed streams at once
+    uint32_t max_series;                    //  series kept
+    uint32_t history_points;                //  history points per series
+    uint32_t ring_mib;                      //  shared ring size in MiB
+    const char *name;                       //  this collector's name, as an edge (--name)
+    const char *forward[FORWARD_LINKS_MAX]; // upstream endpoints (--forward)
+    size_t forward_count;                   //  how many
 } config_t;
 
 //  What config_parse decided.

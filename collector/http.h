@@ -9,6 +9,8 @@
 #define ZAPM_HTTP_H
 
 #include "feed.h"
+#include "forward.h"
+#include "ingest.h"
 #include "ring.h"
 #include "series_map.h"
 #include "stats.h"
@@ -26,6 +28,8 @@ typedef struct {
     stats_t *stats;       //  /metrics
     const char *boot;     //  /healthz
     int64_t start_mono;   //  /healthz uptime
+    ingest_t *ingest;     //  /metrics: batches forwarded here
+    forward_t *forward;   //  /metrics: batches forwarded upstream, or NULL
 } http_routes_t;
 
 //  Starts listening on `address` (port 0 picks a free one) with room for
