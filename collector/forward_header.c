@@ -1,6 +1,7 @@
 /*  forward_header.c: the header frame of a forwarded batch, written and read. */
 #include "forward_header.h"
 #include "textbuf.h"
+#include "utf8.h"
 
 #include <cjson/cJSON.h>
 #include <string.h>
@@ -26,18 +27,31 @@ s_is_boot (const char *text)
     return true;
 }
 
+//  An edge name: 1 to ZAPM_FORWARD_EDGE_MAX bytes (UTF-8, checked with the
+//  frame), no control characters: it ends up in log lines and /metrics labels.
+static bool
+s_is_name (const char *text)
+{
+    size_t length = strlen (text);
+    if (length == 0 || length > ZAPM_FORWARD_EDGE_MAX)
+        return false;
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
 bool
 forward_header_parse (const char *data, size_t size, forward_header_t *header)
 {
-    if (size > S_HEADER_MAX || !forward_header_is (data, size))
+    if (size > S_HEADER_MAX || !forward_header_is (data, size) || !utf8_valid (data, size))
         return false;
     cJSON *root = cJSON_ParseWithLength (data, size);
     const cJSON *version = cJSON_GetObjectItemCaseSensitive (root, ZAPM_KEY_FORWARD);
     const cJSON *edge = cJSON_GetObjectItemCaseSensitive (root, ZAPM_KEY_EDGE);
     const cJSON *path = cJSON_GetObjectItemCaseSensitive (root, ZAPM_KEY_PATH);
     bool ok = cJSON_IsNumber (version) && version->valuedouble == ZAPM_FORWARD_VERSION &&
-              cJSON_IsString (edge) && edge->valuestring[0] &&
-              strlen (edge->valuestring) <= ZAPM_FORWARD_EDGE_MAX && cJSON_IsArray (path) &&
+              cJSON_IsString (edge) && s_is_name (edge->valuestring) && cJSON_IsArray (path) &&
               cJSON_GetArraySize (path) >= 1 && cJSON_GetArraySize (path) <= ZAPM_FORWARD_PATH_MAX;
     if (ok) {
         memset (header, 0, sizeof *header);

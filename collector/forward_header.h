@@ -26,8 +26,8 @@ typedef struct {
 bool forward_header_is (const char *data, size_t size);
 
 //  Parses a header frame into *header. Returns false when it is not a valid
-//  header (wrong version, a name too long or empty, too many hops, a boot
-//  token of the wrong form).
+//  header (not UTF-8, wrong version, a name empty, too long or holding control
+//  characters, too many hops, a boot token of the wrong form).
 bool forward_header_parse (const char *data, size_t size, forward_header_t *header);
 
 //  True when `boot` is on the header's path: the batch has been here before.
