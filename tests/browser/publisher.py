@@ -4,7 +4,8 @@ Starting 200 zapm-agent processes to load the dashboard would measure the test
 machine more than the page; one PUB socket that speaks for N identities (each its
 own agent@host:pid, seq and colour) puts the same load on the collector and the
 browser. Samples are spread evenly over each period so they arrive as 200 real
-agents at 1 Hz would. Runs for --seconds, then exits 0.
+agents at 1 Hz would. --no-host, --no-pid and --book make foreign publishers
+that send fewer identity fields than zapm-agent. Runs for --seconds, then exits 0.
 """
 
 import argparse
@@ -25,6 +26,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=60.0, help="stop after this long")
     ap.add_argument("--name", default="perf", help="agent name (a number is appended when --count > 1)")
     ap.add_argument("--host", default="loadhost")
+    ap.add_argument("--no-host", action="store_true", help="leave `host` out (identity agent:pid)")
+    ap.add_argument("--no-pid", action="store_true", help="leave `pid` out (identity agent@host)")
     ap.add_argument("--color", default=None, help="colour for every identity (default: none, palette)")
     ap.add_argument("--system", action="store_true", help="add a sys object")
     ap.add_argument("--book", action="store_true",
@@ -58,6 +61,10 @@ def main():
         }
         if a.color is not None:
             s["color"] = a.color
+        if a.no_host:
+            del s["host"]
+        if a.no_pid:
+            del s["pid"]
         if a.book:
             s = {"color": a.color if a.count == 1 else "%s-%03d" % (a.color or "book", i),
                  "timestamp": s["timestamp"], "cpu": s["cpu"], "mem": s["mem"]}
