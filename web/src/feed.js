@@ -44,11 +44,13 @@ const TIMING = {
 };
 
 export class Feed {
-  // options: base (URL prefix), historySeconds, EventSource, fetch, timing
+  // options: base (URL prefix), historySeconds, EventSource (the class), fetch
+  // (the default wraps window.fetch, which must be called on window), timing
+  // (any of TIMING).
   constructor (handlers, {
     base = '', historySeconds = 900,
     EventSource = globalThis.EventSource,
-    fetch = (url, init) => globalThis.fetch(url, init),   // called unbound: window.fetch needs its this
+    fetch = (url, init) => globalThis.fetch(url, init),
     timing = {}
   } = {}) {
     this.h = handlers;
