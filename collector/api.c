@@ -1,9 +1,9 @@
 /*  api.c: the JSON endpoints /api/agents, /api/history and /healthz. */
 #include "api.h"
+#include "query.h"
 #include "wire.h"
 
 #include <cjson/cJSON.h>
-#include <fnmatch.h>
 #include <math.h>
 
 static cJSON *
@@ -107,7 +107,7 @@ api_history (series_map_t *series, const char *glob, double seconds, int64_t now
     cJSON *list = cJSON_AddArrayToObject (root, "series");
     for (uint32_t i = 0; i < series_map_size (series); i++) {
         series_t *one = series_map_at (series, i);
-        if (glob && fnmatch (glob, one->id, 0) != 0)
+        if (!query_glob_match (glob, one->id))
             continue;
         cJSON_AddItemToArray (list, s_history (one, now - seconds));
     }

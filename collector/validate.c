@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,14 +386,15 @@ s_extract (const cJSON **found, sample_t *sample)
 //  cJSON allocates a node per value and a copy per string; freeing them one by
 //  one was a quarter of the ingest cost. While a frame is parsed its allocations
 //  come from this bump arena instead, reset after the frame; anything larger
-//  than the arena falls back to malloc. Other cJSON use (the API endpoints) sees
-//  plain malloc and free. The collector parses on one thread only.
+//  than the arena falls back to malloc. cJSON's hooks are process-wide, so the
+//  arena and its flags are per thread: any other cJSON use (the API endpoints,
+//  another thread) sees plain malloc and free.
 #define VALIDATE_ARENA_BYTES (256 * 1024)
 
-static _Alignas(16) char s_arena[VALIDATE_ARENA_BYTES];
-static size_t s_arena_used;      //  bytes handed out since the last reset
-static bool s_arena_active;      //  inside validate_sample's parse
-static size_t s_arena_fallbacks; //  allocations that did not fit
+static _Thread_local char *s_arena;            //  this thread's arena, made on first parse
+static _Thread_local size_t s_arena_used;      //  bytes handed out since the last reset
+static _Thread_local bool s_arena_active;      //  inside validate_sample's parse
+static _Thread_local size_t s_arena_fallbacks; //  allocations that did not fit
 
 static void *
 s_arena_alloc (size_t size)
@@ -413,23 +415,29 @@ static void
 s_arena_free (void *block)
 {
     char *bytes = block;
-    if (bytes >= s_arena && bytes < s_arena + VALIDATE_ARENA_BYTES)
+    if (s_arena && bytes >= s_arena && bytes < s_arena + VALIDATE_ARENA_BYTES)
         return;
     free (block);
+}
+
+static pthread_once_t s_hooks_once = PTHREAD_ONCE_INIT;
+
+static void
+s_install_hooks (void)
+{
+    cJSON_Hooks hooks = {.malloc_fn = s_arena_alloc, .free_fn = s_arena_free};
+    cJSON_InitHooks (&hooks);
 }
 
 static cJSON *
 s_parse (const char *data, size_t size, const char **end)
 {
-    static bool hooked = false;
-    if (!hooked) {
-        cJSON_Hooks hooks = {.malloc_fn = s_arena_alloc, .free_fn = s_arena_free};
-        cJSON_InitHooks (&hooks);
-        hooked = true;
-    }
+    pthread_once (&s_hooks_once, s_install_hooks);
+    if (!s_arena)
+        s_arena = aligned_alloc (16, VALIDATE_ARENA_BYTES);
     s_arena_used = 0;
     s_arena_fallbacks = 0;
-    s_arena_active = true;
+    s_arena_active = s_arena != NULL;
     cJSON *root = cJSON_ParseWithLengthOpts (data, size, end, false);
     s_arena_active = false;
     return root;

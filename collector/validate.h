@@ -71,7 +71,7 @@ typedef struct {
 
 //  Validates `size` bytes at `data`. On success fills *sample and returns
 //  VALIDATE_OK; otherwise returns the reason and *sample is undefined.
-//  Not thread-safe: it parses in a static arena (one ingest thread).
+//  Safe from several threads: each parses in an arena of its own.
 validate_reason_t validate_sample (const char *data, size_t size, sample_t *sample);
 
 //  Returns the short snake_case name of a reason, used in logs and /metrics labels.

@@ -29,9 +29,6 @@
 //  (browsers included) holds exactly.
 #define ZAPM_COUNT_MAX 9007199254740992.0
 
-//  Longest service name, in bytes (agents enforce it; the identity caps the rest).
-#define ZAPM_NAME_MAX 255
-
 //  Longest `color` used as a colour, in bytes; a longer one still names a
 //  book-style series but is not taken as a colour by the collector or the page.
 #define ZAPM_COLOR_MAX 64
