@@ -28,6 +28,8 @@ def main():
     ap.add_argument("--host", default="loadhost")
     ap.add_argument("--no-host", action="store_true", help="leave `host` out (identity agent:pid)")
     ap.add_argument("--no-pid", action="store_true", help="leave `pid` out (identity agent@host)")
+    ap.add_argument("--seq-step", type=int, default=1,
+                    help="add this to seq per sample (more than 1: the collector counts lost samples)")
     ap.add_argument("--color", default=None, help="colour for every identity (default: none, palette)")
     ap.add_argument("--system", action="store_true", help="add a sys object")
     ap.add_argument("--book", action="store_true",
@@ -71,7 +73,7 @@ def main():
         if a.system:
             s["sys"] = {"cpu_percent": 25.0, "percpu": [20.0, 30.0], "load": [0.5, 0.4, 0.3],
                         "mem": {"total": 8 << 30, "available": 4 << 30, "used": 4 << 30, "percent": 50.0}}
-        seq[i] += 1
+        seq[i] += a.seq_step
         pub.send_json(s)
         next_at += step
         delay = next_at - time.monotonic()

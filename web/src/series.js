@@ -11,8 +11,8 @@
 // that grow by doubling and are trimmed from the front to the retention window,
 // so charts get contiguous subarray views without copying. SeriesStore holds the
 // series by identity and takes in what the feed delivers: samples, the backfill
-// (/api/agents, /api/history), `event: agent` and `event: lost`. Lost samples
-// are counted by the collector only; the page shows its totals.
+// (/api/agents, /api/history), `event: agent` and `event: lost`. Samples and
+// lost samples are counted by the collector only; the page keeps its totals.
 
 import {
   COLOR_MAX, COUNT_MAX, CUSTOM_MAX, CUSTOM_NAME_MAX, IDENTITY_HOST_SEP, IDENTITY_MAX,
@@ -199,8 +199,8 @@ export class Series {
     this.state = STATE_LIVE;
     this.lastSeen = 0;         // browser clock (ms) of the last sample
     this.interval = null;
-    this.samples = 0;          // the collector's count as last told, plus samples since
-    this.lost = 0;             // the collector's count of samples lost (by seq)
+    this.samples = 0;          // the collector's count of samples, as last reported
+    this.lost = 0;             // the collector's count of samples lost (by seq), as last reported
     this.last = null;          // the last sample object
     this.columns = new Map();
     this.update(fields);
@@ -353,7 +353,6 @@ export class SeriesStore {
     }
     s.last = obj;
     s.lastSeen = this.nowMs();
-    s.samples++;
     s.state = STATE_LIVE;
     this.onKeys(s, keys);
     return s;
@@ -435,7 +434,8 @@ export class SeriesStore {
     return s;
   }
 
-  // `event: lost`: the collector's totals for a series whose seq jumped.
+  // `event: lost`: the collector's totals for a series whose seq jumped (sent
+  // just before the sample that jumped, and counting it).
   lost (ev) {
     if (!isObject(ev) || typeof ev[KEY_ID] !== 'string') return null;
     const s = this.seriesFor(ev[KEY_ID]);
