@@ -108,6 +108,16 @@ function makeFeed (fetch = fakeFetch(routes)) {
   return { feed, fetch, log: r.log };
 }
 
+// A feed started with its backfill done and its stream open; stopped after `t`.
+async function liveFeed (t, fetch) {
+  const f = makeFeed(fetch);
+  t.after(() => f.feed.stop());
+  await f.feed.start();
+  f.es = FakeEventSource.made[0];
+  f.es.open();
+  return f;
+}
+
 test('feed: backfill, then each event to its handler', async (t) => {
   const { feed, fetch, log } = makeFeed();
   t.after(() => feed.stop());
@@ -152,11 +162,7 @@ test('feed: events during the backfill wait for it, in order', async (t) => {
 });
 
 test('feed: data that is not a JSON object is dropped and counted', async (t) => {
-  const { feed, log } = makeFeed();
-  t.after(() => feed.stop());
-  await feed.start();
-  const es = FakeEventSource.made[0];
-  es.open();
+  const { feed, log, es } = await liveFeed(t);
   log.length = 0;
   const warn = console.warn;
   console.warn = () => {};
@@ -176,11 +182,7 @@ test('feed: data that is not a JSON object is dropped and counted', async (t) =>
 });
 
 test('feed: event: reset backfills again', async (t) => {
-  const { feed, fetch, log } = makeFeed();
-  t.after(() => feed.stop());
-  await feed.start();
-  const es = FakeEventSource.made[0];
-  es.open();
+  const { fetch, log, es } = await liveFeed(t);
   es.emit(null, { color: 'red', cpu: 1, mem: 1 }, 'old-7');
   log.length = 0;
   es.emit(wire.EVENT_RESET, { boot: 'new' }, 'new-0');
@@ -190,11 +192,7 @@ test('feed: event: reset backfills again', async (t) => {
 });
 
 test('feed: a closed stream is reopened, resuming from the last id', async (t) => {
-  const { feed, log } = makeFeed();
-  t.after(() => feed.stop());
-  await feed.start();
-  const first = FakeEventSource.made[0];
-  first.open();
+  const { feed, log, es: first } = await liveFeed(t);
   first.emit(null, { color: 'red', cpu: 1, mem: 1 }, 'boot-41');
   // A network error the browser retries itself: no new EventSource.
   first.fail(FakeEventSource.CONNECTING);
