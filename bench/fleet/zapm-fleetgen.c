@@ -1,4 +1,4 @@
-/*  zapm-fleetgen.c: a simulated fleet of agents at 1 Hz, for bench/fleet/run.sh.
+/*  zapm-fleetgen.c: a simulated fleet of agents at 1 Hz, for bench/fleet/run.py.
 
     Plays N agents, each its own identity (agent "fleet-<i>", host "sim", pid
     i, seq from 0, interval 1), spread evenly over the given edge collectors
