@@ -15,6 +15,7 @@ Prints one table row per fleet size. Not a ctest test: run it by hand.
   bench/fleet/run.py --build build --agents 10000,20000,50000,100000 --seconds 20
 """
 import argparse
+import http.client
 import json
 import os
 import re
@@ -56,22 +57,33 @@ def total(m, name, **labels):
 
 
 class Collector:
+    """A zapm-collector on fresh loopback ports. A port picked free can be taken by
+    another program before the collector binds it: then it starts again on others."""
+
     def __init__(self, binary, name, forward=None):
-        self.zmq, self.http = free_port(), free_port()
-        self.endpoint = "tcp://127.0.0.1:%d" % self.zmq
-        argv = [binary, "--bind", self.endpoint, "--http", "127.0.0.1:%d" % self.http,
-                "--name", name, "--max-series", "1000000", "--history", "4"]
-        if forward:
-            argv += ["--forward", forward]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen("http://127.0.0.1:%d/healthz" % self.http, timeout=1)
+        for _ in range(5):
+            self.zmq, self.http = free_port(), free_port()
+            self.endpoint = "tcp://127.0.0.1:%d" % self.zmq
+            argv = [binary, "--bind", self.endpoint, "--http", "127.0.0.1:%d" % self.http,
+                    "--name", name, "--max-series", "1000000", "--history", "4"]
+            if forward:
+                argv += ["--forward", forward]
+            self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if self._ready():
                 return
-            except OSError:
-                time.sleep(0.05)
+            self.stop()
         raise SystemExit("collector %s did not start" % name)
+
+    def _ready(self):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                body = urllib.request.urlopen("http://127.0.0.1:%d/healthz" % self.http,
+                                              timeout=1).read()
+                return "boot" in json.loads(body)
+            except (OSError, ValueError, http.client.HTTPException):
+                time.sleep(0.05)
+        return False
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
