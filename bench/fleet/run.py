@@ -138,7 +138,11 @@ def run(build, agents, edges, seconds, sockets):
             "agents": agents, "edges": edges, "sockets/edge": sockets, "seconds": seconds,
             "sent": sent, "blocked": int(gen_stats["blocked"]),
             "edge_received": int(edge_received), "forwarded": int(forwarded),
-            "edge_dropped": int(dropped), "root_received": int(root_received),
+            "edge_dropped": int(dropped),
+            "edge_dropped_by_reason": {r: int(sum(total(m, "zapm_forward_dropped_total", reason=r)
+                                                  for m in em))
+                                       for r in ("upstream_down", "queue_full", "path_too_long")},
+            "root_received": int(root_received),
             "root_lost": int(root_lost),
             "edge_cpu_us_per_sample": round(edge_cpu / max(edge_received, 1) * 1e6, 2),
             "root_cpu_us_per_sample": round(cpu[root.proc.pid] / max(root_received, 1) * 1e6, 2),
