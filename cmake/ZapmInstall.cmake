@@ -11,7 +11,8 @@ include(CMakePackageConfigHelpers)
 # its .in suffix, into DESTINATION (relative to the prefix, or absolute) with
 # configure_file's @VAR@ replaced at install time. The template can use
 # @ZAPM_PREFIX@, @ZAPM_BINDIR@, @ZAPM_LIBDIR@, @ZAPM_INCLUDEDIR@ (absolute paths
-# under the install prefix) and @PROJECT_VERSION@.
+# under the install prefix), @ZAPM_PC_LIBDIR@ and @ZAPM_PC_INCLUDEDIR@ (the same,
+# relative to pkg-config's ${prefix} when under it) and @PROJECT_VERSION@.
 function(zapm_install_configured template destination component)
   get_filename_component(name ${template} NAME)
   string(REGEX REPLACE "\\.in$" "" name ${name})
@@ -24,8 +25,10 @@ function(zapm_install_configured template destination component)
       list(GET _pair 1 _rel)
       if(IS_ABSOLUTE \"\${_rel}\")
         set(ZAPM_\${_key} \"\${_rel}\")
+        set(ZAPM_PC_\${_key} \"\${_rel}\")
       else()
         set(ZAPM_\${_key} \"\${CMAKE_INSTALL_PREFIX}/\${_rel}\")
+        set(ZAPM_PC_\${_key} \"\\\${prefix}/\${_rel}\")
       endif()
     endforeach()
     set(PROJECT_VERSION \"${PROJECT_VERSION}\")
