@@ -36,10 +36,6 @@ void sse_boot_token (char *boot);
 size_t sse_frame (char *buf, const char *boot, uint64_t seq, const char *name, const char *data,
                   size_t size, bool minify);
 
-//  Writes `value` in decimal into `digits` (at least 20 bytes, not terminated);
-//  returns the number of digits.
-size_t sse_format_u64 (uint64_t value, char *digits);
-
 //  Writes "retry: <ms>\n\n" into buf; returns its length, or 0 if it does not fit.
 size_t sse_retry (char *buf, size_t room, unsigned ms);
 
