@@ -3,7 +3,7 @@
     Every sample is framed once, when it enters the ring, as
         id: <boot>-<seq>\n[event: <name>\n]data: <one-line JSON>\n\n
     and those bytes are then copied to every client as they are. A sample whose
-    JSON spans lines is minified in place while framing (DESIGN.md: forward the
+    JSON spans lines is minified in place while framing (docs/ARCHITECTURE.md: forward the
     bytes, do not re-print them). The other frames here (retry, reset,
     keep-alive) are per client and small.
 */

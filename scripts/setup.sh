@@ -15,7 +15,7 @@ packages=(
   libzmq3-dev libczmq-dev libmicrohttpd-dev libcjson-dev
   python3 python3-psutil python3-zmq
   chromium
-  clang valgrind curl procps
+  clang clang-format valgrind curl procps
   # man pages from --help; the install tests: man -l, systemd-analyze, dpkg-shlibdeps
   help2man man-db systemd dpkg-dev
 )

@@ -3,7 +3,7 @@
     cannot drift apart. Each case's sample is validated as a frame; its
     identity, or the reason it is dropped, must be the table's.
 
-    Usage: test_collector_identity PATH/identity_cases.json
+    Usage: test_collector_identity tests/identity_cases.json
 */
 #include "check.h"
 #include "textbuf.h"
