@@ -7,13 +7,18 @@
 include_guard(GLOBAL)
 include(CMakePackageConfigHelpers)
 
-# zapm_install_configured(TEMPLATE DESTINATION COMPONENT): installs TEMPLATE, minus
-# its .in suffix, into DESTINATION (relative to the prefix, or absolute) with
+# zapm_install_configured(TEMPLATE DESTINATION COMPONENT [USR_DESTINATION DIR]):
+# installs TEMPLATE, minus its .in suffix, into DESTINATION (relative to the
+# prefix, or absolute), or into DIR when the install-time prefix is /usr, with
 # configure_file's @VAR@ replaced at install time. The template can use
 # @ZAPM_PREFIX@, @ZAPM_BINDIR@, @ZAPM_LIBDIR@, @ZAPM_INCLUDEDIR@ (absolute paths
 # under the install prefix), @ZAPM_PC_LIBDIR@ and @ZAPM_PC_INCLUDEDIR@ (the same,
 # relative to pkg-config's ${prefix} when under it) and @PROJECT_VERSION@.
 function(zapm_install_configured template destination component)
+  cmake_parse_arguments(PARSE_ARGV 3 arg "" "USR_DESTINATION" "")
+  if(NOT arg_USR_DESTINATION)
+    set(arg_USR_DESTINATION ${destination})
+  endif()
   get_filename_component(name ${template} NAME)
   string(REGEX REPLACE "\\.in$" "" name ${name})
   set(staged ${CMAKE_CURRENT_BINARY_DIR}/install-time/${name})
@@ -34,6 +39,9 @@ function(zapm_install_configured template destination component)
     set(PROJECT_VERSION \"${PROJECT_VERSION}\")
     configure_file(\"${template}\" \"${staged}\" @ONLY)
     set(_dest \"${destination}\")
+    if(CMAKE_INSTALL_PREFIX STREQUAL \"/usr\")
+      set(_dest \"${arg_USR_DESTINATION}\")
+    endif()
     if(NOT IS_ABSOLUTE \"\${_dest}\")
       set(_dest \"\${CMAKE_INSTALL_PREFIX}/\${_dest}\")
     endif()

@@ -183,14 +183,27 @@ def layout(procs):
         check(found and os.path.realpath(found.group(1)) == os.path.realpath(
             os.path.join(libdir, "libzapm.so.0")),
               "%s does not load the installed libzapm.so.0:\n%s", prog, ldd)
-    # DESTDIR: the configured prefix, staged under DESTDIR, nothing outside it.
-    stage = os.path.join(tmpdir(procs), "stage")
-    _, out, _ = sh(["cmake", "--install", BUILD], env={"DESTDIR": stage}, timeout=60)
-    installed = re.findall(r"^-- (?:Installing|Up-to-date): (\S+)", out, re.M)
-    check(len(installed) >= len(EXPECTED), "DESTDIR install listed only %d files", len(installed))
-    outside = [p for p in installed if not p.startswith(stage + "/")]
-    check(not outside, "DESTDIR install wrote outside %s: %r", stage, outside[:5])
-    check(glob.glob(stage + "/**/zapm.h", recursive=True), "no zapm.h under DESTDIR")
+    # DESTDIR: staged under DESTDIR, nothing outside it; with the configured prefix,
+    # and with /usr (as a package is), whose units go to systemd's own directory.
+    _, systemd_dir, _ = sh(["pkg-config", "--variable=systemdsystemunitdir", "systemd"])
+    for name, extra, unitdir, bindir in (
+            ("stage", [], None, None),
+            ("usr-stage", ["--prefix", "/usr"], systemd_dir.strip() or "/usr/lib/systemd/system",
+             "/usr/bin")):
+        stage = os.path.join(tmpdir(procs), name)
+        _, out, _ = sh(["cmake", "--install", BUILD, *extra], env={"DESTDIR": stage}, timeout=60)
+        installed = re.findall(r"^-- (?:Installing|Up-to-date): (\S+)", out, re.M)
+        check(len(installed) >= len(EXPECTED), "DESTDIR install listed only %d files",
+              len(installed))
+        outside = [p for p in installed if not p.startswith(stage + "/")]
+        check(not outside, "DESTDIR install wrote outside %s: %r", stage, outside[:5])
+        check(glob.glob(stage + "/**/zapm.h", recursive=True), "no zapm.h under DESTDIR")
+        if unitdir:
+            unit = stage + unitdir + "/zapm-collector.service"
+            check(os.path.exists(unit), "no %s", unit)
+            with open(unit) as f:
+                check("ExecStart=%s/zapm-collector " % bindir in f.read(),
+                      "%s: ExecStart is not %s/zapm-collector", unit, bindir)
 
 
 @case
