@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#define AUTH_WORKER_NICE 10
 
 typedef struct {
     char password[CREDENTIALS_PASSWORD_MAX + 1]; //  wiped once hashed
@@ -53,6 +56,9 @@ static void *
 s_run (void *arg)
 {
     auth_worker_t *self = arg;
+    //  Hashing yields to the loop when they share a core: on Linux a thread has
+    //  its own nice value.
+    setpriority (PRIO_PROCESS, (id_t) gettid (), AUTH_WORKER_NICE);
     pthread_mutex_lock (&self->lock);
     for (;;) {
         while (!self->stopping && self->done == self->next)
