@@ -16,7 +16,7 @@ packages=(
   openssl whois
   python3 python3-psutil python3-zmq
   chromium
-  clang valgrind curl procps
+  clang clang-format valgrind curl procps
 )
 # A node from another source (e.g. nodesource's nodejs, which bundles npm) is fine.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
