@@ -37,7 +37,8 @@ def run():
     # Keep-alive: one connection sends wrong password after wrong password.
     while time.monotonic() < end:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+            # Long enough for the whole queue to be hashed on a busy machine.
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as c:
                 while time.monotonic() < end:
                     c.sendall(req)
                     r = b""
@@ -449,8 +450,7 @@ def websec_flood(procs):
         return sorted(out)
 
     latencies(1.0)  # warm
-    base = latencies(4.0)
-    base_p99 = base[int(len(base) * 0.99) - 1]
+    base = latencies(3.0)
     # The flood runs in its own process (no GIL shared with the reader): as
     # many keep-alive connections as the hashing queue holds, each sending a
     # wrong password as soon as the last was refused, so the hashing thread
@@ -459,8 +459,12 @@ def websec_flood(procs):
                         name="flood")
     time.sleep(0.5)
     under = latencies(4.0)
-    check(flood.popen.wait(10 * z.SLOW) == 0, "flood failed: %s", flood.output())
+    check(flood.popen.wait(40 * z.SLOW) == 0, "flood failed: %s", flood.output())
     codes = json.loads(flood.output().strip().splitlines()[-1])
+    # The normal p99: alone, before and after the flood (other work on a shared
+    # machine comes and goes; the flood is what is being judged).
+    base = sorted(base + latencies(3.0))
+    base_p99 = base[int(len(base) * 0.99) - 1]
     under_p50 = under[len(under) // 2]
     under_p99 = under[int(len(under) * 0.99) - 1]
     log("reader latency p50 %.2f ms p99 %.2f ms alone (n=%d); p50 %.2f ms p95 %.2f ms p99 %.2f ms "
@@ -478,7 +482,7 @@ def websec_flood(procs):
     over = procs.start([sys.executable, "-c", FLOOD, str(col.http_port), "400", "2", "0.05"],
                        name="overflow")
     feed_alive = latencies(2.0)
-    check(over.popen.wait(10 * z.SLOW) == 0, "overflow flood failed: %s", over.output())
+    check(over.popen.wait(40 * z.SLOW) == 0, "overflow flood failed: %s", over.output())
     over_codes = json.loads(over.output().strip().splitlines()[-1])
     log("400 connections at once: %s; reader p99 meanwhile %.2f ms; %d logins hashed and "
         "refused in the first phase", over_codes, feed_alive[int(len(feed_alive) * 0.99) - 1] * 1e3, hashed)
