@@ -59,16 +59,6 @@ s_siphash (const uint64_t key[2], const uint8_t *data, size_t size)
     return hash ? hash : 1;
 }
 
-//  Equal in time that depends on the length only.
-static bool
-s_equal (const char *a, const char *b, size_t length)
-{
-    unsigned char diff = 0;
-    for (size_t i = 0; i < length; i++)
-        diff |= (unsigned char) (a[i] ^ b[i]);
-    return diff == 0;
-}
-
 auth_cache_t *
 auth_cache_new (void)
 {
@@ -106,7 +96,8 @@ auth_cache_find (auth_cache_t *self, const char *header, int64_t now)
     for (int i = 0; i < S_WAYS; i++) {
         entry_t *entry = &set[i];
         if (entry->hash == hash && entry->length == length &&
-            now - entry->added < AUTH_CACHE_TTL_NS && s_equal (entry->value, header, length))
+            now - entry->added < AUTH_CACHE_TTL_NS &&
+            credentials_equal (entry->value, header, length))
             return true;
     }
     return false;
@@ -125,7 +116,7 @@ auth_cache_add (auth_cache_t *self, const char *header, int64_t now)
     for (int i = 0; i < S_WAYS; i++) {
         entry_t *entry = &set[i];
         if (entry->hash == hash && entry->length == length &&
-            s_equal (entry->value, header, length)) {
+            credentials_equal (entry->value, header, length)) {
             victim = entry; //  already there: refresh it
             break;
         }

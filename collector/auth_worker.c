@@ -39,19 +39,6 @@ struct _auth_worker_t {
     struct crypt_data *scratch;    //  crypt_rn's state, the thread's own
 };
 
-//  Compares two strings of up to USERS_HASH_MAX bytes in constant time.
-static bool
-s_same (const char *a, const char *b)
-{
-    size_t length = strlen (b);
-    if (strlen (a) != length)
-        return false;
-    unsigned char diff = 0;
-    for (size_t i = 0; i < length; i++)
-        diff |= (unsigned char) (a[i] ^ b[i]);
-    return diff == 0;
-}
-
 static void *
 s_run (void *arg)
 {
@@ -70,7 +57,8 @@ s_run (void *arg)
 
         memset (self->scratch, 0, sizeof *self->scratch);
         const char *out = crypt_rn (job->password, job->hash, self->scratch, sizeof *self->scratch);
-        job->verified = !job->decoy && out && out[0] == '$' && s_same (out, job->hash);
+        job->verified = !job->decoy && out && out[0] == '$' && strlen (out) == strlen (job->hash) &&
+                        credentials_equal (out, job->hash, strlen (job->hash));
         explicit_bzero (job->password, sizeof job->password);
         explicit_bzero (self->scratch, sizeof *self->scratch);
 

@@ -42,6 +42,16 @@ credentials_parse (const char *header, credentials_t *credentials)
     return ok;
 }
 
+bool
+credentials_equal (const void *a, const void *b, size_t length)
+{
+    const unsigned char *x = a, *y = b;
+    unsigned char diff = 0;
+    for (size_t i = 0; i < length; i++)
+        diff |= (unsigned char) (x[i] ^ y[i]);
+    return diff == 0;
+}
+
 void
 credentials_wipe (credentials_t *credentials)
 {

@@ -28,6 +28,11 @@ typedef struct {
 //  missing, malformed, oversized or non-Basic value.
 bool credentials_parse (const char *header, credentials_t *credentials);
 
+//  True when the `length` bytes at `a` and `b` are equal, in a time that
+//  depends on `length` only: the one comparison used for secrets (cached
+//  Authorization values, password hashes).
+bool credentials_equal (const void *a, const void *b, size_t length);
+
 //  Wipes *credentials (the password) so it does not linger in memory.
 void credentials_wipe (credentials_t *credentials);
 

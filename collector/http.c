@@ -273,10 +273,15 @@ s_login_done (void *arg, void *tag, auth_verdict_t verdict)
 
 //  MHD reports a peer that went away (a closed tab, a reload) as an error; for an
 //  SSE server that is routine, so those lines are info and the rest are warnings.
+//  A failed TLS handshake (plain HTTP to the TLS port, a scanner) is the
+//  client's doing and costs one line per connection: those are counted and
+//  logged at most once per 10 s.
 static void
 s_mhd_log (void *cls, const char *fmt, va_list args)
 {
-    (void) cls;
+    http_t *self = cls;
+    static uint64_t tls_failures;
+    static int64_t tls_logged;
     char line[512];
     vsnprintf (line, sizeof line, fmt, args);
     size_t n = strlen (line);
@@ -284,7 +289,19 @@ s_mhd_log (void *cls, const char *fmt, va_list args)
         line[--n] = '\0';
     bool peer_gone = strstr (line, "Failed to send") || strstr (line, "closed by remote") ||
                      strstr (line, "Connection reset");
-    if (peer_gone)
+    bool tls_failed = strstr (line, "handshake") || strstr (line, "TLS");
+    if (tls_failed) {
+        self->routes.stats->tls_failed++;
+        tls_failures++;
+        int64_t now = clock_mono_ns ();
+        if (tls_logged && now - tls_logged < 10000000000LL)
+            return;
+        log_info ("http: %lu failed TLS handshake%s (latest: %s)", (unsigned long) tls_failures,
+                  tls_failures == 1 ? "" : "s", line);
+        tls_failures = 0;
+        tls_logged = now;
+    }
+    else if (peer_gone)
         log_info ("http: %s", line);
     else
         log_warn ("http: %s", line);
@@ -312,7 +329,7 @@ http_new (const struct sockaddr_in *address, uint32_t max_connections, const htt
         tls[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     }
     self->daemon = MHD_start_daemon (
-        flags, 0, NULL, NULL, s_dispatch, self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL,
+        flags, 0, NULL, NULL, s_dispatch, self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self,
         MHD_OPTION_SOCK_ADDR, address, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned) (max_connections + HTTP_EXTRA_CONNECTIONS), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned) routes->max_per_address, MHD_OPTION_CONNECTION_TIMEOUT,

@@ -21,6 +21,7 @@ typedef struct {
     uint64_t auth_failed;               //  logins refused (bad header, wrong password)
     uint64_t auth_busy;                 //  logins answered 429: hashing queue full
     uint64_t header_timeouts;           //  connections closed by the header deadline
+    uint64_t tls_failed;                //  TLS handshakes that failed (plain HTTP, scanners)
 } stats_t;
 
 #endif

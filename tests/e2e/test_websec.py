@@ -200,6 +200,8 @@ def websec_logins(procs):
             reply = b""
         check(b"HTTP/" not in reply and b"ok" not in reply, "plain HTTP got %r", reply[:80])
     log("plain HTTP to the TLS port: curl rc %d, raw reply %d bytes, no HTTP", rc, len(reply))
+    z.wait_until(lambda: metric(col, "zapm_http_tls_failed_total") >= 2, 3,
+                 "zapm_http_tls_failed_total to count both")
     check("wonderland" not in col.proc.output(), "a password reached the log")
 
 
