@@ -202,9 +202,11 @@ auth_fd (auth_t *self)
     return auth_worker_fd (self->worker);
 }
 
-unsigned
-auth_pending (auth_t *self)
+void
+auth_cancel (auth_t *self, auth_done_fn *done, void *arg)
 {
     assert (self);
-    return auth_worker_pending (self->worker);
+    self->done = done;
+    self->done_arg = arg;
+    auth_worker_cancel (self->worker, s_verdict, self);
 }

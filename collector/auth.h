@@ -53,7 +53,9 @@ void auth_reload (auth_t *self);
 int auth_fd (auth_t *self);
 unsigned auth_take (auth_t *self, auth_done_fn *done, void *arg);
 
-//  Checks waiting in the hashing queue (they must be taken before shutdown).
-unsigned auth_pending (auth_t *self);
+//  For shutdown: stops the hashing thread and hands every check still in
+//  flight to `done` (unfinished ones as AUTH_DENIED), so no request stays
+//  suspended. Later checks answer AUTH_BUSY.
+void auth_cancel (auth_t *self, auth_done_fn *done, void *arg);
 
 #endif

@@ -34,7 +34,8 @@ struct _auth_worker_t {
     pthread_cond_t wake;           //  a job was added, or stop
     job_t jobs[AUTH_WORKER_QUEUE]; //  the ring
     uint64_t taken, done, next;    //  see above; each only grows
-    bool stopping;                 //  destroy was called
+    bool stopping;                 //  destroy or cancel was called
+    bool joined;                   //  the thread has ended
     int event_fd;                  //  readable when done > taken
     struct crypt_data *scratch;    //  crypt_rn's state, the thread's own
 };
@@ -96,17 +97,26 @@ auth_worker_new (void)
     return self;
 }
 
+static void
+s_stop (auth_worker_t *self)
+{
+    if (self->joined)
+        return;
+    pthread_mutex_lock (&self->lock);
+    self->stopping = true;
+    pthread_cond_signal (&self->wake);
+    pthread_mutex_unlock (&self->lock);
+    pthread_join (self->thread, NULL);
+    self->joined = true;
+}
+
 void
 auth_worker_destroy (auth_worker_t **self_p)
 {
     assert (self_p);
     auth_worker_t *self = *self_p;
     if (self) {
-        pthread_mutex_lock (&self->lock);
-        self->stopping = true;
-        pthread_cond_signal (&self->wake);
-        pthread_mutex_unlock (&self->lock);
-        pthread_join (self->thread, NULL);
+        s_stop (self);
         close (self->event_fd);
         pthread_cond_destroy (&self->wake);
         pthread_mutex_destroy (&self->lock);
@@ -127,7 +137,7 @@ auth_worker_submit (auth_worker_t *self, const char *password, const char *hash,
         strlen (password) > CREDENTIALS_PASSWORD_MAX)
         return false;
     pthread_mutex_lock (&self->lock);
-    bool room = self->next - self->taken < AUTH_WORKER_QUEUE;
+    bool room = !self->stopping && self->next - self->taken < AUTH_WORKER_QUEUE;
     if (room) {
         job_t *job = &self->jobs[self->next % AUTH_WORKER_QUEUE];
         strcpy (job->password, password);
@@ -169,6 +179,20 @@ auth_worker_take (auth_worker_t *self, auth_worker_done_fn *done, void *arg)
     self->taken = to;
     pthread_mutex_unlock (&self->lock);
     return (unsigned) (to - from);
+}
+
+void
+auth_worker_cancel (auth_worker_t *self, auth_worker_done_fn *done, void *arg)
+{
+    assert (self);
+    s_stop (self);
+    //  The thread is gone: every slot is the loop's.
+    for (uint64_t i = self->taken; i < self->next; i++) {
+        job_t *job = &self->jobs[i % AUTH_WORKER_QUEUE];
+        explicit_bzero (job->password, sizeof job->password);
+        done (arg, job->tag, i < self->done && job->verified);
+    }
+    self->taken = self->done = self->next;
 }
 
 unsigned

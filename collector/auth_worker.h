@@ -46,6 +46,11 @@ int auth_worker_fd (auth_worker_t *self);
 //  Calls done (arg, tag, verified) for each finished job; returns how many.
 unsigned auth_worker_take (auth_worker_t *self, auth_worker_done_fn *done, void *arg);
 
+//  Stops the thread (after the job in hand) and calls done (arg, tag, false)
+//  for every job not yet taken, finished or not; later submits are refused.
+//  For shutdown: no request may stay suspended when the server stops.
+void auth_worker_cancel (auth_worker_t *self, auth_worker_done_fn *done, void *arg);
+
 //  Jobs queued or running or finished but not taken.
 unsigned auth_worker_pending (auth_worker_t *self);
 

@@ -179,11 +179,10 @@ s_shutdown (collector_t *self)
     log_info ("stopping: ending %u stream%s", feed_clients (self->feed),
               feed_clients (self->feed) == 1 ? "" : "s");
     feed_close (self->feed);
+    http_cancel_logins (self->http);
     int64_t deadline = clock_mono_ns () + COLLECTOR_SHUTDOWN_NS;
     zmq_pollitem_t item = {NULL, http_poll_fd (self->http), ZMQ_POLLIN, 0};
-    while ((feed_clients (self->feed) > 0 || (self->auth && auth_pending (self->auth) > 0)) &&
-           clock_mono_ns () < deadline) {
-        http_take_logins (self->http);
+    while (feed_clients (self->feed) > 0 && clock_mono_ns () < deadline) {
         http_run (self->http);
         zmq_poll (&item, 1, 10);
     }

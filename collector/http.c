@@ -365,6 +365,14 @@ http_tick (http_t *self, int64_t mono_ns)
     http_limits_sweep (self->limits, mono_ns);
 }
 
+void
+http_cancel_logins (http_t *self)
+{
+    assert (self);
+    if (self->routes.auth)
+        auth_cancel (self->routes.auth, s_login_done, self);
+}
+
 bool
 http_take_logins (http_t *self)
 {

@@ -57,6 +57,10 @@ void http_tick (http_t *self, int64_t mono_ns);
 //  resumed, so http_run must follow.
 bool http_take_logins (http_t *self);
 
+//  For shutdown: ends every login check in flight (unfinished ones get 401) and
+//  resumes their requests, so none is suspended when the server stops.
+void http_cancel_logins (http_t *self);
+
 //  The port actually listened on.
 uint16_t http_port (http_t *self);
 
