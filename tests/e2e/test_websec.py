@@ -285,24 +285,38 @@ def websec_half_open(procs):
     check(_raise_nofile(count + 200) >= count + 100, "RLIMIT_NOFILE too low for the test")
     s = procs.own(Secrets())
     col = start(procs, "--users", s.users)
-    socks = []
+    socks, connected_at, closed_at = [], {}, {}
+    poller = select.epoll()
+
+    def watch(timeout):
+        for fd, _ in poller.poll(timeout):
+            if fd not in closed_at:
+                closed_at[fd] = time.monotonic()
+                poller.unregister(fd)
+
     t0 = time.monotonic()
     try:
         for i in range(count):
-            socks.append(_nonblocking_connect("127.0.0.1", col.http_port))
+            sock = _nonblocking_connect("127.0.0.1", col.http_port)
+            socks.append(sock)
+            connected_at[sock.fileno()] = time.monotonic()
+            poller.register(sock.fileno(), select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLHUP)
             if i % 500 == 499:
-                time.sleep(0.01)  # let the backlog drain
+                watch(0.005)  # and let the backlog drain
         # Each sends the start of a head and then nothing.
-        time.sleep(0.5)
+        watch(0.5)
         sent = 0
         for sock in socks:
+            if sock.fileno() in closed_at:
+                continue
             try:
                 sock.send(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
                 sent += 1
             except OSError:
                 pass
         opened = time.monotonic()
-        log("%d connections opened in %.2f s, %d took the partial head", count, opened - t0, sent)
+        log("%d connections opened in %.2f s; %d still open took the partial head", count,
+            opened - t0, sent)
         # Another address: served at once.
         auth = "Basic " + base64.b64encode(b"alice:wonderland").decode()
         times = []
@@ -322,42 +336,28 @@ def websec_half_open(procs):
             check(data.startswith(b"HTTP/1.1 200"), "127.0.0.2 got %r", data[:60])
         log("127.0.0.2 got the dashboard in %s s", ", ".join("%.3f" % x for x in times))
         check(max(times) < 1.0, "the dashboard took %.3f s from 127.0.0.2", max(times))
-        # Watch the 127.0.0.1 sockets: refused ones close at once, the held ones
-        # by the deadline.
-        open_socks = {sock.fileno(): sock for sock in socks}
-        poller = select.epoll()
-        for fd in open_socks:
-            poller.register(fd, select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLHUP)
-        closed_at = []
-        deadline = opened + 16 * z.SLOW
-        while open_socks and time.monotonic() < deadline:
-            for fd, _ in poller.poll(0.2):
-                sock = open_socks.pop(fd, None)
-                if sock is None:
-                    continue
-                poller.unregister(fd)
-                closed_at.append(time.monotonic() - opened)
+        # Refused connections close at once; the held ones by the deadline, 10 s
+        # after they were accepted (at or after their connect).
+        end = max(connected_at.values()) + 17 * z.SLOW
+        while len(closed_at) < count and time.monotonic() < end:
+            watch(0.2)
         poller.close()
-        early = sum(1 for x in closed_at if x < 5)
-        late = [x for x in closed_at if x >= 5]
-        log("closed: %d within 5 s (over the per-address limit), %d later (%.1f to %.1f s after "
-            "the last head stopped, %.1f s after the first connect); still open after 16 s: %d",
-            early, len(late),
-            min(late) if late else 0, max(late) if late else 0, opened - t0, len(open_socks))
-        check(not open_socks, "%d connections still open after 16 s", len(open_socks))
-        check(len(late) >= 1 and len(late) <= 64, "held connections: %d (want 1..64)", len(late))
-        # Accepted at or after t0, so closed no sooner than t0 + 10 s; every head
-        # stopped by `opened`, so closed by opened + 10 s (+ slack for the sweep).
-        started = opened - t0
-        check(all(started + x >= 9.5 and x <= 12 * z.SLOW for x in late),
-              "closed outside the deadline: %r (heads stopped %.1f s after the first connect)",
-              late[:5], started)
+        lives = [closed_at[fd] - connected_at[fd] for fd in closed_at]
+        quick = sum(1 for x in lives if x < 1)
+        long_lived = sorted(x for x in lives if x >= 9.5)
         timeouts = metric(col, "zapm_http_header_timeouts_total")
-        # Slots freed by the deadline while connections were still arriving were
-        # taken by later ones, which the deadline closed in turn: at least `late`.
-        check(timeouts >= len(late), "zapm_http_header_timeouts_total %s, want >= %d", timeouts,
-              len(late))
-        log("zapm_http_header_timeouts_total %d", timeouts)
+        log("closed: %d within 1 s of connecting (over the per-address limit), %d after 9.5 to "
+            "%.1f s; zapm_http_header_timeouts_total %d; still open: %d", quick, len(long_lived),
+            long_lived[-1] if long_lived else 0, timeouts, count - len(closed_at))
+        check(len(closed_at) == count, "%d connections still open", count - len(closed_at))
+        check(timeouts >= 1, "no connection was closed by the header deadline")
+        # The deadline counts from accept, which is at or after connect: a
+        # connection it closed lived at least 10 s. (Slots it freed while
+        # connections still arrived were taken by later ones, so it can close
+        # more than 64; an over-the-limit connection waiting long in the
+        # listen backlog lives long too, hence >=.)
+        check(len(long_lived) >= timeouts, "%d deadline closures but only %d connections lived "
+              ">= 9.5 s", timeouts, len(long_lived))
     finally:
         for sock in socks:
             sock.close()
