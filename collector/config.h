@@ -9,17 +9,25 @@
 #include "forward.h"
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
-    const char *bind;                       //  ZeroMQ endpoint the SUB socket binds
-    const char *http_text;                  //  --http as given, for messages
-    struct sockaddr_in http;                //  address the web server listens on
-    uint32_t max_clients;                   //  /feed streams at once
-    uint32_t max_series;                    //  series kept
-    uint32_t history_points;                //  history points per series
-    uint32_t ring_mib;                      //  shared ring size in MiB
+    const char *bind;        //  ZeroMQ endpoint the SUB socket binds
+    const char *http_text;   //  --http as given, for messages
+    struct sockaddr_in http; //  address the web server listens on
+    uint32_t max_clients;    //  /feed streams at once
+    uint32_t max_series;     //  series kept
+    uint32_t history_points; //  history points per series
+    uint32_t ring_mib;       //  shared ring size in MiB
+    //  Web security (docs/SECURITY.md, "Web")
+    const char *tls_cert;     //  --tls-cert PEM file, or NULL for plain HTTP
+    const char *tls_key;      //  --tls-key PEM file, with tls_cert
+    const char *users;        //  --users file, or NULL for no logins
+    bool insecure_http;       //  --insecure-http: logins over plain HTTP off loopback
+    uint32_t max_per_address; //  connections from one client address
+    //  Tiers (docs/FIELDS.md, "Forwarding")
     const char *name;                       //  this collector's name, as an edge (--name)
     const char *forward[FORWARD_LINKS_MAX]; // upstream endpoints (--forward)
     size_t forward_count;                   //  how many
