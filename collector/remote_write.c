@@ -1,0 +1,629 @@
+/*  remote_write.c: the remote write sender, one thread and one libcurl handle
+    per receiver.
+
+    The loop thread's part is remote_write_append: encode the point into a
+    scratch buffer (no lock) and copy it into the queue (a short lock). The
+    sender thread owns everything slow: it takes a batch, compresses it with
+    snappy into a buffer it keeps, POSTs it, and on a retryable failure waits
+    with backoff in the queue itself, so that a newer batch pushing this one
+    out, or shutdown, ends the wait at once. Requests run on a curl multi handle
+    so that remote_write_destroy can cut one short with curl_multi_wakeup: a
+    receiver that answers after 10 s never holds shutdown past flush_ms.
+
+    Counting: the queue counts points by fate under its lock; the sender counts
+    requests (sent, rejected, retries by reason, bytes, last status) in atomics.
+    Log lines come from the sender thread only: each kind of failure at most
+    once a minute, with how many happened since the last line, and one line
+    when delivery works again. The loop thread never logs from here.
+*/
+#include "remote_write.h"
+#include "clock.h"
+#include "log.h"
+#include "rw_queue.h"
+#include "rw_secret.h"
+
+#include <assert.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <snappy-c.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define S_BATCH_BYTES  (4u << 20) //  a batch body stops growing here
+#define S_LOG_EVERY_NS (60 * 1000000000LL)
+#define S_IDLE_MS      1000 //  the sender wakes at least this often to log drops
+#define S_BODY_KEPT    200  //  bytes of an error answer quoted in the log
+
+//  The kinds of failure, each logged at most once a minute.
+typedef enum {
+    S_FAIL_NETWORK,
+    S_FAIL_TIMEOUT,
+    S_FAIL_5XX,
+    S_FAIL_429,
+    S_FAIL_REJECTED,
+    S_FAIL_QUEUE_FULL,
+    S_FAIL_INVALID,
+    S_FAILS
+} s_fail_t;
+
+//  Rate limit of one kind of log line.
+typedef struct {
+    int64_t last_ns;   //  monotonic time of the last line, 0 for never
+    uint64_t unlogged; //  events since that line
+} s_alarm_t;
+
+struct _remote_write_t {
+    remote_write_config_t config;       //  numbers with defaults filled in (strings not kept)
+    char *url;                          //  the URL, as given
+    char *name;                         //  the URL without its query, for log lines
+    char *user;                         //  basic auth user, or NULL
+    char *password;                     //  basic auth password, or NULL
+    char *token;                        //  bearer token, or NULL
+    char *ca_file;                      //  CA file, or NULL
+    rw_queue_t *queue;                  //  batches between the two threads
+    rw_buf_t scratch;                   //  loop thread: the point being encoded
+    pthread_t thread;                   //  the sender
+    CURL *easy;                         //  sender: the one request handle (keeps the connection)
+    CURLM *multi;                       //  sender: runs it; woken by destroy
+    struct curl_slist *headers;         //  the remote write headers
+    char *compressed;                   //  sender: snappy output buffer
+    size_t compressed_capacity;         //  its size
+    char answer[S_BODY_KEPT + 1];       //  sender: start of the last answer's body
+    size_t answer_size;                 //  bytes in answer
+    char curl_error[CURL_ERROR_SIZE];   //  sender: libcurl's words for the last failure
+    uint64_t random;                    //  sender: xorshift state for the jitter
+    s_alarm_t alarms[S_FAILS];          //  sender: log rate limits
+    bool failing;                       //  sender: a failure was logged since the last success
+    uint64_t logged_queue_full;         //  sender: dropped_queue_full at the last check
+    uint64_t logged_invalid;            //  sender: dropped_invalid at the last check
+    atomic_bool aborting;               //  destroy: stop the request in flight
+    _Atomic (const char *) invalid_why; // loop thread: why the last invalid point was refused
+    atomic_uint_fast64_t invalid;       //  points remote_write_append refused
+    atomic_uint_fast64_t batches_sent;  //  the request counters of rw_stats_t
+    atomic_uint_fast64_t batches_rejected;
+    atomic_uint_fast64_t retries_5xx;
+    atomic_uint_fast64_t retries_429;
+    atomic_uint_fast64_t retries_network;
+    atomic_uint_fast64_t retries_timeout;
+    atomic_uint_fast64_t bytes_sent;
+    atomic_int last_status;
+    atomic_int_fast64_t last_success_ms;
+};
+
+//  libcurl is initialised once for the process and cleaned up when the last
+//  sender is destroyed.
+static pthread_mutex_t s_curl_lock = PTHREAD_MUTEX_INITIALIZER;
+static int s_curl_users;
+
+static bool
+s_curl_acquire (void)
+{
+    pthread_mutex_lock (&s_curl_lock);
+    bool ok = s_curl_users > 0 || curl_global_init (CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    if (ok)
+        s_curl_users++;
+    pthread_mutex_unlock (&s_curl_lock);
+    return ok;
+}
+
+static void
+s_curl_release (void)
+{
+    pthread_mutex_lock (&s_curl_lock);
+    if (--s_curl_users == 0)
+        curl_global_cleanup ();
+    pthread_mutex_unlock (&s_curl_lock);
+}
+
+//  Fills in the defaults and checks the numbers. Returns what is wrong, or NULL.
+static const char *
+s_check_numbers (remote_write_config_t *c)
+{
+    if (!c->batch_points)
+        c->batch_points = 5000;
+    if (!c->batch_delay_ms)
+        c->batch_delay_ms = 1000;
+    if (!c->queue_points)
+        c->queue_points = 100000;
+    if (!c->timeout_ms)
+        c->timeout_ms = 5000;
+    if (!c->backoff_min_ms)
+        c->backoff_min_ms = 100;
+    if (!c->backoff_max_ms)
+        c->backoff_max_ms = 30000;
+    if (!c->flush_ms)
+        c->flush_ms = 2000;
+    if (c->batch_points > 1000000)
+        return "batch points must be at most 1000000";
+    if (c->queue_points < c->batch_points)
+        return "the queue must hold at least one batch of points";
+    if (c->batch_delay_ms > 3600000 || c->timeout_ms > 3600000 || c->flush_ms > 3600000)
+        return "delays and timeouts must be at most an hour";
+    if (c->backoff_min_ms > c->backoff_max_ms || c->backoff_max_ms > 3600000)
+        return "the backoff must grow from its minimum to a maximum of at most an hour";
+    return NULL;
+}
+
+//  Checks the URL (http or https, no credentials in it) and keeps it and its
+//  name for log lines. Returns what is wrong, or NULL.
+static const char *
+s_check_url (remote_write_t *self, const char *url)
+{
+    if (!url || !*url)
+        return "no URL";
+    CURLU *parsed = curl_url ();
+    if (!parsed)
+        return "out of memory";
+    const char *wrong = NULL;
+    char *scheme = NULL, *user = NULL, *password = NULL, *name = NULL;
+    if (curl_url_set (parsed, CURLUPART_URL, url, 0) != CURLUE_OK)
+        wrong = "not a URL";
+    else if (curl_url_get (parsed, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+             (strcmp (scheme, "http") && strcmp (scheme, "https")))
+        wrong = "not an http:// or https:// URL";
+    else if (curl_url_get (parsed, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+             curl_url_get (parsed, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK)
+        wrong = "credentials do not belong in the URL: use a password or token file";
+    else if (curl_url_set (parsed, CURLUPART_QUERY, NULL, 0) != CURLUE_OK ||
+             curl_url_set (parsed, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+             curl_url_get (parsed, CURLUPART_URL, &name, 0) != CURLUE_OK)
+        wrong = "not a URL";
+    if (!wrong) {
+        self->url = strdup (url);
+        self->name = strdup (name);
+        if (!self->url || !self->name)
+            wrong = "out of memory";
+    }
+    curl_free (scheme);
+    curl_free (user);
+    curl_free (password);
+    curl_free (name);
+    curl_url_cleanup (parsed);
+    return wrong;
+}
+
+//  Keeps the start of an answer's body for the log; discards the rest.
+static size_t
+s_on_body (char *data, size_t size, size_t count, void *arg)
+{
+    remote_write_t *self = arg;
+    size_t bytes = size * count;
+    size_t room = S_BODY_KEPT - self->answer_size;
+    size_t kept = bytes < room ? bytes : room;
+    memcpy (self->answer + self->answer_size, data, kept);
+    self->answer_size += kept;
+    return bytes;
+}
+
+//  Sets up the request handle once; it is reused for every batch, so the
+//  connection is kept alive between requests. Returns 0, or -1 if short of memory.
+static int
+s_setup_curl (remote_write_t *self)
+{
+    self->easy = curl_easy_init ();
+    self->multi = curl_multi_init ();
+    const char *headers[] = {"Content-Encoding: snappy", "Content-Type: application/x-protobuf",
+                             "X-Prometheus-Remote-Write-Version: 0.1.0",
+                             "Expect:"}; //  no 100-continue round trip
+    for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
+        struct curl_slist *more = curl_slist_append (self->headers, headers[i]);
+        if (!more)
+            return -1;
+        self->headers = more;
+    }
+    if (!self->easy || !self->multi)
+        return -1;
+    CURL *e = self->easy;
+    int rc = 0;
+    rc |= curl_easy_setopt (e, CURLOPT_URL, self->url);
+    rc |= curl_easy_setopt (e, CURLOPT_PROTOCOLS_STR, "http,https");
+    rc |= curl_easy_setopt (e, CURLOPT_POST, 1L);
+    rc |= curl_easy_setopt (e, CURLOPT_HTTPHEADER, self->headers);
+    rc |= curl_easy_setopt (e, CURLOPT_USERAGENT, "zapm/" ZAPM_VERSION);
+    rc |= curl_easy_setopt (e, CURLOPT_NOSIGNAL, 1L);
+    rc |= curl_easy_setopt (e, CURLOPT_TIMEOUT_MS, (long) self->config.timeout_ms);
+    rc |= curl_easy_setopt (e, CURLOPT_CONNECTTIMEOUT_MS, (long) self->config.timeout_ms);
+    rc |= curl_easy_setopt (e, CURLOPT_TCP_KEEPALIVE, 1L);
+    rc |= curl_easy_setopt (e, CURLOPT_WRITEFUNCTION, s_on_body);
+    rc |= curl_easy_setopt (e, CURLOPT_WRITEDATA, self);
+    rc |= curl_easy_setopt (e, CURLOPT_ERRORBUFFER, self->curl_error);
+    if (self->ca_file)
+        rc |= curl_easy_setopt (e, CURLOPT_CAINFO, self->ca_file);
+    if (self->user) {
+        rc |= curl_easy_setopt (e, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
+        rc |= curl_easy_setopt (e, CURLOPT_USERNAME, self->user);
+        rc |= curl_easy_setopt (e, CURLOPT_PASSWORD, self->password);
+    }
+    if (self->token) {
+        rc |= curl_easy_setopt (e, CURLOPT_HTTPAUTH, (long) CURLAUTH_BEARER);
+        rc |= curl_easy_setopt (e, CURLOPT_XOAUTH2_BEARER, self->token);
+    }
+    return rc ? -1 : 0;
+}
+
+//  Logs a failure of `kind` unless one was logged less than a minute ago; then
+//  it is only counted, and the next line says how many there were.
+static void
+s_alarm (remote_write_t *self, s_fail_t kind, const char *fmt, const char *detail)
+{
+    s_alarm_t *alarm = &self->alarms[kind];
+    alarm->unlogged++;
+    int64_t now = clock_mono_ns ();
+    if (alarm->last_ns && now - alarm->last_ns < S_LOG_EVERY_NS)
+        return;
+    char what[512];
+    snprintf (what, sizeof what, fmt, detail);
+    log_warn ("remote write to %s: %s (%llu time%s in the last minute)", self->name, what,
+              (unsigned long long) alarm->unlogged, alarm->unlogged == 1 ? "" : "s");
+    alarm->last_ns = now;
+    alarm->unlogged = 0;
+    self->failing = true;
+}
+
+//  Logs the drops the queue and remote_write_append counted since the last look.
+static void
+s_check_drops (remote_write_t *self)
+{
+    rw_queue_stats_t stats;
+    rw_queue_stats (self->queue, &stats);
+    uint64_t invalid = atomic_load (&self->invalid);
+    char detail[64];
+    if (stats.dropped_queue_full > self->logged_queue_full) {
+        snprintf (detail, sizeof detail, "%llu",
+                  (unsigned long long) (stats.dropped_queue_full - self->logged_queue_full));
+        self->logged_queue_full = stats.dropped_queue_full;
+        s_alarm (self, S_FAIL_QUEUE_FULL, "queue full, dropped the oldest %s points", detail);
+    }
+    if (invalid > self->logged_invalid) {
+        self->logged_invalid = invalid;
+        s_alarm (self, S_FAIL_INVALID, "refused an invalid point: %s",
+                 atomic_load (&self->invalid_why));
+    }
+}
+
+//  The outcome of one try.
+typedef enum {
+    S_SENT,     //  2xx
+    S_REJECTED, //  4xx other than 429: do not retry
+    S_RETRY,    //  5xx, 429, network error or timeout: retry
+    S_ABORTED   //  destroy cut it short
+} s_outcome_t;
+
+//  POSTs `size` compressed bytes once and classifies the outcome, counting and
+//  logging it.
+static s_outcome_t
+s_post (remote_write_t *self, size_t size)
+{
+    CURL *e = self->easy;
+    curl_easy_setopt (e, CURLOPT_POSTFIELDS, self->compressed);
+    curl_easy_setopt (e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) size);
+    self->answer_size = 0;
+    self->curl_error[0] = '\0';
+    CURLcode result = CURLE_ABORTED_BY_CALLBACK;
+    if (curl_multi_add_handle (self->multi, e) != CURLM_OK)
+        result = CURLE_OUT_OF_MEMORY;
+    else {
+        int running = 1;
+        while (running && !atomic_load (&self->aborting)) {
+            if (curl_multi_perform (self->multi, &running) != CURLM_OK)
+                break;
+            if (running)
+                curl_multi_poll (self->multi, NULL, 0, 1000, NULL);
+        }
+        int left;
+        CURLMsg *msg;
+        while ((msg = curl_multi_info_read (self->multi, &left)))
+            if (msg->msg == CURLMSG_DONE && msg->easy_handle == e)
+                result = msg->data.result;
+        curl_multi_remove_handle (self->multi, e);
+    }
+    if (atomic_load (&self->aborting))
+        return S_ABORTED;
+
+    if (result != CURLE_OK) {
+        const char *why = self->curl_error[0] ? self->curl_error : curl_easy_strerror (result);
+        if (result == CURLE_OPERATION_TIMEDOUT) {
+            atomic_fetch_add (&self->retries_timeout, 1);
+            s_alarm (self, S_FAIL_TIMEOUT, "no answer in time, will retry: %s", why);
+        }
+        else {
+            atomic_fetch_add (&self->retries_network, 1);
+            s_alarm (self, S_FAIL_NETWORK, "cannot reach the receiver, will retry: %s", why);
+        }
+        return S_RETRY;
+    }
+    long status = 0;
+    curl_easy_getinfo (e, CURLINFO_RESPONSE_CODE, &status);
+    atomic_store (&self->last_status, (int) status);
+    if (status >= 200 && status < 300)
+        return S_SENT;
+    char answer[4 * S_BODY_KEPT + 64];
+    char quoted[4 * S_BODY_KEPT + 1];
+    log_escape (self->answer, self->answer_size, S_BODY_KEPT, quoted);
+    snprintf (answer, sizeof answer, "%ld \"%s\"", status, quoted);
+    if (status == 429) {
+        atomic_fetch_add (&self->retries_429, 1);
+        s_alarm (self, S_FAIL_429, "receiver is throttling (answer %s), will retry", answer);
+        return S_RETRY;
+    }
+    if (status >= 500 && status < 600) {
+        atomic_fetch_add (&self->retries_5xx, 1);
+        s_alarm (self, S_FAIL_5XX, "receiver failed (answer %s), will retry", answer);
+        return S_RETRY;
+    }
+    atomic_fetch_add (&self->batches_rejected, 1);
+    s_alarm (self, S_FAIL_REJECTED, "receiver refused a batch (answer %s), dropped it", answer);
+    return S_REJECTED;
+}
+
+//  A backoff of `delay_ms` with jitter: somewhere between half of it and all of it.
+static int64_t
+s_jitter (remote_write_t *self, int64_t delay_ms)
+{
+    uint64_t x = self->random;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    self->random = x;
+    return delay_ms / 2 + (int64_t) (x % (uint64_t) (delay_ms / 2 + 1));
+}
+
+//  Compresses a batch into self->compressed. Returns its size, or 0 if short of memory.
+static size_t
+s_compress (remote_write_t *self, const rw_batch_t *batch)
+{
+    size_t need = snappy_max_compressed_length (batch->body.size);
+    if (need > self->compressed_capacity) {
+        char *bigger = realloc (self->compressed, need);
+        if (!bigger)
+            return 0;
+        self->compressed = bigger;
+        self->compressed_capacity = need;
+    }
+    size_t size = need;
+    if (snappy_compress ((const char *) batch->body.data, batch->body.size, self->compressed,
+                         &size) != SNAPPY_OK)
+        return 0;
+    return size;
+}
+
+//  Delivers one batch: tries until it is sent or refused, or given up (pushed
+//  out by a newer batch, or shutdown).
+static void
+s_deliver (remote_write_t *self, rw_batch_t *batch)
+{
+    size_t size = s_compress (self, batch);
+    int64_t delay = self->config.backoff_min_ms;
+    rw_fate_t fate = RW_FATE_GIVEN_UP;
+    while (size) {
+        s_outcome_t outcome = s_post (self, size);
+        if (outcome == S_SENT) {
+            atomic_fetch_add (&self->batches_sent, 1);
+            atomic_fetch_add (&self->bytes_sent, size);
+            atomic_store (&self->last_success_ms, clock_wall_ns () / 1000000);
+            if (self->failing)
+                log_info ("remote write to %s: delivering again", self->name);
+            self->failing = false;
+            fate = RW_FATE_SENT;
+            break;
+        }
+        if (outcome == S_REJECTED) {
+            fate = RW_FATE_REJECTED;
+            break;
+        }
+        if (outcome == S_ABORTED || !rw_queue_backoff (self->queue, batch, s_jitter (self, delay)))
+            break;
+        s_check_drops (self);
+        delay = delay * 2 < self->config.backoff_max_ms ? delay * 2 : self->config.backoff_max_ms;
+    }
+    if (!size)
+        s_alarm (self, S_FAIL_NETWORK, "%s", "out of memory compressing a batch, dropped it");
+    rw_queue_finish (self->queue, batch, fate);
+}
+
+static void *
+s_sender (void *arg)
+{
+    remote_write_t *self = arg;
+    while (!rw_queue_done (self->queue)) {
+        rw_batch_t *batch = rw_queue_take (self->queue, S_IDLE_MS);
+        s_check_drops (self);
+        if (batch)
+            s_deliver (self, batch);
+    }
+    return NULL;
+}
+
+//  Frees everything remote_write_new may have set up; the thread is not running.
+static void
+s_free (remote_write_t *self)
+{
+    if (self->multi)
+        curl_multi_cleanup (self->multi);
+    if (self->easy)
+        curl_easy_cleanup (self->easy);
+    curl_slist_free_all (self->headers);
+    rw_queue_destroy (&self->queue);
+    rw_buf_free (&self->scratch);
+    free (self->compressed);
+    free (self->url);
+    free (self->name);
+    free (self->user);
+    free (self->ca_file);
+    rw_secret_free (self->password);
+    rw_secret_free (self->token);
+    free (self);
+    s_curl_release ();
+}
+
+//  Copies the config's strings, reads the secrets. Returns what is wrong, or NULL
+//  (a secret file's problem is logged by rw_secret_read, then "" is returned).
+static const char *
+s_configure (remote_write_t *self, const remote_write_config_t *config)
+{
+    const char *wrong = s_check_numbers (&self->config);
+    if (!wrong)
+        wrong = s_check_url (self, config->url);
+    if (wrong)
+        return wrong;
+    bool basic = config->basic_user || config->basic_password_file;
+    if (basic && config->bearer_token_file)
+        return "choose basic auth or a bearer token, not both";
+    if (basic && (!config->basic_user || !*config->basic_user || !config->basic_password_file))
+        return "basic auth needs both a user name and a password file";
+    if (config->basic_user && strchr (config->basic_user, ':'))
+        return "a basic auth user name cannot hold ':'";
+    if (config->ca_file && access (config->ca_file, R_OK))
+        return "cannot read the CA file";
+    if ((config->basic_user && !(self->user = strdup (config->basic_user))) ||
+        (config->ca_file && !(self->ca_file = strdup (config->ca_file))))
+        return "out of memory";
+    if (config->basic_password_file &&
+        !(self->password = rw_secret_read (config->basic_password_file, "password")))
+        return "";
+    if (config->bearer_token_file &&
+        !(self->token = rw_secret_read (config->bearer_token_file, "bearer token")))
+        return "";
+    if ((self->user || self->token) && strncmp (self->url, "https:", 6))
+        log_warn ("remote write to %s: credentials go over plain http; use https beyond "
+                  "this host",
+                  self->name);
+    return NULL;
+}
+
+remote_write_t *
+remote_write_new (const remote_write_config_t *config)
+{
+    assert (config);
+    if (!s_curl_acquire ()) {
+        log_error ("remote write: libcurl failed to initialise");
+        return NULL;
+    }
+    remote_write_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        log_error ("remote write: out of memory");
+        s_curl_release ();
+        return NULL;
+    }
+    self->config = *config;
+    self->config.url = self->config.basic_user = NULL;
+    self->config.basic_password_file = self->config.bearer_token_file = NULL;
+    self->config.ca_file = NULL;
+    self->random = (uint64_t) clock_mono_ns () ^ (uint64_t) (uintptr_t) self;
+    if (!self->random)
+        self->random = 1;
+    atomic_store (&self->invalid_why, "");
+
+    const char *wrong = s_configure (self, config);
+    if (!wrong) {
+        uint32_t batches =
+            (self->config.queue_points + self->config.batch_points - 1) / self->config.batch_points;
+        self->queue = rw_queue_new (self->config.batch_points, S_BATCH_BYTES, batches,
+                                    self->config.batch_delay_ms);
+        if (!self->queue || s_setup_curl (self))
+            wrong = "out of memory";
+    }
+    if (!wrong) {
+        //  The sender takes no signals: they stay with the collector's loop.
+        sigset_t all, old;
+        sigfillset (&all);
+        pthread_sigmask (SIG_SETMASK, &all, &old);
+        int rc = pthread_create (&self->thread, NULL, s_sender, self);
+        pthread_sigmask (SIG_SETMASK, &old, NULL);
+        if (rc)
+            wrong = "cannot start the sender thread";
+    }
+    if (wrong) {
+        if (*wrong)
+            log_error ("remote write to %s: %s", self->name ? self->name : "(no URL)", wrong);
+        s_free (self);
+        return NULL;
+    }
+    log_info ("remote write to %s: sending batches of %u points or %u ms, queue of %u points",
+              self->name, self->config.batch_points, self->config.batch_delay_ms,
+              self->config.queue_points);
+    return self;
+}
+
+void
+remote_write_destroy (remote_write_t **self_p)
+{
+    assert (self_p);
+    remote_write_t *self = *self_p;
+    if (!self)
+        return;
+    rw_queue_close (self->queue);
+    struct timespec until;
+    clock_gettime (CLOCK_REALTIME, &until);
+    int64_t ns = until.tv_nsec + (int64_t) self->config.flush_ms * 1000000;
+    until.tv_sec += ns / 1000000000;
+    until.tv_nsec = ns % 1000000000;
+    if (pthread_timedjoin_np (self->thread, NULL, &until)) {
+        atomic_store (&self->aborting, true);
+        rw_queue_abort (self->queue);
+        curl_multi_wakeup (self->multi);
+        pthread_join (self->thread, NULL);
+    }
+    rw_stats_t stats;
+    remote_write_stats (self, &stats);
+    if (stats.points_dropped_shutdown)
+        log_warn ("remote write to %s: %llu points not delivered within %u ms of shutdown",
+                  self->name, (unsigned long long) stats.points_dropped_shutdown,
+                  self->config.flush_ms);
+    s_free (self);
+    *self_p = NULL;
+}
+
+int
+remote_write_append (remote_write_t *self, const rw_point_t *point)
+{
+    assert (self);
+    assert (point);
+    self->scratch.size = 0;
+    const char *wrong = rw_proto_append (&self->scratch, point);
+    if (wrong) {
+        atomic_store (&self->invalid_why, wrong);
+        atomic_fetch_add (&self->invalid, 1);
+        return -1;
+    }
+    return rw_queue_push (self->queue, self->scratch.data, self->scratch.size);
+}
+
+void
+remote_write_stats (remote_write_t *self, rw_stats_t *stats)
+{
+    assert (self);
+    rw_queue_stats_t queue;
+    rw_queue_stats (self->queue, &queue);
+    *stats = (rw_stats_t){
+        .points_queued = queue.queued,
+        .points_sent = queue.sent,
+        .points_dropped_invalid = atomic_load (&self->invalid),
+        .points_dropped_queue_full = queue.dropped_queue_full,
+        .points_dropped_rejected = queue.dropped_rejected,
+        .points_dropped_shutdown = queue.dropped_shutdown,
+        .queue_points = queue.depth_points,
+        .queue_batches = queue.depth_batches,
+        .batches_sent = atomic_load (&self->batches_sent),
+        .batches_rejected = atomic_load (&self->batches_rejected),
+        .retries_5xx = atomic_load (&self->retries_5xx),
+        .retries_429 = atomic_load (&self->retries_429),
+        .retries_network = atomic_load (&self->retries_network),
+        .retries_timeout = atomic_load (&self->retries_timeout),
+        .bytes_sent = atomic_load (&self->bytes_sent),
+        .last_status = atomic_load (&self->last_status),
+        .last_success_ms = atomic_load (&self->last_success_ms),
+    };
+}
+
+const char *
+remote_write_name (remote_write_t *self)
+{
+    assert (self);
+    return self->name;
+}
