@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <snappy-c.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -39,7 +40,8 @@
 #define S_IDLE_MS      1000 //  the sender wakes at least this often to log drops
 #define S_BODY_KEPT    200  //  bytes of an error answer quoted in the log
 
-//  The kinds of failure, each logged at most once a minute.
+//  The kinds of failure, each logged at most once a minute. The first four are
+//  failures to deliver, after which "delivering again" is logged.
 typedef enum {
     S_FAIL_NETWORK,
     S_FAIL_TIMEOUT,
@@ -246,23 +248,30 @@ s_setup_curl (remote_write_t *self)
     return rc ? -1 : 0;
 }
 
-//  Logs a failure of `kind` unless one was logged less than a minute ago; then
-//  it is only counted, and the next line says how many there were.
+//  Counts `events` failures of `kind` and logs them unless a line about that kind
+//  went out less than a minute ago; the next line then says how many there were.
+static void s_alarm (remote_write_t *self, s_fail_t kind, uint64_t events, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
 static void
-s_alarm (remote_write_t *self, s_fail_t kind, const char *fmt, const char *detail)
+s_alarm (remote_write_t *self, s_fail_t kind, uint64_t events, const char *fmt, ...)
 {
     s_alarm_t *alarm = &self->alarms[kind];
-    alarm->unlogged++;
+    alarm->unlogged += events;
+    if (kind <= S_FAIL_429)
+        self->failing = true; //  a delivery failure: say so when delivery works again
     int64_t now = clock_mono_ns ();
     if (alarm->last_ns && now - alarm->last_ns < S_LOG_EVERY_NS)
         return;
     char what[512];
-    snprintf (what, sizeof what, fmt, detail);
-    log_warn ("remote write to %s: %s (%llu time%s in the last minute)", self->name, what,
-              (unsigned long long) alarm->unlogged, alarm->unlogged == 1 ? "" : "s");
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (what, sizeof what, fmt, args);
+    va_end (args);
+    log_warn ("remote write to %s: %s (%llu since the last such line)", self->name, what,
+              (unsigned long long) alarm->unlogged);
     alarm->last_ns = now;
     alarm->unlogged = 0;
-    self->failing = true;
 }
 
 //  Logs the drops the queue and remote_write_append counted since the last look.
@@ -272,17 +281,15 @@ s_check_drops (remote_write_t *self)
     rw_queue_stats_t stats;
     rw_queue_stats (self->queue, &stats);
     uint64_t invalid = atomic_load (&self->invalid);
-    char detail[64];
     if (stats.dropped_queue_full > self->logged_queue_full) {
-        snprintf (detail, sizeof detail, "%llu",
-                  (unsigned long long) (stats.dropped_queue_full - self->logged_queue_full));
+        s_alarm (self, S_FAIL_QUEUE_FULL, stats.dropped_queue_full - self->logged_queue_full,
+                 "the queue is full: dropped the oldest points");
         self->logged_queue_full = stats.dropped_queue_full;
-        s_alarm (self, S_FAIL_QUEUE_FULL, "queue full, dropped the oldest %s points", detail);
     }
     if (invalid > self->logged_invalid) {
+        s_alarm (self, S_FAIL_INVALID, invalid - self->logged_invalid,
+                 "refused invalid points, the last one: %s", atomic_load (&self->invalid_why));
         self->logged_invalid = invalid;
-        s_alarm (self, S_FAIL_INVALID, "refused an invalid point: %s",
-                 atomic_load (&self->invalid_why));
     }
 }
 
@@ -329,11 +336,11 @@ s_post (remote_write_t *self, size_t size)
         const char *why = self->curl_error[0] ? self->curl_error : curl_easy_strerror (result);
         if (result == CURLE_OPERATION_TIMEDOUT) {
             atomic_fetch_add (&self->retries_timeout, 1);
-            s_alarm (self, S_FAIL_TIMEOUT, "no answer in time, will retry: %s", why);
+            s_alarm (self, S_FAIL_TIMEOUT, 1, "no answer in time, will retry: %s", why);
         }
         else {
             atomic_fetch_add (&self->retries_network, 1);
-            s_alarm (self, S_FAIL_NETWORK, "cannot reach the receiver, will retry: %s", why);
+            s_alarm (self, S_FAIL_NETWORK, 1, "cannot reach the receiver, will retry: %s", why);
         }
         return S_RETRY;
     }
@@ -348,16 +355,16 @@ s_post (remote_write_t *self, size_t size)
     snprintf (answer, sizeof answer, "%ld \"%s\"", status, quoted);
     if (status == 429) {
         atomic_fetch_add (&self->retries_429, 1);
-        s_alarm (self, S_FAIL_429, "receiver is throttling (answer %s), will retry", answer);
+        s_alarm (self, S_FAIL_429, 1, "receiver is throttling (answer %s), will retry", answer);
         return S_RETRY;
     }
     if (status >= 500 && status < 600) {
         atomic_fetch_add (&self->retries_5xx, 1);
-        s_alarm (self, S_FAIL_5XX, "receiver failed (answer %s), will retry", answer);
+        s_alarm (self, S_FAIL_5XX, 1, "receiver failed (answer %s), will retry", answer);
         return S_RETRY;
     }
     atomic_fetch_add (&self->batches_rejected, 1);
-    s_alarm (self, S_FAIL_REJECTED, "receiver refused a batch (answer %s), dropped it", answer);
+    s_alarm (self, S_FAIL_REJECTED, 1, "receiver refused a batch (answer %s), dropped it", answer);
     return S_REJECTED;
 }
 
@@ -422,7 +429,7 @@ s_deliver (remote_write_t *self, rw_batch_t *batch)
         delay = delay * 2 < self->config.backoff_max_ms ? delay * 2 : self->config.backoff_max_ms;
     }
     if (!size)
-        s_alarm (self, S_FAIL_NETWORK, "%s", "out of memory compressing a batch, dropped it");
+        s_alarm (self, S_FAIL_NETWORK, 1, "out of memory compressing a batch, dropped it");
     rw_queue_finish (self->queue, batch, fate);
 }
 
