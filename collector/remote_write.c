@@ -1,10 +1,12 @@
 /*  remote_write.c: the remote write sender, one thread and one libcurl handle
     per receiver.
 
-    The loop thread's part is remote_write_append: encode the point into a
-    scratch buffer (no lock) and copy it into the queue (a short lock). The
-    sender thread owns everything slow: it takes a batch, compresses it with
-    snappy into a buffer it keeps, POSTs it, and on a retryable failure waits
+    The loop thread's part is remote_write_append: copy the point into a flat
+    record in a scratch buffer (no lock; rw_record.h) and that into the queue
+    (a short lock). The sender thread owns everything that costs: it takes a
+    batch, encodes its records as protobuf (checking names, sorting labels;
+    a point that fails is counted as invalid), compresses the body with snappy
+    into a buffer it keeps, POSTs it, and on a retryable failure waits
     with backoff in the queue itself, so that a newer batch pushing this one
     out, or shutdown, ends the wait at once. Requests run on a curl multi handle
     so that remote_write_destroy can cut one short with curl_multi_wakeup: a
@@ -20,6 +22,7 @@
 #include "clock.h"
 #include "log.h"
 #include "rw_queue.h"
+#include "rw_record.h"
 #include "rw_secret.h"
 
 #include <assert.h>
@@ -68,7 +71,8 @@ struct _remote_write_t {
     char *token;                        //  bearer token, or NULL
     char *ca_file;                      //  CA file, or NULL
     rw_queue_t *queue;                  //  batches between the two threads
-    rw_buf_t scratch;                   //  loop thread: the point being encoded
+    rw_buf_t scratch;                   //  loop thread: the record being written
+    rw_buf_t body;                      //  sender: the batch encoded as a WriteRequest
     pthread_t thread;                   //  the sender
     CURL *easy;                         //  sender: the one request handle (keeps the connection)
     CURLM *multi;                       //  sender: runs it; woken by destroy
@@ -84,8 +88,9 @@ struct _remote_write_t {
     uint64_t logged_queue_full;         //  sender: dropped_queue_full at the last check
     uint64_t logged_invalid;            //  sender: dropped_invalid at the last check
     atomic_bool aborting;               //  destroy: stop the request in flight
-    _Atomic (const char *) invalid_why; // loop thread: why the last invalid point was refused
-    atomic_uint_fast64_t invalid;       //  points remote_write_append refused
+    _Atomic (const char *) invalid_why; //  why the last invalid point was refused
+    atomic_uint_fast64_t invalid;       //  points remote_write_append refused (loop thread)
+    uint64_t encode_invalid;            //  sender: points its encoder refused
     atomic_uint_fast64_t batches_sent;  //  the request counters of rw_stats_t
     atomic_uint_fast64_t batches_rejected;
     atomic_uint_fast64_t retries_5xx;
@@ -280,7 +285,7 @@ s_check_drops (remote_write_t *self)
 {
     rw_queue_stats_t stats;
     rw_queue_stats (self->queue, &stats);
-    uint64_t invalid = atomic_load (&self->invalid);
+    uint64_t invalid = atomic_load (&self->invalid) + self->encode_invalid;
     if (stats.dropped_queue_full > self->logged_queue_full) {
         s_alarm (self, S_FAIL_QUEUE_FULL, stats.dropped_queue_full - self->logged_queue_full,
                  "the queue is full: dropped the oldest points");
@@ -380,11 +385,36 @@ s_jitter (remote_write_t *self, int64_t delay_ms)
     return delay_ms / 2 + (int64_t) (x % (uint64_t) (delay_ms / 2 + 1));
 }
 
-//  Compresses a batch into self->compressed. Returns its size, or 0 if short of memory.
-static size_t
-s_compress (remote_write_t *self, const rw_batch_t *batch)
+//  Encodes the batch's records into self->body, counting the points the encoder
+//  refuses in batch->invalid. Returns 0, or -1 if short of memory.
+static int
+s_encode (remote_write_t *self, rw_batch_t *batch)
 {
-    size_t need = snappy_max_compressed_length (batch->body.size);
+    self->body.size = 0;
+    const uint8_t *at = batch->body.data;
+    const uint8_t *end = at + batch->body.size;
+    while (at < end) {
+        rw_point_t point;
+        rw_label_t labels[RW_MAX_LABELS];
+        at += rw_record_read (at, &point, labels);
+        const char *wrong = rw_proto_append (&self->body, &point);
+        if (wrong && !strcmp (wrong, "out of memory"))
+            return -1;
+        if (wrong) {
+            batch->invalid++;
+            self->encode_invalid++;
+            atomic_store (&self->invalid_why, wrong);
+        }
+    }
+    return 0;
+}
+
+//  Compresses self->body into self->compressed. Returns its size, or 0 if short
+//  of memory.
+static size_t
+s_compress (remote_write_t *self)
+{
+    size_t need = snappy_max_compressed_length (self->body.size);
     if (need > self->compressed_capacity) {
         char *bigger = realloc (self->compressed, need);
         if (!bigger)
@@ -393,7 +423,7 @@ s_compress (remote_write_t *self, const rw_batch_t *batch)
         self->compressed_capacity = need;
     }
     size_t size = need;
-    if (snappy_compress ((const char *) batch->body.data, batch->body.size, self->compressed,
+    if (snappy_compress ((const char *) self->body.data, self->body.size, self->compressed,
                          &size) != SNAPPY_OK)
         return 0;
     return size;
@@ -404,9 +434,13 @@ s_compress (remote_write_t *self, const rw_batch_t *batch)
 static void
 s_deliver (remote_write_t *self, rw_batch_t *batch)
 {
-    size_t size = s_compress (self, batch);
+    size_t size = s_encode (self, batch) ? 0 : s_compress (self);
     int64_t delay = self->config.backoff_min_ms;
     rw_fate_t fate = RW_FATE_GIVEN_UP;
+    if (batch->invalid == batch->points) {
+        fate = RW_FATE_SENT; //  nothing left to send: every point was counted invalid
+        size = 0;
+    }
     while (size) {
         s_outcome_t outcome = s_post (self, size);
         if (outcome == S_SENT) {
@@ -428,8 +462,8 @@ s_deliver (remote_write_t *self, rw_batch_t *batch)
         s_check_drops (self);
         delay = delay * 2 < self->config.backoff_max_ms ? delay * 2 : self->config.backoff_max_ms;
     }
-    if (!size)
-        s_alarm (self, S_FAIL_NETWORK, 1, "out of memory compressing a batch, dropped it");
+    if (!size && fate == RW_FATE_GIVEN_UP)
+        s_alarm (self, S_FAIL_NETWORK, 1, "out of memory encoding a batch, dropped it");
     rw_queue_finish (self->queue, batch, fate);
 }
 
@@ -457,6 +491,7 @@ s_free (remote_write_t *self)
     curl_slist_free_all (self->headers);
     rw_queue_destroy (&self->queue);
     rw_buf_free (&self->scratch);
+    rw_buf_free (&self->body);
     free (self->compressed);
     free (self->url);
     free (self->name);
@@ -592,7 +627,7 @@ remote_write_append (remote_write_t *self, const rw_point_t *point)
     assert (self);
     assert (point);
     self->scratch.size = 0;
-    const char *wrong = rw_proto_append (&self->scratch, point);
+    const char *wrong = rw_record_write (&self->scratch, point);
     if (wrong) {
         atomic_store (&self->invalid_why, wrong);
         atomic_fetch_add (&self->invalid, 1);
@@ -605,12 +640,13 @@ void
 remote_write_stats (remote_write_t *self, rw_stats_t *stats)
 {
     assert (self);
+    uint64_t invalid = atomic_load (&self->invalid);
     rw_queue_stats_t queue;
     rw_queue_stats (self->queue, &queue);
     *stats = (rw_stats_t){
-        .points_queued = queue.queued,
+        .points_appended = queue.queued + invalid,
         .points_sent = queue.sent,
-        .points_dropped_invalid = atomic_load (&self->invalid),
+        .points_dropped_invalid = invalid + queue.dropped_invalid,
         .points_dropped_queue_full = queue.dropped_queue_full,
         .points_dropped_rejected = queue.dropped_rejected,
         .points_dropped_shutdown = queue.dropped_shutdown,

@@ -3,10 +3,11 @@
     One remote_write_t per receiver URL (Prometheus with
     --web.enable-remote-write-receiver, VictoriaMetrics, Mimir, Thanos, Cortex).
     The collector's loop thread hands it already-named points with
-    remote_write_append, which encodes the point, copies it into a bounded queue
-    and returns: it never waits for the network. A sender thread of its own
-    takes batches (5,000 points or 1 s by default, whichever comes first),
-    compresses them with snappy and POSTs them with libcurl, retrying with
+    remote_write_append, which copies the point into a bounded queue and
+    returns: it never waits for the network. A sender thread of its own takes
+    batches (5,000 points or 1 s by default, whichever comes first), encodes
+    them as protobuf, compresses them with snappy and POSTs them with libcurl,
+    retrying with
     exponential backoff and jitter on 5xx, 429 and network errors, and dropping
     (and counting) batches the receiver refuses with another 4xx. When the
     receiver is gone long enough for the queue to fill, the oldest batches are
@@ -43,11 +44,12 @@ typedef struct {
 } remote_write_config_t;
 
 //  What happened to the points and requests of one receiver, at one instant.
-//  points_queued = points_sent + every points_dropped_* except invalid + queue_points.
+//  Each point is counted once: points_appended = points_sent + the five
+//  points_dropped_* + queue_points.
 typedef struct {
-    uint64_t points_queued;             //  points accepted by remote_write_append
+    uint64_t points_appended;           //  points given to remote_write_append
     uint64_t points_sent;               //  points the receiver took (2xx)
-    uint64_t points_dropped_invalid;    //  points remote_write_append refused (bad name, ...)
+    uint64_t points_dropped_invalid;    //  points that break the protocol's rules (bad name, ...)
     uint64_t points_dropped_queue_full; //  oldest points dropped for newer ones
     uint64_t points_dropped_rejected;   //  points in batches refused with a 4xx other than 429
     uint64_t points_dropped_shutdown;   //  points not delivered within flush_ms of destroy
@@ -74,9 +76,11 @@ remote_write_t *remote_write_new (const remote_write_config_t *config);
 //  logs what was left undelivered, frees everything and sets *self_p to NULL.
 void remote_write_destroy (remote_write_t **self_p);
 
-//  Queues one point; never blocks. Call from one thread at a time (the loop).
-//  Returns 0, or -1 if the point was dropped: invalid (counted and logged by the
-//  sender, at most once a minute, with the reason) or no memory.
+//  Queues a copy of one point; never blocks. Call from one thread at a time (the
+//  loop). Returns 0, or -1 if the point was dropped at once: over a size limit
+//  of rw_proto.h, or memory is short. The sender checks the rest (names, unique
+//  labels) and counts a point that fails as invalid; it logs invalid points at
+//  most once a minute, with the reason.
 int remote_write_append (remote_write_t *self, const rw_point_t *point);
 
 //  Fills *stats with a consistent snapshot of the queue and the sender's

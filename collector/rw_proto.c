@@ -12,6 +12,7 @@
 */
 #include "rw_proto.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,21 +97,40 @@ s_string (uint8_t *at, uint8_t tag, const char *text, size_t size)
     return at + size;
 }
 
-//  True if `name` is a valid name: a first character from [a-zA-Z_] (and ':' when
-//  `colon`), then [a-zA-Z0-9_] (and ':'), at most RW_MAX_NAME bytes. Stores its size.
+//  Which bytes a name may hold: S_FIRST as its first byte, S_NEXT after that; S_COLON
+//  marks ':' (metric names only).
+enum { S_FIRST = 1, S_NEXT = 2, S_COLON = 4 };
+static uint8_t s_name_chars[256];
+
+static void
+s_init_name_chars (void)
+{
+    for (int c = 0; c < 256; c++) {
+        bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+        bool digit = c >= '0' && c <= '9';
+        s_name_chars[c] = (uint8_t) ((letter ? S_FIRST | S_NEXT : 0) | (digit ? S_NEXT : 0) |
+                                     (c == ':' ? S_COLON : 0));
+    }
+}
+
+//  True if `name` is a valid name: a first byte from [a-zA-Z_] (and ':' when `colon`),
+//  then [a-zA-Z0-9_] (and ':'), at most RW_MAX_NAME bytes. Stores its size.
 static bool
 s_valid_name (const char *name, bool colon, size_t *size)
 {
-    if (!name || !*name)
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once (&once, s_init_name_chars);
+    if (!name)
         return false;
-    size_t i = 0;
-    for (; name[i]; i++) {
-        char c = name[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-                  (c == ':' && colon) || (i > 0 && c >= '0' && c <= '9');
-        if (!ok || i >= RW_MAX_NAME)
-            return false;
-    }
+    const uint8_t *at = (const uint8_t *) name;
+    uint8_t extra = colon ? S_COLON : 0;
+    if (!(s_name_chars[*at] & (S_FIRST | extra)))
+        return false; //  also an empty name
+    size_t i = 1;
+    while (s_name_chars[at[i]] & (S_NEXT | extra))
+        i++;
+    if (at[i] != '\0' || i > RW_MAX_NAME)
+        return false;
     *size = i;
     return true;
 }

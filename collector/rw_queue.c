@@ -96,7 +96,7 @@ static void
 s_recycle (rw_queue_t *self, rw_batch_t *batch)
 {
     batch->body.size = 0;
-    batch->points = 0;
+    batch->points = batch->invalid = 0;
     batch->next = self->free_list;
     self->free_list = batch;
 }
@@ -113,9 +113,9 @@ s_pop_oldest (rw_queue_t *self)
     return batch;
 }
 
-//  Counts a batch's points as dropped for newer ones.
+//  Counts a batch's points in `counter`: they leave the queue.
 static void
-s_count_dropped (rw_queue_t *self, rw_batch_t *batch, uint64_t *counter)
+s_count (rw_queue_t *self, rw_batch_t *batch, uint64_t *counter)
 {
     *counter += batch->points;
     self->stats.depth_points -= batch->points;
@@ -136,7 +136,7 @@ s_seal (rw_queue_t *self)
             self->inflight_superseded = true; //  the sender counts it when it gives up
         else {
             rw_batch_t *oldest = s_pop_oldest (self);
-            s_count_dropped (self, oldest, &self->stats.dropped_queue_full);
+            s_count (self, oldest, &self->stats.dropped_queue_full);
             s_recycle (self, oldest);
         }
     }
@@ -158,6 +158,7 @@ rw_queue_push (rw_queue_t *self, const uint8_t *point, size_t size)
         pthread_mutex_unlock (&self->lock);
         return -1;
     }
+    self->stats.queued++;
     if (self->open && self->open->body.size + size > self->batch_bytes)
         s_seal (self);
     rw_batch_t *batch = self->open;
@@ -182,7 +183,6 @@ rw_queue_push (rw_queue_t *self, const uint8_t *point, size_t size)
         batch->opened_ns = clock_mono_ns ();
         pthread_cond_signal (&self->wake); //  the sender learns when this batch is due
     }
-    self->stats.queued++;
     self->stats.depth_points++;
     if (batch->points >= self->batch_points)
         s_seal (self);
@@ -258,7 +258,11 @@ rw_queue_finish (rw_queue_t *self, rw_batch_t *batch, rw_fate_t fate)
                         : fate == RW_FATE_REJECTED  ? &self->stats.dropped_rejected
                         : self->inflight_superseded ? &self->stats.dropped_queue_full
                                                     : &self->stats.dropped_shutdown;
-    s_count_dropped (self, batch, counter);
+    assert (batch->invalid <= batch->points);
+    self->stats.dropped_invalid += batch->invalid;
+    self->stats.depth_points -= batch->invalid;
+    batch->points -= batch->invalid;
+    s_count (self, batch, counter);
     self->stats.depth_batches--;
     self->inflight = NULL;
     self->inflight_superseded = false;
@@ -283,13 +287,13 @@ rw_queue_abort (rw_queue_t *self)
     pthread_mutex_lock (&self->lock);
     self->closed = self->aborted = true;
     if (self->open) {
-        s_count_dropped (self, self->open, &self->stats.dropped_shutdown);
+        s_count (self, self->open, &self->stats.dropped_shutdown);
         s_recycle (self, self->open);
         self->open = NULL;
     }
     while (self->ready_count > 0) {
         rw_batch_t *batch = s_pop_oldest (self);
-        s_count_dropped (self, batch, &self->stats.dropped_shutdown);
+        s_count (self, batch, &self->stats.dropped_shutdown);
         s_recycle (self, batch);
     }
     pthread_cond_broadcast (&self->wake);

@@ -12,7 +12,7 @@
     Memory stays flat: batches that are done go back to a free list with their
     buffers, so a steady stream allocates nothing. Every point pushed is counted
     exactly once by its fate, and one lock guards all of it, so a snapshot always
-    adds up: queued = sent + rejected + queue_full + shutdown + depth.
+    adds up: queued = sent + invalid + rejected + queue_full + shutdown + depth.
 
     The lock is held only to copy a point in or to move a batch pointer; the
     sender encodes nothing and sends nothing while holding it.
@@ -28,11 +28,12 @@
 
 typedef struct _rw_queue_t rw_queue_t;
 
-//  A batch: the body of one WriteRequest (its points' `timeseries` fields).
+//  A batch: the points of one WriteRequest, as the queue holds them.
 typedef struct _rw_batch_t rw_batch_t;
 struct _rw_batch_t {
-    rw_buf_t body;     //  encoded points, one after the other
+    rw_buf_t body;     //  the points' records (rw_record.h), one after the other
     uint32_t points;   //  points in body
+    uint32_t invalid;  //  of those, found invalid by the sender (set before rw_queue_finish)
     int64_t opened_ns; //  monotonic time of its first point
     rw_batch_t *next;  //  next in the free list
 };
@@ -46,9 +47,10 @@ typedef enum {
 
 //  Where every point pushed went, at one instant.
 typedef struct {
-    uint64_t queued;             //  points accepted by rw_queue_push
+    uint64_t queued;             //  points given to rw_queue_push (while open)
     uint64_t sent;               //  points in batches the receiver took
-    uint64_t dropped_queue_full; //  points dropped for newer ones (or memory was short)
+    uint64_t dropped_invalid;    //  points the sender could not encode (batch->invalid)
+    uint64_t dropped_queue_full; //  points dropped for newer ones (or as memory was short)
     uint64_t dropped_rejected;   //  points in batches the receiver refused
     uint64_t dropped_shutdown;   //  points still undelivered when the queue was aborted
     uint64_t depth_points;       //  points waiting or in flight now
@@ -67,7 +69,7 @@ rw_queue_t *rw_queue_new (uint32_t batch_points, size_t batch_bytes, uint32_t ma
 //  thread must have stopped.
 void rw_queue_destroy (rw_queue_t **self_p);
 
-//  Copies one encoded point (`size` bytes from rw_proto_append) into the open
+//  Copies one point's record (`size` bytes from rw_record_write) into the open
 //  batch, sealing batches as needed; never waits for the sender. Returns 0, or -1
 //  if the point was dropped (memory short, counted as dropped_queue_full) or the
 //  queue is closed (not counted).
@@ -84,7 +86,8 @@ rw_batch_t *rw_queue_take (rw_queue_t *self, int64_t wait_ms);
 //  the queue was aborted): then call rw_queue_finish with RW_FATE_GIVEN_UP.
 bool rw_queue_backoff (rw_queue_t *self, rw_batch_t *batch, int64_t wait_ms);
 
-//  Sender: counts the points of `batch` by its fate and takes it back.
+//  Sender: counts the points of `batch` by its fate (its `invalid` ones as
+//  invalid whatever the fate) and takes it back.
 void rw_queue_finish (rw_queue_t *self, rw_batch_t *batch, rw_fate_t fate);
 
 //  Refuses further pushes; rw_queue_take hands out what is left (the open batch

@@ -4,7 +4,8 @@
     It sends `--series` series of two metrics each, one point per series and
     metric every `--step-ms`, for `--steps` steps; point i of series k is
     worth k * 1000 + i + 0.25 (exact in binary, so a receiver's answer can be
-    compared with ==) and stamped start + i * ts-step. Then it waits (at most
+    compared with ==) and stamped start + i * ts-step. `--invalid` adds points
+    that break the rules. Then it waits (at most
     `--drain-ms`) for the queue to empty, prints the final counters, destroys
     the sender and prints how long that took. Counters go to stdout as one
     JSON object a line ("stats {...}", "final {...}"); the module's log lines
@@ -31,13 +32,13 @@
 static void
 s_print (const char *tag, const rw_stats_t *s)
 {
-    printf ("%s {\"queued\": %llu, \"sent\": %llu, \"invalid\": %llu, \"queue_full\": %llu, "
+    printf ("%s {\"appended\": %llu, \"sent\": %llu, \"invalid\": %llu, \"queue_full\": %llu, "
             "\"rejected\": %llu, \"shutdown\": %llu, \"queue_points\": %llu, "
             "\"queue_batches\": %u, \"batches_sent\": %llu, \"batches_rejected\": %llu, "
             "\"retries_5xx\": %llu, \"retries_429\": %llu, \"retries_network\": %llu, "
             "\"retries_timeout\": %llu, \"bytes_sent\": %llu, \"last_status\": %d, "
             "\"last_success_ms\": %lld}\n",
-            tag, (unsigned long long) s->points_queued, (unsigned long long) s->points_sent,
+            tag, (unsigned long long) s->points_appended, (unsigned long long) s->points_sent,
             (unsigned long long) s->points_dropped_invalid,
             (unsigned long long) s->points_dropped_queue_full,
             (unsigned long long) s->points_dropped_rejected,
@@ -163,10 +164,21 @@ main (int argc, char **argv)
     remote_write_t *rw = remote_write_new (&config);
     if (!rw)
         return 1;
-    rw_point_t bad = {"0bad", NULL, 0, 1, start_ms};
-    for (long i = 0; i < invalid; i++)
-        if (remote_write_append (rw, &bad) != -1)
-            return 1;
+    //  Invalid points: a bad metric name (found by the sender's encoder) and too
+    //  many labels (refused at once), by turns.
+    rw_label_t many[RW_MAX_LABELS + 1];
+    for (int i = 0; i <= RW_MAX_LABELS; i++)
+        many[i] = (rw_label_t){"l", "v"};
+    for (long i = 0; i < invalid; i++) {
+        rw_point_t bad = {"0bad", NULL, 0, 1, start_ms};
+        if (i % 2) {
+            bad = (rw_point_t){"ok", many, RW_MAX_LABELS + 1, 1, start_ms};
+            if (remote_write_append (rw, &bad) != -1)
+                return 1;
+        }
+        else
+            remote_write_append (rw, &bad);
+    }
     int64_t last_stats = clock_mono_ns ();
     for (long i = 0; i < steps; i++) {
         for (long k = 0; k < series; k++) {
