@@ -58,6 +58,15 @@ s_sleep_ms (long ms)
     nanosleep (&ts, NULL);
 }
 
+//  Sleeps until `mono_ns` on the monotonic clock, so that steps do not drift.
+static void
+s_sleep_until (int64_t mono_ns)
+{
+    struct timespec ts = {mono_ns / 1000000000, mono_ns % 1000000000};
+    while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL))
+        ;
+}
+
 static bool
 s_number (const char *flag, const char *text, long max, long *value)
 {
@@ -180,6 +189,7 @@ main (int argc, char **argv)
             remote_write_append (rw, &bad);
     }
     int64_t last_stats = clock_mono_ns ();
+    int64_t first_step = last_stats;
     for (long i = 0; i < steps; i++) {
         for (long k = 0; k < series; k++) {
             char name[32];
@@ -206,7 +216,7 @@ main (int argc, char **argv)
             last_stats = clock_mono_ns ();
         }
         if (step_ms)
-            s_sleep_ms (step_ms);
+            s_sleep_until (first_step + (i + 1) * step_ms * 1000000);
     }
     rw_stats_t stats;
     int64_t deadline = clock_mono_ns () + drain_ms * 1000000;

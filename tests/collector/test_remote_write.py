@@ -380,7 +380,7 @@ def outage(procs):
     procs.own(r)
     r.start()
     step_ms, steps, batch, queue = 50, 600, 20, 200     # 40 points/s for 30 s
-    start = now_ms()
+    start = int(time.time() * 1000)  # stamps follow the wall clock (the driver does not drift)
     proc = driver(procs, "http://127.0.0.1:%d/api/v1/write" % port, "--series", 1,
                   "--steps", steps, "--step-ms", step_ms, "--start-ms", start,
                   "--batch-points", batch, "--queue-points", queue, "--batch-delay-ms", 200,
