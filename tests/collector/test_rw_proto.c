@@ -1,9 +1,10 @@
 /*  test_rw_proto.c: the remote write encoder against byte strings worked out by
     hand from the protobuf wire format (see the comments), and every way a point
-    can be refused. Prometheus and VictoriaMetrics decode its output in the
-    remote write tests (tests/e2e/test_remote_write.py). */
+    can be refused; the queue's point records, written and read back. Prometheus and VictoriaMetrics
+   decode its output in the remote write tests (tests/e2e/test_remote_write.py). */
 #include "../check.h"
 #include "rw_proto.h"
+#include "rw_record.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -163,9 +164,62 @@ test_refused (void)
     s_refused (&(rw_point_t){"up", big, RW_MAX_LABELS, 1, 1}, "point too large");
 }
 
+//  Records read back exactly what was written, one after another, and the
+//  size limits refuse a point without touching the buffer.
+static void
+test_records (void)
+{
+    rw_buf_t buf = {0};
+    rw_label_t labels[] = {{"b", "caf\xc3\xa9"}, {"a", ""}};
+    rw_point_t first = {"m1", labels, 2, -0.5, -7};
+    rw_point_t second = {"m2", NULL, 0, 1e300, 1700000000123};
+    CHECK (rw_record_write (&buf, &first) == NULL);
+    CHECK (rw_record_write (&buf, &second) == NULL);
+    rw_point_t back;
+    rw_label_t back_labels[RW_MAX_LABELS];
+    size_t size = rw_record_read (buf.data, &back, back_labels);
+    CHECK (strcmp (back.metric, "m1") == 0 && back.label_count == 2);
+    CHECK (back.value == -0.5 && back.timestamp_ms == -7);
+    CHECK (strcmp (back.labels[0].name, "b") == 0);
+    CHECK (strcmp (back.labels[0].value, "caf\xc3\xa9") == 0);
+    CHECK (strcmp (back.labels[1].name, "a") == 0 && back.labels[1].value[0] == '\0');
+    size += rw_record_read (buf.data + size, &back, back_labels);
+    CHECK (strcmp (back.metric, "m2") == 0 && back.label_count == 0);
+    CHECK (back.value == 1e300 && back.timestamp_ms == 1700000000123);
+    CHECK (size == buf.size);
+
+    static char long_value[RW_MAX_VALUE + 2];
+    memset (long_value, 'x', RW_MAX_VALUE + 1);
+    rw_label_t too_long[] = {{"a", long_value}};
+    rw_label_t null_value[] = {{"a", NULL}};
+    rw_label_t many[RW_MAX_LABELS + 1];
+    for (int i = 0; i <= RW_MAX_LABELS; i++)
+        many[i] = (rw_label_t){"l", "v"};
+    rw_label_t big[RW_MAX_LABELS];
+    for (int i = 0; i < RW_MAX_LABELS; i++)
+        big[i] = (rw_label_t){"l", long_value + 1};
+    struct {
+        rw_point_t point;
+        const char *why;
+    } refused[] = {
+        {{"m", too_long, 1, 1, 1}, "label value too long"},
+        {{"m", null_value, 1, 1, 1}, "missing name or value"},
+        {{NULL, NULL, 0, 1, 1}, "missing name or value"},
+        {{"m", many, RW_MAX_LABELS + 1, 1, 1}, "too many labels"},
+        {{"m", big, RW_MAX_LABELS, 1, 1}, "point too large"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        const char *why = rw_record_write (&buf, &refused[i].point);
+        CHECKF (why && strcmp (why, refused[i].why) == 0, "case %zu: %s", i, why ? why : "ok");
+        CHECK (size == buf.size);
+    }
+    rw_buf_free (&buf);
+}
+
 int
 main (void)
 {
+    test_records ();
     test_simple ();
     test_sorting_and_defaults ();
     test_long_value ();
