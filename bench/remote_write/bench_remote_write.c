@@ -21,12 +21,12 @@
     round, timestamps one millisecond apart per round (Prometheus wants every
     series' samples in order and not too old).
 */
+#include "cli.h"
 #include "clock.h"
 #include "remote_write.h"
 #include "rw_record.h"
 
 #include <dirent.h>
-#include <getopt.h>
 #include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,41 +235,23 @@ main (int argc, char **argv)
 {
     const char *url = NULL;
     long series = 8000, points = 1000000, batch = 5000, queue = 100000;
-    static const struct option options[] = {{"url", required_argument, 0, 'u'},
-                                            {"series", required_argument, 0, 's'},
-                                            {"points", required_argument, 0, 'n'},
-                                            {"batch-points", required_argument, 0, 'b'},
-                                            {"queue-points", required_argument, 0, 'q'},
-                                            {"help", no_argument, 0, 'h'},
-                                            {0, 0, 0, 0}};
-    int option;
-    while ((option = getopt_long (argc, argv, "", options, NULL)) != -1) {
-        switch (option) {
-        case 'u':
-            url = optarg;
-            break;
-        case 's':
-            series = atol (optarg);
-            break;
-        case 'n':
-            points = atol (optarg);
-            break;
-        case 'b':
-            batch = atol (optarg);
-            break;
-        case 'q':
-            queue = atol (optarg);
-            break;
-        default:
-            printf ("Usage: bench-remote-write [--url URL] [--series N] [--points N]\n"
-                    "       [--batch-points N] [--queue-points N]\n"
-                    "Without --url: encode + compress CPU only. See bench/remote_write/run.sh.\n");
-            return option == 'h' ? 0 : 2;
-        }
-    }
-    if (series < 1 || points < 1 || batch < 1 || queue < batch) {
-        fprintf (stderr, "bench-remote-write: bad numbers\n");
-        return 2;
+    const cli_option_t options[] = {
+        {"url", 0, CLI_TEXT, &url, 1, 4096, "URL",
+         "remote write endpoint; without it, CPU only (no network)", NULL, NULL},
+        {"series", 0, CLI_LONG, &series, 1, 10000000, "N", "distinct series", NULL, NULL},
+        {"points", 0, CLI_LONG, &points, 1, 1e10, "N", "points in all", NULL, NULL},
+        {"batch-points", 0, CLI_LONG, &batch, 1, 1000000, "N", "points a batch", NULL, NULL},
+        {"queue-points", 0, CLI_LONG, &queue, 1, 1e9, "N", "queue bound", NULL, NULL},
+        {NULL}};
+    const cli_spec_t spec = {"bench-remote-write",
+                             "What remote write costs per point; see bench/remote_write/run.sh.",
+                             options, NULL};
+    int rc = cli_parse (&spec, argc, argv);
+    if (rc != CLI_RUN)
+        return rc;
+    if (queue < batch) {
+        cli_usage_error ("bench-remote-write", "--queue-points must be at least --batch-points");
+        return CLI_EXIT_USAGE;
     }
     return url ? s_send (url, series, points, (uint32_t) batch, (uint32_t) queue)
                : s_encode_only (series, points, batch);

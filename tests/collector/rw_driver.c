@@ -21,7 +21,6 @@
 #include "clock.h"
 #include "remote_write.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,108 +66,68 @@ s_sleep_until (int64_t mono_ns)
         ;
 }
 
-static bool
-s_number (const char *flag, const char *text, long max, long *value)
-{
-    return cli_parse_long (PROG, flag, text, 0, max, value);
-}
-
 int
 main (int argc, char **argv)
 {
-    remote_write_config_t config = {0};
+    const char *url = NULL, *user = NULL, *password_file = NULL, *token_file = NULL;
+    const char *ca_file = NULL;
     long series = 3, steps = 10, step_ms = 200, ts_step_ms = -1, invalid = 0;
-    long drain_ms = 10000, stats_every_ms = 0, number;
+    long drain_ms = 10000, stats_every_ms = 0;
     long start_ms = (long) (clock_wall_ns () / 1000000000) * 1000;
-    static const struct option options[] = {{"url", required_argument, 0, 'u'},
-                                            {"user", required_argument, 0, 'U'},
-                                            {"password-file", required_argument, 0, 'P'},
-                                            {"token-file", required_argument, 0, 'T'},
-                                            {"ca-file", required_argument, 0, 'C'},
-                                            {"series", required_argument, 0, 's'},
-                                            {"steps", required_argument, 0, 'n'},
-                                            {"step-ms", required_argument, 0, 'i'},
-                                            {"start-ms", required_argument, 0, 't'},
-                                            {"ts-step-ms", required_argument, 0, 'j'},
-                                            {"invalid", required_argument, 0, 'x'},
-                                            {"drain-ms", required_argument, 0, 'd'},
-                                            {"stats-every-ms", required_argument, 0, 'e'},
-                                            {"batch-points", required_argument, 0, 1},
-                                            {"batch-delay-ms", required_argument, 0, 2},
-                                            {"queue-points", required_argument, 0, 3},
-                                            {"timeout-ms", required_argument, 0, 4},
-                                            {"backoff-min-ms", required_argument, 0, 5},
-                                            {"backoff-max-ms", required_argument, 0, 6},
-                                            {"flush-ms", required_argument, 0, 7},
-                                            {0, 0, 0, 0}};
-    opterr = 0;
-    int option;
-    while ((option = getopt_long (argc, argv, ":", options, NULL)) != -1) {
-        bool ok = true;
-        switch (option) {
-        case 'u':
-            config.url = optarg;
-            break;
-        case 'U':
-            config.basic_user = optarg;
-            break;
-        case 'P':
-            config.basic_password_file = optarg;
-            break;
-        case 'T':
-            config.bearer_token_file = optarg;
-            break;
-        case 'C':
-            config.ca_file = optarg;
-            break;
-        case 's':
-            ok = s_number ("--series", optarg, 1000, &series);
-            break;
-        case 'n':
-            ok = s_number ("--steps", optarg, 10000000, &steps);
-            break;
-        case 'i':
-            ok = s_number ("--step-ms", optarg, 60000, &step_ms);
-            break;
-        case 't':
-            ok = cli_parse_long (PROG, "--start-ms", optarg, 0, 1L << 50, &start_ms);
-            break;
-        case 'j':
-            ok = s_number ("--ts-step-ms", optarg, 3600000, &ts_step_ms);
-            break;
-        case 'x':
-            ok = s_number ("--invalid", optarg, 1000000, &invalid);
-            break;
-        case 'd':
-            ok = s_number ("--drain-ms", optarg, 600000, &drain_ms);
-            break;
-        case 'e':
-            ok = s_number ("--stats-every-ms", optarg, 600000, &stats_every_ms);
-            break;
-        case 1:
-        case 2:
-        case 3:
-        case 4:
-        case 5:
-        case 6:
-        case 7: {
-            ok = s_number (options[option + 12].name, optarg, 100000000, &number);
-            uint32_t *fields[] = {&config.batch_points,   &config.batch_delay_ms,
-                                  &config.queue_points,   &config.timeout_ms,
-                                  &config.backoff_min_ms, &config.backoff_max_ms,
-                                  &config.flush_ms};
-            *fields[option - 1] = (uint32_t) number;
-            break;
-        }
-        default:
-            cli_getopt_error (PROG, option, argv);
-            return CLI_EXIT_USAGE;
-        }
-        if (!ok)
-            return CLI_EXIT_USAGE;
-    }
+    //  The module's numbers, 0 for its defaults.
+    long batch_points = 0, batch_delay_ms = 0, queue_points = 0, timeout_ms = 0;
+    long backoff_min_ms = 0, backoff_max_ms = 0, flush_ms = 0;
+    const double big = 100000000;
+    const cli_option_t options[] = {
+        {"url", 0, CLI_TEXT, &url, 1, 4096, "URL", "remote write endpoint", NULL, NULL},
+        {"user", 0, CLI_TEXT, &user, 1, 256, "NAME", "basic auth user", NULL, NULL},
+        {"password-file", 0, CLI_TEXT, &password_file, 1, 4096, "FILE", "basic auth password", NULL,
+         NULL},
+        {"token-file", 0, CLI_TEXT, &token_file, 1, 4096, "FILE", "bearer token", NULL, NULL},
+        {"ca-file", 0, CLI_TEXT, &ca_file, 1, 4096, "FILE", "CA certificates (PEM)", NULL, NULL},
+        {"series", 0, CLI_LONG, &series, 1, 1000, "N", "series per metric", NULL, NULL},
+        {"steps", 0, CLI_LONG, &steps, 0, 10000000, "N", "points per series", NULL, NULL},
+        {"step-ms", 0, CLI_LONG, &step_ms, 0, 60000, "MS", "wall time between steps", NULL, NULL},
+        {"start-ms", 0, CLI_LONG, &start_ms, 0, 1e15, "MS", "timestamp of step 0", NULL, NULL},
+        {"ts-step-ms", 0, CLI_LONG, &ts_step_ms, -1, 3600000, "MS",
+         "timestamp step (-1: --step-ms)", NULL, NULL},
+        {"invalid", 0, CLI_LONG, &invalid, 0, 1000000, "N", "invalid points to add", NULL, NULL},
+        {"drain-ms", 0, CLI_LONG, &drain_ms, 0, 600000, "MS", "wait for the queue to empty", NULL,
+         NULL},
+        {"stats-every-ms", 0, CLI_LONG, &stats_every_ms, 0, 600000, "MS",
+         "print counters this often (0: never)", NULL, NULL},
+        {"batch-points", 0, CLI_LONG, &batch_points, 0, big, "N", "points a batch", NULL, NULL},
+        {"batch-delay-ms", 0, CLI_LONG, &batch_delay_ms, 0, big, "MS", "age a batch leaves at",
+         NULL, NULL},
+        {"queue-points", 0, CLI_LONG, &queue_points, 0, big, "N", "queue bound", NULL, NULL},
+        {"timeout-ms", 0, CLI_LONG, &timeout_ms, 0, big, "MS", "request timeout", NULL, NULL},
+        {"backoff-min-ms", 0, CLI_LONG, &backoff_min_ms, 0, big, "MS", "first retry delay", NULL,
+         NULL},
+        {"backoff-max-ms", 0, CLI_LONG, &backoff_max_ms, 0, big, "MS", "longest retry delay", NULL,
+         NULL},
+        {"flush-ms", 0, CLI_LONG, &flush_ms, 0, big, "MS", "delivery time at destroy", NULL, NULL},
+        {NULL}};
+    const cli_spec_t spec = {PROG, "Send known points through the remote write module.", options,
+                             NULL};
+    int rc = cli_parse (&spec, argc, argv);
+    if (rc != CLI_RUN)
+        return rc;
     if (ts_step_ms < 0)
         ts_step_ms = step_ms;
+    remote_write_config_t config = {
+        .url = url,
+        .basic_user = user,
+        .basic_password_file = password_file,
+        .bearer_token_file = token_file,
+        .ca_file = ca_file,
+        .batch_points = (uint32_t) batch_points,
+        .batch_delay_ms = (uint32_t) batch_delay_ms,
+        .queue_points = (uint32_t) queue_points,
+        .timeout_ms = (uint32_t) timeout_ms,
+        .backoff_min_ms = (uint32_t) backoff_min_ms,
+        .backoff_max_ms = (uint32_t) backoff_max_ms,
+        .flush_ms = (uint32_t) flush_ms,
+    };
 
     remote_write_t *rw = remote_write_new (&config);
     if (!rw)
