@@ -516,8 +516,9 @@ def tls(procs):
     points, requests, _ = r.snapshot()
     check_headers(requests)
     check(len(points) == 18, "%d points arrived", len(points))
-    run = driver(procs, url, "--steps", 1, "--step-ms", 0, "--drain-ms", 1500,
-                 "--flush-ms", 100, "--backoff-max-ms", 200)
+    run = driver(procs, url, "--steps", 1, "--step-ms", 0, "--batch-delay-ms", 100,
+                 "--drain-ms", int(2000 * zapmtest.SLOW), "--flush-ms", 100,
+                 "--backoff-max-ms", 200)
     f = run.final
     check(f["sent"] == 0 and f["retries_network"] >= 2, "without the CA: %r", f)
     check(run.warnings("cannot reach the receiver"), "no line about it:\n%s", run.output)
