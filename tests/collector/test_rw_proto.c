@@ -1,7 +1,7 @@
 /*  test_rw_proto.c: the remote write encoder against byte strings worked out by
     hand from the protobuf wire format (see the comments), and every way a point
     can be refused; the queue's point records, written and read back. Prometheus and VictoriaMetrics
-   decode its output in the remote write tests (tests/e2e/test_remote_write.py). */
+   decode its output in the remote write tests (tests/collector/test_remote_write.py). */
 #include "../check.h"
 #include "rw_proto.h"
 #include "rw_record.h"
