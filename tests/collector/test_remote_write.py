@@ -64,11 +64,22 @@ class Run:
         self.rc = proc.popen.returncode
         self.final = None
         self.destroyed_ms = None
+        self.max_append_us = None
         for line in self.output.splitlines():
             if line.startswith("final "):
                 self.final = json.loads(line[6:])
             elif line.startswith("destroyed_ms "):
                 self.destroyed_ms = int(line.split()[1])
+            elif line.startswith("max_append_us "):
+                self.max_append_us = int(line.split()[1])
+
+    def check_append_never_waited(self):
+        """The longest append is far below any receiver delay of these tests (a
+        1 s timeout, 10 s answers, a 20 s outage): it never waited for the
+        network. The bound leaves room for a busy machine's scheduling."""
+        limit = 200000 * zapmtest.SLOW
+        check(self.max_append_us is not None and self.max_append_us < limit,
+              "an append took %s us", self.max_append_us)
 
     def warnings(self, text):
         return [ln for ln in self.output.splitlines() if " W: " in ln and text in ln]
@@ -289,6 +300,7 @@ def _fault(procs, mode, counter, line, phase_s=2.0, **extra):
     warned = run.warnings(line)
     check(len(warned) == 1, "want one log line with %r (once a minute), got %d:\n%s", line,
           len(warned), run.output)
+    run.check_append_never_waited()
     return r, run, expected_points(series, steps, start, step_ms), points
 
 
@@ -339,6 +351,7 @@ def fault_down(procs):
     run = finish(proc)
     f = run.final
     check(f["retries_network"] >= 2, "%r", f)
+    run.check_append_never_waited()
     check(len(run.warnings("cannot reach the receiver, will retry")) == 1,
           "want one line about it:\n%s", run.output)
     check("delivering again" in run.output, "no recovery line")
@@ -415,10 +428,12 @@ def outage(procs):
     check(queue - 2 * batch <= from_outage <= queue + 2 * batch,
           "%d points from the outage arrived, want about the queue bound %d", from_outage, queue)
     check(max(arrived) == start + (steps - 1) * step_ms, "the newest point did not arrive")
+    run.check_append_never_waited()
     check(len(run.warnings("the queue is full: dropped the oldest points")) == 1,
           "want one line about the drops:\n%s", run.output)
-    log("outage %.1f s: %d points arrived (%d from the outage), %d dropped as the oldest",
-        (up_ms - down_ms) / 1000.0, len(points), from_outage, f["queue_full"])
+    log("outage %.1f s: %d points arrived (%d from the outage), %d dropped as the oldest; "
+        "longest append %d us", (up_ms - down_ms) / 1000.0, len(points), from_outage,
+        f["queue_full"], run.max_append_us)
 
 
 # ---------------------------------------------------------------- security
