@@ -1,16 +1,16 @@
-/*  remote_write.c: the remote write sender, one thread and one libcurl handle
-    per receiver.
+/*  remote_write.c: the remote write sender, one thread and one HTTP handle per
+    receiver.
 
     The loop thread's part is remote_write_append: copy the point into a flat
     record in a scratch buffer (no lock; rw_record.h) and that into the queue
     (a short lock). The sender thread owns everything that costs: it takes a
     batch, encodes its records as protobuf (checking names, sorting labels;
     a point that fails is counted as invalid), compresses the body with snappy
-    into a buffer it keeps, POSTs it, and on a retryable failure waits
-    with backoff in the queue itself, so that a newer batch pushing this one
-    out, or shutdown, ends the wait at once. Requests run on a curl multi handle
-    so that remote_write_destroy can cut one short with curl_multi_wakeup: a
-    receiver that answers after 10 s never holds shutdown past flush_ms.
+    into a buffer it keeps, POSTs it (rw_http.c), and on a retryable failure
+    waits with backoff in the queue itself, so that a newer batch pushing this
+    one out, or shutdown, ends the wait at once. remote_write_destroy can cut a
+    request short (rw_http_abort): a receiver that answers after 10 s never
+    holds shutdown past flush_ms.
 
     Counting: the queue counts points by fate under its lock; the sender counts
     requests (sent, rejected, retries by reason, bytes, last status) in atomics.
@@ -21,12 +21,12 @@
 #include "remote_write.h"
 #include "clock.h"
 #include "log.h"
+#include "rw_http.h"
 #include "rw_queue.h"
 #include "rw_record.h"
 #include "rw_secret.h"
 
 #include <assert.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -34,6 +34,7 @@
 #include <snappy-c.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,7 +42,6 @@
 #define S_BATCH_BYTES  (4u << 20) //  a batch body stops growing here
 #define S_LOG_EVERY_NS (60 * 1000000000LL)
 #define S_IDLE_MS      1000 //  the sender wakes at least this often to log drops
-#define S_BODY_KEPT    200  //  bytes of an error answer quoted in the log
 
 //  The kinds of failure, each logged at most once a minute. The first four are
 //  failures to deliver, after which "delivering again" is logged.
@@ -73,21 +73,15 @@ struct _remote_write_t {
     rw_queue_t *queue;                  //  batches between the two threads
     rw_buf_t scratch;                   //  loop thread: the record being written
     rw_buf_t body;                      //  sender: the batch encoded as a WriteRequest
+    rw_http_t *http;                    //  sender: the receiver's request handle
     pthread_t thread;                   //  the sender
-    CURL *easy;                         //  sender: the one request handle (keeps the connection)
-    CURLM *multi;                       //  sender: runs it; woken by destroy
-    struct curl_slist *headers;         //  the remote write headers
     char *compressed;                   //  sender: snappy output buffer
     size_t compressed_capacity;         //  its size
-    char answer[S_BODY_KEPT + 1];       //  sender: start of the last answer's body
-    size_t answer_size;                 //  bytes in answer
-    char curl_error[CURL_ERROR_SIZE];   //  sender: libcurl's words for the last failure
     uint64_t random;                    //  sender: xorshift state for the jitter
     s_alarm_t alarms[S_FAILS];          //  sender: log rate limits
     bool failing;                       //  sender: a failure was logged since the last success
     uint64_t logged_queue_full;         //  sender: dropped_queue_full at the last check
     uint64_t logged_invalid;            //  sender: dropped_invalid at the last check
-    atomic_bool aborting;               //  destroy: stop the request in flight
     _Atomic (const char *) invalid_why; //  why the last invalid point was refused
     atomic_uint_fast64_t invalid;       //  points remote_write_append refused (loop thread)
     uint64_t encode_invalid;            //  sender: points its encoder refused
@@ -101,31 +95,6 @@ struct _remote_write_t {
     atomic_int last_status;
     atomic_int_fast64_t last_success_ms;
 };
-
-//  libcurl is initialised once for the process and cleaned up when the last
-//  sender is destroyed.
-static pthread_mutex_t s_curl_lock = PTHREAD_MUTEX_INITIALIZER;
-static int s_curl_users;
-
-static bool
-s_curl_acquire (void)
-{
-    pthread_mutex_lock (&s_curl_lock);
-    bool ok = s_curl_users > 0 || curl_global_init (CURL_GLOBAL_DEFAULT) == CURLE_OK;
-    if (ok)
-        s_curl_users++;
-    pthread_mutex_unlock (&s_curl_lock);
-    return ok;
-}
-
-static void
-s_curl_release (void)
-{
-    pthread_mutex_lock (&s_curl_lock);
-    if (--s_curl_users == 0)
-        curl_global_cleanup ();
-    pthread_mutex_unlock (&s_curl_lock);
-}
 
 //  Fills in the defaults and checks the numbers. Returns what is wrong, or NULL.
 static const char *
@@ -154,103 +123,6 @@ s_check_numbers (remote_write_config_t *c)
     if (c->backoff_min_ms > c->backoff_max_ms || c->backoff_max_ms > 3600000)
         return "the backoff must grow from its minimum to a maximum of at most an hour";
     return NULL;
-}
-
-//  Checks the URL (http or https, no credentials in it) and keeps it and its
-//  name for log lines. Returns what is wrong, or NULL.
-static const char *
-s_check_url (remote_write_t *self, const char *url)
-{
-    if (!url || !*url)
-        return "no URL";
-    CURLU *parsed = curl_url ();
-    if (!parsed)
-        return "out of memory";
-    const char *wrong = NULL;
-    char *scheme = NULL, *user = NULL, *password = NULL, *name = NULL;
-    if (curl_url_set (parsed, CURLUPART_URL, url, 0) != CURLUE_OK)
-        wrong = "not a URL";
-    else if (curl_url_get (parsed, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-             (strcmp (scheme, "http") && strcmp (scheme, "https")))
-        wrong = "not an http:// or https:// URL";
-    else if (curl_url_get (parsed, CURLUPART_USER, &user, 0) == CURLUE_OK ||
-             curl_url_get (parsed, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK)
-        wrong = "credentials do not belong in the URL: use a password or token file";
-    else if (curl_url_set (parsed, CURLUPART_QUERY, NULL, 0) != CURLUE_OK ||
-             curl_url_set (parsed, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
-             curl_url_get (parsed, CURLUPART_URL, &name, 0) != CURLUE_OK)
-        wrong = "not a URL";
-    if (!wrong) {
-        self->url = strdup (url);
-        self->name = strdup (name);
-        if (!self->url || !self->name)
-            wrong = "out of memory";
-    }
-    curl_free (scheme);
-    curl_free (user);
-    curl_free (password);
-    curl_free (name);
-    curl_url_cleanup (parsed);
-    return wrong;
-}
-
-//  Keeps the start of an answer's body for the log; discards the rest.
-static size_t
-s_on_body (char *data, size_t size, size_t count, void *arg)
-{
-    remote_write_t *self = arg;
-    size_t bytes = size * count;
-    size_t room = S_BODY_KEPT - self->answer_size;
-    size_t kept = bytes < room ? bytes : room;
-    memcpy (self->answer + self->answer_size, data, kept);
-    self->answer_size += kept;
-    return bytes;
-}
-
-//  Sets up the request handle once; it is reused for every batch, so the
-//  connection is kept alive between requests. Returns 0, or -1 if short of memory.
-static int
-s_setup_curl (remote_write_t *self)
-{
-    self->easy = curl_easy_init ();
-    self->multi = curl_multi_init ();
-    const char *headers[] = {"Content-Encoding: snappy", "Content-Type: application/x-protobuf",
-                             "X-Prometheus-Remote-Write-Version: 0.1.0",
-                             "Expect:"}; //  no 100-continue round trip
-    for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
-        struct curl_slist *more = curl_slist_append (self->headers, headers[i]);
-        if (!more)
-            return -1;
-        self->headers = more;
-    }
-    if (!self->easy || !self->multi)
-        return -1;
-    CURL *e = self->easy;
-    int rc = 0;
-    rc |= curl_easy_setopt (e, CURLOPT_URL, self->url);
-    rc |= curl_easy_setopt (e, CURLOPT_PROTOCOLS_STR, "http,https");
-    rc |= curl_easy_setopt (e, CURLOPT_POST, 1L);
-    rc |= curl_easy_setopt (e, CURLOPT_HTTPHEADER, self->headers);
-    rc |= curl_easy_setopt (e, CURLOPT_USERAGENT, "zapm/" ZAPM_VERSION);
-    rc |= curl_easy_setopt (e, CURLOPT_NOSIGNAL, 1L);
-    rc |= curl_easy_setopt (e, CURLOPT_TIMEOUT_MS, (long) self->config.timeout_ms);
-    rc |= curl_easy_setopt (e, CURLOPT_CONNECTTIMEOUT_MS, (long) self->config.timeout_ms);
-    rc |= curl_easy_setopt (e, CURLOPT_TCP_KEEPALIVE, 1L);
-    rc |= curl_easy_setopt (e, CURLOPT_WRITEFUNCTION, s_on_body);
-    rc |= curl_easy_setopt (e, CURLOPT_WRITEDATA, self);
-    rc |= curl_easy_setopt (e, CURLOPT_ERRORBUFFER, self->curl_error);
-    if (self->ca_file)
-        rc |= curl_easy_setopt (e, CURLOPT_CAINFO, self->ca_file);
-    if (self->user) {
-        rc |= curl_easy_setopt (e, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
-        rc |= curl_easy_setopt (e, CURLOPT_USERNAME, self->user);
-        rc |= curl_easy_setopt (e, CURLOPT_PASSWORD, self->password);
-    }
-    if (self->token) {
-        rc |= curl_easy_setopt (e, CURLOPT_HTTPAUTH, (long) CURLAUTH_BEARER);
-        rc |= curl_easy_setopt (e, CURLOPT_XOAUTH2_BEARER, self->token);
-    }
-    return rc ? -1 : 0;
 }
 
 //  Counts `events` failures of `kind` and logs them unless a line about that kind
@@ -311,52 +183,30 @@ typedef enum {
 static s_outcome_t
 s_post (remote_write_t *self, size_t size)
 {
-    CURL *e = self->easy;
-    curl_easy_setopt (e, CURLOPT_POSTFIELDS, self->compressed);
-    curl_easy_setopt (e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) size);
-    self->answer_size = 0;
-    self->curl_error[0] = '\0';
-    CURLcode result = CURLE_ABORTED_BY_CALLBACK;
-    if (curl_multi_add_handle (self->multi, e) != CURLM_OK)
-        result = CURLE_OUT_OF_MEMORY;
-    else {
-        int running = 1;
-        while (running && !atomic_load (&self->aborting)) {
-            if (curl_multi_perform (self->multi, &running) != CURLM_OK)
-                break;
-            if (running)
-                curl_multi_poll (self->multi, NULL, 0, 1000, NULL);
-        }
-        int left;
-        CURLMsg *msg;
-        while ((msg = curl_multi_info_read (self->multi, &left)))
-            if (msg->msg == CURLMSG_DONE && msg->easy_handle == e)
-                result = msg->data.result;
-        curl_multi_remove_handle (self->multi, e);
-    }
-    if (atomic_load (&self->aborting))
+    long status;
+    rw_http_result_t result = rw_http_post (self->http, self->compressed, size, &status);
+    if (result == RW_HTTP_ABORTED)
         return S_ABORTED;
-
-    if (result != CURLE_OK) {
-        const char *why = self->curl_error[0] ? self->curl_error : curl_easy_strerror (result);
-        if (result == CURLE_OPERATION_TIMEDOUT) {
-            atomic_fetch_add (&self->retries_timeout, 1);
-            s_alarm (self, S_FAIL_TIMEOUT, 1, "no answer in time, will retry: %s", why);
-        }
-        else {
-            atomic_fetch_add (&self->retries_network, 1);
-            s_alarm (self, S_FAIL_NETWORK, 1, "cannot reach the receiver, will retry: %s", why);
-        }
+    if (result == RW_HTTP_TIMEOUT) {
+        atomic_fetch_add (&self->retries_timeout, 1);
+        s_alarm (self, S_FAIL_TIMEOUT, 1, "no answer in time, will retry: %s",
+                 rw_http_error (self->http));
         return S_RETRY;
     }
-    long status = 0;
-    curl_easy_getinfo (e, CURLINFO_RESPONSE_CODE, &status);
+    if (result == RW_HTTP_NETWORK) {
+        atomic_fetch_add (&self->retries_network, 1);
+        s_alarm (self, S_FAIL_NETWORK, 1, "cannot reach the receiver, will retry: %s",
+                 rw_http_error (self->http));
+        return S_RETRY;
+    }
     atomic_store (&self->last_status, (int) status);
     if (status >= 200 && status < 300)
         return S_SENT;
-    char answer[4 * S_BODY_KEPT + 64];
-    char quoted[4 * S_BODY_KEPT + 1];
-    log_escape (self->answer, self->answer_size, S_BODY_KEPT, quoted);
+    size_t body_size;
+    const char *body = rw_http_answer (self->http, &body_size);
+    char quoted[4 * RW_HTTP_ANSWER_MAX + 1];
+    char answer[sizeof quoted + 32];
+    log_escape (body, body_size, RW_HTTP_ANSWER_MAX, quoted);
     snprintf (answer, sizeof answer, "%ld \"%s\"", status, quoted);
     if (status == 429) {
         atomic_fetch_add (&self->retries_429, 1);
@@ -484,11 +334,7 @@ s_sender (void *arg)
 static void
 s_free (remote_write_t *self)
 {
-    if (self->multi)
-        curl_multi_cleanup (self->multi);
-    if (self->easy)
-        curl_easy_cleanup (self->easy);
-    curl_slist_free_all (self->headers);
+    rw_http_destroy (&self->http);
     rw_queue_destroy (&self->queue);
     rw_buf_free (&self->scratch);
     rw_buf_free (&self->body);
@@ -500,7 +346,6 @@ s_free (remote_write_t *self)
     rw_secret_free (self->password);
     rw_secret_free (self->token);
     free (self);
-    s_curl_release ();
 }
 
 //  Copies the config's strings, reads the secrets. Returns what is wrong, or NULL
@@ -510,7 +355,7 @@ s_configure (remote_write_t *self, const remote_write_config_t *config)
 {
     const char *wrong = s_check_numbers (&self->config);
     if (!wrong)
-        wrong = s_check_url (self, config->url);
+        wrong = rw_http_check_url (config->url, &self->name);
     if (wrong)
         return wrong;
     bool basic = config->basic_user || config->basic_password_file;
@@ -522,7 +367,8 @@ s_configure (remote_write_t *self, const remote_write_config_t *config)
         return "a basic auth user name cannot hold ':'";
     if (config->ca_file && access (config->ca_file, R_OK))
         return "cannot read the CA file";
-    if ((config->basic_user && !(self->user = strdup (config->basic_user))) ||
+    if (!(self->url = strdup (config->url)) ||
+        (config->basic_user && !(self->user = strdup (config->basic_user))) ||
         (config->ca_file && !(self->ca_file = strdup (config->ca_file))))
         return "out of memory";
     if (config->basic_password_file &&
@@ -542,14 +388,9 @@ remote_write_t *
 remote_write_new (const remote_write_config_t *config)
 {
     assert (config);
-    if (!s_curl_acquire ()) {
-        log_error ("remote write: libcurl failed to initialise");
-        return NULL;
-    }
     remote_write_t *self = calloc (1, sizeof *self);
     if (!self) {
         log_error ("remote write: out of memory");
-        s_curl_release ();
         return NULL;
     }
     self->config = *config;
@@ -567,8 +408,11 @@ remote_write_new (const remote_write_config_t *config)
             (self->config.queue_points + self->config.batch_points - 1) / self->config.batch_points;
         self->queue = rw_queue_new (self->config.batch_points, S_BATCH_BYTES, batches,
                                     self->config.batch_delay_ms);
-        if (!self->queue || s_setup_curl (self))
-            wrong = "out of memory";
+        rw_http_config_t http = {self->url,   self->user,    self->password,
+                                 self->token, self->ca_file, self->config.timeout_ms};
+        self->http = rw_http_new (&http);
+        if (!self->queue || !self->http)
+            wrong = "out of memory, or libcurl failed to start";
     }
     if (!wrong) {
         //  The sender takes no signals: they stay with the collector's loop.
@@ -606,9 +450,8 @@ remote_write_destroy (remote_write_t **self_p)
     until.tv_sec += ns / 1000000000;
     until.tv_nsec = ns % 1000000000;
     if (pthread_timedjoin_np (self->thread, NULL, &until)) {
-        atomic_store (&self->aborting, true);
         rw_queue_abort (self->queue);
-        curl_multi_wakeup (self->multi);
+        rw_http_abort (self->http);
         pthread_join (self->thread, NULL);
     }
     rw_stats_t stats;
