@@ -44,7 +44,7 @@ typedef struct {
 } remote_write_config_t;
 
 //  What happened to the points and requests of one receiver, at one instant.
-//  Each point is counted once: points_appended = points_sent + the five
+//  Each point is counted once: points_appended = points_sent + the four
 //  points_dropped_* + queue_points.
 typedef struct {
     uint64_t points_appended;           //  points given to remote_write_append

@@ -42,7 +42,7 @@ typedef struct {
 #define RW_MAX_LABELS      32    //  labels per point, besides __name__
 #define RW_MAX_NAME        256   //  bytes of a metric or label name
 #define RW_MAX_VALUE       2048  //  bytes of a label value
-#define RW_MAX_POINT_BYTES 16384 //  bytes of one encoded point, at most (follows from the above)
+#define RW_MAX_POINT_BYTES 16384 //  bytes of one point, encoded or as a queue record, at most
 
 //  A growable byte buffer the encoder appends to.
 typedef struct {
