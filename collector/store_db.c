@@ -251,7 +251,8 @@ s_try_open (const char *path, int64_t wal_limit, sqlite3 **db_p, const char **wh
     rc = fresh ? s_create (db) : s_verify (db);
     if (rc != SQLITE_OK) {
         static char message[256];
-        snprintf (message, sizeof message, "%s", sqlite3_errstr (rc));
+        snprintf (message, sizeof message, "%s (%s)", fresh ? "not writable" : "corrupt",
+                  sqlite3_errstr (rc));
         *why = message;
         sqlite3_close (db);
         return fresh ? S_OPEN_UNWRITABLE : s_classify (rc);

@@ -55,6 +55,8 @@ typedef struct {
     size_t members;     //  series in the line
     int64_t until_ns;   //  newest durable time in the line, 0 if none
     s_cell_t *cells;    //  metric_count x points
+    double *time_sum;   //  per bucket: sum of (time - from) x weight, ns
+    double *time_count; //  per bucket: sum of weights
 } s_line_t;
 
 typedef struct {
@@ -188,6 +190,29 @@ s_number (s_out_t *out, double value)
     out->size += (size_t) (at - start);
 }
 
+//  Prints Unix nanoseconds as seconds with up to 3 decimals.
+static void
+s_time (s_out_t *out, int64_t ns)
+{
+    s_reserve (out, 32);
+    if (out->failed)
+        return;
+    int64_t ms = ns >= 0 ? (ns + 500000) / 1000000 : -((-ns + 500000) / 1000000);
+    char *at = out->data + out->size;
+    int n = sprintf (at, "%lld", (long long) (ms / 1000));
+    int frac = (int) ((ms < 0 ? -ms : ms) % 1000);
+    if (frac) {
+        at[n++] = '.';
+        at[n++] = (char) ('0' + frac / 100);
+        if (frac % 100) {
+            at[n++] = (char) ('0' + frac / 10 % 10);
+            if (frac % 10)
+                at[n++] = (char) ('0' + frac % 10);
+        }
+    }
+    out->size += (size_t) n;
+}
+
 //  --------------------------------------------------------------------------
 //  Reading
 
@@ -211,8 +236,11 @@ store_query_tier (const int64_t *retention_s, int64_t now_ns, int64_t from_ns, i
 
 //  Folds the chunks of `series` in tier `tier` within [lo, hi) into `cells`.
 static bool
-s_read (s_query_t *query, int tier, int64_t series, int64_t lo, int64_t hi, s_cell_t *cells)
+s_read (s_query_t *query, int tier, int64_t series, int64_t lo, int64_t hi, s_line_t *line_out)
 {
+    s_cell_t *cells = line_out->cells;
+    //  A rollup stands for the middle of its bucket.
+    int64_t middle = store_tier_bucket_ns[tier] / 2;
     sqlite3_stmt *stmt = query->chunks;
     sqlite3_bind_int (stmt, 1, tier);
     sqlite3_bind_int64 (stmt, 2, series);
@@ -246,7 +274,8 @@ s_read (s_query_t *query, int tier, int64_t series, int64_t lo, int64_t hi, s_ce
                 double v = query->values[0][row];
                 if (t < lo || t >= hi || t < query->from || t >= query->to || isnan (v))
                     continue;
-                s_cell_t *cell = line + (t - query->from) / query->step;
+                int64_t bucket = (t - query->from) / query->step;
+                s_cell_t *cell = line + bucket;
                 double hi_v = v, sum = v, n = 1;
                 if (tier != STORE_TIER_RAW) {
                     hi_v = query->values[1][row];
@@ -261,6 +290,8 @@ s_read (s_query_t *query, int tier, int64_t series, int64_t lo, int64_t hi, s_ce
                     cell->max = hi_v;
                 cell->sum += sum;
                 cell->count += n;
+                line_out->time_sum[bucket] += (double) (t + middle - query->from) * n;
+                line_out->time_count[bucket] += n;
             }
         }
     }
@@ -389,7 +420,10 @@ s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, boo
         s_text (out, "]");
     }
     s_text (out, ",\"until\":");
-    s_number (out, line->until_ns ? (double) line->until_ns / 1e9 : NAN);
+    if (line->until_ns)
+        s_time (out, line->until_ns);
+    else
+        s_text (out, "null");
     s_text (out, ",\"t\":[");
     bool first_t = true;
     for (int b = 0; b < query->points; b++) {
@@ -398,7 +432,9 @@ s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, boo
         if (!first_t)
             s_text (out, ",");
         first_t = false;
-        s_number (out, (double) (query->from + b * query->step) / 1e9);
+        double t = line->time_count[b] > 0 ? line->time_sum[b] / line->time_count[b]
+                                           : (double) (b * query->step);
+        s_time (out, query->from + (int64_t) t);
     }
     s_text (out, "]");
     //  The current shape: means under the old names, custom.* under "custom".
@@ -528,7 +564,9 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
             s_line_t *line = &lines[line_count++];
             line->first = s;
             line->cells = calloc (cells ? cells : 1, sizeof *line->cells);
-            ok = line->cells != NULL;
+            line->time_sum = calloc ((size_t) query.points, sizeof (double));
+            line->time_count = calloc ((size_t) query.points, sizeof (double));
+            ok = line->cells && line->time_sum && line->time_count;
             if (!ok)
                 break;
         }
@@ -544,7 +582,7 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
         for (int k = tier; k >= 0 && ok; k--) {
             int64_t hi = k > 0 ? (watermark[k] < query.to ? watermark[k] : query.to) : query.to;
             if (hi > lo) {
-                ok = s_read (&query, k, s->id, lo, hi, line->cells);
+                ok = s_read (&query, k, s->id, lo, hi, line);
                 lo = hi;
             }
         }
@@ -553,11 +591,11 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
     //  Print.
     if (ok) {
         s_text (&out, "{\"now\":");
-        s_number (&out, (double) now_ns / 1e9);
+        s_time (&out, now_ns);
         s_text (&out, ",\"from\":");
-        s_number (&out, (double) query.from / 1e9);
+        s_time (&out, query.from);
         s_text (&out, ",\"to\":");
-        s_number (&out, (double) query.to / 1e9);
+        s_time (&out, query.to);
         s_text (&out, ",\"step\":");
         s_number (&out, (double) query.step / 1e9);
         s_text (&out, ",\"points\":");
@@ -567,9 +605,17 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
         s_text (&out, ",\"group\":");
         s_string (&out, service ? "service" : "series");
         s_text (&out, ",\"series\":[");
+        bool first = true;
         for (size_t i = 0; i < line_count; i++) {
-            if (i)
+            //  Lines with nothing in the window are left out.
+            bool any = false;
+            for (int b = 0; b < query.points && !any; b++)
+                any = lines[i].time_count[b] > 0;
+            if (!any)
+                continue;
+            if (!first)
                 s_text (&out, ",");
+            first = false;
             s_line (&out, &query, &lines[i], lines[i].first, service);
         }
         s_text (&out, "]}");
@@ -583,8 +629,11 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
         free (query.values[kind]);
     for (int m = 0; m < query.metric_count; m++)
         free (query.names[m]);
-    for (size_t i = 0; i < line_count; i++)
+    for (size_t i = 0; i < line_count; i++) {
         free (lines[i].cells);
+        free (lines[i].time_sum);
+        free (lines[i].time_count);
+    }
     free (lines);
     for (size_t i = 0; i < series_count; i++) {
         free (series[i].key);

@@ -75,6 +75,7 @@ struct _store_writer_t {
     int64_t head_points;          //  points in it
     int64_t head_deleted_below;   //  head rows below this id are gone
     int64_t commits;              //  commits so far
+    int64_t head_bytes;           //  head bytes committed since every chunk was last sealed
     bool in_transaction;          //  BEGIN was issued
     bool loaded;                  //  memory matches the file (else reload first)
     int64_t error_logged_ns;      //  when an error line was last logged
@@ -108,8 +109,8 @@ s_error (store_writer_t *self, const char *what, int rc, int64_t now_ns)
         self->errors_unlogged++;
         return;
     }
-    log_error ("store: %s failed: %s (%lld more errors in the last minute); the points of this"
-               " second are lost, writing goes on",
+    log_error ("store: %s failed: %s; the points of this second are lost, writing goes on"
+               " (%lld more errors since the last such line; logged at most once a minute)",
                what, sqlite3_errstr (rc), (long long) self->errors_unlogged);
     self->error_logged_ns = now_ns;
     self->errors_unlogged = 0;
@@ -571,12 +572,18 @@ s_commit (store_writer_t *self, int64_t now_ns)
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
     self->commits++;
+    //  The head must stay a small part of the cap: with a small cap and a fast
+    //  writer, every chunk is sealed as soon as the head reaches a tenth of it.
+    bool everything = self->head_bytes > self->config.max_mib * 1024 * 1024 / 10;
     for (int64_t id = 1; id <= self->max_id && rc == SQLITE_OK; id++) {
         s_series_t *series = self->series[id];
         if (series && series->chunk.rows > 0
-            && (series->due || series->phase == self->commits % self->config.seal_s))
+            && (everything || series->due
+                || series->phase == self->commits % self->config.seal_s))
             rc = s_seal (self, series);
     }
+    if (rc == SQLITE_OK && everything)
+        self->head_bytes = 0;
     //  Head rows below every open chunk's first row hold only sealed points.
     int64_t open_ns, head_needed;
     s_open_bounds (self, &open_ns, &head_needed);
@@ -616,6 +623,7 @@ store_writer_commit (store_writer_t *self, int64_t now_ns)
     if (rc == SQLITE_OK) {
         atomic_fetch_add (&self->counters->samples_written, self->head_samples);
         atomic_fetch_add (&self->counters->points_written, self->head_points);
+        self->head_bytes += (int64_t) self->head.size;
         if (self->head.size > 0)
             self->head_id++;
     }
