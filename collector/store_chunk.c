@@ -22,10 +22,8 @@
 
 #define CHUNK_MAGIC     'Z'
 #define CHUNK_VERSION   1
-#define CHUNK_SCALE_MAX 12
 #define CHUNK_ABSENT    13
-#define CHUNK_RAW       15
-#define CHUNK_SCALE_NONE CHUNK_RAW
+#define CHUNK_RAW       CHUNK_SCALE_NONE
 
 //  2^53: integers below it are exact in a double.
 #define CHUNK_EXACT 9007199254740992.0
@@ -137,6 +135,12 @@ s_decimal (double value, int scale, int64_t *m)
         return false;
     *m = candidate;
     return true;
+}
+
+double
+chunk_decimal_value (int64_t m, int scale)
+{
+    return scale >= 0 && scale <= CHUNK_SCALE_MAX ? (double) m / s_pow10[scale] : NAN;
 }
 
 //  p * 10^(to - from), or 0 when that leaves the exact range (the decoder does

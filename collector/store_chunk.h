@@ -31,6 +31,14 @@
 #define CHUNK_ROWS_MAX    65536
 #define CHUNK_COLUMNS_MAX 4096
 
+//  Largest decimal scale, and the scale of a column whose last value was not
+//  a decimal (or that has none yet).
+#define CHUNK_SCALE_MAX  12
+#define CHUNK_SCALE_NONE 15
+
+//  (double) m / 10^scale: a value in decimal form (scale <= CHUNK_SCALE_MAX).
+double chunk_decimal_value (int64_t m, int scale);
+
 //  A growable bit string, written most significant bit first.
 typedef struct {
     uint8_t *data;  //  bytes, malloc'd
@@ -45,8 +53,8 @@ typedef struct {
     uint32_t key;       //  metric id (rollups: metric id * 4 + kind)
     uint32_t first;     //  row of its first value
     uint32_t count;     //  values written, absent ones included
-    int scale;          //  decimal scale, CHUNK_SCALE_NONE before the first value
-    int64_t prev;       //  previous value * 10^scale
+    int scale;          //  decimal scale of the last value, CHUNK_SCALE_NONE if not decimal
+    int64_t prev;       //  the last value * 10^scale
     chunk_bits_t bits;  //  the code
 } chunk_column_t;
 

@@ -8,6 +8,7 @@
 #include "store_scan.h"
 #include "wire.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,21 @@ typedef struct {
     void *arg;         //  its argument
     char path[STORE_SCAN_PATH_MAX + 1]; //  the current path
 } s_scan_t;
+
+//  Bytes allowed in kept keys ([A-Za-z0-9_.:-]) and bytes of number tokens.
+static bool s_key_byte[256], s_number_byte[256];
+static pthread_once_t s_tables_once = PTHREAD_ONCE_INIT;
+
+static void
+s_tables (void)
+{
+    for (int c = 0; c < 256; c++) {
+        s_key_byte[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                        || c == '_' || c == '.' || c == ':' || c == '-';
+        s_number_byte[c] = (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e'
+                           || c == 'E';
+    }
+}
 
 static const double s_exact_pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
@@ -84,15 +100,14 @@ s_string (s_scan_t *scan, const char **start, size_t *size, bool *safe)
     const char *p = ++scan->at;
     bool ok = true;
     while (p < scan->end && *p != '"') {
-        char c = *p;
+        unsigned char c = (unsigned char) *p;
         if (c == '\\') {
             ok = false;
             if (++p >= scan->end)
                 return false;
         }
-        else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                   || c == '_' || c == '.' || c == ':' || c == '-'))
-            ok = false;
+        else
+            ok = ok && s_key_byte[c];
         p++;
     }
     if (p >= scan->end)
@@ -109,9 +124,7 @@ static bool
 s_number_token (s_scan_t *scan, const char **start, size_t *size)
 {
     const char *p = scan->at;
-    while (p < scan->end
-           && ((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == '.' || *p == 'e'
-               || *p == 'E'))
+    while (p < scan->end && s_number_byte[(unsigned char) *p])
         p++;
     if (p == scan->at)
         return false;
@@ -276,6 +289,7 @@ s_is (const char *key, size_t size, const char *name)
 bool
 store_scan (const char *json, size_t size, store_scan_fn *fn, void *arg, store_scan_ids_t *ids)
 {
+    pthread_once (&s_tables_once, s_tables);
     s_scan_t scan = {.at = json, .end = json + size, .fn = fn, .arg = arg};
     if (ids) {
         ids->agent[0] = ids->host[0] = ids->color[0] = '\0';

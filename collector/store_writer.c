@@ -9,8 +9,10 @@
     are lost, nothing else is, and writing resumes by itself.
 
     A head row's data, per sample: varint series id, zigzag varint time (ns),
-    varint count, then count x (varint metric id, 8 bytes of the double,
-    little-endian).
+    varint count, then count x (varint metric id, a byte e, then the value:
+    when e <= 12 a zigzag varint m with value = m / 10^e, the decimal form of
+    store_chunk.h, else 8 bytes of the double, little-endian). Most values
+    take 3 to 6 bytes.
 */
 #include "store_writer.h"
 #include "log.h"
@@ -342,11 +344,19 @@ s_head_varint (chunk_bits_t *head, uint64_t value)
     return true;
 }
 
+//  Appends a value in the head's form, reusing the decimal form that the
+//  chunk's column just found for it.
 static bool
-s_head_double (chunk_bits_t *head, double value)
+s_head_value (chunk_bits_t *head, double value, const chunk_column_t *column)
 {
-    if (!s_head_reserve (head, 8))
+    if (!s_head_reserve (head, 12))
         return false;
+    if (column && column->scale != CHUNK_SCALE_NONE) {
+        int64_t m = column->prev;
+        head->data[head->size++] = (uint8_t) column->scale;
+        return s_head_varint (head, ((uint64_t) m << 1) ^ (uint64_t) (m >> 63));
+    }
+    head->data[head->size++] = 0xff;
     memcpy (head->data + head->size, &value, 8); //  little-endian hosts only (x86, arm)
     head->size += 8;
     return true;
@@ -377,12 +387,16 @@ s_row (store_writer_t *self, s_series_t *series, int64_t time_ns, int64_t head_r
 
 static int s_seal (store_writer_t *self, s_series_t *series);
 
-static void
+//  Puts a value into the open chunk; returns its column, NULL on failure.
+static const chunk_column_t *
 s_put (store_writer_t *self, s_series_t *series, uint32_t metric, int hint, double value)
 {
     int column = chunk_builder_column (&series->chunk, metric, hint);
-    if (column < 0 || !chunk_builder_put (&series->chunk, column, value))
+    if (column < 0 || !chunk_builder_put (&series->chunk, column, value)) {
         self->failed = true;
+        return NULL;
+    }
+    return &series->chunk.columns[column];
 }
 
 static bool
@@ -443,8 +457,8 @@ s_on_number (void *arg, const char *path, size_t size, double value)
             }
         }
     }
-    s_put (self, series, metric, (int) position, value);
-    if (!s_head_varint (&self->head, metric) || !s_head_double (&self->head, value))
+    const chunk_column_t *column = s_put (self, series, metric, (int) position, value);
+    if (!s_head_varint (&self->head, metric) || !s_head_value (&self->head, value, column))
         self->failed = true;
     self->head_points++;
 }
@@ -753,14 +767,23 @@ s_replay (store_writer_t *self)
             bool take = series && time_ns > series->last_ns
                         && s_row (self, series, time_ns, row);
             for (uint64_t i = 0; i < count; i++) {
-                uint64_t metric;
+                uint64_t metric, zig_m;
                 double value;
-                if (!s_read_varint (data, size, &at, &metric) || size - at < 8) {
+                if (!s_read_varint (data, size, &at, &metric) || at >= size) {
                     at = size;
                     break;
                 }
-                memcpy (&value, data + at, 8);
-                at += 8;
+                uint8_t e = data[at++];
+                if (e == 0xff && size - at >= 8) {
+                    memcpy (&value, data + at, 8);
+                    at += 8;
+                }
+                else if (e <= CHUNK_SCALE_MAX && s_read_varint (data, size, &at, &zig_m))
+                    value = chunk_decimal_value ((int64_t) ((zig_m >> 1) ^ (~(zig_m & 1) + 1)), e);
+                else {
+                    at = size;
+                    break;
+                }
                 if (take)
                     s_put (self, series, (uint32_t) metric, (int) i, value);
             }
