@@ -12,7 +12,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(
   build-essential cmake pkg-config
-  libzmq3-dev libczmq-dev libmicrohttpd-dev libcjson-dev
+  libzmq3-dev libczmq-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev sqlite3
   python3 python3-psutil python3-zmq
   chromium
   clang valgrind curl procps

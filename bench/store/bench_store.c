@@ -11,6 +11,10 @@
         Builds 100 series over 30 days (1 sample a minute, then 1 Hz for
         the last 26 hours), rolls up, and times the queries of the
         issue: 24 h of cpu and mem at 800 points, and 30 days.
+    bench_store codec FRAMES
+        The value code of store_chunk.c against Gorilla's XOR code (computed
+        here, sizes only) on the same columns of FRAMES, in chunks of 60 rows:
+        bytes per value, times not counted (they are shared by both).
     bench_store startup FRAMES DIR MIB
         Builds a store of MIB MiB (filler chunks plus real series), leaves a
         head of 60 s of 10,000 series as a crash would (a child process exits
@@ -19,6 +23,7 @@
 */
 #include "clock.h"
 #include "store.h"
+#include "store_chunk.h"
 #include "store_db.h"
 #include "store_query.h"
 #include "store_tiers.h"
@@ -260,6 +265,106 @@ s_query (const s_frames_t *frames, const char *dir)
     return 0;
 }
 
+//  Columns of the frames: one array of values per path, in frame order.
+typedef struct {
+    char paths[256][STORE_SCAN_PATH_MAX + 1];
+    double *values[256];
+    int count;
+    size_t frame;
+} s_columns_t;
+
+static void
+s_column_value (void *arg, const char *path, size_t size, double value)
+{
+    s_columns_t *columns = arg;
+    int i = 0;
+    while (i < columns->count && strncmp (columns->paths[i], path, size) != 0)
+        i++;
+    if (i == columns->count) {
+        if (columns->count == 256)
+            return;
+        memcpy (columns->paths[i], path, size);
+        columns->paths[i][size] = '\0';
+        columns->values[i] = calloc (100000, sizeof (double));
+        columns->count++;
+    }
+    if (columns->frame < 100000)
+        columns->values[i][columns->frame] = value;
+}
+
+//  Bits of Gorilla's XOR code for values[0..n).
+static int64_t
+s_gorilla_bits (const double *values, size_t n)
+{
+    int64_t bits = 64;
+    uint64_t prev;
+    memcpy (&prev, &values[0], 8);
+    int lead = -1, trail = -1;
+    for (size_t i = 1; i < n; i++) {
+        uint64_t cur;
+        memcpy (&cur, &values[i], 8);
+        uint64_t x = cur ^ prev;
+        prev = cur;
+        if (!x) {
+            bits += 1;
+            continue;
+        }
+        int l = __builtin_clzll (x), t = __builtin_ctzll (x);
+        if (l > 31)
+            l = 31;
+        if (lead >= 0 && l >= lead && t >= trail)
+            bits += 2 + (64 - lead - trail);
+        else {
+            bits += 2 + 5 + 6 + (64 - l - t);
+            lead = l;
+            trail = t;
+        }
+    }
+    return bits;
+}
+
+static int
+s_codec (const s_frames_t *frames)
+{
+    s_columns_t *columns = calloc (1, sizeof *columns);
+    for (columns->frame = 0; columns->frame < frames->count && columns->frame < 100000;
+         columns->frame++)
+        store_scan (frames->lines[columns->frame], frames->sizes[columns->frame], s_column_value,
+                    columns, NULL);
+    size_t rows = columns->frame, chunk_rows = 60;
+    int64_t ours = 0, gorilla = 0, values = 0;
+    printf ("codec: %zu frames, %d columns, chunks of %zu rows (bytes per value: decimal delta /"
+            " Gorilla XOR)\n",
+            rows, columns->count, chunk_rows);
+    for (int c = 0; c < columns->count; c++) {
+        int64_t col_ours = 0, col_gorilla = 0;
+        for (size_t start = 0; start + chunk_rows <= rows; start += chunk_rows) {
+            chunk_builder_t builder = {0};
+            for (size_t r = 0; r < chunk_rows; r++) {
+                chunk_builder_row (&builder, (int64_t) r);
+                chunk_builder_put (&builder, chunk_builder_column (&builder, 1, 0),
+                                   columns->values[c][start + r]);
+            }
+            uint8_t *blob;
+            size_t size;
+            chunk_builder_seal (&builder, &blob, &size);
+            col_ours += (int64_t) builder.columns[0].bits.size;
+            free (blob);
+            chunk_builder_free (&builder);
+            col_gorilla += (s_gorilla_bits (columns->values[c] + start, chunk_rows) + 7) / 8;
+            values += (int64_t) chunk_rows;
+        }
+        ours += col_ours;
+        gorilla += col_gorilla;
+        double n = (double) (rows / chunk_rows * chunk_rows);
+        printf ("codec:   %-24s %6.3f / %6.3f\n", columns->paths[c], (double) col_ours / n,
+                (double) col_gorilla / n);
+    }
+    printf ("codec: all columns: %.3f / %.3f bytes per value\n", (double) ours / (double) values,
+            (double) gorilla / (double) values);
+    return 0;
+}
+
 static void
 s_done (void *arg, char *json, size_t size)
 {
@@ -363,12 +468,17 @@ main (int argc, char **argv)
         s_frames_t frames = s_load_frames (argv[2]);
         return s_query (&frames, argv[3]);
     }
+    if (argc >= 3 && strcmp (argv[1], "codec") == 0) {
+        s_frames_t frames = s_load_frames (argv[2]);
+        return s_codec (&frames);
+    }
     if (argc >= 5 && strcmp (argv[1], "startup") == 0) {
         s_frames_t frames = s_load_frames (argv[2]);
         return s_startup (&frames, argv[3], atoi (argv[4]));
     }
     fprintf (stderr, "usage: bench_store write FRAMES DIR SERIES SECONDS\n"
                      "       bench_store query FRAMES DIR\n"
+                     "       bench_store codec FRAMES\n"
                      "       bench_store startup FRAMES DIR MIB\n");
     return 2;
 }

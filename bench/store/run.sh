@@ -4,17 +4,17 @@
 # Records real zapm-agent --system frames (a PUB agent into a Python SUB on
 # loopback), then runs bench-store over them: the writer's CPU per sample and
 # bytes per point at SERIES series x 1 Hz (fast time), query latency over 100
-# series and 30 days, and start-up time with a STARTUP_MIB store. Prints the
+# series and 30 days, the value code against Gorilla's, and start-up time with a STARTUP_MIB store. Prints the
 # figures; paste them into docs/PERFORMANCE.md with the date and this command.
 #
 # Usage: bench/store/run.sh [--help]
 # Environment (all optional):
 #   BUILD_DIR    build directory (default: <repo>/build)
 #   SERIES       series for the write run (default 10000)
-#   SECONDS      simulated seconds of the write run (default 120)
+#   RUN_SECONDS  simulated seconds of the write run (default 120)
 #   FRAMES       real frames to record at 10 a second (default 300)
 #   STARTUP_MIB  size of the start-up store (default 1024)
-#   SKIP         space-separated parts to skip: write query startup
+#   SKIP         space-separated parts to skip: codec write query startup
 set -euo pipefail
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
@@ -25,7 +25,7 @@ fi
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 SERIES=${SERIES:-10000}
-SECONDS_RUN=${SECONDS:-120}
+RUN_SECONDS=${RUN_SECONDS:-120}
 FRAMES=${FRAMES:-300}
 STARTUP_MIB=${STARTUP_MIB:-1024}
 SKIP=${SKIP:-}
@@ -53,6 +53,7 @@ PY
 head -c 300 "$work/frames.jsonl"; echo " ..."
 
 bench="$BUILD_DIR/bin/bench-store"
-[[ " $SKIP " == *" write "* ]] || "$bench" write "$work/frames.jsonl" "$work" "$SERIES" "$SECONDS_RUN"
+[[ " $SKIP " == *" codec "* ]] || "$bench" codec "$work/frames.jsonl"
+[[ " $SKIP " == *" write "* ]] || "$bench" write "$work/frames.jsonl" "$work" "$SERIES" "$RUN_SECONDS"
 [[ " $SKIP " == *" query "* ]] || "$bench" query "$work/frames.jsonl" "$work"
 [[ " $SKIP " == *" startup "* ]] || "$bench" startup "$work/frames.jsonl" "$work" "$STARTUP_MIB"
