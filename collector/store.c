@@ -40,40 +40,41 @@ typedef struct {
 
 typedef struct s_job_s s_job_t;
 struct s_job_s {
-    store_query_t query;  //  strings owned (copied)
-    store_done_fn *done;  //  callback
-    void *arg;            //  its argument
-    char *json;           //  the answer, NULL on failure
-    size_t size;          //  its length
-    s_job_t *next;        //  next in its list
+    store_query_t query; //  strings owned (copied)
+    store_done_fn *done; //  callback
+    void *arg;           //  its argument
+    char *json;          //  the answer, NULL on failure
+    size_t size;         //  its length
+    s_job_t *next;       //  next in its list
 };
 
 struct _store_t {
-    store_config_t config;            //  config->path is copied
-    store_counters_t counters;        //  shared with the writer
-    store_writer_t *writer;           //  owned by the writer thread once started
-    sqlite3 *reader;                  //  the query thread's connection
+    store_config_t config;     //  config->path is copied
+    store_counters_t counters; //  shared with the writer
+    sqlite3 *writer_db;        //  the writer's connection until its thread takes it
+    store_writer_t *writer;    //  the writer thread's (NULL if it could not load)
+    sqlite3 *reader;           //  the query thread's connection
     //  The append ring.
-    uint8_t *ring;                    //  bytes
-    uint64_t ring_size;               //  capacity
-    _Atomic uint64_t ring_head;       //  read position (writer thread)
-    _Atomic uint64_t ring_tail;       //  write position (loop)
-    _Atomic int64_t queued;           //  samples in the ring
+    uint8_t *ring;              //  bytes
+    uint64_t ring_size;         //  capacity
+    _Atomic uint64_t ring_head; //  read position (writer thread)
+    _Atomic uint64_t ring_tail; //  write position (loop)
+    _Atomic int64_t queued;     //  samples in the ring
     //  Threads.
-    pthread_t writer_thread;          //  drains the ring, commits
-    pthread_t query_thread;           //  runs queries
-    _Atomic bool stop;                //  both threads end
-    _Atomic int64_t flush_wanted;     //  store_flush requests
-    _Atomic int64_t flush_done;       //  requests satisfied
+    pthread_t writer_thread;      //  drains the ring, commits
+    pthread_t query_thread;       //  runs queries
+    _Atomic bool stop;            //  both threads end
+    _Atomic int64_t flush_wanted; //  store_flush requests
+    _Atomic int64_t flush_done;   //  requests satisfied
     //  Queries.
-    pthread_mutex_t lock;             //  guards the lists and query_stop
-    pthread_cond_t wake;              //  a job arrived or stop
-    s_job_t *pending;                 //  jobs to run, FIFO (head)
-    s_job_t *pending_tail;            //  ... (tail)
-    s_job_t *finished;                //  answers to dispatch, FIFO (head)
-    s_job_t *finished_tail;           //  ... (tail)
-    bool query_stop;                  //  the query thread ends
-    int event_fd;                     //  readable when `finished` is not empty
+    pthread_mutex_t lock;   //  guards the lists and query_stop
+    pthread_cond_t wake;    //  a job arrived or stop
+    s_job_t *pending;       //  jobs to run, FIFO (head)
+    s_job_t *pending_tail;  //  ... (tail)
+    s_job_t *finished;      //  answers to dispatch, FIFO (head)
+    s_job_t *finished_tail; //  ... (tail)
+    bool query_stop;        //  the query thread ends
+    int event_fd;           //  readable when `finished` is not empty
 };
 
 void
@@ -156,8 +157,11 @@ s_drain (store_t *self, char **scratch, size_t *scratch_size)
         head += sizeof entry + entry.id_size + entry.json_size;
         atomic_store_explicit (&self->ring_head, head, memory_order_release);
         atomic_fetch_sub_explicit (&self->queued, 1, memory_order_relaxed);
-        store_writer_sample (self->writer, id, entry.time_ns, json, entry.json_size,
-                             clock_wall_ns ());
+        if (self->writer)
+            store_writer_sample (self->writer, id, entry.time_ns, json, entry.json_size,
+                                 clock_wall_ns ());
+        else
+            atomic_fetch_add (&self->counters.samples_dropped, 1);
         taken++;
     }
     return taken;
@@ -174,6 +178,18 @@ static void *
 s_writer_main (void *arg)
 {
     store_t *self = arg;
+    //  Loading (the head replay after a crash) happens here, not in
+    //  store_new: queries are served from the chunks meanwhile, and samples
+    //  wait in the queue.
+    int64_t started = clock_mono_ns ();
+    sqlite3 *db = self->writer_db;
+    self->writer_db = NULL; //  the writer owns it now, and closes it
+    self->writer = store_writer_new (db, &self->config, &self->counters, clock_wall_ns ());
+    if (!self->writer)
+        log_error ("store: cannot read %s back: history is not written in this run",
+                   self->config.path);
+    else if (clock_mono_ns () - started > 100 * 1000 * 1000LL)
+        log_info ("store: writer ready after %.1f s", (double) (clock_mono_ns () - started) / 1e9);
     char *scratch = NULL;
     size_t scratch_size = 0;
     int64_t next_commit = clock_mono_ns () + STORE_COMMIT_NS;
@@ -182,7 +198,8 @@ s_writer_main (void *arg)
         int64_t taken = s_drain (self, &scratch, &scratch_size);
         int64_t now = clock_mono_ns ();
         if (now >= next_commit || wanted > atomic_load (&self->flush_done)) {
-            store_writer_commit (self->writer, clock_wall_ns ());
+            if (self->writer)
+                store_writer_commit (self->writer, clock_wall_ns ());
             next_commit = now + STORE_COMMIT_NS;
             atomic_store (&self->flush_done, wanted);
         }
@@ -279,14 +296,9 @@ store_new (const store_config_t *config)
         wal_limit = 64 * 1024;
     if (wal_limit > 64 * 1024 * 1024)
         wal_limit = 64 * 1024 * 1024;
-    sqlite3 *db = store_db_open_writer (self->config.path, wal_limit);
-    if (!db)
+    self->writer_db = store_db_open_writer (self->config.path, wal_limit);
+    if (!self->writer_db)
         goto failed;
-    self->writer = store_writer_new (db, &self->config, &self->counters, clock_wall_ns ());
-    if (!self->writer) {
-        log_error ("store: cannot read %s: %s", self->config.path, sqlite3_errmsg (db));
-        goto failed;
-    }
     self->reader = store_db_open_reader (self->config.path);
     if (!self->reader)
         goto failed;
@@ -306,6 +318,7 @@ store_new (const store_config_t *config)
     return self;
 
 failed:
+    sqlite3_close (self->writer_db);
     store_writer_destroy (&self->writer, 0);
     sqlite3_close (self->reader);
     if (self->event_fd >= 0)
@@ -425,7 +438,8 @@ store_stats (store_t *self, store_stats_t *stats)
     stats->write_errors = atomic_load (&c->write_errors);
     for (int tier = 0; tier < STORE_TIERS; tier++)
         stats->oldest_ns[tier] = atomic_load (&c->oldest_ns[tier]);
-    stats->queue_bytes = (int64_t) (atomic_load (&self->ring_tail) - atomic_load (&self->ring_head));
+    stats->queue_bytes =
+        (int64_t) (atomic_load (&self->ring_tail) - atomic_load (&self->ring_head));
     stats->queue_samples = atomic_load (&self->queued);
 }
 

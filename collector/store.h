@@ -25,36 +25,36 @@ typedef enum {
 } store_tier_t;
 
 //  Defaults of store_config_t (store_config_defaults fills them in).
-#define STORE_RAW_RETENTION_DEFAULT    (2 * 86400)        //  seconds: 2 days
-#define STORE_MINUTE_RETENTION_DEFAULT (60 * 86400)       //  seconds: 60 days
-#define STORE_HOUR_RETENTION_DEFAULT   (2 * 365 * 86400)  //  seconds: 2 years
-#define STORE_MAX_MIB_DEFAULT          1024               //  the size cap
-#define STORE_QUEUE_MIB_DEFAULT        32                 //  the append queue's bound
-#define STORE_PAST_WINDOW_DEFAULT      600                //  seconds a point may lag the clock
-#define STORE_FUTURE_WINDOW_DEFAULT    60                 //  seconds a point may lead the clock
+#define STORE_RAW_RETENTION_DEFAULT    (2 * 86400)       //  seconds: 2 days
+#define STORE_MINUTE_RETENTION_DEFAULT (60 * 86400)      //  seconds: 60 days
+#define STORE_HOUR_RETENTION_DEFAULT   (2 * 365 * 86400) //  seconds: 2 years
+#define STORE_MAX_MIB_DEFAULT          1024              //  the size cap
+#define STORE_QUEUE_MIB_DEFAULT        32                //  the append queue's bound
+#define STORE_PAST_WINDOW_DEFAULT      600               //  seconds a point may lag the clock
+#define STORE_FUTURE_WINDOW_DEFAULT    60                //  seconds a point may lead the clock
 
 //  How a store is opened. Zero fields mean "the default".
 typedef struct {
-    const char *path;                   //  the database file (its WAL is PATH-wal)
-    int64_t retention_s[STORE_TIERS];   //  seconds each tier keeps, by store_tier_t
-    int64_t max_mib;                    //  cap on database + WAL, MiB
-    int64_t queue_mib;                  //  bound of the append queue, MiB
-    int64_t past_window_s;              //  points older than now - this are refused
-    int64_t future_window_s;            //  points newer than now + this are refused
-    int64_t seal_s;                     //  seconds a raw chunk stays open (default 60)
+    const char *path;                 //  the database file (its WAL is PATH-wal)
+    int64_t retention_s[STORE_TIERS]; //  seconds each tier keeps, by store_tier_t
+    int64_t max_mib;                  //  cap on database + WAL, MiB
+    int64_t queue_mib;                //  bound of the append queue, MiB
+    int64_t past_window_s;            //  points older than now - this are refused
+    int64_t future_window_s;          //  points newer than now + this are refused
+    int64_t seal_s;                   //  seconds a raw chunk stays open (default 60)
 } store_config_t;
 
 //  A snapshot of the store's counters (store_stats).
 typedef struct {
-    int64_t bytes;                        //  database + WAL on disk
-    int64_t points_written;               //  numeric points committed to disk
-    int64_t samples_written;              //  samples committed to disk
-    int64_t samples_dropped;              //  samples dropped: the queue was full
-    int64_t samples_refused;              //  too old, too far in the future, or duplicate time
-    int64_t write_errors;                 //  failed commits (disk full, I/O error, ...)
-    int64_t oldest_ns[STORE_TIERS];       //  oldest time held per tier, 0 when empty
-    int64_t queue_bytes;                  //  bytes waiting in the append queue
-    int64_t queue_samples;                //  samples waiting in the append queue
+    int64_t bytes;                  //  database + WAL on disk
+    int64_t points_written;         //  numeric points committed to disk
+    int64_t samples_written;        //  samples committed to disk
+    int64_t samples_dropped;        //  samples dropped: the queue was full
+    int64_t samples_refused;        //  too old, too far in the future, or duplicate time
+    int64_t write_errors;           //  failed commits (disk full, I/O error, ...)
+    int64_t oldest_ns[STORE_TIERS]; //  oldest time held per tier, 0 when empty
+    int64_t queue_bytes;            //  bytes waiting in the append queue
+    int64_t queue_samples;          //  samples waiting in the append queue
 } store_stats_t;
 
 //  How a query groups series.
@@ -72,12 +72,13 @@ typedef enum {
 
 //  A history query. The strings are copied by store_query_start.
 typedef struct {
-    double from;          //  Unix seconds, start of the window
-    double to;            //  Unix seconds, end of the window
-    const char *metrics;  //  comma-separated metric names, NULL for the default
-    const char *glob;     //  shell glob on the series identity, NULL for all
-    int points;           //  buckets per line, 1..STORE_QUERY_POINTS_MAX (0: 800)
-    store_group_t group;  //  grouping
+    double from;         //  Unix seconds, start of the window
+    double to;           //  Unix seconds, end of the window
+    const char *metrics; //  comma-separated metric names, NULL for the default
+    const char *glob;    //  shell glob on the series identity, NULL for all
+    int points;          //  buckets per line, 1..STORE_QUERY_POINTS_MAX (0: 800)
+    store_group_t group; //  grouping
+    bool metrics_only;   //  leave out today's mean arrays (cpu, mem, ..., custom)
 } store_query_t;
 
 typedef struct _store_t store_t;
@@ -112,8 +113,7 @@ bool store_append (store_t *self, const char *series_id, int64_t sample_time_ns,
 //  from store_dispatch on the loop thread. Returns false (and never calls
 //  `done`) if the query is invalid (from >= to, bad points) or the store is
 //  stopping.
-bool store_query_start (store_t *self, const store_query_t *query, store_done_fn *done,
-                        void *arg);
+bool store_query_start (store_t *self, const store_query_t *query, store_done_fn *done, void *arg);
 
 //  The fd that becomes readable when answers are waiting; poll it for reading
 //  (ZMQ_POLLIN on a zmq_pollitem_t's fd) and call store_dispatch when it is.

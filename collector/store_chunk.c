@@ -20,29 +20,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK_MAGIC     'Z'
-#define CHUNK_VERSION   1
-#define CHUNK_ABSENT    13
-#define CHUNK_RAW       CHUNK_SCALE_NONE
+#define CHUNK_MAGIC   'Z'
+#define CHUNK_VERSION 1
+#define CHUNK_ABSENT  13
+#define CHUNK_RAW     CHUNK_SCALE_NONE
 
 //  2^53: integers below it are exact in a double.
 #define CHUNK_EXACT 9007199254740992.0
 
-static const double s_pow10[CHUNK_SCALE_MAX + 1] = {1e0, 1e1, 1e2, 1e3, 1e4,  1e5, 1e6,
+static const double s_pow10[CHUNK_SCALE_MAX + 1] = {1e0, 1e1, 1e2, 1e3,  1e4,  1e5, 1e6,
                                                     1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
-static const int64_t s_pow10i[CHUNK_SCALE_MAX + 1] = {1,
-                                                      10,
-                                                      100,
-                                                      1000,
-                                                      10000,
-                                                      100000,
-                                                      1000000,
-                                                      10000000,
-                                                      100000000,
-                                                      1000000000,
-                                                      10000000000,
-                                                      100000000000,
-                                                      1000000000000};
+static const int64_t s_pow10i[CHUNK_SCALE_MAX + 1] = {
+    1,        10,        100,        1000,        10000,        100000,       1000000,
+    10000000, 100000000, 1000000000, 10000000000, 100000000000, 1000000000000};
 
 //  --------------------------------------------------------------------------
 //  Bits and varints out
@@ -270,10 +260,10 @@ chunk_builder_column (chunk_builder_t *builder, uint32_t key, int hint)
     chunk_bits_t bits = column->bits;
     bits.size = bits.nacc = 0;
     bits.acc = 0;
-    *column = (chunk_column_t) {.key = key,
-                                .first = builder->rows ? builder->rows - 1 : 0,
-                                .scale = CHUNK_SCALE_NONE,
-                                .bits = bits};
+    *column = (chunk_column_t){.key = key,
+                               .first = builder->rows ? builder->rows - 1 : 0,
+                               .scale = CHUNK_SCALE_NONE,
+                               .bits = bits};
     return (int) builder->column_count++;
 }
 
@@ -306,13 +296,13 @@ chunk_builder_seal (chunk_builder_t *builder, uint8_t **blob, size_t *size)
         out.data[out.size++] = CHUNK_MAGIC;
         out.data[out.size++] = CHUNK_VERSION;
     }
-    ok = ok && s_varint (&out, builder->rows) && s_varint (&out, builder->column_count)
-         && s_varint (&out, builder->times.size);
+    ok = ok && s_varint (&out, builder->rows) && s_varint (&out, builder->column_count) &&
+         s_varint (&out, builder->times.size);
     for (uint32_t i = 0; ok && i < builder->column_count; i++) {
         chunk_column_t *column = &builder->columns[i];
-        ok = s_flush (&column->bits) && s_varint (&out, column->key)
-             && s_varint (&out, column->first) && s_varint (&out, column->count)
-             && s_varint (&out, column->bits.size);
+        ok = s_flush (&column->bits) && s_varint (&out, column->key) &&
+             s_varint (&out, column->first) && s_varint (&out, column->count) &&
+             s_varint (&out, column->bits.size);
     }
     ok = ok && s_reserve (&out, builder->times.size);
     if (ok) {
@@ -429,8 +419,8 @@ chunk_reader_open (chunk_reader_t *reader, const void *blob, size_t size)
         return false;
     size_t at = 2;
     uint64_t rows, columns, times_size;
-    if (!s_get_varint (data, size, &at, &rows) || !s_get_varint (data, size, &at, &columns)
-        || !s_get_varint (data, size, &at, &times_size))
+    if (!s_get_varint (data, size, &at, &rows) || !s_get_varint (data, size, &at, &columns) ||
+        !s_get_varint (data, size, &at, &times_size))
         return false;
     if (rows == 0 || rows > CHUNK_ROWS_MAX || columns > CHUNK_COLUMNS_MAX)
         return false;
@@ -438,8 +428,8 @@ chunk_reader_open (chunk_reader_t *reader, const void *blob, size_t size)
     uint64_t streams = 0;
     for (uint64_t i = 0; i < columns; i++) {
         uint64_t key, first, count, bytes;
-        if (!s_get_varint (data, size, &at, &key) || !s_get_varint (data, size, &at, &first)
-            || !s_get_varint (data, size, &at, &count) || !s_get_varint (data, size, &at, &bytes))
+        if (!s_get_varint (data, size, &at, &key) || !s_get_varint (data, size, &at, &first) ||
+            !s_get_varint (data, size, &at, &count) || !s_get_varint (data, size, &at, &bytes))
             return false;
         if (key > UINT32_MAX || first > rows || count > rows - first || bytes > size)
             return false;

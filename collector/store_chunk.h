@@ -41,33 +41,33 @@ double chunk_decimal_value (int64_t m, int scale);
 
 //  A growable bit string, written most significant bit first.
 typedef struct {
-    uint8_t *data;  //  bytes, malloc'd
-    size_t size;    //  complete bytes in data
-    size_t cap;     //  bytes allocated
-    uint64_t acc;   //  bits not yet in data
-    unsigned nacc;  //  how many (< 8 between calls)
+    uint8_t *data; //  bytes, malloc'd
+    size_t size;   //  complete bytes in data
+    size_t cap;    //  bytes allocated
+    uint64_t acc;  //  bits not yet in data
+    unsigned nacc; //  how many (< 8 between calls)
 } chunk_bits_t;
 
 //  One column being written.
 typedef struct {
-    uint32_t key;       //  metric id (rollups: metric id * 4 + kind)
-    uint32_t first;     //  row of its first value
-    uint32_t count;     //  values written, absent ones included
-    int scale;          //  decimal scale of the last value, CHUNK_SCALE_NONE if not decimal
-    int64_t prev;       //  the last value * 10^scale
-    chunk_bits_t bits;  //  the code
+    uint32_t key;      //  metric id (rollups: metric id * 4 + kind)
+    uint32_t first;    //  row of its first value
+    uint32_t count;    //  values written, absent ones included
+    int scale;         //  decimal scale of the last value, CHUNK_SCALE_NONE if not decimal
+    int64_t prev;      //  the last value * 10^scale
+    chunk_bits_t bits; //  the code
 } chunk_column_t;
 
 //  A chunk being written, row by row. Reused after chunk_builder_reset.
 typedef struct {
-    uint32_t rows;            //  rows added
-    int64_t t_first;          //  time of row 0, ns
-    int64_t t_last;           //  time of the last row, ns
-    int64_t delta_last;       //  its delta from the row before
-    chunk_bits_t times;       //  varint bytes of the times (only whole bytes are used)
-    chunk_column_t *columns;  //  the columns, in order of first appearance
-    uint32_t column_count;    //  columns in use
-    uint32_t column_cap;      //  columns allocated
+    uint32_t rows;           //  rows added
+    int64_t t_first;         //  time of row 0, ns
+    int64_t t_last;          //  time of the last row, ns
+    int64_t delta_last;      //  its delta from the row before
+    chunk_bits_t times;      //  varint bytes of the times (only whole bytes are used)
+    chunk_column_t *columns; //  the columns, in order of first appearance
+    uint32_t column_count;   //  columns in use
+    uint32_t column_cap;     //  columns allocated
 } chunk_builder_t;
 
 //  Frees what *builder holds (it is not itself freed).
@@ -94,14 +94,14 @@ bool chunk_builder_seal (chunk_builder_t *builder, uint8_t **blob, size_t *size)
 
 //  A chunk being read. Points into the blob, which must outlive it.
 typedef struct {
-    const uint8_t *blob;   //  the whole blob
-    size_t size;           //  its size
-    uint32_t rows;         //  rows
-    uint32_t columns;      //  columns
-    size_t times_at;       //  offset of the times
-    size_t times_size;     //  their size
-    size_t directory_at;   //  offset of the first column's directory entry
-    size_t streams_at;     //  offset of the first column's stream
+    const uint8_t *blob; //  the whole blob
+    size_t size;         //  its size
+    uint32_t rows;       //  rows
+    uint32_t columns;    //  columns
+    size_t times_at;     //  offset of the times
+    size_t times_size;   //  their size
+    size_t directory_at; //  offset of the first column's directory entry
+    size_t streams_at;   //  offset of the first column's stream
 } chunk_reader_t;
 
 //  Checks the header and the lengths of `size` bytes at `blob`. Returns false

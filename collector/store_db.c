@@ -53,8 +53,8 @@ bool
 store_db_meta_get (sqlite3 *db, const char *key, int64_t *value)
 {
     sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT value FROM meta WHERE key = ?", -1, &stmt, NULL)
-        != SQLITE_OK)
+    if (sqlite3_prepare_v2 (db, "SELECT value FROM meta WHERE key = ?", -1, &stmt, NULL) !=
+        SQLITE_OK)
         return false;
     sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
     bool found = sqlite3_step (stmt) == SQLITE_ROW;
@@ -94,9 +94,8 @@ store_db_sizes (sqlite3 *db, const char *path, int64_t *used, int64_t *file, int
     if (sqlite3_prepare_v2 (db,
                             "SELECT * FROM pragma_page_count, pragma_freelist_count,"
                             " pragma_page_size",
-                            -1, &stmt, NULL)
-            == SQLITE_OK
-        && sqlite3_step (stmt) == SQLITE_ROW) {
+                            -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step (stmt) == SQLITE_ROW) {
         pages = sqlite3_column_int64 (stmt, 0);
         free_pages = sqlite3_column_int64 (stmt, 1);
         page_size = sqlite3_column_int64 (stmt, 2);
@@ -175,7 +174,7 @@ s_classify (int rc)
 {
     rc &= 0xff;
     return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB || rc == SQLITE_ERROR ? S_OPEN_CORRUPT
-                                                                              : S_OPEN_UNWRITABLE;
+                                                                             : S_OPEN_UNWRITABLE;
 }
 
 //  Creates the schema in an empty database.
@@ -210,7 +209,8 @@ s_verify (sqlite3 *db)
 {
     int rc = store_db_exec (db, "PRAGMA journal_mode = WAL");
     int64_t format = 0;
-    if (rc == SQLITE_OK && (!store_db_meta_get (db, "format", &format) || format != STORE_DB_FORMAT))
+    if (rc == SQLITE_OK &&
+        (!store_db_meta_get (db, "format", &format) || format != STORE_DB_FORMAT))
         rc = sqlite3_errcode (db) == SQLITE_OK || sqlite3_errcode (db) == SQLITE_DONE
                  ? SQLITE_NOTADB
                  : sqlite3_errcode (db);
@@ -263,6 +263,9 @@ s_try_open (const char *path, int64_t wal_limit, sqlite3 **db_p, const char **wh
               "PRAGMA wal_autocheckpoint = %lld; PRAGMA cache_size = -8192;",
               (long long) wal_limit, (long long) (wal_limit / 4096 > 16 ? wal_limit / 4096 : 16));
     store_db_exec (db, sql);
+    //  The writer is the only writer: it waits only for a checkpoint that
+    //  readers hold back, and must not stall the queue for long.
+    sqlite3_busy_timeout (db, 100);
     *db_p = db;
     return S_OPEN_OK;
 }

@@ -47,7 +47,6 @@ int store_db_meta_set (sqlite3 *db, const char *key, int64_t value);
 
 //  Database bytes in use (pages not on the free list), the file's bytes and
 //  the WAL's bytes.
-void store_db_sizes (sqlite3 *db, const char *path, int64_t *used, int64_t *file,
-                     int64_t *wal);
+void store_db_sizes (sqlite3 *db, const char *path, int64_t *used, int64_t *file, int64_t *wal);
 
 #endif

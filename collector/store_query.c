@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QUERY_METRICS_MAX 64
+#define QUERY_METRICS_MAX    64
 #define QUERY_POINTS_DEFAULT 800
 
 //  The current /api/history names of the charted metrics.
@@ -39,15 +39,15 @@ typedef struct {
 } s_cell_t;
 
 typedef struct {
-    int64_t id;         //  series id
-    char *key;          //  identity
-    char *service;      //  agent@host, or the identity
-    char *agent;        //  NULL when absent
-    char *host;         //  NULL when absent
-    int64_t pid;        //  -1 when absent
-    char *color;        //  NULL when absent
-    int64_t last_ns;    //  sealed up to here
-    const char *group;  //  key or service
+    int64_t id;        //  series id
+    char *key;         //  identity
+    char *service;     //  agent@host, or the identity
+    char *agent;       //  NULL when absent
+    char *host;        //  NULL when absent
+    int64_t pid;       //  -1 when absent
+    char *color;       //  NULL when absent
+    int64_t last_ns;   //  sealed up to here
+    const char *group; //  key or service
 } s_series_t;
 
 typedef struct {
@@ -67,11 +67,12 @@ typedef struct {
 
 typedef struct {
     sqlite3 *db;
-    int64_t from, to, step;   //  window and bucket width, ns
+    int64_t from, to, step; //  window and bucket width, ns
     int points;
     int metric_count;
+    bool metrics_only; //  no arrays under today's names
     char *names[QUERY_METRICS_MAX];
-    int64_t ids[QUERY_METRICS_MAX];     //  0 when unknown
+    int64_t ids[QUERY_METRICS_MAX]; //  0 when unknown
     sqlite3_stmt *chunks;
     int64_t *times;
     double *values[4];
@@ -139,53 +140,63 @@ s_string (s_out_t *out, const char *text)
     out->size = (size_t) (at - out->data);
 }
 
+//  Writes `value` in decimal at `at`; returns the end.
+static char *
+s_u64 (char *at, uint64_t value)
+{
+    char digits[20];
+    int n = 0;
+    do
+        digits[n++] = (char) ('0' + value % 10);
+    while ((value /= 10) && n < 20);
+    while (n)
+        *at++ = digits[--n];
+    return at;
+}
+
 //  Prints a number with 10 significant digits (integers exactly), or null.
+//  Hand-written because an answer holds hundreds of thousands of numbers.
 static void
 s_number (s_out_t *out, double value)
 {
     s_reserve (out, 32);
     if (out->failed)
         return;
-    char *at = out->data + out->size;
+    char *at = out->data + out->size, *start = at;
     if (!isfinite (value)) {
         memcpy (at, "null", 4);
         out->size += 4;
         return;
     }
     double magnitude = fabs (value);
-    if (magnitude < 1e15 && value == (double) (int64_t) value) {
-        out->size += (size_t) sprintf (at, "%lld", (long long) value);
-        return;
-    }
     if (magnitude < 1e-4 || magnitude >= 1e15) {
         out->size += (size_t) sprintf (at, "%.10g", value);
         return;
     }
-    int digits = 1;
-    for (double limit = 10; magnitude >= limit && digits < 15; limit *= 10)
-        digits++;
-    int decimals = 10 - digits;
-    if (decimals < 0)
-        decimals = 0;
-    if (magnitude < 1)
-        decimals = 10;
-    int64_t scale = 1;
-    for (int i = 0; i < decimals; i++)
-        scale *= 10;
-    int64_t m = llround (magnitude * (double) scale);
-    char *start = at;
     if (value < 0)
         *at++ = '-';
-    at += sprintf (at, "%lld", (long long) (m / scale));
-    int64_t fraction = m % scale;
+    if (magnitude == (double) (int64_t) magnitude) {
+        at = s_u64 (at, (uint64_t) magnitude);
+        out->size += (size_t) (at - start);
+        return;
+    }
+    static const double powers[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    int digits = 1;
+    while (digits < 15 && magnitude >= powers[digits])
+        digits++;
+    int decimals = magnitude < 1 ? 10 : digits >= 10 ? 0 : 10 - digits;
+    uint64_t scale = (uint64_t) powers[decimals];
+    uint64_t m = (uint64_t) (magnitude * (double) scale + 0.5);
+    at = s_u64 (at, m / scale);
+    uint64_t fraction = m % scale;
     if (fraction) {
-        char digits_text[24];
-        int n = sprintf (digits_text, "%0*lld", decimals, (long long) fraction);
-        while (n > 0 && digits_text[n - 1] == '0')
-            n--;
         *at++ = '.';
-        memcpy (at, digits_text, (size_t) n);
-        at += n;
+        char *first = at;
+        for (uint64_t unit = scale / 10; unit > 0; unit /= 10)
+            *at++ = (char) ('0' + fraction / unit % 10);
+        while (at > first && at[-1] == '0')
+            at--;
     }
     out->size += (size_t) (at - start);
 }
@@ -198,9 +209,15 @@ s_time (s_out_t *out, int64_t ns)
     if (out->failed)
         return;
     int64_t ms = ns >= 0 ? (ns + 500000) / 1000000 : -((-ns + 500000) / 1000000);
-    char *at = out->data + out->size;
-    int n = sprintf (at, "%lld", (long long) (ms / 1000));
-    int frac = (int) ((ms < 0 ? -ms : ms) % 1000);
+    char *at = out->data + out->size, *start = at;
+    if (ms < 0) {
+        *at++ = '-';
+        ms = -ms;
+    }
+    at = s_u64 (at, (uint64_t) (ms / 1000));
+    int n = (int) (at - start);
+    at = start;
+    int frac = (int) (ms % 1000);
     if (frac) {
         at[n++] = '.';
         at[n++] = (char) ('0' + frac / 100);
@@ -250,8 +267,8 @@ s_read (s_query_t *query, int tier, int64_t series, int64_t lo, int64_t hi, s_li
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
         chunk_reader_t reader;
         if (!chunk_reader_open (&reader, sqlite3_column_blob (stmt, 0),
-                                (size_t) sqlite3_column_bytes (stmt, 0))
-            || !chunk_reader_times (&reader, query->times))
+                                (size_t) sqlite3_column_bytes (stmt, 0)) ||
+            !chunk_reader_times (&reader, query->times))
             continue; //  a chunk that does not decode is skipped
         for (int m = 0; m < query->metric_count; m++) {
             if (!query->ids[m])
@@ -438,7 +455,7 @@ s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, boo
     }
     s_text (out, "]");
     //  The current shape: means under the old names, custom.* under "custom".
-    for (int m = 0; m < query->metric_count; m++) {
+    for (int m = 0; m < query->metric_count && !query->metrics_only; m++) {
         const char *legacy = s_legacy_name (query->names[m]);
         if (!legacy)
             continue;
@@ -447,9 +464,10 @@ s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, boo
         s_text (out, "\":");
         s_array (out, query, line->cells + (size_t) m * (size_t) query->points, keep, 0);
     }
-    s_text (out, ",\"custom\":{");
+    if (!query->metrics_only)
+        s_text (out, ",\"custom\":{");
     bool first_custom = true;
-    for (int m = 0; m < query->metric_count; m++) {
+    for (int m = 0; m < query->metric_count && !query->metrics_only; m++) {
         if (strncmp (query->names[m], "custom.", 7) != 0)
             continue;
         if (!first_custom)
@@ -459,7 +477,7 @@ s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, boo
         s_text (out, ":");
         s_array (out, query, line->cells + (size_t) m * (size_t) query->points, keep, 0);
     }
-    s_text (out, "},\"metrics\":{");
+    s_text (out, query->metrics_only ? ",\"metrics\":{" : "},\"metrics\":{");
     for (int m = 0; m < query->metric_count; m++) {
         if (m)
             s_text (out, ",");
@@ -488,6 +506,7 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
     query.from = (int64_t) (request->from * 1e9);
     query.to = (int64_t) (request->to * 1e9);
     query.points = request->points > 0 ? request->points : QUERY_POINTS_DEFAULT;
+    query.metrics_only = request->metrics_only;
     if (query.points > STORE_QUERY_POINTS_MAX || query.to <= query.from)
         return NULL;
     query.step = (query.to - query.from + query.points - 1) / query.points;
@@ -554,8 +573,8 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
     query.times = malloc (CHUNK_ROWS_MAX * sizeof *query.times);
     for (int kind = 0; kind < 4; kind++)
         query.values[kind] = malloc (CHUNK_ROWS_MAX * sizeof (double));
-    ok = ok && query.chunks && query.times && query.values[0] && query.values[1]
-         && query.values[2] && query.values[3];
+    ok = ok && query.chunks && query.times && query.values[0] && query.values[1] &&
+         query.values[2] && query.values[3];
 
     size_t cells = (size_t) query.metric_count * (size_t) query.points;
     for (size_t i = 0; ok && i < series_count; i++) {

@@ -22,20 +22,20 @@
 #define ROLLUP_BUCKETS_MAX 60
 
 typedef struct {
-    uint32_t metric;                 //  metric id
-    double min[ROLLUP_BUCKETS_MAX];  //  per bucket
+    uint32_t metric;                //  metric id
+    double min[ROLLUP_BUCKETS_MAX]; //  per bucket
     double max[ROLLUP_BUCKETS_MAX];
     double sum[ROLLUP_BUCKETS_MAX];
     double count[ROLLUP_BUCKETS_MAX];
 } s_agg_t;
 
 typedef struct {
-    s_agg_t *aggs;      //  one per metric seen
-    uint32_t count;     //  in use
-    uint32_t cap;       //  allocated
-    int buckets;        //  buckets in the span
-    int64_t start;      //  span start, ns
-    int64_t width;      //  bucket width, ns
+    s_agg_t *aggs;  //  one per metric seen
+    uint32_t count; //  in use
+    uint32_t cap;   //  allocated
+    int buckets;    //  buckets in the span
+    int64_t start;  //  span start, ns
+    int64_t width;  //  bucket width, ns
 } s_span_t;
 
 static s_agg_t *
@@ -97,10 +97,10 @@ s_fold (s_span_t *span, int source, const void *blob, size_t size, int64_t *time
             if (chunk_reader_column (&reader, key, a) < 0)
                 continue;
         }
-        else if (chunk_reader_column (&reader, key, a) < 0
-                 || chunk_reader_column (&reader, metric * 4 + STORE_ROLLUP_MAX, b) < 0
-                 || chunk_reader_column (&reader, metric * 4 + STORE_ROLLUP_SUM, c) < 0
-                 || chunk_reader_column (&reader, metric * 4 + STORE_ROLLUP_COUNT, d) < 0)
+        else if (chunk_reader_column (&reader, key, a) < 0 ||
+                 chunk_reader_column (&reader, metric * 4 + STORE_ROLLUP_MAX, b) < 0 ||
+                 chunk_reader_column (&reader, metric * 4 + STORE_ROLLUP_SUM, c) < 0 ||
+                 chunk_reader_column (&reader, metric * 4 + STORE_ROLLUP_COUNT, d) < 0)
             continue;
         for (uint32_t row = 0; row < reader.rows; row++) {
             if (isnan (a[row]) || times[row] < span->start)

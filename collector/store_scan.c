@@ -16,10 +16,10 @@
 #define SCAN_DEPTH_MAX 8
 
 typedef struct {
-    const char *at;    //  next byte
-    const char *end;   //  end of the text
-    store_scan_fn *fn; //  callback
-    void *arg;         //  its argument
+    const char *at;                     //  next byte
+    const char *end;                    //  end of the text
+    store_scan_fn *fn;                  //  callback
+    void *arg;                          //  its argument
     char path[STORE_SCAN_PATH_MAX + 1]; //  the current path
 } s_scan_t;
 
@@ -31,10 +31,10 @@ static void
 s_tables (void)
 {
     for (int c = 0; c < 256; c++) {
-        s_key_byte[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                        || c == '_' || c == '.' || c == ':' || c == '-';
-        s_number_byte[c] = (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e'
-                           || c == 'E';
+        s_key_byte[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' || c == '-';
+        s_number_byte[c] =
+            (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
     }
 }
 
@@ -85,8 +85,8 @@ store_scan_number (const char *text, size_t size, double *value)
 static void
 s_space (s_scan_t *scan)
 {
-    while (scan->at < scan->end
-           && (*scan->at == ' ' || *scan->at == '\t' || *scan->at == '\n' || *scan->at == '\r'))
+    while (scan->at < scan->end &&
+           (*scan->at == ' ' || *scan->at == '\t' || *scan->at == '\n' || *scan->at == '\r'))
         scan->at++;
 }
 
@@ -313,9 +313,9 @@ store_scan (const char *json, size_t size, store_scan_fn *fn, void *arg, store_s
         if (scan.at >= scan.end || *scan.at++ != ':')
             return false;
         s_space (&scan);
-        bool metric = s_is (key, key_size, ZAPM_KEY_CPU) || s_is (key, key_size, ZAPM_KEY_MEM)
-                      || s_is (key, key_size, ZAPM_KEY_PROC) || s_is (key, key_size, ZAPM_KEY_SYS)
-                      || s_is (key, key_size, ZAPM_KEY_CUSTOM);
+        bool metric = s_is (key, key_size, ZAPM_KEY_CPU) || s_is (key, key_size, ZAPM_KEY_MEM) ||
+                      s_is (key, key_size, ZAPM_KEY_PROC) || s_is (key, key_size, ZAPM_KEY_SYS) ||
+                      s_is (key, key_size, ZAPM_KEY_CUSTOM);
         char *text = NULL;
         if (ids && s_is (key, key_size, ZAPM_KEY_AGENT))
             text = ids->agent;
@@ -330,8 +330,8 @@ store_scan (const char *json, size_t size, store_scan_fn *fn, void *arg, store_s
                 return false;
             s_copy (text, start, string_size);
         }
-        else if (ids && s_is (key, key_size, ZAPM_KEY_PID) && scan.at < scan.end
-                 && *scan.at != '{' && *scan.at != '[' && *scan.at != '"') {
+        else if (ids && s_is (key, key_size, ZAPM_KEY_PID) && scan.at < scan.end &&
+                 *scan.at != '{' && *scan.at != '[' && *scan.at != '"') {
             const char *start;
             size_t number_size;
             double value;

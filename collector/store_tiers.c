@@ -8,8 +8,7 @@
 #include <string.h>
 
 const int64_t store_tier_bucket_ns[STORE_TIERS] = {0, 60 * STORE_NS, 3600 * STORE_NS};
-const int64_t store_tier_span_ns[STORE_TIERS] = {600 * STORE_NS, 3600 * STORE_NS,
-                                                 86400 * STORE_NS};
+const int64_t store_tier_span_ns[STORE_TIERS] = {600 * STORE_NS, 3600 * STORE_NS, 86400 * STORE_NS};
 const char *const store_tier_name[STORE_TIERS] = {"raw", "1m", "1h"};
 
 static void
@@ -48,10 +47,10 @@ store_tiers_init (store_tiers_t *tiers, sqlite3 *db, const store_config_t *confi
     tiers->select_oldest = store_db_prepare (
         db, "SELECT id, length(data), t0 FROM chunk WHERE tier = ? AND t1 < ? ORDER BY t1 LIMIT ?");
     tiers->delete_one = store_db_prepare (db, "DELETE FROM chunk WHERE id = ?");
-    tiers->next_data =
-        store_db_prepare (db, "SELECT t1 FROM chunk WHERE tier = ? AND t1 >= ? ORDER BY t1 LIMIT 1");
-    return tiers->insert && tiers->select_series && tiers->select_oldest && tiers->delete_one
-           && tiers->next_data;
+    tiers->next_data = store_db_prepare (
+        db, "SELECT t1 FROM chunk WHERE tier = ? AND t1 >= ? ORDER BY t1 LIMIT 1");
+    return tiers->insert && tiers->select_series && tiers->select_oldest && tiers->delete_one &&
+           tiers->next_data;
 }
 
 void

@@ -34,63 +34,63 @@
 
 //  One position of a series' sample layout: which metric the n-th number was.
 typedef struct {
-    char *path;       //  its path, malloc'd
-    uint32_t size;    //  path length
-    uint32_t metric;  //  metric id
+    char *path;      //  its path, malloc'd
+    uint32_t size;   //  path length
+    uint32_t metric; //  metric id
 } s_slot_t;
 
 typedef struct {
-    int64_t id;              //  row id in `series`
-    char *key;               //  identity
-    int64_t last_ns;         //  newest time taken (older or equal times are refused)
-    int64_t head_first;      //  head row holding the open chunk's first point, 0 if empty
-    uint32_t phase;          //  commit number modulo seal_s at which it seals
-    chunk_builder_t chunk;   //  the open raw chunk
-    s_slot_t *layout;        //  metrics in the order of the last sample
-    uint32_t layout_count;   //  slots in use
-    uint32_t layout_cap;     //  slots allocated
-    bool due;                //  seal at the next commit (the chunk is full)
+    int64_t id;            //  row id in `series`
+    char *key;             //  identity
+    int64_t last_ns;       //  newest time taken (older or equal times are refused)
+    int64_t head_first;    //  head row holding the open chunk's first point, 0 if empty
+    uint32_t phase;        //  commit number modulo seal_s at which it seals
+    chunk_builder_t chunk; //  the open raw chunk
+    s_slot_t *layout;      //  metrics in the order of the last sample
+    uint32_t layout_count; //  slots in use
+    uint32_t layout_cap;   //  slots allocated
+    bool due;              //  seal at the next commit (the chunk is full)
 } s_series_t;
 
 typedef struct {
-    char *name;      //  metric path, malloc'd
-    uint32_t id;     //  row id in `metric`
+    char *name;  //  metric path, malloc'd
+    uint32_t id; //  row id in `metric`
 } s_metric_t;
 
 struct _store_writer_t {
-    sqlite3 *db;                  //  the writer's connection
-    store_config_t config;        //  as given (path copied)
-    store_counters_t *counters;   //  shared counters
-    store_tiers_t tiers;          //  rollups, retention, cap
-    s_series_t **series;          //  by row id (index 0 unused), NULL where unknown
-    int64_t series_cap;           //  entries of `series`
-    int64_t max_id;               //  largest series id
-    int64_t *table;               //  identity hash -> series id, 0 empty
-    size_t table_cap;             //  power of two
-    size_t table_used;            //  entries in use
-    s_metric_t *metrics;          //  metric hash by name
-    size_t metrics_cap;           //  power of two
-    size_t metrics_used;          //  entries in use
-    chunk_bits_t head;            //  this interval's head row
-    int64_t head_id;              //  its row id
-    int64_t head_samples;         //  samples in it
-    int64_t head_points;          //  points in it
-    int64_t head_deleted_below;   //  head rows below this id are gone
-    int64_t commits;              //  commits so far
-    int64_t head_bytes;           //  head bytes committed since every chunk was last sealed
-    bool in_transaction;          //  BEGIN was issued
-    bool loaded;                  //  memory matches the file (else reload first)
-    int64_t error_logged_ns;      //  when an error line was last logged
-    int64_t errors_unlogged;      //  errors since then
-    sqlite3_stmt *insert_series;  //  INSERT INTO series
-    sqlite3_stmt *insert_metric;  //  INSERT INTO metric
-    sqlite3_stmt *insert_head;    //  INSERT INTO head
-    sqlite3_stmt *delete_head;    //  DELETE FROM head WHERE id < ?
-    sqlite3_stmt *update_last;    //  UPDATE series SET last_ns
+    sqlite3 *db;                 //  the writer's connection
+    store_config_t config;       //  as given (path copied)
+    store_counters_t *counters;  //  shared counters
+    store_tiers_t tiers;         //  rollups, retention, cap
+    s_series_t **series;         //  by row id (index 0 unused), NULL where unknown
+    int64_t series_cap;          //  entries of `series`
+    int64_t max_id;              //  largest series id
+    int64_t *table;              //  identity hash -> series id, 0 empty
+    size_t table_cap;            //  power of two
+    size_t table_used;           //  entries in use
+    s_metric_t *metrics;         //  metric hash by name
+    size_t metrics_cap;          //  power of two
+    size_t metrics_used;         //  entries in use
+    chunk_bits_t head;           //  this interval's head row
+    int64_t head_id;             //  its row id
+    int64_t head_samples;        //  samples in it
+    int64_t head_points;         //  points in it
+    int64_t head_deleted_below;  //  head rows below this id are gone
+    int64_t commits;             //  commits so far
+    int64_t head_bytes;          //  head bytes committed since every chunk was last sealed
+    bool in_transaction;         //  BEGIN was issued
+    bool loaded;                 //  memory matches the file (else reload first)
+    int64_t error_logged_ns;     //  when an error line was last logged
+    int64_t errors_unlogged;     //  errors since then
+    sqlite3_stmt *insert_series; //  INSERT INTO series
+    sqlite3_stmt *insert_metric; //  INSERT INTO metric
+    sqlite3_stmt *insert_head;   //  INSERT INTO head
+    sqlite3_stmt *delete_head;   //  DELETE FROM head WHERE id < ?
+    sqlite3_stmt *update_last;   //  UPDATE series SET last_ns
     //  Scratch for one sample.
-    s_series_t *current;          //  the series being filled
-    uint32_t position;            //  index of the next number in its layout
-    bool failed;                  //  something in this sample failed
+    s_series_t *current; //  the series being filled
+    uint32_t position;   //  index of the next number in its layout
+    bool failed;         //  something in this sample failed
 };
 
 static uint64_t
@@ -158,7 +158,7 @@ s_metric_put (store_writer_t *self, const char *name, size_t size, uint32_t id)
     size_t at = s_hash (name, size) & (self->metrics_cap - 1);
     while (self->metrics[at].name)
         at = (at + 1) & (self->metrics_cap - 1);
-    self->metrics[at] = (s_metric_t) {copy, id};
+    self->metrics[at] = (s_metric_t){copy, id};
     self->metrics_used++;
     return true;
 }
@@ -170,8 +170,8 @@ s_metric (store_writer_t *self, const char *name, size_t size, int64_t now_ns)
     if (self->metrics_cap) {
         size_t at = s_hash (name, size) & (self->metrics_cap - 1);
         while (self->metrics[at].name) {
-            if (strncmp (self->metrics[at].name, name, size) == 0
-                && self->metrics[at].name[size] == '\0')
+            if (strncmp (self->metrics[at].name, name, size) == 0 &&
+                self->metrics[at].name[size] == '\0')
                 return self->metrics[at].id;
             at = (at + 1) & (self->metrics_cap - 1);
         }
@@ -280,8 +280,8 @@ s_service (const char *key, const store_scan_ids_t *ids, char *out, size_t size)
 
 //  Adds a series row for a new identity.
 static s_series_t *
-s_series_new (store_writer_t *self, const char *key, const char *json, size_t size,
-              int64_t time_ns, int64_t now_ns)
+s_series_new (store_writer_t *self, const char *key, const char *json, size_t size, int64_t time_ns,
+              int64_t now_ns)
 {
     store_scan_ids_t ids;
     store_scan (json, size, s_noop, NULL, &ids);
@@ -382,8 +382,7 @@ s_read_varint (const uint8_t *data, size_t size, size_t *at, uint64_t *value)
 
 //  Starts a row of `series` at `time_ns` (sealing first if the chunk is full
 //  or spans too long). Returns false if the row could not be started.
-static bool
-s_row (store_writer_t *self, s_series_t *series, int64_t time_ns, int64_t head_row);
+static bool s_row (store_writer_t *self, s_series_t *series, int64_t time_ns, int64_t head_row);
 
 static int s_seal (store_writer_t *self, s_series_t *series);
 
@@ -403,9 +402,8 @@ static bool
 s_row (store_writer_t *self, s_series_t *series, int64_t time_ns, int64_t head_row)
 {
     chunk_builder_t *chunk = &series->chunk;
-    if (chunk->rows > 0
-        && (chunk->rows >= CHUNK_ROWS_MAX
-            || time_ns - chunk->t_first >= store_tier_span_ns[STORE_TIER_RAW])) {
+    if (chunk->rows > 0 && (chunk->rows >= CHUNK_ROWS_MAX ||
+                            time_ns - chunk->t_first >= store_tier_span_ns[STORE_TIER_RAW])) {
         int rc = s_seal (self, series);
         if (rc != SQLITE_OK)
             return false;
@@ -426,8 +424,8 @@ s_on_number (void *arg, const char *path, size_t size, double value)
     s_series_t *series = self->current;
     uint32_t position = self->position++;
     uint32_t metric = 0;
-    if (position < series->layout_count && series->layout[position].size == size
-        && memcmp (series->layout[position].path, path, size) == 0)
+    if (position < series->layout_count && series->layout[position].size == size &&
+        memcmp (series->layout[position].path, path, size) == 0)
         metric = series->layout[position].metric;
     else {
         metric = s_metric (self, path, size, 0);
@@ -451,7 +449,7 @@ s_on_number (void *arg, const char *path, size_t size, double value)
             char *copy = strndup (path, size);
             if (copy) {
                 free (slot->path);
-                *slot = (s_slot_t) {copy, (uint32_t) size, metric};
+                *slot = (s_slot_t){copy, (uint32_t) size, metric};
                 if (position >= series->layout_count)
                     series->layout_count = position + 1;
             }
@@ -464,13 +462,13 @@ s_on_number (void *arg, const char *path, size_t size, double value)
 }
 
 void
-store_writer_sample (store_writer_t *self, const char *series_id, int64_t time_ns,
-                     const char *json, size_t size, int64_t now_ns)
+store_writer_sample (store_writer_t *self, const char *series_id, int64_t time_ns, const char *json,
+                     size_t size, int64_t now_ns)
 {
     if (!self->loaded)
         return; //  the file could not be read back after an error; counted there
-    if (time_ns < now_ns - self->config.past_window_s * STORE_NS
-        || time_ns > now_ns + self->config.future_window_s * STORE_NS) {
+    if (time_ns < now_ns - self->config.past_window_s * STORE_NS ||
+        time_ns > now_ns + self->config.future_window_s * STORE_NS) {
         atomic_fetch_add (&self->counters->samples_refused, 1);
         return;
     }
@@ -487,8 +485,8 @@ store_writer_sample (store_writer_t *self, const char *series_id, int64_t time_n
         return;
     //  The head entry's count is patched once the numbers are known.
     size_t start = self->head.size;
-    if (!s_head_varint (&self->head, (uint64_t) series->id)
-        || !s_head_varint (&self->head, ((uint64_t) time_ns << 1) ^ (uint64_t) (time_ns >> 63)))
+    if (!s_head_varint (&self->head, (uint64_t) series->id) ||
+        !s_head_varint (&self->head, ((uint64_t) time_ns << 1) ^ (uint64_t) (time_ns >> 63)))
         return;
     size_t count_at = self->head.size;
     if (!s_head_varint (&self->head, 0) || !s_head_varint (&self->head, 0))
@@ -591,9 +589,8 @@ s_commit (store_writer_t *self, int64_t now_ns)
     bool everything = self->head_bytes > self->config.max_mib * 1024 * 1024 / 10;
     for (int64_t id = 1; id <= self->max_id && rc == SQLITE_OK; id++) {
         s_series_t *series = self->series[id];
-        if (series && series->chunk.rows > 0
-            && (everything || series->due
-                || series->phase == self->commits % self->config.seal_s))
+        if (series && series->chunk.rows > 0 &&
+            (everything || series->due || series->phase == self->commits % self->config.seal_s))
             rc = s_seal (self, series);
     }
     if (rc == SQLITE_OK && everything)
@@ -699,8 +696,8 @@ store_writer_rollup_all (store_writer_t *self, int64_t now_ns)
             store_db_exec (self->db, "ROLLBACK");
             return;
         }
-        if (memcmp (before, self->tiers.watermark, sizeof before) == 0
-            && cursor1 == self->tiers.cursor[1] && cursor2 == self->tiers.cursor[2])
+        if (memcmp (before, self->tiers.watermark, sizeof before) == 0 &&
+            cursor1 == self->tiers.cursor[1] && cursor2 == self->tiers.cursor[2])
             return;
     }
 }
@@ -759,13 +756,12 @@ s_replay (store_writer_t *self)
             self->head_deleted_below = row;
         while (at < size) {
             uint64_t id, zig, count;
-            if (!s_read_varint (data, size, &at, &id) || !s_read_varint (data, size, &at, &zig)
-                || !s_read_varint (data, size, &at, &count))
+            if (!s_read_varint (data, size, &at, &id) || !s_read_varint (data, size, &at, &zig) ||
+                !s_read_varint (data, size, &at, &count))
                 break;
             int64_t time_ns = (int64_t) ((zig >> 1) ^ (~(zig & 1) + 1));
             s_series_t *series = (int64_t) id < self->series_cap ? self->series[id] : NULL;
-            bool take = series && time_ns > series->last_ns
-                        && s_row (self, series, time_ns, row);
+            bool take = series && time_ns > series->last_ns && s_row (self, series, time_ns, row);
             for (uint64_t i = 0; i < count; i++) {
                 uint64_t metric, zig_m;
                 double value;
@@ -839,8 +835,10 @@ store_writer_new (sqlite3 *db, const store_config_t *config, store_counters_t *c
                   int64_t now_ns)
 {
     store_writer_t *self = calloc (1, sizeof *self);
-    if (!self)
+    if (!self) {
+        sqlite3_close (db);
         return NULL;
+    }
     self->db = db;
     self->config = *config;
     self->config.path = strdup (config->path);
@@ -852,8 +850,8 @@ store_writer_new (sqlite3 *db, const store_config_t *config, store_counters_t *c
     self->insert_head = store_db_prepare (db, "INSERT INTO head (id, t_ns, data) VALUES (?, ?, ?)");
     self->delete_head = store_db_prepare (db, "DELETE FROM head WHERE id < ?");
     self->update_last = store_db_prepare (db, "UPDATE series SET last_ns = ? WHERE id = ?");
-    if (!self->config.path || !self->insert_series || !self->insert_metric || !self->insert_head
-        || !self->delete_head || !self->update_last || !s_load (self, now_ns)) {
+    if (!self->config.path || !self->insert_series || !self->insert_metric || !self->insert_head ||
+        !self->delete_head || !self->update_last || !s_load (self, now_ns)) {
         store_writer_destroy (&self, 0);
         return NULL;
     }

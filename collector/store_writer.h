@@ -25,19 +25,19 @@
 
 //  Counters shared with other threads (store_stats reads them).
 typedef struct {
-    _Atomic int64_t bytes;                     //  database + WAL
-    _Atomic int64_t points_written;            //  points committed
-    _Atomic int64_t samples_written;           //  samples committed
-    _Atomic int64_t samples_dropped;           //  queue full (counted by store.c)
-    _Atomic int64_t samples_refused;           //  out of window or duplicate time
-    _Atomic int64_t write_errors;              //  failed commits or statements
-    _Atomic int64_t oldest_ns[STORE_TIERS];    //  oldest time per tier
+    _Atomic int64_t bytes;                  //  database + WAL
+    _Atomic int64_t points_written;         //  points committed
+    _Atomic int64_t samples_written;        //  samples committed
+    _Atomic int64_t samples_dropped;        //  queue full (counted by store.c)
+    _Atomic int64_t samples_refused;        //  out of window or duplicate time
+    _Atomic int64_t write_errors;           //  failed commits or statements
+    _Atomic int64_t oldest_ns[STORE_TIERS]; //  oldest time per tier
 } store_counters_t;
 
 typedef struct _store_writer_t store_writer_t;
 
 //  Creates a writer on `db` (the writer connection, which it then owns: it is
-//  closed by store_writer_destroy). Loads the series and metric tables and
+//  closed by store_writer_destroy, or here on failure). Loads the series and metric tables and
 //  replays the head. Returns NULL if memory ran out or the tables cannot be read.
 store_writer_t *store_writer_new (sqlite3 *db, const store_config_t *config,
                                   store_counters_t *counters, int64_t now_ns);

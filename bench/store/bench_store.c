@@ -11,6 +11,8 @@
         Builds 100 series over 30 days (1 sample a minute, then 1 Hz for
         the last 26 hours), rolls up, and times the queries of the
         issue: 24 h of cpu and mem at 800 points, and 30 days.
+    bench_store queries DB
+        Only the queries, on a store that `query` built.
     bench_store codec FRAMES
         The value code of store_chunk.c against Gorilla's XOR code (computed
         here, sizes only) on the same columns of FRAMES, in chunks of 60 rows:
@@ -40,10 +42,10 @@
 #include <unistd.h>
 
 typedef struct {
-    char **lines;   //  frames
-    size_t *sizes;  //  their lengths
-    size_t count;   //  how many
-    int numbers;    //  numeric points of the first frame that the store keeps
+    char **lines;  //  frames
+    size_t *sizes; //  their lengths
+    size_t count;  //  how many
+    int numbers;   //  numeric points of the first frame that the store keeps
 } s_frames_t;
 
 static void
@@ -112,8 +114,8 @@ s_sql_int (sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *stmt = NULL;
     int64_t value = -1;
-    if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK
-        && sqlite3_step (stmt) == SQLITE_ROW)
+    if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step (stmt) == SQLITE_ROW)
         value = sqlite3_column_int64 (stmt, 0);
     sqlite3_finalize (stmt);
     return value;
@@ -209,6 +211,8 @@ s_time_query (const char *path, const store_query_t *query, int64_t now, size_t 
     return best;
 }
 
+static int s_queries (const char *path, int64_t now);
+
 static int
 s_query (const s_frames_t *frames, const char *dir)
 {
@@ -237,26 +241,43 @@ s_query (const s_frames_t *frames, const char *dir)
             (long long) s_sql_int (db, "SELECT count(*) FROM chunk WHERE tier = 1"),
             (long long) s_sql_int (db, "SELECT count(*) FROM chunk WHERE tier = 2"),
             (long long) (s_sql_int (db, "SELECT page_count * page_size FROM pragma_page_count,"
-                                        " pragma_page_size")
-                         >> 20));
+                                        " pragma_page_size") >>
+                         20));
     store_writer_destroy (&writer, now);
+    return s_queries (path, now);
+}
+
+//  The issue's queries on the store at `path`, whose data ends at `now`.
+static int
+s_queries (const char *path, int64_t now)
+{
     size_t size;
     double now_s = (double) (now / STORE_NS);
-    store_query_t day = {.from = now_s - 86400, .to = now_s, .metrics = "cpu,mem", .points = 800,
+    store_query_t day = {.from = now_s - 86400,
+                         .to = now_s,
+                         .metrics = "cpu,mem",
+                         .points = 800,
                          .group = STORE_GROUP_SERIES};
     printf ("query: 24 h, cpu and mem, 100 series, 800 points (tier %s)\n",
-            store_tier_name[store_query_tier ((int64_t[]) {STORE_RAW_RETENTION_DEFAULT,
-                                                           STORE_MINUTE_RETENTION_DEFAULT,
-                                                           STORE_HOUR_RETENTION_DEFAULT},
+            store_tier_name[store_query_tier ((int64_t[]){STORE_RAW_RETENTION_DEFAULT,
+                                                          STORE_MINUTE_RETENTION_DEFAULT,
+                                                          STORE_HOUR_RETENTION_DEFAULT},
                                               now, now - 86400 * STORE_NS, now, 800)]);
     s_time_query (path, &day, now, &size);
+    day.metrics_only = true;
+    printf ("query: the same, metrics_only (no copies of the means under today's names)\n");
+    s_time_query (path, &day, now, &size);
+    day.metrics_only = false;
     store_query_t month = day;
     month.from = now_s - 30 * 86400;
     printf ("query: 30 days, cpu and mem, 100 series, 800 points (tier %s)\n",
-            store_tier_name[store_query_tier ((int64_t[]) {STORE_RAW_RETENTION_DEFAULT,
-                                                           STORE_MINUTE_RETENTION_DEFAULT,
-                                                           STORE_HOUR_RETENTION_DEFAULT},
+            store_tier_name[store_query_tier ((int64_t[]){STORE_RAW_RETENTION_DEFAULT,
+                                                          STORE_MINUTE_RETENTION_DEFAULT,
+                                                          STORE_HOUR_RETENTION_DEFAULT},
                                               now, now - 30 * 86400 * STORE_NS, now, 800)]);
+    s_time_query (path, &month, now, &size);
+    month.metrics_only = true;
+    printf ("query: the same, metrics_only\n");
     s_time_query (path, &month, now, &size);
     store_query_t hour = day;
     hour.from = now_s - 3600;
@@ -468,6 +489,16 @@ main (int argc, char **argv)
         s_frames_t frames = s_load_frames (argv[2]);
         return s_query (&frames, argv[3]);
     }
+    if (argc >= 3 && strcmp (argv[1], "queries") == 0) {
+        //  Again on a store that `query` built (kept with KEEP=1 in run.sh).
+        sqlite3 *db = store_db_open_reader (argv[2]);
+        int64_t newest = db ? s_sql_int (db, "SELECT max(t1) FROM chunk WHERE tier = 0") : -1;
+        sqlite3_close (db);
+        if (newest < 0)
+            return 1;
+        int64_t hour = 3600 * STORE_NS;
+        return s_queries (argv[2], (newest + hour - 1) / hour * hour);
+    }
     if (argc >= 3 && strcmp (argv[1], "codec") == 0) {
         s_frames_t frames = s_load_frames (argv[2]);
         return s_codec (&frames);
@@ -478,6 +509,7 @@ main (int argc, char **argv)
     }
     fprintf (stderr, "usage: bench_store write FRAMES DIR SERIES SECONDS\n"
                      "       bench_store query FRAMES DIR\n"
+                     "       bench_store queries DB\n"
                      "       bench_store codec FRAMES\n"
                      "       bench_store startup FRAMES DIR MIB\n");
     return 2;

@@ -39,8 +39,9 @@ main (int argc, char **argv)
         struct timespec pause = {0, 1000000000L / (rate > 0 ? rate : 1)};
         for (long long i = 0;; i++) {
             char frame[256];
-            int size = snprintf (frame, sizeof frame,
-                                 "{\"agent\":\"crash\",\"host\":\"h\",\"pid\":1,\"cpu\":%lld,\"mem\":1}", i);
+            int size = snprintf (
+                frame, sizeof frame,
+                "{\"agent\":\"crash\",\"host\":\"h\",\"pid\":1,\"cpu\":%lld,\"mem\":1}", i);
             int64_t t = clock_wall_ns ();
             if (store_append (store, "crash@h:1", t, frame, (size_t) size))
                 printf ("%lld %lld\n", i, (long long) t);
@@ -56,8 +57,11 @@ main (int argc, char **argv)
         return 1;
     double now = (double) clock_wall_ns () / 1e9;
     //  The last 10 s at 1 ms buckets: one sample per bucket.
-    store_query_t query = {.from = now - 9, .to = now + 1, .metrics = "cpu",
-                           .points = STORE_QUERY_POINTS_MAX, .group = STORE_GROUP_SERIES};
+    store_query_t query = {.from = now - 9,
+                           .to = now + 1,
+                           .metrics = "cpu",
+                           .points = STORE_QUERY_POINTS_MAX,
+                           .group = STORE_GROUP_SERIES};
     char *json = NULL;
     if (!store_query_start (store, &query, s_done, &json))
         return 1;

@@ -131,17 +131,18 @@ static cJSON *
 s_line (cJSON *root, const char *id)
 {
     cJSON *line;
-    cJSON_ArrayForEach (line, cJSON_GetObjectItem (root, "series"))
-    if (strcmp (cJSON_GetObjectItem (line, "id")->valuestring, id) == 0)
-        return line;
+    cJSON_ArrayForEach (
+        line, cJSON_GetObjectItem (
+                  root, "series")) if (strcmp (cJSON_GetObjectItem (line, "id")->valuestring, id) ==
+                                       0) return line;
     return NULL;
 }
 
 static cJSON *
 s_stat (cJSON *line, const char *metric, const char *stat)
 {
-    return cJSON_GetObjectItem (
-        cJSON_GetObjectItem (cJSON_GetObjectItem (line, "metrics"), metric), stat);
+    return cJSON_GetObjectItem (cJSON_GetObjectItem (cJSON_GetObjectItem (line, "metrics"), metric),
+                                stat);
 }
 
 //  --------------------------------------------------------------------------
@@ -285,6 +286,14 @@ s_case_roundtrip (void)
         CHECK (queue && cJSON_GetArrayItem (queue, 5)->valuedouble == 7);
         CHECK (!cJSON_GetObjectItem (line, "cpu"));
         cJSON_Delete (root);
+        //  metrics_only: no arrays under today's names.
+        query.metrics = "cpu,custom.queue";
+        query.metrics_only = true;
+        root = s_query (store, &query);
+        line = s_line (root, "svc@h:1");
+        CHECK (line && !cJSON_GetObjectItem (line, "cpu") && !cJSON_GetObjectItem (line, "custom"));
+        CHECK (cJSON_GetArrayItem (s_stat (line, "cpu", "mean"), 0)->valuedouble == 1);
+        cJSON_Delete (root);
         //  Restart: everything is still there.
         store_destroy (&store);
         CHECK (!store);
@@ -294,7 +303,7 @@ s_case_roundtrip (void)
     //  An invalid query is refused at once.
     store_query_t bad = {.from = 10, .to = 5};
     CHECK (!store_query_start (store, &bad, s_done, NULL));
-    bad = (store_query_t) {.from = 1, .to = 5, .points = STORE_QUERY_POINTS_MAX + 1};
+    bad = (store_query_t){.from = 1, .to = 5, .points = STORE_QUERY_POINTS_MAX + 1};
     CHECK (!store_query_start (store, &bad, s_done, NULL));
     store_destroy (&store);
     s_cleanup ();
@@ -315,9 +324,9 @@ s_case_window (void)
     int size = s_frame (frame, sizeof frame, "svc", 1, 1, 1);
     int64_t times[] = {now - 5 * STORE_NS,
                        now - 4 * STORE_NS,
-                       now - 4 * STORE_NS,                     //  duplicate
-                       now - 6 * STORE_NS,                     //  older than the last
-                       now - (STORE_PAST_WINDOW_DEFAULT + 60) * STORE_NS,  //  too old
+                       now - 4 * STORE_NS,                                  //  duplicate
+                       now - 6 * STORE_NS,                                  //  older than the last
+                       now - (STORE_PAST_WINDOW_DEFAULT + 60) * STORE_NS,   //  too old
                        now + (STORE_FUTURE_WINDOW_DEFAULT + 60) * STORE_NS, //  too new
                        now - 3 * STORE_NS};
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
@@ -358,8 +367,10 @@ s_case_tiers (void)
     store_writer_rollup_all (fast.writer, now);
     sqlite3 *db = store_writer_db (fast.writer);
     int64_t w1 = 0, w2 = 0;
-    CHECK (store_db_meta_get (db, "watermark.1", &w1) && store_db_meta_get (db, "watermark.2", &w2));
-    CHECKF (w1 == end + 3600 * STORE_NS, "watermark 1 at %lld h", (long long) ((w1 - T0) / 3600 / STORE_NS));
+    CHECK (store_db_meta_get (db, "watermark.1", &w1) &&
+           store_db_meta_get (db, "watermark.2", &w2));
+    CHECKF (w1 == end + 3600 * STORE_NS, "watermark 1 at %lld h",
+            (long long) ((w1 - T0) / 3600 / STORE_NS));
     CHECKF (w2 == T0 + 86400 * STORE_NS, "watermark 2 at %lld h",
             (long long) ((w2 - T0) / 3600 / STORE_NS));
 
@@ -392,10 +403,10 @@ s_case_tiers (void)
 
     //  The whole run per hour: the 1-hour tier for the first day, the 1-minute
     //  tier and raw after it; per service, one line across the pid change.
-    query = (store_query_t) {.from = (double) (T0 / STORE_NS),
-                             .to = (double) (end / STORE_NS),
-                             .points = (int) hours,
-                             .group = STORE_GROUP_AUTO};
+    query = (store_query_t){.from = (double) (T0 / STORE_NS),
+                            .to = (double) (end / STORE_NS),
+                            .points = (int) hours,
+                            .group = STORE_GROUP_AUTO};
     json = s_fast_query (&fast, &query, now);
     root = cJSON_Parse (json);
     CHECK (root);
@@ -471,7 +482,8 @@ s_case_retention (void)
     //  stay until the next tier has rolled them up (its watermark).
     sqlite3 *db = store_writer_db (fast.writer);
     int64_t w[STORE_TIERS] = {0};
-    CHECK (store_db_meta_get (db, "watermark.1", &w[1]) && store_db_meta_get (db, "watermark.2", &w[2]));
+    CHECK (store_db_meta_get (db, "watermark.1", &w[1]) &&
+           store_db_meta_get (db, "watermark.2", &w[2]));
     for (int tier = 0; tier < STORE_TIERS; tier++) {
         int64_t expect = now - fast.config.retention_s[tier] * STORE_NS;
         if (tier + 1 < STORE_TIERS && w[tier + 1] < expect)
@@ -483,8 +495,8 @@ s_case_retention (void)
         //  chunk behind.
         int64_t slack = 60 * STORE_NS + store_tier_span_ns[tier];
         CHECKF (oldest >= expect && oldest < expect + slack,
-                "tier %d ends %.2f h ago, expected %.2f h", tier,
-                (double) (now - oldest) / 3600e9, (double) (now - expect) / 3600e9);
+                "tier %d ends %.2f h ago, expected %.2f h", tier, (double) (now - oldest) / 3600e9,
+                (double) (now - expect) / 3600e9);
     }
     store_writer_destroy (&fast.writer, now);
     s_cleanup ();
@@ -522,8 +534,9 @@ s_case_cap (void)
     for (int64_t s = 0; s < seconds; s++) {
         int64_t t = T0 + s * STORE_NS;
         for (int series = 0; series < 50; series++) {
-            int size = snprintf (frame, sizeof frame, "{\"agent\":\"a%d\",\"cpu\":%d,\"mem\":1,"
-                                                      "\"custom\":{",
+            int size = snprintf (frame, sizeof frame,
+                                 "{\"agent\":\"a%d\",\"cpu\":%d,\"mem\":1,"
+                                 "\"custom\":{",
                                  series, (int) s);
             for (int k = 0; k < 20; k++) {
                 seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -552,8 +565,9 @@ s_case_cap (void)
     CHECKF (oldest > T0 + 60 * STORE_NS, "oldest raw point at %lld s",
             (long long) ((oldest - T0) / STORE_NS));
     CHECK (newest >= T0 + (seconds - 10) * STORE_NS);
-    CHECK (s_sql_int (db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'")
-           == 1);
+    CHECK (s_sql_int (db,
+                      "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'") ==
+           1);
     store_writer_destroy (&fast.writer, T0 + seconds * STORE_NS);
     s_cleanup ();
 }
@@ -639,8 +653,8 @@ s_case_corrupt (void)
     CHECK (system (command) == 0);
     sqlite3 *db;
     CHECK (sqlite3_open (s_path, &db) == SQLITE_OK);
-    CHECK (sqlite3_exec (db, "CREATE TABLE t (x); INSERT INTO t VALUES (1)", NULL, NULL, NULL)
-           == SQLITE_OK);
+    CHECK (sqlite3_exec (db, "CREATE TABLE t (x); INSERT INTO t VALUES (1)", NULL, NULL, NULL) ==
+           SQLITE_OK);
     sqlite3_close (db);
     store = store_new (&config);
     CHECK (store);
@@ -736,7 +750,8 @@ s_case_fsize (void)
     //  Until errors have happened for a while (bounded: 20 s).
     for (int round = 0; round < 200 && stats.write_errors < 3; round++) {
         for (int k = 0; k < 50; k++, i++) {
-            int size = snprintf (frame, sizeof frame, "{\"agent\":\"a\",\"cpu\":1,\"mem\":1,\"custom\":{");
+            int size =
+                snprintf (frame, sizeof frame, "{\"agent\":\"a\",\"cpu\":1,\"mem\":1,\"custom\":{");
             for (int m = 0; m < 40; m++) {
                 seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
                 size += snprintf (frame + size, sizeof frame - (size_t) size, "%s\"m%d\":%.15g",
@@ -767,8 +782,9 @@ s_case_fsize (void)
     //  And the file is sound.
     sqlite3 *db;
     CHECK (sqlite3_open (s_path, &db) == SQLITE_OK);
-    CHECK (s_sql_int (db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'")
-           == 1);
+    CHECK (s_sql_int (db,
+                      "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'") ==
+           1);
     CHECK (s_sql_int (db, "SELECT count(*) FROM chunk") > 0);
     sqlite3_close (db);
     s_cleanup ();
@@ -780,10 +796,10 @@ main (int argc, char **argv)
     static const struct {
         const char *name;
         void (*run) (void);
-    } cases[] = {{"roundtrip", s_case_roundtrip}, {"window", s_case_window},
-                 {"tiers", s_case_tiers},         {"retention", s_case_retention},
-                 {"cap", s_case_cap},             {"corrupt", s_case_corrupt},
-                 {"unwritable", s_case_unwritable}, {"fsize", s_case_fsize}};
+    } cases[] = {
+        {"roundtrip", s_case_roundtrip},   {"window", s_case_window}, {"tiers", s_case_tiers},
+        {"retention", s_case_retention},   {"cap", s_case_cap},       {"corrupt", s_case_corrupt},
+        {"unwritable", s_case_unwritable}, {"fsize", s_case_fsize}};
     for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
         if (strcmp (argv[1], cases[i].name) == 0) {
             cases[i].run ();

@@ -66,8 +66,8 @@ main (void)
     for (int c = 0; c < 5; c++) {
         CHECK (chunk_reader_column (&reader, (uint32_t) (c + 1) * 7, got) == 1);
         for (int row = 0; row < ROWS; row++)
-            CHECKF (s_same (got[row], expected[c][row]), "column %d row %d: %.17g != %.17g", c,
-                    row, got[row], expected[c][row]);
+            CHECKF (s_same (got[row], expected[c][row]), "column %d row %d: %.17g != %.17g", c, row,
+                    got[row], expected[c][row]);
     }
     CHECK (chunk_reader_column (&reader, 999, got) == 0);
     CHECK (isnan (got[0]));

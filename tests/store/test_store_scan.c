@@ -13,7 +13,8 @@ static const char *s_frame =
     "\"rss\":7692288,\"vms\":173920256,\"swap\":0,\"num_threads\":4,\"num_fds\":18,"
     "\"num_ctx_switches\":13,\"io_read_bytes\":0,\"io_write_bytes\":0},\"sys\":{\"cpu_percent\":0,"
     "\"percpu\":[0,0],\"load\":[0.65,0.41,0.22],\"mem\":{\"total\":25276059648,\"available\":"
-    "24903360512,\"used\":112635904,\"percent\":1.5},\"swap\":{\"total\":0,\"used\":0,\"percent\":0}},"
+    "24903360512,\"used\":112635904,\"percent\":1.5},\"swap\":{\"total\":0,\"used\":0,\"percent\":"
+    "0}},"
     "\"custom\":{\"queue.depth\":3,\"bad key\":1},\"other\":5}";
 
 typedef struct {
@@ -61,15 +62,15 @@ main (void)
     CHECK (s_get (&found, "sys.swap.percent") == 0);
     CHECK (s_get (&found, "custom.queue.depth") == 3);
     for (int i = 0; i < found.count; i++)
-        CHECKF (strcmp (found.paths[i], "seq") && strcmp (found.paths[i], "other")
-                    && strcmp (found.paths[i], "pid") && strncmp (found.paths[i], "custom.bad", 10),
+        CHECKF (strcmp (found.paths[i], "seq") && strcmp (found.paths[i], "other") &&
+                    strcmp (found.paths[i], "pid") && strncmp (found.paths[i], "custom.bad", 10),
                 "%s should not be kept", found.paths[i]);
     CHECK (strcmp (ids.agent, "zapm-agent") == 0 && strcmp (ids.host, "vm") == 0);
     CHECK (strcmp (ids.color, "purple") == 0 && ids.pid == 8787);
 
     //  Numbers: the fast path agrees with strtod everywhere.
-    const char *numbers[] = {"0",     "-0.5",   "1e3",    "0.30000000000000004", "123456789012345678",
-                             "1.5E-7", "-12.25", "0.1",   "9007199254740993",    "3.14159265358979"};
+    const char *numbers[] = {"0",      "-0.5",   "1e3", "0.30000000000000004", "123456789012345678",
+                             "1.5E-7", "-12.25", "0.1", "9007199254740993",    "3.14159265358979"};
     for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
         double value;
         CHECK (store_scan_number (numbers[i], strlen (numbers[i]), &value));
