@@ -470,8 +470,8 @@ s_startup (const s_frames_t *frames, const char *dir, int mib)
         if (poll (&item, 1, 50) > 0)
             store_dispatch (store);
     double served = clock_seconds (CLOCK_MONOTONIC) - t;
-    printf ("startup: store_new %.0f ms (head replay of 60 s x 10,000 series included), first"
-            " answer after %.0f ms (%zu bytes)\n",
+    printf ("startup: store_new %.0f ms, first answer after %.0f ms (%zu bytes); the head replay"
+            " (60 s x 10,000 series) runs on the writer thread: see its log line\n",
             opened * 1e3, served * 1e3, json ? strlen (json) : 0);
     free (json);
     store_destroy (&store);
