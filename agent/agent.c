@@ -44,9 +44,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define S_NAME_MAX             255   //  bytes in a service name
-#define S_COLOR_MAX            64    //  bytes in a colour label
-#define S_ENDPOINT_MAX         1024  //  bytes in an endpoint
+//  The library's colour limit is the wire's: what an agent may send, the
+//  collector and the page take as a colour.
+_Static_assert(ZAPM_AGENT_COLOR_MAX == ZAPM_COLOR_MAX, "colour limits differ");
+
 #define S_SNDHWM               16    //  frames queued per connected collector
 #define S_RECONNECT_MS         100   //  first reconnection attempt
 #define S_RECONNECT_MAX_MS     10000 //  reconnection back-off ceiling
@@ -54,16 +55,16 @@
 #define S_HEARTBEAT_TIMEOUT_MS 15000 //  no traffic for this long: reconnect
 
 struct _zapm_agent_t {
-    zactor_t *actor;                   //  the sampling thread
-    custom_metrics_t *custom;          //  gauges and counters, any thread
-    pthread_mutex_t mutex;             //  guards status, samples
-    pthread_cond_t cond;               //  signalled when status changes
-    int status;                        //  zapm_agent_status_t
-    uint64_t samples;                  //  samples taken, the next seq
-    int init_errno;                    //  set by the actor if it could not start
-    char endpoint[S_ENDPOINT_MAX + 1]; //  where the PUB socket connects
-    char name[S_NAME_MAX + 1];         //  service name
-    zapm_agent_t *next;                //  in the list of live agents
+    zactor_t *actor;                            //  the sampling thread
+    custom_metrics_t *custom;                   //  gauges and counters, any thread
+    pthread_mutex_t mutex;                      //  guards status, samples
+    pthread_cond_t cond;                        //  signalled when status changes
+    int status;                                 //  zapm_agent_status_t
+    uint64_t samples;                           //  samples taken, the next seq
+    int init_errno;                             //  set by the actor if it could not start
+    char endpoint[ZAPM_AGENT_ENDPOINT_MAX + 1]; //  where the PUB socket connects
+    char name[ZAPM_AGENT_NAME_MAX + 1];         //  service name
+    zapm_agent_t *next;                         //  in the list of live agents
 };
 
 //  Live agents, stopped by s_at_exit if the host exits without destroying them.
@@ -91,7 +92,7 @@ typedef struct {
     uint64_t seq;                            //  next sample number
     uint64_t count;                          //  stop after this many samples, 0 never
     char host[256];                          //  gethostname
-    char color[S_COLOR_MAX + 1];             //  colour label
+    char color[ZAPM_AGENT_COLOR_MAX + 1];    //  colour label
     proc_sample_t proc_sample;               //  last process sample
     sys_sample_t sys_sample;                 //  last system sample
     custom_metric_t custom[ZAPM_CUSTOM_MAX]; //  snapshot of custom metrics
@@ -215,51 +216,55 @@ s_reply (s_actor_t *self, int rc, int err)
     zsock_send (self->pipe, "ii", rc, rc == 0 ? 0 : err);
 }
 
-//  Handles one command from the owner. Returns false on $TERM.
+//  Handles one command from the owner: (name, number, text) in czmq's
+//  picture "s8s", the number and the text as the command needs them.
+//  Returns false on $TERM.
 static bool
 s_command (s_actor_t *self)
 {
-    zmsg_t *msg = zmsg_recv (self->pipe);
-    if (!msg)
+    char *command = NULL, *text = NULL;
+    uint64_t number = 0;
+    if (zsock_recv (self->pipe, "s8s", &command, &number, &text) < 0 || !command ||
+        streq (command, "$TERM")) {
+        zstr_free (&command);
+        zstr_free (&text);
         return false;
-    char *command = zmsg_popstr (msg);
-    char *arg = zmsg_popstr (msg);
-    bool more = true;
-    if (!command || streq (command, "$TERM"))
-        more = false;
-    else if (streq (command, "COLOR") && arg) {
-        snprintf (self->color, sizeof self->color, "%s", arg);
+    }
+    if (streq (command, "COLOR") && text) {
+        snprintf (self->color, sizeof self->color, "%s", text);
         s_update_identity (self);
         s_reply (self, 0, 0);
     }
-    else if (streq (command, "INTERVAL") && arg) {
-        self->interval_ns = strtoll (arg, NULL, 10);
+    else if (streq (command, "INTERVAL")) {
+        self->interval_ns = (int64_t) number;
         s_restart_timer (self);
         s_reply (self, 0, 0);
     }
-    else if (streq (command, "COUNT") && arg) {
-        self->count = strtoull (arg, NULL, 10);
+    else if (streq (command, "COUNT")) {
+        self->count = number;
         bool was_sampling = self->sampling;
         s_update_sampling (self);
         if (self->sampling && !was_sampling)
             s_restart_timer (self);
         s_reply (self, 0, 0);
     }
-    else if (arg) {
+    else {
         //  PID, PROCESS, SYSTEM, SMAPS: reopen the samplers, undo on failure.
-        long value = strtol (arg, NULL, 10);
         pid_t pid = self->pid;
         bool process = self->process, system = self->system, smaps = self->smaps;
+        bool known = true;
         if (streq (command, "PID"))
-            self->pid = (pid_t) value;
+            self->pid = (pid_t) number;
         else if (streq (command, "PROCESS"))
-            self->process = value != 0;
+            self->process = number != 0;
         else if (streq (command, "SYSTEM"))
-            self->system = value != 0;
+            self->system = number != 0;
         else if (streq (command, "SMAPS"))
-            self->smaps = value != 0;
+            self->smaps = number != 0;
+        else
+            known = false;
         int rc = -1, err = EINVAL;
-        if (self->process || self->system) {
+        if (known && (self->process || self->system)) {
             rc = s_open_samplers (self);
             err = errno;
         }
@@ -268,7 +273,7 @@ s_command (s_actor_t *self)
             self->process = process;
             self->system = system;
             self->smaps = smaps;
-            if (s_open_samplers (self) < 0) {
+            if (known && s_open_samplers (self) < 0) {
                 self->gone = true; //  the old process has ended meanwhile
                 s_update_sampling (self);
             }
@@ -280,12 +285,9 @@ s_command (s_actor_t *self)
         }
         s_reply (self, rc, err);
     }
-    else
-        s_reply (self, -1, EINVAL);
     zstr_free (&command);
-    zstr_free (&arg);
-    zmsg_destroy (&msg);
-    return more;
+    zstr_free (&text);
+    return true;
 }
 
 //  Creates the PUB socket with the options that keep the host safe.
@@ -444,7 +446,8 @@ zapm_agent_new (const char *endpoint, const char *name)
         endpoint = ZAPM_WIRE_CONNECT_DEFAULT;
     if (!name)
         name = program_invocation_short_name;
-    if (!*endpoint || strlen (endpoint) > S_ENDPOINT_MAX || !*name || strlen (name) > S_NAME_MAX) {
+    if (!*endpoint || strlen (endpoint) > ZAPM_AGENT_ENDPOINT_MAX || !*name ||
+        strlen (name) > ZAPM_AGENT_NAME_MAX) {
         errno = EINVAL;
         return NULL;
     }
@@ -500,15 +503,15 @@ zapm_agent_destroy (zapm_agent_t **self_p)
     *self_p = NULL;
 }
 
-//  Sends "COMMAND" "arg" to the actor and returns its answer, setting errno.
+//  Sends (command, number, text) to the actor and returns its answer, setting errno.
 static int
-s_request (zapm_agent_t *self, const char *command, const char *arg)
+s_request (zapm_agent_t *self, const char *command, uint64_t number, const char *text)
 {
     if (!self->actor) {
         errno = ECANCELED; //  stopped by s_at_exit
         return -1;
     }
-    if (zstr_sendx (self->actor, command, arg, NULL) < 0) {
+    if (zsock_send (self->actor, "s8s", command, number, text ? text : "") < 0) {
         errno = EIO;
         return -1;
     }
@@ -522,23 +525,15 @@ s_request (zapm_agent_t *self, const char *command, const char *arg)
     return rc;
 }
 
-static int
-s_request_long (zapm_agent_t *self, const char *command, long long value)
-{
-    char text[32];
-    snprintf (text, sizeof text, "%lld", value);
-    return s_request (self, command, text);
-}
-
 int
 zapm_agent_set_color (zapm_agent_t *self, const char *color)
 {
     assert (self);
-    if (!color || strlen (color) > S_COLOR_MAX) {
+    if (!color || !*color || strlen (color) > ZAPM_AGENT_COLOR_MAX) {
         errno = EINVAL;
         return -1;
     }
-    return s_request (self, "COLOR", color);
+    return s_request (self, "COLOR", 0, color);
 }
 
 int
@@ -550,7 +545,7 @@ zapm_agent_set_interval (zapm_agent_t *self, double seconds)
         errno = EINVAL;
         return -1;
     }
-    return s_request_long (self, "INTERVAL", llround (seconds * 1e9));
+    return s_request (self, "INTERVAL", (uint64_t) llround (seconds * 1e9), NULL);
 }
 
 int
@@ -561,37 +556,35 @@ zapm_agent_set_pid (zapm_agent_t *self, pid_t pid)
         errno = EINVAL;
         return -1;
     }
-    return s_request_long (self, "PID", pid);
+    return s_request (self, "PID", (uint64_t) pid, NULL);
 }
 
 int
 zapm_agent_set_process (zapm_agent_t *self, bool enabled)
 {
     assert (self);
-    return s_request_long (self, "PROCESS", enabled);
+    return s_request (self, "PROCESS", enabled, NULL);
 }
 
 int
 zapm_agent_set_system (zapm_agent_t *self, bool enabled)
 {
     assert (self);
-    return s_request_long (self, "SYSTEM", enabled);
+    return s_request (self, "SYSTEM", enabled, NULL);
 }
 
 int
 zapm_agent_set_smaps (zapm_agent_t *self, bool enabled)
 {
     assert (self);
-    return s_request_long (self, "SMAPS", enabled);
+    return s_request (self, "SMAPS", enabled, NULL);
 }
 
 int
 zapm_agent_set_count (zapm_agent_t *self, uint64_t count)
 {
     assert (self);
-    char text[32];
-    snprintf (text, sizeof text, "%llu", (unsigned long long) count);
-    return s_request (self, "COUNT", text);
+    return s_request (self, "COUNT", count, NULL);
 }
 
 int

@@ -10,14 +10,10 @@
     or when the --pid process ended (the end of what it was asked to watch,
     announced on stderr); 1 when the agent cannot start; 2 for a bad flag.
 */
-#include "zapm.h"
-
-#include "cli.h"
-#include "wire.h"
+#include "agent_cli.h"
 
 #include <errno.h>
-#include <getopt.h>
-#include <signal.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,130 +24,50 @@
 
 //  What the command line asked for.
 typedef struct {
-    const char *endpoint; //  --connect
-    const char *name;     //  --name, NULL for the default
-    const char *color;    //  --color, NULL for the default
-    double interval;      //  --interval
-    long pid;             //  --pid, 0 for zapm-agent itself
-    bool system;          //  --system
-    bool process;         //  false with --no-process
-    bool smaps;           //  --smaps
-    long count;           //  --count, 0 for no limit
+    agent_cli_t agent; //  --connect, --name, --color, --interval
+    long pid;          //  --pid, 0 for zapm-agent itself
+    bool system;       //  --system
+    bool no_process;   //  --no-process
+    bool smaps;        //  --smaps
+    long count;        //  --count, 0 for no limit
 } s_options_t;
 
-static void
-s_help (void)
-{
-    printf ("Usage: " S_PROG " [OPTION]...\n"
-            "Sample a process and/or this host and publish the samples to a zapm collector\n"
-            "(wire protocol v1: one JSON object per ZeroMQ frame, PUB socket that connects).\n"
-            "\n"
-            "  --connect ENDPOINT  collector endpoint, any libzmq transport\n"
-            "                      (default " ZAPM_WIRE_CONNECT_DEFAULT ")\n"
-            "  --name NAME         service name in every sample (default: the --pid process's\n"
-            "                      command name, \"system\" with --no-process, else " S_PROG ")\n"
-            "  --color COLOR       colour label (default: picked from the name and pid)\n"
-            "  --interval SECONDS  time between samples, 0.001 to 3600 (default 1)\n"
-            "  --pid PID           sample process PID instead of " S_PROG " itself; when it\n"
-            "                      ends, print one line to stderr and exit with status 0\n"
-            "  --system            add system metrics (sys: CPU, per-CPU, load, memory, swap)\n"
-            "  --no-process        system metrics only, no process (implies --system)\n"
-            "  --smaps             add uss and pss (reads smaps_rollup: costly on big processes)\n"
-            "  --count N           stop after N samples and exit with status 0\n"
-            "  --help              show this help and exit\n"
-            "  --version           show the version and exit\n"
-            "\n"
-            "Exit status: 0 on SIGINT/SIGTERM, after --count samples, or when the --pid\n"
-            "process ends; 1 if the agent cannot start; 2 for a bad option or value.\n"
-            "Fields: see docs/FIELDS.md.\n");
-}
-
-//  Parses the command line into *opt. Returns -1 to continue, else an exit status.
+//  Parses the command line into *opt. Returns CLI_RUN to continue, else an exit status.
 static int
 s_parse (int argc, char **argv, s_options_t *opt)
 {
-    enum {
-        OPT_CONNECT = 256,
-        OPT_NAME,
-        OPT_COLOR,
-        OPT_INTERVAL,
-        OPT_PID,
-        OPT_SYSTEM,
-        OPT_NO_PROCESS,
-        OPT_SMAPS,
-        OPT_COUNT
-    };
-    static const struct option options[] = {{"connect", required_argument, NULL, OPT_CONNECT},
-                                            {"name", required_argument, NULL, OPT_NAME},
-                                            {"color", required_argument, NULL, OPT_COLOR},
-                                            {"interval", required_argument, NULL, OPT_INTERVAL},
-                                            {"pid", required_argument, NULL, OPT_PID},
-                                            {"system", no_argument, NULL, OPT_SYSTEM},
-                                            {"no-process", no_argument, NULL, OPT_NO_PROCESS},
-                                            {"smaps", no_argument, NULL, OPT_SMAPS},
-                                            {"count", required_argument, NULL, OPT_COUNT},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {"version", no_argument, NULL, 'V'},
-                                            {NULL, 0, NULL, 0}};
-    opterr = 0;
-    int option;
-    while ((option = getopt_long (argc, argv, ":hV", options, NULL)) != -1) {
-        bool ok = true;
-        switch (option) {
-        case 'h':
-            s_help ();
-            return 0;
-        case 'V':
-            printf (S_PROG " " ZAPM_VERSION "\n");
-            return 0;
-        case OPT_SYSTEM:
-            opt->system = true;
-            break;
-        case OPT_NO_PROCESS:
-            opt->process = false;
-            opt->system = true;
-            break;
-        case OPT_SMAPS:
-            opt->smaps = true;
-            break;
-        case OPT_CONNECT:
-            ok = cli_check_text (S_PROG, "--connect", optarg, 1024, false);
-            opt->endpoint = optarg;
-            break;
-        case OPT_NAME:
-            ok = cli_check_text (S_PROG, "--name", optarg, 255, false);
-            opt->name = optarg;
-            break;
-        case OPT_COLOR:
-            ok = cli_check_text (S_PROG, "--color", optarg, 64, true);
-            opt->color = optarg;
-            break;
-        case OPT_INTERVAL:
-            ok = cli_parse_double (S_PROG, "--interval", optarg, ZAPM_AGENT_INTERVAL_MIN,
-                                   ZAPM_AGENT_INTERVAL_MAX, &opt->interval);
-            break;
-        case OPT_PID:
-            ok = cli_parse_long (S_PROG, "--pid", optarg, 1, 2147483647L, &opt->pid);
-            break;
-        case OPT_COUNT:
-            ok = cli_parse_long (S_PROG, "--count", optarg, 1, 2147483647L, &opt->count);
-            break;
-        default:
-            cli_getopt_error (S_PROG, option, argv);
-            return CLI_EXIT_USAGE;
-        }
-        if (!ok)
-            return CLI_EXIT_USAGE;
-    }
-    if (optind < argc) {
-        cli_usage_error (S_PROG, "unexpected argument '%s'", argv[optind]);
-        return CLI_EXIT_USAGE;
-    }
-    if (!opt->process && opt->pid) {
+    const cli_option_t options[] = {
+        AGENT_CLI_OPTIONS (&opt->agent, "the --pid process's name, else " S_PROG),
+        {"pid", 0, CLI_LONG, &opt->pid, 1, INT_MAX, "PID",
+         "sample process PID instead of " S_PROG " itself; when it\n"
+         "ends, print one line to stderr and exit with status 0",
+         "", NULL},
+        {"system", 0, CLI_FLAG, &opt->system, 0, 0, NULL,
+         "add system metrics (sys: CPU, per-CPU, load, memory, swap)", NULL, NULL},
+        {"no-process", 0, CLI_FLAG, &opt->no_process, 0, 0, NULL,
+         "system metrics only, no process (implies --system)", NULL, NULL},
+        {"smaps", 0, CLI_FLAG, &opt->smaps, 0, 0, NULL,
+         "add uss and pss (reads smaps_rollup: costly on big processes)", NULL, NULL},
+        {"count", 0, CLI_LONG, &opt->count, 1, INT_MAX, "N", "stop after N samples and exit 0", "",
+         NULL},
+        {NULL, 0, CLI_FLAG, NULL, 0, 0, NULL, NULL, NULL, NULL}};
+    const cli_spec_t spec = {
+        .prog = S_PROG,
+        .summary = "Sample a process and/or this host and publish the samples to a zapm collector\n"
+                   "(wire protocol v1: one JSON object per ZeroMQ frame, PUB socket that "
+                   "connects).\n",
+        .options = options,
+        .epilogue = "Exit status: 0 on SIGINT/SIGTERM, after --count samples, or when the --pid\n"
+                    "process ends; 1 if the agent cannot start; 2 for a bad option or value.\n"
+                    "Fields: see docs/FIELDS.md."};
+    int status = cli_parse (&spec, argc, argv);
+    if (status != CLI_RUN)
+        return status;
+    if (opt->no_process && opt->pid) {
         cli_usage_error (S_PROG, "--pid and --no-process exclude each other");
         return CLI_EXIT_USAGE;
     }
-    return -1;
+    return CLI_RUN;
 }
 
 //  The command name of process pid, from /proc/<pid>/comm, into buf.
@@ -180,11 +96,9 @@ s_sleep_ms (long ms)
 int
 main (int argc, char **argv)
 {
-    s_options_t opt = {.endpoint = ZAPM_WIRE_CONNECT_DEFAULT,
-                       .interval = ZAPM_AGENT_INTERVAL_DEFAULT,
-                       .process = true};
+    s_options_t opt = {.agent = AGENT_CLI_DEFAULTS};
     int status = s_parse (argc, argv, &opt);
-    if (status >= 0)
+    if (status != CLI_RUN)
         return status;
 
     char comm[64] = "";
@@ -192,34 +106,30 @@ main (int argc, char **argv)
         fprintf (stderr, S_PROG ": no process with pid %ld\n", opt.pid);
         return 1;
     }
-    const char *name = opt.name ? opt.name : opt.pid ? comm : !opt.process ? "system" : S_PROG;
+    const char *name = opt.agent.name   ? opt.agent.name
+                       : opt.pid        ? comm
+                       : opt.no_process ? "system"
+                                        : S_PROG;
 
-    cli_catch_stop_signals ();
+    cli_catch_signals (false);
 
-    zapm_agent_t *agent = zapm_agent_new (opt.endpoint, name);
-    if (!agent) {
-        fprintf (stderr, S_PROG ": cannot start the agent for '%s': %s\n", opt.endpoint,
-                 strerror (errno));
+    zapm_agent_t *agent = agent_cli_start (S_PROG, &opt.agent, name);
+    if (!agent)
         return 1;
-    }
     //  The library installs no signal handlers; ours stay in place.
     int rc = 0;
     if (opt.pid && zapm_agent_set_pid (agent, (pid_t) opt.pid) < 0) {
         fprintf (stderr, S_PROG ": cannot sample pid %ld: %s\n", opt.pid, strerror (errno));
         rc = 1;
     }
-    if (rc == 0 && opt.system)
+    if (rc == 0 && (opt.system || opt.no_process))
         zapm_agent_set_system (agent, true);
-    if (rc == 0 && !opt.process)
+    if (rc == 0 && opt.no_process)
         zapm_agent_set_process (agent, false);
     if (rc == 0 && opt.smaps)
         zapm_agent_set_smaps (agent, true);
-    if (rc == 0 && opt.color)
-        zapm_agent_set_color (agent, opt.color);
     if (rc == 0 && opt.count)
         zapm_agent_set_count (agent, (uint64_t) opt.count);
-    if (rc == 0)
-        zapm_agent_set_interval (agent, opt.interval);
 
     int agent_status = ZAPM_AGENT_RUNNING;
     while (rc == 0 && !cli_stop_requested () && agent_status == ZAPM_AGENT_RUNNING)

@@ -6,47 +6,22 @@
     The items are written to, so the leak really grows RSS. It also keeps two
     custom metrics: counter `iterations` and gauge `leaked_bytes`.
 */
-#include "zapm.h"
-
-#include "cli.h"
+#include "agent_cli.h"
 #include "clock.h"
-#include "wire.h"
 
-#include <errno.h>
-#include <getopt.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#define S_PROG        "zapm-demo"
-#define S_BURN_MAX_MS 300 //  most CPU time burnt per iteration
-
-static void
-s_help (void)
-{
-    printf ("Usage: " S_PROG " [OPTION]...\n"
-            "A demo service instrumented with libzapm: burn a random amount of CPU (up to\n"
-            "%d ms), sleep a random 0..1 s, repeat; publish samples to a zapm collector.\n"
-            "\n"
-            "  --connect ENDPOINT  collector endpoint (default " ZAPM_WIRE_CONNECT_DEFAULT ")\n"
-            "  --name NAME         service name (default " S_PROG ")\n"
-            "  --color COLOR       colour label (default: picked from the name and pid)\n"
-            "  --interval SECONDS  time between samples, 0.001 to 3600 (default 1)\n"
-            "  --leak N            keep N more 8-byte items every iteration (default 0)\n"
-            "  --duration SECONDS  stop after this long, 0 for never (default 0)\n"
-            "  --help              show this help and exit\n"
-            "  --version           show the version and exit\n"
-            "\n"
-            "Custom metrics: iterations (counter), leaked_bytes (gauge).\n"
-            "Stops on SIGINT or SIGTERM with status 0; 1 if the agent cannot start;\n"
-            "2 for a bad option or value.\n",
-            S_BURN_MAX_MS);
-}
+#define S_PROG         "zapm-demo"
+#define S_BURN_MAX_MS  300 //  most CPU time burnt per iteration
+#define S_TEXT(x)      S_TEXT_ (x)
+#define S_TEXT_(x)     #x
+#define S_LEAK_MAX     100000000 //  items per iteration at most
+#define S_DURATION_MAX 1e9       //  seconds
 
 //  Burns `seconds` of this thread's CPU time (stops early on a signal).
 static void
@@ -71,75 +46,35 @@ s_sleep (double seconds)
 int
 main (int argc, char **argv)
 {
-    const char *endpoint = ZAPM_WIRE_CONNECT_DEFAULT, *name = S_PROG, *color = NULL;
-    double interval = ZAPM_AGENT_INTERVAL_DEFAULT, duration = 0;
+    agent_cli_t opts = AGENT_CLI_DEFAULTS;
+    opts.name = S_PROG;
+    double duration = 0;
     long leak = 0;
-    enum { OPT_CONNECT = 256, OPT_NAME, OPT_COLOR, OPT_INTERVAL, OPT_LEAK, OPT_DURATION };
-    static const struct option options[] = {{"connect", required_argument, NULL, OPT_CONNECT},
-                                            {"name", required_argument, NULL, OPT_NAME},
-                                            {"color", required_argument, NULL, OPT_COLOR},
-                                            {"interval", required_argument, NULL, OPT_INTERVAL},
-                                            {"leak", required_argument, NULL, OPT_LEAK},
-                                            {"duration", required_argument, NULL, OPT_DURATION},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {"version", no_argument, NULL, 'V'},
-                                            {NULL, 0, NULL, 0}};
-    opterr = 0;
-    int option;
-    while ((option = getopt_long (argc, argv, ":hV", options, NULL)) != -1) {
-        bool ok = true;
-        switch (option) {
-        case 'h':
-            s_help ();
-            return 0;
-        case 'V':
-            printf (S_PROG " " ZAPM_VERSION "\n");
-            return 0;
-        case OPT_CONNECT:
-            ok = cli_check_text (S_PROG, "--connect", optarg, 1024, false);
-            endpoint = optarg;
-            break;
-        case OPT_NAME:
-            ok = cli_check_text (S_PROG, "--name", optarg, 255, false);
-            name = optarg;
-            break;
-        case OPT_COLOR:
-            ok = cli_check_text (S_PROG, "--color", optarg, 64, false);
-            color = optarg;
-            break;
-        case OPT_INTERVAL:
-            ok = cli_parse_double (S_PROG, "--interval", optarg, ZAPM_AGENT_INTERVAL_MIN,
-                                   ZAPM_AGENT_INTERVAL_MAX, &interval);
-            break;
-        case OPT_LEAK:
-            ok = cli_parse_long (S_PROG, "--leak", optarg, 0, 100000000L, &leak);
-            break;
-        case OPT_DURATION:
-            ok = cli_parse_double (S_PROG, "--duration", optarg, 0, 1e9, &duration);
-            break;
-        default:
-            cli_getopt_error (S_PROG, option, argv);
-            return CLI_EXIT_USAGE;
-        }
-        if (!ok)
-            return CLI_EXIT_USAGE;
-    }
-    if (optind < argc) {
-        cli_usage_error (S_PROG, "unexpected argument '%s'", argv[optind]);
-        return CLI_EXIT_USAGE;
-    }
+    const cli_option_t options[] = {AGENT_CLI_OPTIONS (&opts, NULL),
+                                    {"leak", 0, CLI_LONG, &leak, 0, S_LEAK_MAX, "N",
+                                     "keep N more 8-byte items every iteration", NULL, NULL},
+                                    {"duration", 0, CLI_DOUBLE, &duration, 0, S_DURATION_MAX,
+                                     "SECONDS", "stop after this long, 0 for never", NULL, NULL},
+                                    {NULL, 0, CLI_FLAG, NULL, 0, 0, NULL, NULL, NULL, NULL}};
+    const cli_spec_t spec = {
+        .prog = S_PROG,
+        .summary = "A demo service instrumented with libzapm: burn a random amount of CPU (up "
+                   "to\n" S_TEXT (
+                       S_BURN_MAX_MS) " ms), sleep a random 0..1 s, repeat; publish samples to a "
+                                      "zapm collector.\n",
+        .options = options,
+        .epilogue = "Custom metrics: iterations (counter), leaked_bytes (gauge).\n"
+                    "Stops on SIGINT or SIGTERM with status 0; 1 if the agent cannot start;\n"
+                    "2 for a bad option or value."};
+    int status = cli_parse (&spec, argc, argv);
+    if (status != CLI_RUN)
+        return status;
 
-    cli_catch_stop_signals ();
+    cli_catch_signals (false);
 
-    zapm_agent_t *agent = zapm_agent_new (endpoint, name);
-    if (!agent) {
-        fprintf (stderr, S_PROG ": cannot start the agent for '%s': %s\n", endpoint,
-                 strerror (errno));
+    zapm_agent_t *agent = agent_cli_start (S_PROG, &opts, opts.name);
+    if (!agent)
         return 1;
-    }
-    if (color)
-        zapm_agent_set_color (agent, color);
-    zapm_agent_set_interval (agent, interval);
 
     srand ((unsigned) (time (NULL) ^ getpid ()));
     uint64_t *items = NULL;

@@ -1,16 +1,18 @@
-/*  collector.c: the collector's one loop and its ingest path.
+/*  collector.c: the collector's one loop; the parts it runs are wired here.
 
-    Design (DESIGN.md "Collector internals"): one thread, no locks. zmq_poll waits
-    on the SUB socket, libmicrohttpd's epoll fd and a signal pipe, for no longer
-    than the earliest timer (MHD's timeout, a scheduled client wake, the liveness
-    sweep, the invalid-frame log). Each turn drains a bounded batch of frames, so
-    a flood of samples cannot starve the web server, then lets MHD write.
+    Design (docs/ARCHITECTURE.md, "One thread, one loop"): one thread, no locks.
+    zmq_poll waits on the SUB socket, libmicrohttpd's epoll fd and the signal
+    pipe, for no longer than the earliest timer (MHD's timeout, a scheduled
+    client wake, the liveness sweep and drop log). Each turn lets ingest drain a
+    bounded batch of frames, so a flood of samples cannot starve the web server,
+    then lets MHD write.
 
     Shutdown on SIGINT/SIGTERM: streams are told to end and every suspended
     client is resumed, MHD runs until they have drained (at most 800 ms), and only
     then is MHD stopped, since stopping it with suspended connections aborts.
 */
 #include "collector.h"
+#include "cli.h"
 #include "clock.h"
 #include "feed.h"
 #include "http.h"
@@ -20,15 +22,10 @@
 #include "series_map.h"
 #include "sse.h"
 #include "stats.h"
-#include "validate.h"
-#include "wire.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
-#include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,53 +35,20 @@
 
 #define COLLECTOR_DRAIN_BUDGET       512
 #define COLLECTOR_SWEEP_NS           100000000LL
-#define COLLECTOR_LOG_GAP_NS         1000000000LL
 #define COLLECTOR_SHUTDOWN_NS        800000000LL
 #define COLLECTOR_RING_SLOTS_PER_MIB 8192
-#define COLLECTOR_EXCERPT            48
 
 struct _collector_t {
-    config_t config;                              //  settings
-    char boot[SSE_BOOT_LEN + 1];                  //  this run's token, in every event id
-    stats_t stats;                                //  counters
-    ring_t *ring;                                 //  framed events
-    series_map_t *series;                         //  per-series state
-    feed_t *feed;                                 //  SSE streams
-    ingest_t *ingest;                             //  SUB socket
-    http_t *http;                                 //  web server
-    int64_t start_mono;                           //  for uptime
-    bool in_multipart;                            //  inside a multipart message being dropped
-    uint64_t dropped_unlogged;                    //  drops since the last log line
-    validate_reason_t last_drop;                  //  reason of the latest drop
-    char last_excerpt[COLLECTOR_EXCERPT * 4 + 1]; // its first bytes, escaped
-    int64_t next_drop_log;                        //  earliest time for the next drop line
+    config_t config;             //  settings
+    char boot[SSE_BOOT_LEN + 1]; //  this run's token, in every event id
+    stats_t stats;               //  counters
+    ring_t *ring;                //  framed events
+    series_map_t *series;        //  per-series state
+    feed_t *feed;                //  SSE streams
+    ingest_t *ingest;            //  SUB socket and the ingest path
+    http_t *http;                //  web server
+    int64_t start_mono;          //  for uptime
 };
-
-static int s_signal_pipe[2] = {-1, -1};
-
-static void
-s_on_signal (int signum)
-{
-    (void) signum;
-    int saved = errno;
-    if (write (s_signal_pipe[1], "x", 1) < 0) {
-        //  The pipe is full: a stop is already pending.
-    }
-    errno = saved;
-}
-
-static bool
-s_install_signals (void)
-{
-    if (s_signal_pipe[0] < 0 && pipe2 (s_signal_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
-        return false;
-    struct sigaction action = {.sa_handler = s_on_signal};
-    sigemptyset (&action.sa_mask);
-    sigaction (SIGINT, &action, NULL);
-    sigaction (SIGTERM, &action, NULL);
-    signal (SIGPIPE, SIG_IGN);
-    return true;
-}
 
 //  Each stream needs a descriptor: lift the soft limit as far as allowed.
 static void
@@ -124,7 +88,12 @@ collector_new (const config_t *config)
         collector_destroy (&self);
         return NULL;
     }
-    self->ingest = ingest_new (config->bind);
+    ingest_sinks_t sinks = {.series = self->series,
+                            .ring = self->ring,
+                            .stats = &self->stats,
+                            .boot = self->boot,
+                            .max_series = config->max_series};
+    self->ingest = ingest_new (config->bind, &sinks);
     if (!self->ingest) {
         collector_destroy (&self);
         return NULL;
@@ -161,97 +130,6 @@ collector_destroy (collector_t **self_p)
     }
 }
 
-//  Appends one framed event for `series` to the ring.
-static void
-s_append (collector_t *self, const series_t *series, const char *name, const char *json,
-          size_t size, bool minify, int64_t mono_ns)
-{
-    char *slot = ring_reserve (self->ring, size + SSE_FRAME_OVERHEAD + 1);
-    size_t framed = sse_frame (slot, self->boot, ring_head (self->ring), name, json, size, minify);
-    ring_commit (self->ring, framed, series->index, mono_ns);
-    self->stats.events++;
-}
-
-//  Appends `event: agent` for a series that joined or left, with the live count.
-static void
-s_append_agent_event (collector_t *self, const series_t *series, const char *state)
-{
-    cJSON *event = cJSON_CreateObject ();
-    cJSON_AddStringToObject (event, ZAPM_KEY_ID, series->id);
-    cJSON_AddStringToObject (event, ZAPM_KEY_STATE, state);
-    cJSON_AddNumberToObject (event, ZAPM_KEY_AGENTS, series_map_live (self->series));
-    char *json = cJSON_PrintUnformatted (event);
-    cJSON_Delete (event);
-    if (json) {
-        s_append (self, series, "agent", json, strlen (json), false, clock_mono_ns ());
-        free (json);
-    }
-    char id[VALIDATE_IDENTITY_MAX * 4 + 1];
-    log_escape (series->id, strlen (series->id), VALIDATE_IDENTITY_MAX, id);
-    log_info ("agent %s %s (%u live)", id, state, series_map_live (self->series));
-}
-
-static void
-s_on_left (void *arg, series_t *series)
-{
-    s_append_agent_event (arg, series, "left");
-}
-
-//  Counts a dropped frame; the log line is written by s_log_drops, at most once
-//  a second, so a flood of bad frames cannot flood the log.
-static void
-s_drop (collector_t *self, validate_reason_t reason, const char *data, size_t size)
-{
-    self->stats.invalid[reason]++;
-    self->dropped_unlogged++;
-    self->last_drop = reason;
-    log_escape (data, size, COLLECTOR_EXCERPT, self->last_excerpt);
-}
-
-static void
-s_log_drops (collector_t *self, int64_t mono_ns)
-{
-    if (self->dropped_unlogged == 0 || mono_ns < self->next_drop_log)
-        return;
-    log_warn ("dropped %lu invalid frame%s; latest: %s, starting '%s'",
-              (unsigned long) self->dropped_unlogged, self->dropped_unlogged == 1 ? "" : "s",
-              validate_reason_name (self->last_drop), self->last_excerpt);
-    self->dropped_unlogged = 0;
-    self->next_drop_log = mono_ns + COLLECTOR_LOG_GAP_NS;
-}
-
-//  The ingest path: one frame from an agent.
-static void
-s_on_frame (void *arg, const char *data, size_t size, int more)
-{
-    collector_t *self = arg;
-    self->stats.received++;
-    if (more || self->in_multipart) {
-        self->in_multipart = more;
-        s_drop (self, VALIDATE_MULTIPART, data, size);
-        return;
-    }
-    sample_t sample;
-    validate_reason_t reason = validate_sample (data, size, &sample);
-    if (reason != VALIDATE_OK) {
-        s_drop (self, reason, data, size);
-        return;
-    }
-    int64_t mono_ns = clock_mono_ns ();
-    series_t *series;
-    series_change_t change = series_map_observe (self->series, &sample, data, size, mono_ns,
-                                                 clock_wall_ns (), &series, &self->stats.lost);
-    if (change == SERIES_FULL) {
-        if (self->stats.series_dropped++ == 0)
-            log_warn ("--max-series %u reached: samples of new series are dropped",
-                      self->config.max_series);
-        return;
-    }
-    if (change == SERIES_JOINED)
-        s_append_agent_event (self, series, "joined");
-    s_append (self, series, NULL, data, size, sample.has_line_break, mono_ns);
-}
-
 static long
 s_ms_until (int64_t deadline, int64_t now)
 {
@@ -281,7 +159,7 @@ int
 collector_run (collector_t *self)
 {
     assert (self);
-    if (!s_install_signals ()) {
+    if (!cli_catch_signals (false)) {
         log_error ("cannot set up signal handling: %s", strerror (errno));
         return EXIT_FAILURE;
     }
@@ -293,7 +171,7 @@ collector_run (collector_t *self)
     zmq_pollitem_t items[] = {
         {ingest_socket (self->ingest), 0, ZMQ_POLLIN, 0},
         {NULL, http_poll_fd (self->http), ZMQ_POLLIN, 0},
-        {NULL, s_signal_pipe[0], ZMQ_POLLIN, 0},
+        {NULL, cli_signal_fd (), ZMQ_POLLIN, 0},
     };
     int64_t now = clock_mono_ns ();
     int64_t next_sweep = now + COLLECTOR_SWEEP_NS;
@@ -310,17 +188,19 @@ collector_run (collector_t *self)
             log_error ("poll failed: %s", zmq_strerror (errno));
             break;
         }
-        if (items[2].revents & ZMQ_POLLIN)
-            break;
+        if (items[2].revents & ZMQ_POLLIN) {
+            cli_signal_drain ();
+            if (cli_stop_requested ())
+                break;
+        }
         if ((items[0].revents & ZMQ_POLLIN) &&
-            ingest_drain (self->ingest, COLLECTOR_DRAIN_BUDGET, s_on_frame, self) > 0)
+            ingest_drain (self->ingest, COLLECTOR_DRAIN_BUDGET) > 0)
             feed_notify (self->feed, clock_mono_ns ());
         now = clock_mono_ns ();
         if (now >= next_sweep) {
-            if (series_map_sweep (self->series, now, s_on_left, self) > 0)
+            if (ingest_tick (self->ingest, now) > 0)
                 feed_notify (self->feed, now);
             next_sweep = now + COLLECTOR_SWEEP_NS;
-            s_log_drops (self, now);
         }
         next_feed = feed_tick (self->feed, now);
         //  MHD last, and only when it has work: its fd is ready, this turn resumed

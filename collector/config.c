@@ -1,38 +1,20 @@
-/*  config.c: the collector's command line. */
+/*  config.c: the collector's command line, one table (common/cli.h). */
 #include "config.h"
 #include "cli.h"
 #include "wire.h"
 
 #include <arpa/inet.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PROG "zapm-collector"
-
-static void
-s_print_help (void)
-{
-    printf ("Usage: " PROG " [OPTION]...\n"
-            "Collect samples from zapm agents over ZeroMQ and serve them live:\n"
-            "a dashboard at /, server-sent events at /feed, JSON at /api/agents and\n"
-            "/api/history, Prometheus metrics at /metrics, and /healthz.\n"
-            "\n"
-            "  -b, --bind ENDPOINT     ZeroMQ endpoint agents publish to (default %s)\n"
-            "  -H, --http ADDR:PORT    where the web server listens (default 127.0.0.1:8088;\n"
-            "                          port 0 picks a free one, ADDR * means all IPv4)\n"
-            "      --max-clients N     open /feed streams at most (default 10000)\n"
-            "      --max-series N      series (agents) kept at most (default 10000)\n"
-            "      --history N         history points kept per series (default 600)\n"
-            "      --ring-mib N        shared event ring size in MiB (default 16)\n"
-            "  -h, --help              show this help and exit\n"
-            "  -V, --version           show the version and exit\n"
-            "\n"
-            "Stops cleanly on SIGINT or SIGTERM. Exit status: 0 on a clean stop,\n"
-            "1 if it cannot start (say, a port in use), 2 for a bad command line.\n",
-            ZAPM_WIRE_BIND_DEFAULT);
-}
+#define PROG           "zapm-collector"
+#define S_HTTP_DEFAULT "127.0.0.1:8088"
+#define S_ENDPOINT_MAX 1024
+#define S_CLIENTS_MAX  1000000
+#define S_SERIES_MAX   1000000
+#define S_HISTORY_MAX  86400
+#define S_RING_MIB_MAX 4095
 
 //  Parses "ADDR:PORT", ":PORT" or "PORT" (IPv4; "localhost" and "*" accepted).
 static bool
@@ -75,79 +57,50 @@ s_parse_http (const char *text, struct sockaddr_in *address)
 }
 
 static bool
-s_parse_u32 (const char *flag, const char *text, long min, long max, uint32_t *value)
+s_take_http (const char *prog, const cli_option_t *option, const char *value)
 {
-    long parsed;
-    if (!cli_parse_long (PROG, flag, text, min, max, &parsed))
-        return false;
-    *value = (uint32_t) parsed;
-    return true;
+    (void) prog;
+    config_t *config = option->target;
+    config->http_text = value;
+    return s_parse_http (value, &config->http);
 }
 
 config_result_t
 config_parse (int argc, char **argv, config_t *config)
 {
-    *config = (config_t){.bind = ZAPM_WIRE_BIND_DEFAULT,
-                         .http_text = "127.0.0.1:8088",
-                         .max_clients = 10000,
-                         .max_series = 10000,
-                         .history_points = 600,
-                         .ring_mib = 16};
-    enum { OPT_MAX_CLIENTS = 256, OPT_MAX_SERIES, OPT_HISTORY, OPT_RING };
-    static const struct option options[] = {
-        {"bind", required_argument, NULL, 'b'},
-        {"http", required_argument, NULL, 'H'},
-        {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
-        {"max-series", required_argument, NULL, OPT_MAX_SERIES},
-        {"history", required_argument, NULL, OPT_HISTORY},
-        {"ring-mib", required_argument, NULL, OPT_RING},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
-    opterr = 0;
-    optind = 1;
-    int option;
-    bool ok = true;
-    while (ok && (option = getopt_long (argc, argv, ":b:H:hV", options, NULL)) != -1) {
-        switch (option) {
-        case 'b':
-            config->bind = optarg;
-            break;
-        case 'H':
-            config->http_text = optarg;
-            break;
-        case OPT_MAX_CLIENTS:
-            ok = s_parse_u32 ("--max-clients", optarg, 1, 1000000, &config->max_clients);
-            break;
-        case OPT_MAX_SERIES:
-            ok = s_parse_u32 ("--max-series", optarg, 1, 1000000, &config->max_series);
-            break;
-        case OPT_HISTORY:
-            ok = s_parse_u32 ("--history", optarg, 1, 86400, &config->history_points);
-            break;
-        case OPT_RING:
-            ok = s_parse_u32 ("--ring-mib", optarg, 1, 4095, &config->ring_mib);
-            break;
-        case 'h':
-            s_print_help ();
-            return CONFIG_EXIT;
-        case 'V':
-            printf (PROG " %s\n", ZAPM_VERSION);
-            return CONFIG_EXIT;
-        default:
-            cli_getopt_error (PROG, option, argv);
-            return CONFIG_ERROR;
-        }
-    }
-    if (!ok)
+    *config = (config_t){.bind = ZAPM_WIRE_BIND_DEFAULT, .http_text = S_HTTP_DEFAULT};
+    long max_clients = 10000, max_series = 10000, history = 600, ring_mib = 16;
+    const cli_option_t options[] = {
+        {"bind", 'b', CLI_TEXT, &config->bind, 1, S_ENDPOINT_MAX, "ENDPOINT",
+         "ZeroMQ endpoint agents publish to", NULL, NULL},
+        {"http", 'H', CLI_CALL, config, 0, 0, "ADDR:PORT",
+         "where the web server listens (port 0 picks a free one,\nADDR * means all IPv4)",
+         S_HTTP_DEFAULT, s_take_http},
+        {"max-clients", 0, CLI_LONG, &max_clients, 1, S_CLIENTS_MAX, "N",
+         "open /feed streams at most", NULL, NULL},
+        {"max-series", 0, CLI_LONG, &max_series, 1, S_SERIES_MAX, "N",
+         "series (agents) kept at most", NULL, NULL},
+        {"history", 0, CLI_LONG, &history, 1, S_HISTORY_MAX, "N", "history points kept per series",
+         NULL, NULL},
+        {"ring-mib", 0, CLI_LONG, &ring_mib, 1, S_RING_MIB_MAX, "N",
+         "shared event ring size in MiB", NULL, NULL},
+        {NULL, 0, CLI_FLAG, NULL, 0, 0, NULL, NULL, NULL, NULL}};
+    const cli_spec_t spec = {
+        .prog = PROG,
+        .summary = "Collect samples from zapm agents over ZeroMQ and serve them live:\n"
+                   "a dashboard at /, server-sent events at /feed, JSON at /api/agents and\n"
+                   "/api/history, Prometheus metrics at /metrics, and /healthz.\n",
+        .options = options,
+        .epilogue = "Stops cleanly on SIGINT or SIGTERM. Exit status: 0 on a clean stop,\n"
+                    "1 if it cannot start (say, a port in use), 2 for a bad command line."};
+    if (!s_parse_http (config->http_text, &config->http))
         return CONFIG_ERROR;
-    if (optind < argc) {
-        cli_usage_error (PROG, "unexpected argument '%s'", argv[optind]);
-        return CONFIG_ERROR;
-    }
-    if (!*config->bind) {
-        cli_usage_error (PROG, "--bind needs a ZeroMQ endpoint, like tcp://*:5555");
-        return CONFIG_ERROR;
-    }
-    return s_parse_http (config->http_text, &config->http) ? CONFIG_RUN : CONFIG_ERROR;
+    int status = cli_parse (&spec, argc, argv);
+    if (status != CLI_RUN)
+        return status == 0 ? CONFIG_EXIT : CONFIG_ERROR;
+    config->max_clients = (uint32_t) max_clients;
+    config->max_series = (uint32_t) max_series;
+    config->history_points = (uint32_t) history;
+    config->ring_mib = (uint32_t) ring_mib;
+    return CONFIG_RUN;
 }

@@ -1,32 +1,63 @@
-/*  ingest.c: the SUB socket that agents publish to.
+/*  ingest.c: the ingest path, from an agent's frame to the ring.
 
-    RCVHWM is per connected agent in libzmq, so a modest value bounds memory per
-    agent while absorbing bursts. Frames are received into one reused zmq_msg_t.
+    Frames are received into one reused zmq_msg_t and validated in place; a
+    valid sample updates its series and is framed once into the ring, where
+    every /feed client reads it. RCVHWM is per connected agent in libzmq, so a
+    modest value bounds memory per agent while absorbing bursts.
+
+    A drop is counted at once but logged by ingest_tick, at most one line a
+    second with the latest reason and the frame's first bytes (escaped), so a
+    flood of bad frames cannot flood the log.
 */
 #include "ingest.h"
+#include "clock.h"
 #include "log.h"
+#include "sse.h"
+#include "validate.h"
+#include "wire.h"
 
 #include <assert.h>
+#include <cjson/cJSON.h>
 #include <errno.h>
-#include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <zmq.h>
 
-#define INGEST_RCVHWM 1000
+#define INGEST_RCVHWM     1000
+#define INGEST_LOG_GAP_NS 1000000000LL
+#define INGEST_EXCERPT    48
 
 struct _ingest_t {
-    void *context;      //  libzmq context
-    void *socket;       //  SUB, bound
-    char endpoint[256]; //  as bound
+    void *context;                             //  libzmq context
+    void *socket;                              //  SUB, bound
+    char endpoint[256];                        //  as bound
+    ingest_sinks_t sinks;                      //  where samples go
+    bool in_multipart;                         //  inside a multipart message being dropped
+    uint64_t dropped_unlogged;                 //  drops since the last log line
+    validate_reason_t last_drop;               //  reason of the latest drop
+    char last_excerpt[INGEST_EXCERPT * 4 + 1]; // its first bytes, escaped
+    int64_t next_drop_log;                     //  earliest time for the next drop line
 };
 
+//  Sets a socket option and logs when libzmq refuses it.
+static bool
+s_set (void *socket, int option, const void *value, size_t size, const char *name)
+{
+    if (zmq_setsockopt (socket, option, value, size) == 0)
+        return true;
+    log_error ("cannot set %s on the SUB socket: %s", name, zmq_strerror (errno));
+    return false;
+}
+
 ingest_t *
-ingest_new (const char *endpoint)
+ingest_new (const char *endpoint, const ingest_sinks_t *sinks)
 {
     ingest_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
+    self->sinks = *sinks;
     self->context = zmq_ctx_new ();
     self->socket = self->context ? zmq_socket (self->context, ZMQ_SUB) : NULL;
     if (!self->socket) {
@@ -36,10 +67,13 @@ ingest_new (const char *endpoint)
     }
     int64_t max_size = INGEST_MAX_FRAME;
     int hwm = INGEST_RCVHWM, linger = 0;
-    zmq_setsockopt (self->socket, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size);
-    zmq_setsockopt (self->socket, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt (self->socket, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt (self->socket, ZMQ_SUBSCRIBE, "", 0);
+    if (!s_set (self->socket, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size, "ZMQ_MAXMSGSIZE") ||
+        !s_set (self->socket, ZMQ_RCVHWM, &hwm, sizeof hwm, "ZMQ_RCVHWM") ||
+        !s_set (self->socket, ZMQ_LINGER, &linger, sizeof linger, "ZMQ_LINGER") ||
+        !s_set (self->socket, ZMQ_SUBSCRIBE, "", 0, "ZMQ_SUBSCRIBE")) {
+        ingest_destroy (&self);
+        return NULL;
+    }
     if (zmq_bind (self->socket, endpoint) != 0) {
         log_error ("cannot bind %s for agents: %s", endpoint, zmq_strerror (errno));
         ingest_destroy (&self);
@@ -80,19 +114,139 @@ ingest_endpoint (ingest_t *self)
     return self->endpoint;
 }
 
+//  Appends one framed event for `series` to the ring.
+static void
+s_append (ingest_t *self, const series_t *series, const char *name, const char *json, size_t size,
+          bool minify, int64_t mono_ns)
+{
+    ring_t *ring = self->sinks.ring;
+    char *slot = ring_reserve (ring, size + SSE_FRAME_OVERHEAD + 1);
+    size_t framed = sse_frame (slot, self->sinks.boot, ring_head (ring), name, json, size, minify);
+    ring_commit (ring, framed, series->index, mono_ns);
+    self->sinks.stats->events++;
+}
+
+//  Appends a named event built by the collector (rare: joins, leaves, gaps).
+static void
+s_append_json (ingest_t *self, const series_t *series, const char *name, cJSON *event)
+{
+    char *json = cJSON_PrintUnformatted (event);
+    cJSON_Delete (event);
+    if (json) {
+        s_append (self, series, name, json, strlen (json), false, clock_mono_ns ());
+        free (json);
+    }
+}
+
+//  Appends `event: agent` for a series that joined or left, with the live count.
+static void
+s_agent_event (ingest_t *self, const series_t *series, const char *state)
+{
+    uint32_t live = series_map_live (self->sinks.series);
+    cJSON *event = cJSON_CreateObject ();
+    cJSON_AddStringToObject (event, ZAPM_KEY_ID, series->id);
+    cJSON_AddStringToObject (event, ZAPM_KEY_STATE, state);
+    cJSON_AddNumberToObject (event, ZAPM_KEY_AGENTS, live);
+    s_append_json (self, series, ZAPM_EVENT_AGENT, event);
+    char id[ZAPM_IDENTITY_MAX * 4 + 1];
+    log_escape (series->id, strlen (series->id), ZAPM_IDENTITY_MAX, id);
+    log_info ("agent %s %s (%u live)", id, state, live);
+}
+
+//  Appends `event: lost` after a jump in a series' seq, with its totals.
+static void
+s_lost_event (ingest_t *self, const series_t *series)
+{
+    cJSON *event = cJSON_CreateObject ();
+    cJSON_AddStringToObject (event, ZAPM_KEY_ID, series->id);
+    cJSON_AddNumberToObject (event, ZAPM_KEY_LOST, (double) series->lost);
+    cJSON_AddNumberToObject (event, ZAPM_KEY_SAMPLES, (double) series->samples);
+    s_append_json (self, series, ZAPM_EVENT_LOST, event);
+}
+
+//  Counts a dropped frame; the log line is written by ingest_tick.
+static void
+s_drop (ingest_t *self, validate_reason_t reason, const char *data, size_t size)
+{
+    self->sinks.stats->invalid[reason]++;
+    self->dropped_unlogged++;
+    self->last_drop = reason;
+    log_escape (data, size, INGEST_EXCERPT, self->last_excerpt);
+}
+
+//  One frame from an agent. Returns the events appended.
+static size_t
+s_ingest (ingest_t *self, const char *data, size_t size, bool more)
+{
+    stats_t *stats = self->sinks.stats;
+    stats->received++;
+    if (more || self->in_multipart) {
+        self->in_multipart = more;
+        s_drop (self, VALIDATE_MULTIPART, data, size);
+        return 0;
+    }
+    sample_t sample;
+    validate_reason_t reason = validate_sample (data, size, &sample);
+    if (reason != VALIDATE_OK) {
+        s_drop (self, reason, data, size);
+        return 0;
+    }
+    int64_t mono_ns = clock_mono_ns ();
+    series_t *series;
+    uint64_t lost_before = stats->lost;
+    series_change_t change = series_map_observe (self->sinks.series, &sample, data, size, mono_ns,
+                                                 clock_wall_ns (), &series, &stats->lost);
+    if (change == SERIES_FULL) {
+        if (stats->series_dropped++ == 0)
+            log_warn ("--max-series %u reached: samples of new series are dropped",
+                      self->sinks.max_series);
+        return 0;
+    }
+    size_t events = 1;
+    if (change == SERIES_JOINED) {
+        s_agent_event (self, series, ZAPM_STATE_JOINED);
+        events++;
+    }
+    if (stats->lost != lost_before) {
+        s_lost_event (self, series);
+        events++;
+    }
+    s_append (self, series, NULL, data, size, sample.has_line_break, mono_ns);
+    return events;
+}
+
 size_t
-ingest_drain (ingest_t *self, size_t budget, ingest_frame_fn *handler, void *arg)
+ingest_drain (ingest_t *self, size_t budget)
 {
     assert (self);
-    size_t count = 0;
+    size_t count = 0, events = 0;
     zmq_msg_t msg;
     zmq_msg_init (&msg);
-    while (count < budget) {
-        if (zmq_msg_recv (&msg, self->socket, ZMQ_DONTWAIT) < 0)
-            break;
+    while (count < budget && zmq_msg_recv (&msg, self->socket, ZMQ_DONTWAIT) >= 0) {
         count++;
-        handler (arg, zmq_msg_data (&msg), zmq_msg_size (&msg), zmq_msg_more (&msg));
+        events += s_ingest (self, zmq_msg_data (&msg), zmq_msg_size (&msg), zmq_msg_more (&msg));
     }
     zmq_msg_close (&msg);
-    return count;
+    return events;
+}
+
+static void
+s_on_left (void *arg, series_t *series)
+{
+    s_agent_event (arg, series, ZAPM_STATE_LEFT);
+}
+
+size_t
+ingest_tick (ingest_t *self, int64_t mono_ns)
+{
+    assert (self);
+    size_t left = series_map_sweep (self->sinks.series, mono_ns, s_on_left, self);
+    if (self->dropped_unlogged > 0 && mono_ns >= self->next_drop_log) {
+        log_warn ("dropped %lu invalid frame%s; latest: %s, starting '%s'",
+                  (unsigned long) self->dropped_unlogged, self->dropped_unlogged == 1 ? "" : "s",
+                  validate_reason_name (self->last_drop), self->last_excerpt);
+        self->dropped_unlogged = 0;
+        self->next_drop_log = mono_ns + INGEST_LOG_GAP_NS;
+    }
+    return left;
 }

@@ -1,28 +1,47 @@
-/*  ingest.h: the SUB socket that agents publish to.
+/*  ingest.h: the ingest path, from an agent's frame to the ring.
 
-    The collector's SUB binds (agents' PUBs connect), subscribes to everything,
-    and caps frames: frames up to INGEST_MAX_FRAME (twice the protocol's 64 KiB)
-    are received so that the validator can count and log the oversized ones, and
-    a peer sending more than that is disconnected by libzmq before any memory is
-    used. With RCVHWM that bounds what one agent can have queued to 128 MiB, and
-    only while the loop is not keeping up.
+    Owns the SUB socket that agents publish to and everything a frame goes
+    through once received:
+
+        frame -> validate -> series state (liveness, seq loss, history)
+              -> framed once into the ring (plus `event: agent` / `event: lost`)
+
+    and the sweep that marks silent series as left. Dropped frames are counted
+    by reason in the stats and logged at most once a second (ingest_tick).
+
+    The SUB binds (agents' PUBs connect), subscribes to everything, and caps
+    frames: frames up to INGEST_MAX_FRAME (twice the protocol's 64 KiB) are
+    received so that the validator can count and log the oversized ones, and a
+    peer sending more than that is disconnected by libzmq before any memory is
+    used. With RCVHWM that bounds what one agent can have queued to 128 MiB,
+    and only while the loop is not keeping up.
 */
 #ifndef ZAPM_INGEST_H
 #define ZAPM_INGEST_H
 
+#include "ring.h"
+#include "series_map.h"
+#include "stats.h"
+
 #include <stddef.h>
+#include <stdint.h>
 
 //  Frames larger than this make libzmq drop the sending peer (ZMQ_MAXMSGSIZE).
 #define INGEST_MAX_FRAME (128 * 1024)
 
 typedef struct _ingest_t ingest_t;
 
-//  Called for each frame received; `data` is valid only during the call.
-//  `more` is set when the frame is part of a multipart message.
-typedef void (ingest_frame_fn) (void *arg, const char *data, size_t size, int more);
+//  Where valid samples go; all of it outlives the ingest.
+typedef struct {
+    series_map_t *series; //  per-series state
+    ring_t *ring;         //  framed events for /feed
+    stats_t *stats;       //  counters
+    const char *boot;     //  this run's token, in every event id
+    uint32_t max_series;  //  for the "map full" log line
+} ingest_sinks_t;
 
 //  Binds a SUB socket on `endpoint`. Returns NULL and logs why on failure.
-ingest_t *ingest_new (const char *endpoint);
+ingest_t *ingest_new (const char *endpoint, const ingest_sinks_t *sinks);
 
 //  Closes the socket and the ZeroMQ context; sets *self_p to NULL.
 void ingest_destroy (ingest_t **self_p);
@@ -33,8 +52,12 @@ void *ingest_socket (ingest_t *self);
 //  The endpoint actually bound (wildcard ports resolved).
 const char *ingest_endpoint (ingest_t *self);
 
-//  Receives up to `budget` frames without blocking, calling `handler` for each.
-//  Returns how many were received.
-size_t ingest_drain (ingest_t *self, size_t budget, ingest_frame_fn *handler, void *arg);
+//  Receives and ingests up to `budget` frames without blocking. Returns how
+//  many events were appended to the ring (the feed must be told when > 0).
+size_t ingest_drain (ingest_t *self, size_t budget);
+
+//  Marks silent series as left (appending their `event: agent`) and writes the
+//  pending drop log line when one is due. Returns the events appended.
+size_t ingest_tick (ingest_t *self, int64_t mono_ns);
 
 #endif

@@ -1,14 +1,28 @@
-/*  cli.c: strict parsing of command-line values, shared by every zapm binary. */
+/*  cli.c: the command lines of every zapm program, from one table each;
+    and their signal handling.
+
+    cli_parse turns the table into getopt_long's option array (plus --help and
+    --version), so argument order, "--flag=value", "--flag value" and short
+    options all behave as users of GNU tools expect, then checks every value
+    against the option's type and limits.
+*/
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+//  Column where help texts start, and the widest option column before a help
+//  text moves to the next line.
+#define S_HELP_COLUMN_MAX 28
+#define S_LINE_MAX        79
 
 void
 cli_usage_error (const char *prog, const char *fmt, ...)
@@ -22,18 +36,18 @@ cli_usage_error (const char *prog, const char *fmt, ...)
 }
 
 bool
-cli_parse_long (const char *prog, const char *flag, const char *text, long min, long max,
+cli_parse_long (const char *prog, const char *what, const char *text, long min, long max,
                 long *value)
 {
     char *end = NULL;
     errno = 0;
     long v = text ? strtol (text, &end, 10) : 0;
     if (!text || *text == '\0' || *end != '\0' || errno == ERANGE) {
-        cli_usage_error (prog, "%s needs a whole number, got '%s'", flag, text ? text : "");
+        cli_usage_error (prog, "%s needs a whole number, got '%s'", what, text ? text : "");
         return false;
     }
     if (v < min || v > max) {
-        cli_usage_error (prog, "%s must be between %ld and %ld, got %ld", flag, min, max, v);
+        cli_usage_error (prog, "%s must be between %ld and %ld, got '%s'", what, min, max, text);
         return false;
     }
     *value = v;
@@ -41,18 +55,18 @@ cli_parse_long (const char *prog, const char *flag, const char *text, long min, 
 }
 
 bool
-cli_parse_double (const char *prog, const char *flag, const char *text, double min, double max,
+cli_parse_double (const char *prog, const char *what, const char *text, double min, double max,
                   double *value)
 {
     char *end = NULL;
     errno = 0;
     double v = text ? strtod (text, &end) : 0;
     if (!text || *text == '\0' || *end != '\0' || errno == ERANGE || !isfinite (v)) {
-        cli_usage_error (prog, "%s needs a number, got '%s'", flag, text ? text : "");
+        cli_usage_error (prog, "%s needs a number, got '%s'", what, text ? text : "");
         return false;
     }
     if (v < min || v > max) {
-        cli_usage_error (prog, "%s must be between %g and %g, got %g", flag, min, max, v);
+        cli_usage_error (prog, "%s must be between %g and %g, got '%s'", what, min, max, text);
         return false;
     }
     *value = v;
@@ -60,47 +74,289 @@ cli_parse_double (const char *prog, const char *flag, const char *text, double m
 }
 
 bool
-cli_check_text (const char *prog, const char *flag, const char *value, size_t max,
-                bool may_be_empty)
+cli_check_text (const char *prog, const char *what, const char *text, size_t min, size_t max)
 {
-    size_t length = strlen (value);
-    if ((length == 0 && !may_be_empty) || length > max) {
-        cli_usage_error (prog, "%s needs %s to %zu bytes, got '%s'", flag, may_be_empty ? "0" : "1",
-                         max, value);
+    size_t length = strlen (text);
+    if (length < min || length > max) {
+        cli_usage_error (prog, "%s needs %zu to %zu bytes, got '%s'", what, min, max, text);
         return false;
     }
     return true;
 }
 
-void
-cli_getopt_error (const char *prog, int option, char **argv)
+//  "--name" for messages.
+static void
+s_flag_name (const cli_option_t *option, char *out, size_t size)
 {
-    if (option == ':')
-        cli_usage_error (prog, "option '%s' needs a value", argv[optind - 1]);
-    else
-        cli_usage_error (prog, "unknown option '%s'", argv[optind - 1]);
+    snprintf (out, size, "--%s", option->name);
 }
 
-static volatile sig_atomic_t s_stop_requested = 0;
+//  Checks and stores one option's value.
+static bool
+s_apply (const char *prog, const cli_option_t *option, const char *value)
+{
+    char flag[80];
+    s_flag_name (option, flag, sizeof flag);
+    switch (option->type) {
+    case CLI_FLAG:
+        *(bool *) option->target = true;
+        return true;
+    case CLI_TEXT:
+        if (!cli_check_text (prog, flag, value, (size_t) option->min, (size_t) option->max))
+            return false;
+        *(const char **) option->target = value;
+        return true;
+    case CLI_LONG:
+        return cli_parse_long (prog, flag, value, (long) option->min, (long) option->max,
+                               (long *) option->target);
+    case CLI_DOUBLE:
+        return cli_parse_double (prog, flag, value, option->min, option->max,
+                                 (double *) option->target);
+    case CLI_CALL:
+        return option->call (prog, option, value);
+    }
+    return false;
+}
+
+static size_t
+s_count (const cli_option_t *options)
+{
+    size_t n = 0;
+    while (options[n].name)
+        n++;
+    return n;
+}
+
+int
+cli_parse (const cli_spec_t *spec, int argc, char **argv)
+{
+    size_t n = s_count (spec->options);
+    struct option *long_options = calloc (n + 3, sizeof *long_options);
+    char *short_options = malloc (3 * n + 8);
+    if (!long_options || !short_options) {
+        free (long_options);
+        free (short_options);
+        fprintf (stderr, "%s: out of memory\n", spec->prog);
+        return EXIT_FAILURE;
+    }
+    //  ':' first: getopt reports a missing value as ':' and stays quiet.
+    char *letters = short_options;
+    *letters++ = ':';
+    for (size_t i = 0; i < n; i++) {
+        const cli_option_t *option = &spec->options[i];
+        int has_arg = option->type == CLI_FLAG ? no_argument : required_argument;
+        long_options[i] = (struct option){option->name, has_arg, NULL, 256 + (int) i};
+        if (option->letter) {
+            *letters++ = option->letter;
+            if (has_arg == required_argument)
+                *letters++ = ':';
+        }
+    }
+    long_options[n] = (struct option){"help", no_argument, NULL, 'h'};
+    long_options[n + 1] = (struct option){"version", no_argument, NULL, 'V'};
+    memcpy (letters, "hV", 3);
+
+    int status = CLI_RUN;
+    opterr = 0;
+    optind = 1;
+    int code;
+    while (status == CLI_RUN &&
+           (code = getopt_long (argc, argv, short_options, long_options, NULL)) != -1) {
+        const cli_option_t *option = NULL;
+        if (code >= 256)
+            option = &spec->options[code - 256];
+        else
+            for (size_t i = 0; i < n && !option; i++)
+                if (spec->options[i].letter && spec->options[i].letter == code)
+                    option = &spec->options[i];
+        if (option)
+            status = s_apply (spec->prog, option, optarg) ? CLI_RUN : CLI_EXIT_USAGE;
+        else if (code == 'h') {
+            cli_help (spec, stdout);
+            status = 0;
+        }
+        else if (code == 'V') {
+            printf ("%s %s\n", spec->prog, ZAPM_VERSION);
+            status = 0;
+        }
+        else {
+            const char *word = argv[optind - 1];
+            if (code == ':')
+                cli_usage_error (spec->prog, "option '%s' needs a value", word);
+            else
+                cli_usage_error (spec->prog, "unknown option '%s'", word);
+            status = CLI_EXIT_USAGE;
+        }
+    }
+    if (status == CLI_RUN && optind < argc) {
+        cli_usage_error (spec->prog, "unexpected argument '%s'", argv[optind]);
+        status = CLI_EXIT_USAGE;
+    }
+    free (long_options);
+    free (short_options);
+    return status;
+}
+
+//  The default as --help shows it, or "" for none.
+static void
+s_default (const cli_option_t *option, char *out, size_t size)
+{
+    *out = '\0';
+    if (option->default_text) {
+        snprintf (out, size, "%s", option->default_text);
+        return;
+    }
+    switch (option->type) {
+    case CLI_TEXT: {
+        const char *text = *(const char **) option->target;
+        if (text && *text)
+            snprintf (out, size, "%s", text);
+        break;
+    }
+    case CLI_LONG:
+        snprintf (out, size, "%ld", *(long *) option->target);
+        break;
+    case CLI_DOUBLE:
+        snprintf (out, size, "%g", *(double *) option->target);
+        break;
+    case CLI_FLAG:
+    case CLI_CALL:
+        break;
+    }
+}
+
+//  "  -b, --bind ENDPOINT" into out; returns its length.
+static size_t
+s_left (const cli_option_t *option, bool any_letter, char *out, size_t size)
+{
+    char letter[8] = "";
+    if (option->letter)
+        snprintf (letter, sizeof letter, "-%c, ", option->letter);
+    else if (any_letter)
+        snprintf (letter, sizeof letter, "    ");
+    int length =
+        snprintf (out, size, "  %s--%s%s%s", letter, option->name, option->value_name ? " " : "",
+                  option->value_name ? option->value_name : "");
+    return length < 0 ? 0 : (size_t) length;
+}
+
+void
+cli_help (const cli_spec_t *spec, FILE *out)
+{
+    size_t n = s_count (spec->options);
+    bool any_letter = false;
+    for (size_t i = 0; i < n; i++)
+        any_letter = any_letter || spec->options[i].letter;
+    char left[128];
+    size_t column = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t length = s_left (&spec->options[i], any_letter, left, sizeof left) + 2;
+        if (length > column && length <= S_HELP_COLUMN_MAX)
+            column = length;
+    }
+    fprintf (out, "Usage: %s [OPTION]...\n%s\n", spec->prog, spec->summary);
+    for (size_t i = 0; i < n; i++) {
+        const cli_option_t *option = &spec->options[i];
+        size_t length = s_left (option, any_letter, left, sizeof left);
+        fputs (left, out);
+        if (length + 2 > column) {
+            fputc ('\n', out);
+            length = 0;
+        }
+        //  The help text, line by line, each indented to the column; the range
+        //  and the default go at the end of the last line.
+        char tail[160] = "", shown[96];
+        s_default (option, shown, sizeof shown);
+        if (option->type == CLI_LONG || option->type == CLI_DOUBLE)
+            snprintf (tail, sizeof tail, " (%.15g to %.15g%s%s)", option->min, option->max,
+                      *shown ? ", default " : "", shown);
+        else if (*shown)
+            snprintf (tail, sizeof tail, " (default %s)", shown);
+        const char *line = option->help;
+        do {
+            const char *end = strchr (line, '\n');
+            size_t line_length = end ? (size_t) (end - line) : strlen (line);
+            fprintf (out, "%*s%.*s", (int) (column - length), "", (int) line_length, line);
+            if (!end && *tail) {
+                //  The tail on this line when it fits, else on a line of its own.
+                if (column + line_length + strlen (tail) > S_LINE_MAX)
+                    fprintf (out, "\n%*s%s", (int) column, "", tail + 1);
+                else
+                    fputs (tail, out);
+            }
+            fputc ('\n', out);
+            length = 0;
+            line = end ? end + 1 : NULL;
+        } while (line);
+    }
+    fprintf (out, "%-*s%s\n", (int) column, any_letter ? "  -h, --help" : "  --help",
+             "show this help and exit");
+    fprintf (out, "%-*s%s\n", (int) column, any_letter ? "  -V, --version" : "  --version",
+             "show the version and exit");
+    if (spec->epilogue)
+        fprintf (out, "\n%s\n", spec->epilogue);
+}
+
+//  ---- signals ---------------------------------------------------------------
+
+static volatile sig_atomic_t s_stop = 0;
+static volatile sig_atomic_t s_reload = 0;
+static int s_pipe[2] = {-1, -1};
 
 static void
-s_on_stop_signal (int signum)
+s_on_signal (int signum)
 {
-    (void) signum;
-    s_stop_requested = 1;
+    int saved = errno;
+    if (signum == SIGHUP)
+        s_reload = 1;
+    else
+        s_stop = 1;
+    if (s_pipe[1] >= 0 && write (s_pipe[1], "x", 1) < 0) {
+        //  The pipe is full: a wake-up is already pending.
+    }
+    errno = saved;
 }
 
-void
-cli_catch_stop_signals (void)
+bool
+cli_catch_signals (bool reload)
 {
-    struct sigaction action = {.sa_handler = s_on_stop_signal};
+    if (s_pipe[0] < 0 && pipe2 (s_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+        return false;
+    struct sigaction action = {.sa_handler = s_on_signal};
     sigemptyset (&action.sa_mask);
     sigaction (SIGINT, &action, NULL);
     sigaction (SIGTERM, &action, NULL);
+    if (reload)
+        sigaction (SIGHUP, &action, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    return true;
 }
 
 bool
 cli_stop_requested (void)
 {
-    return s_stop_requested != 0;
+    return s_stop != 0;
+}
+
+bool
+cli_take_reload (void)
+{
+    if (!s_reload)
+        return false;
+    s_reload = 0;
+    return true;
+}
+
+int
+cli_signal_fd (void)
+{
+    return s_pipe[0];
+}
+
+void
+cli_signal_drain (void)
+{
+    char bytes[64];
+    while (s_pipe[0] >= 0 && read (s_pipe[0], bytes, sizeof bytes) > 0) {
+    }
 }

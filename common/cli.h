@@ -1,46 +1,105 @@
-/*  cli.h: strict parsing of command-line values, shared by every zapm binary.
+/*  cli.h: the command lines of every zapm program, from one table each.
 
-    strtol and strtod accept "12abc" and silently saturate; a monitoring daemon
-    should instead say exactly which flag was wrong and why. Each parser prints a
-    one-line error naming the program and flag to stderr and returns false.
+    A program describes its options once, in a table of cli_option_t: name,
+    value type, the variable it sets, its limits and its help text. cli_parse
+    reads argv against that table and cli_help prints --help from it, so the
+    limits a flag enforces, the defaults it shows and the text that explains it
+    cannot drift apart, and every program answers a bad flag the same way: one
+    line naming the program, the flag and the value, a hint to try --help, and
+    exit status 2.
+
+    strtol and strtod accept "12abc" and silently saturate; these parsers
+    refuse both. Limits come from the same constants the library checks
+    (wire.h, zapm.h), never from literals of the program's own.
+
+    The file also holds the programs' signal handling (stop on SIGINT and
+    SIGTERM, reload on SIGHUP), so there is one way to do it.
 */
 #ifndef ZAPM_CLI_H
 #define ZAPM_CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
-//  Exit status for usage errors (a bad flag or value), as in BSD sysexits' EX_USAGE
-//  spirit and the GNU convention of 2 for command-line trouble.
+//  Exit status for usage errors (a bad flag or value), the GNU convention.
 #define CLI_EXIT_USAGE 2
 
-//  Parses a decimal integer in [min, max] from `text` for flag `flag`.
-bool cli_parse_long (const char *prog, const char *flag, const char *text, long min, long max,
-                     long *value);
+//  cli_parse's answer when the program should go on and run.
+#define CLI_RUN (-1)
 
-//  Parses a finite decimal number in [min, max] from `text` for flag `flag`.
-bool cli_parse_double (const char *prog, const char *flag, const char *text, double min, double max,
-                       double *value);
+//  What an option takes and what it sets.
+typedef enum {
+    CLI_FLAG,   //  no value; sets *(bool *) target to true
+    CLI_TEXT,   //  a string of min..max bytes; sets *(const char **) target
+    CLI_LONG,   //  a whole number in [min, max]; sets *(long *) target
+    CLI_DOUBLE, //  a finite number in [min, max]; sets *(double *) target
+    CLI_CALL    //  a value handed to `call`, which checks and stores it
+} cli_type_t;
 
-//  Checks that a text value for `flag` has 1 to `max` bytes (0 to `max` when
-//  `may_be_empty`); otherwise prints why and returns false.
-bool cli_check_text (const char *prog, const char *flag, const char *value, size_t max,
-                     bool may_be_empty);
+typedef struct cli_option_s cli_option_t;
+
+//  For CLI_CALL: checks `value` and stores it through option->target. Returns
+//  false after printing why (cli_usage_error). Repeatable options use this.
+typedef bool (cli_call_fn) (const char *prog, const cli_option_t *option, const char *value);
+
+struct cli_option_s {
+    const char *name;         //  long name, without "--"; NULL ends the table
+    char letter;              //  short name, or 0
+    cli_type_t type;          //  what it takes
+    void *target;             //  the variable it sets (see cli_type_t)
+    double min, max;          //  range of a number, or of a CLI_TEXT's length in bytes
+    const char *value_name;   //  the value in --help, e.g. "N" or "SECONDS"
+    const char *help;         //  one or more lines of help, '\n' between them
+    const char *default_text; //  the default in --help; NULL: shown from target
+    cli_call_fn *call;        //  for CLI_CALL
+};
+
+//  A program's whole command line.
+typedef struct {
+    const char *prog;            //  program name, in messages
+    const char *summary;         //  lines printed after "Usage: PROG [OPTION]..."
+    const cli_option_t *options; // the table, ended by an entry with name NULL
+    const char *epilogue;        //  lines printed after the options, or NULL
+} cli_spec_t;
+
+//  Parses argv against spec. --help and --version (and -h, -V) are built in.
+//  The targets hold the defaults on entry; they are what --help shows. Returns
+//  CLI_RUN to go on; 0 after printing help or version; CLI_EXIT_USAGE after
+//  explaining a bad flag, a bad value or a stray argument on stderr.
+int cli_parse (const cli_spec_t *spec, int argc, char **argv);
+
+//  Prints the help text of spec to `out`, defaults as the targets hold them now.
+void cli_help (const cli_spec_t *spec, FILE *out);
 
 //  Prints "PROG: MESSAGE\nTry 'PROG --help' for more information." to stderr.
 void cli_usage_error (const char *prog, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 
-//  Reports getopt_long's complaint about argv[optind - 1]: `option` is what
-//  getopt_long returned (':' for a missing value, '?' for an unknown option).
-//  Call with opterr = 0 and an optstring that starts with ':'.
-void cli_getopt_error (const char *prog, int option, char **argv);
+//  The value parsers behind the table, for values that come from elsewhere
+//  (an environment variable, a file): each prints one line naming `what` and
+//  returns false when the value is not acceptable.
+bool cli_parse_long (const char *prog, const char *what, const char *text, long min, long max,
+                     long *value);
+bool cli_parse_double (const char *prog, const char *what, const char *text, double min, double max,
+                       double *value);
+bool cli_check_text (const char *prog, const char *what, const char *text, size_t min, size_t max);
 
-//  Makes SIGINT and SIGTERM set a flag that cli_stop_requested reads, so a
-//  program can finish its loop and clean up instead of dying mid-way.
-void cli_catch_stop_signals (void);
+//  Catches SIGINT and SIGTERM (stop), and SIGHUP (reload) when `reload` is
+//  set, and ignores SIGPIPE. A caught signal sets a flag and makes
+//  cli_signal_fd readable, so a program blocked in poll wakes at once.
+//  Returns false with errno set if the pipe behind the fd cannot be made.
+bool cli_catch_signals (bool reload);
 
-//  True once SIGINT or SIGTERM has arrived after cli_catch_stop_signals.
+//  True once SIGINT or SIGTERM has arrived.
 bool cli_stop_requested (void);
+
+//  True once for each SIGHUP (or several close together) since the last call.
+bool cli_take_reload (void);
+
+//  A descriptor that is readable after a caught signal; cli_signal_drain
+//  empties it. -1 before cli_catch_signals.
+int cli_signal_fd (void);
+void cli_signal_drain (void);
 
 #endif

@@ -1,17 +1,43 @@
-/*  wire.h: the zapm wire protocol v1, defined once for both sides.
+/*  wire.h: the zapm wire protocol v1, defined once for every side.
 
     An agent publishes one JSON object per ZeroMQ frame; the collector validates
-    it. Every JSON key, limit and default endpoint of the protocol is named here so
-    that the encoder (agent/) and the validator (collector/) cannot drift apart.
-    See ../docs or DESIGN.md "Wire protocol v1" for the meaning of each field.
+    it and serves it to browsers. Every JSON key, event name, limit and default
+    endpoint is named here, once: the agent's encoder and the collector include
+    this file, and the dashboard imports the same names from wire.js, which the
+    build generates from this file (web/cmake/wire_js.cmake). So the three cannot
+    drift apart. Every `#define ZAPM_...` below must therefore be a string
+    literal or a plain numeric expression.
+
+    Field meanings: docs/FIELDS.md. The identity rule: docs/HTTP-API.md.
 */
 #ifndef ZAPM_WIRE_H
 #define ZAPM_WIRE_H
 
 #define ZAPM_WIRE_VERSION 1
 
-//  Largest frame the collector accepts (ZMQ_MAXMSGSIZE); larger ones are dropped.
+//  Largest frame the collector accepts; larger ones are counted and dropped.
 #define ZAPM_WIRE_MAX_BYTES (64 * 1024)
+
+//  The series identity (docs/HTTP-API.md, "Series identity"): `agent`, then
+//  "@" `host`, then ":" `pid`, each part only when present; `color` alone when
+//  there is no `agent`. At most ZAPM_IDENTITY_MAX bytes of UTF-8.
+#define ZAPM_IDENTITY_MAX      255
+#define ZAPM_IDENTITY_HOST_SEP "@"
+#define ZAPM_IDENTITY_PID_SEP  ":"
+
+//  Largest `pid` and `seq`: 2^53, the largest whole number every JSON reader
+//  (browsers included) holds exactly.
+#define ZAPM_COUNT_MAX 9007199254740992.0
+
+//  Longest `color` used as a colour, in bytes; a longer one still names a
+//  book-style series but is not taken as a colour by the collector or the page.
+#define ZAPM_COLOR_MAX 64
+
+//  Most entries in `sys.percpu` an agent sends and a reader takes.
+#define ZAPM_PERCPU_MAX 1024
+
+//  Largest `interval` the collector accepts, in seconds (agents send at most 3600).
+#define ZAPM_INTERVAL_MAX 86400.0
 
 //  Default endpoints: the collector binds, agents connect.
 #define ZAPM_WIRE_BIND_DEFAULT    "tcp://*:5555"
@@ -59,13 +85,38 @@
 #define ZAPM_KEY_USED      "used"
 #define ZAPM_KEY_PERCENT   "percent"
 
-//  Keys the collector adds in what it sends to browsers (/feed agent and reset
-//  events, /api/*).
-#define ZAPM_KEY_ID     "id"     //  series identity
-#define ZAPM_KEY_STATE  "state"  //  "joined"/"left" in events, "live"/"left" in /api/agents
-#define ZAPM_KEY_AGENTS "agents" //  live series count, or the /api/agents list
-#define ZAPM_KEY_BOOT   "boot"   //  the collector run's token
-#define ZAPM_KEY_NOW    "now"    //  the collector's wall clock, Unix seconds
+//  Keys the collector adds in what it sends to browsers (/feed events, /api/*).
+#define ZAPM_KEY_ID        "id"        //  series identity
+#define ZAPM_KEY_STATE     "state"     //  ZAPM_STATE_* below
+#define ZAPM_KEY_AGENTS    "agents"    //  live series count, or the /api/agents list
+#define ZAPM_KEY_BOOT      "boot"      //  the collector run's token
+#define ZAPM_KEY_NOW       "now"       //  the collector's wall clock, Unix seconds
+#define ZAPM_KEY_LOST      "lost"      //  samples missing according to `seq`
+#define ZAPM_KEY_SAMPLES   "samples"   //  samples received for a series
+#define ZAPM_KEY_LAST      "last"      //  a series' last sample, as received
+#define ZAPM_KEY_LAST_SEEN "last_seen" //  when it arrived, Unix seconds
+#define ZAPM_KEY_SERIES    "series"    //  the /api/history list
+#define ZAPM_KEY_STATUS    "status"    //  /healthz: "ok"
+#define ZAPM_KEY_UPTIME    "uptime"    //  /healthz: seconds since start
+
+//  The columns of /api/history besides `cpu`, `mem` and `custom`.
+#define ZAPM_HISTORY_T       "t"       //  sample times, Unix seconds
+#define ZAPM_HISTORY_SYS_CPU "sys_cpu" //  sys.cpu_percent
+#define ZAPM_HISTORY_SYS_MEM "sys_mem" //  sys.mem.percent
+#define ZAPM_HISTORY_LOAD1   "load1"   //  sys.load[0]
+
+//  Custom metrics a series keeps history for (more are forwarded, not kept).
+#define ZAPM_HISTORY_CUSTOM_MAX 16
+
+//  Named SSE events on /feed (samples are default events, without a name).
+#define ZAPM_EVENT_AGENT "agent" //  a series joined or left: id, state, agents
+#define ZAPM_EVENT_LOST  "lost"  //  a series' seq jumped: id, lost (its total), samples
+#define ZAPM_EVENT_RESET "reset" //  the stream could not resume: boot
+
+//  Series states: in `event: agent` (joined, left) and /api/agents (live, left).
+#define ZAPM_STATE_JOINED "joined"
+#define ZAPM_STATE_LEFT   "left"
+#define ZAPM_STATE_LIVE   "live"
 
 //  Custom metric limits (agent side enforces, collector validates).
 #define ZAPM_CUSTOM_NAME_MAX 64 //  bytes, [A-Za-z0-9_.:-]

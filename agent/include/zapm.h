@@ -46,6 +46,9 @@ extern "C" {
 #define ZAPM_AGENT_INTERVAL_MIN     0.001  //  seconds
 #define ZAPM_AGENT_INTERVAL_MAX     3600.0 //  seconds
 #define ZAPM_AGENT_INTERVAL_DEFAULT 1.0    //  seconds
+#define ZAPM_AGENT_ENDPOINT_MAX     1024   //  bytes in an endpoint
+#define ZAPM_AGENT_NAME_MAX         255    //  bytes in a service name
+#define ZAPM_AGENT_COLOR_MAX        64     //  bytes in a colour label
 
 //  What the agent's sampling thread is doing (zapm_agent_status).
 typedef enum {
@@ -72,7 +75,7 @@ void zapm_agent_destroy (zapm_agent_t **self_p);
 //  Sets the `color` label of every following sample (any string, e.g. a CSS
 //  colour as in the book's dashboard). The default is picked from a small
 //  palette by the agent's name and pid. Returns 0, or -1 with errno EINVAL
-//  for NULL or a string longer than 64 bytes.
+//  for NULL, "" or a string longer than ZAPM_AGENT_COLOR_MAX bytes.
 int zapm_agent_set_color (zapm_agent_t *self, const char *color);
 
 //  Sets the time between samples, in seconds, from 0.001 to 3600; the next
