@@ -37,8 +37,8 @@ static const int64_t s_pow10i[CHUNK_SCALE_MAX + 1] = {
 //  --------------------------------------------------------------------------
 //  Bits and varints out
 
-static bool
-s_reserve (chunk_bits_t *bits, size_t more)
+bool
+chunk_bits_reserve (chunk_bits_t *bits, size_t more)
 {
     if (bits->size + more <= bits->cap)
         return true;
@@ -57,7 +57,7 @@ s_reserve (chunk_bits_t *bits, size_t more)
 static bool
 s_put32 (chunk_bits_t *bits, uint64_t value, unsigned n)
 {
-    if (!s_reserve (bits, 5))
+    if (!chunk_bits_reserve (bits, 5))
         return false;
     bits->acc = (bits->acc << n) | (value & ((1ULL << n) - 1));
     bits->nacc += n;
@@ -84,10 +84,10 @@ s_flush (chunk_bits_t *bits)
     return bits->nacc == 0 || s_put32 (bits, 0, 8 - bits->nacc);
 }
 
-static bool
-s_varint (chunk_bits_t *bytes, uint64_t value)
+bool
+chunk_bits_varint (chunk_bits_t *bytes, uint64_t value)
 {
-    if (!s_reserve (bytes, 10))
+    if (!chunk_bits_reserve (bytes, 10))
         return false;
     while (value >= 0x80) {
         bytes->data[bytes->size++] = (uint8_t) (value | 0x80);
@@ -95,18 +95,6 @@ s_varint (chunk_bits_t *bytes, uint64_t value)
     }
     bytes->data[bytes->size++] = (uint8_t) value;
     return true;
-}
-
-static uint64_t
-s_zigzag (int64_t value)
-{
-    return ((uint64_t) value << 1) ^ (uint64_t) (value >> 63);
-}
-
-static int64_t
-s_unzigzag (uint64_t value)
-{
-    return (int64_t) ((value >> 1) ^ (~(value & 1) + 1));
 }
 
 //  --------------------------------------------------------------------------
@@ -148,7 +136,7 @@ s_rescale (int64_t p, int from, int to)
 static bool
 s_put_delta (chunk_bits_t *bits, int64_t d)
 {
-    uint64_t z = s_zigzag (d);
+    uint64_t z = chunk_zigzag (d);
     if (z == 0)
         return s_put32 (bits, 0, 1);
     if (z < (1ULL << 8))
@@ -223,14 +211,14 @@ chunk_builder_row (chunk_builder_t *builder, int64_t time_ns)
     if (builder->rows == 0) {
         builder->t_first = time_ns;
         builder->delta_last = 0;
-        code = s_zigzag (time_ns);
+        code = chunk_zigzag (time_ns);
     }
     else {
         int64_t delta = (int64_t) ((uint64_t) time_ns - (uint64_t) builder->t_last);
-        code = s_zigzag ((int64_t) ((uint64_t) delta - (uint64_t) builder->delta_last));
+        code = chunk_zigzag ((int64_t) ((uint64_t) delta - (uint64_t) builder->delta_last));
         builder->delta_last = delta;
     }
-    if (!s_varint (&builder->times, code))
+    if (!chunk_bits_varint (&builder->times, code))
         return false;
     builder->t_last = time_ns;
     builder->rows++;
@@ -291,27 +279,28 @@ chunk_builder_seal (chunk_builder_t *builder, uint8_t **blob, size_t *size)
     if (builder->rows == 0)
         return false;
     chunk_bits_t out = {0};
-    bool ok = s_reserve (&out, 2);
+    bool ok = chunk_bits_reserve (&out, 2);
     if (ok) {
         out.data[out.size++] = CHUNK_MAGIC;
         out.data[out.size++] = CHUNK_VERSION;
     }
-    ok = ok && s_varint (&out, builder->rows) && s_varint (&out, builder->column_count) &&
-         s_varint (&out, builder->times.size);
+    ok = ok && chunk_bits_varint (&out, builder->rows) &&
+         chunk_bits_varint (&out, builder->column_count) &&
+         chunk_bits_varint (&out, builder->times.size);
     for (uint32_t i = 0; ok && i < builder->column_count; i++) {
         chunk_column_t *column = &builder->columns[i];
-        ok = s_flush (&column->bits) && s_varint (&out, column->key) &&
-             s_varint (&out, column->first) && s_varint (&out, column->count) &&
-             s_varint (&out, column->bits.size);
+        ok = s_flush (&column->bits) && chunk_bits_varint (&out, column->key) &&
+             chunk_bits_varint (&out, column->first) && chunk_bits_varint (&out, column->count) &&
+             chunk_bits_varint (&out, column->bits.size);
     }
-    ok = ok && s_reserve (&out, builder->times.size);
+    ok = ok && chunk_bits_reserve (&out, builder->times.size);
     if (ok) {
         memcpy (out.data + out.size, builder->times.data, builder->times.size);
         out.size += builder->times.size;
     }
     for (uint32_t i = 0; ok && i < builder->column_count; i++) {
         chunk_bits_t *bits = &builder->columns[i].bits;
-        ok = s_reserve (&out, bits->size);
+        ok = chunk_bits_reserve (&out, bits->size);
         if (ok && bits->size) {
             memcpy (out.data + out.size, bits->data, bits->size);
             out.size += bits->size;
@@ -330,8 +319,8 @@ chunk_builder_seal (chunk_builder_t *builder, uint8_t **blob, size_t *size)
 //  The reader
 
 //  Reads a varint at *at; false past `end` or beyond 64 bits.
-static bool
-s_get_varint (const uint8_t *data, size_t end, size_t *at, uint64_t *value)
+bool
+chunk_varint_read (const uint8_t *data, size_t end, size_t *at, uint64_t *value)
 {
     uint64_t result = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {
@@ -406,7 +395,7 @@ s_get_delta (s_bitreader_t *reader, unsigned ones, uint64_t *d)
     uint64_t z = 0;
     if (ones > 0 && !s_get (reader, widths[ones], &z))
         return false;
-    *d = (uint64_t) s_unzigzag (z);
+    *d = (uint64_t) chunk_unzigzag (z);
     return true;
 }
 
@@ -419,8 +408,9 @@ chunk_reader_open (chunk_reader_t *reader, const void *blob, size_t size)
         return false;
     size_t at = 2;
     uint64_t rows, columns, times_size;
-    if (!s_get_varint (data, size, &at, &rows) || !s_get_varint (data, size, &at, &columns) ||
-        !s_get_varint (data, size, &at, &times_size))
+    if (!chunk_varint_read (data, size, &at, &rows) ||
+        !chunk_varint_read (data, size, &at, &columns) ||
+        !chunk_varint_read (data, size, &at, &times_size))
         return false;
     if (rows == 0 || rows > CHUNK_ROWS_MAX || columns > CHUNK_COLUMNS_MAX)
         return false;
@@ -428,8 +418,10 @@ chunk_reader_open (chunk_reader_t *reader, const void *blob, size_t size)
     uint64_t streams = 0;
     for (uint64_t i = 0; i < columns; i++) {
         uint64_t key, first, count, bytes;
-        if (!s_get_varint (data, size, &at, &key) || !s_get_varint (data, size, &at, &first) ||
-            !s_get_varint (data, size, &at, &count) || !s_get_varint (data, size, &at, &bytes))
+        if (!chunk_varint_read (data, size, &at, &key) ||
+            !chunk_varint_read (data, size, &at, &first) ||
+            !chunk_varint_read (data, size, &at, &count) ||
+            !chunk_varint_read (data, size, &at, &bytes))
             return false;
         if (key > UINT32_MAX || first > rows || count > rows - first || bytes > size)
             return false;
@@ -454,12 +446,12 @@ chunk_reader_times (const chunk_reader_t *reader, int64_t *times)
     uint64_t t = 0, delta = 0;
     for (uint32_t row = 0; row < reader->rows; row++) {
         uint64_t code;
-        if (!s_get_varint (reader->blob, end, &at, &code))
+        if (!chunk_varint_read (reader->blob, end, &at, &code))
             return false;
         if (row == 0)
-            t = (uint64_t) s_unzigzag (code);
+            t = (uint64_t) chunk_unzigzag (code);
         else {
-            delta += (uint64_t) s_unzigzag (code);
+            delta += (uint64_t) chunk_unzigzag (code);
             t += delta;
         }
         times[row] = (int64_t) t;
@@ -522,10 +514,10 @@ chunk_reader_column (const chunk_reader_t *reader, uint32_t key, double *values)
     size_t at = reader->directory_at, stream = reader->streams_at;
     for (uint32_t i = 0; i < reader->columns; i++) {
         uint64_t k = 0, first = 0, count = 0, bytes = 0;
-        s_get_varint (reader->blob, reader->size, &at, &k);
-        s_get_varint (reader->blob, reader->size, &at, &first);
-        s_get_varint (reader->blob, reader->size, &at, &count);
-        s_get_varint (reader->blob, reader->size, &at, &bytes);
+        chunk_varint_read (reader->blob, reader->size, &at, &k);
+        chunk_varint_read (reader->blob, reader->size, &at, &first);
+        chunk_varint_read (reader->blob, reader->size, &at, &count);
+        chunk_varint_read (reader->blob, reader->size, &at, &bytes);
         if (k == key)
             return s_decode (reader->blob + stream, (size_t) bytes, (uint32_t) first,
                              (uint32_t) count, values)
@@ -542,10 +534,10 @@ chunk_reader_keys (const chunk_reader_t *reader, void (*fn) (void *arg, uint32_t
     size_t at = reader->directory_at;
     for (uint32_t i = 0; i < reader->columns; i++) {
         uint64_t k, skip;
-        if (!s_get_varint (reader->blob, reader->size, &at, &k))
+        if (!chunk_varint_read (reader->blob, reader->size, &at, &k))
             return false;
         for (int j = 0; j < 3; j++)
-            if (!s_get_varint (reader->blob, reader->size, &at, &skip))
+            if (!chunk_varint_read (reader->blob, reader->size, &at, &skip))
                 return false;
         fn (arg, (uint32_t) k);
     }

@@ -48,6 +48,29 @@ typedef struct {
     unsigned nacc; //  how many (< 8 between calls)
 } chunk_bits_t;
 
+//  Makes room for `more` bytes in *bits. False if memory ran out.
+bool chunk_bits_reserve (chunk_bits_t *bits, size_t more);
+
+//  Appends `value` as a LEB128 varint (whole bytes; no bits may be pending).
+bool chunk_bits_varint (chunk_bits_t *bytes, uint64_t value);
+
+//  Reads a varint at data[*at], not past `end`, advancing *at. False when it
+//  runs past `end` or beyond 64 bits.
+bool chunk_varint_read (const uint8_t *data, size_t end, size_t *at, uint64_t *value);
+
+//  Signed to unsigned so that small magnitudes make small varints, and back.
+static inline uint64_t
+chunk_zigzag (int64_t value)
+{
+    return ((uint64_t) value << 1) ^ (uint64_t) (value >> 63);
+}
+
+static inline int64_t
+chunk_unzigzag (uint64_t value)
+{
+    return (int64_t) ((value >> 1) ^ (~(value & 1) + 1));
+}
+
 //  One column being written.
 typedef struct {
     uint32_t key;      //  metric id (rollups: metric id * 4 + kind)

@@ -20,6 +20,7 @@ typedef struct {
     const char *end;                    //  end of the text
     store_scan_fn *fn;                  //  callback
     void *arg;                          //  its argument
+    store_scan_ids_t *ids;              //  identity fields to fill, or NULL
     char path[STORE_SCAN_PATH_MAX + 1]; //  the current path
 } s_scan_t;
 
@@ -165,6 +166,9 @@ s_push (s_scan_t *scan, size_t path_size, const char *name, size_t size, size_t 
     return true;
 }
 
+static bool s_top_member (s_scan_t *scan, const char *key, size_t key_size);
+
+//  An object; at depth 0 (the sample itself) each member goes to s_top_member.
 static bool
 s_object (s_scan_t *scan, size_t path_size, bool keep, int depth)
 {
@@ -187,7 +191,8 @@ s_object (s_scan_t *scan, size_t path_size, bool keep, int depth)
         s_space (scan);
         size_t child = 0;
         bool child_keep = keep && safe && s_push (scan, path_size, key, key_size, &child);
-        if (!s_value (scan, child, child_keep, depth + 1))
+        if (depth == 0 ? !s_top_member (scan, key, key_size)
+                       : !s_value (scan, child, child_keep, depth + 1))
             return false;
         s_space (scan);
         if (scan->at >= scan->end)
@@ -286,11 +291,51 @@ s_is (const char *key, size_t size, const char *name)
     return strlen (name) == size && memcmp (key, name, size) == 0;
 }
 
+//  One member of the sample object: the metric roots are walked, the identity
+//  fields copied, everything else skipped.
+static bool
+s_top_member (s_scan_t *scan, const char *key, size_t key_size)
+{
+    store_scan_ids_t *ids = scan->ids;
+    char *text = NULL;
+    if (ids && s_is (key, key_size, ZAPM_KEY_AGENT))
+        text = ids->agent;
+    else if (ids && s_is (key, key_size, ZAPM_KEY_HOST))
+        text = ids->host;
+    else if (ids && s_is (key, key_size, ZAPM_KEY_COLOR))
+        text = ids->color;
+    if (text && scan->at < scan->end && *scan->at == '"') {
+        const char *start;
+        size_t size;
+        if (!s_string (scan, &start, &size, NULL))
+            return false;
+        s_copy (text, start, size);
+        return true;
+    }
+    if (ids && s_is (key, key_size, ZAPM_KEY_PID) && scan->at < scan->end &&
+        s_number_byte[(unsigned char) *scan->at]) {
+        const char *start;
+        size_t size;
+        double value;
+        if (!s_number_token (scan, &start, &size))
+            return false;
+        if (store_scan_number (start, size, &value) && value >= 0 && value < 4e9)
+            ids->pid = (int64_t) value;
+        return true;
+    }
+    bool metric = s_is (key, key_size, ZAPM_KEY_CPU) || s_is (key, key_size, ZAPM_KEY_MEM) ||
+                  s_is (key, key_size, ZAPM_KEY_PROC) || s_is (key, key_size, ZAPM_KEY_SYS) ||
+                  s_is (key, key_size, ZAPM_KEY_CUSTOM);
+    size_t path_size = 0;
+    bool keep = metric && s_push (scan, 0, key, key_size, &path_size);
+    return s_value (scan, path_size, keep, 1);
+}
+
 bool
 store_scan (const char *json, size_t size, store_scan_fn *fn, void *arg, store_scan_ids_t *ids)
 {
     pthread_once (&s_tables_once, s_tables);
-    s_scan_t scan = {.at = json, .end = json + size, .fn = fn, .arg = arg};
+    s_scan_t scan = {.at = json, .end = json + size, .fn = fn, .arg = arg, .ids = ids};
     if (ids) {
         ids->agent[0] = ids->host[0] = ids->color[0] = '\0';
         ids->pid = -1;
@@ -298,62 +343,5 @@ store_scan (const char *json, size_t size, store_scan_fn *fn, void *arg, store_s
     s_space (&scan);
     if (scan.at >= scan.end || *scan.at != '{')
         return false;
-    scan.at++;
-    s_space (&scan);
-    if (scan.at < scan.end && *scan.at == '}')
-        return true;
-    while (scan.at < scan.end) {
-        const char *key;
-        size_t key_size;
-        bool safe;
-        s_space (&scan);
-        if (!s_string (&scan, &key, &key_size, &safe))
-            return false;
-        s_space (&scan);
-        if (scan.at >= scan.end || *scan.at++ != ':')
-            return false;
-        s_space (&scan);
-        bool metric = s_is (key, key_size, ZAPM_KEY_CPU) || s_is (key, key_size, ZAPM_KEY_MEM) ||
-                      s_is (key, key_size, ZAPM_KEY_PROC) || s_is (key, key_size, ZAPM_KEY_SYS) ||
-                      s_is (key, key_size, ZAPM_KEY_CUSTOM);
-        char *text = NULL;
-        if (ids && s_is (key, key_size, ZAPM_KEY_AGENT))
-            text = ids->agent;
-        else if (ids && s_is (key, key_size, ZAPM_KEY_HOST))
-            text = ids->host;
-        else if (ids && s_is (key, key_size, ZAPM_KEY_COLOR))
-            text = ids->color;
-        if (text && scan.at < scan.end && *scan.at == '"') {
-            const char *start;
-            size_t string_size;
-            if (!s_string (&scan, &start, &string_size, NULL))
-                return false;
-            s_copy (text, start, string_size);
-        }
-        else if (ids && s_is (key, key_size, ZAPM_KEY_PID) && scan.at < scan.end &&
-                 *scan.at != '{' && *scan.at != '[' && *scan.at != '"') {
-            const char *start;
-            size_t number_size;
-            double value;
-            if (!s_number_token (&scan, &start, &number_size))
-                return false;
-            if (store_scan_number (start, number_size, &value) && value >= 0 && value < 4e9)
-                ids->pid = (int64_t) value;
-        }
-        else {
-            size_t path_size = 0;
-            bool keep = metric && s_push (&scan, 0, key, key_size, &path_size);
-            if (!s_value (&scan, path_size, keep, 1))
-                return false;
-        }
-        s_space (&scan);
-        if (scan.at >= scan.end)
-            return false;
-        char c = *scan.at++;
-        if (c == '}')
-            return true;
-        if (c != ',')
-            return false;
-    }
-    return false;
+    return s_object (&scan, 0, false, 0);
 }

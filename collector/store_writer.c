@@ -315,66 +315,22 @@ s_series_new (store_writer_t *self, const char *key, const char *json, size_t si
 //  --------------------------------------------------------------------------
 //  Head rows
 
-static bool
-s_head_reserve (chunk_bits_t *head, size_t more)
-{
-    if (head->size + more <= head->cap)
-        return true;
-    size_t cap = head->cap ? head->cap * 2 : 65536;
-    while (cap < head->size + more)
-        cap *= 2;
-    uint8_t *data = realloc (head->data, cap);
-    if (!data)
-        return false;
-    head->data = data;
-    head->cap = cap;
-    return true;
-}
-
-static bool
-s_head_varint (chunk_bits_t *head, uint64_t value)
-{
-    if (!s_head_reserve (head, 10))
-        return false;
-    while (value >= 0x80) {
-        head->data[head->size++] = (uint8_t) (value | 0x80);
-        value >>= 7;
-    }
-    head->data[head->size++] = (uint8_t) value;
-    return true;
-}
-
 //  Appends a value in the head's form, reusing the decimal form that the
 //  chunk's column just found for it.
 static bool
 s_head_value (chunk_bits_t *head, double value, const chunk_column_t *column)
 {
-    if (!s_head_reserve (head, 12))
+    if (!chunk_bits_reserve (head, 12))
         return false;
     if (column && column->scale != CHUNK_SCALE_NONE) {
         int64_t m = column->prev;
         head->data[head->size++] = (uint8_t) column->scale;
-        return s_head_varint (head, ((uint64_t) m << 1) ^ (uint64_t) (m >> 63));
+        return chunk_bits_varint (head, chunk_zigzag (m));
     }
     head->data[head->size++] = 0xff;
     memcpy (head->data + head->size, &value, 8); //  little-endian hosts only (x86, arm)
     head->size += 8;
     return true;
-}
-
-static bool
-s_read_varint (const uint8_t *data, size_t size, size_t *at, uint64_t *value)
-{
-    uint64_t result = 0;
-    for (unsigned shift = 0; shift < 64 && *at < size; shift += 7) {
-        uint8_t byte = data[(*at)++];
-        result |= (uint64_t) (byte & 0x7f) << shift;
-        if (!(byte & 0x80)) {
-            *value = result;
-            return true;
-        }
-    }
-    return false;
 }
 
 //  --------------------------------------------------------------------------
@@ -456,7 +412,7 @@ s_on_number (void *arg, const char *path, size_t size, double value)
         }
     }
     const chunk_column_t *column = s_put (self, series, metric, (int) position, value);
-    if (!s_head_varint (&self->head, metric) || !s_head_value (&self->head, value, column))
+    if (!chunk_bits_varint (&self->head, metric) || !s_head_value (&self->head, value, column))
         self->failed = true;
     self->head_points++;
 }
@@ -485,11 +441,11 @@ store_writer_sample (store_writer_t *self, const char *series_id, int64_t time_n
         return;
     //  The head entry's count is patched once the numbers are known.
     size_t start = self->head.size;
-    if (!s_head_varint (&self->head, (uint64_t) series->id) ||
-        !s_head_varint (&self->head, ((uint64_t) time_ns << 1) ^ (uint64_t) (time_ns >> 63)))
+    if (!chunk_bits_varint (&self->head, (uint64_t) series->id) ||
+        !chunk_bits_varint (&self->head, chunk_zigzag (time_ns)))
         return;
     size_t count_at = self->head.size;
-    if (!s_head_varint (&self->head, 0) || !s_head_varint (&self->head, 0))
+    if (!chunk_bits_varint (&self->head, 0) || !chunk_bits_varint (&self->head, 0))
         return; //  two bytes reserved for the count
     self->head.size = count_at + 2;
     self->current = series;
@@ -756,16 +712,17 @@ s_replay (store_writer_t *self)
             self->head_deleted_below = row;
         while (at < size) {
             uint64_t id, zig, count;
-            if (!s_read_varint (data, size, &at, &id) || !s_read_varint (data, size, &at, &zig) ||
-                !s_read_varint (data, size, &at, &count))
+            if (!chunk_varint_read (data, size, &at, &id) ||
+                !chunk_varint_read (data, size, &at, &zig) ||
+                !chunk_varint_read (data, size, &at, &count))
                 break;
-            int64_t time_ns = (int64_t) ((zig >> 1) ^ (~(zig & 1) + 1));
+            int64_t time_ns = chunk_unzigzag (zig);
             s_series_t *series = (int64_t) id < self->series_cap ? self->series[id] : NULL;
             bool take = series && time_ns > series->last_ns && s_row (self, series, time_ns, row);
             for (uint64_t i = 0; i < count; i++) {
                 uint64_t metric, zig_m;
                 double value;
-                if (!s_read_varint (data, size, &at, &metric) || at >= size) {
+                if (!chunk_varint_read (data, size, &at, &metric) || at >= size) {
                     at = size;
                     break;
                 }
@@ -774,8 +731,8 @@ s_replay (store_writer_t *self)
                     memcpy (&value, data + at, 8);
                     at += 8;
                 }
-                else if (e <= CHUNK_SCALE_MAX && s_read_varint (data, size, &at, &zig_m))
-                    value = chunk_decimal_value ((int64_t) ((zig_m >> 1) ^ (~(zig_m & 1) + 1)), e);
+                else if (e <= CHUNK_SCALE_MAX && chunk_varint_read (data, size, &at, &zig_m))
+                    value = chunk_decimal_value (chunk_unzigzag (zig_m), e);
                 else {
                     at = size;
                     break;

@@ -10,7 +10,7 @@
     samples is lost.
 
     Every commit also runs a bounded step of the rollups and of retention and
-    the size cap (store_retention.h). The functions take the time as an
+    the size cap (store_tiers.h). The functions take the time as an
     argument so tests and the benchmark can drive the writer in fast time.
 */
 #ifndef ZAPM_STORE_WRITER_H

@@ -6,7 +6,7 @@
     store_crash_driver check PATH
         opens the store as a restarted collector would (replaying the head),
         closes and reopens it, and prints the answer of a query over the last
-        ten seconds at 1 ms buckets (one point per bucket).
+        minute at 6 ms buckets (one point per bucket).
 */
 #include "clock.h"
 #include "store.h"
@@ -56,8 +56,9 @@ main (int argc, char **argv)
     if (!store)
         return 1;
     double now = (double) clock_wall_ns () / 1e9;
-    //  The last 10 s at 1 ms buckets: one sample per bucket.
-    store_query_t query = {.from = now - 9,
+    //  The last minute at 6 ms buckets: samples are at least 20 ms apart, so
+    //  one sample per bucket.
+    store_query_t query = {.from = now - 59,
                            .to = now + 1,
                            .metrics = "cpu",
                            .points = STORE_QUERY_POINTS_MAX,

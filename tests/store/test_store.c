@@ -93,6 +93,21 @@ s_frame (char *out, size_t size, const char *agent, int pid, double cpu, double 
                      agent, pid, cpu, mem, 4096 * pid);
 }
 
+//  A sample of agent `agent` with `count` custom metrics of random doubles
+//  (15 significant digits: the value code's worst case).
+static int
+s_random_frame (char *frame, size_t size, const char *agent, int cpu, int count, uint64_t *seed)
+{
+    int n =
+        snprintf (frame, size, "{\"agent\":\"%s\",\"cpu\":%d,\"mem\":1,\"custom\":{", agent, cpu);
+    for (int k = 0; k < count; k++) {
+        *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        n += snprintf (frame + n, size - (size_t) n, "%s\"m%d\":%.15g", k ? "," : "", k,
+                       (double) (*seed >> 11) / 9007199254740992.0);
+    }
+    return n + snprintf (frame + n, size - (size_t) n, "}}");
+}
+
 //  --------------------------------------------------------------------------
 //  Queries through the public API
 
@@ -534,18 +549,9 @@ s_case_cap (void)
     for (int64_t s = 0; s < seconds; s++) {
         int64_t t = T0 + s * STORE_NS;
         for (int series = 0; series < 50; series++) {
-            int size = snprintf (frame, sizeof frame,
-                                 "{\"agent\":\"a%d\",\"cpu\":%d,\"mem\":1,"
-                                 "\"custom\":{",
-                                 series, (int) s);
-            for (int k = 0; k < 20; k++) {
-                seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-                size += snprintf (frame + size, sizeof frame - (size_t) size, "%s\"m%d\":%.15g",
-                                  k ? "," : "", k, (double) (seed >> 11) / 9007199254740992.0);
-            }
-            size += snprintf (frame + size, sizeof frame - (size_t) size, "}}");
             char id[16];
             snprintf (id, sizeof id, "a%d", series);
+            int size = s_random_frame (frame, sizeof frame, id, (int) s, 20, &seed);
             store_writer_sample (fast.writer, id, t, frame, (size_t) size, t);
         }
         CHECK (store_writer_commit (fast.writer, t));
@@ -750,14 +756,7 @@ s_case_fsize (void)
     //  Until errors have happened for a while (bounded: 20 s).
     for (int round = 0; round < 200 && stats.write_errors < 3; round++) {
         for (int k = 0; k < 50; k++, i++) {
-            int size =
-                snprintf (frame, sizeof frame, "{\"agent\":\"a\",\"cpu\":1,\"mem\":1,\"custom\":{");
-            for (int m = 0; m < 40; m++) {
-                seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-                size += snprintf (frame + size, sizeof frame - (size_t) size, "%s\"m%d\":%.15g",
-                                  m ? "," : "", m, (double) (seed >> 11) / 9007199254740992.0);
-            }
-            size += snprintf (frame + size, sizeof frame - (size_t) size, "}}");
+            int size = s_random_frame (frame, sizeof frame, "a", 1, 40, &seed);
             store_append (store, "a", start + i * 1000000, frame, (size_t) size);
         }
         store_flush (store, 5000);
