@@ -258,6 +258,20 @@ s_query_main (void *arg)
     return NULL;
 }
 
+//  Frees what store_new made, once the threads are gone.
+static void
+s_free (store_t *self)
+{
+    sqlite3_close (self->reader);
+    if (self->event_fd >= 0)
+        close (self->event_fd);
+    pthread_mutex_destroy (&self->lock);
+    pthread_cond_destroy (&self->wake);
+    free (self->ring);
+    free ((char *) self->config.path);
+    free (self);
+}
+
 store_t *
 store_new (const store_config_t *config)
 {
@@ -320,14 +334,7 @@ store_new (const store_config_t *config)
 failed:
     sqlite3_close (self->writer_db);
     store_writer_destroy (&self->writer, 0);
-    sqlite3_close (self->reader);
-    if (self->event_fd >= 0)
-        close (self->event_fd);
-    pthread_mutex_destroy (&self->lock);
-    pthread_cond_destroy (&self->wake);
-    free (self->ring);
-    free ((char *) self->config.path);
-    free (self);
+    s_free (self);
     return NULL;
 }
 
@@ -357,13 +364,7 @@ store_destroy (store_t **self_p)
     }
     self->pending = self->pending_tail = NULL;
     store_dispatch (self);
-    sqlite3_close (self->reader);
-    close (self->event_fd);
-    pthread_mutex_destroy (&self->lock);
-    pthread_cond_destroy (&self->wake);
-    free (self->ring);
-    free ((char *) self->config.path);
-    free (self);
+    s_free (self);
     *self_p = NULL;
 }
 
