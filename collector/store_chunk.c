@@ -107,7 +107,8 @@ s_decimal (double value, int scale, int64_t *m)
     double x = value * s_pow10[scale];
     if (!(fabs (x) < CHUNK_EXACT))
         return false;
-    int64_t candidate = llround (x);
+    //  Rounded half away from zero; a rare wrong guess only fails the check.
+    int64_t candidate = (int64_t) (x < 0 ? x - 0.5 : x + 0.5);
     double back = (double) candidate / s_pow10[scale];
     if (memcmp (&back, &value, sizeof value) != 0)
         return false;
