@@ -122,7 +122,8 @@ int store_fd (store_t *self);
 //  Calls the callbacks of every finished query. Returns how many it called.
 int store_dispatch (store_t *self);
 
-//  Fills *stats with a consistent snapshot of the counters. Thread-safe.
+//  Fills *stats with the counters (each read atomically; `bytes` and
+//  `oldest_ns` are refreshed at each commit). Thread-safe.
 void store_stats (store_t *self, store_stats_t *stats);
 
 //  Waits (at most `timeout_ms`) until everything appended so far is on disk.
