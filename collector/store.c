@@ -74,6 +74,7 @@ struct _store_t {
     s_job_t *finished;      //  answers to dispatch, FIFO (head)
     s_job_t *finished_tail; //  ... (tail)
     bool query_stop;        //  the query thread ends
+    int pending_count;      //  jobs in `pending`
     int event_fd;           //  readable when `finished` is not empty
 };
 
@@ -233,6 +234,7 @@ s_query_main (void *arg)
             break;
         s_job_t *job = self->pending;
         self->pending = job->next;
+        self->pending_count--;
         if (!self->pending)
             self->pending_tail = NULL;
         pthread_mutex_unlock (&self->lock);
@@ -382,8 +384,9 @@ store_query_start (store_t *self, const store_query_t *query, store_done_fn *don
     job->done = done;
     job->arg = arg;
     pthread_mutex_lock (&self->lock);
-    bool stopping = self->query_stop;
+    bool stopping = self->query_stop || self->pending_count >= STORE_QUERY_PENDING_MAX;
     if (!stopping) {
+        self->pending_count++;
         if (self->pending_tail)
             self->pending_tail->next = job;
         else

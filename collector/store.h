@@ -70,6 +70,9 @@ typedef enum {
 //  Largest `points` a query may ask for.
 #define STORE_QUERY_POINTS_MAX 10000
 
+//  Queries that may wait for the query thread at once; more are refused.
+#define STORE_QUERY_PENDING_MAX 64
+
 //  A history query. The strings are copied by store_query_start.
 typedef struct {
     double from;         //  Unix seconds, start of the window
@@ -111,8 +114,9 @@ bool store_append (store_t *self, const char *series_id, int64_t sample_time_ns,
 
 //  Hands a query to the query thread. `done (arg, json, size)` is called later
 //  from store_dispatch on the loop thread. Returns false (and never calls
-//  `done`) if the query is invalid (from >= to, bad points) or the store is
-//  stopping.
+//  `done`) if the query is invalid (from >= to, bad points), the store is
+//  stopping, or STORE_QUERY_PENDING_MAX queries are already waiting (answer
+//  503 then).
 bool store_query_start (store_t *self, const store_query_t *query, store_done_fn *done, void *arg);
 
 //  The fd that becomes readable when answers are waiting; poll it for reading

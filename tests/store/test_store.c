@@ -324,6 +324,41 @@ s_case_roundtrip (void)
     s_cleanup ();
 }
 
+static void
+s_count_done (void *arg, char *json, size_t size)
+{
+    CHECK (json && size > 0);
+    free (json);
+    (*(int *) arg)++;
+}
+
+//  A storm of queries: each accepted one is answered exactly once through the
+//  eventfd, the rest are refused at once (at most STORE_QUERY_PENDING_MAX wait).
+static void
+s_case_storm (void)
+{
+    s_setup ("storm");
+    store_config_t config;
+    store_config_defaults (&config, s_path);
+    store_t *store = store_new (&config);
+    CHECK (store);
+    double now = (double) clock_wall_ns () / 1e9;
+    store_query_t query = {.from = now - 86400, .to = now, .points = 800};
+    int accepted = 0, answered = 0;
+    for (int i = 0; i < 500; i++)
+        accepted += store_query_start (store, &query, s_count_done, &answered);
+    CHECKF (accepted >= STORE_QUERY_PENDING_MAX, "%d accepted", accepted);
+    struct pollfd item = {store_fd (store), POLLIN, 0};
+    for (int i = 0; i < 300 && answered < accepted; i++)
+        if (poll (&item, 1, 100) > 0)
+            store_dispatch (store);
+    CHECKF (answered == accepted, "%d of %d answered", answered, accepted);
+    CHECK (store_dispatch (store) == 0);
+    printf ("storm: %d of 500 queries accepted, all answered\n", accepted);
+    store_destroy (&store);
+    s_cleanup ();
+}
+
 //  Out-of-window and duplicate times are refused and counted.
 static void
 s_case_window (void)
@@ -798,7 +833,7 @@ main (int argc, char **argv)
     } cases[] = {
         {"roundtrip", s_case_roundtrip},   {"window", s_case_window}, {"tiers", s_case_tiers},
         {"retention", s_case_retention},   {"cap", s_case_cap},       {"corrupt", s_case_corrupt},
-        {"unwritable", s_case_unwritable}, {"fsize", s_case_fsize}};
+        {"unwritable", s_case_unwritable}, {"storm", s_case_storm},   {"fsize", s_case_fsize}};
     for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
         if (strcmp (argv[1], cases[i].name) == 0) {
             cases[i].run ();
