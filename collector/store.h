@@ -106,7 +106,8 @@ store_t *store_new (const store_config_t *config);
 void store_destroy (store_t **self_p);
 
 //  Queues one validated sample (its JSON text, `size` bytes) of series
-//  `series_id` taken at `sample_time_ns` (Unix ns). Never blocks and never
+//  `series_id` taken at `sample_time_ns` (Unix ns: the sample's `timestamp`,
+//  or the time it was received when it has none). Never blocks and never
 //  touches the disk: when the queue is full the sample is dropped and counted.
 //  Returns false when it was dropped. Call from one thread only (the loop).
 bool store_append (store_t *self, const char *series_id, int64_t sample_time_ns, const char *json,
@@ -130,9 +131,11 @@ int store_dispatch (store_t *self);
 //  `oldest_ns` are refreshed at each commit). Thread-safe.
 void store_stats (store_t *self, store_stats_t *stats);
 
-//  Waits (at most `timeout_ms`) until everything appended so far is on disk.
-//  Returns true if it is. For tests and orderly shutdown; never call it from
-//  the loop while serving.
+//  Waits (at most `timeout_ms`) until everything appended so far is committed
+//  (in the head; queries see points once their chunk is sealed, up to seal_s
+//  later: see `until`; with seal_s = 1 every commit also seals). Returns true
+//  if it is. For tests and orderly shutdown; never call it from the loop
+//  while serving.
 bool store_flush (store_t *self, int timeout_ms);
 
 #endif
