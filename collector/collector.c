@@ -23,6 +23,9 @@
 #include "series_map.h"
 #include "sse.h"
 #include "stats.h"
+#include "store.h"
+#include "store_path.h"
+#include "store_report.h"
 #include "tls.h"
 
 #include <arpa/inet.h>
@@ -52,8 +55,13 @@ struct _collector_t {
     http_t *http;                //  web server
     auth_t *auth;                //  --users logins, or NULL
     tls_pem_t tls;               //  --tls-cert and --tls-key, when given
+    store_t *store;              //  durable history, or NULL with --store none
+    char store_path[4096];       //  where it is
+    store_report_t *report;      //  the store's log lines, with the store
     int64_t start_mono;          //  for uptime
 };
+
+static void s_close_store (collector_t *self);
 
 //  Each stream needs a descriptor: lift the soft limit as far as allowed.
 static void
@@ -94,6 +102,32 @@ s_secure (collector_t *self)
     return true;
 }
 
+//  Opens the store (--store), unless it is "none"; false after logging why.
+static bool
+s_open_store (collector_t *self)
+{
+    const config_t *config = &self->config;
+    if (strcmp (config->store, "none") == 0)
+        return true;
+    if (!config->store[0]) {
+        if (!store_path_default (self->store_path, sizeof self->store_path))
+            return false;
+    }
+    else
+        snprintf (self->store_path, sizeof self->store_path, "%s", config->store);
+    store_config_t store_config;
+    store_config_defaults (&store_config, self->store_path);
+    for (int tier = 0; tier < STORE_TIERS; tier++)
+        store_config.retention_s[tier] = (int64_t) (config->store_days[tier] * 86400.0 + 0.5);
+    store_config.max_mib = config->store_max_mib;
+    store_config.seal_s = config->store_seal_s;
+    self->store = store_new (&store_config);
+    if (!self->store)
+        return false;
+    self->report = store_report_new (self->store);
+    return self->report != NULL;
+}
+
 collector_t *
 collector_new (const config_t *config)
 {
@@ -115,6 +149,10 @@ collector_new (const config_t *config)
         collector_destroy (&self);
         return NULL;
     }
+    if (!s_open_store (self)) {
+        collector_destroy (&self);
+        return NULL;
+    }
     if (config->forward_count) {
         self->forward =
             forward_new (config->forward, config->forward_count, config->name, self->boot);
@@ -124,6 +162,7 @@ collector_new (const config_t *config)
         }
     }
     ingest_sinks_t sinks = {.forward = self->forward,
+                            .store = self->store,
                             .series = self->series,
                             .ring = self->ring,
                             .stats = &self->stats,
@@ -146,7 +185,7 @@ collector_new (const config_t *config)
                             .start_mono = self->start_mono,
                             .ingest = self->ingest,
                             .forward = self->forward,
-
+                            .store = self->store,
                             .auth = self->auth,
                             .tls = self->tls.cert ? &self->tls : NULL,
                             .max_per_address = config->max_per_address};
@@ -166,6 +205,9 @@ collector_destroy (collector_t **self_p)
     assert (self_p);
     collector_t *self = *self_p;
     if (self) {
+        //  The store first: it answers pending queries (their connections
+        //  resume) and MHD must not stop with a connection suspended.
+        s_close_store (self);
         http_destroy (&self->http);
         auth_destroy (&self->auth);
         tls_pem_free (&self->tls);
@@ -177,6 +219,21 @@ collector_destroy (collector_t **self_p)
         free (self);
         *self_p = NULL;
     }
+}
+
+//  Stops the store: pending history queries are answered (503) and resumed;
+//  the routes forget it, so later requests are answered from memory.
+static void
+s_close_store (collector_t *self)
+{
+    if (!self->store)
+        return;
+    if (self->http)
+        http_forget_store (self->http);
+    store_report_destroy (&self->report);
+    store_destroy (&self->store);
+    if (self->http)
+        http_run (self->http);
 }
 
 static long
@@ -194,6 +251,7 @@ s_shutdown (collector_t *self)
               feed_clients (self->feed) == 1 ? "" : "s");
     feed_close (self->feed);
     http_cancel_logins (self->http);
+    s_close_store (self);
     int64_t deadline = clock_mono_ns () + COLLECTOR_SHUTDOWN_NS;
     zmq_pollitem_t item = {NULL, http_poll_fd (self->http), ZMQ_POLLIN, 0};
     while (feed_clients (self->feed) > 0 && clock_mono_ns () < deadline) {
@@ -217,15 +275,26 @@ collector_run (collector_t *self)
     char host[INET_ADDRSTRLEN] = "127.0.0.1";
     if (self->config.http.sin_addr.s_addr != htonl (INADDR_ANY))
         inet_ntop (AF_INET, &self->config.http.sin_addr, host, sizeof host);
+    if (self->store)
+        log_info ("history stored in %s (--store-max-mib %ld)", self->store_path,
+                  self->config.store_max_mib);
+    else
+        log_info ("history kept in memory only (--store none)");
     log_info ("dashboard at %s://%s:%u/ (boot %s)", self->tls.cert ? "https" : "http", host,
               http_port (self->http), self->boot);
     zmq_pollitem_t items[] = {
         {ingest_socket (self->ingest), 0, ZMQ_POLLIN, 0},
         {NULL, http_poll_fd (self->http), ZMQ_POLLIN, 0},
         {NULL, cli_signal_fd (), ZMQ_POLLIN, 0},
-        {NULL, self->auth ? auth_fd (self->auth) : -1, ZMQ_POLLIN, 0},
+        {NULL, -1, ZMQ_POLLIN, 0},
+        {NULL, -1, ZMQ_POLLIN, 0},
     };
-    int item_count = self->auth ? 4 : 3;
+    //  The optional parts' fds follow the three every collector polls.
+    int item_count = 3, auth_at = -1, store_at = -1;
+    if (self->auth)
+        items[auth_at = item_count++].fd = auth_fd (self->auth);
+    if (self->store)
+        items[store_at = item_count++].fd = store_fd (self->store);
     int64_t now = clock_mono_ns ();
     int64_t next_sweep = now + COLLECTOR_SWEEP_NS;
     int64_t next_feed = feed_tick (self->feed, now);
@@ -248,7 +317,10 @@ collector_run (collector_t *self)
             if (cli_take_reload () && self->auth)
                 auth_reload (self->auth);
         }
-        bool logins = (items[3].revents & ZMQ_POLLIN) && http_take_logins (self->http);
+        bool logins =
+            auth_at >= 0 && (items[auth_at].revents & ZMQ_POLLIN) && http_take_logins (self->http);
+        bool answers = store_at >= 0 && (items[store_at].revents & ZMQ_POLLIN) &&
+                       store_dispatch (self->store) > 0;
         bool drained = false;
         if ((items[0].revents & ZMQ_POLLIN) &&
             ingest_drain (self->ingest, COLLECTOR_DRAIN_BUDGET) > 0) {
@@ -262,6 +334,8 @@ collector_run (collector_t *self)
             if (ingest_tick (self->ingest, now) > 0)
                 feed_notify (self->feed, now);
             http_tick (self->http, now);
+            if (self->report)
+                store_report_tick (self->report, now);
             next_sweep = now + COLLECTOR_SWEEP_NS;
         }
         next_feed = feed_tick (self->feed, now);
@@ -270,7 +344,7 @@ collector_run (collector_t *self)
         //  Under a trickle of samples with no client waiting this saves an
         //  epoll_wait per sample.
         if ((items[1].revents & ZMQ_POLLIN) || feed_take_resumed (self->feed) || logins ||
-            (http_timeout >= 0 && now - polled_at >= http_timeout * 1000000))
+            answers || (http_timeout >= 0 && now - polled_at >= http_timeout * 1000000))
             http_run (self->http);
     }
     s_shutdown (self);

@@ -1,6 +1,7 @@
 /*  config.c: the collector's command line, one table (common/cli.h). */
 #include "config.h"
 #include "cli.h"
+#include "store.h"
 #include "wire.h"
 
 #include <arpa/inet.h>
@@ -9,14 +10,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PROG           "zapm-collector"
-#define S_HTTP_DEFAULT "127.0.0.1:8088"
-#define S_ENDPOINT_MAX 1024
-#define S_CLIENTS_MAX  1000000
-#define S_SERIES_MAX   1000000
-#define S_HISTORY_MAX  86400
-#define S_RING_MIB_MAX 4095
-#define S_PATH_MAX     4096
+#define PROG            "zapm-collector"
+#define S_HTTP_DEFAULT  "127.0.0.1:8088"
+#define S_ENDPOINT_MAX  1024
+#define S_CLIENTS_MAX   1000000
+#define S_SERIES_MAX    1000000
+#define S_HISTORY_MAX   86400
+#define S_RING_MIB_MAX  4095
+#define S_PATH_MAX      4096
+#define S_STORE_MIB_MAX (1024 * 1024)
+#define S_DAYS_MIN      0.001
+#define S_DAYS_MAX      36500.0
 //  A browser opens at most 6 connections to one origin (HTTP/1.1), Prometheus
 //  one: 64 leaves room for about ten people behind one NAT address while one
 //  client can hold at most 64 of the server's connections.
@@ -113,7 +117,15 @@ config_parse (int argc, char **argv, config_t *config)
     if (gethostname (host, sizeof host) != 0 || !host[0])
         snprintf (host, sizeof host, "localhost");
     host[sizeof host - 1] = '\0';
-    *config = (config_t){.bind = ZAPM_WIRE_BIND_DEFAULT, .http_text = S_HTTP_DEFAULT, .name = host};
+    *config = (config_t){.bind = ZAPM_WIRE_BIND_DEFAULT,
+                         .http_text = S_HTTP_DEFAULT,
+                         .name = host,
+                         .store = "",
+                         .store_max_mib = STORE_MAX_MIB_DEFAULT,
+                         .store_days = {STORE_RAW_RETENTION_DEFAULT / 86400.0,
+                                        STORE_MINUTE_RETENTION_DEFAULT / 86400.0,
+                                        STORE_HOUR_RETENTION_DEFAULT / 86400.0},
+                         .store_seal_s = 60};
     long max_clients = 10000, max_series = 10000, history = 600, ring_mib = 16;
     long per_address = S_PER_ADDRESS_DEFAULT;
     const cli_option_t options[] = {
@@ -149,6 +161,23 @@ config_parse (int argc, char **argv, config_t *config)
          NULL, NULL},
         {"insecure-http", 0, CLI_FLAG, &config->insecure_http, 0, 0, NULL,
          "allow --users over plain HTTP on a non-loopback address", NULL, NULL},
+        {"store", 0, CLI_TEXT, &config->store, 1, S_PATH_MAX, "PATH",
+         "keep history in this SQLite file, or none (memory only);\n"
+         "by default zapm.db in $STATE_DIRECTORY (systemd), else in\n"
+         "$XDG_STATE_HOME/zapm or ~/.local/state/zapm (made mode 0700)",
+         "", NULL},
+        {"store-max-mib", 0, CLI_LONG, &config->store_max_mib, 1, S_STORE_MIB_MAX, "N",
+         "cap on the store's file and its WAL, MiB (oldest data goes first)", NULL, NULL},
+        {"store-raw-days", 0, CLI_DOUBLE, &config->store_days[STORE_TIER_RAW], S_DAYS_MIN,
+         S_DAYS_MAX, "DAYS", "days raw points are kept", NULL, NULL},
+        {"store-minute-days", 0, CLI_DOUBLE, &config->store_days[STORE_TIER_MINUTE], S_DAYS_MIN,
+         S_DAYS_MAX, "DAYS", "days 1-minute rollups are kept", NULL, NULL},
+        {"store-hour-days", 0, CLI_DOUBLE, &config->store_days[STORE_TIER_HOUR], S_DAYS_MIN,
+         S_DAYS_MAX, "DAYS", "days 1-hour rollups are kept", NULL, NULL},
+        {"store-seal-s", 0, CLI_LONG, &config->store_seal_s, 1, 600, "SECONDS",
+         "seconds the newest raw points wait before history queries\nsee them "
+         "(the collector's memory covers them meanwhile)",
+         NULL, NULL},
         {NULL, 0, CLI_FLAG, NULL, 0, 0, NULL, NULL, NULL, NULL}};
     const cli_spec_t spec = {
         .prog = PROG,

@@ -31,6 +31,11 @@ typedef struct {
     const char *name;                       //  this collector's name, as an edge (--name)
     const char *forward[FORWARD_LINKS_MAX]; // upstream endpoints (--forward)
     size_t forward_count;                   //  how many
+    //  Durable history (docs/STORE.md)
+    const char *store;    //  --store PATH, "" for the default path, "none" for none
+    long store_max_mib;   //  --store-max-mib: cap on the file and its WAL
+    double store_days[3]; //  --store-raw-days, -minute-days, -hour-days
+    long store_seal_s;    //  --store-seal-s: seconds a raw chunk stays open
 } config_t;
 
 //  What config_parse decided.

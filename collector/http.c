@@ -21,11 +21,13 @@
 #include "api.h"
 #include "assets.h"
 #include "clock.h"
+#include "history.h"
 #include "http_limits.h"
 #include "log.h"
 #include "metrics.h"
 #include "query.h"
 #include "reply.h"
+#include "store_report.h"
 #include "textbuf.h"
 
 #include <assert.h>
@@ -50,17 +52,20 @@ struct _http_t {
     bool resumed;              //  logins resumed since the last http_run
 };
 
-//  A request whose login is checked on the hashing thread (its *request_state
-//  from then on; freed when the request completes).
+//  A request that waits suspended: for its login check on the hashing thread,
+//  then (or instead) for a history query on the store's thread. Its
+//  *request_state from then on; freed when the request completes.
 typedef struct {
     struct MHD_Connection *connection; //  to resume
     auth_verdict_t verdict;            //  AUTH_PENDING until the check is done
+    history_job_t *history;            //  a store query, or NULL
 } login_t;
 
 //  *request_state after the first call, until a login check makes it a login_t.
 static char s_head_seen;
 
-typedef enum MHD_Result (route_fn) (http_t *self, struct MHD_Connection *connection);
+typedef enum MHD_Result (route_fn) (http_t *self, struct MHD_Connection *connection,
+                                    void **request_state);
 
 static enum MHD_Result
 s_answer_json (struct MHD_Connection *connection, char *json)
@@ -70,20 +75,48 @@ s_answer_json (struct MHD_Connection *connection, char *json)
 }
 
 static enum MHD_Result
-s_route_feed (http_t *self, struct MHD_Connection *connection)
+s_route_feed (http_t *self, struct MHD_Connection *connection, void **request_state)
 {
+    (void) request_state;
     return feed_answer (self->routes.feed, connection);
 }
 
 static enum MHD_Result
-s_route_agents (http_t *self, struct MHD_Connection *connection)
+s_route_agents (http_t *self, struct MHD_Connection *connection, void **request_state)
 {
+    (void) request_state;
     return s_answer_json (connection, api_agents (self->routes.series, clock_wall_ns ()));
 }
 
+static enum MHD_Result s_answer_plain (struct MHD_Connection *connection, unsigned status,
+                                       const char *body, const char *header, const char *value);
+
+//  A history range from the store: the request waits suspended for it.
 static enum MHD_Result
-s_route_history (http_t *self, struct MHD_Connection *connection)
+s_history_from_store (http_t *self, struct MHD_Connection *connection, void **request_state)
 {
+    login_t *waiting = *request_state != &s_head_seen ? *request_state : NULL;
+    if (!waiting && !(waiting = calloc (1, sizeof *waiting)))
+        return MHD_NO;
+    *request_state = waiting;
+    waiting->connection = connection;
+    unsigned status;
+    const char *error;
+    waiting->history = history_start (self->routes.store, self->routes.series, connection,
+                                      &self->resumed, &status, &error);
+    if (!waiting->history)
+        return status == MHD_HTTP_SERVICE_UNAVAILABLE
+                   ? s_answer_plain (connection, status, error, MHD_HTTP_HEADER_RETRY_AFTER, "1")
+                   : reply_text (connection, status, error);
+    MHD_suspend_connection (connection);
+    return MHD_YES;
+}
+
+static enum MHD_Result
+s_route_history (http_t *self, struct MHD_Connection *connection, void **request_state)
+{
+    if (self->routes.store && history_wants_store (connection))
+        return s_history_from_store (self, connection, request_state);
     const char *glob =
         query_glob (MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "agent"));
     const char *text = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "seconds");
@@ -96,15 +129,17 @@ s_route_history (http_t *self, struct MHD_Connection *connection)
 }
 
 static enum MHD_Result
-s_route_health (http_t *self, struct MHD_Connection *connection)
+s_route_health (http_t *self, struct MHD_Connection *connection, void **request_state)
 {
+    (void) request_state;
     double uptime = (double) (clock_mono_ns () - self->routes.start_mono) / 1e9;
     return s_answer_json (connection, api_health (self->routes.boot, uptime));
 }
 
 static enum MHD_Result
-s_route_metrics (http_t *self, struct MHD_Connection *connection)
+s_route_metrics (http_t *self, struct MHD_Connection *connection, void **request_state)
 {
+    (void) request_state;
     metrics_gauges_t gauges = {
         .clients = feed_clients (self->routes.feed),
         .series = series_map_size (self->routes.series),
@@ -119,6 +154,8 @@ s_route_metrics (http_t *self, struct MHD_Connection *connection)
         textbuf_put (&out, own, strlen (own));
     free (own);
     ingest_metrics (self->routes.ingest, &out);
+    if (self->routes.store)
+        store_report_metrics (self->routes.store, &out);
     if (self->routes.forward)
         forward_metrics (self->routes.forward, &out);
     return reply_buffer (connection, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
@@ -159,11 +196,11 @@ s_answer_plain (struct MHD_Connection *connection, unsigned status, const char *
 }
 
 static enum MHD_Result
-s_route (http_t *self, struct MHD_Connection *connection, const char *url)
+s_route (http_t *self, struct MHD_Connection *connection, const char *url, void **request_state)
 {
     for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++)
         if (strcmp (url, s_routes[i].path) == 0)
-            return s_routes[i].handler (self, connection);
+            return s_routes[i].handler (self, connection, request_state);
     const asset_t *asset = assets_find (url);
     if (asset)
         return s_answer_asset (connection, asset);
@@ -172,10 +209,10 @@ s_route (http_t *self, struct MHD_Connection *connection, const char *url)
 
 static enum MHD_Result
 s_answer_login (http_t *self, struct MHD_Connection *connection, const char *url,
-                auth_verdict_t verdict)
+                auth_verdict_t verdict, void **request_state)
 {
     if (verdict == AUTH_ALLOWED)
-        return s_route (self, connection, url);
+        return s_route (self, connection, url, request_state);
     return s_answer_plain (connection, MHD_HTTP_UNAUTHORIZED, "login required\n",
                            MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                            "Basic realm=\"zapm\", charset=\"UTF-8\"");
@@ -211,11 +248,11 @@ s_gate_login (http_t *self, struct MHD_Connection *connection, const char *url,
               void **request_state)
 {
     if (!self->routes.auth || strcmp (url, "/healthz") == 0)
-        return s_route (self, connection, url);
+        return s_route (self, connection, url, request_state);
     const char *header =
         MHD_lookup_connection_value (connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (auth_known (self->routes.auth, header))
-        return s_route (self, connection, url);
+        return s_route (self, connection, url, request_state);
     const union MHD_ConnectionInfo *peer =
         MHD_get_connection_info (connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     login_t *login = calloc (1, sizeof *login);
@@ -234,7 +271,7 @@ s_gate_login (http_t *self, struct MHD_Connection *connection, const char *url,
         return s_answer_plain (connection, MHD_HTTP_TOO_MANY_REQUESTS,
                                "too many logins being checked: retry in a second\n",
                                MHD_HTTP_HEADER_RETRY_AFTER, "1");
-    return s_answer_login (self, connection, url, verdict);
+    return s_answer_login (self, connection, url, verdict, request_state);
 }
 
 static enum MHD_Result
@@ -253,9 +290,11 @@ s_dispatch (void *cls, struct MHD_Connection *connection, const char *url, const
     }
     if (*request_state == &s_head_seen)
         return s_gate_login (self, connection, url, request_state);
-    //  Resumed after its login check (s_login_done).
+    //  Resumed after its history query (history.h) or its login check (s_login_done).
     login_t *login = *request_state;
-    return s_answer_login (self, connection, url, login->verdict);
+    if (login->history)
+        return history_answer (login->history, connection);
+    return s_answer_login (self, connection, url, login->verdict, request_state);
 }
 
 static void
@@ -264,8 +303,12 @@ s_completed (void *cls, struct MHD_Connection *connection, void **request_state,
 {
     (void) code;
     http_t *self = cls;
-    if (*request_state != &s_head_seen)
-        free (*request_state);
+    if (*request_state != &s_head_seen) {
+        login_t *waiting = *request_state;
+        if (waiting)
+            history_destroy (&waiting->history);
+        free (waiting);
+    }
     *request_state = NULL;
     http_limits_request_done (self->limits, connection);
 }
@@ -417,6 +460,13 @@ http_run (http_t *self)
 {
     assert (self);
     MHD_run (self->daemon);
+}
+
+void
+http_forget_store (http_t *self)
+{
+    assert (self);
+    self->routes.store = NULL;
 }
 
 uint16_t

@@ -15,6 +15,7 @@
 #include "ring.h"
 #include "series_map.h"
 #include "stats.h"
+#include "store.h"
 #include "tls.h"
 
 #include <netinet/in.h>
@@ -32,6 +33,7 @@ typedef struct {
     int64_t start_mono;   //  /healthz uptime
     ingest_t *ingest;     //  /metrics: batches forwarded here
     forward_t *forward;   //  /metrics: batches forwarded upstream, or NULL
+    store_t *store;       //  /api/history ranges and /metrics, or NULL (--store none)
     //  Security: all optional.
     auth_t *auth;             //  logins for every route but /healthz, or NULL
     const tls_pem_t *tls;     //  certificate and key to serve HTTPS with, or NULL
@@ -64,6 +66,10 @@ bool http_take_logins (http_t *self);
 //  For shutdown: ends every login check in flight (unfinished ones get 401) and
 //  resumes their requests, so none is suspended when the server stops.
 void http_cancel_logins (http_t *self);
+
+//  For shutdown, before the store is destroyed: routes stop using it
+//  (history is answered from memory, /metrics leaves out the store).
+void http_forget_store (http_t *self);
 
 //  The port actually listened on.
 uint16_t http_port (http_t *self);

@@ -250,6 +250,9 @@ s_ingest_sample (ingest_t *self, const char *data, size_t size, const forward_he
         events++;
     }
     s_append (self, series, NULL, data, size, sample.has_line_break, mono_ns);
+    if (self->sinks.store)
+        store_append (self->sinks.store, series->id,
+                      sample.wall_ns ? sample.wall_ns : clock_wall_ns (), data, size);
     return events;
 }
 

@@ -28,6 +28,7 @@
 #include "ring.h"
 #include "series_map.h"
 #include "stats.h"
+#include "store.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +46,7 @@ typedef struct {
     const char *boot;     //  this run's token, in every event id
     uint32_t max_series;  //  for the "map full" log line
     forward_t *forward;   //  upstream links (--forward), or NULL
+    store_t *store;       //  durable history (--store), or NULL
 } ingest_sinks_t;
 
 //  Binds a SUB socket on `endpoint`. Returns NULL and logs why on failure.
