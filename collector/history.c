@@ -26,6 +26,9 @@
 #define S_METRICS_MAX    1024                 //  bytes of a metric= list
 #define S_MEMORY_VALUES  5                    //  columns of a series_point_t
 #define S_POINTS_DEFAULT 800
+//  `until` comes in ms (the store prints times to 3 decimals): a memory point
+//  within half of that of it is the stored one.
+#define S_UNTIL_ROUNDING 0.0005
 
 struct _history_job_t {
     struct MHD_Connection *connection; //  suspended until the answer is in
@@ -324,7 +327,8 @@ s_collect (history_job_t *self, s_join_t *join, const series_t *series)
         columns[c] = s_custom_column (join, series->custom[c].name);
     for (uint32_t i = 0; i < series->history_count; i++) {
         const series_point_t *point = series_point (series, i);
-        if (point->t <= join->until || point->t < self->from || point->t > self->to)
+        if (point->t <= join->until + S_UNTIL_ROUNDING || point->t < self->from ||
+            point->t > self->to)
             continue;
         if (join->count == join->capacity) {
             size_t capacity = join->capacity ? join->capacity * 2 : 64;

@@ -198,6 +198,11 @@ s_create (sqlite3 *db)
         rc = store_db_meta_set (db, "created", (int64_t) time (NULL));
     if (rc == SQLITE_OK)
         rc = store_db_exec (db, "COMMIT");
+    //  The schema and application_id must reach the file itself, not only the
+    //  WAL: s_check_file reads the file's header before SQLite replays the
+    //  WAL, and would set a store killed before its first checkpoint aside.
+    if (rc == SQLITE_OK)
+        rc = store_db_exec (db, "PRAGMA wal_checkpoint(TRUNCATE)");
     if (rc != SQLITE_OK)
         store_db_exec (db, "ROLLBACK");
     return rc;

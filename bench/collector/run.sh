@@ -150,9 +150,10 @@ s_start_collector () { # name max_series [tls]
         tls=(--tls-cert "$LOGS/cert.pem" --tls-key "$LOGS/key.pem")
         SCHEME=https
     fi
-    # Every load tool connects from 127.0.0.1: no per-address limit.
+    # Every load tool connects from 127.0.0.1: no per-address limit. Memory only
+    # (--store none), so the figures compare with the runs before the store.
     "${RUN[@]}" "$BIN/zapm-collector" --bind "tcp://127.0.0.1:$ZMQ_PORT" --http "127.0.0.1:$HTTP_PORT" \
-        --max-clients 20000 --max-series "$2" --max-clients-per-address 0 "${tls[@]}" \
+        --store none --max-clients 20000 --max-series "$2" --max-clients-per-address 0 "${tls[@]}" \
         >"$LOGS/$1.collector.log" 2>&1 &
     COLLECTOR_PID=$!
     for _ in $(seq 50); do

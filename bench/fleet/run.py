@@ -65,7 +65,8 @@ class Collector:
             self.zmq, self.http = free_port(), free_port()
             self.endpoint = "tcp://127.0.0.1:%d" % self.zmq
             argv = [binary, "--bind", self.endpoint, "--http", "127.0.0.1:%d" % self.http,
-                    "--name", name, "--max-series", "1000000", "--history", "4"]
+                    "--name", name, "--max-series", "1000000", "--history", "4",
+                    "--store", "none"]  # the loop's cost, as before the store (issue 11)
             if forward:
                 argv += ["--forward", forward]
             self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -19,6 +19,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+// The collector keeps history on disk by default (zapm.db in the state
+// directory): each test script gets its own, never the user's.
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zapm-state-'));
+process.env.XDG_STATE_HOME = stateDir;
+delete process.env.STATE_DIRECTORY;
+process.on('exit', () => fs.rmSync(stateDir, { recursive: true, force: true }));
+
 export const args = parseArgs(process.argv.slice(2));
 
 // Waits stretch by this factor (--slow; CMake passes 2 for a sanitizer build).

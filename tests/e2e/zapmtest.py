@@ -20,6 +20,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -98,6 +99,12 @@ def run():
     if any(p and _is_sanitized(p) for p in (BIN.collector, BIN.agent, BIN.demo)):
         SLOW = max(SLOW, 3.0)
         SANITIZED = True
+    # The collector keeps history on disk by default (zapm.db in the state
+    # directory): each test process gets its own, never the user's.
+    state = tempfile.mkdtemp(prefix="zapm-state-")
+    atexit.register(shutil.rmtree, state, True)
+    os.environ["XDG_STATE_HOME"] = state
+    os.environ.pop("STATE_DIRECTORY", None)
     passed = failed = 0
     for name in names:
         print("--- %s" % name, flush=True)

@@ -1,0 +1,224 @@
+"""End-to-end: the collector with its durable store (issue 11), real SQLite files.
+
+kill -9 and a restart on the same store keep history; --store none behaves as
+before; a corrupt file is set aside; an unwritable path exits 1; /metrics and
+the log report the store; bad history queries get 400.
+"""
+
+import glob
+import os
+import signal
+import stat
+import tempfile
+import time
+import urllib.parse
+
+import zapmtest as z
+from zapmtest import case, check, log
+
+
+def sample(seq, pid=4242, agent="orders", t=None):
+    """A zapm-style sample taken at Unix time t (now by default)."""
+    s = z.book_sample("teal", cpu=float(seq % 100), mem=30.0)
+    if t is not None:
+        import datetime
+        s["timestamp"] = datetime.datetime.fromtimestamp(t, tz=datetime.timezone.utc).isoformat()
+    s.update(agent=agent, host="e2e", pid=pid, seq=seq)
+    return s
+
+
+def history(col, **params):
+    status, _, body = col.get("/api/history?" + urllib.parse.urlencode(params))
+    return status, body
+
+
+def history_json(col, **params):
+    status, body = history(col, **params)
+    check(status == 200, "/api/history %r: status %d %r", params, status, body[:200])
+    import json
+    return json.loads(body)
+
+
+def tmpdir(procs):
+    d = tempfile.mkdtemp(prefix="zapm-store-")
+    procs.own(_Remove(d))
+    return d
+
+
+class _Remove:
+    def __init__(self, path):
+        self.path = path
+
+    def close(self):
+        import shutil
+        shutil.rmtree(self.path, True)
+
+
+@case
+def store_crash_restart(procs):
+    """kill -9, restart on the same file: what came before is served, <= 2 s missing."""
+    path = os.path.join(tmpdir(procs), "history.db")
+    col = procs.collector("--store", path, "--store-seal-s", "2")
+    pub = col.publisher()
+    t0 = time.time()
+    sent = []
+    seq = 0
+    while time.time() - t0 < 4.0:  # 20 Hz for 4 s: about 80 samples
+        t = time.time()
+        pub.send(sample(seq, t=t))
+        sent.append(t)
+        seq += 1
+        time.sleep(0.05)
+    time.sleep(0.3)  # let the last frames reach the loop (not the disk)
+    col.proc.stop(signal.SIGKILL)
+    procs.procs.remove(col.proc)  # killed on purpose
+    log("sent %d samples over %.1f s, then kill -9", len(sent), sent[-1] - sent[0])
+    col2 = procs.collector("--store", path, "--store-seal-s", "2")
+    # The restarted collector has nothing in memory: every point comes from disk.
+    window = dict(series="", start=t0 - 1)
+
+    def stored():
+        d = history_json(col2, **{"from": "%.3f" % window["start"], "to": "%.3f" % (time.time() + 1),
+                                  "points": 10000, "group": "series", "metric": "cpu"})
+        lines = [s for s in d["series"] if s["id"] == "orders@e2e:4242"]
+        if lines and lines[0]["t"] and lines[0]["t"][-1] >= sent[-1] - 2.0:
+            return lines[0]
+        return None
+
+    line = z.wait_until(stored, 15, "points up to 2 s before the crash served after the restart")
+    ts = line["t"]
+    check(ts[0] <= sent[0] + 0.01, "first stored point %.3f, first sent %.3f", ts[0], sent[0])
+    # step is about 5 s / 10000 buckets: each point is its own bucket, so no
+    # gap in what is served may be much longer than the 50 ms pace.
+    gaps = [b - a for a, b in zip(ts, ts[1:])]
+    check(max(gaps) < 0.5, "a gap of %.3f s in the stored points", max(gaps))
+    missing = sent[-1] - ts[-1]
+    log("served %d of %d points after the restart; last %.3f s before the crash missing",
+        len(ts), len(sent), missing)
+    check(missing <= 2.0, "%.3f s missing before the crash", missing)
+    check(line["cpu"][0] == 0.0 and line["cpu"][1] == 1.0, "cpu values %r", line["cpu"][:3])
+
+
+@case
+def store_default_and_none(procs):
+    """No flag: zapm.db in $XDG_STATE_HOME/zapm (mode 0700); --store none: no file, today's API."""
+    state = os.environ["XDG_STATE_HOME"]
+    col = procs.collector()
+    db = os.path.join(state, "zapm", "zapm.db")
+    check(os.path.exists(db), "no store at %s", db)
+    mode = stat.S_IMODE(os.stat(os.path.dirname(db)).st_mode)
+    check(mode == 0o700, "state directory mode %o", mode)
+    check("history stored in %s" % db in col.proc.output(), "startup line:\n%s", col.proc.output())
+    col.proc.stop()
+
+    state2 = tmpdir(procs)
+    os.environ["XDG_STATE_HOME"] = state2
+    try:
+        col = procs.collector("--store", "none")
+    finally:
+        os.environ["XDG_STATE_HOME"] = state
+    check(not os.listdir(state2), "--store none wrote %r", os.listdir(state2))
+    check("memory only" in col.proc.output(), "startup line:\n%s", col.proc.output())
+    pub = col.publisher()
+    for i in range(5):
+        pub.send(sample(i))
+    z.wait_until(lambda: col.agents(), 5, "the agent listed")
+    m = col.metrics()
+    check(not [k for k in m if k.startswith("zapm_store_")], "store metrics with --store none")
+    # Ranges are answered from memory, in today's shape, as before.
+    for params in ({}, {"seconds": "86400"}, {"from": "0", "points": "5"}):
+        d = history_json(col, **params)
+        check("tier" not in d and "step" not in d, "%r: store keys in %r", params, list(d))
+        check(len(d["series"]) == 1 and len(d["series"][0]["t"]) == 5, "%r: %r", params, d)
+
+
+@case
+def store_corrupt_file(procs):
+    """A file that is no store is renamed aside; the collector serves live data."""
+    path = os.path.join(tmpdir(procs), "history.db")
+    with open(path, "wb") as f:
+        f.write(b"SQLite format 3\x00" + os.urandom(8000))
+    col = procs.collector("--store", path)
+    aside = glob.glob(path + ".corrupt-*")
+    check(len(aside) == 1, "renamed aside: %r", os.listdir(os.path.dirname(path)))
+    check("corrupt" in col.proc.output(), "no log line:\n%s", col.proc.output())
+    pub = col.publisher()
+    for i in range(5):
+        pub.send(sample(i))
+    z.wait_until(lambda: col.agents(), 5, "the agent listed")
+    d = history_json(col, seconds=3600, metric="cpu,mem")
+    check(len(d["series"]) == 1 and len(d["series"][0]["t"]) >= 1, "history %r", d)
+    check(d["tier"] == "raw", "tier %r", d.get("tier"))
+
+
+@case
+def store_unwritable(procs):
+    """A path that cannot be a file: a clear message and exit 1."""
+    d = tmpdir(procs)
+    blocker = os.path.join(d, "file")
+    open(blocker, "w").close()
+    path = os.path.join(blocker, "history.db")  # under a regular file: ENOTDIR, even as root
+    col = procs.collector("--store", path, wait=False)
+    rc = col.proc.popen.wait(10 * z.SLOW)
+    procs.procs.remove(col.proc)  # its exit status is what this case checks
+    out = col.proc.output()
+    check(rc == 1, "exit status %s:\n%s", rc, out)
+    check("cannot use %s" % path in out and "--store none" in out, "message:\n%s", out)
+
+
+@case
+def store_metrics_and_queries(procs):
+    """/metrics shows the store's counters; history joins memory; bad queries get 400."""
+    path = os.path.join(tmpdir(procs), "history.db")
+    col = procs.collector("--store", path, "--store-seal-s", "60")
+    pub = col.publisher()
+    now = time.time()
+    # Far too old for the store (its window is 600 s): refused and counted.
+    pub.send(sample(0, t=now - 3000))
+    for i in range(1, 21):
+        pub.send(sample(i, t=now - 2 + i * 0.05))
+
+    def written():
+        m = col.metrics()
+        return m if m.total("zapm_store_samples_written_total") >= 20 else None
+
+    m = z.wait_until(written, 10, "20 samples written to the store")
+    check(m.total("zapm_store_points_written_total") >= 40, "points written %r",
+          m.total("zapm_store_points_written_total"))
+    check(m.total("zapm_store_samples_refused_total") == 1, "refused %r",
+          m.total("zapm_store_samples_refused_total"))
+    check(m.total("zapm_store_bytes") > 0, "bytes")
+    check(m['zapm_store_oldest_seconds{tier="raw"}'] == 0 or
+          abs(m['zapm_store_oldest_seconds{tier="raw"}'] - now) < 60, "oldest raw %r", m)
+    for name in ("zapm_store_samples_dropped_total", "zapm_store_write_errors_total",
+                 'zapm_store_oldest_seconds{tier="1m"}', 'zapm_store_oldest_seconds{tier="1h"}'):
+        check(name in m, "%s missing", name)
+    # Ten more samples, queried at once: the newest are still only in memory
+    # (the writer commits once a second), the rest come from the store. The
+    # join must give all 30 once each, whatever the split.
+    for i in range(21, 31):
+        pub.send(sample(i, t=now - 2 + i * 0.05))
+    z.wait_until(lambda: col.agents()[0]["samples"] == 31, 5, "31 samples in")
+    d = history_json(col, **{"from": "%.3f" % (now - 60), "to": "%.3f" % (now + 5),
+                             "points": 10000, "metric": "cpu,proc.rss"})
+    check(d.get("tier") and "step" in d, "store shape: %r", list(d))
+    line = [s for s in d["series"] if s["id"] == "orders@e2e:4242"]
+    check(line, "no line: %r", d)
+    line = line[0]
+    until = line["until"] or 0
+    log("until %.3f: %d of 30 points joined from memory", until,
+        len([t for t in line["t"] if t > until]))
+    check(line["cpu"] == [float(i) for i in range(1, 31)], "cpu %r", line["cpu"])
+    check(line["metrics"]["cpu"]["max"][-1] == 30.0, "metrics %r", line["metrics"]["cpu"])
+    check(line["metrics"]["proc.rss"]["mean"] == [None] * 30, "proc.rss %r", line["metrics"])
+    for params, what in (({"from": "100", "to": "50"}, "window"),
+                         ({"points": "0"}, "points"), ({"points": "x"}, "points"),
+                         ({"group": "pid"}, "group"), ({"metric": "cpu;mem"}, "metric"),
+                         ({"seconds": "-1"}, "seconds")):
+        status, body = history(col, **params)
+        check(status == 400, "%r: status %d %r", params, status, body)
+    col.proc.stop()
+    check("store at stop:" in col.proc.output(), "no stop summary:\n%s", col.proc.output())
+
+
+z.run()
