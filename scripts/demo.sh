@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# demo.sh: the book's APM demo, in C. Builds zapm, starts the collector and
-# three demo services as in the book (red; blue leaking 10000 and green 100000
-# 8-byte items per iteration), prints the dashboard URL, and stops everything
-# on Ctrl-C.
+# demo.sh: the book's APM demo, in C. Builds zapm, starts the collector (its
+# history in build/demo-state/zapm.db, so a restarted demo shows the last run)
+# and three demo services as in the book (red; blue leaking 10000 and green
+# 100000 8-byte items per iteration), prints the dashboard URL; Ctrl-C stops all.
 #
 # Usage: scripts/demo.sh [--bind ENDPOINT] [--http ADDR:PORT] [--duration S]
 #   --bind      ZeroMQ endpoint the collector binds for agents (env ZAPM_BIND,
@@ -74,8 +74,12 @@ trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-echo "==> starting zapm-collector --bind $bind --http $http"
-"$bin/zapm-collector" --bind "$bind" --http "$http" &
+# History is kept under the build tree, so a demo started again shows the
+# earlier run (delete build/demo-state/ to start afresh).
+store="$root/build/demo-state/zapm.db"
+mkdir -p -m 0700 "$root/build/demo-state"
+echo "==> starting zapm-collector --bind $bind --http $http --store $store"
+"$bin/zapm-collector" --bind "$bind" --http "$http" --store "$store" &
 pids+=($!)
 sleep 0.3
 kill -0 "${pids[0]}" 2>/dev/null || { echo "demo.sh: zapm-collector did not start" >&2; exit 1; }

@@ -54,12 +54,17 @@ class _Remove:
         shutil.rmtree(self.path, True)
 
 
+def store_collector(procs, seal):
+    """A collector on a fresh store file; returns it, the file and a publisher."""
+    path = os.path.join(tmpdir(procs), "history.db")
+    col = procs.collector("--store", path, "--store-seal-s", str(seal))
+    return col, path, col.publisher()
+
+
 @case
 def store_crash_restart(procs):
     """kill -9, restart on the same file: what came before is served, <= 2 s missing."""
-    path = os.path.join(tmpdir(procs), "history.db")
-    col = procs.collector("--store", path, "--store-seal-s", "2")
-    pub = col.publisher()
+    col, path, pub = store_collector(procs, 2)
     t0 = time.time()
     sent = []
     seq = 0
@@ -75,10 +80,8 @@ def store_crash_restart(procs):
     log("sent %d samples over %.1f s, then kill -9", len(sent), sent[-1] - sent[0])
     col2 = procs.collector("--store", path, "--store-seal-s", "2")
     # The restarted collector has nothing in memory: every point comes from disk.
-    window = dict(series="", start=t0 - 1)
-
     def stored():
-        d = history_json(col2, **{"from": "%.3f" % window["start"], "to": "%.3f" % (time.time() + 1),
+        d = history_json(col2, **{"from": "%.3f" % (t0 - 1), "to": "%.3f" % (time.time() + 1),
                                   "points": 10000, "group": "series", "metric": "cpu"})
         lines = [s for s in d["series"] if s["id"] == "orders@e2e:4242"]
         if lines and lines[0]["t"] and lines[0]["t"][-1] >= sent[-1] - 2.0:
@@ -169,9 +172,7 @@ def store_unwritable(procs):
 @case
 def store_metrics_and_queries(procs):
     """/metrics shows the store's counters; history joins memory; bad queries get 400."""
-    path = os.path.join(tmpdir(procs), "history.db")
-    col = procs.collector("--store", path, "--store-seal-s", "60")
-    pub = col.publisher()
+    col, _, pub = store_collector(procs, 60)
     now = time.time()
     # Far too old for the store (its window is 600 s): refused and counted.
     pub.send(sample(0, t=now - 3000))
