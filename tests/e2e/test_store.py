@@ -222,4 +222,36 @@ def store_metrics_and_queries(procs):
     check("store at stop:" in col.proc.output(), "no stop summary:\n%s", col.proc.output())
 
 
+@case
+def store_history_after_login(procs):
+    """With --users, a range waits for its login check, then for the store."""
+    import base64
+    import subprocess
+    d = tmpdir(procs)
+    users = os.path.join(d, "users")
+    hashed = subprocess.run(["openssl", "passwd", "-6", "-stdin"], input=b"wonderland",
+                            capture_output=True, check=True, timeout=10).stdout.decode().strip()
+    with open(os.open(users, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+        f.write("alice:%s\n" % hashed)
+    col = procs.collector("--store", os.path.join(d, "history.db"), "--users", users)
+    pub = col.publisher()
+    now = time.time()
+    for i in range(5):  # a second apart: one bucket each at points=10000
+        pub.send(sample(i, t=now - 10 + i))
+    login = {"Authorization": "Basic " + base64.b64encode(b"alice:wonderland").decode()}
+    path = "/api/history?seconds=3600&metric=cpu&points=10000"
+    status, _, _ = col.get(path)
+    check(status == 401, "no login: status %d", status)
+    import json
+
+    def answered():
+        status, _, body = col.get(path, headers=login)
+        check(status == 200, "with a login: status %d %r", status, body[:200])
+        d = json.loads(body)
+        return d if d["series"] and len(d["series"][0]["t"]) == 5 else None
+
+    d = z.wait_until(answered, 5, "five points from the store and memory")
+    check(d["tier"] == "raw" and d["series"][0]["cpu"] == [0, 1, 2, 3, 4], "answer %r", d)
+
+
 z.run()
