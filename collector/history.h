@@ -1,7 +1,8 @@
 /*  history.h: /api/history answered from the durable store (issue 11).
 
-    A request that asks for a range (`from`, `to`, or `seconds` beyond what
-    memory holds), `metric=`, `points=` or `group=` goes to the store: the
+    A request that asks for a range (`from`, `to`, or `seconds` beyond the
+    86400 the memory route takes), `metric=`, `points=` or `group=` goes to
+    the store: the
     connection is suspended while the store's query thread works, and the
     answer comes back on the loop (store_dispatch), which resumes it. Before
     the answer is queued, the newest in-memory points after each line's
@@ -11,15 +12,16 @@
 #ifndef ZAPM_HISTORY_H
 #define ZAPM_HISTORY_H
 
+#include "query.h"
 #include "series_map.h"
 #include "store.h"
 
 #include <microhttpd.h>
 #include <stdbool.h>
 
-//  Seconds of history memory is taken to hold (--history 600 at 1 Hz): a
-//  `seconds=` beyond this goes to the store.
-#define HISTORY_MEMORY_S 600.0
+//  The longest `seconds=` the memory route answers (as before the store; the
+//  dashboard's backfill asks for 900): a longer one goes to the store.
+#define HISTORY_MEMORY_S QUERY_SECONDS_MAX
 
 typedef struct _history_job_t history_job_t;
 

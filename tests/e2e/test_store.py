@@ -212,6 +212,12 @@ def store_metrics_and_queries(procs):
     check(line["cpu"] == [float(i) for i in range(1, 31)], "cpu %r", line["cpu"])
     check(line["metrics"]["cpu"]["max"][-1] == 30.0, "metrics %r", line["metrics"]["cpu"])
     check(line["metrics"]["proc.rss"]["mean"] == [None] * 30, "proc.rss %r", line["metrics"])
+    # What the dashboard asks for stays memory's answer, in today's shape;
+    # a longer `seconds` alone goes to the store.
+    for params, stored in (({}, False), ({"seconds": "900"}, False), ({"seconds": "86400"}, False),
+                           ({"seconds": "172800"}, True)):
+        d = history_json(col, **params)
+        check(("tier" in d) == stored, "%r: keys %r", params, list(d))
     for params, what in (({"from": "100", "to": "50"}, "window"),
                          ({"points": "0"}, "points"), ({"points": "x"}, "points"),
                          ({"group": "pid"}, "group"), ({"metric": "cpu;mem"}, "metric"),

@@ -127,17 +127,26 @@ def start(procs, *extra, tls=None):
     flags = list(extra)
     if tls:
         flags += ["--tls-cert", tls.cert, "--tls-key", tls.key]
-    col = procs.collector(*flags, wait=False)
     scheme = "https" if tls else "http"
-    col.url = "%s://127.0.0.1:%d" % (scheme, col.http_port)
-    col.ca = ["--cacert", tls.cert] if tls else []
+    # A port free_port() picked can be taken by a test running beside this one
+    # before the collector binds it (it opens its store first): then try others.
+    for attempt in range(3):
+        col = procs.collector(*flags, wait=False)
+        col.url = "%s://127.0.0.1:%d" % (scheme, col.http_port)
+        col.ca = ["--cacert", tls.cert] if tls else []
 
-    def ready():
-        check(col.proc.alive(), "collector exited %s:\n%s", col.proc.popen.returncode,
-              col.proc.output())
-        return curl(col.url + "/healthz", *col.ca, timeout=2)[1] == 200
-    z.wait_until(ready, 5 * z.SLOW, "the collector serving /healthz")
-    return col
+        def ready():
+            check(col.proc.alive(), "collector exited %s:\n%s", col.proc.popen.returncode,
+                  col.proc.output())
+            return curl(col.url + "/healthz", *col.ca, timeout=2)[1] == 200
+        try:
+            z.wait_until(ready, 5 * z.SLOW, "the collector serving /healthz")
+            return col
+        except z.Failure:
+            if attempt == 2 or col.proc.alive() or "in use" not in col.proc.output():
+                raise
+            procs.procs.remove(col.proc)
+            log("port taken, retrying")
 
 
 def metric(col, name, creds="alice:wonderland"):
