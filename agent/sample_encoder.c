@@ -397,6 +397,29 @@ s_put_sys (s_out_t *out, const sys_sample_t *sys)
     S_LIT (out, "}");
 }
 
+//  The names of the custom metrics that are counters, as `counters`, when any
+//  is: the `custom` object stays name -> number for readers that know no more.
+static void
+s_put_counters (s_out_t *out, const custom_metric_t *custom, size_t count)
+{
+    bool first = true;
+    for (size_t i = 0; i < count; i++) {
+        if (!custom[i].counter)
+            continue;
+        if (first) {
+            S_LIT (out, ",");
+            S_KEY (out, ZAPM_KEY_COUNTERS);
+            S_LIT (out, "[");
+        }
+        else
+            S_LIT (out, ",");
+        first = false;
+        s_put_string (out, custom[i].name);
+    }
+    if (!first)
+        S_LIT (out, "]");
+}
+
 size_t
 sample_encoder_encode (sample_encoder_t *self, const sample_parts_t *parts, char *buf, size_t size)
 {
@@ -459,6 +482,7 @@ sample_encoder_encode (sample_encoder_t *self, const sample_parts_t *parts, char
             s_put_double (&out, parts->custom[i].value);
         }
         S_LIT (&out, "}");
+        s_put_counters (&out, parts->custom, parts->ncustom);
     }
     S_LIT (&out, "}");
     return out.overflow ? 0 : (size_t) (out.p - buf);

@@ -79,7 +79,7 @@ s_history (const series_t *series, double since)
     cJSON *sys_mem = cJSON_AddArrayToObject (entry, "sys_mem");
     cJSON *load1 = cJSON_AddArrayToObject (entry, "load1");
     cJSON *custom = cJSON_AddObjectToObject (entry, ZAPM_KEY_CUSTOM);
-    cJSON *custom_columns[SAMPLE_CUSTOM_MAX];
+    cJSON *custom_columns[ZAPM_HISTORY_CUSTOM_MAX];
     for (uint32_t c = 0; c < series->custom_count; c++)
         custom_columns[c] = cJSON_AddArrayToObject (custom, series->custom[c].name);
     for (uint32_t i = 0; i < series->history_count; i++) {

@@ -1,6 +1,7 @@
 /*  config.c: the collector's command line, one table (common/cli.h). */
 #include "config.h"
 #include "cli.h"
+#include "series_metrics.h"
 #include "wire.h"
 
 #include <arpa/inet.h>
@@ -70,6 +71,7 @@ config_parse (int argc, char **argv, config_t *config)
 {
     *config = (config_t){.bind = ZAPM_WIRE_BIND_DEFAULT, .http_text = S_HTTP_DEFAULT};
     long max_clients = 10000, max_series = 10000, history = 600, ring_mib = 16;
+    double metrics_ttl = SERIES_METRICS_TTL_DEFAULT_S;
     const cli_option_t options[] = {
         {"bind", 'b', CLI_TEXT, &config->bind, 1, S_ENDPOINT_MAX, "ENDPOINT",
          "ZeroMQ endpoint agents publish to", NULL, NULL},
@@ -84,6 +86,10 @@ config_parse (int argc, char **argv, config_t *config)
          NULL, NULL},
         {"ring-mib", 0, CLI_LONG, &ring_mib, 1, S_RING_MIB_MAX, "N",
          "shared event ring size in MiB", NULL, NULL},
+        {"metrics-ttl", 0, CLI_DOUBLE, &metrics_ttl, 0.1, S_HISTORY_MAX, "SECONDS",
+         "how long a series that stopped sending stays on /metrics,\n"
+         "counted from its last sample",
+         NULL, NULL},
         {NULL, 0, CLI_FLAG, NULL, 0, 0, NULL, NULL, NULL, NULL}};
     const cli_spec_t spec = {
         .prog = PROG,
@@ -102,5 +108,6 @@ config_parse (int argc, char **argv, config_t *config)
     config->max_series = (uint32_t) max_series;
     config->history_points = (uint32_t) history;
     config->ring_mib = (uint32_t) ring_mib;
+    config->metrics_ttl_s = metrics_ttl;
     return CONFIG_RUN;
 }

@@ -17,6 +17,7 @@ typedef struct {
     uint32_t max_series;     //  series kept
     uint32_t history_points; //  history points per series
     uint32_t ring_mib;       //  shared ring size in MiB
+    double metrics_ttl_s;    //  seconds a series stays on /metrics after its last sample
 } config_t;
 
 //  What config_parse decided.

@@ -99,8 +99,13 @@ s_route_metrics (http_t *self, struct MHD_Connection *connection)
         .ring_bytes = ring_bytes_used (self->routes.ring),
         .series_recycled = series_map_recycled (self->routes.series),
     };
+    series_metrics_t agents = {.series = self->routes.series,
+                               .latest = self->routes.latest,
+                               .now_mono = clock_mono_ns (),
+                               .ttl_ns = self->routes.metrics_ttl};
     return reply_buffer (connection, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
-                         metrics_render (self->routes.stats, &gauges), MHD_RESPMEM_MUST_FREE);
+                         metrics_render (self->routes.stats, &gauges, &agents),
+                         MHD_RESPMEM_MUST_FREE);
 }
 
 static const struct {

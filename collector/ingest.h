@@ -19,6 +19,7 @@
 #ifndef ZAPM_INGEST_H
 #define ZAPM_INGEST_H
 
+#include "latest.h"
 #include "ring.h"
 #include "series_map.h"
 #include "stats.h"
@@ -36,6 +37,7 @@ typedef struct {
     series_map_t *series; //  per-series state
     ring_t *ring;         //  framed events for /feed
     stats_t *stats;       //  counters
+    latest_t *latest;     //  latest values per series, for exporters
     const char *boot;     //  this run's token, in every event id
     uint32_t max_series;  //  for the "map full" log line
 } ingest_sinks_t;

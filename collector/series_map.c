@@ -160,14 +160,14 @@ s_keep_last (series_t *series, const char *bytes, size_t size)
 }
 
 //  The history column of custom metric `name`, created (all NAN) on first sight;
-//  NULL once the series has SAMPLE_CUSTOM_MAX of them.
+//  NULL once the series has ZAPM_HISTORY_CUSTOM_MAX of them.
 static series_custom_t *
 s_custom_column (series_t *series, const char *name)
 {
     for (uint32_t c = 0; c < series->custom_count; c++)
         if (strcmp (series->custom[c].name, name) == 0)
             return &series->custom[c];
-    if (series->custom_count == SAMPLE_CUSTOM_MAX)
+    if (series->custom_count == ZAPM_HISTORY_CUSTOM_MAX)
         return NULL;
     float *values = malloc (series->history_capacity * sizeof *values);
     if (!values)

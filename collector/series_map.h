@@ -54,7 +54,7 @@ typedef struct {
     uint32_t history_count;    //  points held
     uint32_t history_capacity; // points allocated
     uint32_t custom_count;     //  custom metrics with history
-    series_custom_t custom[SAMPLE_CUSTOM_MAX]; // their histories
+    series_custom_t custom[ZAPM_HISTORY_CUSTOM_MAX]; // their histories
 } series_t;
 
 //  Largest last sample kept per series; bigger ones are forwarded but not kept,

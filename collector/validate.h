@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metric_map.h"
 #include "wire.h"
 
 //  Why a frame was dropped. VALIDATE_OK is not a reason.
@@ -40,9 +41,9 @@ typedef enum {
 //  Longest series identity accepted, in bytes (without the NUL).
 #define VALIDATE_IDENTITY_MAX 255
 
-//  Custom metrics kept per sample for history (more are forwarded, not charted
-//  from history).
-#define SAMPLE_CUSTOM_MAX 16
+//  Custom metrics kept per sample, as many as an agent may send (series keep
+//  history for the first ZAPM_HISTORY_CUSTOM_MAX of them).
+#define SAMPLE_CUSTOM_MAX ZAPM_CUSTOM_MAX
 
 //  One entry of `custom` with a name short enough to keep.
 typedef struct {
@@ -67,6 +68,8 @@ typedef struct {
     bool has_line_break;                      //  frame holds CR or LF (must be minified before SSE)
     uint32_t custom_count;                    //  entries in custom
     sample_custom_t custom[SAMPLE_CUSTOM_MAX]; //  first `custom` metrics with short names
+    uint64_t custom_counters;                  //  bit k set: custom[k] is named in `counters`
+    metric_values_t metrics;                   //  the exported numbers (metric_map.h)
 } sample_t;
 
 //  Validates `size` bytes at `data`. On success fills *sample and returns

@@ -16,6 +16,7 @@ packages=(
   python3 python3-psutil python3-zmq
   chromium
   clang valgrind curl procps
+  prometheus
 )
 # A node from another source (e.g. nodesource's nodejs, which bundles npm) is fine.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

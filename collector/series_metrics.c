@@ -1,0 +1,291 @@
+/*  series_metrics.c: every agent's metrics on /metrics, family by family.
+
+    One scrape first picks the exposed series and writes each one's label set
+    once into a scratch buffer, then writes each family from the table
+    (metric_map.h) over those series, then the per-CPU family, then the custom
+    families gathered in a hash by exported name. The cost is a few memcpys
+    and a number per line; docs/PERFORMANCE.md has the figures for 10,000
+    series.
+*/
+#include "series_metrics.h"
+#include "metric_map.h"
+#include "sse.h"
+
+#include <assert.h>
+#include <czmq.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  A series on this page: its index and its label set in the scratch buffer.
+typedef struct {
+    uint32_t index;    //  series index
+    size_t labels_at;  //  offset of its labels in the scratch buffer
+    size_t labels_len; //  their length
+} s_exposed_t;
+
+//  One point of a custom family: which exposed series, which value.
+typedef struct {
+    uint32_t exposed; //  index into the exposed list
+    double value;     //  the value
+} s_point_t;
+
+//  A custom family, gathered before it is written.
+typedef struct {
+    char name[METRIC_CUSTOM_NAME_MAX + 1];    //  exported name
+    char wire_name[ZAPM_CUSTOM_NAME_MAX + 1]; // the agent's name, for the help text
+    metric_type_t type;                       //  as first seen
+    uint32_t count;                           //  points held
+    uint32_t capacity;                        //  points allocated
+    s_point_t *points;                        //  in exposed order
+} s_family_t;
+
+//  The state of one render.
+typedef struct {
+    const series_metrics_t *source;
+    prom_text_t *out;
+    prom_text_t labels;   //  every exposed series' label set, back to back
+    s_exposed_t *exposed; //  the exposed series, in index order
+    uint32_t count;       //  how many
+} s_render_t;
+
+static void
+s_label (prom_text_t *labels, bool *first, const char *name, const char *value)
+{
+    if (!value || !*value)
+        return;
+    if (!*first)
+        prom_text_put (labels, ",", 1);
+    *first = false;
+    prom_text_puts (labels, name);
+    prom_text_put (labels, "=\"", 2);
+    prom_text_label_value (labels, value);
+    prom_text_put (labels, "\"", 1);
+}
+
+//  Picks the series to expose and writes their label sets.
+static bool
+s_pick (s_render_t *render)
+{
+    const series_metrics_t *source = render->source;
+    uint32_t size = series_map_size (source->series);
+    render->exposed = malloc ((size ? size : 1) * sizeof *render->exposed);
+    prom_text_init (&render->labels, (size_t) size * 64);
+    if (!render->exposed)
+        return false;
+    for (uint32_t i = 0; i < size; i++) {
+        const series_t *series = series_map_at (source->series, i);
+        const latest_entry_t *entry = latest_at (source->latest, i);
+        if (!entry || !entry->valid)
+            continue;
+        if (!series->live && source->now_mono - series->last_seen_mono > source->ttl_ns)
+            continue;
+        size_t at = render->labels.size;
+        bool first = true;
+        s_label (&render->labels, &first, "agent", entry->agent);
+        s_label (&render->labels, &first, "host", entry->host);
+        s_label (&render->labels, &first, "pid", entry->pid);
+        s_label (&render->labels, &first, "color", series->color);
+        render->exposed[render->count++] =
+            (s_exposed_t){.index = i, .labels_at = at, .labels_len = render->labels.size - at};
+    }
+    return !render->labels.failed;
+}
+
+//  Writes one line: name{labels[,extra="value"]} number.
+static void
+s_line (s_render_t *render, const char *name, const s_exposed_t *exposed, const char *extra_name,
+        const char *extra_value, double value)
+{
+    prom_text_t *out = render->out;
+    prom_text_puts (out, name);
+    if (exposed->labels_len || extra_name) {
+        prom_text_put (out, "{", 1);
+        prom_text_put (out, render->labels.text + exposed->labels_at, exposed->labels_len);
+        if (extra_name) {
+            if (exposed->labels_len)
+                prom_text_put (out, ",", 1);
+            prom_text_puts (out, extra_name);
+            prom_text_put (out, "=\"", 2);
+            prom_text_label_value (out, extra_value);
+            prom_text_put (out, "\"", 1);
+        }
+        prom_text_put (out, "}", 1);
+    }
+    prom_text_put (out, " ", 1);
+    prom_text_number (out, value);
+    prom_text_put (out, "\n", 1);
+}
+
+static const char *
+s_type_name (metric_type_t type)
+{
+    return type == METRIC_COUNTER ? "counter" : "gauge";
+}
+
+//  The families of the table: rows [first, last) share a name.
+static void
+s_table_family (s_render_t *render, int first, int last)
+{
+    bool started = false;
+    const metric_field_t *head = &metric_fields[first];
+    for (uint32_t e = 0; e < render->count; e++) {
+        const latest_entry_t *entry = latest_at (render->source->latest, render->exposed[e].index);
+        for (int id = first; id < last; id++) {
+            if (isnan (entry->value[id]))
+                continue;
+            if (!started)
+                prom_text_header (render->out, head->name, s_type_name (head->type), head->help);
+            started = true;
+            const metric_field_t *field = &metric_fields[id];
+            s_line (render, field->name, &render->exposed[e], field->label_name, field->label_value,
+                    entry->value[id]);
+        }
+    }
+}
+
+static void
+s_percpu_family (s_render_t *render)
+{
+    bool started = false;
+    const metric_field_t *field = &metric_percpu_field;
+    for (uint32_t e = 0; e < render->count; e++) {
+        const latest_entry_t *entry = latest_at (render->source->latest, render->exposed[e].index);
+        for (uint32_t cpu = 0; cpu < entry->percpu_count; cpu++) {
+            if (!started)
+                prom_text_header (render->out, field->name, s_type_name (field->type), field->help);
+            started = true;
+            char digits[24];
+            digits[sse_format_u64 (cpu, digits)] = '\0';
+            s_line (render, field->name, &render->exposed[e], field->label_name, digits,
+                    entry->percpu[cpu]);
+        }
+    }
+}
+
+//  What the collector knows of each exposed series itself.
+static void
+s_series_families (s_render_t *render)
+{
+    static const struct {
+        const char *name, *type, *help;
+    } families[] = {
+        {"zapm_agent_up", "gauge", "1 while the series sends samples, 0 once it has left."},
+        {"zapm_agent_samples_total", "counter", "Samples the collector received from the series."},
+        {"zapm_agent_samples_lost_total", "counter",
+         "Samples of the series missing according to its seq numbers."},
+    };
+    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++) {
+        if (render->count == 0)
+            return;
+        prom_text_header (render->out, families[f].name, families[f].type, families[f].help);
+        for (uint32_t e = 0; e < render->count; e++) {
+            const series_t *series =
+                series_map_at (render->source->series, render->exposed[e].index);
+            double value = f == 0   ? series->live
+                           : f == 1 ? (double) series->samples
+                                    : (double) series->lost;
+            s_line (render, families[f].name, &render->exposed[e], NULL, NULL, value);
+        }
+    }
+}
+
+static void
+s_family_free (void **item)
+{
+    s_family_t *family = *item;
+    if (family) {
+        free (family->points);
+        free (family);
+        *item = NULL;
+    }
+}
+
+//  Adds one custom metric of exposed series `e` to its family, made on first sight.
+static bool
+s_gather (zhashx_t *by_name, zlistx_t *order, uint32_t e, const sample_custom_t *custom,
+          bool counter)
+{
+    char name[METRIC_CUSTOM_NAME_MAX + 1];
+    if (metric_map_custom_name (custom->name, counter, name) == 0)
+        return true;
+    metric_type_t type = counter ? METRIC_COUNTER : METRIC_GAUGE;
+    s_family_t *family = zhashx_lookup (by_name, name);
+    if (!family) {
+        family = calloc (1, sizeof *family);
+        if (!family || !zlistx_add_end (order, family)) {
+            free (family);
+            return false;
+        }
+        memcpy (family->name, name, strlen (name) + 1);
+        memcpy (family->wire_name, custom->name, strlen (custom->name) + 1);
+        family->type = type;
+        zhashx_insert (by_name, name, family);
+    }
+    if (family->type != type || (family->count && family->points[family->count - 1].exposed == e))
+        return true; //  the other type under one name, or a second name mapped here
+    if (family->count == family->capacity) {
+        uint32_t capacity = family->capacity ? family->capacity * 2 : 16;
+        s_point_t *grown = realloc (family->points, capacity * sizeof *grown);
+        if (!grown)
+            return false;
+        family->points = grown;
+        family->capacity = capacity;
+    }
+    family->points[family->count++] = (s_point_t){.exposed = e, .value = custom->value};
+    return true;
+}
+
+static bool
+s_custom_families (s_render_t *render)
+{
+    zhashx_t *by_name = zhashx_new ();
+    zlistx_t *order = zlistx_new ();
+    bool ok = by_name && order;
+    if (ok)
+        zlistx_set_destructor (order, s_family_free);
+    for (uint32_t e = 0; ok && e < render->count; e++) {
+        const latest_entry_t *entry = latest_at (render->source->latest, render->exposed[e].index);
+        for (uint32_t k = 0; ok && k < entry->custom_count; k++)
+            ok = s_gather (by_name, order, e, &entry->custom[k], (entry->custom_counters >> k) & 1);
+    }
+    for (s_family_t *family = ok ? zlistx_first (order) : NULL; family;
+         family = zlistx_next (order)) {
+        char help[ZAPM_CUSTOM_NAME_MAX + 64];
+        snprintf (help, sizeof help, "The service's %s %s.",
+                  family->type == METRIC_COUNTER ? "counter" : "gauge", family->wire_name);
+        prom_text_header (render->out, family->name, s_type_name (family->type), help);
+        for (uint32_t p = 0; p < family->count; p++)
+            s_line (render, family->name, &render->exposed[family->points[p].exposed], NULL, NULL,
+                    family->points[p].value);
+    }
+    zhashx_destroy (&by_name);
+    zlistx_destroy (&order);
+    return ok;
+}
+
+uint32_t
+series_metrics_render (const series_metrics_t *source, prom_text_t *out)
+{
+    assert (source && out);
+    s_render_t render = {.source = source, .out = out};
+    bool ok = s_pick (&render);
+    if (ok) {
+        s_series_families (&render);
+        for (int first = 0, last; first < METRIC_FIELDS; first = last) {
+            for (last = first + 1; last < METRIC_FIELDS && strcmp (metric_fields[last].name,
+                                                                   metric_fields[first].name) == 0;
+                 last++)
+                ;
+            s_table_family (&render, first, last);
+        }
+        s_percpu_family (&render);
+        ok = s_custom_families (&render);
+    }
+    if (!ok)
+        out->failed = true;
+    free (render.exposed);
+    free (prom_text_take (&render.labels));
+    uint32_t count = render.count;
+    return ok ? count : 0;
+}
