@@ -20,8 +20,8 @@ char *
 metrics_render (const stats_t *stats, const metrics_gauges_t *gauges,
                 const series_metrics_t *agents)
 {
-    //  About 2.5 KiB per exposed series with process and system metrics.
-    size_t estimate = 4096 + (agents ? (size_t) series_map_live (agents->series) * 2560 : 0);
+    //  About 3 KiB per exposed series with process and system metrics.
+    size_t estimate = 4096 + (agents ? (size_t) series_map_live (agents->series) * 3072 : 0);
     prom_text_t buffer;
     prom_text_init (&buffer, estimate);
     s_metric (&buffer, "zapm_samples_received_total", "counter", "Frames received from agents.",

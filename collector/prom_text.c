@@ -55,6 +55,19 @@ prom_text_take (prom_text_t *self)
     return text;
 }
 
+char *
+prom_text_reserve (prom_text_t *self, size_t size)
+{
+    return s_reserve (self, size) ? self->text + self->size : NULL;
+}
+
+void
+prom_text_commit (prom_text_t *self, size_t size)
+{
+    self->size += size;
+    self->text[self->size] = '\0';
+}
+
 void
 prom_text_put (prom_text_t *self, const char *data, size_t size)
 {
@@ -139,25 +152,18 @@ s_digits (uint64_t value, char *end)
     return end;
 }
 
-void
-prom_text_number (prom_text_t *self, double value)
+size_t
+prom_text_format_number (double value, char *out)
 {
-    char buf[40];
-    char *end = buf + sizeof buf, *start;
+    char buf[PROM_TEXT_NUMBER_MAX];
+    char *end = buf + sizeof buf, *start = NULL;
     double magnitude = fabs (value);
-    if (magnitude < 9007199254740992.0 && value == floor (value)) {
+    if (magnitude < 9007199254740992.0 && value == floor (value))
         start = s_digits ((uint64_t) magnitude, end);
-        if (value < 0)
-            *--start = '-';
-        prom_text_put (self, start, (size_t) (end - start));
-        return;
-    }
-    //  At most 6 decimals when that reads back as the same double: micro / 1e6
-    //  is correctly rounded, as strtod of the decimal text would be.
-    if (magnitude < 1e9) {
+    else if (magnitude < 1e9) {
         uint64_t micro = (uint64_t) llround (magnitude * 1e6);
         uint64_t frac = micro % 1000000;
-        if (frac != 0 && (double) micro / 1e6 == magnitude) {
+        if (frac != 0 && fabs ((double) micro / 1e6 - magnitude) <= magnitude * 1e-15) {
             int decimals = 6;
             while (frac % 10 == 0) {
                 frac /= 10;
@@ -168,13 +174,23 @@ prom_text_number (prom_text_t *self, double value)
                 *--start = '0';
             *--start = '.';
             start = s_digits (micro / 1000000, start);
-            if (value < 0)
-                *--start = '-';
-            prom_text_put (self, start, (size_t) (end - start));
-            return;
         }
     }
-    int n = snprintf (buf, sizeof buf, "%.17g", value);
-    if (n > 0)
-        prom_text_put (self, buf, (size_t) n);
+    if (!start) {
+        int n = snprintf (out, PROM_TEXT_NUMBER_MAX, "%.17g", value);
+        return n > 0 ? (size_t) n : 0;
+    }
+    if (value < 0)
+        *--start = '-';
+    size_t length = (size_t) (end - start);
+    memcpy (out, start, length);
+    return length;
+}
+
+void
+prom_text_number (prom_text_t *self, double value)
+{
+    char *at = prom_text_reserve (self, PROM_TEXT_NUMBER_MAX);
+    if (at)
+        prom_text_commit (self, prom_text_format_number (value, at));
 }

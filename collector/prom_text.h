@@ -29,6 +29,11 @@ void prom_text_init (prom_text_t *self, size_t capacity);
 //  Returns the text (caller frees) and empties *self; NULL if anything failed.
 char *prom_text_take (prom_text_t *self);
 
+//  Returns room for `size` more bytes at the end, or NULL (the buffer has
+//  failed). Follow with prom_text_commit of what was written, at most `size`.
+char *prom_text_reserve (prom_text_t *self, size_t size);
+void prom_text_commit (prom_text_t *self, size_t size);
+
 //  Appends `size` bytes.
 void prom_text_put (prom_text_t *self, const char *data, size_t size);
 
@@ -46,9 +51,17 @@ void prom_text_header (prom_text_t *self, const char *name, const char *type, co
 //  Appends `value` escaped as a label value (without the quotes).
 void prom_text_label_value (prom_text_t *self, const char *value);
 
-//  Appends `value`: a whole number below 2^53 as an integer, a number with at
-//  most 6 decimals as such, anything else with 17 significant digits, so the
-//  text reads back as the same double.
+//  Longest text prom_text_format_number writes.
+#define PROM_TEXT_NUMBER_MAX 32
+
+//  Writes `value` at `out` (PROM_TEXT_NUMBER_MAX bytes, not terminated) and
+//  returns its length: a whole number below 2^53 as an integer; a number
+//  within 1e-15 (relative) of one with at most 6 decimals as that one (so
+//  0.01 * 21.1 is 0.211, not 0.21100000000000002: measurements carry far
+//  fewer digits); anything else with 17 significant digits.
+size_t prom_text_format_number (double value, char *out);
+
+//  Appends `value` as prom_text_format_number writes it.
 void prom_text_number (prom_text_t *self, double value);
 
 #endif

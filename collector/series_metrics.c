@@ -92,29 +92,43 @@ s_pick (s_render_t *render)
     return !render->labels.failed;
 }
 
-//  Writes one line: name{labels[,extra="value"]} number.
+//  Writes one line, name{labels[,extra="value"]} number, with one reserve.
+//  `extra_value` is written as is: it is a constant of the table or digits.
 static void
 s_line (s_render_t *render, const char *name, const s_exposed_t *exposed, const char *extra_name,
         const char *extra_value, double value)
 {
-    prom_text_t *out = render->out;
-    prom_text_puts (out, name);
-    if (exposed->labels_len || extra_name) {
-        prom_text_put (out, "{", 1);
-        prom_text_put (out, render->labels.text + exposed->labels_at, exposed->labels_len);
+    size_t name_len = strlen (name), labels_len = exposed->labels_len;
+    size_t extra_name_len = extra_name ? strlen (extra_name) : 0;
+    size_t extra_value_len = extra_name ? strlen (extra_value) : 0;
+    char *at = prom_text_reserve (render->out, name_len + labels_len + extra_name_len +
+                                                   extra_value_len + 8 + PROM_TEXT_NUMBER_MAX);
+    if (!at)
+        return;
+    char *p = at;
+    memcpy (p, name, name_len);
+    p += name_len;
+    if (labels_len || extra_name) {
+        *p++ = '{';
+        memcpy (p, render->labels.text + exposed->labels_at, labels_len);
+        p += labels_len;
         if (extra_name) {
-            if (exposed->labels_len)
-                prom_text_put (out, ",", 1);
-            prom_text_puts (out, extra_name);
-            prom_text_put (out, "=\"", 2);
-            prom_text_label_value (out, extra_value);
-            prom_text_put (out, "\"", 1);
+            if (labels_len)
+                *p++ = ',';
+            memcpy (p, extra_name, extra_name_len);
+            p += extra_name_len;
+            *p++ = '=';
+            *p++ = '"';
+            memcpy (p, extra_value, extra_value_len);
+            p += extra_value_len;
+            *p++ = '"';
         }
-        prom_text_put (out, "}", 1);
+        *p++ = '}';
     }
-    prom_text_put (out, " ", 1);
-    prom_text_number (out, value);
-    prom_text_put (out, "\n", 1);
+    *p++ = ' ';
+    p += prom_text_format_number (value, p);
+    *p++ = '\n';
+    prom_text_commit (render->out, (size_t) (p - at));
 }
 
 static const char *
