@@ -158,6 +158,16 @@ def prom_server(procs):
     config = prometheus_config(storage, "127.0.0.1:%d" % col.http_port)
     check(subprocess.run([PROMTOOL, "check", "config", config], capture_output=True,
                          timeout=30).returncode == 0, "promtool check config refused %s", config)
+    # The README's scrape job is a valid configuration too.
+    readme = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                               "README.md")).read()
+    snippet = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    check("job_name: zapm" in snippet, "README's prometheus.yml snippet: %r", snippet)
+    with open(os.path.join(storage, "readme.yml"), "w") as f:
+        f.write(snippet)
+    r = subprocess.run([PROMTOOL, "check", "config", os.path.join(storage, "readme.yml")],
+                       capture_output=True, timeout=30)
+    check(r.returncode == 0, "README's snippet: %s", (r.stdout + r.stderr).decode())
     port = z.free_port()
     procs.start([PROMETHEUS, "--config.file=" + config, "--storage.tsdb.path=" + storage,
                  "--web.listen-address=127.0.0.1:%d" % port, "--log.level=warn"],
