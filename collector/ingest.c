@@ -202,7 +202,7 @@ s_ingest (ingest_t *self, const char *data, size_t size, bool more)
                       self->sinks.max_series);
         return 0;
     }
-    latest_update (self->sinks.latest, series, &sample, data, size, change == SERIES_JOINED);
+    latest_update (self->sinks.latest, series, &sample);
     size_t events = 1;
     if (change == SERIES_JOINED) {
         s_agent_event (self, series, ZAPM_STATE_JOINED);

@@ -2,16 +2,10 @@
 
     The per-sample work is copies of fixed-size numbers; the custom metrics'
     names are copied with them (they may change from one sample to the next).
-    Labels are part of the identity, so they only change when the series does:
-    they are read from the frame on a join, with one cJSON parse, on the
-    collector's thread.
 */
 #include "latest.h"
-#include "sse.h"
-#include "wire.h"
 
 #include <assert.h>
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +38,6 @@ latest_destroy (latest_t **self_p)
     if (self) {
         for (uint32_t i = 0; i < self->max_series; i++) {
             latest_entry_t *entry = &self->entries[i];
-            free (entry->agent);
-            free (entry->host);
             free (entry->percpu);
             free (entry->custom);
         }
@@ -55,41 +47,13 @@ latest_destroy (latest_t **self_p)
     }
 }
 
-//  A copy of the non-empty string at object.key, else of "".
-static char *
-s_label (const cJSON *object, const char *key)
-{
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive (object, key);
-    return strdup (cJSON_IsString (item) ? item->valuestring : "");
-}
-
-//  Reads the labels of a series from its frame (already validated).
-static void
-s_read_labels (latest_entry_t *entry, const char *bytes, size_t size)
-{
-    free (entry->agent);
-    free (entry->host);
-    entry->agent = entry->host = NULL;
-    entry->pid[0] = '\0';
-    cJSON *root = cJSON_ParseWithLength (bytes, size);
-    entry->agent = s_label (root, ZAPM_KEY_AGENT);
-    entry->host = s_label (root, ZAPM_KEY_HOST);
-    const cJSON *pid = cJSON_GetObjectItemCaseSensitive (root, ZAPM_KEY_PID);
-    if (cJSON_IsNumber (pid))
-        entry->pid[sse_format_u64 ((uint64_t) pid->valuedouble, entry->pid)] = '\0';
-    cJSON_Delete (root);
-}
-
 void
-latest_update (latest_t *self, const series_t *series, const sample_t *sample, const char *bytes,
-               size_t size, bool joined)
+latest_update (latest_t *self, const series_t *series, const sample_t *sample)
 {
     assert (self);
     if (series->index >= self->max_series)
         return;
     latest_entry_t *entry = &self->entries[series->index];
-    if (joined || !entry->agent || !entry->host)
-        s_read_labels (entry, bytes, size);
     const metric_values_t *values = &sample->metrics;
     memcpy (entry->value, values->value, sizeof entry->value);
     if (values->percpu_count > entry->percpu_capacity) {
@@ -103,7 +67,7 @@ latest_update (latest_t *self, const series_t *series, const sample_t *sample, c
     if (entry->percpu_count)
         memcpy (entry->percpu, values->percpu, entry->percpu_count * sizeof *entry->percpu);
     if (sample->custom_count && !entry->custom)
-        entry->custom = malloc (SAMPLE_CUSTOM_MAX * sizeof *entry->custom);
+        entry->custom = malloc (ZAPM_CUSTOM_MAX * sizeof *entry->custom);
     entry->custom_count = entry->custom ? sample->custom_count : 0;
     if (entry->custom_count)
         memcpy (entry->custom, sample->custom, entry->custom_count * sizeof *entry->custom);

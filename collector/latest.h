@@ -3,8 +3,8 @@
     /metrics (and remote write) publish, for every series, the numbers of its
     last sample. They are kept here, by series index, as the validator
     extracted them (metric_map.h), so no exporter parses JSON: ingest copies a
-    few hundred bytes per sample, and the labels (agent, host, pid) are read
-    once, when a series joins, since they are part of its identity.
+    few hundred bytes per sample. The labels (agent, host, pid) are the
+    series' own (series_t), since they are part of its identity.
 
     Entries follow series indexes: a recycled index is overwritten by its new
     series' first sample (which always joins).
@@ -20,12 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-//  One series' latest values. Strings are empty when the sample had none.
+//  One series' latest values.
 typedef struct {
     bool valid;                  //  holds a sample
-    char *agent;                 //  `agent` label, raw (exporters escape)
-    char *host;                  //  `host` label
-    char pid[24];                //  `pid` label, decimal
     double value[METRIC_FIELDS]; //  by metric_field_id_t, base units; NAN when absent
     uint32_t percpu_count;       //  entries in percpu
     uint32_t percpu_capacity;    //  entries allocated
@@ -43,11 +40,9 @@ latest_t *latest_new (uint32_t max_series);
 //  Frees the store; sets *self_p to NULL.
 void latest_destroy (latest_t **self_p);
 
-//  Records `sample` as the latest of `series`. When the series has just joined
-//  (or has no labels yet) the labels are read from the sample's `bytes`. Keeps
-//  the previous values of what cannot be allocated.
-void latest_update (latest_t *self, const series_t *series, const sample_t *sample,
-                    const char *bytes, size_t size, bool joined);
+//  Records `sample` as the latest of `series`. Keeps the previous values of
+//  what cannot be allocated.
+void latest_update (latest_t *self, const series_t *series, const sample_t *sample);
 
 //  The entry of series `index`, or NULL past the cap.
 const latest_entry_t *latest_at (latest_t *self, uint32_t index);

@@ -1,7 +1,7 @@
 /*  metrics.c: Prometheus text exposition of the collector's counters, then of
     every agent's metrics.
 
-    Written by hand (prom_text.h): the format is simple and this keeps the
+    Written by hand (prom_text.h, into a textbuf): the format is simple and this keeps the
     collector free of a metrics library.
 */
 #include "metrics.h"
@@ -10,10 +10,10 @@
 #include <inttypes.h>
 
 static void
-s_metric (prom_text_t *buffer, const char *name, const char *type, const char *help, uint64_t value)
+s_metric (textbuf_t *buffer, const char *name, const char *type, const char *help, uint64_t value)
 {
     prom_text_header (buffer, name, type, help);
-    prom_text_printf (buffer, "%s %" PRIu64 "\n", name, value);
+    textbuf_printf (buffer, "%s %" PRIu64 "\n", name, value);
 }
 
 char *
@@ -22,16 +22,14 @@ metrics_render (const stats_t *stats, const metrics_gauges_t *gauges,
 {
     //  About 3 KiB per exposed series with process and system metrics.
     size_t estimate = 4096 + (agents ? (size_t) series_map_live (agents->series) * 3072 : 0);
-    prom_text_t buffer;
-    prom_text_init (&buffer, estimate);
+    textbuf_t buffer = textbuf_growing (estimate);
     s_metric (&buffer, "zapm_samples_received_total", "counter", "Frames received from agents.",
               stats->received);
     prom_text_header (&buffer, "zapm_samples_invalid_total", "counter",
                       "Frames dropped as invalid, by reason.");
     for (int reason = VALIDATE_OK + 1; reason < VALIDATE_REASONS; reason++)
-        prom_text_printf (&buffer, "zapm_samples_invalid_total{reason=\"%s\"} %" PRIu64 "\n",
-                          validate_reason_name ((validate_reason_t) reason),
-                          stats->invalid[reason]);
+        textbuf_printf (&buffer, "zapm_samples_invalid_total{reason=\"%s\"} %" PRIu64 "\n",
+                        validate_reason_name ((validate_reason_t) reason), stats->invalid[reason]);
     s_metric (&buffer, "zapm_samples_lost_total", "counter",
               "Samples missing according to agents' seq numbers.", stats->lost);
     s_metric (&buffer, "zapm_series_dropped_total", "counter",
@@ -56,5 +54,5 @@ metrics_render (const stats_t *stats, const metrics_gauges_t *gauges,
               gauges->series_recycled);
     if (agents)
         series_metrics_render (agents, &buffer);
-    return prom_text_take (&buffer);
+    return textbuf_take (&buffer);
 }

@@ -9,7 +9,7 @@
 */
 #include "series_metrics.h"
 #include "metric_map.h"
-#include "sse.h"
+#include "prom_text.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -43,24 +43,33 @@ typedef struct {
 //  The state of one render.
 typedef struct {
     const series_metrics_t *source;
-    prom_text_t *out;
-    prom_text_t labels;   //  every exposed series' label set, back to back
+    textbuf_t *out;
+    textbuf_t labels;     //  every exposed series' label set, back to back
     s_exposed_t *exposed; //  the exposed series, in index order
     uint32_t count;       //  how many
 } s_render_t;
 
+//  `value` in decimal, NUL-terminated, into `out` (at least 21 bytes).
 static void
-s_label (prom_text_t *labels, bool *first, const char *name, const char *value)
+s_decimal (uint64_t value, char *out)
+{
+    textbuf_t text = textbuf_fixed (out, 20);
+    textbuf_u64 (&text, value);
+    out[textbuf_length (&text)] = '\0';
+}
+
+static void
+s_label (textbuf_t *labels, bool *first, const char *name, const char *value)
 {
     if (!value || !*value)
         return;
     if (!*first)
-        prom_text_put (labels, ",", 1);
+        textbuf_putc (labels, ',');
     *first = false;
-    prom_text_puts (labels, name);
-    prom_text_put (labels, "=\"", 2);
+    textbuf_put (labels, name, strlen (name));
+    TEXTBUF_LIT (labels, "=\"");
     prom_text_label_value (labels, value);
-    prom_text_put (labels, "\"", 1);
+    textbuf_putc (labels, '"');
 }
 
 //  Picks the series to expose and writes their label sets.
@@ -70,7 +79,7 @@ s_pick (s_render_t *render)
     const series_metrics_t *source = render->source;
     uint32_t size = series_map_size (source->series);
     render->exposed = malloc ((size ? size : 1) * sizeof *render->exposed);
-    prom_text_init (&render->labels, (size_t) size * 64);
+    render->labels = textbuf_growing ((size_t) size * 64 + 64);
     if (!render->exposed)
         return false;
     for (uint32_t i = 0; i < size; i++) {
@@ -80,16 +89,19 @@ s_pick (s_render_t *render)
             continue;
         if (!series->live && source->now_mono - series->last_seen_mono > source->ttl_ns)
             continue;
-        size_t at = render->labels.size;
+        size_t at = textbuf_length (&render->labels);
         bool first = true;
-        s_label (&render->labels, &first, "agent", entry->agent);
-        s_label (&render->labels, &first, "host", entry->host);
-        s_label (&render->labels, &first, "pid", entry->pid);
+        char pid[24] = "";
+        if (series->has_pid)
+            s_decimal (series->pid, pid);
+        s_label (&render->labels, &first, "agent", series->agent);
+        s_label (&render->labels, &first, "host", series->host);
+        s_label (&render->labels, &first, "pid", pid);
         s_label (&render->labels, &first, "color", series->color);
-        render->exposed[render->count++] =
-            (s_exposed_t){.index = i, .labels_at = at, .labels_len = render->labels.size - at};
+        render->exposed[render->count++] = (s_exposed_t){
+            .index = i, .labels_at = at, .labels_len = textbuf_length (&render->labels) - at};
     }
-    return !render->labels.failed;
+    return !render->labels.overflow;
 }
 
 //  Writes one line, name{labels[,extra="value"]} number, with one reserve.
@@ -101,16 +113,15 @@ s_line (s_render_t *render, const char *name, const s_exposed_t *exposed, const 
     size_t name_len = strlen (name), labels_len = exposed->labels_len;
     size_t extra_name_len = extra_name ? strlen (extra_name) : 0;
     size_t extra_value_len = extra_name ? strlen (extra_value) : 0;
-    char *at = prom_text_reserve (render->out, name_len + labels_len + extra_name_len +
-                                                   extra_value_len + 8 + PROM_TEXT_NUMBER_MAX);
-    if (!at)
+    if (!textbuf_reserve (render->out, name_len + labels_len + extra_name_len + extra_value_len +
+                                           8 + PROM_TEXT_NUMBER_MAX))
         return;
-    char *p = at;
+    char *p = render->out->p;
     memcpy (p, name, name_len);
     p += name_len;
     if (labels_len || extra_name) {
         *p++ = '{';
-        memcpy (p, render->labels.text + exposed->labels_at, labels_len);
+        memcpy (p, render->labels.start + exposed->labels_at, labels_len);
         p += labels_len;
         if (extra_name) {
             if (labels_len)
@@ -128,7 +139,7 @@ s_line (s_render_t *render, const char *name, const s_exposed_t *exposed, const 
     *p++ = ' ';
     p += prom_text_format_number (value, p);
     *p++ = '\n';
-    prom_text_commit (render->out, (size_t) (p - at));
+    render->out->p = p;
 }
 
 static const char *
@@ -170,7 +181,7 @@ s_percpu_family (s_render_t *render)
                 prom_text_header (render->out, field->name, s_type_name (field->type), field->help);
             started = true;
             char digits[24];
-            digits[sse_format_u64 (cpu, digits)] = '\0';
+            s_decimal (cpu, digits);
             s_line (render, field->name, &render->exposed[e], field->label_name, digits,
                     entry->percpu[cpu]);
         }
@@ -279,7 +290,7 @@ s_custom_families (s_render_t *render)
 }
 
 uint32_t
-series_metrics_render (const series_metrics_t *source, prom_text_t *out)
+series_metrics_render (const series_metrics_t *source, textbuf_t *out)
 {
     assert (source && out);
     s_render_t render = {.source = source, .out = out};
@@ -297,9 +308,9 @@ series_metrics_render (const series_metrics_t *source, prom_text_t *out)
         ok = s_custom_families (&render);
     }
     if (!ok)
-        out->failed = true;
+        out->overflow = true;
     free (render.exposed);
-    free (prom_text_take (&render.labels));
+    textbuf_free (&render.labels);
     uint32_t count = render.count;
     return ok ? count : 0;
 }

@@ -18,7 +18,7 @@
 #define ZAPM_SERIES_METRICS_H
 
 #include "latest.h"
-#include "prom_text.h"
+#include "textbuf.h"
 #include "series_map.h"
 
 #include <stdint.h>
@@ -36,6 +36,6 @@ typedef struct {
 
 //  Appends every exposed series' families to `out`. Returns the number of
 //  series exposed.
-uint32_t series_metrics_render (const series_metrics_t *source, prom_text_t *out);
+uint32_t series_metrics_render (const series_metrics_t *source, textbuf_t *out);
 
 #endif

@@ -86,7 +86,7 @@ main (int argc, char **argv)
                                    parsed.has_line_break);
         ring_commit (ring, framed, 0, 0);
         if (keep_latest)
-            latest_update (latest, &series, &parsed, sample, size, i == 0);
+            latest_update (latest, &series, &parsed);
     }
     double took = clock_seconds (CLOCK_PROCESS_CPUTIME_ID) - start;
     printf ("%s sample (%zu bytes): %.0f ns CPU per sample over %ld\n",

@@ -80,7 +80,7 @@ main (int argc, char **argv)
             fprintf (stderr, PROG ": the built-in sample was refused\n");
             return 1;
         }
-        latest_update (latest, series, &sample, frame, (size_t) size, true);
+        latest_update (latest, series, &sample);
     }
     stats_t stats = {0};
     metrics_gauges_t gauges = {.series = n, .series_live = n};

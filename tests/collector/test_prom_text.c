@@ -53,14 +53,14 @@ test_numbers (void)
 static void
 test_escaping (void)
 {
-    prom_text_t text;
-    prom_text_init (&text, 4);
+    textbuf_t text = textbuf_growing (4);
     prom_text_label_value (&text, "a\"b\\c\nd\te");
     prom_text_header (&text, "m", "gauge", "say \"hi\" \\ then\nmore");
-    char *out = prom_text_take (&text);
+    prom_text_number (&text, 0.25);
+    char *out = textbuf_take (&text);
     CHECK (out);
     CHECK (strcmp (out, "a\\\"b\\\\c\\nd\te"
-                        "# HELP m say \"hi\" \\\\ then\\nmore\n# TYPE m gauge\n") == 0);
+                        "# HELP m say \"hi\" \\\\ then\\nmore\n# TYPE m gauge\n0.25") == 0);
     free (out);
 }
 
@@ -116,7 +116,7 @@ test_render (void)
         CHECK (validate_sample (frames[i], strlen (frames[i]), &sample) == VALIDATE_OK);
         CHECK (series_map_observe (map, &sample, frames[i], strlen (frames[i]), now, now, &series,
                                    &lost) == SERIES_JOINED);
-        latest_update (latest, series, &sample, frames[i], strlen (frames[i]), true);
+        latest_update (latest, series, &sample);
         if (i == 0) {
             s_visits = 0;
             metric_map_walk (&sample.metrics, s_visit, NULL);
