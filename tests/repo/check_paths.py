@@ -25,7 +25,7 @@ import sys
 # Files the build generates (not in the repository), and where.
 GENERATED = {
     "wire.js": "web/cmake/wire_js.cmake, from common/wire.h",
-    "assets.c": "web/cmake/embed.cmake, from web/src",
+    "assets.c": "web/cmake/embed.cmake, from the staged site (web/src and the generated wire.js)",
     "compile_commands.json": "CMake (CMAKE_EXPORT_COMPILE_COMMANDS)",
     "package-lock.json": "npm (web/package-lock.json exists; others are npm's)",
 }
