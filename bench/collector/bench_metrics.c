@@ -40,26 +40,19 @@ int
 main (int argc, char **argv)
 {
     long series_count = 10000, rounds = 20;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp (argv[i], "--help") == 0) {
-            printf ("Usage: " PROG " [--series N] [--rounds R]\n"
-                    "Renders /metrics R times over N agent series; prints CPU ms per render,\n"
-                    "bytes and lines.\n");
-            return 0;
-        }
-        else if (strcmp (argv[i], "--series") == 0 && i + 1 < argc) {
-            if (!cli_parse_long (PROG, "--series", argv[++i], 1, 1000000, &series_count))
-                return CLI_EXIT_USAGE;
-        }
-        else if (strcmp (argv[i], "--rounds") == 0 && i + 1 < argc) {
-            if (!cli_parse_long (PROG, "--rounds", argv[++i], 1, 100000, &rounds))
-                return CLI_EXIT_USAGE;
-        }
-        else {
-            cli_usage_error (PROG, "unknown option '%s'", argv[i]);
-            return CLI_EXIT_USAGE;
-        }
-    }
+    const cli_option_t options[] = {
+        {"series", 0, CLI_LONG, &series_count, 1, 1000000, "N", "agent series on the page", NULL,
+         NULL},
+        {"rounds", 0, CLI_LONG, &rounds, 1, 100000, "R", "renders to time", NULL, NULL},
+        {NULL, 0, CLI_FLAG, NULL, 0, 0, NULL, NULL, NULL, NULL}};
+    const cli_spec_t spec = {
+        .prog = PROG,
+        .summary = "Renders /metrics R times over N agent series; prints the CPU time per\n"
+                   "render, the page's bytes and lines.\n",
+        .options = options};
+    int status = cli_parse (&spec, argc, argv);
+    if (status != CLI_RUN)
+        return status;
     uint32_t n = (uint32_t) series_count;
     series_map_t *map = series_map_new (n, 1);
     latest_t *latest = latest_new (n);
