@@ -47,6 +47,21 @@ latest_destroy (latest_t **self_p)
     }
 }
 
+//  Grows *array (of `size`-byte items, *capacity allocated) to hold `count`.
+//  Returns how many it holds: `count`, or 0 if memory is short.
+static uint32_t
+s_fit (void **array, uint32_t *capacity, uint32_t count, size_t size)
+{
+    if (count > *capacity) {
+        void *grown = realloc (*array, count * size);
+        if (!grown)
+            return 0;
+        *array = grown;
+        *capacity = count;
+    }
+    return count;
+}
+
 void
 latest_update (latest_t *self, const series_t *series, const sample_t *sample)
 {
@@ -56,19 +71,12 @@ latest_update (latest_t *self, const series_t *series, const sample_t *sample)
     latest_entry_t *entry = &self->entries[series->index];
     const metric_values_t *values = &sample->metrics;
     memcpy (entry->value, values->value, sizeof entry->value);
-    if (values->percpu_count > entry->percpu_capacity) {
-        double *grown = realloc (entry->percpu, values->percpu_count * sizeof *grown);
-        if (grown) {
-            entry->percpu = grown;
-            entry->percpu_capacity = values->percpu_count;
-        }
-    }
-    entry->percpu_count = values->percpu_count <= entry->percpu_capacity ? values->percpu_count : 0;
+    entry->percpu_count = s_fit ((void **) &entry->percpu, &entry->percpu_capacity,
+                                 values->percpu_count, sizeof *entry->percpu);
     if (entry->percpu_count)
         memcpy (entry->percpu, values->percpu, entry->percpu_count * sizeof *entry->percpu);
-    if (sample->custom_count && !entry->custom)
-        entry->custom = malloc (ZAPM_CUSTOM_MAX * sizeof *entry->custom);
-    entry->custom_count = entry->custom ? sample->custom_count : 0;
+    entry->custom_count = s_fit ((void **) &entry->custom, &entry->custom_capacity,
+                                 sample->custom_count, sizeof *entry->custom);
     if (entry->custom_count)
         memcpy (entry->custom, sample->custom, entry->custom_count * sizeof *entry->custom);
     entry->custom_counters = sample->custom_counters;

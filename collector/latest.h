@@ -28,7 +28,8 @@ typedef struct {
     uint32_t percpu_capacity;    //  entries allocated
     double *percpu;              //  each CPU's busy share, as a ratio
     uint32_t custom_count;       //  entries in custom
-    sample_custom_t *custom;     //  custom metrics, ZAPM_CUSTOM_MAX allocated once needed
+    uint32_t custom_capacity;    //  entries allocated
+    sample_custom_t *custom;     //  custom metrics, as the sample gave them
     uint64_t custom_counters;    //  bit k set: custom[k] is a counter
 } latest_entry_t;
 
@@ -40,8 +41,8 @@ latest_t *latest_new (uint32_t max_series);
 //  Frees the store; sets *self_p to NULL.
 void latest_destroy (latest_t **self_p);
 
-//  Records `sample` as the latest of `series`. Keeps the previous values of
-//  what cannot be allocated.
+//  Records `sample` as the latest of `series`. Per-CPU and custom entries
+//  that cannot be allocated are left out until memory allows.
 void latest_update (latest_t *self, const series_t *series, const sample_t *sample);
 
 //  The entry of series `index`, or NULL past the cap.

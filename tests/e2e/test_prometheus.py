@@ -218,18 +218,24 @@ def prom_wire_counters(procs):
         pub.send(dict(base, **{K.COUNTERS: bad}))
     pub.send(dict(base, **{K.COUNTERS: ["n", "not-sent"]}))
     pub.send(z.book_sample("plum", cpu=25.0, mem=3.0))
+    # All 64 custom metrics an agent may send reach /metrics (history keeps 16).
+    many = {"m%02d" % i: i for i in range(64)}
+    pub.send({"agent": "many", "cpu": 1, "mem": 1, K.CUSTOM: many, K.COUNTERS: ["m63"]})
 
     def received():
         m = col.metrics()
-        return m if m.total("zapm_samples_received_total") == 8 else None
+        return m if m.total("zapm_samples_received_total") == 9 else None
 
-    m = z.wait_until(received, 5, "8 frames received")
+    m = z.wait_until(received, 5, "9 frames received")
     check(m.get('zapm_samples_invalid_total{reason="wrong_type"}') == 6,
           "wrong_type drops: %r", m.get('zapm_samples_invalid_total{reason="wrong_type"}'))
     text = page(col)
     check('zapm_custom_n_total{agent="wire",host="h",pid="1"} 1' in text, "counter n missing")
     check('zapm_custom_g{agent="wire",host="h",pid="1"} 2' in text, "gauge g missing")
     check("not_sent" not in text, "a counter name without a value was exported")
+    got = [l for l in text.splitlines() if l.startswith("zapm_custom_m") and 'agent="many"' in l]
+    check(len(got) == 64 and 'zapm_custom_m63_total{agent="many"} 63' in got,
+          "%d of the 64 custom metrics: %r", len(got), got[-3:])
     check('zapm_sample_cpu_ratio{color="plum"} 0.25' in text, "book frame's cpu missing")
     check('zapm_sample_memory_bytes{color="plum"} 3145728' in text, "book frame's mem missing")
     promtool_check(text)
