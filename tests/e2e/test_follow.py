@@ -20,9 +20,10 @@ from zapmtest import case, check, log  # noqa: E402
 class Service:
     """A stand-in service: `sleep` under a unique command name, restartable."""
 
-    def __init__(self, procs):
+    def __init__(self, procs, long_name=False):
         self.dir = tempfile.mkdtemp(prefix="zapm-follow-")
-        self.name = "zf%08d" % random.randrange(10 ** 8)  # within comm's 15 bytes
+        # Within comm's 15 bytes, or longer: then comm holds only its first 15.
+        self.name = ("zapm-follow-long-%08d" if long_name else "zf%08d") % random.randrange(10 ** 8)
         self.path = os.path.join(self.dir, self.name)
         os.symlink("/bin/sleep", self.path)
         self.pid_file = os.path.join(self.dir, "service.pid")
@@ -100,6 +101,19 @@ def follow_pidof(procs):
 def follow_pid_file(procs):
     """--pid-file FILE follows the pid the file names through two restarts."""
     follow(procs, lambda service: ["--pid-file", service.pid_file])
+
+
+@case
+def follow_pidof_long_name(procs):
+    """--pidof NAME longer than comm's 15 bytes matches by the command line, as pidof does."""
+    col = procs.collector()
+    service = Service(procs, long_name=True)
+    pid = service.start()
+    procs.start([z.BIN.agent, "--connect", col.endpoint, "--pidof", service.name, "--poll", "0.1",
+                 "--interval", "0.1"], name="zapm-agent[long]")
+    # The default --name is NAME itself, not the truncated comm.
+    z.wait_until(lambda: up(col, service.name, pid) == 1, 5, "the long-named process sampled")
+    log("%s (comm %r) found as pid %d", service.name, service.name[:15], pid)
 
 
 @case
