@@ -191,13 +191,14 @@ metric_map_extract (double cpu, double mem, const cJSON *proc, const cJSON *sys,
 }
 
 void
-metric_map_walk (const metric_values_t *values, metric_visit_fn *visit, void *arg)
+metric_map_walk (const double *value, const double *percpu, uint32_t percpu_count,
+                 metric_visit_fn *visit, void *arg)
 {
     for (int id = 0; id < METRIC_FIELDS; id++)
-        if (!isnan (values->value[id]))
-            visit (arg, &metric_fields[id], -1, values->value[id]);
-    for (uint32_t cpu = 0; cpu < values->percpu_count; cpu++)
-        visit (arg, &metric_percpu_field, (int) cpu, values->percpu[cpu]);
+        if (!isnan (value[id]))
+            visit (arg, &metric_fields[id], -1, value[id]);
+    for (uint32_t cpu = 0; cpu < percpu_count; cpu++)
+        visit (arg, &metric_percpu_field, (int) cpu, percpu[cpu]);
 }
 
 size_t

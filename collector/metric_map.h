@@ -104,8 +104,12 @@ void metric_map_extract (double cpu, double mem, const cJSON *proc, const cJSON 
 
 //  Calls `visit` for each present value, in table order: the field, the CPU
 //  index for per-CPU rows (-1 otherwise) and the value in base units.
+//  `value` holds METRIC_FIELDS numbers by metric_field_id_t (NAN: absent),
+//  `percpu` `percpu_count` ratios: a sample's metric_values_t, or a series'
+//  latest values (latest.h), walk the same way.
 typedef void (metric_visit_fn) (void *arg, const metric_field_t *field, int cpu, double value);
-void metric_map_walk (const metric_values_t *values, metric_visit_fn *visit, void *arg);
+void metric_map_walk (const double *value, const double *percpu, uint32_t percpu_count,
+                      metric_visit_fn *visit, void *arg);
 
 //  Longest exported custom metric name, without the NUL.
 #define METRIC_CUSTOM_NAME_MAX                                                                     \

@@ -119,8 +119,13 @@ test_render (void)
         latest_update (latest, series, &sample);
         if (i == 0) {
             s_visits = 0;
-            metric_map_walk (&sample.metrics, s_visit, NULL);
+            metric_map_walk (sample.metrics.value, sample.metrics.percpu,
+                             sample.metrics.percpu_count, s_visit, NULL);
             CHECK (s_visits == 5); //  cpu, mem, rss, cpu_user, cpu_system
+            const latest_entry_t *entry = latest_at (latest, series->index);
+            s_visits = 0;
+            metric_map_walk (entry->value, entry->percpu, entry->percpu_count, s_visit, NULL);
+            CHECK (s_visits == 5);
         }
     }
     stats_t stats = {0};
