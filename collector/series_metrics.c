@@ -97,7 +97,10 @@ s_pick (s_render_t *render)
         s_label (&render->labels, &first, "agent", series->agent);
         s_label (&render->labels, &first, "host", series->host);
         s_label (&render->labels, &first, "pid", pid);
-        s_label (&render->labels, &first, "color", series->color);
+        //  A book-style series is named by its colour alone: label it with the
+        //  whole identity, which series_t->color leaves empty past 64 bytes, so
+        //  no two series ever share a label set.
+        s_label (&render->labels, &first, "color", series->agent ? series->color : series->id);
         render->exposed[render->count++] = (s_exposed_t){
             .index = i, .labels_at = at, .labels_len = textbuf_length (&render->labels) - at};
     }

@@ -218,15 +218,19 @@ def prom_wire_counters(procs):
         pub.send(dict(base, **{K.COUNTERS: bad}))
     pub.send(dict(base, **{K.COUNTERS: ["n", "not-sent"]}))
     pub.send(z.book_sample("plum", cpu=25.0, mem=3.0))
+    # Two book-style colours past 64 bytes, alike but for the end: two series, two label sets.
+    long_colors = ["c" * 70 + "1", "c" * 70 + "2"]
+    for color in long_colors:
+        pub.send(z.book_sample(color))
     # All 64 custom metrics an agent may send reach /metrics (history keeps 16).
     many = {"m%02d" % i: i for i in range(64)}
     pub.send({"agent": "many", "cpu": 1, "mem": 1, K.CUSTOM: many, K.COUNTERS: ["m63"]})
 
     def received():
         m = col.metrics()
-        return m if m.total("zapm_samples_received_total") == 9 else None
+        return m if m.total("zapm_samples_received_total") == 11 else None
 
-    m = z.wait_until(received, 5, "9 frames received")
+    m = z.wait_until(received, 5, "11 frames received")
     check(m.get('zapm_samples_invalid_total{reason="wrong_type"}') == 6,
           "wrong_type drops: %r", m.get('zapm_samples_invalid_total{reason="wrong_type"}'))
     text = page(col)
@@ -237,6 +241,8 @@ def prom_wire_counters(procs):
     check(len(got) == 64 and 'zapm_custom_m63_total{agent="many"} 63' in got,
           "%d of the 64 custom metrics: %r", len(got), got[-3:])
     check('zapm_sample_cpu_ratio{color="plum"} 0.25' in text, "book frame's cpu missing")
+    for color in long_colors:
+        check('zapm_agent_up{color="%s"} 1' % color in text, "long colour %s... missing", color[:8])
     check('zapm_sample_memory_bytes{color="plum"} 3145728' in text, "book frame's mem missing")
     promtool_check(text)
 
