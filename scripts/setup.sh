@@ -16,6 +16,9 @@ packages=(
   python3 python3-psutil python3-zmq
   chromium
   clang clang-format valgrind curl procps
+  # man pages from --help; the install tests: man -l, systemd-analyze, dpkg-shlibdeps
+  help2man man-db systemd dpkg-dev
+  # the Prometheus tests: promtool and a real server
   prometheus
 )
 # A node from another source (e.g. nodesource's nodejs, which bundles npm) is fine.
