@@ -7,6 +7,7 @@
 #define ZAPM_CONFIG_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct {
@@ -17,7 +18,13 @@ typedef struct {
     uint32_t max_series;     //  series kept
     uint32_t history_points; //  history points per series
     uint32_t ring_mib;       //  shared ring size in MiB
-    double metrics_ttl_s;    //  seconds a series stays on /metrics after its last sample
+    double metrics_ttl_s;     //  seconds a series stays on /metrics after its last sample
+    //  Web security (docs/SECURITY.md, "Web")
+    const char *tls_cert;     //  --tls-cert PEM file, or NULL for plain HTTP
+    const char *tls_key;      //  --tls-key PEM file, with tls_cert
+    const char *users;        //  --users file, or NULL for no logins
+    bool insecure_http;       //  --insecure-http: logins over plain HTTP off loopback
+    uint32_t max_per_address; //  connections from one client address
 } config_t;
 
 //  What config_parse decided.

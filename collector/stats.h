@@ -18,6 +18,10 @@ typedef struct {
     uint64_t clients_rejected;          //  /feed requests past --max-clients
     uint64_t resets;                    //  `event: reset` sent to clients
     uint64_t wakes;                     //  batches of suspended clients woken
+    uint64_t auth_failed;               //  logins refused (bad header, wrong password)
+    uint64_t auth_busy;                 //  logins answered 429: hashing queue full
+    uint64_t header_timeouts;           //  connections closed by the header deadline
+    uint64_t tls_failed;                //  TLS handshakes that failed (plain HTTP, scanners)
 } stats_t;
 
 #endif
