@@ -306,10 +306,17 @@ s_open_socket (s_actor_t *self)
     zsock_set_heartbeat_ivl (self->pub, S_HEARTBEAT_MS);
     zsock_set_heartbeat_timeout (self->pub, S_HEARTBEAT_TIMEOUT_MS);
     zsock_set_heartbeat_ttl (self->pub, S_HEARTBEAT_TIMEOUT_MS);
-    if (zsock_connect (self->pub, "%s", self->agent->endpoint) < 0) {
-        errno = EINVAL;
-        return -1;
-    }
+    //  One PUB, connected to every collector of the list: libzmq keeps a queue
+    //  per connected collector, so one that is down (no connection, and
+    //  ZMQ_IMMEDIATE) or slow (its queue full) delays none of the others.
+    char endpoints[ZAPM_AGENT_ENDPOINT_MAX + 1];
+    snprintf (endpoints, sizeof endpoints, "%s", self->agent->endpoint);
+    char *saved = NULL;
+    for (char *one = strtok_r (endpoints, ",", &saved); one; one = strtok_r (NULL, ",", &saved))
+        if (zsock_connect (self->pub, "%s", one) < 0) {
+            errno = EINVAL;
+            return -1;
+        }
     self->pub_handle = zsock_resolve (self->pub);
     return 0;
 }

@@ -5,6 +5,23 @@
 #include <stdio.h>
 #include <string.h>
 
+bool
+agent_cli_take_connect (const char *prog, const cli_option_t *option, const char *value)
+{
+    agent_cli_t *opts = option->target;
+    size_t used = strlen (opts->list), length = strlen (value);
+    if (length == 0 || used + (used > 0) + length > ZAPM_AGENT_ENDPOINT_MAX) {
+        cli_usage_error (prog, "--connect needs 1 to %d bytes of endpoints in all, got '%s'",
+                         ZAPM_AGENT_ENDPOINT_MAX, value);
+        return false;
+    }
+    if (used)
+        opts->list[used++] = ',';
+    memcpy (opts->list + used, value, length + 1);
+    opts->endpoint = opts->list;
+    return true;
+}
+
 zapm_agent_t *
 agent_cli_start (const char *prog, const agent_cli_t *opts, const char *name)
 {

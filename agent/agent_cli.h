@@ -13,10 +13,11 @@
 
 //  What the shared options set.
 typedef struct {
-    const char *endpoint; //  --connect
-    const char *name;     //  --name, NULL for the program's default
-    const char *color;    //  --color, NULL for the library's default
-    double interval;      //  --interval, seconds
+    const char *endpoint;                   //  --connect: the default, or `list`
+    char list[ZAPM_AGENT_ENDPOINT_MAX + 1]; // the --connect values, joined by commas
+    const char *name;                       //  --name, NULL for the program's default
+    const char *color;                      //  --color, NULL for the library's default
+    double interval;                        //  --interval, seconds
 } agent_cli_t;
 
 //  The defaults: the collector on this host, one sample a second.
@@ -57,6 +58,9 @@ typedef struct {
         "interval", 0, CLI_DOUBLE, &(opts)->interval, ZAPM_AGENT_INTERVAL_MIN,                     \
             ZAPM_AGENT_INTERVAL_MAX, "SECONDS", "time between samples", NULL, NULL                 \
     }
+
+//  CLI_CALL for --connect: adds one or more endpoints to the list.
+bool agent_cli_take_connect (const char *prog, const cli_option_t *option, const char *value);
 
 //  Starts an agent from opts under `name` (the program's choice when --name
 //  was not given). Prints one line naming `prog` and returns NULL when the

@@ -52,8 +52,7 @@ static int
 s_parse (int argc, char **argv, s_options_t *opt)
 {
     const cli_option_t options[] = {
-        AGENT_CLI_OPTIONS (&opt->agent,
-                           "--pidof's NAME, else the sampled process's name, else " S_PROG),
+        AGENT_CLI_OPTIONS (&opt->agent, "the process's name, else " S_PROG),
         {"pid", 0, CLI_LONG, &opt->pid, 1, INT_MAX, "PID",
          "sample process PID instead of " S_PROG " itself; when it\n"
          "ends, print one line to stderr and exit with status 0",

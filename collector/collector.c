@@ -49,6 +49,7 @@ struct _collector_t {
     latest_t *latest;            //  each series' latest values, for /metrics
     feed_t *feed;                //  SSE streams
     ingest_t *ingest;            //  SUB socket and the ingest path
+    forward_t *forward;          //  upstream links, or NULL
     http_t *http;                //  web server
     auth_t *auth;                //  --users logins, or NULL
     tls_pem_t tls;               //  --tls-cert and --tls-key, when given
@@ -117,7 +118,16 @@ collector_new (const config_t *config)
         collector_destroy (&self);
         return NULL;
     }
-    ingest_sinks_t sinks = {.series = self->series,
+    if (config->forward_count) {
+        self->forward =
+            forward_new (config->forward, config->forward_count, config->name, self->boot);
+        if (!self->forward) {
+            collector_destroy (&self);
+            return NULL;
+        }
+    }
+    ingest_sinks_t sinks = {.forward = self->forward,
+                            .series = self->series,
                             .ring = self->ring,
                             .stats = &self->stats,
                             .latest = self->latest,
@@ -140,6 +150,9 @@ collector_new (const config_t *config)
                             .metrics_ttl = (int64_t) (config->metrics_ttl_s * 1e9),
                             .boot = self->boot,
                             .start_mono = self->start_mono,
+                            .ingest = self->ingest,
+                            .forward = self->forward,
+
                             .auth = self->auth,
                             .tls = self->tls.cert ? &self->tls : NULL,
                             .max_per_address = config->max_per_address};
@@ -163,6 +176,7 @@ collector_destroy (collector_t **self_p)
         auth_destroy (&self->auth);
         tls_pem_free (&self->tls);
         ingest_destroy (&self->ingest);
+        forward_destroy (&self->forward);
         feed_destroy (&self->feed);
         series_map_destroy (&self->series);
         latest_destroy (&self->latest);
@@ -242,10 +256,15 @@ collector_run (collector_t *self)
                 auth_reload (self->auth);
         }
         bool logins = (items[3].revents & ZMQ_POLLIN) && http_take_logins (self->http);
+        bool drained = false;
         if ((items[0].revents & ZMQ_POLLIN) &&
-            ingest_drain (self->ingest, COLLECTOR_DRAIN_BUDGET) > 0)
+            ingest_drain (self->ingest, COLLECTOR_DRAIN_BUDGET) > 0) {
             feed_notify (self->feed, clock_mono_ns ());
+            drained = true;
+        }
         now = clock_mono_ns ();
+        if (self->forward && (drained || now >= next_sweep))
+            forward_flush (self->forward, now);
         if (now >= next_sweep) {
             if (ingest_tick (self->ingest, now) > 0)
                 feed_notify (self->feed, now);

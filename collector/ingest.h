@@ -15,10 +15,16 @@
     peer sending more than that is disconnected by libzmq before any memory is
     used. With RCVHWM that bounds what one agent can have queued to 128 MiB,
     and only while the loop is not keeping up.
+
+    A multipart message is not a sample, with one exception: a batch from an
+    edge collector (forward.h), a header frame then samples, each ingested as
+    if its agent were connected here, and refused when the header shows it has
+    been here before (a forwarding loop).
 */
 #ifndef ZAPM_INGEST_H
 #define ZAPM_INGEST_H
 
+#include "forward.h"
 #include "latest.h"
 #include "ring.h"
 #include "series_map.h"
@@ -40,6 +46,7 @@ typedef struct {
     latest_t *latest;     //  latest values per series, for exporters
     const char *boot;     //  this run's token, in every event id
     uint32_t max_series;  //  for the "map full" log line
+    forward_t *forward;   //  upstream links (--forward), or NULL
 } ingest_sinks_t;
 
 //  Binds a SUB socket on `endpoint`. Returns NULL and logs why on failure.
@@ -57,6 +64,10 @@ const char *ingest_endpoint (ingest_t *self);
 //  Receives and ingests up to `budget` frames without blocking. Returns how
 //  many events were appended to the ring (the feed must be told when > 0).
 size_t ingest_drain (ingest_t *self, size_t budget);
+
+//  Appends the figures of the batches forwarded to this collector, per edge,
+//  in the Prometheus text format.
+void ingest_metrics (ingest_t *self, textbuf_t *out);
 
 //  Marks silent series as left (appending their `event: agent`) and writes the
 //  pending drop log line when one is due. Returns the events appended.

@@ -70,7 +70,9 @@ typedef enum {
 typedef struct _zapm_agent_t zapm_agent_t;
 
 //  Creates an agent that samples the calling process and publishes to
-//  `endpoint` (any libzmq endpoint; NULL means "tcp://localhost:5555") under
+//  `endpoint` (any libzmq endpoint, or several separated by commas: every
+//  sample then goes to each, and one that is down delays none of the others;
+//  NULL means "tcp://localhost:5555") under
 //  the service name `name` (NULL means the program's name). The first sample
 //  goes out one interval (1 s by default) after this call. Returns NULL and
 //  sets errno (EINVAL for a malformed endpoint or name) on failure. The
