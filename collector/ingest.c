@@ -12,6 +12,7 @@
 #include "ingest.h"
 #include "clock.h"
 #include "log.h"
+#include "prom_text.h"
 #include "sse.h"
 #include "validate.h"
 #include "wire.h"
@@ -338,7 +339,9 @@ s_edge_lines (ingest_t *self, textbuf_t *out, const char *name, bool batches)
 {
     for (size_t i = 0; i < self->edge_count; i++) {
         textbuf_printf (out, "%s{edge=", name);
-        textbuf_label (out, self->edges[i].name);
+        textbuf_putc (out, '"');
+        prom_text_label_value (out, self->edges[i].name);
+        textbuf_putc (out, '"');
         textbuf_printf (out, "} %" PRIu64 "\n",
                         batches ? self->edges[i].batches : self->edges[i].samples);
     }
