@@ -60,7 +60,7 @@ custom_metrics_name_valid (const char *name)
 //  Finds or adds `name`; call with the mutex held. Returns NULL with errno
 //  ENOSPC when the table is full.
 static custom_metric_t *
-s_lookup (custom_metrics_t *self, const char *name)
+s_lookup (custom_metrics_t *self, const char *name, bool counter)
 {
     for (size_t i = 0; i < self->size; i++)
         if (strcmp (self->table[i].name, name) == 0)
@@ -72,6 +72,7 @@ s_lookup (custom_metrics_t *self, const char *name)
     custom_metric_t *metric = &self->table[self->size++];
     strcpy (metric->name, name); //  length checked by custom_metrics_name_valid
     metric->value = 0.0;
+    metric->counter = counter;
     return metric;
 }
 
@@ -85,7 +86,7 @@ s_update (custom_metrics_t *self, const char *name, double value, bool add)
     }
     int rc = 0;
     pthread_mutex_lock (&self->mutex);
-    custom_metric_t *metric = s_lookup (self, name);
+    custom_metric_t *metric = s_lookup (self, name, add);
     if (!metric)
         rc = -1;
     else if (add) {

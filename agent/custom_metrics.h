@@ -17,6 +17,7 @@
 typedef struct {
     char name[ZAPM_CUSTOM_NAME_MAX + 1]; //  NUL-terminated, validated name
     double value;                        //  finite
+    bool counter;                        //  made by counter_add (else by gauge_set)
 } custom_metric_t;
 
 typedef struct _custom_metrics_t custom_metrics_t;
@@ -29,6 +30,10 @@ void custom_metrics_destroy (custom_metrics_t **self_p);
 
 //  Returns true if `name` is 1 to ZAPM_CUSTOM_NAME_MAX bytes of [A-Za-z0-9_.:-].
 bool custom_metrics_name_valid (const char *name);
+
+//  A metric's kind is decided by the call that creates it: gauge_set makes a
+//  gauge, counter_add a counter (published in `counters`); later calls of the
+//  other kind change its value, not its kind.
 
 //  Sets metric `name` to `value`, adding it if new. Returns 0, or -1 with
 //  errno EINVAL (bad name, value not finite) or ENOSPC (table full).

@@ -275,6 +275,29 @@ s_put_sys (textbuf_t *out, const sys_sample_t *sys)
     TEXTBUF_LIT (out, "}");
 }
 
+//  The names of the custom metrics that are counters, as `counters`, when any
+//  is: the `custom` object stays name -> number for readers that know no more.
+static void
+s_put_counters (textbuf_t *out, const custom_metric_t *custom, size_t count)
+{
+    bool first = true;
+    for (size_t i = 0; i < count; i++) {
+        if (!custom[i].counter)
+            continue;
+        if (first) {
+            TEXTBUF_LIT (out, ",");
+            S_KEY (out, ZAPM_KEY_COUNTERS);
+            TEXTBUF_LIT (out, "[");
+        }
+        else
+            TEXTBUF_LIT (out, ",");
+        first = false;
+        s_put_string (out, custom[i].name);
+    }
+    if (!first)
+        TEXTBUF_LIT (out, "]");
+}
+
 size_t
 sample_encoder_encode (sample_encoder_t *self, const sample_parts_t *parts, char *buf, size_t size)
 {
@@ -337,6 +360,7 @@ sample_encoder_encode (sample_encoder_t *self, const sample_parts_t *parts, char
             s_put_double (&out, parts->custom[i].value);
         }
         TEXTBUF_LIT (&out, "}");
+        s_put_counters (&out, parts->custom, parts->ncustom);
     }
     TEXTBUF_LIT (&out, "}");
     return out.overflow ? 0 : textbuf_length (&out);

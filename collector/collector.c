@@ -49,6 +49,7 @@ struct _collector_t {
     stats_t stats;               //  counters
     ring_t *ring;                //  framed events
     series_map_t *series;        //  per-series state
+    latest_t *latest;            //  each series' latest values, for /metrics
     feed_t *feed;                //  SSE streams
     ingest_t *ingest;            //  SUB socket and the ingest path
     forward_t *forward;          //  upstream links, or NULL
@@ -141,9 +142,11 @@ collector_new (const config_t *config)
     size_t ring_bytes = (size_t) config->ring_mib << 20;
     self->ring = ring_new (ring_bytes, (size_t) config->ring_mib * COLLECTOR_RING_SLOTS_PER_MIB);
     self->series = series_map_new (config->max_series, config->history_points);
-    self->feed = self->ring && self->series ? feed_new (self->ring, self->series, &self->stats,
-                                                        self->boot, config->max_clients)
-                                            : NULL;
+    self->latest = latest_new (config->max_series);
+    self->feed =
+        self->ring && self->series && self->latest
+            ? feed_new (self->ring, self->series, &self->stats, self->boot, config->max_clients)
+            : NULL;
     if (!self->feed) {
         log_error ("out of memory setting up a %u MiB ring", config->ring_mib);
         collector_destroy (&self);
@@ -166,6 +169,7 @@ collector_new (const config_t *config)
                             .series = self->series,
                             .ring = self->ring,
                             .stats = &self->stats,
+                            .latest = self->latest,
                             .boot = self->boot,
                             .max_series = config->max_series};
     self->ingest = ingest_new (config->bind, &sinks);
@@ -181,6 +185,8 @@ collector_new (const config_t *config)
                             .series = self->series,
                             .ring = self->ring,
                             .stats = &self->stats,
+                            .latest = self->latest,
+                            .metrics_ttl = (int64_t) (config->metrics_ttl_s * 1e9),
                             .boot = self->boot,
                             .start_mono = self->start_mono,
                             .ingest = self->ingest,
@@ -215,6 +221,7 @@ collector_destroy (collector_t **self_p)
         forward_destroy (&self->forward);
         feed_destroy (&self->feed);
         series_map_destroy (&self->series);
+        latest_destroy (&self->latest);
         ring_destroy (&self->ring);
         free (self);
         *self_p = NULL;

@@ -1,6 +1,7 @@
 /*  config.c: the collector's command line, one table (common/cli.h). */
 #include "config.h"
 #include "cli.h"
+#include "series_metrics.h"
 #include "store.h"
 #include "wire.h"
 
@@ -128,6 +129,7 @@ config_parse (int argc, char **argv, config_t *config)
                          .store_seal_s = 60};
     long max_clients = 10000, max_series = 10000, history = 600, ring_mib = 16;
     long per_address = S_PER_ADDRESS_DEFAULT;
+    double metrics_ttl = SERIES_METRICS_TTL_DEFAULT_S;
     const cli_option_t options[] = {
         {"bind", 'b', CLI_TEXT, &config->bind, 1, S_ENDPOINT_MAX, "ENDPOINT",
          "ZeroMQ endpoint agents publish to", NULL, NULL},
@@ -178,6 +180,10 @@ config_parse (int argc, char **argv, config_t *config)
          "seconds the newest raw points wait before history queries\nsee them "
          "(the collector's memory covers them meanwhile)",
          NULL, NULL},
+        {"metrics-ttl", 0, CLI_DOUBLE, &metrics_ttl, 0.1, S_HISTORY_MAX, "SECONDS",
+         "how long a series that stopped sending stays on /metrics,\n"
+         "counted from its last sample",
+         NULL, NULL},
         {NULL, 0, CLI_FLAG, NULL, 0, 0, NULL, NULL, NULL, NULL}};
     const cli_spec_t spec = {
         .prog = PROG,
@@ -197,6 +203,7 @@ config_parse (int argc, char **argv, config_t *config)
     config->max_series = (uint32_t) max_series;
     config->history_points = (uint32_t) history;
     config->ring_mib = (uint32_t) ring_mib;
+    config->metrics_ttl_s = metrics_ttl;
     config->max_per_address = (uint32_t) per_address;
     return s_check_security (config) ? CONFIG_RUN : CONFIG_ERROR;
 }

@@ -21,6 +21,7 @@ typedef struct {
     uint32_t max_series;     //  series kept
     uint32_t history_points; //  history points per series
     uint32_t ring_mib;       //  shared ring size in MiB
+    double metrics_ttl_s;    //  seconds a series stays on /metrics after its last sample
     //  Web security (docs/SECURITY.md, "Web")
     const char *tls_cert;     //  --tls-cert PEM file, or NULL for plain HTTP
     const char *tls_key;      //  --tls-key PEM file, with tls_cert

@@ -6,6 +6,7 @@
 */
 #include "forward.h"
 #include "log.h"
+#include "prom_text.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -267,7 +268,9 @@ static void
 s_line (textbuf_t *out, const char *name, const link_t *link, const char *reason, uint64_t value)
 {
     textbuf_printf (out, "%s{upstream=", name);
-    textbuf_label (out, link->endpoint);
+    textbuf_putc (out, '"');
+    prom_text_label_value (out, link->endpoint);
+    textbuf_putc (out, '"');
     if (reason)
         textbuf_printf (out, ",reason=\"%s\"", reason);
     textbuf_printf (out, "} %" PRIu64 "\n", value);

@@ -148,8 +148,15 @@ s_route_metrics (http_t *self, struct MHD_Connection *connection, void **request
         .ring_bytes = ring_bytes_used (self->routes.ring),
         .series_recycled = series_map_recycled (self->routes.series),
     };
-    char *own = metrics_render (self->routes.stats, &gauges);
-    textbuf_t out = textbuf_growing (own ? strlen (own) + 2048 : 2048);
+    char *own = metrics_render (self->routes.stats, &gauges, NULL);
+    //  Every agent's families last, written straight into the page (29 MB at
+    //  10,000 series: not copied again). About 3 KiB per live series.
+    series_metrics_t agents = {.series = self->routes.series,
+                               .latest = self->routes.latest,
+                               .now_mono = clock_mono_ns (),
+                               .ttl_ns = self->routes.metrics_ttl};
+    size_t agents_size = (size_t) series_map_live (self->routes.series) * 3072;
+    textbuf_t out = textbuf_growing (own ? strlen (own) + 2048 + agents_size : 2048);
     if (own)
         textbuf_put (&out, own, strlen (own));
     free (own);
@@ -158,6 +165,7 @@ s_route_metrics (http_t *self, struct MHD_Connection *connection, void **request
         store_report_metrics (self->routes.store, &out);
     if (self->routes.forward)
         forward_metrics (self->routes.forward, &out);
+    series_metrics_render (&agents, &out);
     return reply_buffer (connection, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
                          own ? textbuf_take (&out) : (textbuf_free (&out), NULL),
                          MHD_RESPMEM_MUST_FREE);

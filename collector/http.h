@@ -12,6 +12,7 @@
 #include "feed.h"
 #include "forward.h"
 #include "ingest.h"
+#include "latest.h"
 #include "ring.h"
 #include "series_map.h"
 #include "stats.h"
@@ -29,6 +30,8 @@ typedef struct {
     series_map_t *series; //  /api/*
     ring_t *ring;         //  /metrics
     stats_t *stats;       //  /metrics
+    latest_t *latest;     //  /metrics: each series' latest values
+    int64_t metrics_ttl;  //  /metrics: ns a series stays after its last sample
     const char *boot;     //  /healthz
     int64_t start_mono;   //  /healthz uptime
     ingest_t *ingest;     //  /metrics: batches forwarded here

@@ -12,6 +12,7 @@
 #include "ingest.h"
 #include "clock.h"
 #include "log.h"
+#include "prom_text.h"
 #include "sse.h"
 #include "validate.h"
 #include "wire.h"
@@ -240,6 +241,7 @@ s_ingest_sample (ingest_t *self, const char *data, size_t size, const forward_he
         return 0;
     }
     snprintf (series->via, sizeof series->via, "%s", origin ? origin->edge : "");
+    latest_update (self->sinks.latest, series, &sample);
     size_t events = 1;
     if (change == SERIES_JOINED) {
         s_agent_event (self, series, ZAPM_STATE_JOINED);
@@ -340,7 +342,9 @@ s_edge_lines (ingest_t *self, textbuf_t *out, const char *name, bool batches)
 {
     for (size_t i = 0; i < self->edge_count; i++) {
         textbuf_printf (out, "%s{edge=", name);
-        textbuf_label (out, self->edges[i].name);
+        textbuf_putc (out, '"');
+        prom_text_label_value (out, self->edges[i].name);
+        textbuf_putc (out, '"');
         textbuf_printf (out, "} %" PRIu64 "\n",
                         batches ? self->edges[i].batches : self->edges[i].samples);
     }

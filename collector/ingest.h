@@ -25,6 +25,7 @@
 #define ZAPM_INGEST_H
 
 #include "forward.h"
+#include "latest.h"
 #include "ring.h"
 #include "series_map.h"
 #include "stats.h"
@@ -43,6 +44,7 @@ typedef struct {
     series_map_t *series; //  per-series state
     ring_t *ring;         //  framed events for /feed
     stats_t *stats;       //  counters
+    latest_t *latest;     //  latest values per series, for exporters
     const char *boot;     //  this run's token, in every event id
     uint32_t max_series;  //  for the "map full" log line
     forward_t *forward;   //  upstream links (--forward), or NULL

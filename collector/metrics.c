@@ -1,75 +1,35 @@
-/*  metrics.c: Prometheus text exposition of the collector's counters.
+/*  metrics.c: Prometheus text exposition of the collector's counters, then of
+    every agent's metrics.
 
-    Written by hand into a growing buffer: the format is simple and this keeps
-    the collector free of a metrics library.
+    Written by hand (prom_text.h, into a textbuf): the format is simple and this keeps the
+    collector free of a metrics library.
 */
 #include "metrics.h"
+#include "prom_text.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-typedef struct {
-    char *text;
-    size_t size;
-    size_t capacity;
-    bool failed;
-} buffer_t;
-
-static void s_printf (buffer_t *buffer, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
 
 static void
-s_printf (buffer_t *buffer, const char *fmt, ...)
+s_metric (textbuf_t *buffer, const char *name, const char *type, const char *help, uint64_t value)
 {
-    if (buffer->failed)
-        return;
-    for (;;) {
-        va_list args;
-        va_start (args, fmt);
-        int n = vsnprintf (buffer->text + buffer->size, buffer->capacity - buffer->size, fmt, args);
-        va_end (args);
-        if (n < 0) {
-            buffer->failed = true;
-            return;
-        }
-        if ((size_t) n < buffer->capacity - buffer->size) {
-            buffer->size += (size_t) n;
-            return;
-        }
-        size_t capacity = buffer->capacity * 2 + (size_t) n;
-        char *grown = realloc (buffer->text, capacity);
-        if (!grown) {
-            buffer->failed = true;
-            return;
-        }
-        buffer->text = grown;
-        buffer->capacity = capacity;
-    }
-}
-
-static void
-s_metric (buffer_t *buffer, const char *name, const char *type, const char *help, uint64_t value)
-{
-    s_printf (buffer, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", name, help, name, type, name,
-              value);
+    prom_text_header (buffer, name, type, help);
+    textbuf_printf (buffer, "%s %" PRIu64 "\n", name, value);
 }
 
 char *
-metrics_render (const stats_t *stats, const metrics_gauges_t *gauges)
+metrics_render (const stats_t *stats, const metrics_gauges_t *gauges,
+                const series_metrics_t *agents)
 {
-    buffer_t buffer = {.text = malloc (2048), .capacity = 2048};
-    if (!buffer.text)
-        return NULL;
-    buffer.text[0] = '\0';
+    //  About 3 KiB per exposed series with process and system metrics.
+    size_t estimate = 4096 + (agents ? (size_t) series_map_live (agents->series) * 3072 : 0);
+    textbuf_t buffer = textbuf_growing (estimate);
     s_metric (&buffer, "zapm_samples_received_total", "counter", "Frames received from agents.",
               stats->received);
-    s_printf (&buffer, "# HELP zapm_samples_invalid_total Frames dropped as invalid, by reason.\n"
-                       "# TYPE zapm_samples_invalid_total counter\n");
+    prom_text_header (&buffer, "zapm_samples_invalid_total", "counter",
+                      "Frames dropped as invalid, by reason.");
     for (int reason = VALIDATE_OK + 1; reason < VALIDATE_REASONS; reason++)
-        s_printf (&buffer, "zapm_samples_invalid_total{reason=\"%s\"} %" PRIu64 "\n",
-                  validate_reason_name ((validate_reason_t) reason), stats->invalid[reason]);
+        textbuf_printf (&buffer, "zapm_samples_invalid_total{reason=\"%s\"} %" PRIu64 "\n",
+                        validate_reason_name ((validate_reason_t) reason), stats->invalid[reason]);
     s_metric (&buffer, "zapm_samples_lost_total", "counter",
               "Samples missing according to agents' seq numbers.", stats->lost);
     s_metric (&buffer, "zapm_series_dropped_total", "counter",
@@ -102,9 +62,7 @@ metrics_render (const stats_t *stats, const metrics_gauges_t *gauges)
     s_metric (&buffer, "zapm_series_recycled_total", "counter",
               "Series slots that a full map gave from a departed series to a new one.",
               gauges->series_recycled);
-    if (buffer.failed) {
-        free (buffer.text);
-        return NULL;
-    }
-    return buffer.text;
+    if (agents)
+        series_metrics_render (agents, &buffer);
+    return textbuf_take (&buffer);
 }

@@ -1,7 +1,12 @@
-/*  metrics.h: the collector's counters in the Prometheus text format, at /metrics. */
+/*  metrics.h: /metrics, the Prometheus text exposition (format 0.0.4).
+
+    The collector's own counters and gauges first, then every agent's metrics
+    (series_metrics.h).
+*/
 #ifndef ZAPM_METRICS_H
 #define ZAPM_METRICS_H
 
+#include "series_metrics.h"
 #include "stats.h"
 
 #include <stdint.h>
@@ -16,8 +21,9 @@ typedef struct {
     uint64_t series_recycled; //  series slots given to a new identity
 } metrics_gauges_t;
 
-//  Returns the exposition text (format 0.0.4) as a new string; caller frees. NULL
-//  if memory is short.
-char *metrics_render (const stats_t *stats, const metrics_gauges_t *gauges);
+//  Returns the exposition text as a new string; caller frees. `agents` (may be
+//  NULL) adds every exposed series' metrics. NULL if memory is short.
+char *metrics_render (const stats_t *stats, const metrics_gauges_t *gauges,
+                      const series_metrics_t *agents);
 
 #endif

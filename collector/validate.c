@@ -28,6 +28,7 @@ typedef enum {
     FIELD_STRING,    //  string
     FIELD_OBJECT,    //  object checked against `children`
     FIELD_NUMBERS,   //  array of finite numbers
+    FIELD_STRINGS,   //  array of strings
     FIELD_NUMBER_MAP //  object whose values are all finite numbers
 } field_type_t;
 
@@ -86,6 +87,7 @@ enum {
     SAMPLE_PROC,
     SAMPLE_SYS,
     SAMPLE_CUSTOM,
+    SAMPLE_COUNTERS,
     SAMPLE_FIELDS
 };
 
@@ -103,6 +105,7 @@ static const field_t s_sample_fields[] = {
     [SAMPLE_PROC] = {ZAPM_KEY_PROC, FIELD_OBJECT, s_proc_fields},
     [SAMPLE_SYS] = {ZAPM_KEY_SYS, FIELD_OBJECT, s_sys_fields},
     [SAMPLE_CUSTOM] = {ZAPM_KEY_CUSTOM, FIELD_NUMBER_MAP, NULL},
+    [SAMPLE_COUNTERS] = {ZAPM_KEY_COUNTERS, FIELD_STRINGS, NULL},
     [SAMPLE_FIELDS] = {NULL, FIELD_NUMBER, NULL}};
 
 static const char *s_reason_names[VALIDATE_REASONS] = {
@@ -165,13 +168,15 @@ s_check_field (const cJSON *item, const field_t *field)
         return cJSON_IsObject (item) ? s_check_object (item, field->children, NULL)
                                      : VALIDATE_WRONG_TYPE;
     case FIELD_NUMBERS:
+    case FIELD_STRINGS:
     case FIELD_NUMBER_MAP: {
-        if (field->type == FIELD_NUMBERS ? !cJSON_IsArray (item) : !cJSON_IsObject (item))
+        if (field->type == FIELD_NUMBER_MAP ? !cJSON_IsObject (item) : !cJSON_IsArray (item))
             return VALIDATE_WRONG_TYPE;
         const cJSON *element;
         cJSON_ArrayForEach (element, item)
         {
-            if (!s_is_finite_number (element))
+            if (field->type == FIELD_STRINGS ? !cJSON_IsString (element)
+                                             : !s_is_finite_number (element))
                 return VALIDATE_WRONG_TYPE;
         }
         return VALIDATE_OK;
@@ -285,6 +290,21 @@ s_identity (const cJSON **found, sample_t *sample)
     return VALIDATE_OK;
 }
 
+//  Marks the custom metrics that `counters` names (the others are gauges).
+static void
+s_mark_counters (const cJSON *counters, sample_t *sample)
+{
+    _Static_assert(ZAPM_CUSTOM_MAX <= 64, "custom_counters is a 64-bit mask");
+    sample->custom_counters = 0;
+    const cJSON *name;
+    cJSON_ArrayForEach (name, counters)
+    {
+        for (uint32_t k = 0; k < sample->custom_count; k++)
+            if (strcmp (sample->custom[k].name, name->valuestring) == 0)
+                sample->custom_counters |= (uint64_t) 1 << k;
+    }
+}
+
 static void
 s_extract_custom (const cJSON *custom, sample_t *sample)
 {
@@ -293,7 +313,7 @@ s_extract_custom (const cJSON *custom, sample_t *sample)
     cJSON_ArrayForEach (metric, custom)
     {
         size_t length = strlen (metric->string);
-        if (sample->custom_count == ZAPM_HISTORY_CUSTOM_MAX)
+        if (sample->custom_count == ZAPM_CUSTOM_MAX)
             break;
         if (length == 0 || length > ZAPM_CUSTOM_NAME_MAX)
             continue;
@@ -339,6 +359,8 @@ s_extract (const cJSON **found, sample_t *sample)
         cJSON_GetArrayItem (cJSON_GetObjectItemCaseSensitive (sys, ZAPM_KEY_LOAD), 0);
     sample->load1 = cJSON_IsNumber (load1) ? load1->valuedouble : NAN;
     s_extract_custom (found[SAMPLE_CUSTOM], sample);
+    s_mark_counters (found[SAMPLE_COUNTERS], sample);
+    metric_map_extract (sample->cpu, sample->mem, found[SAMPLE_PROC], sys, &sample->metrics);
     return VALIDATE_OK;
 }
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metric_map.h"
 #include "wire.h"
 
 //  Why a frame was dropped. VALIDATE_OK is not a reason.
@@ -43,24 +44,26 @@ typedef struct {
 //  What the collector keeps from a valid sample. Strings point into `identity`
 //  storage or are copied; nothing points into the frame.
 typedef struct {
-    char identity[ZAPM_IDENTITY_MAX + 1]; //  docs/HTTP-API.md, "Series identity"
-    const char *agent;                    //  `agent` if not empty, else NULL (*)
-    const char *host;                     //  `host` if not empty, else NULL (*)
-    bool has_pid;                         //  `pid` present
-    uint64_t pid;                         //  `pid`
-    char color[ZAPM_COLOR_MAX + 1];       //  `color`; "" when absent or too long
-    bool has_seq;                         //  `seq` present
-    uint64_t seq;                         //  `seq`
-    double interval;                      //  `interval` in seconds, 0 when absent
-    int64_t wall_ns;                      //  `timestamp` parsed, 0 when absent or unparsable
-    double cpu;                           //  `cpu`
-    double mem;                           //  `mem`
-    double sys_cpu;                       //  `sys.cpu_percent`, NAN when absent
-    double sys_mem;                       //  `sys.mem.percent`, NAN when absent
-    double load1;                         //  `sys.load[0]`, NAN when absent
-    bool has_line_break;                  //  frame holds CR or LF (must be minified before SSE)
-    uint32_t custom_count;                //  entries in custom
-    sample_custom_t custom[ZAPM_HISTORY_CUSTOM_MAX]; // first `custom` metrics with short names
+    char identity[ZAPM_IDENTITY_MAX + 1];    //  docs/HTTP-API.md, "Series identity"
+    const char *agent;                       //  `agent` if not empty, else NULL (*)
+    const char *host;                        //  `host` if not empty, else NULL (*)
+    bool has_pid;                            //  `pid` present
+    uint64_t pid;                            //  `pid`
+    char color[ZAPM_COLOR_MAX + 1];          //  `color`; "" when absent or too long
+    bool has_seq;                            //  `seq` present
+    uint64_t seq;                            //  `seq`
+    double interval;                         //  `interval` in seconds, 0 when absent
+    int64_t wall_ns;                         //  `timestamp` parsed, 0 when absent or unparsable
+    double cpu;                              //  `cpu`
+    double mem;                              //  `mem`
+    double sys_cpu;                          //  `sys.cpu_percent`, NAN when absent
+    double sys_mem;                          //  `sys.mem.percent`, NAN when absent
+    double load1;                            //  `sys.load[0]`, NAN when absent
+    bool has_line_break;                     //  frame holds CR or LF (must be minified before SSE)
+    uint32_t custom_count;                   //  entries in custom
+    sample_custom_t custom[ZAPM_CUSTOM_MAX]; //  first `custom` metrics with short names
+    uint64_t custom_counters;                //  bit k set: custom[k] is named in `counters`
+    metric_values_t metrics;                 //  the exported numbers (metric_map.h)
 } sample_t;
 //  (*) These point into the validator's parse, valid until the next
 //  validate_sample call on the same thread: copy what must last.

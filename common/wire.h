@@ -59,6 +59,7 @@
 #define ZAPM_KEY_PROC     "proc"     //  object, process metrics
 #define ZAPM_KEY_SYS      "sys"      //  object, system metrics
 #define ZAPM_KEY_CUSTOM   "custom"   //  object, name -> number
+#define ZAPM_KEY_COUNTERS "counters" //  array of the `custom` names that are counters
 
 //  Keys inside "proc" (psutil names).
 #define ZAPM_KEY_CPU_PERCENT      "cpu_percent"

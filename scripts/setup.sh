@@ -21,6 +21,8 @@ packages=(
   libcurl4-openssl-dev libsnappy-dev prometheus victoria-metrics openssl
   # man pages from --help; the install tests: man -l, systemd-analyze, dpkg-shlibdeps
   help2man man-db systemd dpkg-dev
+  # the Prometheus tests: promtool and a real server
+  prometheus
 )
 # A node from another source (e.g. nodesource's nodejs, which bundles npm) is fine.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

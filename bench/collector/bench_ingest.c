@@ -2,6 +2,8 @@
 
     Runs the ingest path's pure part, validate_sample then sse_frame into the
     ring, over a book-sized and an agent-sized sample, and prints ns per sample.
+    With --latest it also keeps each sample's exported values for /metrics
+    (latest_update), as ingest does.
     Under `valgrind --tool=callgrind` the instruction count per sample is the
     steady figure on a noisy machine:
 
@@ -10,6 +12,7 @@
 */
 #include "clock.h"
 #include "cli.h"
+#include "latest.h"
 #include "ring.h"
 #include "sse.h"
 #include "validate.h"
@@ -40,10 +43,12 @@ main (int argc, char **argv)
 {
     long count = 200000;
     const char *sample = s_small;
+    bool keep_latest = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp (argv[i], "--help") == 0) {
-            printf ("Usage: " PROG " [--count N] [--sample small|full]\n"
-                    "Times validate_sample + sse_frame into a ring, per sample.\n");
+            printf ("Usage: " PROG " [--count N] [--sample small|full] [--latest]\n"
+                    "Times validate_sample + sse_frame into a ring, per sample;\n"
+                    "--latest adds latest_update (the values /metrics exports).\n");
             return 0;
         }
         else if (strcmp (argv[i], "--count") == 0 && i + 1 < argc) {
@@ -58,6 +63,8 @@ main (int argc, char **argv)
             }
             sample = strcmp (kind, "full") == 0 ? s_full : s_small;
         }
+        else if (strcmp (argv[i], "--latest") == 0)
+            keep_latest = true;
         else {
             cli_usage_error (PROG, "unknown option '%s'", argv[i]);
             return CLI_EXIT_USAGE;
@@ -65,6 +72,8 @@ main (int argc, char **argv)
     }
     size_t size = strlen (sample);
     ring_t *ring = ring_new (16 << 20, 131072);
+    latest_t *latest = latest_new (1);
+    series_t series = {.index = 0};
     double start = clock_seconds (CLOCK_PROCESS_CPUTIME_ID);
     for (long i = 0; i < count; i++) {
         sample_t parsed;
@@ -76,10 +85,13 @@ main (int argc, char **argv)
         size_t framed = sse_frame (slot, "abcd1234", ring_head (ring), NULL, sample, size,
                                    parsed.has_line_break);
         ring_commit (ring, framed, 0, 0);
+        if (keep_latest)
+            latest_update (latest, &series, &parsed);
     }
     double took = clock_seconds (CLOCK_PROCESS_CPUTIME_ID) - start;
     printf ("%s sample (%zu bytes): %.0f ns CPU per sample over %ld\n",
             sample == s_full ? "full" : "small", size, took / (double) count * 1e9, count);
     ring_destroy (&ring);
+    latest_destroy (&latest);
     return 0;
 }

@@ -68,6 +68,8 @@ test_limits (void)
     CHECK (custom_metrics_counter_add (metrics, "m5", 1) == 0);
     CHECK (custom_metrics_snapshot (metrics, out, ZAPM_CUSTOM_MAX) == ZAPM_CUSTOM_MAX);
     CHECK (strcmp (out[5].name, "m5") == 0 && out[5].value == -1.5);
+    //  The call that made a metric decided its kind; later calls keep it.
+    CHECK (out[0].counter && !out[5].counter);
     CHECK (custom_metrics_snapshot (metrics, out, 3) == 3);
     custom_metrics_destroy (&metrics);
     CHECK (metrics == NULL);

@@ -91,7 +91,8 @@ test_full (void)
     sys_sample_t *sys = calloc (1, sizeof *sys);
     CHECK (sys);
     s_fill (&proc, sys);
-    custom_metric_t custom[3] = {{"requests", 12345}, {"latency.p99:ms", 0.1}, {"neg-1", -1e300}};
+    custom_metric_t custom[3] = {
+        {"requests", 12345, true}, {"latency.p99:ms", 0.1, false}, {"neg-1", -1e300, true}};
     int64_t wall = clock_wall_ns ();
     sample_parts_t parts = {.seq = 77,
                             .wall_ns = wall,
@@ -163,6 +164,11 @@ test_full (void)
     CHECK (s_number (c, "requests") == 12345);
     CHECK (s_number (c, "latency.p99:ms") == 0.1);
     CHECK (s_number (c, "neg-1") == -1e300);
+    //  The counters are named in `counters`, in table order; the gauge is not.
+    cJSON *counters = s_item (json, ZAPM_KEY_COUNTERS);
+    CHECK (cJSON_IsArray (counters) && cJSON_GetArraySize (counters) == 2);
+    CHECK (strcmp (cJSON_GetArrayItem (counters, 0)->valuestring, "requests") == 0);
+    CHECK (strcmp (cJSON_GetArrayItem (counters, 1)->valuestring, "neg-1") == 0);
     cJSON_Delete (json);
 
     //  Too small a buffer: refused, not truncated.
@@ -244,7 +250,8 @@ test_numbers (void)
     proc.cpu_percent = NAN;
     proc.cpu_user = INFINITY;
     proc.cpu_system = 4e-7; //  rounds to 0 at 6 decimals
-    custom_metric_t custom[4] = {{"a", 0}, {"b", 0}, {"c", 0}, {"d", 0}};
+    custom_metric_t custom[4] = {
+        {"a", 0, false}, {"b", 0, false}, {"c", 0, false}, {"d", 0, false}};
     sample_parts_t parts = {.interval = 1, .proc = &proc, .custom = custom, .ncustom = 4};
     srand (7);
     for (int round = 0; round < 2000; round++) {
@@ -257,6 +264,7 @@ test_numbers (void)
         proc.cpu_percent = round ? (double) rand () / RAND_MAX * 400 : NAN;
         cJSON *json = s_encode_parse (encoder, &parts);
         cJSON *c = s_item (json, ZAPM_KEY_CUSTOM);
+        CHECK (!cJSON_HasObjectItem (json, ZAPM_KEY_COUNTERS)); //  gauges only
         const char *names[4] = {"a", "b", "c", "d"};
         for (int i = 0; i < 4; i++)
             CHECKF (s_number (c, names[i]) == custom[i].value, "%.17g", custom[i].value);

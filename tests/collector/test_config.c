@@ -37,6 +37,9 @@ main (void)
     CHECK (config.max_series == 10000 && config.history_points == 600 && config.ring_mib == 16);
     CHECK (config.http.sin_addr.s_addr == htonl (INADDR_LOOPBACK));
     CHECK (ntohs (config.http.sin_port) == 8088);
+    CHECK (config.metrics_ttl_s == 300);
+    CHECK (s_parse (&config, "--metrics-ttl", "0.5", NULL) == CONFIG_RUN);
+    CHECK (config.metrics_ttl_s == 0.5);
 
     CHECK (s_parse (&config, "--http", "*:0", "-b", "ipc:///tmp/x", "--max-clients=5", NULL) ==
            CONFIG_RUN);
@@ -46,14 +49,11 @@ main (void)
     CHECK (config.http.sin_addr.s_addr == inet_addr ("10.1.2.3") &&
            ntohs (config.http.sin_port) == 9);
 
-    const char *bad[][2] = {{"--http", "127.0.0.1:99999"},
-                            {"--http", "host.example:80"},
-                            {"--max-clients", "0"},
-                            {"--max-clients", "12x"},
-                            {"--ring-mib", "4096"},
-                            {"--history", "-1"},
-                            {"--bind", ""},
-                            {"--no-such-flag", NULL}};
+    const char *bad[][2] = {
+        {"--http", "127.0.0.1:99999"}, {"--http", "host.example:80"}, {"--max-clients", "0"},
+        {"--max-clients", "12x"},      {"--ring-mib", "4096"},        {"--history", "-1"},
+        {"--metrics-ttl", "0"},        {"--metrics-ttl", "1e999"},    {"--bind", ""},
+        {"--no-such-flag", NULL}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECKF (s_parse (&config, bad[i][0], bad[i][1], NULL) == CONFIG_ERROR, "%s %s", bad[i][0],
                 bad[i][1] ? bad[i][1] : "");

@@ -187,12 +187,50 @@ test_limits_and_encoding (void)
     CHECK (strcmp (validate_reason_name (VALIDATE_REASONS), "unknown") == 0);
 }
 
+//  `counters` names which custom metrics are counters; the exported numbers
+//  come out in base units, NAN where the sample had nothing.
+static void
+test_counters_and_metrics (void)
+{
+    sample_t s;
+    const char *frame = "{\"agent\":\"a\",\"cpu\":12.5,\"mem\":2,\"custom\":{\"g\":1,\"c\":2,"
+                        "\"d\":3},\"counters\":[\"c\",\"x\",\"d\"],\"proc\":{\"rss\":4096,"
+                        "\"cpu_user\":1.5},\"sys\":{\"cpu_percent\":21.1,\"load\":[1,2],"
+                        "\"percpu\":[50,25],\"swap\":{\"used\":7}}}";
+    CHECK (s_check (frame, &s) == VALIDATE_OK);
+    CHECK (s.custom_count == 3 && s.custom_counters == 6); //  c and d, not g
+    const double *v = s.metrics.value;
+    CHECK (v[METRIC_CORE_CPU] == 0.125 && v[METRIC_CORE_MEM] == 2097152);
+    CHECK (v[METRIC_PROC_RSS] == 4096 && v[METRIC_PROC_CPU_USER] == 1.5);
+    CHECK (isnan (v[METRIC_PROC_VMS]) && isnan (v[METRIC_PROC_CPU_SYSTEM]));
+    CHECK (v[METRIC_SYS_CPU_PERCENT] == 21.1 / 100);
+    CHECK (v[METRIC_SYS_LOAD1] == 1 && v[METRIC_SYS_LOAD5] == 2 && isnan (v[METRIC_SYS_LOAD15]));
+    CHECK (v[METRIC_SYS_SWAP_USED] == 7 && isnan (v[METRIC_SYS_MEM_TOTAL]));
+    CHECK (s.metrics.percpu_count == 2 && s.metrics.percpu[0] == 0.5 &&
+           s.metrics.percpu[1] == 0.25);
+    //  The book's fields alone: no counters, nothing but the core numbers.
+    CHECK (s_check ("{\"color\":\"r\",\"cpu\":1,\"mem\":1}", &s) == VALIDATE_OK);
+    CHECK (s.custom_counters == 0 && s.metrics.percpu_count == 0);
+    CHECK (isnan (s.metrics.value[METRIC_PROC_RSS]) && s.metrics.value[METRIC_CORE_CPU] == 0.01);
+    //  Every other type of `counters`, or of its entries, is refused.
+    const char *bad[] = {"\"c\"",        "1",         "{\"c\":1}", "[1]",
+                         "[\"c\",null]", "[[\"c\"]]", "true",      "null"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[256];
+        snprintf (text, sizeof text,
+                  "{\"agent\":\"a\",\"cpu\":1,\"mem\":1,\"custom\":{\"c\":1},\"counters\":%s}",
+                  bad[i]);
+        CHECKF (s_check (text, &s) == VALIDATE_WRONG_TYPE, "counters %s accepted", bad[i]);
+    }
+}
+
 int
 main (void)
 {
     test_book_sample ();
     test_zapm_sample ();
     test_rejections ();
+    test_counters_and_metrics ();
     test_limits_and_encoding ();
     test_hostile ();
     return CHECK_DONE ();

@@ -1,0 +1,41 @@
+/*  series_metrics.h: every agent's metrics on /metrics, one family at a time.
+
+    For each series that is live, or that left less than `ttl_ns` ago, the
+    numbers of its latest sample (latest.h) are written as Prometheus families
+    named by the one table (metric_map.h), labelled with the series' `agent`,
+    `host`, `pid` and `color` when present. Beside them, per series, what the
+    collector itself knows: `zapm_agent_up` (1 live, 0 left), samples received
+    and samples lost. Custom metrics become `zapm_custom_<name>` gauges, or
+    counters `zapm_custom_<name>_total` when the agent said so (`counters`).
+
+    The text format wants all lines of a family together, so the renderer goes
+    family by family over the exposed series; custom families are gathered in
+    a hash first. A custom family keeps the type it was first seen with: a
+    series that exports the same name with the other type is left out of it,
+    and so is a second metric of one series that maps to the same name.
+*/
+#ifndef ZAPM_SERIES_METRICS_H
+#define ZAPM_SERIES_METRICS_H
+
+#include "latest.h"
+#include "textbuf.h"
+#include "series_map.h"
+
+#include <stdint.h>
+
+//  Default time a series stays on /metrics after its last sample (--metrics-ttl).
+#define SERIES_METRICS_TTL_DEFAULT_S 300
+
+//  What the renderer reads.
+typedef struct {
+    series_map_t *series; //  the series and their liveness
+    latest_t *latest;     //  their latest values and labels
+    int64_t now_mono;     //  the time of the scrape, monotonic ns
+    int64_t ttl_ns;       //  how long a series stays after its last sample
+} series_metrics_t;
+
+//  Appends every exposed series' families to `out`. Returns the number of
+//  series exposed.
+uint32_t series_metrics_render (const series_metrics_t *source, textbuf_t *out);
+
+#endif
