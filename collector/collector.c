@@ -50,6 +50,7 @@ struct _collector_t {
     feed_t *feed;                //  SSE streams
     ingest_t *ingest;            //  SUB socket and the ingest path
     forward_t *forward;          //  upstream links, or NULL
+    remote_export_t *remote;     //  remote write receivers, or NULL
     http_t *http;                //  web server
     auth_t *auth;                //  --users logins, or NULL
     tls_pem_t tls;               //  --tls-cert and --tls-key, when given
@@ -126,7 +127,15 @@ collector_new (const config_t *config)
             return NULL;
         }
     }
+    if (config->remote.count) {
+        self->remote = remote_export_new (&config->remote);
+        if (!self->remote) {
+            collector_destroy (&self);
+            return NULL;
+        }
+    }
     ingest_sinks_t sinks = {.forward = self->forward,
+                            .remote = self->remote,
                             .series = self->series,
                             .ring = self->ring,
                             .stats = &self->stats,
@@ -152,6 +161,7 @@ collector_new (const config_t *config)
                             .start_mono = self->start_mono,
                             .ingest = self->ingest,
                             .forward = self->forward,
+                            .remote = self->remote,
 
                             .auth = self->auth,
                             .tls = self->tls.cert ? &self->tls : NULL,
@@ -177,6 +187,7 @@ collector_destroy (collector_t **self_p)
         tls_pem_free (&self->tls);
         ingest_destroy (&self->ingest);
         forward_destroy (&self->forward);
+        remote_export_destroy (&self->remote);
         feed_destroy (&self->feed);
         series_map_destroy (&self->series);
         latest_destroy (&self->latest);

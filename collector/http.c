@@ -128,6 +128,8 @@ s_route_metrics (http_t *self, struct MHD_Connection *connection)
     ingest_metrics (self->routes.ingest, &out);
     if (self->routes.forward)
         forward_metrics (self->routes.forward, &out);
+    if (self->routes.remote)
+        remote_export_metrics (self->routes.remote, &out);
     series_metrics_render (&agents, &out);
     return reply_buffer (connection, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
                          own ? textbuf_take (&out) : (textbuf_free (&out), NULL),
