@@ -53,6 +53,7 @@ struct _collector_t {
     feed_t *feed;                //  SSE streams
     ingest_t *ingest;            //  SUB socket and the ingest path
     forward_t *forward;          //  upstream links, or NULL
+    remote_export_t *remote;     //  remote write receivers, or NULL
     http_t *http;                //  web server
     auth_t *auth;                //  --users logins, or NULL
     tls_pem_t tls;               //  --tls-cert and --tls-key, when given
@@ -164,8 +165,16 @@ collector_new (const config_t *config)
             return NULL;
         }
     }
+    if (config->remote.count) {
+        self->remote = remote_export_new (&config->remote);
+        if (!self->remote) {
+            collector_destroy (&self);
+            return NULL;
+        }
+    }
     ingest_sinks_t sinks = {.forward = self->forward,
                             .store = self->store,
+                            .remote = self->remote,
                             .series = self->series,
                             .ring = self->ring,
                             .stats = &self->stats,
@@ -192,6 +201,7 @@ collector_new (const config_t *config)
                             .ingest = self->ingest,
                             .forward = self->forward,
                             .store = self->store,
+                            .remote = self->remote,
                             .auth = self->auth,
                             .tls = self->tls.cert ? &self->tls : NULL,
                             .max_per_address = config->max_per_address};
@@ -219,6 +229,7 @@ collector_destroy (collector_t **self_p)
         tls_pem_free (&self->tls);
         ingest_destroy (&self->ingest);
         forward_destroy (&self->forward);
+        remote_export_destroy (&self->remote);
         feed_destroy (&self->feed);
         series_map_destroy (&self->series);
         latest_destroy (&self->latest);

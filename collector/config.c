@@ -91,6 +91,23 @@ s_take_forward (const char *prog, const cli_option_t *option, const char *value)
     return true;
 }
 
+static bool
+s_take_remote_write (const char *prog, const cli_option_t *option, const char *value)
+{
+    remote_export_config_t *remote = option->target;
+    if (remote->count == REMOTE_EXPORT_URLS_MAX) {
+        cli_usage_error (prog, "--remote-write is given more than %d times, at '%s'",
+                         REMOTE_EXPORT_URLS_MAX, value);
+        return false;
+    }
+    if (strncmp (value, "http://", 7) != 0 && strncmp (value, "https://", 8) != 0) {
+        cli_usage_error (prog, "--remote-write needs an http:// or https:// URL, got '%s'", value);
+        return false;
+    }
+    remote->urls[remote->count++] = value;
+    return true;
+}
+
 //  The flags that only make sense together, and logins sent in clear.
 static bool
 s_check_security (const config_t *config)
@@ -151,6 +168,18 @@ config_parse (int argc, char **argv, config_t *config)
         {"name", 0, CLI_TEXT, &config->name, 1, ZAPM_FORWARD_EDGE_MAX, "NAME",
          "this collector's name upstream, where its agents are shown\nas arriving via NAME", NULL,
          NULL},
+        {"remote-write", 0, CLI_CALL, &config->remote, 0, 0, "URL",
+         "also send every sample's metrics to this Prometheus remote\n"
+         "write receiver (repeatable)",
+         "", s_take_remote_write},
+        {"remote-write-user", 0, CLI_TEXT, &config->remote.user, 1, 255, "NAME",
+         "basic auth user for --remote-write", NULL, NULL},
+        {"remote-write-password-file", 0, CLI_TEXT, &config->remote.password_file, 1, S_PATH_MAX,
+         "FILE", "the basic auth password, in a file (mode 0600)", NULL, NULL},
+        {"remote-write-bearer-file", 0, CLI_TEXT, &config->remote.bearer_file, 1, S_PATH_MAX,
+         "FILE", "a bearer token for --remote-write, in a file (mode 0600)", NULL, NULL},
+        {"remote-write-ca", 0, CLI_TEXT, &config->remote.ca_file, 1, S_PATH_MAX, "FILE",
+         "PEM CA certificates to check an https receiver with", NULL, NULL},
         {"max-clients-per-address", 0, CLI_LONG, &per_address, 0, S_CLIENTS_MAX, "N",
          "connections one client address may hold (0: no limit)", NULL, NULL},
         {"tls-cert", 0, CLI_TEXT, &config->tls_cert, 1, S_PATH_MAX, "FILE",

@@ -7,6 +7,7 @@
 #define ZAPM_CONFIG_H
 
 #include "forward.h"
+#include "remote_export.h"
 
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -32,6 +33,7 @@ typedef struct {
     const char *name;                       //  this collector's name, as an edge (--name)
     const char *forward[FORWARD_LINKS_MAX]; // upstream endpoints (--forward)
     size_t forward_count;                   //  how many
+    remote_export_config_t remote;          //  --remote-write and its credentials
     //  Durable history (docs/STORE.md)
     const char *store;    //  --store PATH, "" for the default path, "none" for none
     long store_max_mib;   //  --store-max-mib: cap on the file and its WAL

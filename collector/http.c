@@ -165,6 +165,8 @@ s_route_metrics (http_t *self, struct MHD_Connection *connection, void **request
         store_report_metrics (self->routes.store, &out);
     if (self->routes.forward)
         forward_metrics (self->routes.forward, &out);
+    if (self->routes.remote)
+        remote_export_metrics (self->routes.remote, &out);
     series_metrics_render (&agents, &out);
     return reply_buffer (connection, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
                          own ? textbuf_take (&out) : (textbuf_free (&out), NULL),

@@ -12,6 +12,7 @@
 #include "feed.h"
 #include "forward.h"
 #include "ingest.h"
+#include "remote_export.h"
 #include "latest.h"
 #include "ring.h"
 #include "series_map.h"
@@ -26,17 +27,18 @@ typedef struct _http_t http_t;
 
 //  What the routes read. All of it outlives the server.
 typedef struct {
-    feed_t *feed;         //  /feed
-    series_map_t *series; //  /api/*
-    ring_t *ring;         //  /metrics
-    stats_t *stats;       //  /metrics
-    latest_t *latest;     //  /metrics: each series' latest values
-    int64_t metrics_ttl;  //  /metrics: ns a series stays after its last sample
-    const char *boot;     //  /healthz
-    int64_t start_mono;   //  /healthz uptime
-    ingest_t *ingest;     //  /metrics: batches forwarded here
-    forward_t *forward;   //  /metrics: batches forwarded upstream, or NULL
-    store_t *store;       //  /api/history ranges and /metrics, or NULL (--store none)
+    feed_t *feed;            //  /feed
+    series_map_t *series;    //  /api/*
+    ring_t *ring;            //  /metrics
+    stats_t *stats;          //  /metrics
+    latest_t *latest;        //  /metrics: each series' latest values
+    int64_t metrics_ttl;     //  /metrics: ns a series stays after its last sample
+    const char *boot;        //  /healthz
+    int64_t start_mono;      //  /healthz uptime
+    ingest_t *ingest;        //  /metrics: batches forwarded here
+    forward_t *forward;      //  /metrics: batches forwarded upstream, or NULL
+    remote_export_t *remote; // /metrics: remote write senders, or NULL
+    store_t *store;          //  /api/history ranges and /metrics, or NULL (--store none)
     //  Security: all optional.
     auth_t *auth;             //  logins for every route but /healthz, or NULL
     const tls_pem_t *tls;     //  certificate and key to serve HTTPS with, or NULL

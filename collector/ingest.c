@@ -242,6 +242,9 @@ s_ingest_sample (ingest_t *self, const char *data, size_t size, const forward_he
     }
     snprintf (series->via, sizeof series->via, "%s", origin ? origin->edge : "");
     latest_update (self->sinks.latest, series, &sample);
+    if (self->sinks.remote)
+        remote_export_sample (self->sinks.remote, series, &sample,
+                              sample.wall_ns ? sample.wall_ns : clock_wall_ns ());
     size_t events = 1;
     if (change == SERIES_JOINED) {
         s_agent_event (self, series, ZAPM_STATE_JOINED);

@@ -26,6 +26,7 @@
 
 #include "forward.h"
 #include "latest.h"
+#include "remote_export.h"
 #include "ring.h"
 #include "series_map.h"
 #include "stats.h"
@@ -41,14 +42,15 @@ typedef struct _ingest_t ingest_t;
 
 //  Where valid samples go; all of it outlives the ingest.
 typedef struct {
-    series_map_t *series; //  per-series state
-    ring_t *ring;         //  framed events for /feed
-    stats_t *stats;       //  counters
-    latest_t *latest;     //  latest values per series, for exporters
-    const char *boot;     //  this run's token, in every event id
-    uint32_t max_series;  //  for the "map full" log line
-    forward_t *forward;   //  upstream links (--forward), or NULL
-    store_t *store;       //  durable history (--store), or NULL
+    series_map_t *series;    //  per-series state
+    ring_t *ring;            //  framed events for /feed
+    stats_t *stats;          //  counters
+    latest_t *latest;        //  latest values per series, for exporters
+    const char *boot;        //  this run's token, in every event id
+    uint32_t max_series;     //  for the "map full" log line
+    forward_t *forward;      //  upstream links (--forward), or NULL
+    remote_export_t *remote; // remote write receivers (--remote-write), or NULL
+    store_t *store;          //  durable history (--store), or NULL
 } ingest_sinks_t;
 
 //  Binds a SUB socket on `endpoint`. Returns NULL and logs why on failure.

@@ -72,6 +72,29 @@ s_label (textbuf_t *labels, bool *first, const char *name, const char *value)
     textbuf_putc (labels, '"');
 }
 
+size_t
+series_metrics_labels (const series_t *series, char pid[24], const char *names[4],
+                       const char *values[4])
+{
+    size_t count = 0;
+    pid[0] = '\0';
+    if (series->has_pid)
+        s_decimal (series->pid, pid);
+    //  A book-style series is named by its colour alone: label it with the whole
+    //  identity, which series_t->color leaves empty past 64 bytes, so no two
+    //  series ever share a label set.
+    const char *pairs[4][2] = {{"agent", series->agent},
+                               {"host", series->host},
+                               {"pid", pid},
+                               {"color", series->agent ? series->color : series->id}};
+    for (int k = 0; k < 4; k++)
+        if (pairs[k][1] && pairs[k][1][0]) {
+            names[count] = pairs[k][0];
+            values[count++] = pairs[k][1];
+        }
+    return count;
+}
+
 //  Picks the series to expose and writes their label sets.
 static bool
 s_pick (s_render_t *render)
@@ -91,16 +114,11 @@ s_pick (s_render_t *render)
             continue;
         size_t at = textbuf_length (&render->labels);
         bool first = true;
-        char pid[24] = "";
-        if (series->has_pid)
-            s_decimal (series->pid, pid);
-        s_label (&render->labels, &first, "agent", series->agent);
-        s_label (&render->labels, &first, "host", series->host);
-        s_label (&render->labels, &first, "pid", pid);
-        //  A book-style series is named by its colour alone: label it with the
-        //  whole identity, which series_t->color leaves empty past 64 bytes, so
-        //  no two series ever share a label set.
-        s_label (&render->labels, &first, "color", series->agent ? series->color : series->id);
+        char pid[24];
+        const char *names[4], *values[4];
+        size_t count = series_metrics_labels (series, pid, names, values);
+        for (size_t k = 0; k < count; k++)
+            s_label (&render->labels, &first, names[k], values[k]);
         render->exposed[render->count++] = (s_exposed_t){
             .index = i, .labels_at = at, .labels_len = textbuf_length (&render->labels) - at};
     }

@@ -34,6 +34,14 @@ typedef struct {
     int64_t ttl_ns;       //  how long a series stays after its last sample
 } series_metrics_t;
 
+//  The labels every exported metric of `series` carries, in order: `agent`,
+//  `host`, `pid`, `color`, each when present (a book-style series' `color` is
+//  its whole identity, so no two series share a label set). `pid` is a buffer
+//  of 24 bytes the pid is written into. Fills names[] and values[] (4 each) and
+//  returns how many. /metrics and remote write both label by this one rule.
+size_t series_metrics_labels (const series_t *series, char pid[24], const char *names[4],
+                              const char *values[4]);
+
 //  Appends every exposed series' families to `out`. Returns the number of
 //  series exposed.
 uint32_t series_metrics_render (const series_metrics_t *source, textbuf_t *out);

@@ -29,6 +29,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import receivers  # noqa: E402
 import zapmtest  # noqa: E402
 from zapmtest import Failure, case, check, free_port, log, wait_until  # noqa: E402
 from rw_receiver import Receiver  # noqa: E402
@@ -164,13 +165,7 @@ def query_samples(base, start_ms, end_ms):
 
 
 def tmpdir(procs):
-    path = tempfile.mkdtemp(prefix="zapm-rw-")
-
-    class Remove:
-        def close(self):
-            shutil.rmtree(path, ignore_errors=True)
-    procs.own(Remove())
-    return path
+    return receivers.temp_dir(procs, "zapm-rw-")
 
 
 def secret_file(directory, name, text, mode=0o600):
@@ -220,55 +215,18 @@ def _check_real_receiver(procs, base, write_url, settle=None):
         f["batches_sent"])
 
 
-def _wait_http(url, what, timeout=30):
-    def ready():
-        try:
-            with urllib.request.urlopen(url, timeout=1) as r:
-                return r.status == 200
-        except OSError:
-            return False
-    wait_until(ready, timeout, what, step=0.2)
-
-
-def _stop(server):
-    """Stops a receiver before its temporary storage goes (cleanup removes it)."""
-    rc = server.stop()
-    check(rc == 0, "%s exited %s:\n%s", server.name, rc, server.output()[-2000:])
-
-
 @case
 def prometheus(procs):
-    prom = shutil.which("prometheus")
-    check(prom, "prometheus not installed (scripts/setup.sh installs it)")
-    data = tmpdir(procs)
-    config = os.path.join(data, "prometheus.yml")
-    with open(config, "w") as f:
-        f.write("global: {}\n")
-    port = free_port()
-    server = procs.start([prom, "--config.file", config, "--web.enable-remote-write-receiver",
-                 "--storage.tsdb.path", os.path.join(data, "tsdb"),
-                 "--web.listen-address", "127.0.0.1:%d" % port], name="prometheus")
-    base = "http://127.0.0.1:%d" % port
-    _wait_http(base + "/-/ready", "prometheus ready")
+    server, base = receivers.prometheus(procs)
     _check_real_receiver(procs, base, base + "/api/v1/write")
-    _stop(server)
+    receivers.stop(server)
 
 
 @case
 def victoriametrics(procs):
-    vm = shutil.which("victoria-metrics")
-    check(vm, "victoria-metrics not installed (scripts/setup.sh installs it)")
-    data = tmpdir(procs)
-    port = free_port()
-    server = procs.start([vm, "-httpListenAddr", "127.0.0.1:%d" % port, "-storageDataPath", data,
-                 "-search.latencyOffset", "0s"], name="victoria-metrics")
-    base = "http://127.0.0.1:%d" % port
-    _wait_http(base + "/health", "victoria-metrics ready")
-
-    def flush():  # make what was ingested searchable now instead of within seconds
-        urllib.request.urlopen(base + "/internal/force_flush", timeout=5).read()
+    server, base, flush = receivers.victoriametrics(procs)
     _check_real_receiver(procs, base, base + "/api/v1/write", settle=flush)
-    _stop(server)
+    receivers.stop(server)
 
 
 # ---------------------------------------------------------------- faults
