@@ -37,7 +37,7 @@ static int
 s_parse (int argc, char **argv, s_options_t *opt)
 {
     const cli_option_t options[] = {
-        AGENT_CLI_OPTIONS (&opt->agent, "the --pid process's name, else " S_PROG),
+        AGENT_CLI_OPTIONS (&opt->agent, "$ZAPM_NAME, else the --pid process's name, else " S_PROG),
         {"pid", 0, CLI_LONG, &opt->pid, 1, INT_MAX, "PID",
          "sample process PID instead of " S_PROG " itself; when it\n"
          "ends, print one line to stderr and exit with status 0",
@@ -113,9 +113,9 @@ main (int argc, char **argv)
 
     cli_catch_signals (false);
 
-    zapm_agent_t *agent = agent_cli_start (S_PROG, &opt.agent, name);
+    zapm_agent_t *agent = agent_cli_start (S_PROG, &opt.agent, name, &status);
     if (!agent)
-        return 1;
+        return status;
     //  The library installs no signal handlers; ours stay in place.
     int rc = 0;
     if (opt.pid && zapm_agent_set_pid (agent, (pid_t) opt.pid) < 0) {
