@@ -6,6 +6,8 @@
 #ifndef ZAPM_CONFIG_H
 #define ZAPM_CONFIG_H
 
+#include "gate.h"
+
 #include <netinet/in.h>
 #include <stdint.h>
 
@@ -17,6 +19,7 @@ typedef struct {
     uint32_t max_series;     //  series kept
     uint32_t history_points; //  history points per series
     uint32_t ring_mib;       //  shared ring size in MiB
+    gate_config_t gate;      //  who may publish: CURVE keys or plaintext addresses
 } config_t;
 
 //  What config_parse decided.

@@ -4,6 +4,8 @@
     the collector free of a metrics library.
 */
 #include "metrics.h"
+#include "gate.h"
+#include "watch.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -82,6 +84,22 @@ metrics_render (const stats_t *stats, const metrics_gauges_t *gauges)
               stats->resets);
     s_metric (&buffer, "zapm_wakes_total", "counter", "Batches of suspended clients woken.",
               stats->wakes);
+    s_printf (&buffer, "# HELP zapm_agents_refused_total Agent connections refused at the "
+                       "handshake, by reason.\n# TYPE zapm_agents_refused_total counter\n");
+    for (int reason = 0; reason < STATS_REFUSALS; reason++)
+        s_printf (&buffer, "zapm_agents_refused_total{reason=\"%s\"} %" PRIu64 "\n",
+                  gate_refusal_name ((stats_refusal_t) reason), stats->refused[reason]);
+    s_printf (&buffer, "# HELP zapm_agent_connections_lost_total Agent connections that ended, "
+                       "by reason.\n# TYPE zapm_agent_connections_lost_total counter\n");
+    for (int reason = 0; reason < STATS_LOST_REASONS; reason++)
+        s_printf (&buffer, "zapm_agent_connections_lost_total{reason=\"%s\"} %" PRIu64 "\n",
+                  watch_lost_name ((stats_lost_t) reason), stats->connections_lost[reason]);
+    s_metric (&buffer, "zapm_agent_connections_accepted_total", "counter",
+              "Agent TCP connections accepted.", stats->accepted);
+    s_metric (&buffer, "zapm_agent_connections", "gauge", "Agent connections open.",
+              stats->connections);
+    s_metric (&buffer, "zapm_agent_frames_revoked_total", "counter",
+              "Frames dropped because their agent's key was revoked.", stats->revoked_frames);
     s_metric (&buffer, "zapm_clients", "gauge", "Open /feed streams.", gauges->clients);
     s_metric (&buffer, "zapm_series", "gauge", "Series known.", gauges->series);
     s_metric (&buffer, "zapm_series_live", "gauge", "Series live.", gauges->series_live);
