@@ -7,7 +7,8 @@
     - Service threads only touch the custom metric table (its own mutex) and
       the status words below (the agent's mutex and condition variable).
     - The actor thread owns the PUB socket, the samplers and the encoder. Its
-      loop is one zmq_poll on the pipe with the time left until the next tick.
+      loop is one zmq_poll on the pipe and the PUB socket's monitor (redial.h)
+      with the time left until the next tick.
 
     Never harm the host:
     - zsys_handler_set (NULL) runs before czmq creates anything, so czmq does
@@ -31,6 +32,7 @@
 #include "agent_options.h"
 #include "custom_metrics.h"
 #include "proc_sampler.h"
+#include "redial.h"
 #include "sample_encoder.h"
 #include "sys_sampler.h"
 #include "clock.h"
@@ -78,6 +80,7 @@ typedef struct {
     zsock_t *pipe;                           //  commands from the owner
     zsock_t *pub;                            //  publishes frames
     void *pub_handle;                        //  libzmq handle of pub, for zmq_send
+    redial_t *redial;                        //  dials again after a refused handshake
     proc_sampler_t *proc;                    //  NULL when process metrics are off or gone
     sys_sampler_t *sys;                      //  NULL when system metrics are off
     sample_encoder_t *encoder;               //  prints frames
@@ -325,7 +328,8 @@ s_open_socket (s_actor_t *self)
         return -1;
     }
     self->pub_handle = zsock_resolve (self->pub);
-    return 0;
+    self->redial = redial_new (zsys_init (), self->pub_handle, options->endpoint);
+    return self->redial ? 0 : -1;
 }
 
 static void
@@ -334,6 +338,7 @@ s_actor_destroy (s_actor_t **self_p)
     s_actor_t *self = *self_p;
     if (!self)
         return;
+    redial_destroy (&self->redial);
     zsock_destroy (&self->pub);
     proc_sampler_destroy (&self->proc);
     sys_sampler_destroy (&self->sys);
@@ -394,18 +399,25 @@ s_actor (zsock_t *pipe, void *args)
     }
     zsock_signal (pipe, 0);
     s_restart_timer (self);
-    zmq_pollitem_t item = {zsock_resolve (pipe), 0, ZMQ_POLLIN, 0};
+    zmq_pollitem_t items[] = {{zsock_resolve (pipe), 0, ZMQ_POLLIN, 0},
+                              {redial_socket (self->redial), 0, ZMQ_POLLIN, 0}};
     while (true) {
+        int64_t next = redial_due (self->redial);
+        if (self->sampling && self->next_ns < next)
+            next = self->next_ns;
         long timeout = -1;
-        if (self->sampling) {
-            int64_t left = self->next_ns - clock_mono_ns ();
+        if (next != INT64_MAX) {
+            int64_t left = next - clock_mono_ns ();
             timeout = left <= 0 ? 0 : (long) ((left + 999999) / 1000000);
         }
-        int rc = zmq_poll (&item, 1, timeout);
+        int rc = zmq_poll (items, 2, timeout);
         if (rc < 0 && errno != EINTR)
             break;
-        if (rc > 0 && (item.revents & ZMQ_POLLIN) && !s_command (self))
+        if (rc > 0 && (items[0].revents & ZMQ_POLLIN) && !s_command (self))
             break;
+        if (rc > 0 && (items[1].revents & ZMQ_POLLIN))
+            redial_handle (self->redial, clock_mono_ns ());
+        redial_tick (self->redial, clock_mono_ns ());
         if (!self->sampling)
             continue;
         int64_t now = clock_mono_ns ();

@@ -62,7 +62,7 @@ s_server_key (agent_options_t *self, const char *text, const char *from)
     if (cert_load (text, &cert, why, sizeof why) != 0) {
         int err = errno;
         if (strlen (text) == CERT_KEY_TEXT || err == ENOENT)
-            s_log ("%s: not 40 characters of Z85, nor a certificate: %s", from, why);
+            s_log ("%s is not 40 characters of Z85, nor a certificate: %s", from, why);
         else
             s_log ("%s: %s", from, why);
         errno = err;

@@ -68,7 +68,7 @@ s_scan (allowlist_t *self, bool verbose, uint8_t **keys_p, uint32_t *size_p)
             continue;
         if (cert_load (path, &cert, why, sizeof why) != 0) {
             if (verbose)
-                log_warn ("--curve-allow: skipping %s", why);
+                log_warn ("--curve-allow: skipping %s", why); //  "FILE: what is wrong"
             continue;
         }
         if (size == capacity) {

@@ -206,7 +206,7 @@ gate_refused (gate_t *self, stats_refusal_t reason, const char *address, const c
     assert (self);
     self->stats->refused[reason]++;
     uint64_t held = 0;
-    if (!peerlog_allow (self->peerlog, address, mono_ns, &held))
+    if (!peerlog_allow (self->peerlog, address, (int) reason, mono_ns, &held))
         return;
     char more[64] = "";
     if (held > 0)

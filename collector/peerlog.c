@@ -12,6 +12,7 @@
 typedef struct {
     char address[PEERLOG_ADDR]; //  the peer this slot holds
     int64_t next;               //  earliest time of its next line
+    int reason;                 //  and the kind of line
     uint64_t held;              //  lines held back since its last one
 } s_slot_t;
 
@@ -34,14 +35,15 @@ peerlog_destroy (peerlog_t **self_p)
 }
 
 bool
-peerlog_allow (peerlog_t *self, const char *address, int64_t mono_ns, uint64_t *held)
+peerlog_allow (peerlog_t *self, const char *address, int reason, int64_t mono_ns, uint64_t *held)
 {
     assert (self);
-    uint32_t hash = 2166136261u;
+    uint32_t hash = 2166136261u ^ (uint32_t) reason;
     for (const char *p = address; *p; p++)
         hash = (hash ^ (uint8_t) *p) * 16777619u;
     s_slot_t *slot = &self->slots[hash % PEERLOG_SLOTS];
-    if (strncmp (slot->address, address, PEERLOG_ADDR - 1) != 0) {
+    if (slot->reason != reason || strncmp (slot->address, address, PEERLOG_ADDR - 1) != 0) {
+        slot->reason = reason;
         strncpy (slot->address, address, PEERLOG_ADDR - 1);
         slot->address[PEERLOG_ADDR - 1] = '\0';
         slot->next = 0;

@@ -22,8 +22,11 @@ peerlog_t *peerlog_new (void);
 //  Frees it; sets *self_p to NULL.
 void peerlog_destroy (peerlog_t **self_p);
 
-//  True if a line about `address` may be written now; then *held is how many
-//  were held back since the last one. Otherwise counts this one as held.
-bool peerlog_allow (peerlog_t *self, const char *address, int64_t mono_ns, uint64_t *held);
+//  True if a line about `address` for `reason` may be written now; then
+//  *held is how many were held back since the last one. Otherwise counts this
+//  one as held. Each reason has its own limit, so one problem of a peer never
+//  hides another.
+bool peerlog_allow (peerlog_t *self, const char *address, int reason, int64_t mono_ns,
+                    uint64_t *held);
 
 #endif

@@ -201,7 +201,7 @@ s_disconnected (watch_t *self, int fd, int64_t mono_ns)
     uint64_t held = 0;
     if (reason == STATS_LOST_HANDSHAKE_REFUSED || reason == STATS_LOST_REVOKED ||
         (reason == STATS_LOST_MECHANISM_MISMATCH && gate_curve (self->gate)) ||
-        !peerlog_allow (self->peerlog, host, mono_ns, &held))
+        !peerlog_allow (self->peerlog, host, STATS_REFUSALS + (int) reason, mono_ns, &held))
         return;
     char more[64] = "";
     if (held > 0)

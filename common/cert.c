@@ -129,17 +129,16 @@ cert_load (const char *path, cert_t *cert, char *why, size_t why_size)
     if (s_read (source, text) < 0) {
         int err = errno;
         if (err == EINVAL)
-            s_why (why, why_size,
-                   "%s is not a certificate (not a regular file of at most %d bytes)", source,
-                   CERT_FILE_MAX);
+            s_why (why, why_size, "%s: not a certificate (not a regular file of at most %d bytes)",
+                   source, CERT_FILE_MAX);
         else
-            s_why (why, why_size, "cannot read %s: %s", source, strerror (err));
+            s_why (why, why_size, "%s: cannot read it: %s", source, strerror (err));
         errno = err;
         return -1;
     }
     char value[CERT_KEY_TEXT + 2];
     if (!s_property (text, "public-key", value)) {
-        s_why (why, why_size, "%s is not a CURVE certificate (no curve public-key)", source);
+        s_why (why, why_size, "%s: not a CURVE certificate (no curve public-key)", source);
         errno = EINVAL;
         return -1;
     }

@@ -35,8 +35,8 @@ typedef struct {
 //  PATH_secret exists the keys come from it (so PATH may name the pair);
 //  otherwise from PATH itself (a public certificate, or a _secret file named
 //  directly). Returns 0, or -1 with errno set (ENOENT, EACCES, ...: the file;
-//  EINVAL: not a certificate) and a sentence saying what is wrong in `why`
-//  (`why_size` bytes, may be 0).
+//  EINVAL: not a certificate) and "FILE: what is wrong" in `why` (`why_size`
+//  bytes, may be 0).
 int cert_load (const char *path, cert_t *cert, char *why, size_t why_size);
 
 //  Decodes a key given as 40 Z85 characters into key[32]. Returns false if

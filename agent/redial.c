@@ -1,0 +1,122 @@
+/*  redial.c: dial the collector again after a refused handshake (redial.h).
+
+    A monitor event is two frames: 6 bytes (16-bit event, 32-bit value) and
+    the endpoint; only the event number matters here.
+*/
+#include "redial.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define REDIAL_FIRST_NS 1000000000LL  //  first new dial after a refusal
+#define REDIAL_MAX_NS   30000000000LL //  back-off ceiling
+#define REDIAL_BUDGET   64            //  events read per call
+
+struct _redial_t {
+    void *pub;        //  the watched socket
+    void *pair;       //  its monitor events
+    char *endpoint;   //  where it connects
+    char monitor[64]; //  inproc endpoint of the monitor
+    int64_t due;      //  next dial, INT64_MAX for none
+    int64_t backoff;  //  wait before the next dial after a refusal
+};
+
+redial_t *
+redial_new (void *context, void *pub, const char *endpoint)
+{
+    redial_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->pub = pub;
+    self->due = INT64_MAX;
+    self->backoff = REDIAL_FIRST_NS;
+    self->endpoint = strdup (endpoint);
+    snprintf (self->monitor, sizeof self->monitor, "inproc://zapm-agent-redial-%p", (void *) self);
+    int linger = 0;
+    if (!self->endpoint ||
+        zmq_socket_monitor (pub, self->monitor,
+                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0 ||
+        !(self->pair = zmq_socket (context, ZMQ_PAIR)) ||
+        zmq_setsockopt (self->pair, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        zmq_connect (self->pair, self->monitor) != 0) {
+        int err = errno ? errno : ENOMEM;
+        redial_destroy (&self);
+        errno = err;
+        return NULL;
+    }
+    return self;
+}
+
+void
+redial_destroy (redial_t **self_p)
+{
+    assert (self_p);
+    redial_t *self = *self_p;
+    if (self) {
+        zmq_socket_monitor (self->pub, NULL, 0);
+        if (self->pair)
+            zmq_close (self->pair);
+        free (self->endpoint);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void *
+redial_socket (redial_t *self)
+{
+    assert (self);
+    return self->pair;
+}
+
+void
+redial_handle (redial_t *self, int64_t mono_ns)
+{
+    assert (self);
+    for (int i = 0; i < REDIAL_BUDGET; i++) {
+        zmq_msg_t head, rest;
+        zmq_msg_init (&head);
+        if (zmq_msg_recv (&head, self->pair, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&head);
+            return;
+        }
+        zmq_msg_init (&rest);
+        if (zmq_msg_more (&head))
+            zmq_msg_recv (&rest, self->pair, 0);
+        uint16_t event = 0;
+        if (zmq_msg_size (&head) >= sizeof event)
+            memcpy (&event, zmq_msg_data (&head), sizeof event);
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            self->backoff = REDIAL_FIRST_NS;
+            self->due = INT64_MAX;
+        }
+        else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && self->due == INT64_MAX) {
+            self->due = mono_ns + self->backoff;
+            self->backoff = self->backoff * 2 > REDIAL_MAX_NS ? REDIAL_MAX_NS : self->backoff * 2;
+        }
+        zmq_msg_close (&rest);
+        zmq_msg_close (&head);
+    }
+}
+
+int64_t
+redial_due (const redial_t *self)
+{
+    assert (self);
+    return self->due;
+}
+
+void
+redial_tick (redial_t *self, int64_t mono_ns)
+{
+    assert (self);
+    if (mono_ns < self->due)
+        return;
+    self->due = INT64_MAX;
+    zmq_disconnect (self->pub, self->endpoint); //  ENOENT when libzmq already gave up: fine
+    zmq_connect (self->pub, self->endpoint);
+}
