@@ -116,6 +116,38 @@ s_property (const char *text, const char *name, char *value)
 }
 
 int
+cert_parse (const char *text, const char *name, cert_t *cert, char *why, size_t why_size)
+{
+    memset (cert, 0, sizeof *cert);
+    char value[CERT_KEY_TEXT + 2];
+    if (!s_property (text, "public-key", value)) {
+        s_why (why, why_size, "%s: not a CURVE certificate (no curve public-key)", name);
+        errno = EINVAL;
+        return -1;
+    }
+    if (!cert_key_decode (value, cert->public_key)) {
+        s_why (why, why_size, "%s: the public key is not 40 characters of Z85", name);
+        errno = EINVAL;
+        return -1;
+    }
+    memcpy (cert->public_text, value, CERT_KEY_TEXT + 1);
+    if (s_property (text, "secret-key", value)) {
+        char derived[CERT_KEY_TEXT + 1];
+        if (!cert_key_decode (value, cert->secret_key) || zmq_curve_public (derived, value) != 0 ||
+            strcmp (derived, cert->public_text) != 0) {
+            memset (cert->secret_key, 0, sizeof cert->secret_key);
+            s_why (why, why_size,
+                   "%s: the secret key is malformed or does not match the public key", name);
+            errno = EINVAL;
+            return -1;
+        }
+        cert->has_secret = true;
+    }
+    memset (value, 0, sizeof value);
+    return 0;
+}
+
+int
 cert_load (const char *path, cert_t *cert, char *why, size_t why_size)
 {
     memset (cert, 0, sizeof *cert);
@@ -136,31 +168,7 @@ cert_load (const char *path, cert_t *cert, char *why, size_t why_size)
         errno = err;
         return -1;
     }
-    char value[CERT_KEY_TEXT + 2];
-    if (!s_property (text, "public-key", value)) {
-        s_why (why, why_size, "%s: not a CURVE certificate (no curve public-key)", source);
-        errno = EINVAL;
-        return -1;
-    }
-    if (!cert_key_decode (value, cert->public_key)) {
-        s_why (why, why_size, "%s: the public key is not 40 characters of Z85", source);
-        errno = EINVAL;
-        return -1;
-    }
-    memcpy (cert->public_text, value, CERT_KEY_TEXT + 1);
-    if (s_property (text, "secret-key", value)) {
-        char derived[CERT_KEY_TEXT + 1];
-        if (!cert_key_decode (value, cert->secret_key) || zmq_curve_public (derived, value) != 0 ||
-            strcmp (derived, cert->public_text) != 0) {
-            memset (cert->secret_key, 0, sizeof cert->secret_key);
-            s_why (why, why_size,
-                   "%s: the secret key is malformed or does not match the public key", source);
-            errno = EINVAL;
-            return -1;
-        }
-        cert->has_secret = true;
-    }
-    memset (value, 0, sizeof value);
+    int rc = cert_parse (text, source, cert, why, why_size);
     memset (text, 0, sizeof text);
-    return 0;
+    return rc;
 }

@@ -39,6 +39,11 @@ typedef struct {
 //  bytes, may be 0).
 int cert_load (const char *path, cert_t *cert, char *why, size_t why_size);
 
+//  Reads the keys from the text of a certificate file (NUL-terminated);
+//  `name` is the file's name in messages. Returns 0, or -1 with errno EINVAL
+//  and "NAME: what is wrong" in `why`.
+int cert_parse (const char *text, const char *name, cert_t *cert, char *why, size_t why_size);
+
 //  Decodes a key given as 40 Z85 characters into key[32]. Returns false if
 //  `text` is not exactly that.
 bool cert_key_decode (const char *text, uint8_t *key);
