@@ -15,6 +15,7 @@
 */
 #include "sample_encoder.h"
 #include "clock.h"
+#include "textbuf.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -34,75 +35,20 @@ struct _sample_encoder_t {
     char stamp[40];    //  ISO 8601 of stamp_sec; microseconds patched in
 };
 
-//  A bounded writer: once it overflows every put is a no-op.
-typedef struct {
-    char *p;       //  next byte to write
-    char *end;     //  one past the buffer
-    bool overflow; //  something did not fit
-} s_out_t;
-
-static inline void
-s_put (s_out_t *out, const char *bytes, size_t len)
-{
-    if (out->overflow || (size_t) (out->end - out->p) < len) {
-        out->overflow = true;
-        return;
-    }
-    memcpy (out->p, bytes, len);
-    out->p += len;
-}
-
-static inline void
-s_putc (s_out_t *out, char c)
-{
-    if (out->overflow || out->p == out->end) {
-        out->overflow = true;
-        return;
-    }
-    *out->p++ = c;
-}
-
-//  Writes a literal (a key with its quotes and colon, or punctuation).
-#define S_LIT(out, text) s_put ((out), (text), sizeof (text) - 1)
 //  Writes "key": for a key from wire.h.
-#define S_KEY(out, key) S_LIT ((out), "\"" key "\":")
+#define S_KEY(out, key) TEXTBUF_LIT ((out), "\"" key "\":")
 //  A comma, then a key: the next member of an object, in one copy.
-#define S_NEXT_KEY(out, key) S_LIT ((out), ",\"" key "\":")
-
-//  Writes an unsigned integer, two digits per division.
-static void
-s_put_u64 (s_out_t *out, uint64_t value)
-{
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-                                "25262728293031323334353637383940414243444546474849"
-                                "50515253545556575859606162636465666768697071727374"
-                                "75767778798081828384858687888990919293949596979899";
-    char text[20];
-    char *p = text + sizeof text;
-    while (value >= 100) {
-        unsigned pair = (unsigned) (value % 100) * 2;
-        value /= 100;
-        *--p = pairs[pair + 1];
-        *--p = pairs[pair];
-    }
-    if (value >= 10) {
-        *--p = pairs[value * 2 + 1];
-        *--p = pairs[value * 2];
-    }
-    else
-        *--p = (char) ('0' + value);
-    s_put (out, p, (size_t) (text + sizeof text - p));
-}
+#define S_NEXT_KEY(out, key) TEXTBUF_LIT ((out), ",\"" key "\":")
 
 //  Writes value rounded to `decimals` places (0..6) without trailing zeros,
 //  e.g. 12.5, 3, 0.25. Falls back to %.17g beyond 2^53 scaled. Non-finite
 //  values are written as 0 so the output stays valid JSON.
 static void
-s_put_fixed (s_out_t *out, double value, int decimals)
+s_put_fixed (textbuf_t *out, double value, int decimals)
 {
     static const uint64_t scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
     if (!isfinite (value)) {
-        s_putc (out, '0');
+        textbuf_putc (out, '0');
         return;
     }
     bool negative = value < 0;
@@ -110,15 +56,15 @@ s_put_fixed (s_out_t *out, double value, int decimals)
     if (magnitude >= 9007199254740992.0) {
         char text[32];
         int n = snprintf (text, sizeof text, "%.17g", value);
-        s_put (out, text, (size_t) n);
+        textbuf_put (out, text, (size_t) n);
         return;
     }
     uint64_t scaled = (uint64_t) magnitude;
     uint64_t whole = scaled / scale[decimals];
     uint64_t frac = scaled % scale[decimals];
     if (negative && scaled)
-        s_putc (out, '-');
-    s_put_u64 (out, whole);
+        textbuf_putc (out, '-');
+    textbuf_u64 (out, whole);
     if (frac) {
         int width = decimals;
         while (frac % 10 == 0) {
@@ -130,23 +76,23 @@ s_put_fixed (s_out_t *out, double value, int decimals)
             text[i] = (char) ('0' + frac % 10);
             frac /= 10;
         }
-        s_putc (out, '.');
-        s_put (out, text, (size_t) width);
+        textbuf_putc (out, '.');
+        textbuf_put (out, text, (size_t) width);
     }
 }
 
 //  Writes any finite double so that it reads back exactly.
 static void
-s_put_double (s_out_t *out, double value)
+s_put_double (textbuf_t *out, double value)
 {
     if (!isfinite (value)) {
-        s_putc (out, '0');
+        textbuf_putc (out, '0');
         return;
     }
     if (value == floor (value) && fabs (value) < 9007199254740992.0) {
         if (value < 0)
-            s_putc (out, '-');
-        s_put_u64 (out, (uint64_t) fabs (value));
+            textbuf_putc (out, '-');
+        textbuf_u64 (out, (uint64_t) fabs (value));
         return;
     }
     //  Most gauges have few decimals: when value is exactly the double
@@ -161,82 +107,14 @@ s_put_double (s_out_t *out, double value)
     }
     char text[32];
     int n = snprintf (text, sizeof text, "%.17g", value);
-    s_put (out, text, (size_t) n);
+    textbuf_put (out, text, (size_t) n);
 }
 
-//  Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid.
-static size_t
-s_utf8_len (const unsigned char *p)
-{
-    unsigned char c = p[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        cp = c & 0x1F;
-    }
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        cp = c & 0x0F;
-    }
-    else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        cp = c & 0x07;
-    }
-    else
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return len;
-}
-
+//  Writes a NUL-terminated string as a JSON string literal.
 static void
-s_put_string (s_out_t *out, const char *text)
+s_put_string (textbuf_t *out, const char *text)
 {
-    static const char hex[] = "0123456789abcdef";
-    s_putc (out, '"');
-    const unsigned char *p = (const unsigned char *) text;
-    while (*p) {
-        unsigned char c = *p;
-        if (c == '"' || c == '\\') {
-            char esc[2] = {'\\', (char) c};
-            s_put (out, esc, 2);
-            p++;
-        }
-        else if (c < 0x20 || c == 0x7F) {
-            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            s_put (out, esc, 6);
-            p++;
-        }
-        else {
-            size_t len = s_utf8_len (p);
-            if (len == 0) {
-                S_LIT (out, "\xEF\xBF\xBD"); //  U+FFFD REPLACEMENT CHARACTER
-                p++;
-            }
-            else {
-                s_put (out, (const char *) p, len);
-                p += len;
-            }
-        }
-    }
-    s_putc (out, '"');
-}
-
-size_t
-sample_encoder_quote (const char *text, char *buf, size_t size)
-{
-    s_out_t out = {buf, buf + size, false};
-    s_put_string (&out, text);
-    return out.overflow ? 0 : (size_t) (out.p - buf);
+    textbuf_json_string (out, text, strlen (text));
 }
 
 sample_encoder_t *
@@ -269,23 +147,23 @@ sample_encoder_set_identity (sample_encoder_t *self, const char *name, const cha
         return -1;
     }
     //  Each string may grow 6x when escaped: 3 × 255 × 6 < sizeof prefix.
-    s_out_t out = {self->prefix, self->prefix + sizeof self->prefix, false};
-    s_putc (&out, '{');
+    textbuf_t out = textbuf_fixed (self->prefix, sizeof self->prefix);
+    textbuf_putc (&out, '{');
     S_KEY (&out, ZAPM_KEY_VERSION);
-    s_put_u64 (&out, ZAPM_WIRE_VERSION);
-    S_LIT (&out, ",");
+    textbuf_u64 (&out, ZAPM_WIRE_VERSION);
+    TEXTBUF_LIT (&out, ",");
     S_KEY (&out, ZAPM_KEY_AGENT);
     s_put_string (&out, name);
-    S_LIT (&out, ",");
+    TEXTBUF_LIT (&out, ",");
     S_KEY (&out, ZAPM_KEY_HOST);
     s_put_string (&out, host);
-    S_LIT (&out, ",");
+    TEXTBUF_LIT (&out, ",");
     S_KEY (&out, ZAPM_KEY_PID);
-    s_put_u64 (&out, (uint64_t) (pid > 0 ? pid : 0));
-    S_LIT (&out, ",");
+    textbuf_u64 (&out, (uint64_t) (pid > 0 ? pid : 0));
+    TEXTBUF_LIT (&out, ",");
     S_KEY (&out, ZAPM_KEY_COLOR);
     s_put_string (&out, color);
-    S_LIT (&out, ",");
+    TEXTBUF_LIT (&out, ",");
     if (out.overflow) {
         errno = EINVAL;
         return -1;
@@ -295,10 +173,10 @@ sample_encoder_set_identity (sample_encoder_t *self, const char *name, const cha
 }
 
 static void
-s_put_proc (s_out_t *out, const proc_sample_t *proc)
+s_put_proc (textbuf_t *out, const proc_sample_t *proc)
 {
     S_NEXT_KEY (out, ZAPM_KEY_PROC);
-    S_LIT (out, "{");
+    TEXTBUF_LIT (out, "{");
     S_KEY (out, ZAPM_KEY_CPU_PERCENT);
     s_put_fixed (out, proc->cpu_percent, 1);
     S_NEXT_KEY (out, ZAPM_KEY_CPU_USER);
@@ -306,102 +184,102 @@ s_put_proc (s_out_t *out, const proc_sample_t *proc)
     S_NEXT_KEY (out, ZAPM_KEY_CPU_SYSTEM);
     s_put_fixed (out, proc->cpu_system, 6);
     S_NEXT_KEY (out, ZAPM_KEY_RSS);
-    s_put_u64 (out, proc->rss);
+    textbuf_u64 (out, proc->rss);
     S_NEXT_KEY (out, ZAPM_KEY_VMS);
-    s_put_u64 (out, proc->vms);
+    textbuf_u64 (out, proc->vms);
     if (proc->have & PROC_HAVE_SWAP) {
         S_NEXT_KEY (out, ZAPM_KEY_SWAP_BYTES);
-        s_put_u64 (out, proc->swap);
+        textbuf_u64 (out, proc->swap);
     }
     if (proc->have & PROC_HAVE_SMAPS) {
         S_NEXT_KEY (out, ZAPM_KEY_USS);
-        s_put_u64 (out, proc->uss);
+        textbuf_u64 (out, proc->uss);
         S_NEXT_KEY (out, ZAPM_KEY_PSS);
-        s_put_u64 (out, proc->pss);
+        textbuf_u64 (out, proc->pss);
     }
     S_NEXT_KEY (out, ZAPM_KEY_NUM_THREADS);
-    s_put_u64 (out, proc->num_threads);
+    textbuf_u64 (out, proc->num_threads);
     if (proc->have & PROC_HAVE_FDS) {
         S_NEXT_KEY (out, ZAPM_KEY_NUM_FDS);
-        s_put_u64 (out, proc->num_fds);
+        textbuf_u64 (out, proc->num_fds);
     }
     if (proc->have & PROC_HAVE_STATUS) {
         S_NEXT_KEY (out, ZAPM_KEY_NUM_CTX_SWITCHES);
-        s_put_u64 (out, proc->num_ctx_switches);
+        textbuf_u64 (out, proc->num_ctx_switches);
     }
     if (proc->have & PROC_HAVE_IO) {
         S_NEXT_KEY (out, ZAPM_KEY_IO_READ_BYTES);
-        s_put_u64 (out, proc->io_read_bytes);
+        textbuf_u64 (out, proc->io_read_bytes);
         S_NEXT_KEY (out, ZAPM_KEY_IO_WRITE_BYTES);
-        s_put_u64 (out, proc->io_write_bytes);
+        textbuf_u64 (out, proc->io_write_bytes);
     }
-    S_LIT (out, "}");
+    TEXTBUF_LIT (out, "}");
 }
 
 static void
-s_put_sys (s_out_t *out, const sys_sample_t *sys)
+s_put_sys (textbuf_t *out, const sys_sample_t *sys)
 {
     S_NEXT_KEY (out, ZAPM_KEY_SYS);
-    S_LIT (out, "{");
+    TEXTBUF_LIT (out, "{");
     bool first = true;
     if (sys->have & SYS_HAVE_CPU) {
         S_KEY (out, ZAPM_KEY_CPU_PERCENT);
         s_put_fixed (out, sys->cpu_percent, 1);
         S_NEXT_KEY (out, ZAPM_KEY_PERCPU);
-        S_LIT (out, "[");
+        TEXTBUF_LIT (out, "[");
         for (size_t i = 0; i < sys->ncpu; i++) {
             if (i)
-                S_LIT (out, ",");
+                TEXTBUF_LIT (out, ",");
             s_put_fixed (out, sys->percpu[i], 1);
         }
-        S_LIT (out, "]");
+        TEXTBUF_LIT (out, "]");
         first = false;
     }
     if (sys->have & SYS_HAVE_LOAD) {
         if (!first)
-            S_LIT (out, ",");
+            TEXTBUF_LIT (out, ",");
         S_KEY (out, ZAPM_KEY_LOAD);
-        S_LIT (out, "[");
+        TEXTBUF_LIT (out, "[");
         for (int i = 0; i < 3; i++) {
             if (i)
-                S_LIT (out, ",");
+                TEXTBUF_LIT (out, ",");
             s_put_fixed (out, sys->load[i], 2);
         }
-        S_LIT (out, "]");
+        TEXTBUF_LIT (out, "]");
         first = false;
     }
     if (sys->have & SYS_HAVE_MEM) {
         if (!first)
-            S_LIT (out, ",");
+            TEXTBUF_LIT (out, ",");
         S_KEY (out, ZAPM_KEY_SYS_MEM);
-        S_LIT (out, "{");
+        TEXTBUF_LIT (out, "{");
         S_KEY (out, ZAPM_KEY_TOTAL);
-        s_put_u64 (out, sys->mem_total);
+        textbuf_u64 (out, sys->mem_total);
         S_NEXT_KEY (out, ZAPM_KEY_AVAILABLE);
-        s_put_u64 (out, sys->mem_available);
+        textbuf_u64 (out, sys->mem_available);
         S_NEXT_KEY (out, ZAPM_KEY_USED);
-        s_put_u64 (out, sys->mem_used);
+        textbuf_u64 (out, sys->mem_used);
         S_NEXT_KEY (out, ZAPM_KEY_PERCENT);
         s_put_fixed (out, sys->mem_percent, 1);
-        S_LIT (out, "},");
+        TEXTBUF_LIT (out, "},");
         S_KEY (out, ZAPM_KEY_SYS_SWAP);
-        S_LIT (out, "{");
+        TEXTBUF_LIT (out, "{");
         S_KEY (out, ZAPM_KEY_TOTAL);
-        s_put_u64 (out, sys->swap_total);
+        textbuf_u64 (out, sys->swap_total);
         S_NEXT_KEY (out, ZAPM_KEY_USED);
-        s_put_u64 (out, sys->swap_used);
+        textbuf_u64 (out, sys->swap_used);
         S_NEXT_KEY (out, ZAPM_KEY_PERCENT);
         s_put_fixed (out, sys->swap_percent, 1);
-        S_LIT (out, "}");
+        TEXTBUF_LIT (out, "}");
     }
-    S_LIT (out, "}");
+    TEXTBUF_LIT (out, "}");
 }
 
 size_t
 sample_encoder_encode (sample_encoder_t *self, const sample_parts_t *parts, char *buf, size_t size)
 {
-    s_out_t out = {buf, buf + size, false};
-    s_put (&out, self->prefix, self->prefix_len);
+    textbuf_t out = textbuf_fixed (buf, size);
+    textbuf_put (&out, self->prefix, self->prefix_len);
 
     //  The date and time change once a second: format them then, and only
     //  patch the microseconds ("...:SS.uuuuuu+00:00", bytes 20..25) otherwise.
@@ -416,9 +294,9 @@ sample_encoder_encode (sample_encoder_t *self, const sample_parts_t *parts, char
             self->stamp[i] = (char) ('0' + micros % 10);
     }
     S_KEY (&out, ZAPM_KEY_TIMESTAMP);
-    s_putc (&out, '"');
-    s_put (&out, self->stamp, self->stamp_len);
-    s_putc (&out, '"');
+    textbuf_putc (&out, '"');
+    textbuf_put (&out, self->stamp, self->stamp_len);
+    textbuf_putc (&out, '"');
 
     //  Book core: process CPU percent and RSS MiB, or the system's.
     double cpu = 0.0, mem_mib = 0.0;
@@ -430,16 +308,16 @@ sample_encoder_encode (sample_encoder_t *self, const sample_parts_t *parts, char
         cpu = parts->sys->cpu_percent;
         mem_mib = (double) parts->sys->mem_used / (1024.0 * 1024.0);
     }
-    S_LIT (&out, ",");
+    TEXTBUF_LIT (&out, ",");
     S_KEY (&out, ZAPM_KEY_CPU);
     s_put_fixed (&out, cpu, 1);
-    S_LIT (&out, ",");
+    TEXTBUF_LIT (&out, ",");
     S_KEY (&out, ZAPM_KEY_MEM);
     s_put_fixed (&out, mem_mib, 6);
-    S_LIT (&out, ",");
+    TEXTBUF_LIT (&out, ",");
     S_KEY (&out, ZAPM_KEY_SEQ);
-    s_put_u64 (&out, parts->seq);
-    S_LIT (&out, ",");
+    textbuf_u64 (&out, parts->seq);
+    TEXTBUF_LIT (&out, ",");
     S_KEY (&out, ZAPM_KEY_INTERVAL);
     s_put_fixed (&out, parts->interval, 6);
 
@@ -448,18 +326,18 @@ sample_encoder_encode (sample_encoder_t *self, const sample_parts_t *parts, char
     if (parts->sys)
         s_put_sys (&out, parts->sys);
     if (parts->ncustom) {
-        S_LIT (&out, ",");
+        TEXTBUF_LIT (&out, ",");
         S_KEY (&out, ZAPM_KEY_CUSTOM);
-        S_LIT (&out, "{");
+        TEXTBUF_LIT (&out, "{");
         for (size_t i = 0; i < parts->ncustom; i++) {
             if (i)
-                S_LIT (&out, ",");
+                TEXTBUF_LIT (&out, ",");
             s_put_string (&out, parts->custom[i].name);
-            S_LIT (&out, ":");
+            TEXTBUF_LIT (&out, ":");
             s_put_double (&out, parts->custom[i].value);
         }
-        S_LIT (&out, "}");
+        TEXTBUF_LIT (&out, "}");
     }
-    S_LIT (&out, "}");
-    return out.overflow ? 0 : (size_t) (out.p - buf);
+    TEXTBUF_LIT (&out, "}");
+    return out.overflow ? 0 : textbuf_length (&out);
 }

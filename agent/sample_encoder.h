@@ -48,10 +48,4 @@ int sample_encoder_set_identity (sample_encoder_t *self, const char *name, const
 size_t sample_encoder_encode (sample_encoder_t *self, const sample_parts_t *parts, char *buf,
                               size_t size);
 
-//  Appends `text` to out as a JSON string literal (quotes included), escaping
-//  quotes, backslashes and control characters, and replacing bytes that are
-//  not valid UTF-8 with U+FFFD. Returns the length written, or 0 if it does
-//  not fit in `size` bytes. Exposed for tests.
-size_t sample_encoder_quote (const char *text, char *out, size_t size);
-
 #endif

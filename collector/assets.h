@@ -1,7 +1,8 @@
 /*  assets.h: the dashboard's files, embedded into the collector at build time.
 
-    web/CMakeLists.txt generates the matching assets.c from the files in web/src
-    and the pinned npm packages, so the daemon is one self-contained binary and
+    web/CMakeLists.txt generates the matching assets.c from the staged site (the
+    files in web/src, the wire.js generated from common/wire.h, and the pinned
+    npm packages), so the daemon is one self-contained binary and
     never serves from the filesystem.
 */
 #ifndef ZAPM_ASSETS_H

@@ -17,12 +17,12 @@
 */
 #include "feed.h"
 #include "log.h"
+#include "query.h"
 #include "reply.h"
 #include "sse.h"
 #include "clock.h"
 
 #include <assert.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,7 +142,7 @@ s_filter (void *arg, uint32_t index)
     if (!(client->known[byte] & bit)) {
         client->known[byte] |= bit;
         series_t *series = series_map_at (client->feed->series, index);
-        if (series && fnmatch (client->glob, series->id, 0) == 0)
+        if (series && query_glob_match (client->glob, series->id))
             client->match[byte] |= bit;
     }
     return client->match[byte] & bit;
@@ -239,9 +239,8 @@ s_start_cursor (feed_t *self, struct MHD_Connection *connection, client_t *clien
     const char *history =
         MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "history");
     if (history) {
-        char *end = NULL;
-        double seconds = strtod (history, &end);
-        if (!*history || *end || !(seconds >= 0 && seconds <= 86400)) {
+        double seconds;
+        if (!query_seconds (history, QUERY_SECONDS_MAX, &seconds)) {
             *error = "history must be a number of seconds between 0 and 86400\n";
             return false;
         }
@@ -254,8 +253,9 @@ s_start_cursor (feed_t *self, struct MHD_Connection *connection, client_t *clien
 static bool
 s_set_filter (feed_t *self, struct MHD_Connection *connection, client_t *client)
 {
-    const char *glob = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "agent");
-    if (!glob || !*glob || strcmp (glob, "*") == 0)
+    const char *glob =
+        query_glob (MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "agent"));
+    if (!glob)
         return true;
     size_t bytes = (series_map_max (self->series) + 7) / 8;
     client->glob = strdup (glob);
@@ -286,9 +286,7 @@ feed_answer (feed_t *self, struct MHD_Connection *connection)
     if (!s_set_filter (self, connection, client) ||
         !s_start_cursor (self, connection, client, &error)) {
         s_client_destroy (client);
-        return error ? reply_buffer (connection, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8",
-                                     (char *) error, MHD_RESPMEM_PERSISTENT)
-                     : MHD_NO;
+        return error ? reply_text (connection, MHD_HTTP_BAD_REQUEST, error) : MHD_NO;
     }
     struct MHD_Response *response = MHD_create_response_from_callback (
         MHD_SIZE_UNKNOWN, FEED_BLOCK_SIZE, s_reader, client, s_client_free);
@@ -297,12 +295,8 @@ feed_answer (feed_t *self, struct MHD_Connection *connection)
         return MHD_NO;
     }
     self->clients++;
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
     MHD_add_response_header (response, "X-Accel-Buffering", "no");
-    enum MHD_Result result = MHD_queue_response (connection, MHD_HTTP_OK, response);
-    MHD_destroy_response (response);
-    return result;
+    return reply_queue (connection, MHD_HTTP_OK, response, "text/event-stream");
 }
 
 void

@@ -1,6 +1,6 @@
 /*  http.c: the collector's web server and its routes.
 
-    MHD options follow DESIGN.md: external epoll mode with suspend/resume, a
+    MHD options (docs/ARCHITECTURE.md, "Limits"): external epoll mode with suspend/resume, a
     connection limit a little above --max-clients (so API calls and the overload
     answer still get through), a per-connection memory cap, and a timeout for
     connections that stop reading. Suspended SSE streams never time out in MHD;
@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "log.h"
 #include "metrics.h"
+#include "query.h"
 #include "reply.h"
 
 #include <assert.h>
@@ -44,13 +45,6 @@ s_answer_json (struct MHD_Connection *connection, char *json)
 }
 
 static enum MHD_Result
-s_answer_error (struct MHD_Connection *connection, unsigned status, const char *text)
-{
-    return reply_buffer (connection, status, "text/plain; charset=utf-8", (char *) text,
-                         MHD_RESPMEM_PERSISTENT);
-}
-
-static enum MHD_Result
 s_route_feed (http_t *self, struct MHD_Connection *connection)
 {
     return feed_answer (self->routes.feed, connection);
@@ -65,18 +59,13 @@ s_route_agents (http_t *self, struct MHD_Connection *connection)
 static enum MHD_Result
 s_route_history (http_t *self, struct MHD_Connection *connection)
 {
-    const char *glob = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "agent");
+    const char *glob =
+        query_glob (MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "agent"));
     const char *text = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "seconds");
     double seconds = HTTP_HISTORY_DEFAULT_S;
-    if (text) {
-        char *end = NULL;
-        seconds = strtod (text, &end);
-        if (!*text || *end || !(seconds >= 0 && seconds <= 86400))
-            return s_answer_error (connection, MHD_HTTP_BAD_REQUEST,
-                                   "seconds must be a number between 0 and 86400\n");
-    }
-    if (glob && !*glob)
-        glob = NULL;
+    if (text && !query_seconds (text, QUERY_SECONDS_MAX, &seconds))
+        return reply_text (connection, MHD_HTTP_BAD_REQUEST,
+                           "seconds must be a number between 0 and 86400\n");
     return s_answer_json (connection,
                           api_history (self->routes.series, glob, seconds, clock_wall_ns ()));
 }
@@ -117,16 +106,23 @@ s_answer_asset (struct MHD_Connection *connection, const asset_t *asset)
 {
     struct MHD_Response *response =
         MHD_create_response_from_buffer (asset->size, (void *) asset->data, MHD_RESPMEM_PERSISTENT);
-    if (!response)
-        return MHD_NO;
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, asset->content_type);
-    MHD_add_response_header (response, "Content-Security-Policy", HTTP_CSP);
-    MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header (response, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-    enum MHD_Result result = MHD_queue_response (connection, MHD_HTTP_OK, response);
-    MHD_destroy_response (response);
-    return result;
+    if (response) {
+        MHD_add_response_header (response, "Content-Security-Policy", HTTP_CSP);
+        MHD_add_response_header (response, "Referrer-Policy", "no-referrer");
+    }
+    return reply_queue (connection, MHD_HTTP_OK, response, asset->content_type);
+}
+
+static enum MHD_Result
+s_answer_method_not_allowed (struct MHD_Connection *connection)
+{
+    static const char body[] = "method not allowed: use GET or HEAD\n";
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer (sizeof body - 1, (void *) body, MHD_RESPMEM_PERSISTENT);
+    if (response)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    return reply_queue (connection, MHD_HTTP_METHOD_NOT_ALLOWED, response,
+                        "text/plain; charset=utf-8");
 }
 
 static enum MHD_Result
@@ -146,26 +142,15 @@ s_dispatch (void *cls, struct MHD_Connection *connection, const char *url, const
         *upload_data_size = 0; //  bodies are not used; discard
         return MHD_YES;
     }
-    if (strcmp (method, MHD_HTTP_METHOD_GET) != 0 && strcmp (method, MHD_HTTP_METHOD_HEAD) != 0) {
-        static const char body[] = "method not allowed: use GET or HEAD\n";
-        struct MHD_Response *response = MHD_create_response_from_buffer (
-            sizeof body - 1, (void *) body, MHD_RESPMEM_PERSISTENT);
-        if (!response)
-            return MHD_NO;
-        MHD_add_response_header (response, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-        MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
-        enum MHD_Result result =
-            MHD_queue_response (connection, MHD_HTTP_METHOD_NOT_ALLOWED, response);
-        MHD_destroy_response (response);
-        return result;
-    }
+    if (strcmp (method, MHD_HTTP_METHOD_GET) != 0 && strcmp (method, MHD_HTTP_METHOD_HEAD) != 0)
+        return s_answer_method_not_allowed (connection);
     for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++)
         if (strcmp (url, s_routes[i].path) == 0)
             return s_routes[i].handler (self, connection);
     const asset_t *asset = assets_find (url);
     if (asset)
         return s_answer_asset (connection, asset);
-    return s_answer_error (connection, MHD_HTTP_NOT_FOUND, "not found\n");
+    return reply_text (connection, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 
 //  MHD reports a peer that went away (a closed tab, a reload) as an error; for an

@@ -1,8 +1,22 @@
-/*  reply.c: queue a whole-body HTTP response with zapm's common headers. */
+/*  reply.c: every HTTP response the collector sends is queued here. */
 #include "reply.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+enum MHD_Result
+reply_queue (struct MHD_Connection *connection, unsigned status, struct MHD_Response *response,
+             const char *content_type)
+{
+    if (!response)
+        return MHD_NO;
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
+    enum MHD_Result result = MHD_queue_response (connection, status, response);
+    MHD_destroy_response (response);
+    return result;
+}
 
 enum MHD_Result
 reply_buffer (struct MHD_Connection *connection, unsigned status, const char *content_type,
@@ -11,15 +25,14 @@ reply_buffer (struct MHD_Connection *connection, unsigned status, const char *co
     if (!body)
         return MHD_NO;
     struct MHD_Response *response = MHD_create_response_from_buffer (strlen (body), body, mode);
-    if (!response) {
-        if (mode == MHD_RESPMEM_MUST_FREE)
-            free (body);
-        return MHD_NO;
-    }
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-    MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
-    enum MHD_Result result = MHD_queue_response (connection, status, response);
-    MHD_destroy_response (response);
-    return result;
+    if (!response && mode == MHD_RESPMEM_MUST_FREE)
+        free (body);
+    return reply_queue (connection, status, response, content_type);
+}
+
+enum MHD_Result
+reply_text (struct MHD_Connection *connection, unsigned status, const char *text)
+{
+    return reply_buffer (connection, status, "text/plain; charset=utf-8", (char *) text,
+                         MHD_RESPMEM_PERSISTENT);
 }

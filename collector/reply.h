@@ -1,20 +1,31 @@
-/*  reply.h: queue a whole-body HTTP response, with the headers every zapm reply has.
+/*  reply.h: every HTTP response the collector sends is queued here.
 
-    The routes (http.c) and the feed's short answers (feed.c: the overload retry,
-    a bad parameter) all answer this way: a body in memory, a content type,
-    `Cache-Control: no-cache` and `X-Content-Type-Options: nosniff`.
+    One home for the headers every zapm reply carries (Content-Type,
+    `Cache-Control: no-cache`, `X-Content-Type-Options: nosniff`): the routes
+    (http.c), the dashboard's assets, the 404 and 405 answers and the /feed
+    stream (feed.c) all end in reply_queue, so a header that every reply must
+    have is added in one place.
 */
 #ifndef ZAPM_REPLY_H
 #define ZAPM_REPLY_H
 
 #include <microhttpd.h>
 
+//  Adds the common headers and `content_type` to `response`, queues it with
+//  `status` and destroys it (MHD keeps its own reference). A NULL response (out
+//  of memory upstream) returns MHD_NO, which closes the connection.
+enum MHD_Result reply_queue (struct MHD_Connection *connection, unsigned status,
+                             struct MHD_Response *response, const char *content_type);
+
 //  Queues `body` (a NUL-terminated string) with `status` and `content_type`.
 //  `mode` says who owns body, as in MHD_create_response_from_buffer; with
 //  MHD_RESPMEM_MUST_FREE it is freed whatever happens. A NULL body (out of
-//  memory upstream) returns MHD_NO, which closes the connection.
+//  memory upstream) returns MHD_NO.
 enum MHD_Result reply_buffer (struct MHD_Connection *connection, unsigned status,
                               const char *content_type, char *body,
                               enum MHD_ResponseMemoryMode mode);
+
+//  Queues a short static text/plain answer (an error, a hint).
+enum MHD_Result reply_text (struct MHD_Connection *connection, unsigned status, const char *text);
 
 #endif

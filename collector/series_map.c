@@ -51,6 +51,8 @@ s_series_free (series_t *series)
     for (uint32_t c = 0; c < series->custom_count; c++)
         free (series->custom[c].values);
     free (series->id);
+    free (series->agent);
+    free (series->host);
     free (series->last);
     free (series->history);
     free (series);
@@ -69,6 +71,17 @@ series_map_destroy (series_map_t **self_p)
         free (self);
         *self_p = NULL;
     }
+}
+
+//  Copies the parts of the identity (they never change for one identity); out of
+//  memory leaves a part NULL, shown as null by /api/agents.
+static void
+s_set_parts (series_t *series, const sample_t *sample)
+{
+    series->agent = sample->agent ? strdup (sample->agent) : NULL;
+    series->host = sample->host ? strdup (sample->host) : NULL;
+    series->has_pid = sample->has_pid;
+    series->pid = sample->pid;
 }
 
 static series_t *
@@ -107,6 +120,8 @@ s_series_recycle (series_map_t *self, const char *id)
         return NULL;
     zhashx_delete (self->by_id, oldest->id);
     free (oldest->id);
+    free (oldest->agent);
+    free (oldest->host);
     for (uint32_t c = 0; c < oldest->custom_count; c++)
         free (oldest->custom[c].values);
     uint32_t index = oldest->index, capacity = oldest->history_capacity;
@@ -160,14 +175,14 @@ s_keep_last (series_t *series, const char *bytes, size_t size)
 }
 
 //  The history column of custom metric `name`, created (all NAN) on first sight;
-//  NULL once the series has SAMPLE_CUSTOM_MAX of them.
+//  NULL once the series has ZAPM_HISTORY_CUSTOM_MAX of them.
 static series_custom_t *
 s_custom_column (series_t *series, const char *name)
 {
     for (uint32_t c = 0; c < series->custom_count; c++)
         if (strcmp (series->custom[c].name, name) == 0)
             return &series->custom[c];
-    if (series->custom_count == SAMPLE_CUSTOM_MAX)
+    if (series->custom_count == ZAPM_HISTORY_CUSTOM_MAX)
         return NULL;
     float *values = malloc (series->history_capacity * sizeof *values);
     if (!values)
@@ -219,6 +234,7 @@ series_map_observe (series_map_t *self, const sample_t *sample, const char *byte
             *series_p = NULL;
             return SERIES_FULL;
         }
+        s_set_parts (series, sample);
     }
     if (!series->live) {
         series->live = true;

@@ -2,8 +2,10 @@
 #include "sse.h"
 #include "clock.h"
 #include "json_scan.h"
+#include "textbuf.h"
 #include "wire.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,48 +40,27 @@ s_minify (char *json, size_t size)
 }
 
 size_t
-sse_format_u64 (uint64_t value, char *digits)
-{
-    char reversed[20];
-    size_t n = 0;
-    do {
-        reversed[n++] = (char) ('0' + value % 10);
-        value /= 10;
-    } while (value);
-    for (size_t i = 0; i < n; i++)
-        digits[i] = reversed[n - 1 - i];
-    return n;
-}
-
-//  Copies a string literal or known-length text, advancing `at`. Framing runs
-//  once per sample, so it is written out rather than built with snprintf.
-static char *
-s_put (char *at, const char *text, size_t n)
-{
-    memcpy (at, text, n);
-    return at + n;
-}
-
-size_t
 sse_frame (char *buf, const char *boot, uint64_t seq, const char *name, const char *data,
            size_t size, bool minify)
 {
-    char *at = s_put (buf, "id: ", 4);
-    at = s_put (at, boot, SSE_BOOT_LEN);
-    *at++ = '-';
-    at += sse_format_u64 (seq, at);
-    *at++ = '\n';
+    //  The caller reserved size + SSE_FRAME_OVERHEAD + 1 bytes: nothing here can overflow.
+    textbuf_t out = textbuf_fixed (buf, size + SSE_FRAME_OVERHEAD + 1);
+    TEXTBUF_LIT (&out, "id: ");
+    textbuf_put (&out, boot, SSE_BOOT_LEN);
+    textbuf_putc (&out, '-');
+    textbuf_u64 (&out, seq);
     if (name) {
-        at = s_put (at, "event: ", 7);
-        at = s_put (at, name, strnlen (name, SSE_NAME_MAX));
-        *at++ = '\n';
+        TEXTBUF_LIT (&out, "\nevent: ");
+        textbuf_put (&out, name, strnlen (name, SSE_NAME_MAX));
     }
-    at = s_put (at, "data: ", 6);
-    memcpy (at, data, size);
+    TEXTBUF_LIT (&out, "\ndata: ");
+    char *json = out.p;
+    textbuf_put (&out, data, size);
     if (minify)
-        size = s_minify (at, size);
-    at = s_put (at + size, "\n\n", 2);
-    return (size_t) (at - buf);
+        out.p = json + s_minify (json, size);
+    TEXTBUF_LIT (&out, "\n\n");
+    assert (!out.overflow);
+    return textbuf_length (&out);
 }
 
 size_t

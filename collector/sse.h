@@ -3,7 +3,7 @@
     Every sample is framed once, when it enters the ring, as
         id: <boot>-<seq>\n[event: <name>\n]data: <one-line JSON>\n\n
     and those bytes are then copied to every client as they are. A sample whose
-    JSON spans lines is minified in place while framing (DESIGN.md: forward the
+    JSON spans lines is minified in place while framing (docs/ARCHITECTURE.md: forward the
     bytes, do not re-print them). The other frames here (retry, reset,
     keep-alive) are per client and small.
 */
@@ -35,10 +35,6 @@ void sse_boot_token (char *boot);
 //  in strings, as validate_sample ensures). Returns the number of bytes written.
 size_t sse_frame (char *buf, const char *boot, uint64_t seq, const char *name, const char *data,
                   size_t size, bool minify);
-
-//  Writes `value` in decimal into `digits` (at least 20 bytes, not terminated);
-//  returns the number of digits.
-size_t sse_format_u64 (uint64_t value, char *digits);
 
 //  Writes "retry: <ms>\n\n" into buf; returns its length, or 0 if it does not fit.
 size_t sse_retry (char *buf, size_t room, unsigned ms);

@@ -12,11 +12,13 @@
 #include "validate.h"
 #include "clock.h"
 #include "json_scan.h"
-#include "sse.h"
+#include "textbuf.h"
+#include "utf8.h"
 #include "wire.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,40 +123,6 @@ const char *
 validate_reason_name (validate_reason_t reason)
 {
     return reason < VALIDATE_REASONS ? s_reason_names[reason] : "unknown";
-}
-
-bool
-validate_utf8 (const char *data, size_t size)
-{
-    const unsigned char *p = (const unsigned char *) data, *end = p + size;
-    while (p < end) {
-        unsigned char c = *p;
-        if (c >= 0x01 && c < 0x80) {
-            p++;
-            continue;
-        }
-        size_t extra;
-        uint32_t cp, min;
-        if (c >= 0xC2 && c <= 0xDF)
-            extra = 1, cp = c & 0x1F, min = 0x80;
-        else if (c >= 0xE0 && c <= 0xEF)
-            extra = 2, cp = c & 0x0F, min = 0x800;
-        else if (c >= 0xF0 && c <= 0xF4)
-            extra = 3, cp = c & 0x07, min = 0x10000;
-        else
-            return false; //  NUL, stray continuation, overlong lead, or > U+10FFFF
-        if ((size_t) (end - p) <= extra)
-            return false;
-        for (size_t i = 1; i <= extra; i++) {
-            if ((p[i] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        p += extra + 1;
-    }
-    return true;
 }
 
 //  True when a raw control character (U+0000..U+001F) appears anywhere but as
@@ -272,18 +240,9 @@ s_is_count (double value)
     return value >= 0 && value <= 9007199254740992.0 && value == floor (value);
 }
 
-//  Appends `text` (length n) at *at within [.., end); false when it does not fit.
-static bool
-s_put (char **at, const char *end, const char *text, size_t n)
-{
-    if ((size_t) (end - *at) < n)
-        return false;
-    memcpy (*at, text, n);
-    *at += n;
-    return true;
-}
-
-//  Builds the series identity: agent@host:pid, or the parts present, or color.
+//  Builds the series identity (docs/HTTP-API.md, "Series identity"): agent,
+//  then @host, then :pid, each when present; else the colour. Also keeps the
+//  parts: the strings point into the parsed tree, valid until the next parse.
 static validate_reason_t
 s_identity (const cJSON **found, sample_t *sample)
 {
@@ -295,31 +254,32 @@ s_identity (const cJSON **found, sample_t *sample)
         return VALIDATE_WRONG_TYPE;
     if (!agent && !color)
         return VALIDATE_MISSING_IDENTITY;
-    char *at = sample->identity;
-    const char *end = sample->identity + VALIDATE_IDENTITY_MAX;
-    bool fits = true;
+    sample->agent = agent;
+    sample->host = host;
+    sample->has_pid = !isnan (pid);
+    sample->pid = sample->has_pid ? (uint64_t) pid : 0;
+    //  One byte more than the limit, to tell "fits" from "too long".
+    textbuf_t out = textbuf_fixed (sample->identity, ZAPM_IDENTITY_MAX + 1);
     if (agent) {
-        fits = s_put (&at, end, agent, strlen (agent));
-        if (host)
-            fits = fits && s_put (&at, end, "@", 1) && s_put (&at, end, host, strlen (host));
-        if (!isnan (pid)) {
-            char digits[24];
-            size_t n = sse_format_u64 ((uint64_t) pid, digits);
-            fits = fits && s_put (&at, end, ":", 1) && s_put (&at, end, digits, n);
+        textbuf_put (&out, agent, strlen (agent));
+        if (host) {
+            TEXTBUF_LIT (&out, ZAPM_IDENTITY_HOST_SEP);
+            textbuf_put (&out, host, strlen (host));
+        }
+        if (sample->has_pid) {
+            TEXTBUF_LIT (&out, ZAPM_IDENTITY_PID_SEP);
+            textbuf_u64 (&out, sample->pid);
         }
     }
     else
-        fits = s_put (&at, end, color, strlen (color));
-    if (!fits)
+        textbuf_put (&out, color, strlen (color));
+    if (out.overflow || textbuf_length (&out) > ZAPM_IDENTITY_MAX)
         return VALIDATE_IDENTITY_TOO_LONG;
-    *at = '\0';
+    sample->identity[textbuf_length (&out)] = '\0';
+    //  A colour longer than the wire's limit still names a series, but is no colour.
     size_t color_length = color ? strlen (color) : 0;
-    if (color_length >= sizeof sample->color) {
-        //  Cut before a UTF-8 continuation byte, never inside a character.
-        color_length = sizeof sample->color - 1;
-        while (color_length > 0 && ((unsigned char) color[color_length] & 0xC0) == 0x80)
-            color_length--;
-    }
+    if (color_length > ZAPM_COLOR_MAX)
+        color_length = 0;
     memcpy (sample->color, color ? color : "", color_length);
     sample->color[color_length] = '\0';
     return VALIDATE_OK;
@@ -333,7 +293,7 @@ s_extract_custom (const cJSON *custom, sample_t *sample)
     cJSON_ArrayForEach (metric, custom)
     {
         size_t length = strlen (metric->string);
-        if (sample->custom_count == SAMPLE_CUSTOM_MAX)
+        if (sample->custom_count == ZAPM_HISTORY_CUSTOM_MAX)
             break;
         if (length == 0 || length > ZAPM_CUSTOM_NAME_MAX)
             continue;
@@ -362,7 +322,7 @@ s_extract (const cJSON **found, sample_t *sample)
     sample->seq = sample->has_seq ? (uint64_t) seq : 0;
 
     double interval = s_number (found[SAMPLE_INTERVAL]);
-    if (interval < 0 || interval > VALIDATE_INTERVAL_MAX)
+    if (interval < 0 || interval > ZAPM_INTERVAL_MAX)
         return VALIDATE_WRONG_TYPE;
     sample->interval = isnan (interval) ? 0 : interval;
 
@@ -385,14 +345,15 @@ s_extract (const cJSON **found, sample_t *sample)
 //  cJSON allocates a node per value and a copy per string; freeing them one by
 //  one was a quarter of the ingest cost. While a frame is parsed its allocations
 //  come from this bump arena instead, reset after the frame; anything larger
-//  than the arena falls back to malloc. Other cJSON use (the API endpoints) sees
-//  plain malloc and free. The collector parses on one thread only.
+//  than the arena falls back to malloc. cJSON's hooks are process-wide, so the
+//  arena and its flags are per thread: any other cJSON use (the API endpoints,
+//  another thread) sees plain malloc and free.
 #define VALIDATE_ARENA_BYTES (256 * 1024)
 
-static _Alignas(16) char s_arena[VALIDATE_ARENA_BYTES];
-static size_t s_arena_used;      //  bytes handed out since the last reset
-static bool s_arena_active;      //  inside validate_sample's parse
-static size_t s_arena_fallbacks; //  allocations that did not fit
+static _Thread_local char *s_arena;            //  this thread's arena, made on first parse
+static _Thread_local size_t s_arena_used;      //  bytes handed out since the last reset
+static _Thread_local bool s_arena_active;      //  inside validate_sample's parse
+static _Thread_local size_t s_arena_fallbacks; //  allocations that did not fit
 
 static void *
 s_arena_alloc (size_t size)
@@ -413,23 +374,29 @@ static void
 s_arena_free (void *block)
 {
     char *bytes = block;
-    if (bytes >= s_arena && bytes < s_arena + VALIDATE_ARENA_BYTES)
+    if (s_arena && bytes >= s_arena && bytes < s_arena + VALIDATE_ARENA_BYTES)
         return;
     free (block);
+}
+
+static pthread_once_t s_hooks_once = PTHREAD_ONCE_INIT;
+
+static void
+s_install_hooks (void)
+{
+    cJSON_Hooks hooks = {.malloc_fn = s_arena_alloc, .free_fn = s_arena_free};
+    cJSON_InitHooks (&hooks);
 }
 
 static cJSON *
 s_parse (const char *data, size_t size, const char **end)
 {
-    static bool hooked = false;
-    if (!hooked) {
-        cJSON_Hooks hooks = {.malloc_fn = s_arena_alloc, .free_fn = s_arena_free};
-        cJSON_InitHooks (&hooks);
-        hooked = true;
-    }
+    pthread_once (&s_hooks_once, s_install_hooks);
+    if (!s_arena)
+        s_arena = aligned_alloc (16, VALIDATE_ARENA_BYTES);
     s_arena_used = 0;
     s_arena_fallbacks = 0;
-    s_arena_active = true;
+    s_arena_active = s_arena != NULL;
     cJSON *root = cJSON_ParseWithLengthOpts (data, size, end, false);
     s_arena_active = false;
     return root;
@@ -448,7 +415,7 @@ validate_sample (const char *data, size_t size, sample_t *sample)
 {
     if (size > ZAPM_WIRE_MAX_BYTES)
         return VALIDATE_TOO_LARGE;
-    if (!validate_utf8 (data, size))
+    if (!utf8_valid (data, size))
         return VALIDATE_NOT_UTF8;
     if (s_has_stray_control (data, size))
         return VALIDATE_NOT_JSON;

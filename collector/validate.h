@@ -28,21 +28,11 @@ typedef enum {
     VALIDATE_MISSING_CPU_MEM,   //  `cpu` or `mem` missing
     VALIDATE_MISSING_IDENTITY,  //  neither `color` nor `agent`
     VALIDATE_WRONG_TYPE,        //  a known field has the wrong type
-    VALIDATE_IDENTITY_TOO_LONG, // identity longer than VALIDATE_IDENTITY_MAX
+    VALIDATE_IDENTITY_TOO_LONG, // identity longer than ZAPM_IDENTITY_MAX
     VALIDATE_MULTIPART,         //  part of a multipart message (one sample = one frame)
     VALIDATE_DUPLICATE_KEY,     //  a known key appears twice in one object
     VALIDATE_REASONS            //  number of values, keep last
 } validate_reason_t;
-
-//  Largest `interval` accepted, in seconds (a day); agents send at most 3600.
-#define VALIDATE_INTERVAL_MAX 86400.0
-
-//  Longest series identity accepted, in bytes (without the NUL).
-#define VALIDATE_IDENTITY_MAX 255
-
-//  Custom metrics kept per sample for history (more are forwarded, not charted
-//  from history).
-#define SAMPLE_CUSTOM_MAX 16
 
 //  One entry of `custom` with a name short enough to keep.
 typedef struct {
@@ -53,32 +43,34 @@ typedef struct {
 //  What the collector keeps from a valid sample. Strings point into `identity`
 //  storage or are copied; nothing points into the frame.
 typedef struct {
-    char identity[VALIDATE_IDENTITY_MAX + 1]; //  agent@host:pid, or agent, or color
-    char color[64];                           //  `color`, truncated; "" when absent
-    bool has_seq;                             //  `seq` present
-    uint64_t seq;                             //  `seq`
-    double interval;                          //  `interval` in seconds, 0 when absent
-    int64_t wall_ns;                          //  `timestamp` parsed, 0 when absent or unparsable
-    double cpu;                               //  `cpu`
-    double mem;                               //  `mem`
-    double sys_cpu;                           //  `sys.cpu_percent`, NAN when absent
-    double sys_mem;                           //  `sys.mem.percent`, NAN when absent
-    double load1;                             //  `sys.load[0]`, NAN when absent
-    bool has_line_break;                      //  frame holds CR or LF (must be minified before SSE)
-    uint32_t custom_count;                    //  entries in custom
-    sample_custom_t custom[SAMPLE_CUSTOM_MAX]; //  first `custom` metrics with short names
+    char identity[ZAPM_IDENTITY_MAX + 1]; //  docs/HTTP-API.md, "Series identity"
+    const char *agent;                    //  `agent` if not empty, else NULL (*)
+    const char *host;                     //  `host` if not empty, else NULL (*)
+    bool has_pid;                         //  `pid` present
+    uint64_t pid;                         //  `pid`
+    char color[ZAPM_COLOR_MAX + 1];       //  `color`; "" when absent or too long
+    bool has_seq;                         //  `seq` present
+    uint64_t seq;                         //  `seq`
+    double interval;                      //  `interval` in seconds, 0 when absent
+    int64_t wall_ns;                      //  `timestamp` parsed, 0 when absent or unparsable
+    double cpu;                           //  `cpu`
+    double mem;                           //  `mem`
+    double sys_cpu;                       //  `sys.cpu_percent`, NAN when absent
+    double sys_mem;                       //  `sys.mem.percent`, NAN when absent
+    double load1;                         //  `sys.load[0]`, NAN when absent
+    bool has_line_break;                  //  frame holds CR or LF (must be minified before SSE)
+    uint32_t custom_count;                //  entries in custom
+    sample_custom_t custom[ZAPM_HISTORY_CUSTOM_MAX]; // first `custom` metrics with short names
 } sample_t;
+//  (*) These point into the validator's parse, valid until the next
+//  validate_sample call on the same thread: copy what must last.
 
 //  Validates `size` bytes at `data`. On success fills *sample and returns
 //  VALIDATE_OK; otherwise returns the reason and *sample is undefined.
-//  Not thread-safe: it parses in a static arena (one ingest thread).
+//  Safe from several threads: each parses in an arena of its own.
 validate_reason_t validate_sample (const char *data, size_t size, sample_t *sample);
 
 //  Returns the short snake_case name of a reason, used in logs and /metrics labels.
 const char *validate_reason_name (validate_reason_t reason);
-
-//  Returns true if `size` bytes at `data` are well-formed UTF-8 without NUL bytes
-//  (no overlong forms, no surrogates, nothing above U+10FFFF).
-bool validate_utf8 (const char *data, size_t size);
 
 #endif

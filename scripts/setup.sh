@@ -15,7 +15,7 @@ packages=(
   libzmq3-dev libczmq-dev libmicrohttpd-dev libcjson-dev
   python3 python3-psutil python3-zmq
   chromium
-  clang valgrind curl procps
+  clang clang-format valgrind curl procps
 )
 # A node from another source (e.g. nodesource's nodejs, which bundles npm) is fine.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

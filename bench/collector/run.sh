@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh: the zapm-collector benchmark sweep (issue 4). Not a ctest test.
+# run.sh: the zapm-collector benchmark sweep. Not a ctest test.
 #
 # Builds zapm-collector, zapm-loadgen and zapm-ssesink (Release) in build-bench/,
 # then for each row of the table starts a fresh collector on free loopback ports,

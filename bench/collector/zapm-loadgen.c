@@ -262,7 +262,7 @@ s_loadgen_send (loadgen_t *self, long i, char *buf, size_t size)
     uint64_t mix = agent->seq * 2654435761u + (uint64_t) i * 40503u;
     double cpu = (double) (mix % 1000) / 10.0;
     double mem = 20.0 + (double) ((mix >> 10) % 500) / 10.0;
-    //  The zapm agent's process and system objects, psutil names (DESIGN.md)
+    //  The zapm agent's process and system objects, psutil names (docs/FIELDS.md)
     char extra[768] = "";
     if (self->full)
         snprintf (extra, sizeof extra,

@@ -294,17 +294,6 @@ test_timestamps (void)
     sample_encoder_destroy (&encoder);
 }
 
-static void
-test_quote (void)
-{
-    char out[64];
-    CHECK (sample_encoder_quote ("", out, sizeof out) == 2);
-    CHECK (memcmp (out, "\"\"", 2) == 0);
-    size_t n = sample_encoder_quote ("a\"b\\c\x1f", out, sizeof out);
-    CHECK (n == 15 && memcmp (out, "\"a\\\"b\\\\c\\u001f\"", n) == 0);
-    CHECK (sample_encoder_quote ("abcdef", out, 7) == 0);
-}
-
 int
 main (void)
 {
@@ -312,7 +301,6 @@ main (void)
     test_partial ();
     test_numbers ();
     test_timestamps ();
-    test_quote ();
     printf ("test_sample_encoder: OK\n");
     return 0;
 }

@@ -4,7 +4,8 @@ Starting 200 zapm-agent processes to load the dashboard would measure the test
 machine more than the page; one PUB socket that speaks for N identities (each its
 own agent@host:pid, seq and colour) puts the same load on the collector and the
 browser. Samples are spread evenly over each period so they arrive as 200 real
-agents at 1 Hz would. Runs for --seconds, then exits 0.
+agents at 1 Hz would. --no-host, --no-pid and --book make foreign publishers
+that send fewer identity fields than zapm-agent. Runs for --seconds, then exits 0.
 """
 
 import argparse
@@ -25,6 +26,10 @@ def main():
     ap.add_argument("--seconds", type=float, default=60.0, help="stop after this long")
     ap.add_argument("--name", default="perf", help="agent name (a number is appended when --count > 1)")
     ap.add_argument("--host", default="loadhost")
+    ap.add_argument("--no-host", action="store_true", help="leave `host` out (identity agent:pid)")
+    ap.add_argument("--no-pid", action="store_true", help="leave `pid` out (identity agent@host)")
+    ap.add_argument("--seq-step", type=int, default=1,
+                    help="add this to seq per sample (more than 1: the collector counts lost samples)")
     ap.add_argument("--color", default=None, help="colour for every identity (default: none, palette)")
     ap.add_argument("--system", action="store_true", help="add a sys object")
     ap.add_argument("--book", action="store_true",
@@ -58,13 +63,17 @@ def main():
         }
         if a.color is not None:
             s["color"] = a.color
+        if a.no_host:
+            del s["host"]
+        if a.no_pid:
+            del s["pid"]
         if a.book:
             s = {"color": a.color if a.count == 1 else "%s-%03d" % (a.color or "book", i),
                  "timestamp": s["timestamp"], "cpu": s["cpu"], "mem": s["mem"]}
         if a.system:
             s["sys"] = {"cpu_percent": 25.0, "percpu": [20.0, 30.0], "load": [0.5, 0.4, 0.3],
                         "mem": {"total": 8 << 30, "available": 4 << 30, "used": 4 << 30, "percent": 50.0}}
-        seq[i] += 1
+        seq[i] += a.seq_step
         pub.send_json(s)
         next_at += step
         delay = next_at - time.monotonic()

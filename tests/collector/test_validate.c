@@ -1,5 +1,6 @@
 /*  test_validate.c: the collector's trust boundary, with good and hostile frames. */
 #include "../check.h"
+#include "utf8.h"
 #include "validate.h"
 #include "wire.h"
 
@@ -118,16 +119,19 @@ test_hostile (void)
     CHECK (s_check ("{\"color\":\"r\",\"cpu\":1,\"mem\":2,\"timestamp\":\"9999-12-31T23:59:59Z\"}",
                     &s) == VALIDATE_OK);
     CHECK (s.wall_ns == 0);
-    //  a long colour is cut on a character boundary, never inside one
+    //  a colour of ZAPM_COLOR_MAX bytes is a colour; one byte more still names
+    //  the series, but is no colour (docs/HTTP-API.md)
     char json[256];
     char color[100];
-    memset (color, 'a', 62);
-    memcpy (color + 62, "\xc3\xa9\xc3\xa9", 4); //  "éé" straddles byte 63
-    color[66] = '\0';
+    memset (color, 'a', ZAPM_COLOR_MAX - 2);
+    memcpy (color + ZAPM_COLOR_MAX - 2, "\xc3\xa9", 3); //  "é": 64 bytes in all
     snprintf (json, sizeof json, "{\"cpu\":1,\"mem\":2,\"color\":\"%s\"}", color);
     CHECK (s_check (json, &s) == VALIDATE_OK);
-    CHECK (strlen (s.color) == 62);
-    CHECK (validate_utf8 (s.color, strlen (s.color)));
+    CHECK (strcmp (s.color, color) == 0 && strcmp (s.identity, color) == 0);
+    memcpy (color + ZAPM_COLOR_MAX - 2, "\xc3\xa9!", 4); //  65 bytes
+    snprintf (json, sizeof json, "{\"cpu\":1,\"mem\":2,\"color\":\"%s\"}", color);
+    CHECK (s_check (json, &s) == VALIDATE_OK);
+    CHECK (s.color[0] == '\0' && strcmp (s.identity, color) == 0);
 }
 
 static void

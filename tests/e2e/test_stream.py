@@ -1,4 +1,4 @@
-"""The feed at scale (issue 4): resume, reset, filters, replay, agent events, lost
+"""The feed at scale: resume, reset, filters, replay, agent events, lost
 samples, overload, the series cap, slow readers and /api/history.
 
 Written against docs/HTTP-API.md.
@@ -175,7 +175,13 @@ def lost_samples(procs):
         pump(pub, 1, agent="gappy", seq0=seq)
     pump(pub, 1, agent="whole", pid=7, seq0=0)
     pump(pub, 1, agent="whole", pid=7, seq0=1)
-    feed.collect(lambda ev, g: len(z.samples(g)) >= 9, timeout=5, what="9 samples")
+    got = feed.collect(lambda ev, g: len(z.samples(g)) >= 9, timeout=5, what="9 samples")
+    # Each jump goes out once, as `event: lost` with the series' totals, before
+    # the sample that revealed it.
+    lost = [e.json() for e in got if e.type == "lost"]
+    check([(e["lost"], e["samples"]) for e in lost] == [(2, 4), (5, 6)],
+          "lost events %r, want totals (2, 4) then (5, 6)", lost)
+    check(all(e["id"].startswith("gappy") for e in lost), "lost events name gappy: %r", lost)
     agents = {x["agent"]: x for x in col.agents()}
     check(agents["gappy"].get("lost") == 5, "gappy lost %r, want 5", agents["gappy"].get("lost"))
     check(agents["gappy"].get("samples") == 7, "gappy samples %r", agents["gappy"].get("samples"))

@@ -607,23 +607,34 @@ class SSEClient:
             if not self._fill(deadline) and time.monotonic() >= deadline:
                 return None
 
+    def _events(self, seconds, max_events, ended):
+        """Yields events as they arrive for up to seconds (already scaled) and
+        max_events; on stream end calls ended() and stops."""
+        deadline = time.monotonic() + seconds
+        for _ in range(max_events):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            try:
+                ev = self.next_event(left / SLOW)
+            except StreamEnded:
+                ended()
+                return
+            if ev is None:
+                return
+            yield ev
+
     def collect(self, until, timeout, max_events=100000, what="the expected events"):
         """Reads events until until(ev, got) is true; returns the list read.
 
         Fails after timeout seconds or max_events events, or if the stream ends.
         """
-        deadline = time.monotonic() + timeout * SLOW
         got = []
-        while len(got) < max_events:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            try:
-                ev = self.next_event(left / SLOW)
-            except StreamEnded:
-                raise Failure("stream ended before %s; got %d events: %r" % (what, len(got), got[-5:]))
-            if ev is None:
-                break
+
+        def ended():
+            raise Failure("stream ended before %s; got %d events: %r" % (what, len(got), got[-5:]))
+
+        for ev in self._events(timeout * SLOW, max_events, ended):
             got.append(ev)
             if until(ev, got):
                 return got
@@ -632,20 +643,7 @@ class SSEClient:
 
     def read_for(self, seconds, max_events=1000000):
         """Reads every event that arrives within seconds; returns them (stops at stream end)."""
-        deadline = time.monotonic() + seconds
-        got = []
-        while len(got) < max_events:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            try:
-                ev = self.next_event(left / SLOW)
-            except StreamEnded:
-                break
-            if ev is None:
-                break
-            got.append(ev)
-        return got
+        return list(self._events(seconds, max_events, lambda: None))
 
     def wait_end(self, timeout=2.0, max_events=100000):
         """Reads until the stream ends; returns the events read. Fails on timeout."""

@@ -1,14 +1,17 @@
-// main.js: wires the feed, the series store, the charts and the table.
+// main.js: wires the page: the feed, the series store, the charts, the table
+// and the controls. What a sample, a backfill or an event does to the series is
+// series.js's job (SeriesStore); this file only decides what to draw and when.
 //
 // Samples are queued as they arrive and taken in once per animation frame;
 // charts redraw at most once per frame (and not more often than every
 // REDRAW_MS while data streams in), the table and legend twice a second. Every
 // series keeps RETAIN_S seconds so the time window can grow without a refetch.
 
-import { Feed } from './feed.js';
-import { Series, identityOf, metricsOf, parseTime } from './series.js';
+import { CONN, Feed } from './feed.js';
+import { CORE_PREFIX, CUSTOM_PREFIX, METRIC, SeriesStore } from './series.js';
 import { Panel } from './charts.js';
 import { AgentsTable, Legend } from './table.js';
+import { STATE_LIVE } from './wire.js';
 
 const RETAIN_S = 900;          // the longest window offered
 const REDRAW_MS = 100;         // at most ten redraws a second under streaming data,
@@ -22,8 +25,6 @@ const CORE_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#e
 
 const $ = (sel) => document.querySelector(sel);
 
-const store = new Map();       // identity -> Series
-let clockOffset = 0;           // collector clock minus browser clock, seconds
 let windowS = 60;
 let paused = false;
 let filterText = '';
@@ -33,22 +34,25 @@ let pending = [];
 let frameQueued = false;
 let dataDirty = true;
 let lastDraw = 0;
-let connState = 'connecting';
+let connState = CONN.connecting;
 
 const stats = { frames: 0, draws: 0, drawMs: [], samples: 0, resets: 0, backfills: 0 };
 
-const nowS = () => Date.now() / 1000 + clockOffset;
+const store = new SeriesStore({ onKeys: attach, onColour: recolour });
+const nowS = () => store.nowS();
 const match = (id) => filterText === '' || id.toLowerCase().includes(filterText);
 
 // ---- panels ---------------------------------------------------------------
 
+// By column key (series.js METRIC), which names them in window.zapm.snapshot().
 const panels = {
-  cpu: new Panel($('#plot-cpu'), { floor: 1, unit: '%' }),
-  mem: new Panel($('#plot-mem'), { floor: 1, unit: 'MB' }),
-  sys_cpu: new Panel($('#plot-sys-cpu'), { fixed: [0, 100], unit: '%' }),
-  sys_mem: new Panel($('#plot-sys-mem'), { fixed: [0, 100], unit: '%' }),
-  load1: new Panel($('#plot-load'), { floor: 1 })
+  [METRIC.cpu]: new Panel($('#plot-cpu'), { floor: 1, unit: '%' }),
+  [METRIC.mem]: new Panel($('#plot-mem'), { floor: 1, unit: 'MB' }),
+  [METRIC.sysCpu]: new Panel($('#plot-sys-cpu'), { fixed: [0, 100], unit: '%' }),
+  [METRIC.sysMem]: new Panel($('#plot-sys-mem'), { fixed: [0, 100], unit: '%' }),
+  [METRIC.load1]: new Panel($('#plot-load'), { floor: 1 })
 };
+const CORE0 = CORE_PREFIX + 0;
 const customPanels = new Map(); // metric name -> Panel
 
 function allPanels () {
@@ -77,160 +81,65 @@ function customPanel (name) {
 // cores, else the first that does.
 function coreSource () {
   const pick = selected !== null ? store.get(selected) : null;
-  if (pick && pick.columns.has('core:0')) return pick;
-  for (const s of store.values()) if (s.columns.has('core:0')) return s;
+  if (pick && pick.columns.has(CORE0)) return pick;
+  for (const s of store.values()) if (s.columns.has(CORE0)) return s;
   return null;
 }
 
 function rebuildCores () {
-  const p = panels.sys_cpu;
+  const p = panels[METRIC.sysCpu];
   p.clear();
   if (perCore) {
     const s = coreSource();
     $('#sys-cpu-title').textContent = s ? 'CPU per core % · ' + (s.host ?? s.id) : 'CPU per core %';
     if (s) {
-      for (let i = 0; s.columns.has('core:' + i); i++) {
-        p.add('core:' + i, s.id, s.columns.get('core:' + i), CORE_COLOURS[i % CORE_COLOURS.length], 'core ' + i);
+      for (let i = 0; s.columns.has(CORE_PREFIX + i); i++) {
+        p.add(CORE_PREFIX + i, s.id, s.columns.get(CORE_PREFIX + i), CORE_COLOURS[i % CORE_COLOURS.length], 'core ' + i);
       }
     }
   } else {
     $('#sys-cpu-title').textContent = 'System CPU %';
     for (const s of store.values()) {
-      if (s.columns.has('sys_cpu')) p.add(s.id, s.id, s.columns.get('sys_cpu'), s.colour);
+      if (s.columns.has(METRIC.sysCpu)) p.add(s.id, s.id, s.columns.get(METRIC.sysCpu), s.colour);
     }
   }
   p.filter(perCore ? () => true : match);
   p.focus(perCore ? null : selected);
 }
 
-// Makes sure each panel shows a line for every metric this series has.
+// Makes sure each panel shows a line for every metric this series has
+// (SeriesStore's onKeys).
 function attach (s, keys) {
   for (const key of keys) {
-    if (key === 'cpu' || key === 'mem' || key === 'sys_mem' || key === 'load1' ||
-        (key === 'sys_cpu' && !perCore)) {
+    if (key === METRIC.sysCpu && perCore) continue;
+    if (Object.hasOwn(panels, key)) {
       const p = panels[key];
       if (!p.has(s.id)) {
         p.add(s.id, s.id, s.column(key), s.colour);
         p.filter(match);
-        if (key !== 'cpu' && key !== 'mem') $('#system').hidden = false;
+        if (key !== METRIC.cpu && key !== METRIC.mem) $('#system').hidden = false;
       }
-    } else if (key.startsWith('custom:')) {
-      const p = customPanel(key.slice(7));
+    } else if (key.startsWith(CUSTOM_PREFIX)) {
+      const p = customPanel(key.slice(CUSTOM_PREFIX.length));
       if (!p.has(s.id)) {
         p.add(s.id, s.id, s.column(key), s.colour);
         p.filter(match);
       }
-    } else if (key === 'core:0') {
+    } else if (key === CORE0) {
       $('#per-core').hidden = false;
-      if (perCore && !panels.sys_cpu.has('core:0')) rebuildCores();
+      if (perCore && !panels[METRIC.sysCpu].has(CORE0)) rebuildCores();
     }
   }
 }
 
+// SeriesStore's onColour.
 function recolour (s) {
   for (const p of allPanels()) p.setColour(s.id, s.colour);
 }
 
-// ---- store ----------------------------------------------------------------
-
-function seriesFor (id, fields) {
-  let s = store.get(id);
-  if (!s) {
-    s = new Series(id, fields);
-    store.set(id, s);
-  } else {
-    const before = s.colour;
-    s.update(fields);
-    if (s.colour !== before) recolour(s);
-  }
-  return s;
-}
-
-function ingest (obj) {
-  const id = identityOf(obj);
-  const s = seriesFor(id, obj);
-  const t = parseTime(obj.timestamp, nowS());
-  const metrics = metricsOf(obj);
-  const keys = [];
-  for (const [key, v] of metrics) {
-    s.put(key, t, v);
-    keys.push(key);
-  }
-  if (typeof obj.seq === 'number') {
-    if (s.lastSeq !== null && obj.seq > s.lastSeq + 1) s.lost += obj.seq - s.lastSeq - 1;
-    s.lastSeq = obj.seq;
-  }
-  s.last = obj;
-  s.lastSeen = Date.now();
-  s.samples++;
-  s.state = 'live';
-  stats.samples++;
-  attach(s, keys);
-}
-
-function backfill ({ agents, history }) {
+function backfill (data) {
   stats.backfills++;
-  if (agents && typeof agents.now === 'number') clockOffset = agents.now - Date.now() / 1000;
-  const serverNow = agents && typeof agents.now === 'number' ? agents.now : nowS();
-  const listed = new Set();
-  for (const a of (agents && Array.isArray(agents.agents)) ? agents.agents : []) {
-    if (a && typeof a.id === 'string') listed.add(a.id);
-    if (!a || typeof a.id !== 'string') continue;
-    const s = seriesFor(a.id, { agent: a.agent, host: a.host, pid: a.pid, color: a.color, interval: a.interval });
-    if (a.state === 'live' || a.state === 'left') s.state = a.state;
-    if (typeof a.lost === 'number') s.lost = a.lost;
-    if (typeof a.samples === 'number') s.samples = a.samples;
-    if (typeof a.last_seen === 'number') s.lastSeen = Date.now() - Math.max(0, serverNow - a.last_seen) * 1000;
-    if (a.last && typeof a.last === 'object') {
-      s.last = a.last;
-      if (typeof a.last.seq === 'number') s.lastSeq = a.last.seq;
-    }
-  }
-  // A series this collector does not know (it restarted) is not live any more;
-  // if it still is, its next sample says so.
-  if (agents && Array.isArray(agents.agents)) {
-    for (const s of store.values()) if (!listed.has(s.id)) s.state = 'left';
-  }
-  const backfilledCustom = new Set();
-  const cols = [['cpu', 'cpu'], ['mem', 'mem'], ['sys_cpu', 'sys_cpu'], ['sys_mem', 'sys_mem'], ['load1', 'load1']];
-  for (const h of (history && Array.isArray(history.series)) ? history.series : []) {
-    if (!h || typeof h.id !== 'string' || !Array.isArray(h.t)) continue;
-    const s = seriesFor(h.id, { color: h.color });
-    const keys = [];
-    for (const [field, key] of cols) {
-      const vals = h[field];
-      if (!Array.isArray(vals)) continue;
-      let any = false;
-      for (let i = 0; i < h.t.length && i < vals.length; i++) {
-        if (typeof h.t[i] === 'number' && s.put(key, h.t[i], vals[i])) any = true;
-      }
-      if (any || s.columns.has(key)) keys.push(key);
-    }
-    const custom = h.custom && typeof h.custom === 'object' ? h.custom : {};
-    for (const name of Object.keys(custom)) {
-      const vals = custom[name];
-      if (!Array.isArray(vals)) continue;
-      const key = 'custom:' + name;
-      for (let i = 0; i < h.t.length && i < vals.length; i++) {
-        if (typeof h.t[i] === 'number') s.put(key, h.t[i], vals[i]);
-      }
-      keys.push(key);
-      backfilledCustom.add(s.id);
-    }
-    attach(s, keys);
-  }
-  // A series without custom history (an older collector) starts from its last sample.
-  for (const s of store.values()) {
-    if (s.last && s.last.custom && !backfilledCustom.has(s.id)) {
-      const t = parseTime(s.last.timestamp, nowS());
-      const keys = [];
-      for (const [key, v] of metricsOf({ custom: s.last.custom })) {
-        s.put(key, t, v);
-        keys.push(key);
-      }
-      attach(s, keys);
-    }
-  }
+  store.backfill(data);
   dataDirty = true;
   refreshTable();
   schedule();
@@ -248,7 +157,7 @@ function takePending () {
   if (pending.length === 0) return;
   const batch = pending;
   pending = [];
-  for (const obj of batch) ingest(obj);
+  for (const obj of batch) if (store.ingest(obj)) stats.samples++;
   dataDirty = true;
 }
 
@@ -286,7 +195,7 @@ function refreshTable () {
   table.update(list, match, Date.now());
   legend.update(list, match, selected);
   let live = 0;
-  for (const s of list) if (s.state === 'live') live++;
+  for (const s of list) if (s.state === STATE_LIVE) live++;
   $('#agent-count').textContent = String(live);
   $('#agent-total').textContent = String(list.length);
   $('#agents-empty').hidden = list.length > 0;
@@ -305,7 +214,7 @@ function pick (id) {
 
 function showState (state) {
   connState = state;
-  if (state === 'reset') stats.resets++;
+  if (state === CONN.reset) stats.resets++;
   const box = $('#conn');
   box.dataset.state = state;
   $('#conn-text').textContent = state;
@@ -336,7 +245,7 @@ $('#pause').addEventListener('click', () => {
 $('#filter').addEventListener('input', (ev) => {
   filterText = ev.target.value.trim().toLowerCase();
   for (const p of allPanels()) p.filter(match);
-  if (perCore) panels.sys_cpu.filter(() => true);
+  if (perCore) panels[METRIC.sysCpu].filter(() => true);
   refreshTable();
   lastDraw = 0;
   schedule();
@@ -366,12 +275,8 @@ const feed = new Feed({
     if (pending.length >= FLUSH_AT) takePending();
     schedule();
   },
-  onAgent (ev) {
-    if (typeof ev.id !== 'string') return;
-    const s = seriesFor(ev.id, {});
-    if (ev.state === 'left') s.state = 'left';
-    else if (ev.state === 'joined') s.state = 'live';
-  },
+  onAgent (ev) { store.agent(ev); },
+  onLost (ev) { store.lost(ev); },
   onState: showState,
   onError (text) { $('#conn').title = text; }
 }, { historySeconds: RETAIN_S });
@@ -385,17 +290,14 @@ setInterval(() => {
   lastTable = now;
   refreshTable();
 }, TABLE_MS);
-setInterval(() => {
-  const minT = nowS() - RETAIN_S - 5;
-  for (const s of store.values()) s.trim(minT);
-}, 5000);
+setInterval(() => store.trim(nowS() - RETAIN_S - 5), 5000);
 
 // A read-only view for the browser tests and for curious people at the console.
 window.zapm = {
   stats,
   state: () => connState,
   focus () {
-    const p = panels.cpu;
+    const p = panels[METRIC.cpu];
     let width = null;
     if (p.plot && p.focusId !== null) {
       const i = p.entries.findIndex((e) => e.id === p.focusId);
@@ -409,7 +311,7 @@ window.zapm = {
       out.panels[name] = { lines: p.entries.length, points: p.points, ids: p.entries.map((e) => e.id) };
     }
     for (const [name, p] of customPanels) {
-      out.panels['custom:' + name] = { lines: p.entries.length, points: p.points, ids: p.entries.map((e) => e.id) };
+      out.panels[CUSTOM_PREFIX + name] = { lines: p.entries.length, points: p.points, ids: p.entries.map((e) => e.id) };
     }
     return out;
   }

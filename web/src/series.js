@@ -1,11 +1,41 @@
-// series.js: what one agent's samples become in the page.
+// series.js: what the samples of one series become in the page, with no DOM.
 //
-// A series is identified exactly as the collector does it: `agent@host:pid`
-// when the sample has all three, else `agent`, else `color`. Each series keeps,
-// per metric ("cpu", "mem", "sys_cpu", "sys_mem", "load1", "core:N",
+// The identity of a sample follows the one rule of docs/HTTP-API.md ("Series
+// identity"), with the separators and limits of common/wire.h (imported from the
+// generated wire.js), so the page files a sample under the id the collector gives
+// it in `event: agent`, `event: lost` and /api/*; tests/web/identity.test.mjs runs
+// the shared table tests/identity_cases.json against it.
+//
+// Each series keeps, per metric (the column keys of METRIC, "core:N" and
 // "custom:NAME"), a Column: two Float64Arrays of time (Unix seconds) and value
 // that grow by doubling and are trimmed from the front to the retention window,
-// so charts get contiguous subarray views without copying.
+// so charts get contiguous subarray views without copying. SeriesStore holds the
+// series by identity and takes in what the feed delivers: samples, the backfill
+// (/api/agents, /api/history), `event: agent` and `event: lost`. Samples and
+// lost samples are counted by the collector only; the page keeps its totals.
+
+import {
+  COLOR_MAX, COUNT_MAX, CUSTOM_MAX, CUSTOM_NAME_MAX, IDENTITY_HOST_SEP, IDENTITY_MAX,
+  IDENTITY_PID_SEP, PERCPU_MAX,
+  KEY_AGENT, KEY_AGENTS, KEY_COLOR, KEY_CPU, KEY_CPU_PERCENT, KEY_CUSTOM, KEY_HOST, KEY_ID,
+  KEY_INTERVAL, KEY_LAST, KEY_LAST_SEEN, KEY_LOAD, KEY_LOST, KEY_MEM, KEY_NOW, KEY_PERCENT,
+  KEY_PERCPU, KEY_PID, KEY_SAMPLES, KEY_SERIES, KEY_STATE, KEY_SYS, KEY_SYS_MEM,
+  KEY_TIMESTAMP,
+  HISTORY_LOAD1, HISTORY_SYS_CPU, HISTORY_SYS_MEM, HISTORY_T,
+  STATE_JOINED, STATE_LEFT, STATE_LIVE
+} from './wire.js';
+
+// The column keys of the five fixed metrics: the names /api/history gives
+// their columns, so a history column fills the series column of the same key.
+export const METRIC = Object.freeze({
+  cpu: KEY_CPU,
+  mem: KEY_MEM,
+  sysCpu: HISTORY_SYS_CPU,
+  sysMem: HISTORY_SYS_MEM,
+  load1: HISTORY_LOAD1
+});
+export const CORE_PREFIX = 'core:';       // "core:N": sys.percpu[N]
+export const CUSTOM_PREFIX = 'custom:';   // "custom:NAME": custom[NAME]
 
 const PALETTE = [
   '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948',
@@ -13,14 +43,55 @@ const PALETTE = [
   '#86bcb6', '#f1ce63', '#a0cbe8', '#ffbe7d', '#fabfd2', '#b6992d'
 ];
 
+// Length of `text` in bytes of UTF-8, as TextEncoder would write it (a lone
+// surrogate becomes U+FFFD, three bytes), without making the bytes.
+export function utf8Bytes (text) {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length &&
+             (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+// A whole number JSON readers hold exactly, from 0 to 2^53: what `pid` must be.
+export function isCount (x) {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= COUNT_MAX;
+}
+
+const nonEmpty = (x) => typeof x === 'string' && x !== '';
+
+// The identity of sample `s` (docs/HTTP-API.md, "Series identity"): `agent`,
+// then "@host" if there is a host, then ":pid" if there is a pid; else `color`.
+// null for a sample the collector drops: an identity field of the wrong type,
+// neither agent nor colour, or more than IDENTITY_MAX bytes of UTF-8.
 export function identityOf (s) {
-  const agent = typeof s.agent === 'string' ? s.agent : null;
-  const host = typeof s.host === 'string' ? s.host : null;
-  const pid = typeof s.pid === 'number' ? s.pid : null;
-  if (agent !== null && host !== null && pid !== null) return agent + '@' + host + ':' + pid;
-  if (agent !== null) return agent;
-  if (typeof s.color === 'string') return s.color;
-  return '(unnamed)';
+  if (s === null || typeof s !== 'object') return null;
+  const agent = s[KEY_AGENT];
+  const host = s[KEY_HOST];
+  const pid = s[KEY_PID];
+  const color = s[KEY_COLOR];
+  for (const text of [agent, host, color]) {
+    if (text !== undefined && typeof text !== 'string') return null;
+  }
+  if (pid !== undefined && !isCount(pid)) return null;
+  let id;
+  if (nonEmpty(agent)) {
+    id = agent;
+    if (nonEmpty(host)) id += IDENTITY_HOST_SEP + host;
+    if (pid !== undefined) id += IDENTITY_PID_SEP + String(pid);
+  } else if (nonEmpty(color)) {
+    id = color;
+  } else {
+    return null;
+  }
+  return utf8Bytes(id) <= IDENTITY_MAX ? id : null;
 }
 
 function hash (text) {
@@ -32,10 +103,18 @@ function hash (text) {
   return h >>> 0;
 }
 
-// The agent's own `color` when the browser accepts it as a CSS colour, else a
-// palette colour picked by the identity, so a series keeps its colour on reload.
-export function colourFor (id, color) {
-  if (typeof color === 'string' && color.length <= 64 && CSS.supports('color', color)) return color;
+// Whether the browser takes `text` as a CSS colour; false where there is no CSS
+// object (Node, in the unit tests).
+export function cssColour (text) {
+  return typeof CSS !== 'undefined' && typeof CSS.supports === 'function' &&
+    CSS.supports('color', text);
+}
+
+// The agent's own `color` when it is at most COLOR_MAX bytes and `isColour`
+// takes it, else a palette colour picked by the identity, so a series keeps its
+// colour on reload.
+export function colourFor (id, color, isColour = cssColour) {
+  if (nonEmpty(color) && utf8Bytes(color) <= COLOR_MAX && isColour(color)) return color;
   return PALETTE[hash(id) % PALETTE.length];
 }
 
@@ -107,35 +186,39 @@ export class Column {
 }
 
 export class Series {
-  constructor (id, fields) {
+  // `fields`: identity fields by their wire keys (a sample, or what /api/agents
+  // says of the series); `isColour` as for colourFor.
+  constructor (id, fields, isColour = cssColour) {
     this.id = id;
+    this.isColour = isColour;
     this.agent = null;
     this.host = null;
     this.pid = null;
     this.color = null;
-    this.colour = '#888';
-    this.state = 'live';
+    this.colour = colourFor(id, null, isColour);
+    this.state = STATE_LIVE;
     this.lastSeen = 0;         // browser clock (ms) of the last sample
     this.interval = null;
-    this.samples = 0;
-    this.lost = 0;
-    this.lastSeq = null;
+    this.samples = 0;          // the collector's count of samples, as last reported
+    this.lost = 0;             // the collector's count of samples lost (by seq), as last reported
     this.last = null;          // the last sample object
     this.columns = new Map();
     this.update(fields);
   }
 
+  // Takes the identity fields of `f` that are well formed; returns whether the
+  // colour changed.
   update (f) {
-    if (typeof f.agent === 'string') this.agent = f.agent;
-    if (typeof f.host === 'string') this.host = f.host;
-    if (typeof f.pid === 'number') this.pid = f.pid;
-    if (typeof f.color === 'string' && f.color !== this.color) {
-      this.color = f.color;
-      this.colour = colourFor(this.id, f.color);
-    } else if (this.color === null) {
-      this.colour = colourFor(this.id, null);
-    }
-    if (typeof f.interval === 'number' && f.interval > 0) this.interval = f.interval;
+    if (nonEmpty(f[KEY_AGENT])) this.agent = f[KEY_AGENT];
+    if (nonEmpty(f[KEY_HOST])) this.host = f[KEY_HOST];
+    if (isCount(f[KEY_PID])) this.pid = f[KEY_PID];
+    if (typeof f[KEY_INTERVAL] === 'number' && f[KEY_INTERVAL] > 0) this.interval = f[KEY_INTERVAL];
+    const color = f[KEY_COLOR];
+    if (!nonEmpty(color) || color === this.color) return false;
+    this.color = color;
+    const before = this.colour;
+    this.colour = colourFor(this.id, color, this.isColour);
+    return this.colour !== before;
   }
 
   get name () { return this.agent !== null ? this.agent : (this.color !== null ? this.color : this.id); }
@@ -167,42 +250,202 @@ export function parseTime (text, fallback) {
 }
 
 function num (x) { return typeof x === 'number' && Number.isFinite(x) ? x : null; }
+const isObject = (x) => x !== null && typeof x === 'object' && !Array.isArray(x);
 
-// The metric columns one sample feeds: [key, value] pairs.
+// The metric columns one sample feeds: [key, value] pairs. At most PERCPU_MAX
+// cores and CUSTOM_MAX custom metrics; a custom name that is empty or longer than
+// CUSTOM_NAME_MAX bytes is skipped, as the collector skips it.
 export function metricsOf (s) {
   const out = [];
-  const cpu = num(s.cpu);
-  const mem = num(s.mem);
-  if (cpu !== null) out.push(['cpu', cpu]);
-  if (mem !== null) out.push(['mem', mem]);
-  const sys = s.sys;
-  if (sys && typeof sys === 'object') {
-    const sc = num(sys.cpu_percent);
-    if (sc !== null) out.push(['sys_cpu', sc]);
-    if (sys.mem && typeof sys.mem === 'object') {
-      const sm = num(sys.mem.percent);
-      if (sm !== null) out.push(['sys_mem', sm]);
+  const cpu = num(s[KEY_CPU]);
+  const mem = num(s[KEY_MEM]);
+  if (cpu !== null) out.push([METRIC.cpu, cpu]);
+  if (mem !== null) out.push([METRIC.mem, mem]);
+  const sys = s[KEY_SYS];
+  if (isObject(sys)) {
+    const sc = num(sys[KEY_CPU_PERCENT]);
+    if (sc !== null) out.push([METRIC.sysCpu, sc]);
+    if (isObject(sys[KEY_SYS_MEM])) {
+      const sm = num(sys[KEY_SYS_MEM][KEY_PERCENT]);
+      if (sm !== null) out.push([METRIC.sysMem, sm]);
     }
-    if (Array.isArray(sys.load)) {
-      const l1 = num(sys.load[0]);
-      if (l1 !== null) out.push(['load1', l1]);
+    if (Array.isArray(sys[KEY_LOAD])) {
+      const l1 = num(sys[KEY_LOAD][0]);
+      if (l1 !== null) out.push([METRIC.load1, l1]);
     }
-    if (Array.isArray(sys.percpu)) {
-      const n = Math.min(sys.percpu.length, 256);
+    const percpu = sys[KEY_PERCPU];
+    if (Array.isArray(percpu)) {
+      const n = Math.min(percpu.length, PERCPU_MAX);
       for (let i = 0; i < n; i++) {
-        const c = num(sys.percpu[i]);
-        if (c !== null) out.push(['core:' + i, c]);
+        const c = num(percpu[i]);
+        if (c !== null) out.push([CORE_PREFIX + i, c]);
       }
     }
   }
-  const custom = s.custom;
-  if (custom && typeof custom === 'object' && !Array.isArray(custom)) {
-    let n = 0;
+  const custom = s[KEY_CUSTOM];
+  if (isObject(custom)) {
+    let taken = 0;
     for (const name of Object.keys(custom)) {
-      if (++n > 64) break;
+      if (taken === CUSTOM_MAX) break;
+      if (name === '' || utf8Bytes(name) > CUSTOM_NAME_MAX) continue;
       const v = num(custom[name]);
-      if (v !== null) out.push(['custom:' + name, v]);
+      if (v === null) continue;
+      out.push([CUSTOM_PREFIX + name, v]);
+      taken++;
     }
   }
   return out;
+}
+
+// The history columns of /api/history besides `custom`, by column key.
+const HISTORY_COLUMNS = [METRIC.cpu, METRIC.mem, METRIC.sysCpu, METRIC.sysMem, METRIC.load1];
+
+// Every series the page knows, by identity, and the updates the feed brings.
+// No DOM: the page learns of changes through two callbacks.
+export class SeriesStore {
+  // options: onKeys(series, keys): `series` has data in the columns `keys` (new
+  //            or not: the page attaches a chart line to each one it lacks);
+  //          onColour(series): its colour changed;
+  //          isColour(text): as for colourFor; nowMs(): the browser clock.
+  constructor ({ onKeys = () => {}, onColour = () => {}, isColour = cssColour, nowMs = () => Date.now() } = {}) {
+    this.map = new Map();      // identity -> Series
+    this.onKeys = onKeys;
+    this.onColour = onColour;
+    this.isColour = isColour;
+    this.nowMs = nowMs;
+    this.clockOffset = 0;      // collector clock minus browser clock, seconds
+    this.dropped = 0;          // samples without an identity (the collector drops those)
+  }
+
+  get size () { return this.map.size; }
+  get (id) { return this.map.get(id); }
+  has (id) { return this.map.has(id); }
+  values () { return this.map.values(); }
+
+  // The collector's clock, as best known, in Unix seconds.
+  nowS () { return this.nowMs() / 1000 + this.clockOffset; }
+
+  // The series `id`, made if new, updated with `fields`.
+  seriesFor (id, fields = {}) {
+    let s = this.map.get(id);
+    if (!s) {
+      s = new Series(id, fields, this.isColour);
+      this.map.set(id, s);
+    } else if (s.update(fields)) {
+      this.onColour(s);
+    }
+    return s;
+  }
+
+  // Takes in one live sample; returns its series, or null when it has no identity.
+  ingest (obj) {
+    const id = identityOf(obj);
+    if (id === null) {
+      this.dropped++;
+      return null;
+    }
+    const s = this.seriesFor(id, obj);
+    const t = parseTime(obj[KEY_TIMESTAMP], this.nowS());
+    const keys = [];
+    for (const [key, v] of metricsOf(obj)) {
+      s.put(key, t, v);
+      keys.push(key);
+    }
+    s.last = obj;
+    s.lastSeen = this.nowMs();
+    s.state = STATE_LIVE;
+    this.onKeys(s, keys);
+    return s;
+  }
+
+  // Takes in the backfill: `agents` as /api/agents answers, `history` as
+  // /api/history does; anything malformed in them is skipped.
+  backfill ({ agents, history }) {
+    const nowMs = this.nowMs();
+    const list = isObject(agents) && Array.isArray(agents[KEY_AGENTS]) ? agents[KEY_AGENTS] : null;
+    if (isObject(agents) && typeof agents[KEY_NOW] === 'number') {
+      this.clockOffset = agents[KEY_NOW] - nowMs / 1000;
+    }
+    const serverNow = this.nowS();
+    const listed = new Set();
+    for (const a of list || []) {
+      if (!isObject(a) || typeof a[KEY_ID] !== 'string') continue;
+      listed.add(a[KEY_ID]);
+      const s = this.seriesFor(a[KEY_ID], a);
+      if (a[KEY_STATE] === STATE_LIVE || a[KEY_STATE] === STATE_LEFT) s.state = a[KEY_STATE];
+      if (isCount(a[KEY_LOST])) s.lost = a[KEY_LOST];
+      if (isCount(a[KEY_SAMPLES])) s.samples = a[KEY_SAMPLES];
+      if (typeof a[KEY_LAST_SEEN] === 'number') {
+        s.lastSeen = nowMs - Math.max(0, serverNow - a[KEY_LAST_SEEN]) * 1000;
+      }
+      if (isObject(a[KEY_LAST])) s.last = a[KEY_LAST];
+    }
+    // A series this collector does not know (it restarted) is not live any more;
+    // if it still is, its next sample says so.
+    if (list) {
+      for (const s of this.map.values()) if (!listed.has(s.id)) s.state = STATE_LEFT;
+    }
+    const withCustom = new Set();
+    const series = isObject(history) && Array.isArray(history[KEY_SERIES]) ? history[KEY_SERIES] : [];
+    for (const h of series) {
+      if (!isObject(h) || typeof h[KEY_ID] !== 'string' || !Array.isArray(h[HISTORY_T])) continue;
+      const times = h[HISTORY_T];
+      const s = this.seriesFor(h[KEY_ID], { [KEY_COLOR]: h[KEY_COLOR] });
+      const fill = (key, vals) => {
+        let any = false;
+        for (let i = 0; i < times.length && i < vals.length; i++) {
+          if (typeof times[i] === 'number' && s.put(key, times[i], vals[i])) any = true;
+        }
+        return any;
+      };
+      const keys = [];
+      for (const key of HISTORY_COLUMNS) {
+        if (!Array.isArray(h[key])) continue;
+        if (fill(key, h[key]) || s.columns.has(key)) keys.push(key);
+      }
+      const custom = isObject(h[KEY_CUSTOM]) ? h[KEY_CUSTOM] : {};
+      for (const name of Object.keys(custom)) {
+        if (!Array.isArray(custom[name])) continue;
+        fill(CUSTOM_PREFIX + name, custom[name]);
+        keys.push(CUSTOM_PREFIX + name);
+        withCustom.add(s.id);
+      }
+      this.onKeys(s, keys);
+    }
+    // A series without custom history (an older collector) starts from its last sample.
+    for (const s of this.map.values()) {
+      if (!s.last || !isObject(s.last[KEY_CUSTOM]) || withCustom.has(s.id)) continue;
+      const t = parseTime(s.last[KEY_TIMESTAMP], serverNow);
+      const keys = [];
+      for (const [key, v] of metricsOf({ [KEY_CUSTOM]: s.last[KEY_CUSTOM] })) {
+        s.put(key, t, v);
+        keys.push(key);
+      }
+      this.onKeys(s, keys);
+    }
+  }
+
+  // `event: agent`: a series joined or left. Returns the series, or null.
+  agent (ev) {
+    if (!isObject(ev) || typeof ev[KEY_ID] !== 'string') return null;
+    const s = this.seriesFor(ev[KEY_ID]);
+    if (ev[KEY_STATE] === STATE_LEFT) s.state = STATE_LEFT;
+    else if (ev[KEY_STATE] === STATE_JOINED) s.state = STATE_LIVE;
+    return s;
+  }
+
+  // `event: lost`: the collector's totals for a series whose seq jumped (sent
+  // just before the sample that jumped, and counting it).
+  lost (ev) {
+    if (!isObject(ev) || typeof ev[KEY_ID] !== 'string') return null;
+    const s = this.seriesFor(ev[KEY_ID]);
+    if (isCount(ev[KEY_LOST])) s.lost = ev[KEY_LOST];
+    if (isCount(ev[KEY_SAMPLES])) s.samples = ev[KEY_SAMPLES];
+    return s;
+  }
+
+  // Forgets points older than `minT` in every series.
+  trim (minT) {
+    for (const s of this.map.values()) s.trim(minT);
+  }
 }

@@ -5,6 +5,7 @@
 // never through HTML parsing. Rows are ordered live first, then by name.
 
 import { formatNumber } from './charts.js';
+import { STATE_LEFT, STATE_LIVE } from './wire.js';
 
 function el (tag, cls, text) {
   const e = document.createElement(tag);
@@ -91,7 +92,7 @@ export class AgentsTable {
   // whether the filter lets a row through; `nowMs` is the browser clock.
   update (list, match, nowMs) {
     const sorted = list.slice().sort((a, b) =>
-      (a.state === b.state ? 0 : a.state === 'live' ? -1 : 1) ||
+      (a.state === b.state ? 0 : a.state === STATE_LIVE ? -1 : 1) ||
       (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const s of sorted) {
       const r = this.row(s);
@@ -102,8 +103,8 @@ export class AgentsTable {
       setText(c.pid, s.pid === null ? '–' : String(s.pid));
       setText(c.badge, s.state);
       if (r.state !== s.state) {
-        c.badge.className = 'badge ' + (s.state === 'live' ? 'live' : 'left');
-        r.tr.classList.toggle('gone', s.state !== 'live');
+        c.badge.className = 'badge ' + (s.state === STATE_LIVE ? STATE_LIVE : STATE_LEFT);
+        r.tr.classList.toggle('gone', s.state !== STATE_LIVE);
         r.state = s.state;
       }
       setText(c.ago, s.lastSeen ? ago(nowMs - s.lastSeen) : '');
@@ -159,7 +160,7 @@ export class Legend {
       chip.type = 'button';
       chip.dataset.id = s.id;
       if (s.id === selected) chip.classList.add('selected');
-      if (s.state !== 'live') chip.classList.add('gone');
+      if (s.state !== STATE_LIVE) chip.classList.add('gone');
       const sw = el('span', 'swatch');
       sw.style.backgroundColor = s.colour;
       chip.append(sw, el('span', 'label', names.get(s.name) > 1 ? s.id : s.name));

@@ -1,0 +1,93 @@
+/*  textbuf.h: text written byte by byte into a buffer, bounded or growing.
+
+    Every piece of zapm that prints without printf uses this one writer: the
+    agent's sample encoder (a fixed frame buffer, per sample), the SSE framer
+    (a ring slot of known size), the collector's identity builder and its JSON
+    answers (a growing heap buffer). A bounded textbuf that runs out of room
+    sets `overflow` and ignores further writes, so a caller checks once at the
+    end instead of after every put; a growing one reallocates, and overflows
+    only when memory runs out.
+
+    The puts are inline: on the hot paths they are a compare and a memcpy.
+*/
+#ifndef ZAPM_TEXTBUF_H
+#define ZAPM_TEXTBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+    char *start;   //  first byte of the buffer
+    char *p;       //  next byte to write
+    char *end;     //  one past the buffer
+    bool overflow; //  something did not fit (or memory ran out)
+    bool growing;  //  heap buffer that grows; else a fixed one
+} textbuf_t;
+
+//  A writer over the caller's `size` bytes at `buf`.
+static inline textbuf_t
+textbuf_fixed (char *buf, size_t size)
+{
+    return (textbuf_t){buf, buf, buf + size, false, false};
+}
+
+//  A writer over a heap buffer of `capacity` bytes that grows as needed.
+//  Finish it with textbuf_take or textbuf_free.
+textbuf_t textbuf_growing (size_t capacity);
+
+//  Makes room for `more` bytes in a growing buffer; false (and overflow) if it
+//  cannot, or if the buffer is fixed.
+bool textbuf_reserve (textbuf_t *self, size_t more);
+
+static inline void
+textbuf_put (textbuf_t *self, const char *bytes, size_t length)
+{
+    if ((size_t) (self->end - self->p) < length && !textbuf_reserve (self, length))
+        return;
+    if (self->overflow)
+        return;
+    memcpy (self->p, bytes, length);
+    self->p += length;
+}
+
+static inline void
+textbuf_putc (textbuf_t *self, char c)
+{
+    if (self->p == self->end && !textbuf_reserve (self, 1))
+        return;
+    if (self->overflow)
+        return;
+    *self->p++ = c;
+}
+
+//  Writes a string literal.
+#define TEXTBUF_LIT(self, text) textbuf_put ((self), (text), sizeof (text) - 1)
+
+//  Bytes written so far.
+static inline size_t
+textbuf_length (const textbuf_t *self)
+{
+    return (size_t) (self->p - self->start);
+}
+
+//  Writes `value` in decimal (two digits per division: no snprintf).
+void textbuf_u64 (textbuf_t *self, uint64_t value);
+
+//  Writes `length` bytes of `text` as a JSON string literal, quotes included:
+//  quotes, backslashes and control characters escaped, and bytes that are not
+//  UTF-8 (utf8.h) replaced with U+FFFD, so the output is always valid JSON.
+void textbuf_json_string (textbuf_t *self, const char *text, size_t length);
+
+//  Writes printf-style text (growing buffers; a fixed one overflows when full).
+void textbuf_printf (textbuf_t *self, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+//  Ends a growing buffer: returns its text, NUL-terminated, for the caller to
+//  free; NULL (and the buffer freed) if it overflowed.
+char *textbuf_take (textbuf_t *self);
+
+//  Frees a growing buffer's memory.
+void textbuf_free (textbuf_t *self);
+
+#endif

@@ -1,0 +1,96 @@
+/*  test_textbuf.c: the one text writer (textbuf) and the one UTF-8 decoder (utf8). */
+#include "check.h"
+#include "textbuf.h"
+#include "utf8.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+test_fixed (void)
+{
+    char buf[8];
+    textbuf_t out = textbuf_fixed (buf, sizeof buf);
+    TEXTBUF_LIT (&out, "abc");
+    textbuf_u64 (&out, 42);
+    CHECK (!out.overflow && textbuf_length (&out) == 5 && memcmp (buf, "abc42", 5) == 0);
+    TEXTBUF_LIT (&out, "toolong");
+    CHECK (out.overflow && textbuf_length (&out) == 5);
+    textbuf_putc (&out, 'x'); //  ignored once overflowed, though a byte would fit
+    CHECK (textbuf_length (&out) == 5);
+    CHECK (textbuf_take (&out) == NULL); //  a fixed buffer is not the caller's to free
+}
+
+static void
+test_growing (void)
+{
+    textbuf_t out = textbuf_growing (4);
+    for (int i = 0; i < 1000; i++)
+        textbuf_u64 (&out, (uint64_t) i);
+    textbuf_printf (&out, "|%s|%d", "printf", -7);
+    char *text = textbuf_take (&out);
+    CHECK (text && strncmp (text, "0123456789101112", 16) == 0);
+    CHECK (strstr (text, "998999|printf|-7") && text[strlen (text) - 1] == '7');
+    free (text);
+    char digits[32];
+    textbuf_t max = textbuf_fixed (digits, sizeof digits);
+    textbuf_u64 (&max, UINT64_MAX);
+    CHECK (textbuf_length (&max) == 20 && memcmp (digits, "18446744073709551615", 20) == 0);
+}
+
+static void
+s_expect_json (const char *text, size_t length, const char *want)
+{
+    char buf[128];
+    textbuf_t out = textbuf_fixed (buf, sizeof buf);
+    textbuf_json_string (&out, text, length);
+    CHECKF (!out.overflow && textbuf_length (&out) == strlen (want) &&
+                memcmp (buf, want, strlen (want)) == 0,
+            "got '%.*s', want '%s'", (int) textbuf_length (&out), buf, want);
+}
+
+static void
+test_json_string (void)
+{
+    s_expect_json ("", 0, "\"\"");
+    s_expect_json ("a\"b\\c\x1f\x7f", 7, "\"a\\\"b\\\\c\\u001f\\u007f\"");
+    s_expect_json ("\xc3\xa9t\xc3\xa9", 5, "\"\xc3\xa9t\xc3\xa9\"");
+    s_expect_json ("a\xff"
+                   "b",
+                   3,
+                   "\"a\xef\xbf\xbd"
+                   "b\""); //  not UTF-8: U+FFFD
+    s_expect_json ("\xed\xa0\x80", 3, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""); // surrogate
+    s_expect_json ("\xe2\x82", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\"");                 //  cut short
+    char small[4];
+    textbuf_t out = textbuf_fixed (small, sizeof small);
+    textbuf_json_string (&out, "abcdef", 6);
+    CHECK (out.overflow);
+}
+
+static void
+test_utf8 (void)
+{
+    CHECK (utf8_valid ("plain", 5));
+    CHECK (utf8_valid ("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9)); //  é € 😀
+    CHECK (!utf8_valid ("a\0b", 3));                                //  NUL
+    CHECK (!utf8_valid ("\x80", 1));                                //  stray continuation
+    CHECK (!utf8_valid ("\xc0\xaf", 2));                            //  overlong
+    CHECK (!utf8_valid ("\xe0\x80\xaf", 3));                        //  overlong
+    CHECK (!utf8_valid ("\xed\xa0\x80", 3));                        //  surrogate
+    CHECK (!utf8_valid ("\xf4\x90\x80\x80", 4));                    //  above U+10FFFF
+    CHECK (!utf8_valid ("\xe2\x82", 2));                            //  truncated
+    const unsigned char euro[] = {0xe2, 0x82, 0xac};
+    CHECK (utf8_char_length (euro, 3) == 3 && utf8_char_length (euro, 2) == 0);
+}
+
+int
+main (void)
+{
+    test_fixed ();
+    test_growing ();
+    test_json_string ();
+    test_utf8 ();
+    return CHECK_DONE ();
+}
