@@ -7,6 +7,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,11 @@ redial_new (void *context, void *pub, const char *endpoint)
     self->due = INT64_MAX;
     self->backoff = REDIAL_FIRST_NS;
     self->endpoint = strdup (endpoint);
-    snprintf (self->monitor, sizeof self->monitor, "inproc://zapm-agent-redial-%p", (void *) self);
+    //  A name never used before in this process: libzmq may still hold the
+    //  endpoint of a destroyed agent's monitor for a moment.
+    static atomic_uint s_count;
+    snprintf (self->monitor, sizeof self->monitor, "inproc://zapm-agent-redial-%u",
+              atomic_fetch_add (&s_count, 1));
     int linger = 0;
     if (!self->endpoint ||
         zmq_socket_monitor (pub, self->monitor,

@@ -1,7 +1,7 @@
 /*  addrlist.c: plaintext peers by address and CIDR range (addrlist.h).
 
     Every entry is kept as 16 bytes plus a prefix length; IPv4 is stored as
-    an IPv4-mapped IPv6 address (::ffff:a.b.c.d), so one comparison covers
+    an IPv4-mapped IPv6 address (::ffff:10.1.2.3), so one comparison covers
     both families and a mapped peer address matches its IPv4 range.
 */
 #include "addrlist.h"

@@ -122,7 +122,7 @@ s_accepted (watch_t *self, int fd)
         return;
     struct sockaddr_storage peer;
     socklen_t size = sizeof peer;
-    char host[INET6_ADDRSTRLEN] = "unknown";
+    char host[INET6_ADDRSTRLEN] = "an address gone before it was read";
     int port = 0;
     if (getpeername (fd, (struct sockaddr *) &peer, &size) == 0) {
         if (peer.ss_family == AF_INET) {
@@ -156,7 +156,7 @@ s_disconnected (watch_t *self, int fd, int64_t mono_ns)
     snprintf (host, sizeof host, "%s", peer);
     char *colon = strrchr (host, ':');
     if (colon && strchr (host, ':') == colon)
-        *colon = '\0'; //  IPv4 "a.b.c.d:port": the address alone, as ZAP gives it
+        *colon = '\0'; //  IPv4 "10.1.2.3:port": the address alone, as ZAP gives it
     bool revoked = gate_closed (self->gate, fd);
     stats_lost_t reason = STATS_LOST_CLOSED;
     char detail[160] = "";
@@ -241,9 +241,14 @@ watch_handle (watch_t *self, int64_t mono_ns)
             case ZMQ_EVENT_DISCONNECTED:
                 s_disconnected (self, (int) value, mono_ns);
                 break;
+            case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+                //  A refused peer that hangs up first adds this to its AUTH
+                //  or PROTOCOL event: the first one says why.
+                if (self->pending)
+                    break;
+                //  fall through
             case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
             case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-            case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
                 self->pending = event;
                 self->pending_value = value;
                 break;

@@ -8,7 +8,10 @@
     What libzmq 4.3 says, measured (docs/SECURITY.md has the table): ACCEPTED
     and DISCONNECTED carry the connection's descriptor, the handshake events
     carry none and name only the bound endpoint. So the peer address is read
-    with getpeername at ACCEPTED and kept by descriptor. A failed handshake
+    with getpeername at ACCEPTED and kept by descriptor; when the loop reads
+    that event only after libzmq has already closed the connection (a
+    plaintext peer on a CURVE socket is gone within a millisecond), the
+    address is unknown and the line says so. A failed handshake
     (HANDSHAKE_FAILED_AUTH: ZAP said no; _PROTOCOL: a ZMTP error such as a
     plaintext peer on a CURVE socket; _NO_DETAIL) is reported by libzmq's I/O
     thread immediately before the DISCONNECTED of the same connection, so the
