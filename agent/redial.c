@@ -1,9 +1,6 @@
-/*  redial.c: dial the collector again after a refused handshake (redial.h).
-
-    A monitor event is two frames: 6 bytes (16-bit event, 32-bit value) and
-    the endpoint; only the event number matters here.
-*/
+/*  redial.c: dial the collector again after a refused handshake (redial.h). */
 #include "redial.h"
+#include "zmq_event.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -82,19 +79,9 @@ void
 redial_handle (redial_t *self, int64_t mono_ns)
 {
     assert (self);
-    for (int i = 0; i < REDIAL_BUDGET; i++) {
-        zmq_msg_t head, rest;
-        zmq_msg_init (&head);
-        if (zmq_msg_recv (&head, self->pair, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close (&head);
-            return;
-        }
-        zmq_msg_init (&rest);
-        if (zmq_msg_more (&head))
-            zmq_msg_recv (&rest, self->pair, 0);
-        uint16_t event = 0;
-        if (zmq_msg_size (&head) >= sizeof event)
-            memcpy (&event, zmq_msg_data (&head), sizeof event);
+    uint16_t event;
+    uint32_t value;
+    for (int i = 0; i < REDIAL_BUDGET && zmq_event_recv (self->pair, &event, &value); i++) {
         if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             self->backoff = REDIAL_FIRST_NS;
             self->due = INT64_MAX;
@@ -103,8 +90,6 @@ redial_handle (redial_t *self, int64_t mono_ns)
             self->due = mono_ns + self->backoff;
             self->backoff = self->backoff * 2 > REDIAL_MAX_NS ? REDIAL_MAX_NS : self->backoff * 2;
         }
-        zmq_msg_close (&rest);
-        zmq_msg_close (&head);
     }
 }
 

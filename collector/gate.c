@@ -14,6 +14,7 @@
 #include "allowlist.h"
 #include "cert.h"
 #include "log.h"
+#include "sockopt.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -62,15 +63,6 @@ gate_refusal_name (stats_refusal_t reason)
     return reason < STATS_REFUSALS ? names[reason] : "unknown";
 }
 
-static bool
-s_set (void *socket, int option, const void *value, size_t size, const char *name)
-{
-    if (zmq_setsockopt (socket, option, value, size) == 0)
-        return true;
-    log_error ("cannot set %s on the SUB socket: %s", name, zmq_strerror (errno));
-    return false;
-}
-
 //  Loads the collector's own certificate and makes `sub` a CURVE server.
 static bool
 s_curve_server (gate_t *self, void *sub, const char *path)
@@ -88,9 +80,9 @@ s_curve_server (gate_t *self, void *sub, const char *path)
         return false;
     }
     int on = 1;
-    bool ok =
-        s_set (sub, ZMQ_CURVE_SERVER, &on, sizeof on, "ZMQ_CURVE_SERVER") &&
-        s_set (sub, ZMQ_CURVE_SECRETKEY, cert.secret_key, CERT_KEY_BYTES, "ZMQ_CURVE_SECRETKEY");
+    bool ok = sockopt_set (sub, ZMQ_CURVE_SERVER, &on, sizeof on, "ZMQ_CURVE_SERVER") &&
+              sockopt_set (sub, ZMQ_CURVE_SECRETKEY, cert.secret_key, CERT_KEY_BYTES,
+                           "ZMQ_CURVE_SECRETKEY");
     memcpy (self->public_key, cert.public_text, sizeof self->public_key);
     memset (&cert, 0, sizeof cert);
     return ok;
@@ -129,7 +121,8 @@ gate_new (void *context, void *sub, const gate_config_t *config, stats_t *stats,
         gate_destroy (&self);
         return NULL;
     }
-    if (!s_set (sub, ZMQ_ZAP_DOMAIN, GATE_ZAP_DOMAIN, strlen (GATE_ZAP_DOMAIN), "ZMQ_ZAP_DOMAIN")) {
+    if (!sockopt_set (sub, ZMQ_ZAP_DOMAIN, GATE_ZAP_DOMAIN, strlen (GATE_ZAP_DOMAIN),
+                      "ZMQ_ZAP_DOMAIN")) {
         gate_destroy (&self);
         return NULL;
     }

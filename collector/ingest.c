@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "log.h"
 #include "peerlog.h"
+#include "sockopt.h"
 #include "sse.h"
 #include "validate.h"
 #include "watch.h"
@@ -46,16 +47,6 @@ struct _ingest_t {
     int64_t next_drop_log;                     //  earliest time for the next drop line
 };
 
-//  Sets a socket option and logs when libzmq refuses it.
-static bool
-s_set (void *socket, int option, const void *value, size_t size, const char *name)
-{
-    if (zmq_setsockopt (socket, option, value, size) == 0)
-        return true;
-    log_error ("cannot set %s on the SUB socket: %s", name, zmq_strerror (errno));
-    return false;
-}
-
 //  The TCP port of a bound endpoint like "tcp://0.0.0.0:5555", 0 if none.
 static int
 s_tcp_port (const char *endpoint)
@@ -82,10 +73,10 @@ ingest_new (const char *endpoint, const gate_config_t *gate, const ingest_sinks_
     }
     int64_t max_size = INGEST_MAX_FRAME;
     int hwm = INGEST_RCVHWM, linger = 0;
-    if (!s_set (self->socket, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size, "ZMQ_MAXMSGSIZE") ||
-        !s_set (self->socket, ZMQ_RCVHWM, &hwm, sizeof hwm, "ZMQ_RCVHWM") ||
-        !s_set (self->socket, ZMQ_LINGER, &linger, sizeof linger, "ZMQ_LINGER") ||
-        !s_set (self->socket, ZMQ_SUBSCRIBE, "", 0, "ZMQ_SUBSCRIBE")) {
+    if (!sockopt_set (self->socket, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size, "ZMQ_MAXMSGSIZE") ||
+        !sockopt_set (self->socket, ZMQ_RCVHWM, &hwm, sizeof hwm, "ZMQ_RCVHWM") ||
+        !sockopt_set (self->socket, ZMQ_LINGER, &linger, sizeof linger, "ZMQ_LINGER") ||
+        !sockopt_set (self->socket, ZMQ_SUBSCRIBE, "", 0, "ZMQ_SUBSCRIBE")) {
         ingest_destroy (&self);
         return NULL;
     }

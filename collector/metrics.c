@@ -58,6 +58,28 @@ s_metric (buffer_t *buffer, const char *name, const char *type, const char *help
               value);
 }
 
+//  A counter with one sample per reason, labelled by `label`.
+static void
+s_by_reason (buffer_t *buffer, const char *name, const char *help, const uint64_t *values,
+             int count, const char *(*label) (int) )
+{
+    s_printf (buffer, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+    for (int reason = 0; reason < count; reason++)
+        s_printf (buffer, "%s{reason=\"%s\"} %" PRIu64 "\n", name, label (reason), values[reason]);
+}
+
+static const char *
+s_refusal_name (int reason)
+{
+    return gate_refusal_name ((stats_refusal_t) reason);
+}
+
+static const char *
+s_lost_name (int reason)
+{
+    return watch_lost_name ((stats_lost_t) reason);
+}
+
 char *
 metrics_render (const stats_t *stats, const metrics_gauges_t *gauges)
 {
@@ -84,16 +106,12 @@ metrics_render (const stats_t *stats, const metrics_gauges_t *gauges)
               stats->resets);
     s_metric (&buffer, "zapm_wakes_total", "counter", "Batches of suspended clients woken.",
               stats->wakes);
-    s_printf (&buffer, "# HELP zapm_agents_refused_total Agent connections refused at the "
-                       "handshake, by reason.\n# TYPE zapm_agents_refused_total counter\n");
-    for (int reason = 0; reason < STATS_REFUSALS; reason++)
-        s_printf (&buffer, "zapm_agents_refused_total{reason=\"%s\"} %" PRIu64 "\n",
-                  gate_refusal_name ((stats_refusal_t) reason), stats->refused[reason]);
-    s_printf (&buffer, "# HELP zapm_agent_connections_lost_total Agent connections that ended, "
-                       "by reason.\n# TYPE zapm_agent_connections_lost_total counter\n");
-    for (int reason = 0; reason < STATS_LOST_REASONS; reason++)
-        s_printf (&buffer, "zapm_agent_connections_lost_total{reason=\"%s\"} %" PRIu64 "\n",
-                  watch_lost_name ((stats_lost_t) reason), stats->connections_lost[reason]);
+    s_by_reason (&buffer, "zapm_agents_refused_total",
+                 "Agent connections refused at the handshake, by reason.", stats->refused,
+                 STATS_REFUSALS, s_refusal_name);
+    s_by_reason (&buffer, "zapm_agent_connections_lost_total",
+                 "Agent connections that ended, by reason.", stats->connections_lost,
+                 STATS_LOST_REASONS, s_lost_name);
     s_metric (&buffer, "zapm_agent_connections_accepted_total", "counter",
               "Agent TCP connections accepted.", stats->accepted);
     s_metric (&buffer, "zapm_agent_connections", "gauge", "Agent connections open.",

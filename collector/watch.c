@@ -1,11 +1,11 @@
 /*  watch.c: the SUB socket's monitor; counts and logs every lost connection (watch.h).
 
-    A monitor event is two frames: 6 bytes (16-bit event, 32-bit value, in
-    host order) and the endpoint. Only the events below are asked for.
+    Only the events below are asked for; zmq_event.h reads them.
 */
 #include "watch.h"
 #include "ingest.h"
 #include "log.h"
+#include "zmq_event.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -218,45 +218,29 @@ void
 watch_handle (watch_t *self, int64_t mono_ns)
 {
     assert (self);
-    for (int i = 0; i < WATCH_BUDGET; i++) {
-        zmq_msg_t head, endpoint;
-        zmq_msg_init (&head);
-        if (zmq_msg_recv (&head, self->pair, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close (&head);
-            return;
+    uint16_t event;
+    uint32_t value;
+    for (int i = 0; i < WATCH_BUDGET && zmq_event_recv (self->pair, &event, &value); i++) {
+        switch (event) {
+        case ZMQ_EVENT_ACCEPTED:
+            s_accepted (self, (int) value);
+            break;
+        case ZMQ_EVENT_DISCONNECTED:
+            s_disconnected (self, (int) value, mono_ns);
+            break;
+        case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+            //  A refused peer that hangs up first adds this to its AUTH
+            //  or PROTOCOL event: the first one says why.
+            if (self->pending)
+                break;
+            //  fall through
+        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+            self->pending = event;
+            self->pending_value = value;
+            break;
+        default:
+            break;
         }
-        zmq_msg_init (&endpoint);
-        if (zmq_msg_more (&head))
-            zmq_msg_recv (&endpoint, self->pair, 0);
-        if (zmq_msg_size (&head) >= 6) {
-            const uint8_t *data = zmq_msg_data (&head);
-            uint16_t event;
-            uint32_t value;
-            memcpy (&event, data, sizeof event);
-            memcpy (&value, data + 2, sizeof value);
-            switch (event) {
-            case ZMQ_EVENT_ACCEPTED:
-                s_accepted (self, (int) value);
-                break;
-            case ZMQ_EVENT_DISCONNECTED:
-                s_disconnected (self, (int) value, mono_ns);
-                break;
-            case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-                //  A refused peer that hangs up first adds this to its AUTH
-                //  or PROTOCOL event: the first one says why.
-                if (self->pending)
-                    break;
-                //  fall through
-            case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
-            case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-                self->pending = event;
-                self->pending_value = value;
-                break;
-            default:
-                break;
-            }
-        }
-        zmq_msg_close (&endpoint);
-        zmq_msg_close (&head);
     }
 }
