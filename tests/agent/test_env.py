@@ -9,6 +9,8 @@ mechanism and key of every peer. Bad values exit 2 with one "zapm: " line.
 
 Usage: test_env.py ZAPM_AGENT ZAPM_KEYGEN
 """
+import ctypes
+import ctypes.util
 import json
 import os
 import shutil
@@ -130,6 +132,23 @@ try:
     for path in (server_cert, agent_cert, other_cert):
         subprocess.run([KEYGEN, path], check=True, capture_output=True, timeout=10)
     server_pub, server_sec = zmq.auth.load_certificate(server_cert + "_secret")
+    # zapm-keygen's files as czmq itself reads them (zcert_load), key for key.
+    czmq = ctypes.CDLL(ctypes.util.find_library("czmq"))
+    czmq.zcert_load.restype = ctypes.c_void_p
+    czmq.zcert_load.argtypes = [ctypes.c_char_p]
+    czmq.zcert_public_txt.restype = ctypes.c_char_p
+    czmq.zcert_public_txt.argtypes = [ctypes.c_void_p]
+    czmq.zcert_secret_txt.restype = ctypes.c_char_p
+    czmq.zcert_secret_txt.argtypes = [ctypes.c_void_p]
+    czmq.zcert_destroy.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
+    zcert = ctypes.c_void_p(czmq.zcert_load(server_cert.encode()))
+    check(bool(zcert.value), "czmq's zcert_load reads zapm-keygen's certificate")
+    if zcert.value:
+        check(czmq.zcert_public_txt(zcert) == server_pub and czmq.zcert_secret_txt(zcert) == server_sec,
+              "czmq and pyzmq read the same keys from zapm-keygen's files")
+        czmq.zcert_destroy(ctypes.byref(zcert))
+    mode = os.stat(server_cert + "_secret").st_mode & 0o777
+    check(mode == 0o600, "the _secret file has mode 0600 (%o)" % mode)
     agent_pub, _ = zmq.auth.load_certificate(agent_cert)
     other_pub, _ = zmq.auth.load_certificate(other_cert)
     zap = Zap(ctx)
