@@ -384,10 +384,9 @@ s_revoke (gate_t *self, int fd, s_conn_t *conn)
 }
 
 bool
-gate_admit (gate_t *self, zmq_msg_t *msg, int64_t mono_ns)
+gate_admit (gate_t *self, zmq_msg_t *msg)
 {
     assert (self);
-    (void) mono_ns;
     if (!self->allow)
         return true;
     const char *user = zmq_msg_gets (msg, "User-Id");

@@ -68,7 +68,7 @@ void gate_handle (gate_t *self, int64_t mono_ns);
 //  True if frame `msg` may be ingested: always in plaintext mode; in CURVE
 //  mode, if its key is still allowed. A frame of a revoked key is counted,
 //  and its connection is shut down.
-bool gate_admit (gate_t *self, zmq_msg_t *msg, int64_t mono_ns);
+bool gate_admit (gate_t *self, zmq_msg_t *msg);
 
 //  Rereads the allow-list when due and shuts down the connections of keys
 //  that left it. Call about every 100 ms.

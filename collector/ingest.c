@@ -257,7 +257,7 @@ s_drain (ingest_t *self, size_t budget)
     bool curve = gate_curve (self->gate);
     while (count < budget && zmq_msg_recv (&msg, self->socket, ZMQ_DONTWAIT) >= 0) {
         count++;
-        if (curve && !gate_admit (self->gate, &msg, 0))
+        if (curve && !gate_admit (self->gate, &msg))
             continue; //  a revoked key: counted by the gate
         events += s_ingest (self, zmq_msg_data (&msg), zmq_msg_size (&msg), zmq_msg_more (&msg));
     }

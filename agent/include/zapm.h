@@ -39,7 +39,11 @@
     the agent speaks CURVE (encrypted, and the collector admits only keys it
     lists). The two come together or not at all, and there is never a silent
     fallback to plaintext: a bad key, an unreadable or corrupt certificate, a
-    missing _secret, or only one of the two makes the constructor fail.
+    missing _secret, or only one of the two makes the constructor fail. If
+    the collector refuses the handshake (a key not, or no longer, in its
+    allow-list), the agent dials again after 1 s, backing off to 30 s, so it
+    is admitted once its certificate is added; samples meanwhile are dropped
+    (their seq tells the collector).
 
     Output: the library writes nothing, except that when a constructor
     refuses a setting from the environment or a CURVE key or certificate, it

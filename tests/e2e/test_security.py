@@ -177,8 +177,6 @@ def curve_add_and_revoke(procs):
     check(not gaps, "beta's seq has gaps around the revocation: %r", gaps[:5])
     beta = [a for a in col.agents() if a.get("agent") == "beta"][0]
     check(beta["lost"] == 0, "beta lost %d samples", beta["lost"])
-    check(lost(col, "revoked") >= 1 or col.metrics().get("zapm_agent_frames_revoked_total", 0) >= 1,
-          "revocation not counted")
     check(lost(col, "revoked") >= 1, "alpha's connection was not shut down by the collector")
     z.wait_until(lambda: refused(col, "unknown_key") >= 2, 5, "alpha's reconnect refused")
     lines = log_lines(col, "revoked agent key")
