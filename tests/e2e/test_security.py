@@ -437,8 +437,10 @@ def handshake_flood(procs):
     n = refused(col, "unknown_key") - before
     lines = log_lines(col, "refused agent from 127.0.0.1")
     log("%s; refused %d; %d log lines", flood.output().strip(), n, len(lines))
-    log("sample delay to /feed, p99: quiet %.1f ms (%d samples), during the flood %.1f ms (%d)",
-        p99(quiet), len(quiet), p99(loaded), len(loaded))
+    log("sample delay to /feed, p99: quiet %.1f ms (%d samples), during the flood %.1f ms (%d),"
+        " max %.1f ms; samples lost (seq gaps): %d; machine load %s",
+        p99(quiet), len(quiet), p99(loaded), len(loaded), max(loaded or [0]),
+        col.metrics().get("zapm_samples_lost_total", 0), open("/proc/loadavg").read().split()[0])
     check(len(loaded) >= 150, "too few samples during the flood: %d", len(loaded))
     limit = 100.0 * z.SLOW
     check(p99(loaded) <= limit, "p99 delay %.1f ms during the flood (limit %.0f)", p99(loaded), limit)
