@@ -16,6 +16,8 @@ packages=(
   python3 python3-psutil python3-zmq
   chromium
   clang clang-format valgrind curl procps
+  # man pages from --help; the install tests: man -l, systemd-analyze, dpkg-shlibdeps
+  help2man man-db systemd dpkg-dev
 )
 # A node from another source (e.g. nodesource's nodejs, which bundles npm) is fine.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

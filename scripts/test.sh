@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh: set up, build and run every zapm test with ctest.
 #
-#   scripts/test.sh              build/ with warnings as errors
+#   scripts/test.sh              build/ with warnings as errors and asserts on
 #   scripts/test.sh --sanitize   build-sanitize/ with ASan + UBSan as well
 #
 # Exits non-zero on any failure: setup, configure, build or a single test.
@@ -11,7 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 build=build
-flags=(-DZAPM_WERROR=ON)
+flags=(-DZAPM_WERROR=ON -DZAPM_ASSERTS=ON)
 case "${1:-}" in
   "") ;;
   --sanitize)

@@ -50,7 +50,8 @@
     writes one line saying why to stderr, starting "zapm: " (secret keys are
     never printed). Every other error is only an errno.
 
-    Use (link the `zapm` CMake target, or libzapm.a with -lczmq -lzmq -lpthread):
+    Use (`pkg-config --cflags --libs libzapm`, or find_package (zapm) and the
+    CMake target zapm::zapm; libzapm(3) is this header as a man page):
 
         zapm_agent_t *agent = zapm_agent_new ("tcp://collector:5555", "checkout");
         if (agent) {
@@ -70,6 +71,15 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+//  Marks the library's API: the library is compiled with hidden visibility, so
+//  only what carries this is exported (libzapm.so and libzapm.a define no other
+//  global symbol that could collide with the host's).
+#if defined(__GNUC__) || defined(__clang__)
+#define ZAPM_EXPORT __attribute__ ((visibility ("default")))
+#else
+#define ZAPM_EXPORT
 #endif
 
 #define ZAPM_AGENT_INTERVAL_MIN     0.001  //  seconds
@@ -97,7 +107,7 @@ typedef struct _zapm_agent_t zapm_agent_t;
 //  Returns NULL and sets errno (EINVAL for a malformed endpoint, name or
 //  variable; see zapm_agent_new_curve for the keys) on failure. The caller
 //  owns the agent and frees it with zapm_agent_destroy.
-zapm_agent_t *zapm_agent_new (const char *endpoint, const char *name);
+ZAPM_EXPORT zapm_agent_t *zapm_agent_new (const char *endpoint, const char *name);
 
 //  Creates an agent like zapm_agent_new whose connection to the collector is
 //  encrypted and authenticated with CURVE, configured before the socket
@@ -109,74 +119,74 @@ zapm_agent_t *zapm_agent_new (const char *endpoint, const char *name);
 //  for a malformed key, a file that is not a certificate or has no secret
 //  key, or a missing half; the file's errno (ENOENT, EACCES...) when it
 //  cannot be read; a "zapm: " line on stderr says which.
-zapm_agent_t *zapm_agent_new_curve (const char *endpoint, const char *name, const char *server_key,
+ZAPM_EXPORT zapm_agent_t *zapm_agent_new_curve (const char *endpoint, const char *name, const char *server_key,
                                     const char *cert);
 
 //  Stops the sampling thread, closes the socket without lingering and frees
 //  the agent; sets *self_p to NULL. Returns within 100 ms whether or not a
 //  collector is reachable. Harmless on a NULL pointer.
-void zapm_agent_destroy (zapm_agent_t **self_p);
+ZAPM_EXPORT void zapm_agent_destroy (zapm_agent_t **self_p);
 
 //  Sets the `color` label of every following sample (any string, e.g. a CSS
 //  colour as in the book's dashboard). The default is picked from a small
 //  palette by the agent's name and pid. Returns 0, or -1 with errno EINVAL
 //  for NULL, "" or a string longer than ZAPM_AGENT_COLOR_MAX bytes.
-int zapm_agent_set_color (zapm_agent_t *self, const char *color);
+ZAPM_EXPORT int zapm_agent_set_color (zapm_agent_t *self, const char *color);
 
 //  Sets the time between samples, in seconds, from 0.001 to 3600; the next
 //  sample is one new interval from now. Below about 10 ms the timer is best
 //  effort. Returns 0, or -1 with errno EINVAL when out of range.
-int zapm_agent_set_interval (zapm_agent_t *self, double seconds);
+ZAPM_EXPORT int zapm_agent_set_interval (zapm_agent_t *self, double seconds);
 
 //  Samples process `pid` instead of the calling process (0 means the calling
 //  process again). When that process ends the agent stops publishing and its
 //  status becomes ZAPM_AGENT_GONE. Returns 0, or -1 with errno ESRCH when no
 //  such process exists, EINVAL when pid is negative.
-int zapm_agent_set_pid (zapm_agent_t *self, pid_t pid);
+ZAPM_EXPORT int zapm_agent_set_pid (zapm_agent_t *self, pid_t pid);
 
 //  Turns the process metrics (`proc`, and `cpu`/`mem` from the process) on
 //  or off; on by default. With process metrics off, system metrics must be on.
 //  Returns 0, or -1 with errno EINVAL if nothing would be left to sample.
-int zapm_agent_set_process (zapm_agent_t *self, bool enabled);
+ZAPM_EXPORT int zapm_agent_set_process (zapm_agent_t *self, bool enabled);
 
 //  Turns the system metrics (`sys`) on or off; off by default. Returns 0, or
 //  -1 with errno EINVAL if nothing would be left to sample.
-int zapm_agent_set_system (zapm_agent_t *self, bool enabled);
+ZAPM_EXPORT int zapm_agent_set_system (zapm_agent_t *self, bool enabled);
 
 //  Turns on USS and PSS (`proc.uss`, `proc.pss`), read from
 //  /proc/<pid>/smaps_rollup. Off by default: the kernel walks every mapping
 //  of the process for it, which costs tens of microseconds and stalls very
 //  large processes. Returns 0.
-int zapm_agent_set_smaps (zapm_agent_t *self, bool enabled);
+ZAPM_EXPORT int zapm_agent_set_smaps (zapm_agent_t *self, bool enabled);
 
 //  Stops publishing after `count` more samples in total have been taken
 //  (counting from seq 0); 0 means never stop (the default). Once reached the
 //  status is ZAPM_AGENT_DONE. Returns 0.
-int zapm_agent_set_count (zapm_agent_t *self, uint64_t count);
+ZAPM_EXPORT int zapm_agent_set_count (zapm_agent_t *self, uint64_t count);
 
 //  Sets gauge `name` to `value`, published under `custom` in every following
 //  sample. Names are 1 to 64 bytes of [A-Za-z0-9_.:-]; an agent holds at most
 //  64 custom metrics (gauges and counters share one table). Safe from any
 //  thread. Returns 0, or -1 with errno EINVAL (bad name, value not finite) or
 //  ENOSPC (table full).
-int zapm_agent_gauge_set (zapm_agent_t *self, const char *name, double value);
+ZAPM_EXPORT int zapm_agent_gauge_set (zapm_agent_t *self, const char *name, double value);
 
 //  Adds `delta` to counter `name` (created at 0 on first use), with the same
 //  name rules, limits and thread safety as zapm_agent_gauge_set. Returns 0, or
 //  -1 with errno EINVAL (bad name, delta or sum not finite) or ENOSPC.
-int zapm_agent_counter_add (zapm_agent_t *self, const char *name, double delta);
+ZAPM_EXPORT int zapm_agent_counter_add (zapm_agent_t *self, const char *name, double delta);
 
 //  Returns the agent's status (zapm_agent_status_t). Safe from any thread.
-int zapm_agent_status (zapm_agent_t *self);
+ZAPM_EXPORT int zapm_agent_status (zapm_agent_t *self);
 
 //  Returns how many samples the agent has taken so far, i.e. the next `seq`.
 //  A sample counts whether or not a collector received it. Safe from any thread.
-uint64_t zapm_agent_samples (zapm_agent_t *self);
+ZAPM_EXPORT uint64_t zapm_agent_samples (zapm_agent_t *self);
 
 //  Waits up to `timeout_ms` milliseconds (-1: forever) for the agent to stop
 //  sampling (ZAPM_AGENT_DONE or ZAPM_AGENT_GONE) and returns its status then,
 //  ZAPM_AGENT_RUNNING on timeout. Safe from any thread.
-int zapm_agent_wait (zapm_agent_t *self, int timeout_ms);
+ZAPM_EXPORT int zapm_agent_wait (zapm_agent_t *self, int timeout_ms);
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,8 @@ GENERATED = {
     "assets.c": "web/cmake/embed.cmake, from the staged site (web/src and the generated wire.js)",
     "compile_commands.json": "CMake (CMAKE_EXPORT_COMPILE_COMMANDS)",
     "package-lock.json": "npm (web/package-lock.json exists; others are npm's)",
+    "zapm-collector.service": "systemd/CMakeLists.txt at install, from zapm-collector.service.in",
+    "zapmConfig.cmake": "cmake/ZapmInstall.cmake, from cmake/zapmConfig.cmake.in",
 }
 # Names that look like files but are not pointers into this repository.
 NOT_OURS = re.compile(
