@@ -119,8 +119,8 @@ ZAPM_EXPORT zapm_agent_t *zapm_agent_new (const char *endpoint, const char *name
 //  for a malformed key, a file that is not a certificate or has no secret
 //  key, or a missing half; the file's errno (ENOENT, EACCES...) when it
 //  cannot be read; a "zapm: " line on stderr says which.
-ZAPM_EXPORT zapm_agent_t *zapm_agent_new_curve (const char *endpoint, const char *name, const char *server_key,
-                                    const char *cert);
+ZAPM_EXPORT zapm_agent_t *zapm_agent_new_curve (const char *endpoint, const char *name,
+                                                const char *server_key, const char *cert);
 
 //  Stops the sampling thread, closes the socket without lingering and frees
 //  the agent; sets *self_p to NULL. Returns within 100 ms whether or not a
