@@ -6,6 +6,9 @@
 #   libmicrohttpd     the collector's web server (/, /feed, /api/*, /metrics)
 #   libcjson          the collector's validation of untrusted samples; the agent's
 #                     unit tests parse what it encodes
+#   gnutls            the collector checks a --tls-cert/--tls-key pair before serving
+#                     it (libmicrohttpd's TLS is GnuTLS on Debian); zapm-ssesink --tls
+#   libxcrypt         crypt(3) for the password hashes of --users
 #   python3           the end-to-end tests and the accuracy check against psutil
 #   help2man          man pages of the programs, generated from their --help
 # The agent-only build (ZAPM_AGENT_ONLY) needs only the first two and help2man.
@@ -47,6 +50,8 @@ find_package(Threads REQUIRED)
 if(NOT ZAPM_AGENT_ONLY)
   zapm_require_pkg(MHD   "libmicrohttpd>=0.9.70" libmicrohttpd-dev)
   zapm_require_pkg(CJSON "libcjson>=1.7"         libcjson-dev)
+  zapm_require_pkg(GNUTLS "gnutls>=3.6"          libgnutls28-dev)
+  zapm_require_pkg(CRYPT  "libxcrypt>=4.4"       libcrypt-dev)
   # The Debian interpreter: python3-psutil and python3-zmq are installed for it,
   # whatever other python3 comes first on PATH.
   zapm_require_program(ZAPM_PYTHON python3 "python3 python3-psutil python3-zmq" /usr/bin)

@@ -12,6 +12,7 @@
     then is MHD stopped, since stopping it with suspended connections aborts.
 */
 #include "collector.h"
+#include "auth.h"
 #include "cli.h"
 #include "clock.h"
 #include "feed.h"
@@ -22,6 +23,7 @@
 #include "series_map.h"
 #include "sse.h"
 #include "stats.h"
+#include "tls.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -47,6 +49,8 @@ struct _collector_t {
     feed_t *feed;                //  SSE streams
     ingest_t *ingest;            //  SUB socket and the ingest path
     http_t *http;                //  web server
+    auth_t *auth;                //  --users logins, or NULL
+    tls_pem_t tls;               //  --tls-cert and --tls-key, when given
     int64_t start_mono;          //  for uptime
 };
 
@@ -65,6 +69,28 @@ s_raise_fd_limit (uint32_t max_clients)
     if (limit.rlim_cur < wanted)
         log_warn ("only %lu file descriptors allowed (ulimit -n); --max-clients %u needs %lu",
                   (unsigned long) limit.rlim_cur, max_clients, (unsigned long) wanted);
+}
+
+//  Loads --tls-cert/--tls-key and --users; false after logging why.
+static bool
+s_secure (collector_t *self)
+{
+    if (self->config.tls_cert) {
+        if (!tls_available ()) {
+            log_error ("--tls-cert: this libmicrohttpd was built without TLS support");
+            return false;
+        }
+        if (!tls_pem_load (&self->tls, self->config.tls_cert, self->config.tls_key))
+            return false;
+    }
+    if (self->config.users && !(self->auth = auth_new (self->config.users, &self->stats)))
+        return false;
+    if (!self->config.users && self->config.http.sin_addr.s_addr != htonl (INADDR_LOOPBACK) &&
+        (ntohl (self->config.http.sin_addr.s_addr) >> 24) != 127)
+        log_warn ("the dashboard is open to anyone who reaches %s: add --users (and --tls-cert) "
+                  "to require logins",
+                  self->config.http_text);
+    return true;
 }
 
 collector_t *
@@ -98,12 +124,19 @@ collector_new (const config_t *config)
         collector_destroy (&self);
         return NULL;
     }
+    if (!s_secure (self)) {
+        collector_destroy (&self);
+        return NULL;
+    }
     http_routes_t routes = {.feed = self->feed,
                             .series = self->series,
                             .ring = self->ring,
                             .stats = &self->stats,
                             .boot = self->boot,
-                            .start_mono = self->start_mono};
+                            .start_mono = self->start_mono,
+                            .auth = self->auth,
+                            .tls = self->tls.cert ? &self->tls : NULL,
+                            .max_per_address = config->max_per_address};
     self->http = http_new (&config->http, config->max_clients, &routes);
     if (!self->http) {
         log_error ("cannot serve HTTP on %s: %s (is another collector running?)", config->http_text,
@@ -121,6 +154,8 @@ collector_destroy (collector_t **self_p)
     collector_t *self = *self_p;
     if (self) {
         http_destroy (&self->http);
+        auth_destroy (&self->auth);
+        tls_pem_free (&self->tls);
         ingest_destroy (&self->ingest);
         feed_destroy (&self->feed);
         series_map_destroy (&self->series);
@@ -144,6 +179,7 @@ s_shutdown (collector_t *self)
     log_info ("stopping: ending %u stream%s", feed_clients (self->feed),
               feed_clients (self->feed) == 1 ? "" : "s");
     feed_close (self->feed);
+    http_cancel_logins (self->http);
     int64_t deadline = clock_mono_ns () + COLLECTOR_SHUTDOWN_NS;
     zmq_pollitem_t item = {NULL, http_poll_fd (self->http), ZMQ_POLLIN, 0};
     while (feed_clients (self->feed) > 0 && clock_mono_ns () < deadline) {
@@ -159,7 +195,7 @@ int
 collector_run (collector_t *self)
 {
     assert (self);
-    if (!cli_catch_signals (false)) {
+    if (!cli_catch_signals (true)) {
         log_error ("cannot set up signal handling: %s", strerror (errno));
         return EXIT_FAILURE;
     }
@@ -168,12 +204,15 @@ collector_run (collector_t *self)
     char host[INET_ADDRSTRLEN] = "127.0.0.1";
     if (self->config.http.sin_addr.s_addr != htonl (INADDR_ANY))
         inet_ntop (AF_INET, &self->config.http.sin_addr, host, sizeof host);
-    log_info ("dashboard at http://%s:%u/ (boot %s)", host, http_port (self->http), self->boot);
-    enum { HTTP = INGEST_POLL_ITEMS, SIGNALS, ITEMS };
+    log_info ("dashboard at %s://%s:%u/ (boot %s)", self->tls.cert ? "https" : "http", host,
+              http_port (self->http), self->boot);
+    enum { HTTP = INGEST_POLL_ITEMS, SIGNALS, AUTH, ITEMS };
     zmq_pollitem_t items[ITEMS];
     ingest_poll_items (self->ingest, items);
     items[HTTP] = (zmq_pollitem_t){NULL, http_poll_fd (self->http), ZMQ_POLLIN, 0};
     items[SIGNALS] = (zmq_pollitem_t){NULL, cli_signal_fd (), ZMQ_POLLIN, 0};
+    items[AUTH] = (zmq_pollitem_t){NULL, self->auth ? auth_fd (self->auth) : -1, ZMQ_POLLIN, 0};
+    int item_count = self->auth ? ITEMS : AUTH;
     int64_t now = clock_mono_ns ();
     int64_t next_sweep = now + COLLECTOR_SWEEP_NS;
     int64_t next_feed = feed_tick (self->feed, now);
@@ -185,7 +224,7 @@ collector_run (collector_t *self)
         if (http_timeout >= 0 && http_timeout < timeout)
             timeout = http_timeout;
         int64_t polled_at = now;
-        if (zmq_poll (items, ITEMS, timeout) < 0 && errno != EINTR) {
+        if (zmq_poll (items, item_count, timeout) < 0 && errno != EINTR) {
             log_error ("poll failed: %s", zmq_strerror (errno));
             break;
         }
@@ -193,13 +232,18 @@ collector_run (collector_t *self)
             cli_signal_drain ();
             if (cli_stop_requested ())
                 break;
+            if (cli_take_reload () && self->auth)
+                auth_reload (self->auth);
         }
+        bool logins = item_count > AUTH && (items[AUTH].revents & ZMQ_POLLIN) &&
+                      http_take_logins (self->http);
         if (ingest_handle (self->ingest, items, COLLECTOR_DRAIN_BUDGET) > 0)
             feed_notify (self->feed, clock_mono_ns ());
         now = clock_mono_ns ();
         if (now >= next_sweep) {
             if (ingest_tick (self->ingest, now) > 0)
                 feed_notify (self->feed, now);
+            http_tick (self->http, now);
             next_sweep = now + COLLECTOR_SWEEP_NS;
         }
         next_feed = feed_tick (self->feed, now);
@@ -207,7 +251,7 @@ collector_run (collector_t *self)
         //  clients (MHD does not signal its fd for them), or its timeout is due.
         //  Under a trickle of samples with no client waiting this saves an
         //  epoll_wait per sample.
-        if ((items[HTTP].revents & ZMQ_POLLIN) || feed_take_resumed (self->feed) ||
+        if ((items[HTTP].revents & ZMQ_POLLIN) || feed_take_resumed (self->feed) || logins ||
             (http_timeout >= 0 && now - polled_at >= http_timeout * 1000000))
             http_run (self->http);
     }

@@ -18,6 +18,11 @@
 #define S_SERIES_MAX   1000000
 #define S_HISTORY_MAX  86400
 #define S_RING_MIB_MAX 4095
+#define S_PATH_MAX     4096
+//  A browser opens at most 6 connections to one origin (HTTP/1.1), Prometheus
+//  one: 64 leaves room for about ten people behind one NAT address while one
+//  client can hold at most 64 of the server's connections.
+#define S_PER_ADDRESS_DEFAULT 64
 
 //  Parses "ADDR:PORT", ":PORT" or "PORT" (IPv4; "localhost" and "*" accepted).
 static bool
@@ -120,11 +125,32 @@ s_check_gate (const gate_config_t *gate)
     return true;
 }
 
+//  The flags that only make sense together, and logins sent in clear.
+static bool
+s_check_security (const config_t *config)
+{
+    if (!config->tls_cert != !config->tls_key) {
+        cli_usage_error (PROG, "--tls-cert and --tls-key go together: give both or neither");
+        return false;
+    }
+    bool loopback = (ntohl (config->http.sin_addr.s_addr) >> 24) == 127;
+    if (config->users && !config->tls_cert && !loopback && !config->insecure_http) {
+        cli_usage_error (PROG,
+                         "--users with plain HTTP on %s would send passwords in clear over the "
+                         "network: add --tls-cert and --tls-key, listen on 127.0.0.1, or "
+                         "give --insecure-http",
+                         config->http_text);
+        return false;
+    }
+    return true;
+}
+
 config_result_t
 config_parse (int argc, char **argv, config_t *config)
 {
     *config = (config_t){.bind = ZAPM_WIRE_BIND_DEFAULT, .http_text = S_HTTP_DEFAULT};
     long max_clients = 10000, max_series = 10000, history = 600, ring_mib = 16;
+    long per_address = S_PER_ADDRESS_DEFAULT;
     const cli_option_t options[] = {
         {"bind", 'b', CLI_TEXT, &config->bind, 1, S_ENDPOINT_MAX, "ENDPOINT",
          "ZeroMQ endpoint agents publish to", NULL, NULL},
@@ -139,6 +165,18 @@ config_parse (int argc, char **argv, config_t *config)
          NULL, NULL},
         {"ring-mib", 0, CLI_LONG, &ring_mib, 1, S_RING_MIB_MAX, "N",
          "shared event ring size in MiB", NULL, NULL},
+        {"max-clients-per-address", 0, CLI_LONG, &per_address, 0, S_CLIENTS_MAX, "N",
+         "connections one client address may hold (0: no limit)", NULL, NULL},
+        {"tls-cert", 0, CLI_TEXT, &config->tls_cert, 1, S_PATH_MAX, "FILE",
+         "serve HTTPS with this PEM certificate (chain); needs --tls-key", NULL, NULL},
+        {"tls-key", 0, CLI_TEXT, &config->tls_key, 1, S_PATH_MAX, "FILE",
+         "the certificate's PEM private key (mode 0600 or 0640)", NULL, NULL},
+        {"users", 0, CLI_TEXT, &config->users, 1, S_PATH_MAX, "FILE",
+         "require HTTP Basic logins from this file of name:HASH lines\n"
+         "(crypt(3) hashes; mode 0600 or 0640; re-read on SIGHUP)",
+         NULL, NULL},
+        {"insecure-http", 0, CLI_FLAG, &config->insecure_http, 0, 0, NULL,
+         "allow --users over plain HTTP on a non-loopback address", NULL, NULL},
         {"curve-cert", 0, CLI_TEXT, &config->gate.curve_cert, 1, 4000, "FILE",
          "CURVE for agents: this collector's certificate (zapm-keygen\n"
          "FILE; FILE_secret beside it); needs --curve-allow",
@@ -161,8 +199,9 @@ config_parse (int argc, char **argv, config_t *config)
         .epilogue = "Agents: plaintext from loopback only unless --plaintext-from widens it, or\n"
                     "CURVE with --curve-cert and --curve-allow; the startup log says which\n"
                     "(docs/SECURITY.md).\n"
-                    "Stops cleanly on SIGINT or SIGTERM. Exit status: 0 on a clean stop,\n"
-                    "1 if it cannot start (say, a port in use), 2 for a bad command line."};
+                    "Stops cleanly on SIGINT or SIGTERM; SIGHUP re-reads --users.\n"
+                    "Exit status: 0 on a clean stop, 1 if it cannot start (say, a port in\n"
+                    "use or a bad certificate), 2 for a bad command line."};
     if (!s_parse_http (config->http_text, &config->http))
         return CONFIG_ERROR;
     int status = cli_parse (&spec, argc, argv);
@@ -174,5 +213,6 @@ config_parse (int argc, char **argv, config_t *config)
     config->max_series = (uint32_t) max_series;
     config->history_points = (uint32_t) history;
     config->ring_mib = (uint32_t) ring_mib;
-    return CONFIG_RUN;
+    config->max_per_address = (uint32_t) per_address;
+    return s_check_security (config) ? CONFIG_RUN : CONFIG_ERROR;
 }

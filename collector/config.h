@@ -9,6 +9,7 @@
 #include "gate.h"
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct {
@@ -20,6 +21,12 @@ typedef struct {
     uint32_t history_points; //  history points per series
     uint32_t ring_mib;       //  shared ring size in MiB
     gate_config_t gate;      //  who may publish: CURVE keys or plaintext addresses
+    //  Web security (docs/SECURITY.md, "Web")
+    const char *tls_cert;     //  --tls-cert PEM file, or NULL for plain HTTP
+    const char *tls_key;      //  --tls-key PEM file, with tls_cert
+    const char *users;        //  --users file, or NULL for no logins
+    bool insecure_http;       //  --insecure-http: logins over plain HTTP off loopback
+    uint32_t max_per_address; //  connections from one client address
 } config_t;
 
 //  What config_parse decided.

@@ -5,11 +5,23 @@
     answer still get through), a per-connection memory cap, and a timeout for
     connections that stop reading. Suspended SSE streams never time out in MHD;
     the feed's 15 s keep-alive is what notices a dead peer.
+
+    Every request passes the gate in s_dispatch's first call, before any
+    route: a method other than GET or HEAD gets 405, a body 413, and with
+    --users a missing or wrong login 401 (everywhere but /healthz). A login
+    not verified before is checked on the hashing thread while the request
+    waits suspended (auth.h); the loop resumes it in http_take_logins. Limits
+    one client cannot exhaust: --max-clients-per-address (MHD's per-IP limit)
+    and the header deadline (http_limits.h). MHD answers an over-long URL or
+    request head itself, with 414 and 431, inside HTTP_CONNECTION_MEMORY.
+    With --tls-cert MHD speaks only TLS on the port, and every reply carries
+    Strict-Transport-Security (reply.c).
 */
 #include "http.h"
 #include "api.h"
 #include "assets.h"
 #include "clock.h"
+#include "http_limits.h"
 #include "log.h"
 #include "metrics.h"
 #include "query.h"
@@ -33,7 +45,19 @@
 struct _http_t {
     struct MHD_Daemon *daemon; //  the server
     http_routes_t routes;      //  what the routes read
+    http_limits_t *limits;     //  the header deadline
+    bool resumed;              //  logins resumed since the last http_run
 };
+
+//  A request whose login is checked on the hashing thread (its *request_state
+//  from then on; freed when the request completes).
+typedef struct {
+    struct MHD_Connection *connection; //  to resume
+    auth_verdict_t verdict;            //  AUTH_PENDING until the check is done
+} login_t;
+
+//  *request_state after the first call, until a login check makes it a login_t.
+static char s_head_seen;
 
 typedef enum MHD_Result (route_fn) (http_t *self, struct MHD_Connection *connection);
 
@@ -114,15 +138,93 @@ s_answer_asset (struct MHD_Connection *connection, const asset_t *asset)
 }
 
 static enum MHD_Result
-s_answer_method_not_allowed (struct MHD_Connection *connection)
+s_answer_plain (struct MHD_Connection *connection, unsigned status, const char *body,
+                const char *header, const char *value)
 {
-    static const char body[] = "method not allowed: use GET or HEAD\n";
     struct MHD_Response *response =
-        MHD_create_response_from_buffer (sizeof body - 1, (void *) body, MHD_RESPMEM_PERSISTENT);
-    if (response)
-        MHD_add_response_header (response, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-    return reply_queue (connection, MHD_HTTP_METHOD_NOT_ALLOWED, response,
-                        "text/plain; charset=utf-8");
+        MHD_create_response_from_buffer (strlen (body), (void *) body, MHD_RESPMEM_PERSISTENT);
+    if (response && header)
+        MHD_add_response_header (response, header, value);
+    return reply_queue (connection, status, response, "text/plain; charset=utf-8");
+}
+
+static enum MHD_Result
+s_route (http_t *self, struct MHD_Connection *connection, const char *url)
+{
+    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++)
+        if (strcmp (url, s_routes[i].path) == 0)
+            return s_routes[i].handler (self, connection);
+    const asset_t *asset = assets_find (url);
+    if (asset)
+        return s_answer_asset (connection, asset);
+    return reply_text (connection, MHD_HTTP_NOT_FOUND, "not found\n");
+}
+
+static enum MHD_Result
+s_answer_login (http_t *self, struct MHD_Connection *connection, const char *url,
+                auth_verdict_t verdict)
+{
+    if (verdict == AUTH_ALLOWED)
+        return s_route (self, connection, url);
+    return s_answer_plain (connection, MHD_HTTP_UNAUTHORIZED, "login required\n",
+                           MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                           "Basic realm=\"zapm\", charset=\"UTF-8\"");
+}
+
+//  The gate's first half, on the first call (the head is complete): refusals
+//  that need no login. MHD closes the connection after an answer given this
+//  early, which suits them; everything else is answered on the next call, so
+//  keep-alive holds.
+static enum MHD_Result
+s_gate_head (http_t *self, struct MHD_Connection *connection, const char *method,
+             void **request_state)
+{
+    http_limits_head_done (self->limits, connection);
+    if (strcmp (method, MHD_HTTP_METHOD_GET) != 0 && strcmp (method, MHD_HTTP_METHOD_HEAD) != 0)
+        return s_answer_plain (connection, MHD_HTTP_METHOD_NOT_ALLOWED,
+                               "method not allowed: use GET or HEAD\n", MHD_HTTP_HEADER_ALLOW,
+                               "GET, HEAD");
+    const char *length =
+        MHD_lookup_connection_value (connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if ((length && strcmp (length, "0") != 0) ||
+        MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
+                                     MHD_HTTP_HEADER_TRANSFER_ENCODING))
+        return s_answer_plain (connection, MHD_HTTP_CONTENT_TOO_LARGE,
+                               "a GET or HEAD request takes no body\n", NULL, NULL);
+    *request_state = &s_head_seen;
+    return MHD_YES;
+}
+
+//  The gate's second half: the login, then the route.
+static enum MHD_Result
+s_gate_login (http_t *self, struct MHD_Connection *connection, const char *url,
+              void **request_state)
+{
+    if (!self->routes.auth || strcmp (url, "/healthz") == 0)
+        return s_route (self, connection, url);
+    const char *header =
+        MHD_lookup_connection_value (connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (auth_known (self->routes.auth, header))
+        return s_route (self, connection, url);
+    const union MHD_ConnectionInfo *peer =
+        MHD_get_connection_info (connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    login_t *login = calloc (1, sizeof *login);
+    if (!login)
+        return MHD_NO;
+    login->connection = connection;
+    login->verdict = auth_check (self->routes.auth, header, peer ? peer->client_addr : NULL, login);
+    if (login->verdict == AUTH_PENDING) {
+        *request_state = login;
+        MHD_suspend_connection (connection);
+        return MHD_YES;
+    }
+    auth_verdict_t verdict = login->verdict;
+    free (login);
+    if (verdict == AUTH_BUSY)
+        return s_answer_plain (connection, MHD_HTTP_TOO_MANY_REQUESTS,
+                               "too many logins being checked: retry in a second\n",
+                               MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    return s_answer_login (self, connection, url, verdict);
 }
 
 static enum MHD_Result
@@ -133,32 +235,53 @@ s_dispatch (void *cls, struct MHD_Connection *connection, const char *url, const
     (void) version;
     (void) upload_data;
     http_t *self = cls;
-    //  First call: headers only. Wait for the body (if any) to be read.
-    if (*request_state == NULL) {
-        *request_state = self;
-        return MHD_YES;
-    }
+    if (*request_state == NULL)
+        return s_gate_head (self, connection, method, request_state);
     if (*upload_data_size > 0) {
-        *upload_data_size = 0; //  bodies are not used; discard
+        *upload_data_size = 0; //  not announced, so not refused: discard
         return MHD_YES;
     }
-    if (strcmp (method, MHD_HTTP_METHOD_GET) != 0 && strcmp (method, MHD_HTTP_METHOD_HEAD) != 0)
-        return s_answer_method_not_allowed (connection);
-    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++)
-        if (strcmp (url, s_routes[i].path) == 0)
-            return s_routes[i].handler (self, connection);
-    const asset_t *asset = assets_find (url);
-    if (asset)
-        return s_answer_asset (connection, asset);
-    return reply_text (connection, MHD_HTTP_NOT_FOUND, "not found\n");
+    if (*request_state == &s_head_seen)
+        return s_gate_login (self, connection, url, request_state);
+    //  Resumed after its login check (s_login_done).
+    login_t *login = *request_state;
+    return s_answer_login (self, connection, url, login->verdict);
+}
+
+static void
+s_completed (void *cls, struct MHD_Connection *connection, void **request_state,
+             enum MHD_RequestTerminationCode code)
+{
+    (void) code;
+    http_t *self = cls;
+    if (*request_state != &s_head_seen)
+        free (*request_state);
+    *request_state = NULL;
+    http_limits_request_done (self->limits, connection);
+}
+
+//  A finished login check: record the verdict and resume the request.
+static void
+s_login_done (void *arg, void *tag, auth_verdict_t verdict)
+{
+    http_t *self = arg;
+    login_t *login = tag;
+    login->verdict = verdict;
+    MHD_resume_connection (login->connection);
+    self->resumed = true;
 }
 
 //  MHD reports a peer that went away (a closed tab, a reload) as an error; for an
 //  SSE server that is routine, so those lines are info and the rest are warnings.
+//  A failed TLS handshake (plain HTTP to the TLS port, a scanner) is the
+//  client's doing and costs one line per connection: those are counted and
+//  logged at most once per 10 s.
 static void
 s_mhd_log (void *cls, const char *fmt, va_list args)
 {
-    (void) cls;
+    http_t *self = cls;
+    static uint64_t tls_failures;
+    static int64_t tls_logged;
     char line[512];
     vsnprintf (line, sizeof line, fmt, args);
     size_t n = strlen (line);
@@ -166,7 +289,19 @@ s_mhd_log (void *cls, const char *fmt, va_list args)
         line[--n] = '\0';
     bool peer_gone = strstr (line, "Failed to send") || strstr (line, "closed by remote") ||
                      strstr (line, "Connection reset");
-    if (peer_gone)
+    bool tls_failed = strstr (line, "handshake") || strstr (line, "TLS");
+    if (tls_failed) {
+        self->routes.stats->tls_failed++;
+        tls_failures++;
+        int64_t now = clock_mono_ns ();
+        if (tls_logged && now - tls_logged < 10000000000LL)
+            return;
+        log_info ("http: %lu failed TLS handshake%s (latest: %s)", (unsigned long) tls_failures,
+                  tls_failures == 1 ? "" : "s", line);
+        tls_failures = 0;
+        tls_logged = now;
+    }
+    else if (peer_gone)
         log_info ("http: %s", line);
     else
         log_warn ("http: %s", line);
@@ -179,14 +314,31 @@ http_new (const struct sockaddr_in *address, uint32_t max_connections, const htt
     if (!self)
         return NULL;
     self->routes = *routes;
+    self->limits = http_limits_new ((int64_t) HTTP_HEADER_DEADLINE_S * 1000000000LL, routes->stats);
+    if (!self->limits) {
+        free (self);
+        return NULL;
+    }
+    reply_set_tls (routes->tls != NULL);
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL}};
+    if (routes->tls) {
+        flags |= MHD_USE_TLS;
+        tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, routes->tls->cert};
+        tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, routes->tls->key};
+        tls[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    }
     self->daemon = MHD_start_daemon (
-        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, s_dispatch,
-        self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, address,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned) (max_connections + HTTP_EXTRA_CONNECTIONS),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_CONNECTION_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) HTTP_CONNECTION_MEMORY,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u, MHD_OPTION_END);
+        flags, 0, NULL, NULL, s_dispatch, self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self,
+        MHD_OPTION_SOCK_ADDR, address, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned) (max_connections + HTTP_EXTRA_CONNECTIONS), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned) routes->max_per_address, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned) HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t) HTTP_CONNECTION_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u,
+        MHD_OPTION_NOTIFY_CONNECTION, http_limits_notify_connection, self->limits,
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!self->daemon) {
+        http_limits_destroy (&self->limits);
         free (self);
         return NULL;
     }
@@ -200,9 +352,36 @@ http_destroy (http_t **self_p)
     http_t *self = *self_p;
     if (self) {
         MHD_stop_daemon (self->daemon);
+        http_limits_destroy (&self->limits);
         free (self);
         *self_p = NULL;
     }
+}
+
+void
+http_tick (http_t *self, int64_t mono_ns)
+{
+    assert (self);
+    http_limits_sweep (self->limits, mono_ns);
+}
+
+void
+http_cancel_logins (http_t *self)
+{
+    assert (self);
+    if (self->routes.auth)
+        auth_cancel (self->routes.auth, s_login_done, self);
+}
+
+bool
+http_take_logins (http_t *self)
+{
+    assert (self);
+    if (self->routes.auth)
+        auth_take (self->routes.auth, s_login_done, self);
+    bool resumed = self->resumed;
+    self->resumed = false;
+    return resumed;
 }
 
 int

@@ -8,10 +8,12 @@
 #ifndef ZAPM_HTTP_H
 #define ZAPM_HTTP_H
 
+#include "auth.h"
 #include "feed.h"
 #include "ring.h"
 #include "series_map.h"
 #include "stats.h"
+#include "tls.h"
 
 #include <netinet/in.h>
 #include <stdint.h>
@@ -26,6 +28,10 @@ typedef struct {
     stats_t *stats;       //  /metrics
     const char *boot;     //  /healthz
     int64_t start_mono;   //  /healthz uptime
+    //  Security: all optional.
+    auth_t *auth;             //  logins for every route but /healthz, or NULL
+    const tls_pem_t *tls;     //  certificate and key to serve HTTPS with, or NULL
+    uint32_t max_per_address; //  connections from one client address (0: no limit)
 } http_routes_t;
 
 //  Starts listening on `address` (port 0 picks a free one) with room for
@@ -43,6 +49,17 @@ long http_timeout_ms (http_t *self);
 
 //  Runs MHD's pending work without blocking.
 void http_run (http_t *self);
+
+//  Runs the header deadline (http_limits.h); call it every 100 ms or so.
+void http_tick (http_t *self, int64_t mono_ns);
+
+//  Takes finished login checks and resumes their requests; true when any were
+//  resumed, so http_run must follow.
+bool http_take_logins (http_t *self);
+
+//  For shutdown: ends every login check in flight (unfinished ones get 401) and
+//  resumes their requests, so none is suspended when the server stops.
+void http_cancel_logins (http_t *self);
 
 //  The port actually listened on.
 uint16_t http_port (http_t *self);

@@ -118,6 +118,16 @@ metrics_render (const stats_t *stats, const metrics_gauges_t *gauges)
               stats->connections);
     s_metric (&buffer, "zapm_agent_frames_revoked_total", "counter",
               "Frames dropped because their agent's key was revoked.", stats->revoked_frames);
+    s_metric (&buffer, "zapm_http_logins_failed_total", "counter",
+              "Requests refused with 401: no, malformed or wrong credentials.", stats->auth_failed);
+    s_metric (&buffer, "zapm_http_logins_busy_total", "counter",
+              "Logins answered 429 because the password-hashing queue was full.", stats->auth_busy);
+    s_metric (&buffer, "zapm_http_header_timeouts_total", "counter",
+              "Connections closed for not sending a whole request head in time.",
+              stats->header_timeouts);
+    s_metric (&buffer, "zapm_http_tls_failed_total", "counter",
+              "TLS handshakes that failed (plain HTTP to the TLS port, scanners).",
+              stats->tls_failed);
     s_metric (&buffer, "zapm_clients", "gauge", "Open /feed streams.", gauges->clients);
     s_metric (&buffer, "zapm_series", "gauge", "Series known.", gauges->series);
     s_metric (&buffer, "zapm_series_live", "gauge", "Series live.", gauges->series_live);

@@ -4,6 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+//  Set once at start, before any reply: whether the port speaks TLS.
+static bool s_tls = false;
+
+void
+reply_set_tls (bool tls)
+{
+    s_tls = tls;
+}
+
 enum MHD_Result
 reply_queue (struct MHD_Connection *connection, unsigned status, struct MHD_Response *response,
              const char *content_type)
@@ -13,6 +22,8 @@ reply_queue (struct MHD_Connection *connection, unsigned status, struct MHD_Resp
     MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
     MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
+    if (s_tls)
+        MHD_add_response_header (response, "Strict-Transport-Security", "max-age=31536000");
     enum MHD_Result result = MHD_queue_response (connection, status, response);
     MHD_destroy_response (response);
     return result;

@@ -1,7 +1,8 @@
 /*  reply.h: every HTTP response the collector sends is queued here.
 
     One home for the headers every zapm reply carries (Content-Type,
-    `Cache-Control: no-cache`, `X-Content-Type-Options: nosniff`): the routes
+    `Cache-Control: no-cache`, `X-Content-Type-Options: nosniff`, and
+    `Strict-Transport-Security` when the port speaks TLS): the routes
     (http.c), the dashboard's assets, the 404 and 405 answers and the /feed
     stream (feed.c) all end in reply_queue, so a header that every reply must
     have is added in one place.
@@ -10,6 +11,11 @@
 #define ZAPM_REPLY_H
 
 #include <microhttpd.h>
+#include <stdbool.h>
+
+//  Says once, before the server starts, whether replies go out over TLS (and
+//  so carry Strict-Transport-Security).
+void reply_set_tls (bool tls);
 
 //  Adds the common headers and `content_type` to `response`, queues it with
 //  `status` and destroys it (MHD keeps its own reference). A NULL response (out

@@ -30,17 +30,21 @@ typedef enum {
 } stats_lost_t;
 
 typedef struct {
-    uint64_t received;                             //  frames received on the SUB socket
-    uint64_t invalid[VALIDATE_REASONS];            //  frames dropped, by reason
-    uint64_t series_dropped;                       //  valid samples of series past --max-series
-    uint64_t lost;                                 //  samples missing according to `seq` gaps
-    uint64_t events;                               //  events appended to the ring
-    uint64_t clients_rejected;                     //  /feed requests past --max-clients
-    uint64_t resets;                               //  `event: reset` sent to clients
-    uint64_t wakes;                                //  batches of suspended clients woken
-    uint64_t refused[STATS_REFUSALS];              //  agents refused at the handshake, by reason
-    uint64_t accepted;                             //  agent TCP connections accepted
-    uint64_t connections;                          //  agent connections open now
+    uint64_t received;                  //  frames received on the SUB socket
+    uint64_t invalid[VALIDATE_REASONS]; //  frames dropped, by reason
+    uint64_t series_dropped;            //  valid samples of series past --max-series
+    uint64_t lost;                      //  samples missing according to `seq` gaps
+    uint64_t events;                    //  events appended to the ring
+    uint64_t clients_rejected;          //  /feed requests past --max-clients
+    uint64_t resets;                    //  `event: reset` sent to clients
+    uint64_t wakes;                     //  batches of suspended clients woken
+    uint64_t auth_failed;               //  logins refused (bad header, wrong password)
+    uint64_t auth_busy;                 //  logins answered 429: hashing queue full
+    uint64_t header_timeouts;           //  connections closed by the header deadline
+    uint64_t tls_failed;                //  TLS handshakes that failed (plain HTTP, scanners)
+    uint64_t refused[STATS_REFUSALS];   //  agents refused at the handshake, by reason
+    uint64_t accepted;                  //  agent TCP connections accepted
+    uint64_t connections;               //  agent connections open now
     uint64_t connections_lost[STATS_LOST_REASONS]; //  agent connections ended, by reason
     uint64_t revoked_frames;                       //  frames dropped because their key was revoked
 } stats_t;

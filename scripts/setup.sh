@@ -12,7 +12,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(
   build-essential cmake pkg-config
-  libzmq3-dev libczmq-dev libmicrohttpd-dev libcjson-dev
+  libzmq3-dev libczmq-dev libmicrohttpd-dev libcjson-dev libgnutls28-dev libcrypt-dev
+  openssl whois
   python3 python3-psutil python3-zmq
   chromium
   clang clang-format valgrind curl procps

@@ -22,11 +22,13 @@
 #   WARMUP        seconds before each measurement window (default 2)
 #   DURATION      seconds measured per row (default 5)
 #   SINK_THREADS  zapm-ssesink threads (default 1; the machine has 2 cores)
-#   ROWS          space-separated rows "name:N:R:K[:full|:curve]" (default: the sweep
-#                 below); ":full" sends zapm-agent-sized samples (proc and sys objects,
-#                 ~570 bytes) instead of the book's fields (~190 bytes); ":curve" runs
-#                 the collector with --curve-cert/--curve-allow and CURVE agents
-#                 (issue 9: compare with the same row without it, e.g.
+#   ROWS          space-separated rows "name:N:R:K[:full][:tls][:curve]" (default: the
+#                 sweep below); ":full" sends zapm-agent-sized samples (proc and sys
+#                 objects, ~570 bytes) instead of the book's fields (~190 bytes); ":tls"
+#                 serves HTTPS (a certificate made by openssl for the run) and the sink
+#                 speaks TLS (issue 10: compare a row with its :tls twin, e.g.
+#                 ROWS="p:100:5000:100 t:100:5000:100:tls"); ":curve" runs the collector
+#                 with --curve-cert/--curve-allow and CURVE agents (issue 9, e.g.
 #                 ROWS="plain:100:10000:0 curve:100:10000:0:curve")
 #   PERF_ROW      name of one row to profile with `perf record -g` over its window
 #   KEEP          1 to keep the per-row logs (printed path) after the run
@@ -123,27 +125,42 @@ s_busy_ticks () { # non-idle CPU ticks of the whole machine
 s_status_kb () { # a /proc/PID/status field in kB
     awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"
 }
+SCHEME=http
 s_metric () { # one counter from the collector's /metrics, empty if unavailable
-    curl -sf --max-time 2 "http://127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null |
+    curl -sfk --max-time 2 "$SCHEME://127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null |
         awk -v m="$1" '$1 == m { print $2; exit }' || true
 }
 s_invalid () { # sum of zapm_samples_invalid_total{reason=...}
-    curl -sf --max-time 2 "http://127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null |
+    curl -sfk --max-time 2 "$SCHEME://127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null |
         awk '$1 ~ /^zapm_samples_invalid_total/ { n += $2 } END { print n + 0 }' || true
 }
 s_field () { # key=value field from a tool's result line
     sed -n "s/.*[[:space:]]$2=\([^[:space:]]*\).*/\1/p" "$1" | head -1
 }
 
-s_start_collector () { # name max_series [extra collector flags...]
-    local name=$1 series=$2
-    shift 2
+s_start_collector () { # name max_series tls|"" [extra collector flags...]
+    local name=$1 series=$2 want_tls=${3:-}
+    shift 3
     read -r ZMQ_PORT HTTP_PORT < <(s_free_ports)
+    local tls=()
+    SCHEME=http
+    if [[ $want_tls == tls ]]; then
+        if [[ ! -f $LOGS/cert.pem ]]; then
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+                -keyout "$LOGS/key.pem" -out "$LOGS/cert.pem" -days 1 -subj /CN=localhost \
+                >"$LOGS/openssl.log" 2>&1
+            chmod 600 "$LOGS/key.pem"
+        fi
+        tls=(--tls-cert "$LOGS/cert.pem" --tls-key "$LOGS/key.pem")
+        SCHEME=https
+    fi
+    # Every load tool connects from 127.0.0.1: no per-address limit.
     "${RUN[@]}" "$BIN/zapm-collector" --bind "tcp://127.0.0.1:$ZMQ_PORT" --http "127.0.0.1:$HTTP_PORT" \
-        --max-clients 20000 --max-series "$series" "$@" >"$LOGS/$name.collector.log" 2>&1 &
+        --max-clients 20000 --max-series "$series" --max-clients-per-address 0 "${tls[@]}" "$@" \
+        >"$LOGS/$name.collector.log" 2>&1 &
     COLLECTOR_PID=$!
     for _ in $(seq 50); do
-        if curl -sf --max-time 1 "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1; then
+        if curl -sfk --max-time 1 "$SCHEME://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1; then
             return 0
         fi
         kill -0 "$COLLECTOR_PID" 2>/dev/null || break
@@ -173,11 +190,13 @@ HEADER=(row agents "samples/s" clients "sent/s" "delivered ev/s" lost resets
 TABLE=("$(IFS='|'; echo "${HEADER[*]}")")
 
 for spec in $ROWS; do
-    IFS=: read -r name agents rate clients shape <<<"$spec"
-    echo "-- row $name: $agents agents, $rate samples/s, $clients clients ${shape:-}"
-    full=() curve_collector=() curve_agents=()
-    [[ ${shape:-} == full ]] && full=(--full)
-    if [[ ${shape:-} == curve ]]; then
+    IFS=: read -r name agents rate clients shape shape2 <<<"$spec"
+    echo "-- row $name: $agents agents, $rate samples/s, $clients clients ${shape:-} ${shape2:-}"
+    full=() tls="" sink_tls=()
+    [[ ${shape:-} == full || ${shape2:-} == full ]] && full=(--full)
+    [[ ${shape:-} == tls || ${shape2:-} == tls ]] && tls=tls sink_tls=(--tls yes)
+    curve_collector=() curve_agents=()
+    if [[ ${shape:-} == curve || ${shape2:-} == curve ]]; then
         mkdir -p "$LOGS/curve/allow"
         [[ -f $LOGS/curve/collector ]] || "$BIN/zapm-keygen" "$LOGS/curve/collector" >/dev/null
         [[ -f $LOGS/curve/agents ]] || "$BIN/zapm-keygen" "$LOGS/curve/agents" >/dev/null
@@ -191,7 +210,7 @@ for spec in $ROWS; do
         continue
     fi
     max_series=$((agents > 10000 ? agents : 10000)) # the default, unless more agents
-    s_start_collector "$name" "$max_series" "${curve_collector[@]}"
+    s_start_collector "$name" "$max_series" "$tls" "${curve_collector[@]}"
     sleep 0.3
     rss0=$(s_status_kb "$COLLECTOR_PID" VmRSS)
     # Many clients need longer to connect (5,000/s) before the window opens.
@@ -204,7 +223,7 @@ for spec in $ROWS; do
     if ((clients > 0)); then
         "${RUN[@]}" "$BIN/zapm-ssesink" --http "127.0.0.1:$HTTP_PORT" --clients "$clients" \
             --threads "$SINK_THREADS" --warmup "$warmup" --duration "$(awk -v d="$DURATION" 'BEGIN { print d + 1 }')" \
-            --max-agents "$((agents > 0 ? agents : 1))" --connect-rate 5000 \
+            --max-agents "$((agents > 0 ? agents : 1))" --connect-rate 5000 "${sink_tls[@]}" \
             >"$LOGS/$name.sink.out" 2>"$LOGS/$name.sink.err" &
         SINK_PID=$!
     fi
@@ -263,7 +282,7 @@ for spec in $ROWS; do
         [[ -z $sent ]] && { sent="?"; note+="loadgen failed: $(head -c 200 "$LOGS/$name.loadgen.err") "; }
         [[ -n $blocked && $blocked != 0 ]] && note+="blocked sends $blocked "
         [[ ${shape:-} == full ]] && note+="full-size samples "
-        [[ ${shape:-} == curve ]] && note+="CURVE "
+        [[ ${shape:-} == curve || ${shape2:-} == curve ]] && note+="CURVE "
         if [[ -n $invalid0 && -n $invalid1 && $invalid1 != "$invalid0" ]]; then
             note+="INVALID $((invalid1 - invalid0)) "
         fi

@@ -16,10 +16,18 @@
     Clients connect at a bounded rate, never reconnect, and the run ends after
     warm-up + duration whatever happens. Prints one line of key=value results on
     stdout. Loopback addresses only.
+
+    With --tls each client speaks TLS (GnuTLS, non-blocking handshake; the
+    server's certificate is not verified: this is a load tool on loopback),
+    and with the environment variable SSESINK_AUTH=user:password each request
+    carries HTTP Basic credentials (an environment variable, so the password
+    is not on the command line).
 */
+#include "base64.h"
 #include "cli.h"
 #include "clock.h"
 
+#include <gnutls/gnutls.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -40,7 +48,14 @@
 #define SINK_HIST_SIZE  (64 * SINK_HIST_SUB)
 #define SINK_MAX_EVENTS 256
 
-typedef enum { CL_IDLE, CL_CONNECTING, CL_HEADERS, CL_BODY, CL_DONE } sink_client_state_t;
+typedef enum {
+    CL_IDLE,
+    CL_CONNECTING,
+    CL_HANDSHAKE,
+    CL_HEADERS,
+    CL_BODY,
+    CL_DONE
+} sink_client_state_t;
 typedef enum { CH_SIZE, CH_EXT, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_END } sink_chunk_state_t;
 typedef enum { EV_MESSAGE, EV_AGENT, EV_RESET, EV_OTHER } sink_event_type_t;
 
@@ -63,6 +78,7 @@ struct _sink_thread_t;
 
 typedef struct {
     int fd;
+    gnutls_session_t tls; //  with --tls, else NULL
     sink_client_state_t state;
     sink_chunk_state_t chunk_state;
     sink_event_type_t event_type;
@@ -89,6 +105,9 @@ typedef struct {
     double duration;
     double connect_rate;
     long max_agents;
+    bool tls;                                     //  --tls
+    gnutls_certificate_credentials_t credentials; //  with --tls
+    char authorization[600];                      //  "Authorization: ...\r\n" or ""
     //  Timeline, CLOCK_MONOTONIC ns
     int64_t start;
     int64_t window_start;
@@ -129,6 +148,7 @@ s_usage (const char *prog)
         "  --duration D         seconds measured (default 5)\n"
         "  --connect-rate C     new connections per second (default 5000)\n"
         "  --max-agents N       agents load-0..N-1 tracked for loss (default 10000)\n"
+        "  --tls yes            speak TLS (certificate not verified)\n"
         "  --help               show this help and exit\n"
         "\n"
         "Latency needs the samples' \"t_send\" field (zapm-loadgen); loss needs\n"
@@ -352,6 +372,10 @@ s_client_close (sink_client_t *self, bool ended)
         close (self->fd);
         self->fd = -1;
     }
+    if (self->tls) {
+        gnutls_deinit (self->tls);
+        self->tls = NULL;
+    }
     if (ended) {
         thread->ended++;
         if (self->rejected)
@@ -440,6 +464,38 @@ s_client_head (sink_client_t *self, const char *buf, size_t len)
     return (long) (end + 4 - buf);
 }
 
+//  Reads what is there, through TLS with --tls: up to `max` bytes; 0 at end
+//  of stream; -1 with errno EAGAIN when nothing is there yet.
+static ssize_t
+s_client_recv (sink_client_t *self, char *buf, size_t max)
+{
+    if (!self->tls)
+        return read (self->fd, buf, max);
+    //  GnuTLS hands out one record per call and may hold more that epoll will
+    //  not signal again: read until it has nothing left.
+    size_t got = 0;
+    while (got < max) {
+        ssize_t n = gnutls_record_recv (self->tls, buf + got, max - got);
+        if (n > 0) {
+            got += (size_t) n;
+            continue;
+        }
+        if (n == 0)
+            return got ? (ssize_t) got : 0;
+        if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+            if (got)
+                return (ssize_t) got;
+            errno = EAGAIN;
+            return -1;
+        }
+        if (got)
+            return (ssize_t) got;
+        errno = EIO;
+        return -1;
+    }
+    return (ssize_t) got;
+}
+
 static void
 s_client_read (sink_client_t *self)
 {
@@ -448,7 +504,7 @@ s_client_read (sink_client_t *self)
     size_t have = self->carry_len;
     if (have)
         memcpy (buf, self->carry, have);
-    ssize_t n = read (self->fd, buf + have, SINK_SCRATCH);
+    ssize_t n = s_client_recv (self, buf + have, SINK_SCRATCH);
     if (n < 0) {
         if (errno != EAGAIN && errno != EINTR)
             s_client_close (self, false);
@@ -522,23 +578,23 @@ s_client_connect (sink_client_t *self)
     self->state = CL_CONNECTING;
 }
 
+//  The request, once connected (and the TLS handshake done).
 static void
-s_client_send_request (sink_client_t *self)
+s_client_request (sink_client_t *self)
 {
     sink_thread_t *thread = self->thread;
-    int error = 0;
-    socklen_t size = sizeof error;
-    if (getsockopt (self->fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0 || error != 0) {
-        s_client_close (self, false);
-        return;
-    }
-    char request[1024];
-    int len = snprintf (request, sizeof request,
-                        "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n"
-                        "Cache-Control: no-cache\r\nUser-Agent: zapm-ssesink\r\n\r\n",
-                        thread->config->path, thread->config->hostport);
-    if (len <= 0 || (size_t) len >= sizeof request ||
-        write (self->fd, request, (size_t) len) != len) {
+    char request[2048];
+    int len =
+        snprintf (request, sizeof request,
+                  "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n"
+                  "Cache-Control: no-cache\r\nUser-Agent: zapm-ssesink\r\n%s\r\n",
+                  thread->config->path, thread->config->hostport, thread->config->authorization);
+    bool sent = len > 0 && (size_t) len < sizeof request;
+    if (sent && self->tls)
+        sent = gnutls_record_send (self->tls, request, (size_t) len) == len;
+    else if (sent)
+        sent = write (self->fd, request, (size_t) len) == len;
+    if (!sent) {
         s_client_close (self, false);
         return;
     }
@@ -549,6 +605,51 @@ s_client_send_request (sink_client_t *self)
     }
     self->state = CL_HEADERS;
     thread->connected++;
+}
+
+//  Steps the non-blocking TLS handshake; sends the request when it is done.
+static void
+s_client_handshake (sink_client_t *self)
+{
+    int rc = gnutls_handshake (self->tls);
+    if (rc == GNUTLS_E_SUCCESS) {
+        s_client_request (self);
+        return;
+    }
+    if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED) {
+        s_client_close (self, false);
+        return;
+    }
+    uint32_t wanted = gnutls_record_get_direction (self->tls) ? EPOLLOUT : EPOLLIN;
+    struct epoll_event event = {.events = wanted, .data.ptr = self};
+    if (epoll_ctl (self->thread->epoll_fd, EPOLL_CTL_MOD, self->fd, &event) != 0)
+        s_client_close (self, false);
+}
+
+static void
+s_client_send_request (sink_client_t *self)
+{
+    int error = 0;
+    socklen_t size = sizeof error;
+    if (getsockopt (self->fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0 || error != 0) {
+        s_client_close (self, false);
+        return;
+    }
+    const sink_config_t *config = self->thread->config;
+    if (!config->tls) {
+        s_client_request (self);
+        return;
+    }
+    if (gnutls_init (&self->tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK) != GNUTLS_E_SUCCESS ||
+        gnutls_set_default_priority (self->tls) != GNUTLS_E_SUCCESS ||
+        gnutls_credentials_set (self->tls, GNUTLS_CRD_CERTIFICATE, config->credentials) !=
+            GNUTLS_E_SUCCESS) {
+        s_client_close (self, false);
+        return;
+    }
+    gnutls_transport_set_int (self->tls, self->fd);
+    self->state = CL_HANDSHAKE;
+    s_client_handshake (self);
 }
 
 static void *
@@ -575,6 +676,8 @@ s_thread_run (void *args)
             sink_client_t *client = events[i].data.ptr;
             if (client->state == CL_CONNECTING)
                 s_client_send_request (client);
+            else if (client->state == CL_HANDSHAKE)
+                s_client_handshake (client);
             else if (client->state == CL_HEADERS || client->state == CL_BODY)
                 s_client_read (client);
         }
@@ -712,6 +815,12 @@ main (int argc, char *argv[])
             ok = cli_parse_double (prog, flag, value, 1, 1e6, &config.connect_rate);
         else if (strcmp (flag, "--max-agents") == 0)
             ok = cli_parse_long (prog, flag, value, 1, 1000000, &config.max_agents);
+        else if (strcmp (flag, "--tls") == 0) {
+            config.tls = strcmp (value, "yes") == 0;
+            ok = config.tls || strcmp (value, "no") == 0;
+            if (!ok)
+                cli_usage_error (prog, "--tls takes yes or no, got '%s'", value);
+        }
         else {
             cli_usage_error (prog, "unknown option '%s'", flag);
             ok = false;
@@ -724,6 +833,21 @@ main (int argc, char *argv[])
         return CLI_EXIT_USAGE;
     if (config.threads > config.clients && config.clients > 0)
         config.threads = config.clients;
+    const char *auth = getenv ("SSESINK_AUTH");
+    if (auth && *auth) {
+        char encoded[4 * ((256 + 2) / 3) + 1];
+        if (strlen (auth) > 256) {
+            fprintf (stderr, "%s: SSESINK_AUTH is longer than 256 bytes\n", prog);
+            return CLI_EXIT_USAGE;
+        }
+        base64_encode ((const uint8_t *) auth, strlen (auth), encoded);
+        snprintf (config.authorization, sizeof config.authorization, "Authorization: Basic %s\r\n",
+                  encoded);
+    }
+    if (config.tls && gnutls_certificate_allocate_credentials (&config.credentials) < 0) {
+        fprintf (stderr, "%s: cannot set up TLS\n", prog);
+        return 1;
+    }
 
     sink_thread_t *thread = calloc ((size_t) config.threads, sizeof (sink_thread_t));
     sink_client_t *client = calloc ((size_t) config.clients + 1, sizeof (sink_client_t));
