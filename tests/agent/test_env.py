@@ -86,20 +86,28 @@ class Zap(threading.Thread):
         self.sock.linger = 0
         self.sock.bind("inproc://zeromq.zap.01")
         self.seen = []
+        self.stopping = False
         self.start()
 
     def run(self):
-        while True:
-            try:
-                m = self.sock.recv_multipart()
-            except zmq.ZMQError:
-                return
+        # The socket is used and closed by this thread alone (libzmq sockets are
+        # not thread-safe: closing it from another thread aborts in libzmq).
+        while not self.stopping:
+            if not self.sock.poll(100):
+                continue
+            m = self.sock.recv_multipart()
             key = zmq.utils.z85.encode(m[6]).decode() if len(m) > 6 else None
             self.seen.append((m[5].decode(), key))
             self.sock.send_multipart([b"1.0", m[1], b"200", b"OK", b"", b""])
+        self.sock.close()
+
+    def stop(self):
+        self.stopping = True
+        self.join(5)
 
 
 ctx = zmq.Context()
+zap = None
 tmp = tempfile.mkdtemp(prefix="zapm-env-")
 try:
     # Plain variables, no flags.
@@ -192,6 +200,8 @@ try:
               {"ZAPM_CURVE_SERVER": "", "ZAPM_CURVE_CERT": "", "ZAPM_INTERVAL": ""})
     check(r.returncode == 0, "empty ZAPM_* variables are unset (%d, %r)" % (r.returncode, r.stderr))
 finally:
+    if zap:
+        zap.stop()
     shutil.rmtree(tmp, ignore_errors=True)
     ctx.destroy(linger=0)
 
