@@ -323,10 +323,17 @@ s_open_socket (s_actor_t *self)
              0))
         return -1; //  errno from libzmq (no CURVE in this build: EINVAL)
     agent_options_forget_secret (options);
-    if (zsock_connect (self->pub, "%s", options->endpoint) < 0) {
-        errno = EINVAL;
-        return -1;
-    }
+    //  One PUB, connected to every collector of the list: libzmq keeps a queue
+    //  per connected collector, so one that is down (no connection, and
+    //  ZMQ_IMMEDIATE) or slow (its queue full) delays none of the others.
+    char endpoints[ZAPM_AGENT_ENDPOINT_MAX + 1];
+    snprintf (endpoints, sizeof endpoints, "%s", options->endpoint);
+    char *saved = NULL;
+    for (char *one = strtok_r (endpoints, ",", &saved); one; one = strtok_r (NULL, ",", &saved))
+        if (zsock_connect (self->pub, "%s", one) < 0) {
+            errno = EINVAL;
+            return -1;
+        }
     self->pub_handle = zsock_resolve (self->pub);
     self->redial = redial_new (zsys_init (), self->pub_handle, options->endpoint);
     return self->redial ? 0 : -1;

@@ -6,6 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool
+agent_cli_take_connect (const char *prog, const cli_option_t *option, const char *value)
+{
+    agent_cli_t *opts = option->target;
+    size_t used = strlen (opts->list), length = strlen (value);
+    if (length == 0 || used + (used > 0) + length > ZAPM_AGENT_ENDPOINT_MAX) {
+        cli_usage_error (prog, "--connect needs 1 to %d bytes of endpoints in all, got '%s'",
+                         ZAPM_AGENT_ENDPOINT_MAX, value);
+        return false;
+    }
+    if (used)
+        opts->list[used++] = ',';
+    memcpy (opts->list + used, value, length + 1);
+    opts->endpoint = opts->list;
+    return true;
+}
+
 //  True when errno says the library refused a value it was given (a setting,
 //  or a certificate file it cannot use), which is the caller's mistake.
 static bool

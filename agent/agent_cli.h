@@ -16,8 +16,9 @@
 
 //  What the shared options set.
 typedef struct {
-    const char *endpoint;     //  --connect, NULL: ZAPM_ENDPOINT or the default
-    const char *name;         //  --name, NULL for ZAPM_NAME or the program's default
+    const char *endpoint; //  --connect (`list`), NULL: ZAPM_ENDPOINT or the default
+    char list[ZAPM_AGENT_ENDPOINT_MAX + 1]; // the --connect values, joined by commas
+    const char *name;                       //  --name, NULL for ZAPM_NAME or the program's default
     const char *color;        //  --color, NULL for ZAPM_COLOR or the library's default
     double interval;          //  --interval, seconds; 0 for ZAPM_INTERVAL or 1 s
     const char *curve_server; //  --curve-server, NULL for ZAPM_CURVE_SERVER
@@ -91,6 +92,9 @@ typedef struct {
             ZAPM_AGENT_INTERVAL_MAX, "SECONDS", "time between samples", "$ZAPM_INTERVAL, else 1",  \
             NULL                                                                                   \
     }
+
+//  CLI_CALL for --connect: adds one or more endpoints to the list.
+bool agent_cli_take_connect (const char *prog, const cli_option_t *option, const char *value);
 
 //  Starts an agent from opts under `name` (the program's choice when neither
 //  --name nor ZAPM_NAME was given). Prints one line naming `prog` and returns

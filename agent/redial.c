@@ -13,14 +13,18 @@
 #define REDIAL_FIRST_NS 1000000000LL  //  first new dial after a refusal
 #define REDIAL_MAX_NS   30000000000LL //  back-off ceiling
 #define REDIAL_BUDGET   64            //  events read per call
+#define REDIAL_PENDING  8             //  collectors waiting for a new dial at once
+#define REDIAL_ENDPOINT 1025          //  bytes of one endpoint
 
 struct _redial_t {
-    void *pub;        //  the watched socket
-    void *pair;       //  its monitor events
-    char *endpoint;   //  where it connects
-    char monitor[64]; //  inproc endpoint of the monitor
-    int64_t due;      //  next dial, INT64_MAX for none
-    int64_t backoff;  //  wait before the next dial after a refusal
+    void *pub;                                     //  the watched socket
+    void *pair;                                    //  its monitor events
+    char *endpoint;                                //  where it connects (a comma list)
+    char monitor[64];                              //  inproc endpoint of the monitor
+    int64_t due;                                   //  next dial, INT64_MAX for none
+    int64_t backoff;                               //  wait before the next dial after a refusal
+    char pending[REDIAL_PENDING][REDIAL_ENDPOINT]; //  the collectors that refused
+    int npending;                                  //  entries in pending
 };
 
 redial_t *
@@ -81,14 +85,25 @@ redial_handle (redial_t *self, int64_t mono_ns)
     assert (self);
     uint16_t event;
     uint32_t value;
-    for (int i = 0; i < REDIAL_BUDGET && zmq_event_recv (self->pair, &event, &value); i++) {
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+    char endpoint[REDIAL_ENDPOINT];
+    for (int i = 0; i < REDIAL_BUDGET &&
+                    zmq_event_recv (self->pair, &event, &value, endpoint, sizeof endpoint);
+         i++) {
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && self->npending == 0)
             self->backoff = REDIAL_FIRST_NS;
-            self->due = INT64_MAX;
-        }
-        else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && self->due == INT64_MAX) {
-            self->due = mono_ns + self->backoff;
-            self->backoff = self->backoff * 2 > REDIAL_MAX_NS ? REDIAL_MAX_NS : self->backoff * 2;
+        else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+            //  Only the collector that refused is dialled again: the others'
+            //  connections are left alone.
+            bool known = false;
+            for (int k = 0; k < self->npending; k++)
+                known = known || strcmp (self->pending[k], endpoint) == 0;
+            if (!known && self->npending < REDIAL_PENDING)
+                snprintf (self->pending[self->npending++], REDIAL_ENDPOINT, "%s", endpoint);
+            if (self->due == INT64_MAX) {
+                self->due = mono_ns + self->backoff;
+                self->backoff =
+                    self->backoff * 2 > REDIAL_MAX_NS ? REDIAL_MAX_NS : self->backoff * 2;
+            }
         }
     }
 }
@@ -107,6 +122,9 @@ redial_tick (redial_t *self, int64_t mono_ns)
     if (mono_ns < self->due)
         return;
     self->due = INT64_MAX;
-    zmq_disconnect (self->pub, self->endpoint); //  ENOENT when libzmq already gave up: fine
-    zmq_connect (self->pub, self->endpoint);
+    for (int k = 0; k < self->npending; k++) {
+        zmq_disconnect (self->pub, self->pending[k]); //  ENOENT when libzmq gave up: fine
+        zmq_connect (self->pub, self->pending[k]);
+    }
+    self->npending = 0;
 }

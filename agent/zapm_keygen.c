@@ -44,10 +44,9 @@ main (int argc, char **argv)
                                     {NULL, 0, CLI_FLAG, NULL, 0, 0, NULL, NULL, NULL, NULL}};
     const cli_spec_t spec = {
         .prog = S_PROG,
-        .operands = "PATH",
         .summary =
-            "Write a new CURVE certificate: PATH (the public key, to hand out) and\n"
-            "PATH_secret (the secret key, mode 0600, to keep).\n"
+            "Write a new CURVE certificate: " S_PROG " PATH [--force] writes PATH (the\n"
+            "public key, to hand out) and PATH_secret (the secret key, mode 0600, to keep).\n"
             "Agents take it as --curve-cert PATH (or ZAPM_CURVE_CERT); the collector as\n"
             "--curve-cert PATH, and agents' public PATH files go in its --curve-allow DIR.\n",
         .options = options,

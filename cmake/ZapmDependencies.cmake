@@ -9,6 +9,8 @@
 #   gnutls            the collector checks a --tls-cert/--tls-key pair before serving
 #                     it (libmicrohttpd's TLS is GnuTLS on Debian); zapm-ssesink --tls
 #   libxcrypt         crypt(3) for the password hashes of --users
+#   libcurl           remote write's HTTP(S) client (TLS, keep-alive, timeouts)
+#   snappy            remote write's body compression (its block format is the protocol's)
 #   python3           the end-to-end tests and the accuracy check against psutil
 #   help2man          man pages of the programs, generated from their --help
 # The agent-only build (ZAPM_AGENT_ONLY) needs only the first two and help2man.
@@ -52,6 +54,8 @@ if(NOT ZAPM_AGENT_ONLY)
   zapm_require_pkg(CJSON "libcjson>=1.7"         libcjson-dev)
   zapm_require_pkg(GNUTLS "gnutls>=3.6"          libgnutls28-dev)
   zapm_require_pkg(CRYPT  "libxcrypt>=4.4"       libcrypt-dev)
+  zapm_require_pkg(CURL   "libcurl>=7.85"        libcurl4-openssl-dev)
+  zapm_require_pkg(SNAPPY "snappy>=1.1"          libsnappy-dev)
   # The Debian interpreter: python3-psutil and python3-zmq are installed for it,
   # whatever other python3 comes first on PATH.
   zapm_require_program(ZAPM_PYTHON python3 "python3 python3-psutil python3-zmq" /usr/bin)

@@ -91,6 +91,8 @@ s_agent (textbuf_t *out, const series_t *series)
         TEXTBUF_LIT (out, "null");
     S_KEY (out, ZAPM_KEY_COLOR);
     s_string (out, series->color);
+    S_KEY (out, ZAPM_KEY_VIA);
+    s_string_or_null (out, series->via[0] ? series->via : NULL);
     S_KEY (out, ZAPM_KEY_STATE);
     s_string (out, series->live ? ZAPM_STATE_LIVE : ZAPM_STATE_LEFT);
     S_KEY (out, ZAPM_KEY_LAST_SEEN);

@@ -48,6 +48,7 @@ struct _collector_t {
     series_map_t *series;        //  per-series state
     feed_t *feed;                //  SSE streams
     ingest_t *ingest;            //  SUB socket and the ingest path
+    forward_t *forward;          //  upstream links, or NULL
     http_t *http;                //  web server
     auth_t *auth;                //  --users logins, or NULL
     tls_pem_t tls;               //  --tls-cert and --tls-key, when given
@@ -114,7 +115,16 @@ collector_new (const config_t *config)
         collector_destroy (&self);
         return NULL;
     }
-    ingest_sinks_t sinks = {.series = self->series,
+    if (config->forward_count) {
+        self->forward =
+            forward_new (config->forward, config->forward_count, config->name, self->boot);
+        if (!self->forward) {
+            collector_destroy (&self);
+            return NULL;
+        }
+    }
+    ingest_sinks_t sinks = {.forward = self->forward,
+                            .series = self->series,
                             .ring = self->ring,
                             .stats = &self->stats,
                             .boot = self->boot,
@@ -134,6 +144,9 @@ collector_new (const config_t *config)
                             .stats = &self->stats,
                             .boot = self->boot,
                             .start_mono = self->start_mono,
+                            .ingest = self->ingest,
+                            .forward = self->forward,
+
                             .auth = self->auth,
                             .tls = self->tls.cert ? &self->tls : NULL,
                             .max_per_address = config->max_per_address};
@@ -157,6 +170,7 @@ collector_destroy (collector_t **self_p)
         auth_destroy (&self->auth);
         tls_pem_free (&self->tls);
         ingest_destroy (&self->ingest);
+        forward_destroy (&self->forward);
         feed_destroy (&self->feed);
         series_map_destroy (&self->series);
         ring_destroy (&self->ring);
@@ -237,9 +251,14 @@ collector_run (collector_t *self)
         }
         bool logins = item_count > AUTH && (items[AUTH].revents & ZMQ_POLLIN) &&
                       http_take_logins (self->http);
-        if (ingest_handle (self->ingest, items, COLLECTOR_DRAIN_BUDGET) > 0)
+        bool drained = false;
+        if (ingest_handle (self->ingest, items, COLLECTOR_DRAIN_BUDGET) > 0) {
             feed_notify (self->feed, clock_mono_ns ());
+            drained = true;
+        }
         now = clock_mono_ns ();
+        if (self->forward && (drained || now >= next_sweep))
+            forward_flush (self->forward, now);
         if (now >= next_sweep) {
             if (ingest_tick (self->ingest, now) > 0)
                 feed_notify (self->feed, now);

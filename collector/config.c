@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define PROG           "zapm-collector"
 #define S_HTTP_DEFAULT "127.0.0.1:8088"
@@ -125,6 +126,21 @@ s_check_gate (const gate_config_t *gate)
     return true;
 }
 
+static bool
+s_take_forward (const char *prog, const cli_option_t *option, const char *value)
+{
+    config_t *config = option->target;
+    if (config->forward_count == FORWARD_LINKS_MAX) {
+        cli_usage_error (prog, "--forward is given more than %d times, at '%s'", FORWARD_LINKS_MAX,
+                         value);
+        return false;
+    }
+    if (!cli_check_text (prog, "--forward", value, 1, S_ENDPOINT_MAX))
+        return false;
+    config->forward[config->forward_count++] = value;
+    return true;
+}
+
 //  The flags that only make sense together, and logins sent in clear.
 static bool
 s_check_security (const config_t *config)
@@ -148,7 +164,11 @@ s_check_security (const config_t *config)
 config_result_t
 config_parse (int argc, char **argv, config_t *config)
 {
-    *config = (config_t){.bind = ZAPM_WIRE_BIND_DEFAULT, .http_text = S_HTTP_DEFAULT};
+    static char host[ZAPM_FORWARD_EDGE_MAX + 1];
+    if (gethostname (host, sizeof host) != 0 || !host[0])
+        snprintf (host, sizeof host, "localhost");
+    host[sizeof host - 1] = '\0';
+    *config = (config_t){.bind = ZAPM_WIRE_BIND_DEFAULT, .http_text = S_HTTP_DEFAULT, .name = host};
     long max_clients = 10000, max_series = 10000, history = 600, ring_mib = 16;
     long per_address = S_PER_ADDRESS_DEFAULT;
     const cli_option_t options[] = {
@@ -165,6 +185,13 @@ config_parse (int argc, char **argv, config_t *config)
          NULL, NULL},
         {"ring-mib", 0, CLI_LONG, &ring_mib, 1, S_RING_MIB_MAX, "N",
          "shared event ring size in MiB", NULL, NULL},
+        {"forward", 0, CLI_CALL, config, 0, 0, "ENDPOINT",
+         "also send every valid sample to the collector at ENDPOINT,\n"
+         "which treats them as its own agents' (repeatable)",
+         "", s_take_forward},
+        {"name", 0, CLI_TEXT, &config->name, 1, ZAPM_FORWARD_EDGE_MAX, "NAME",
+         "this collector's name upstream, where its agents are shown\nas arriving via NAME", NULL,
+         NULL},
         {"max-clients-per-address", 0, CLI_LONG, &per_address, 0, S_CLIENTS_MAX, "N",
          "connections one client address may hold (0: no limit)", NULL, NULL},
         {"tls-cert", 0, CLI_TEXT, &config->tls_cert, 1, S_PATH_MAX, "FILE",

@@ -6,10 +6,12 @@
 #ifndef ZAPM_CONFIG_H
 #define ZAPM_CONFIG_H
 
+#include "forward.h"
 #include "gate.h"
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -27,6 +29,10 @@ typedef struct {
     const char *users;        //  --users file, or NULL for no logins
     bool insecure_http;       //  --insecure-http: logins over plain HTTP off loopback
     uint32_t max_per_address; //  connections from one client address
+    //  Tiers (docs/FIELDS.md, "Forwarding")
+    const char *name;                       //  this collector's name, as an edge (--name)
+    const char *forward[FORWARD_LINKS_MAX]; // upstream endpoints (--forward)
+    size_t forward_count;                   //  how many
 } config_t;
 
 //  What config_parse decided.

@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "query.h"
 #include "reply.h"
+#include "textbuf.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -112,8 +113,17 @@ s_route_metrics (http_t *self, struct MHD_Connection *connection)
         .ring_bytes = ring_bytes_used (self->routes.ring),
         .series_recycled = series_map_recycled (self->routes.series),
     };
+    char *own = metrics_render (self->routes.stats, &gauges);
+    textbuf_t out = textbuf_growing (own ? strlen (own) + 2048 : 2048);
+    if (own)
+        textbuf_put (&out, own, strlen (own));
+    free (own);
+    ingest_metrics (self->routes.ingest, &out);
+    if (self->routes.forward)
+        forward_metrics (self->routes.forward, &out);
     return reply_buffer (connection, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
-                         metrics_render (self->routes.stats, &gauges), MHD_RESPMEM_MUST_FREE);
+                         own ? textbuf_take (&out) : (textbuf_free (&out), NULL),
+                         MHD_RESPMEM_MUST_FREE);
 }
 
 static const struct {

@@ -10,6 +10,8 @@
 
 #include "auth.h"
 #include "feed.h"
+#include "forward.h"
+#include "ingest.h"
 #include "ring.h"
 #include "series_map.h"
 #include "stats.h"
@@ -28,6 +30,8 @@ typedef struct {
     stats_t *stats;       //  /metrics
     const char *boot;     //  /healthz
     int64_t start_mono;   //  /healthz uptime
+    ingest_t *ingest;     //  /metrics: batches forwarded here
+    forward_t *forward;   //  /metrics: batches forwarded upstream, or NULL
     //  Security: all optional.
     auth_t *auth;             //  logins for every route but /healthz, or NULL
     const tls_pem_t *tls;     //  certificate and key to serve HTTPS with, or NULL

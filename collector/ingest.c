@@ -22,6 +22,7 @@
 #include <assert.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,22 @@
 #define INGEST_RCVHWM     1000
 #define INGEST_LOG_GAP_NS 1000000000LL
 #define INGEST_EXCERPT    48
+#define INGEST_EDGES_MAX  64 //  edges counted by name; more are counted together
+
+//  Where the frames of the message being received go.
+typedef enum {
+    PART_SINGLE,    //  not inside a multipart message
+    PART_FORWARDED, //  inside a batch from an edge: each frame is a sample
+    PART_REFUSED,   //  inside a forwarded batch refused (a loop, a bad header)
+    PART_DROPPED    //  inside another multipart message: each frame is dropped
+} part_state_t;
+
+//  What arrived from one edge collector.
+typedef struct {
+    char name[ZAPM_FORWARD_EDGE_MAX + 1]; //  its name
+    uint64_t samples;                     //  samples in its batches
+    uint64_t batches;                     //  batches
+} edge_t;
 
 struct _ingest_t {
     void *context;                             //  libzmq context
@@ -40,7 +57,14 @@ struct _ingest_t {
     watch_t *watch;                            //  monitor: connections lost
     char endpoint[256];                        //  as bound
     ingest_sinks_t sinks;                      //  where samples go
-    bool in_multipart;                         //  inside a multipart message being dropped
+    part_state_t part;                         //  where the next frame of a message goes
+    forward_header_t origin;                   //  header of the forwarded batch being read
+    edge_t edges[INGEST_EDGES_MAX];            //  per edge, in order of first sight
+    size_t edge_count;                         //  edges seen
+    edge_t *edge;                              //  the batch's edge
+    uint64_t *refusing;                        //  the counter of the batch being refused
+    uint64_t refused_loops;                    //  forwarded samples that had been here
+    uint64_t refused_headers;                  //  forwarded samples under a bad header
     uint64_t dropped_unlogged;                 //  drops since the last log line
     validate_reason_t last_drop;               //  reason of the latest drop
     char last_excerpt[INGEST_EXCERPT * 4 + 1]; // its first bytes, escaped
@@ -205,23 +229,36 @@ s_drop (ingest_t *self, validate_reason_t reason, const char *data, size_t size)
     log_escape (data, size, INGEST_EXCERPT, self->last_excerpt);
 }
 
-//  One frame from an agent. Returns the events appended.
+//  The counters of edge `name`; the last slot counts every edge past the table.
+static edge_t *
+s_edge (ingest_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->edge_count; i++)
+        if (strcmp (self->edges[i].name, name) == 0)
+            return &self->edges[i];
+    if (self->edge_count == INGEST_EDGES_MAX)
+        return &self->edges[INGEST_EDGES_MAX - 1];
+    edge_t *edge = &self->edges[self->edge_count++];
+    snprintf (edge->name, sizeof edge->name, "%s",
+              self->edge_count == INGEST_EDGES_MAX ? "(other)" : name);
+    return edge;
+}
+
+//  One sample, from an agent or (`origin` set) forwarded by an edge. Returns
+//  the events appended.
 static size_t
-s_ingest (ingest_t *self, const char *data, size_t size, bool more)
+s_ingest_sample (ingest_t *self, const char *data, size_t size, const forward_header_t *origin)
 {
     stats_t *stats = self->sinks.stats;
     stats->received++;
-    if (more || self->in_multipart) {
-        self->in_multipart = more;
-        s_drop (self, VALIDATE_MULTIPART, data, size);
-        return 0;
-    }
     sample_t sample;
     validate_reason_t reason = validate_sample (data, size, &sample);
     if (reason != VALIDATE_OK) {
         s_drop (self, reason, data, size);
         return 0;
     }
+    if (self->sinks.forward)
+        forward_sample (self->sinks.forward, data, size, origin);
     int64_t mono_ns = clock_mono_ns ();
     series_t *series;
     uint64_t lost_before = stats->lost;
@@ -233,6 +270,7 @@ s_ingest (ingest_t *self, const char *data, size_t size, bool more)
                       self->sinks.max_series);
         return 0;
     }
+    snprintf (series->via, sizeof series->via, "%s", origin ? origin->edge : "");
     size_t events = 1;
     if (change == SERIES_JOINED) {
         s_agent_event (self, series, ZAPM_STATE_JOINED);
@@ -243,6 +281,63 @@ s_ingest (ingest_t *self, const char *data, size_t size, bool more)
         events++;
     }
     s_append (self, series, NULL, data, size, sample.has_line_break, mono_ns);
+    return events;
+}
+
+//  The first frame of a multipart message: a forwarded batch's header, or not.
+static part_state_t
+s_start_message (ingest_t *self, const char *data, size_t size)
+{
+    if (!forward_header_is (data, size))
+        return PART_DROPPED;
+    if (!forward_header_parse (data, size, &self->origin)) {
+        if (self->refused_headers == 0)
+            log_warn ("refused a forwarded batch with a malformed header (%zu bytes)", size);
+        self->refusing = &self->refused_headers;
+        return PART_REFUSED;
+    }
+    if (forward_header_visited (&self->origin, self->sinks.boot)) {
+        self->refusing = &self->refused_loops;
+        if (self->refused_loops == 0)
+            log_warn ("refused a batch that has been here before (edge '%s'): "
+                      "check the --forward flags for a loop",
+                      self->origin.edge);
+        return PART_REFUSED;
+    }
+    self->edge = s_edge (self, self->origin.edge);
+    self->edge->batches++;
+    return PART_FORWARDED;
+}
+
+//  One frame. Returns the events appended.
+static size_t
+s_ingest (ingest_t *self, const char *data, size_t size, bool more)
+{
+    size_t events = 0;
+    switch (self->part) {
+    case PART_SINGLE:
+        if (!more)
+            return s_ingest_sample (self, data, size, NULL);
+        self->part = s_start_message (self, data, size);
+        if (self->part == PART_DROPPED) {
+            self->sinks.stats->received++;
+            s_drop (self, VALIDATE_MULTIPART, data, size);
+        }
+        return 0;
+    case PART_FORWARDED:
+        self->edge->samples++;
+        events = s_ingest_sample (self, data, size, &self->origin);
+        break;
+    case PART_REFUSED:
+        (*self->refusing)++;
+        break;
+    case PART_DROPPED:
+        self->sinks.stats->received++;
+        s_drop (self, VALIDATE_MULTIPART, data, size);
+        break;
+    }
+    if (!more)
+        self->part = PART_SINGLE;
     return events;
 }
 
@@ -281,6 +376,37 @@ static void
 s_on_left (void *arg, series_t *series)
 {
     s_agent_event (arg, series, ZAPM_STATE_LEFT);
+}
+
+//  One counter line per edge: NAME{edge="..."} VALUE.
+static void
+s_edge_lines (ingest_t *self, textbuf_t *out, const char *name, bool batches)
+{
+    for (size_t i = 0; i < self->edge_count; i++) {
+        textbuf_printf (out, "%s{edge=", name);
+        textbuf_label (out, self->edges[i].name);
+        textbuf_printf (out, "} %" PRIu64 "\n",
+                        batches ? self->edges[i].batches : self->edges[i].samples);
+    }
+}
+
+void
+ingest_metrics (ingest_t *self, textbuf_t *out)
+{
+    assert (self);
+    textbuf_printf (out, "# HELP zapm_forward_received_total Samples that edge collectors "
+                         "forwarded here, by edge.\n# TYPE zapm_forward_received_total counter\n");
+    s_edge_lines (self, out, "zapm_forward_received_total", false);
+    textbuf_printf (out, "# HELP zapm_forward_batches_received_total Batches that edge "
+                         "collectors forwarded here, by edge.\n"
+                         "# TYPE zapm_forward_batches_received_total counter\n");
+    s_edge_lines (self, out, "zapm_forward_batches_received_total", true);
+    textbuf_printf (out,
+                    "# HELP zapm_forward_refused_total Forwarded samples refused, by reason.\n"
+                    "# TYPE zapm_forward_refused_total counter\n"
+                    "zapm_forward_refused_total{reason=\"loop\"} %" PRIu64 "\n"
+                    "zapm_forward_refused_total{reason=\"bad_header\"} %" PRIu64 "\n",
+                    self->refused_loops, self->refused_headers);
 }
 
 size_t

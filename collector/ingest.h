@@ -21,10 +21,16 @@
     is counted by the watch (watch.h: the socket monitor). Both are sockets
     of their own on the ingest context that the loop polls next to the SUB
     socket: ingest_poll_items lists all three, ingest_handle serves them.
+
+    A multipart message is not a sample, with one exception: a batch from an
+    edge collector (forward.h), a header frame then samples, each ingested as
+    if its agent were connected here, and refused when the header shows it has
+    been here before (a forwarding loop).
 */
 #ifndef ZAPM_INGEST_H
 #define ZAPM_INGEST_H
 
+#include "forward.h"
 #include "gate.h"
 #include "ring.h"
 #include "series_map.h"
@@ -46,6 +52,7 @@ typedef struct {
     stats_t *stats;       //  counters
     const char *boot;     //  this run's token, in every event id
     uint32_t max_series;  //  for the "map full" log line
+    forward_t *forward;   //  upstream links (--forward), or NULL
 } ingest_sinks_t;
 
 //  Sockets the loop polls for the ingest: the SUB socket, the ZAP handler, the monitor.
@@ -74,9 +81,9 @@ void ingest_log_mode (ingest_t *self);
 //  The endpoint actually bound (wildcard ports resolved).
 const char *ingest_endpoint (ingest_t *self);
 
-//  Receives and ingests up to `budget` frames without blocking. Returns how
-//  many events were appended to the ring (the feed must be told when > 0).
-size_t ingest_drain (ingest_t *self, size_t budget);
+//  Appends the figures of the batches forwarded to this collector, per edge,
+//  in the Prometheus text format.
+void ingest_metrics (ingest_t *self, textbuf_t *out);
 
 //  Marks silent series as left (appending their `event: agent`), writes the
 //  pending drop log line when one is due, and lets the gate reread its

@@ -35,29 +35,30 @@ typedef struct {
 } series_custom_t;
 
 typedef struct {
-    uint32_t index;                 //  position in the map, stable for the collector's life
-    char *id;                       //  identity
-    char *agent;                    //  its `agent`, NULL when none (book-style series)
-    char *host;                     //  its `host`, NULL when none
-    bool has_pid;                   //  whether it has a `pid`
-    uint64_t pid;                   //  its `pid`
-    char color[ZAPM_COLOR_MAX + 1]; // last `color`
-    char *last;                     //  last sample's JSON bytes (NUL-terminated)
-    size_t last_size;               //  its length
-    size_t last_capacity;           //  bytes allocated for it
-    int64_t last_seen_mono;         //  monotonic ns of the last sample
-    int64_t last_seen_wall;         //  wall-clock ns of the last sample
-    double interval;                //  announced interval in seconds, 0 if none
-    bool live;                      //  false once silent for the liveness timeout
-    uint64_t samples;               //  samples received
-    uint64_t lost;                  //  samples missing according to `seq`
-    bool has_next_seq;              //  whether next_seq is known
-    uint64_t next_seq;              //  the `seq` expected next
-    series_point_t *history;        //  ring of points
-    uint32_t history_start;         //  oldest point
-    uint32_t history_count;         //  points held
-    uint32_t history_capacity;      // points allocated
-    uint32_t custom_count;          //  custom metrics with history
+    uint32_t index;                      //  position in the map, stable for the collector's life
+    char *id;                            //  identity
+    char *agent;                         //  its `agent`, NULL when none (book-style series)
+    char *host;                          //  its `host`, NULL when none
+    bool has_pid;                        //  whether it has a `pid`
+    uint64_t pid;                        //  its `pid`
+    char color[ZAPM_COLOR_MAX + 1];      // last `color`
+    char via[ZAPM_FORWARD_EDGE_MAX + 1]; // the edge its last sample came by, "" if direct
+    char *last;                          //  last sample's JSON bytes (NUL-terminated)
+    size_t last_size;                    //  its length
+    size_t last_capacity;                //  bytes allocated for it
+    int64_t last_seen_mono;              //  monotonic ns of the last sample
+    int64_t last_seen_wall;              //  wall-clock ns of the last sample
+    double interval;                     //  announced interval in seconds, 0 if none
+    bool live;                           //  false once silent for the liveness timeout
+    uint64_t samples;                    //  samples received
+    uint64_t lost;                       //  samples missing according to `seq`
+    bool has_next_seq;                   //  whether next_seq is known
+    uint64_t next_seq;                   //  the `seq` expected next
+    series_point_t *history;             //  ring of points
+    uint32_t history_start;              //  oldest point
+    uint32_t history_count;              //  points held
+    uint32_t history_capacity;           // points allocated
+    uint32_t custom_count;               //  custom metrics with history
     series_custom_t custom[ZAPM_HISTORY_CUSTOM_MAX]; // their histories
 } series_t;
 

@@ -219,7 +219,7 @@ watch_handle (watch_t *self, int64_t mono_ns)
     assert (self);
     uint16_t event;
     uint32_t value;
-    for (int i = 0; i < WATCH_BUDGET && zmq_event_recv (self->pair, &event, &value); i++) {
+    for (int i = 0; i < WATCH_BUDGET && zmq_event_recv (self->pair, &event, &value, NULL, 0); i++) {
         switch (event) {
         case ZMQ_EVENT_ACCEPTED:
             s_accepted (self, (int) value);

@@ -254,8 +254,7 @@ cli_help (const cli_spec_t *spec, FILE *out)
         if (length > column && length <= S_HELP_COLUMN_MAX)
             column = length;
     }
-    fprintf (out, "Usage: %s [OPTION]...%s%s\n%s\n", spec->prog, spec->operands ? " " : "",
-             spec->operands ? spec->operands : "", spec->summary);
+    fprintf (out, "Usage: %s [OPTION]...\n%s\n", spec->prog, spec->summary);
     for (size_t i = 0; i < n; i++) {
         const cli_option_t *option = &spec->options[i];
         size_t length = s_left (option, any_letter, left, sizeof left);

@@ -61,8 +61,6 @@ typedef struct {
     const char *summary;         //  lines printed after "Usage: PROG [OPTION]..."
     const cli_option_t *options; // the table, ended by an entry with name NULL
     const char *epilogue;        //  lines printed after the options, or NULL
-    const char *operands;        //  what follows the options in the usage line, or NULL;
-                                 //  the program takes them out of argv itself
 } cli_spec_t;
 
 //  Parses argv against spec. --help and --version (and -h, -V) are built in.

@@ -107,6 +107,23 @@ textbuf_json_string (textbuf_t *self, const char *text, size_t length)
 }
 
 void
+textbuf_label (textbuf_t *self, const char *text)
+{
+    textbuf_putc (self, '"');
+    for (const char *p = text; *p; p++) {
+        if (*p == '\\')
+            TEXTBUF_LIT (self, "\\\\");
+        else if (*p == '"')
+            TEXTBUF_LIT (self, "\\\"");
+        else if (*p == '\n')
+            TEXTBUF_LIT (self, "\\n");
+        else
+            textbuf_putc (self, *p);
+    }
+    textbuf_putc (self, '"');
+}
+
+void
 textbuf_printf (textbuf_t *self, const char *fmt, ...)
 {
     for (int attempt = 0; attempt < 2 && !self->overflow; attempt++) {

@@ -80,6 +80,10 @@ void textbuf_u64 (textbuf_t *self, uint64_t value);
 //  UTF-8 (utf8.h) replaced with U+FFFD, so the output is always valid JSON.
 void textbuf_json_string (textbuf_t *self, const char *text, size_t length);
 
+//  Writes `text` as a Prometheus label value, quotes included: backslash,
+//  double quote and line feed escaped as the text exposition format says.
+void textbuf_label (textbuf_t *self, const char *text);
+
 //  Writes printf-style text (growing buffers; a fixed one overflows when full).
 void textbuf_printf (textbuf_t *self, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 

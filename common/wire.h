@@ -118,6 +118,21 @@
 #define ZAPM_STATE_LEFT   "left"
 #define ZAPM_STATE_LIVE   "live"
 
+//  Collector tiers (docs/FIELDS.md, "Forwarding"): an edge collector forwards
+//  samples upstream as multipart messages, a header frame then up to
+//  ZAPM_FORWARD_BATCH_MAX samples as received. The header is a JSON object:
+//  {"zapm_forward":1,"edge":"<the first collector's name>","path":["<boot>",...]}
+//  with the boot token of every collector the batch went through, so a
+//  collector that finds its own refuses the batch (a forwarding loop).
+#define ZAPM_KEY_FORWARD       "zapm_forward" //  header marker, the version
+#define ZAPM_KEY_EDGE          "edge"         //  name of the edge the samples came in by
+#define ZAPM_KEY_PATH          "path"         //  boot tokens of the collectors on the way
+#define ZAPM_KEY_VIA           "via"          //  /api/agents: the edge a series arrives by
+#define ZAPM_FORWARD_VERSION   1
+#define ZAPM_FORWARD_BATCH_MAX 256 //  samples per message
+#define ZAPM_FORWARD_PATH_MAX  8   //  collectors a batch may go through
+#define ZAPM_FORWARD_EDGE_MAX  64  //  bytes of an edge name
+
 //  Custom metric limits (agent side enforces, collector validates).
 #define ZAPM_CUSTOM_NAME_MAX 64 //  bytes, [A-Za-z0-9_.:-]
 #define ZAPM_CUSTOM_MAX      64 //  metrics per agent

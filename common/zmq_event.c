@@ -5,7 +5,7 @@
 #include <zmq.h>
 
 bool
-zmq_event_recv (void *pair, uint16_t *event, uint32_t *value)
+zmq_event_recv (void *pair, uint16_t *event, uint32_t *value, char *text, size_t size)
 {
     zmq_msg_t head, endpoint;
     zmq_msg_init (&head);
@@ -22,6 +22,11 @@ zmq_event_recv (void *pair, uint16_t *event, uint32_t *value)
         const uint8_t *data = zmq_msg_data (&head);
         memcpy (event, data, sizeof *event);
         memcpy (value, data + sizeof *event, sizeof *value);
+    }
+    if (text && size > 0) {
+        size_t length = zmq_msg_size (&endpoint) < size - 1 ? zmq_msg_size (&endpoint) : size - 1;
+        memcpy (text, zmq_msg_data (&endpoint), length);
+        text[length] = '\0';
     }
     zmq_msg_close (&endpoint);
     zmq_msg_close (&head);

@@ -11,8 +11,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stddef.h>
+
 //  Receives one event from `pair` without waiting. Returns false when there
-//  is none; *event and *value are 0 for a malformed one.
-bool zmq_event_recv (void *pair, uint16_t *event, uint32_t *value);
+//  is none; *event and *value are 0 for a malformed one. The event's
+//  endpoint goes into endpoint[size] when endpoint is not NULL (cut to fit).
+bool zmq_event_recv (void *pair, uint16_t *event, uint32_t *value, char *endpoint, size_t size);
 
 #endif

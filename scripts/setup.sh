@@ -17,6 +17,7 @@ packages=(
   python3 python3-psutil python3-zmq
   chromium
   clang clang-format valgrind curl procps
+  libcurl4-openssl-dev libsnappy-dev prometheus victoria-metrics openssl
   # man pages from --help; the install tests: man -l, systemd-analyze, dpkg-shlibdeps
   help2man man-db systemd dpkg-dev
 )

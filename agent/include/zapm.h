@@ -99,14 +99,16 @@ typedef enum {
 typedef struct _zapm_agent_t zapm_agent_t;
 
 //  Creates an agent that samples the calling process and publishes to
-//  `endpoint` (any libzmq endpoint; NULL means "tcp://localhost:5555") under
-//  the service name `name` (NULL means the program's name); a NULL is taken
-//  from ZAPM_ENDPOINT or ZAPM_NAME first when set, and ZAPM_COLOR,
-//  ZAPM_INTERVAL, ZAPM_CURVE_SERVER and ZAPM_CURVE_CERT apply (see above).
-//  The first sample goes out one interval (1 s by default) after this call.
-//  Returns NULL and sets errno (EINVAL for a malformed endpoint, name or
-//  variable; see zapm_agent_new_curve for the keys) on failure. The caller
-//  owns the agent and frees it with zapm_agent_destroy.
+//  `endpoint` (any libzmq endpoint, or several separated by commas: every
+//  sample then goes to each, and one that is down delays none of the others;
+//  NULL means "tcp://localhost:5555") under the service name `name` (NULL
+//  means the program's name); a NULL is taken from ZAPM_ENDPOINT or
+//  ZAPM_NAME first when set, and ZAPM_COLOR, ZAPM_INTERVAL, ZAPM_CURVE_SERVER
+//  and ZAPM_CURVE_CERT apply (see above). The first sample goes out one
+//  interval (1 s by default) after this call. Returns NULL and sets errno
+//  (EINVAL for a malformed endpoint, name or variable; see
+//  zapm_agent_new_curve for the keys) on failure. The caller owns the agent
+//  and frees it with zapm_agent_destroy.
 ZAPM_EXPORT zapm_agent_t *zapm_agent_new (const char *endpoint, const char *name);
 
 //  Creates an agent like zapm_agent_new whose connection to the collector is
