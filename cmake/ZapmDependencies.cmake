@@ -11,6 +11,8 @@
 #   libxcrypt         crypt(3) for the password hashes of --users
 #   libcurl           remote write's HTTP(S) client (TLS, keep-alive, timeouts)
 #   snappy            remote write's body compression (its block format is the protocol's)
+#   sqlite3           the collector's durable history: one file, crash-safe appends
+#                     through its WAL, readable with the sqlite3 shell (docs/STORE.md)
 #   python3           the end-to-end tests and the accuracy check against psutil
 #   help2man          man pages of the programs, generated from their --help
 # The agent-only build (ZAPM_AGENT_ONLY) needs only the first two and help2man.
@@ -56,6 +58,7 @@ if(NOT ZAPM_AGENT_ONLY)
   zapm_require_pkg(CRYPT  "libxcrypt>=4.4"       libcrypt-dev)
   zapm_require_pkg(CURL   "libcurl>=7.85"        libcurl4-openssl-dev)
   zapm_require_pkg(SNAPPY "snappy>=1.1"          libsnappy-dev)
+  zapm_require_pkg(SQLITE "sqlite3>=3.35"        libsqlite3-dev)
   # The Debian interpreter: python3-psutil and python3-zmq are installed for it,
   # whatever other python3 comes first on PATH.
   zapm_require_program(ZAPM_PYTHON python3 "python3 python3-psutil python3-zmq" /usr/bin)

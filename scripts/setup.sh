@@ -13,6 +13,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 packages=(
   build-essential cmake pkg-config
   libzmq3-dev libczmq-dev libmicrohttpd-dev libcjson-dev libgnutls28-dev libcrypt-dev
+  libsqlite3-dev sqlite3
   openssl whois
   python3 python3-psutil python3-zmq
   chromium

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# run.sh: the store's benchmark (issue 11). Not a ctest test.
+#
+# Records real zapm-agent --system frames (a PUB agent into a Python SUB on
+# loopback), then runs bench-store over them: the writer's CPU per sample and
+# bytes per point at SERIES series x 1 Hz (fast time), query latency over 100
+# series and 30 days, the value code against Gorilla's, and start-up time with a STARTUP_MIB store. Prints the
+# figures; paste them into docs/PERFORMANCE.md with the date and this command.
+#
+# Usage: bench/store/run.sh [--help]
+# Environment (all optional):
+#   BUILD_DIR    build directory (default: <repo>/build)
+#   SERIES       series for the write run (default 10000)
+#   RUN_SECONDS  simulated seconds of the write run (default 120)
+#   FRAMES       real frames to record at 10 a second (default 300)
+#   STARTUP_MIB  size of the start-up store (default 1024)
+#   SKIP         space-separated parts to skip: codec write query startup
+set -euo pipefail
+
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    exit 0
+fi
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+SERIES=${SERIES:-10000}
+RUN_SECONDS=${RUN_SECONDS:-120}
+FRAMES=${FRAMES:-300}
+STARTUP_MIB=${STARTUP_MIB:-1024}
+SKIP=${SKIP:-}
+
+cmake --build "$BUILD_DIR" -j2 --target bench-store zapm-agent >/dev/null
+work=$(mktemp -d /tmp/zapm-bench-store-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+echo "recording $FRAMES zapm-agent --system frames..."
+/usr/bin/python3 - "$BUILD_DIR/bin/zapm-agent" "$FRAMES" "$work/frames.jsonl" <<'PY'
+import subprocess, sys, zmq
+agent, count, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+ctx = zmq.Context()
+sub = ctx.socket(zmq.SUB)
+sub.setsockopt(zmq.SUBSCRIBE, b"")
+sub.setsockopt(zmq.RCVTIMEO, 5000)
+port = sub.bind_to_random_port("tcp://127.0.0.1")
+proc = subprocess.Popen([agent, "--system", "--interval", "0.1", "--count", str(count + 5),
+                         "--connect", f"tcp://127.0.0.1:{port}"])
+with open(out, "w") as f:
+    for _ in range(count):
+        f.write(sub.recv().decode() + "\n")
+proc.wait(timeout=30)
+PY
+head -c 300 "$work/frames.jsonl"; echo " ..."
+
+bench="$BUILD_DIR/bin/bench-store"
+[[ " $SKIP " == *" codec "* ]] || "$bench" codec "$work/frames.jsonl"
+[[ " $SKIP " == *" write "* ]] || "$bench" write "$work/frames.jsonl" "$work" "$SERIES" "$RUN_SECONDS"
+[[ " $SKIP " == *" query "* ]] || "$bench" query "$work/frames.jsonl" "$work"
+[[ " $SKIP " == *" startup "* ]] || "$bench" startup "$work/frames.jsonl" "$work" "$STARTUP_MIB"

@@ -1,0 +1,676 @@
+/*  store_query.c: range query, tier choice and resampling (see store_query.h).
+
+    A query's window is cut into `points` buckets of equal width. Every point
+    (raw tier) or rollup (min, max, sum, count) that falls in a bucket is
+    folded into that bucket's min, max, sum and count, so a one-second spike
+    survives as the bucket's max however wide the bucket is. Series are
+    grouped into lines (per series or per service) before folding, so a
+    service's line runs on across a restart that gave it a new pid.
+
+    Only buckets where some requested metric has data are printed; `t` gives
+    their start times, and every array is aligned with `t`.
+*/
+#include "store_query.h"
+#include "store_chunk.h"
+#include "store_db.h"
+#include "store_tiers.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUERY_METRICS_MAX    64
+#define QUERY_POINTS_DEFAULT 800
+
+//  The current /api/history names of the charted metrics.
+static const struct {
+    const char *metric; //  stored name
+    const char *legacy; //  key in the answer
+} s_legacy[] = {{"cpu", "cpu"},
+                {"mem", "mem"},
+                {"sys.cpu_percent", "sys_cpu"},
+                {"sys.mem.percent", "sys_mem"},
+                {"sys.load.0", "load1"}};
+
+typedef struct {
+    double min, max, sum, count;
+} s_cell_t;
+
+typedef struct {
+    int64_t id;        //  series id
+    char *key;         //  identity
+    char *service;     //  agent@host, or the identity
+    char *agent;       //  NULL when absent
+    char *host;        //  NULL when absent
+    int64_t pid;       //  -1 when absent
+    char *color;       //  NULL when absent
+    int64_t last_ns;   //  sealed up to here
+    const char *group; //  key or service
+} s_series_t;
+
+typedef struct {
+    s_series_t *first;  //  the first series of the line
+    size_t members;     //  series in the line
+    int64_t until_ns;   //  newest durable time in the line, 0 if none
+    s_cell_t *cells;    //  metric_count x points
+    double *time_sum;   //  per bucket: sum of (time - from) x weight, ns
+    double *time_count; //  per bucket: sum of weights
+} s_line_t;
+
+typedef struct {
+    char *data;
+    size_t size, cap;
+    bool failed;
+} s_out_t;
+
+typedef struct {
+    sqlite3 *db;
+    int64_t from, to, step; //  window and bucket width, ns
+    int points;
+    int metric_count;
+    bool metrics_only; //  no arrays under today's names
+    char *names[QUERY_METRICS_MAX];
+    int64_t ids[QUERY_METRICS_MAX]; //  0 when unknown
+    sqlite3_stmt *chunks;
+    int64_t *times;
+    double *values[4];
+} s_query_t;
+
+//  --------------------------------------------------------------------------
+//  Output
+
+static void
+s_reserve (s_out_t *out, size_t more)
+{
+    if (out->failed || out->size + more <= out->cap)
+        return;
+    size_t cap = out->cap ? out->cap * 2 : 65536;
+    while (cap < out->size + more)
+        cap *= 2;
+    char *data = realloc (out->data, cap);
+    if (!data) {
+        out->failed = true;
+        return;
+    }
+    out->data = data;
+    out->cap = cap;
+}
+
+static void
+s_raw (s_out_t *out, const char *text, size_t size)
+{
+    s_reserve (out, size);
+    if (out->failed)
+        return;
+    memcpy (out->data + out->size, text, size);
+    out->size += size;
+}
+
+static void
+s_text (s_out_t *out, const char *text)
+{
+    s_raw (out, text, strlen (text));
+}
+
+static void
+s_string (s_out_t *out, const char *text)
+{
+    if (!text) {
+        s_text (out, "null");
+        return;
+    }
+    s_reserve (out, strlen (text) * 6 + 2);
+    if (out->failed)
+        return;
+    char *at = out->data + out->size;
+    *at++ = '"';
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            *at++ = '\\';
+            *at++ = (char) *p;
+        }
+        else if (*p < 0x20)
+            at += sprintf (at, "\\u%04x", *p);
+        else
+            *at++ = (char) *p;
+    }
+    *at++ = '"';
+    out->size = (size_t) (at - out->data);
+}
+
+//  Writes `value` in decimal at `at`; returns the end.
+static char *
+s_u64 (char *at, uint64_t value)
+{
+    char digits[20];
+    int n = 0;
+    do
+        digits[n++] = (char) ('0' + value % 10);
+    while ((value /= 10) && n < 20);
+    while (n)
+        *at++ = digits[--n];
+    return at;
+}
+
+//  Prints a number with 10 significant digits (integers exactly), or null.
+//  Hand-written because an answer holds hundreds of thousands of numbers.
+static void
+s_number (s_out_t *out, double value)
+{
+    s_reserve (out, 32);
+    if (out->failed)
+        return;
+    char *at = out->data + out->size, *start = at;
+    if (!isfinite (value)) {
+        memcpy (at, "null", 4);
+        out->size += 4;
+        return;
+    }
+    double magnitude = fabs (value);
+    if (magnitude < 1e-4 || magnitude >= 1e15) {
+        out->size += (size_t) sprintf (at, "%.10g", value);
+        return;
+    }
+    if (value < 0)
+        *at++ = '-';
+    if (magnitude == (double) (int64_t) magnitude) {
+        at = s_u64 (at, (uint64_t) magnitude);
+        out->size += (size_t) (at - start);
+        return;
+    }
+    static const double powers[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    int digits = 1;
+    while (digits < 15 && magnitude >= powers[digits])
+        digits++;
+    int decimals = magnitude < 1 ? 10 : digits >= 10 ? 0 : 10 - digits;
+    uint64_t scale = (uint64_t) powers[decimals];
+    uint64_t m = (uint64_t) (magnitude * (double) scale + 0.5);
+    at = s_u64 (at, m / scale);
+    uint64_t fraction = m % scale;
+    if (fraction) {
+        *at++ = '.';
+        char *first = at;
+        for (uint64_t unit = scale / 10; unit > 0; unit /= 10)
+            *at++ = (char) ('0' + fraction / unit % 10);
+        while (at > first && at[-1] == '0')
+            at--;
+    }
+    out->size += (size_t) (at - start);
+}
+
+//  Prints Unix nanoseconds as seconds with up to 3 decimals.
+static void
+s_time (s_out_t *out, int64_t ns)
+{
+    s_reserve (out, 32);
+    if (out->failed)
+        return;
+    int64_t ms = ns >= 0 ? (ns + 500000) / 1000000 : -((-ns + 500000) / 1000000);
+    char *at = out->data + out->size, *start = at;
+    if (ms < 0) {
+        *at++ = '-';
+        ms = -ms;
+    }
+    at = s_u64 (at, (uint64_t) (ms / 1000));
+    int n = (int) (at - start);
+    at = start;
+    int frac = (int) (ms % 1000);
+    if (frac) {
+        at[n++] = '.';
+        at[n++] = (char) ('0' + frac / 100);
+        if (frac % 100) {
+            at[n++] = (char) ('0' + frac / 10 % 10);
+            if (frac % 10)
+                at[n++] = (char) ('0' + frac % 10);
+        }
+    }
+    out->size += (size_t) n;
+}
+
+//  --------------------------------------------------------------------------
+//  Reading
+
+int
+store_query_tier (const int64_t *retention_s, int64_t now_ns, int64_t from_ns, int64_t to_ns,
+                  int points)
+{
+    int64_t step = (to_ns - from_ns) / (points > 0 ? points : 1);
+    int finest = STORE_TIERS - 1;
+    for (int tier = 0; tier < STORE_TIERS; tier++)
+        if (now_ns - retention_s[tier] * STORE_NS <= from_ns) {
+            finest = tier;
+            break;
+        }
+    int chosen = finest;
+    for (int tier = finest + 1; tier < STORE_TIERS; tier++)
+        if ((double) store_tier_bucket_ns[tier] <= 1.25 * (double) step)
+            chosen = tier;
+    return chosen;
+}
+
+//  Folds the chunks of `series` in tier `tier` within [lo, hi) into `cells`.
+static bool
+s_read (s_query_t *query, int tier, int64_t series, int64_t lo, int64_t hi, s_line_t *line_out)
+{
+    s_cell_t *cells = line_out->cells;
+    //  A rollup stands for the middle of its bucket.
+    int64_t middle = store_tier_bucket_ns[tier] / 2;
+    sqlite3_stmt *stmt = query->chunks;
+    sqlite3_bind_int (stmt, 1, tier);
+    sqlite3_bind_int64 (stmt, 2, series);
+    sqlite3_bind_int64 (stmt, 3, lo - store_tier_span_ns[tier]);
+    sqlite3_bind_int64 (stmt, 4, hi);
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        chunk_reader_t reader;
+        if (!chunk_reader_open (&reader, sqlite3_column_blob (stmt, 0),
+                                (size_t) sqlite3_column_bytes (stmt, 0)) ||
+            !chunk_reader_times (&reader, query->times))
+            continue; //  a chunk that does not decode is skipped
+        for (int m = 0; m < query->metric_count; m++) {
+            if (!query->ids[m])
+                continue;
+            uint32_t id = (uint32_t) query->ids[m];
+            int found;
+            if (tier == STORE_TIER_RAW)
+                found = chunk_reader_column (&reader, id, query->values[0]);
+            else {
+                found = chunk_reader_column (&reader, id * 4 + STORE_ROLLUP_MIN, query->values[0]);
+                for (int kind = 1; kind < 4 && found > 0; kind++)
+                    found = chunk_reader_column (&reader, id * 4 + (uint32_t) kind,
+                                                 query->values[kind]);
+            }
+            if (found <= 0)
+                continue;
+            s_cell_t *line = cells + (size_t) m * (size_t) query->points;
+            for (uint32_t row = 0; row < reader.rows; row++) {
+                int64_t t = query->times[row];
+                double v = query->values[0][row];
+                if (t < lo || t >= hi || t < query->from || t >= query->to || isnan (v))
+                    continue;
+                int64_t bucket = (t - query->from) / query->step;
+                s_cell_t *cell = line + bucket;
+                double hi_v = v, sum = v, n = 1;
+                if (tier != STORE_TIER_RAW) {
+                    hi_v = query->values[1][row];
+                    sum = query->values[2][row];
+                    n = query->values[3][row];
+                    if (isnan (hi_v) || isnan (sum) || isnan (n))
+                        continue;
+                }
+                if (cell->count == 0 || v < cell->min)
+                    cell->min = v;
+                if (cell->count == 0 || hi_v > cell->max)
+                    cell->max = hi_v;
+                cell->sum += sum;
+                cell->count += n;
+                line_out->time_sum[bucket] += (double) (t + middle - query->from) * n;
+                line_out->time_count[bucket] += n;
+            }
+        }
+    }
+    sqlite3_reset (stmt);
+    return rc == SQLITE_DONE;
+}
+
+static char *
+s_dup (const unsigned char *text)
+{
+    return text ? strdup ((const char *) text) : NULL;
+}
+
+static int
+s_by_group (const void *a, const void *b)
+{
+    const s_series_t *x = a, *y = b;
+    int c = strcmp (x->group, y->group);
+    return c ? c : (x->id > y->id) - (x->id < y->id);
+}
+
+//  Splits the metric list into query->names; looks up their ids.
+static bool
+s_metrics (s_query_t *query, const char *list)
+{
+    char *copy = strdup (list && *list ? list : STORE_QUERY_METRICS_DEFAULT);
+    if (!copy)
+        return false;
+    sqlite3_stmt *stmt = store_db_prepare (query->db, "SELECT id FROM metric WHERE name = ?");
+    char *save = NULL;
+    for (char *name = strtok_r (copy, ",", &save); name && query->metric_count < QUERY_METRICS_MAX;
+         name = strtok_r (NULL, ",", &save)) {
+        while (*name == ' ')
+            name++;
+        size_t size = strlen (name);
+        while (size && name[size - 1] == ' ')
+            name[--size] = '\0';
+        if (!size)
+            continue;
+        int m = query->metric_count++;
+        query->names[m] = strdup (name);
+        query->ids[m] = 0;
+        if (stmt) {
+            sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+            if (sqlite3_step (stmt) == SQLITE_ROW)
+                query->ids[m] = sqlite3_column_int64 (stmt, 0);
+            sqlite3_reset (stmt);
+        }
+    }
+    sqlite3_finalize (stmt);
+    free (copy);
+    return stmt != NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Printing one line
+
+static const char *
+s_legacy_name (const char *metric)
+{
+    for (size_t i = 0; i < sizeof s_legacy / sizeof s_legacy[0]; i++)
+        if (strcmp (s_legacy[i].metric, metric) == 0)
+            return s_legacy[i].legacy;
+    return NULL;
+}
+
+//  Prints `"key":[...]` of one statistic of metric m over the non-empty buckets.
+static void
+s_array (s_out_t *out, s_query_t *query, const s_cell_t *cells, const bool *keep, int kind)
+{
+    s_text (out, "[");
+    bool first = true;
+    for (int b = 0; b < query->points; b++) {
+        if (!keep[b])
+            continue;
+        if (!first)
+            s_text (out, ",");
+        first = false;
+        const s_cell_t *cell = &cells[b];
+        double v = NAN;
+        if (cell->count > 0)
+            v = kind == 0 ? cell->sum / cell->count : kind == 1 ? cell->min : cell->max;
+        s_number (out, v);
+    }
+    s_text (out, "]");
+}
+
+static void
+s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, bool service)
+{
+    s_series_t *first = line->first;
+    bool *keep = calloc ((size_t) query->points, sizeof *keep);
+    if (!keep) {
+        out->failed = true;
+        return;
+    }
+    for (int m = 0; m < query->metric_count; m++)
+        for (int b = 0; b < query->points; b++)
+            if (line->cells[(size_t) m * (size_t) query->points + (size_t) b].count > 0)
+                keep[b] = true;
+    s_text (out, "{\"id\":");
+    s_string (out, first->group);
+    s_text (out, ",\"service\":");
+    s_string (out, first->service);
+    s_text (out, ",\"agent\":");
+    s_string (out, first->agent);
+    s_text (out, ",\"host\":");
+    s_string (out, first->host);
+    s_text (out, ",\"pid\":");
+    if ((service && line->members > 1) || first->pid < 0)
+        s_text (out, "null");
+    else
+        s_number (out, (double) first->pid);
+    s_text (out, ",\"color\":");
+    s_string (out, first->color);
+    if (service) {
+        s_text (out, ",\"pids\":[");
+        for (size_t i = 0; i < line->members; i++) {
+            if (i)
+                s_text (out, ",");
+            if (members[i].pid >= 0)
+                s_number (out, (double) members[i].pid);
+            else
+                s_text (out, "null");
+        }
+        s_text (out, "]");
+    }
+    s_text (out, ",\"until\":");
+    if (line->until_ns)
+        s_time (out, line->until_ns);
+    else
+        s_text (out, "null");
+    s_text (out, ",\"t\":[");
+    bool first_t = true;
+    for (int b = 0; b < query->points; b++) {
+        if (!keep[b])
+            continue;
+        if (!first_t)
+            s_text (out, ",");
+        first_t = false;
+        double t = line->time_count[b] > 0 ? line->time_sum[b] / line->time_count[b]
+                                           : (double) (b * query->step);
+        s_time (out, query->from + (int64_t) t);
+    }
+    s_text (out, "]");
+    //  The current shape: means under the old names, custom.* under "custom".
+    for (int m = 0; m < query->metric_count && !query->metrics_only; m++) {
+        const char *legacy = s_legacy_name (query->names[m]);
+        if (!legacy)
+            continue;
+        s_text (out, ",\"");
+        s_text (out, legacy);
+        s_text (out, "\":");
+        s_array (out, query, line->cells + (size_t) m * (size_t) query->points, keep, 0);
+    }
+    if (!query->metrics_only)
+        s_text (out, ",\"custom\":{");
+    bool first_custom = true;
+    for (int m = 0; m < query->metric_count && !query->metrics_only; m++) {
+        if (strncmp (query->names[m], "custom.", 7) != 0)
+            continue;
+        if (!first_custom)
+            s_text (out, ",");
+        first_custom = false;
+        s_string (out, query->names[m] + 7);
+        s_text (out, ":");
+        s_array (out, query, line->cells + (size_t) m * (size_t) query->points, keep, 0);
+    }
+    s_text (out, query->metrics_only ? ",\"metrics\":{" : "},\"metrics\":{");
+    for (int m = 0; m < query->metric_count; m++) {
+        if (m)
+            s_text (out, ",");
+        s_string (out, query->names[m]);
+        const s_cell_t *cells = line->cells + (size_t) m * (size_t) query->points;
+        s_text (out, ":{\"mean\":");
+        s_array (out, query, cells, keep, 0);
+        s_text (out, ",\"min\":");
+        s_array (out, query, cells, keep, 1);
+        s_text (out, ",\"max\":");
+        s_array (out, query, cells, keep, 2);
+        s_text (out, "}");
+    }
+    s_text (out, "}}");
+    free (keep);
+}
+
+//  --------------------------------------------------------------------------
+//  The query
+
+char *
+store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *retention_s,
+                 int64_t now_ns, size_t *size)
+{
+    s_query_t query = {.db = db};
+    query.from = (int64_t) (request->from * 1e9);
+    query.to = (int64_t) (request->to * 1e9);
+    query.points = request->points > 0 ? request->points : QUERY_POINTS_DEFAULT;
+    query.metrics_only = request->metrics_only;
+    if (query.points > STORE_QUERY_POINTS_MAX || query.to <= query.from)
+        return NULL;
+    query.step = (query.to - query.from + query.points - 1) / query.points;
+    if (query.step < 1)
+        query.step = 1;
+    //  The last bucket ends at or after `to`.
+    store_group_t group = request->group;
+    if (group == STORE_GROUP_AUTO)
+        group = query.to - query.from > 900 * STORE_NS ? STORE_GROUP_SERVICE : STORE_GROUP_SERIES;
+    bool service = group == STORE_GROUP_SERVICE;
+
+    s_out_t out = {0};
+    s_series_t *series = NULL;
+    s_line_t *lines = NULL;
+    size_t series_count = 0, series_cap = 0, line_count = 0;
+    bool ok = store_db_exec (db, "BEGIN") == SQLITE_OK;
+    bool began = ok;
+    ok = ok && s_metrics (&query, request->metrics);
+    int64_t watermark[STORE_TIERS] = {0};
+    if (ok) {
+        store_db_meta_get (db, "watermark.1", &watermark[1]);
+        store_db_meta_get (db, "watermark.2", &watermark[2]);
+    }
+    int tier = store_query_tier (retention_s, now_ns, query.from, query.to, query.points);
+
+    sqlite3_stmt *stmt = ok ? store_db_prepare (db, "SELECT id, key, service, agent, host, pid,"
+                                                    " color, last_ns FROM series")
+                            : NULL;
+    ok = ok && stmt;
+    while (ok && sqlite3_step (stmt) == SQLITE_ROW) {
+        const char *key = (const char *) sqlite3_column_text (stmt, 1);
+        if (request->glob && *request->glob && fnmatch (request->glob, key, 0) != 0)
+            continue;
+        if (series_count == series_cap) {
+            series_cap = series_cap ? series_cap * 2 : 64;
+            s_series_t *grown = realloc (series, series_cap * sizeof *series);
+            if (!grown) {
+                ok = false;
+                break;
+            }
+            series = grown;
+        }
+        s_series_t *s = &series[series_count++];
+        s->id = sqlite3_column_int64 (stmt, 0);
+        s->key = s_dup (sqlite3_column_text (stmt, 1));
+        s->service = s_dup (sqlite3_column_text (stmt, 2));
+        s->agent = s_dup (sqlite3_column_text (stmt, 3));
+        s->host = s_dup (sqlite3_column_text (stmt, 4));
+        s->pid = sqlite3_column_type (stmt, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64 (stmt, 5);
+        s->color = s_dup (sqlite3_column_text (stmt, 6));
+        s->last_ns = sqlite3_column_int64 (stmt, 7);
+        s->group = service ? s->service : s->key;
+    }
+    sqlite3_finalize (stmt);
+    if (ok && series_count)
+        qsort (series, series_count, sizeof *series, s_by_group);
+    if (ok)
+        lines = calloc (series_count ? series_count : 1, sizeof *lines);
+    ok = ok && lines;
+
+    query.chunks = ok ? store_db_prepare (db, "SELECT data FROM chunk WHERE tier = ? AND series = ?"
+                                              " AND t0 >= ? AND t0 < ? ORDER BY t0")
+                      : NULL;
+    query.times = malloc (CHUNK_ROWS_MAX * sizeof *query.times);
+    for (int kind = 0; kind < 4; kind++)
+        query.values[kind] = malloc (CHUNK_ROWS_MAX * sizeof (double));
+    ok = ok && query.chunks && query.times && query.values[0] && query.values[1] &&
+         query.values[2] && query.values[3];
+
+    size_t cells = (size_t) query.metric_count * (size_t) query.points;
+    for (size_t i = 0; ok && i < series_count; i++) {
+        s_series_t *s = &series[i];
+        if (i == 0 || strcmp (s->group, series[i - 1].group) != 0) {
+            s_line_t *line = &lines[line_count++];
+            line->first = s;
+            line->cells = calloc (cells ? cells : 1, sizeof *line->cells);
+            line->time_sum = calloc ((size_t) query.points, sizeof (double));
+            line->time_count = calloc ((size_t) query.points, sizeof (double));
+            ok = line->cells && line->time_sum && line->time_count;
+            if (!ok)
+                break;
+        }
+        s_line_t *line = &lines[line_count - 1];
+        line->members++;
+        int64_t until = s->last_ns < query.to ? s->last_ns : query.to;
+        if (s->last_ns >= query.from && until > line->until_ns)
+            line->until_ns = until;
+        if (s->last_ns < query.from - store_tier_span_ns[STORE_TIER_RAW])
+            continue; //  nothing in the window
+        //  Tier `tier` up to its watermark, then each finer tier up to its own.
+        int64_t lo = query.from;
+        for (int k = tier; k >= 0 && ok; k--) {
+            int64_t hi = k > 0 ? (watermark[k] < query.to ? watermark[k] : query.to) : query.to;
+            if (hi > lo) {
+                ok = s_read (&query, k, s->id, lo, hi, line);
+                lo = hi;
+            }
+        }
+    }
+
+    //  Print.
+    if (ok) {
+        s_text (&out, "{\"now\":");
+        s_time (&out, now_ns);
+        s_text (&out, ",\"from\":");
+        s_time (&out, query.from);
+        s_text (&out, ",\"to\":");
+        s_time (&out, query.to);
+        s_text (&out, ",\"step\":");
+        s_number (&out, (double) query.step / 1e9);
+        s_text (&out, ",\"points\":");
+        s_number (&out, query.points);
+        s_text (&out, ",\"tier\":");
+        s_string (&out, store_tier_name[tier]);
+        s_text (&out, ",\"group\":");
+        s_string (&out, service ? "service" : "series");
+        s_text (&out, ",\"series\":[");
+        bool first = true;
+        for (size_t i = 0; i < line_count; i++) {
+            //  Lines with nothing in the window are left out.
+            bool any = false;
+            for (int b = 0; b < query.points && !any; b++)
+                any = lines[i].time_count[b] > 0;
+            if (!any)
+                continue;
+            if (!first)
+                s_text (&out, ",");
+            first = false;
+            s_line (&out, &query, &lines[i], lines[i].first, service);
+        }
+        s_text (&out, "]}");
+        ok = !out.failed;
+    }
+    if (began)
+        store_db_exec (db, "COMMIT");
+    sqlite3_finalize (query.chunks);
+    free (query.times);
+    for (int kind = 0; kind < 4; kind++)
+        free (query.values[kind]);
+    for (int m = 0; m < query.metric_count; m++)
+        free (query.names[m]);
+    for (size_t i = 0; i < line_count; i++) {
+        free (lines[i].cells);
+        free (lines[i].time_sum);
+        free (lines[i].time_count);
+    }
+    free (lines);
+    for (size_t i = 0; i < series_count; i++) {
+        free (series[i].key);
+        free (series[i].service);
+        free (series[i].agent);
+        free (series[i].host);
+        free (series[i].color);
+    }
+    free (series);
+    if (!ok) {
+        free (out.data);
+        return NULL;
+    }
+    s_raw (&out, "", 1); //  a NUL after the text, not counted
+    if (out.failed) {
+        free (out.data);
+        return NULL;
+    }
+    *size = out.size - 1;
+    return out.data;
+}
