@@ -7,6 +7,7 @@
 #define ZAPM_CONFIG_H
 
 #include "forward.h"
+#include "gate.h"
 #include "remote_export.h"
 
 #include <netinet/in.h>
@@ -23,6 +24,7 @@ typedef struct {
     uint32_t history_points; //  history points per series
     uint32_t ring_mib;       //  shared ring size in MiB
     double metrics_ttl_s;    //  seconds a series stays on /metrics after its last sample
+    gate_config_t gate;      //  who may publish: CURVE keys or plaintext addresses
     //  Web security (docs/SECURITY.md, "Web")
     const char *tls_cert;     //  --tls-cert PEM file, or NULL for plain HTTP
     const char *tls_key;      //  --tls-key PEM file, with tls_cert
