@@ -55,45 +55,28 @@ s_copy (char *out, size_t max, const char *text, const char *from)
 static int
 s_server_key (agent_options_t *self, const char *text, const char *from)
 {
-    if (cert_key_decode (text, self->server_key))
+    char why[1024];
+    if (cert_peer_key (text, from, self->server_key, why, sizeof why) == 0)
         return 0;
-    cert_t cert;
-    char why[512];
-    if (cert_load (text, &cert, why, sizeof why) != 0) {
-        int err = errno;
-        if (strlen (text) == CERT_KEY_TEXT || err == ENOENT)
-            s_log ("%s is not 40 characters of Z85, nor a certificate: %s", from, why);
-        else
-            s_log ("%s: %s", from, why);
-        errno = err;
-        return -1;
-    }
-    memcpy (self->server_key, cert.public_key, CERT_KEY_BYTES);
-    memset (&cert, 0, sizeof cert);
-    return 0;
+    int err = errno;
+    s_log ("%s", why);
+    errno = err;
+    return -1;
 }
 
 //  The agent's own key pair, which must include the secret key.
 static int
 s_own_cert (agent_options_t *self, const char *path, const char *from)
 {
-    char why[512];
-    if (cert_load (path, &self->cert, why, sizeof why) != 0) {
+    char why[1024];
+    bool too_open;
+    if (cert_load_own (path, from, &self->cert, &too_open, why, sizeof why) != 0) {
         int err = errno;
-        s_log ("%s: %s", from, why);
+        s_log ("%s", why);
         errno = err;
         return -1;
     }
-    if (!self->cert.has_secret) {
-        s_log ("%s: %s has no secret key (is %s_secret missing? make a pair with zapm-keygen)",
-               from, path, path);
-        errno = EINVAL;
-        return -1;
-    }
-    char secret[4096];
-    struct stat st;
-    snprintf (secret, sizeof secret, "%s_secret", path);
-    if ((stat (secret, &st) == 0 || stat (path, &st) == 0) && (st.st_mode & 077) != 0)
+    if (too_open)
         s_log ("warning: the secret key of %s is readable by other users (chmod 600 it)", path);
     return 0;
 }

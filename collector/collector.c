@@ -120,8 +120,8 @@ collector_new (const config_t *config)
         return NULL;
     }
     if (config->forward_count) {
-        self->forward =
-            forward_new (config->forward, config->forward_count, config->name, self->boot);
+        self->forward = forward_new (config->forward, config->forward_count, config->name,
+                                     self->boot, &config->forward_curve);
         if (!self->forward) {
             collector_destroy (&self);
             return NULL;

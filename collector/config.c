@@ -163,6 +163,11 @@ s_take_remote_write (const char *prog, const cli_option_t *option, const char *v
 static bool
 s_check_security (const config_t *config)
 {
+    if (!config->forward_curve.server != !config->forward_curve.cert) {
+        cli_usage_error (PROG, "--forward-curve-server and --forward-curve-cert go together: give "
+                               "both or neither");
+        return false;
+    }
     if (!config->tls_cert != !config->tls_key) {
         cli_usage_error (PROG, "--tls-cert and --tls-key go together: give both or neither");
         return false;
@@ -208,6 +213,15 @@ config_parse (int argc, char **argv, config_t *config)
          "also send every valid sample to the collector at ENDPOINT,\n"
          "which treats them as its own agents' (repeatable)",
          "", s_take_forward},
+        {"forward-curve-server", 0, CLI_TEXT, &config->forward_curve.server, 1, S_PATH_MAX,
+         "KEY|FILE",
+         "speak CURVE to the --forward collectors, whose public key\n"
+         "is KEY (40 Z85 characters) or in certificate FILE",
+         "plaintext", NULL},
+        {"forward-curve-cert", 0, CLI_TEXT, &config->forward_curve.cert, 1, S_PATH_MAX, "FILE",
+         "this collector's certificate for --forward (from zapm-keygen;\n"
+         "its public half goes in the upstream's --curve-allow)",
+         "", NULL},
         {"name", 0, CLI_TEXT, &config->name, 1, ZAPM_FORWARD_EDGE_MAX, "NAME",
          "this collector's name upstream, where its agents are shown\nas arriving via NAME", NULL,
          NULL},

@@ -35,6 +35,7 @@ typedef struct {
     const char *name;                       //  this collector's name, as an edge (--name)
     const char *forward[FORWARD_LINKS_MAX]; // upstream endpoints (--forward)
     size_t forward_count;                   //  how many
+    forward_curve_t forward_curve;          //  --forward-curve-server, --forward-curve-cert
     remote_export_config_t remote;          //  --remote-write and its credentials
 } config_t;
 

@@ -172,3 +172,51 @@ cert_load (const char *path, cert_t *cert, char *why, size_t why_size)
     memset (text, 0, sizeof text);
     return rc;
 }
+
+int
+cert_peer_key (const char *text, const char *what, uint8_t *key, char *why, size_t why_size)
+{
+    if (cert_key_decode (text, key))
+        return 0;
+    cert_t cert;
+    char inner[512];
+    if (cert_load (text, &cert, inner, sizeof inner) != 0) {
+        int err = errno;
+        if (strlen (text) == CERT_KEY_TEXT || err == ENOENT)
+            snprintf (why, why_size, "%s is not 40 characters of Z85, nor a certificate: %s", what,
+                      inner);
+        else
+            snprintf (why, why_size, "%s: %s", what, inner);
+        errno = err;
+        return -1;
+    }
+    memcpy (key, cert.public_key, CERT_KEY_BYTES);
+    memset (&cert, 0, sizeof cert);
+    return 0;
+}
+
+int
+cert_load_own (const char *path, const char *what, cert_t *cert, bool *too_open, char *why,
+               size_t why_size)
+{
+    char inner[512];
+    *too_open = false;
+    if (cert_load (path, cert, inner, sizeof inner) != 0) {
+        int err = errno;
+        snprintf (why, why_size, "%s: %s", what, inner);
+        errno = err;
+        return -1;
+    }
+    if (!cert->has_secret) {
+        snprintf (why, why_size,
+                  "%s: %s has no secret key (is %s_secret missing? make a pair with zapm-keygen)",
+                  what, path, path);
+        errno = EINVAL;
+        return -1;
+    }
+    char secret[4096];
+    struct stat st;
+    snprintf (secret, sizeof secret, "%s_secret", path);
+    *too_open = (stat (secret, &st) == 0 || stat (path, &st) == 0) && (st.st_mode & 077) != 0;
+    return 0;
+}

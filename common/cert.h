@@ -48,4 +48,16 @@ int cert_parse (const char *text, const char *name, cert_t *cert, char *why, siz
 //  `text` is not exactly that.
 bool cert_key_decode (const char *text, uint8_t *key);
 
+//  The public key of a peer (a collector) given either as its 40 Z85 characters
+//  or as the path of its certificate, into key[32]. Returns 0, or -1 with errno
+//  and a sentence in `why` that names `what` (the flag or variable it came by).
+int cert_peer_key (const char *text, const char *what, uint8_t *key, char *why, size_t why_size);
+
+//  Reads one's own certificate, which must hold the secret key, into *cert.
+//  Returns 0, or -1 with errno and a sentence in `why` naming `what`. Sets
+//  *too_open when the secret key's file can be read by other users (the caller
+//  warns).
+int cert_load_own (const char *path, const char *what, cert_t *cert, bool *too_open, char *why,
+                   size_t why_size);
+
 #endif
