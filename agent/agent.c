@@ -7,7 +7,8 @@
     - Service threads only touch the custom metric table (its own mutex) and
       the status words below (the agent's mutex and condition variable).
     - The actor thread owns the PUB socket, the samplers and the encoder. Its
-      loop is one zmq_poll on the pipe with the time left until the next tick.
+      loop is one zmq_poll on the pipe and the PUB socket's monitor (redial.h)
+      with the time left until the next tick.
 
     Never harm the host:
     - zsys_handler_set (NULL) runs before czmq creates anything, so czmq does
@@ -28,8 +29,10 @@
 */
 #include "zapm.h"
 
+#include "agent_options.h"
 #include "custom_metrics.h"
 #include "proc_sampler.h"
+#include "redial.h"
 #include "sample_encoder.h"
 #include "sys_sampler.h"
 #include "clock.h"
@@ -55,16 +58,15 @@ _Static_assert(ZAPM_AGENT_COLOR_MAX == ZAPM_COLOR_MAX, "colour limits differ");
 #define S_HEARTBEAT_TIMEOUT_MS 15000 //  no traffic for this long: reconnect
 
 struct _zapm_agent_t {
-    zactor_t *actor;                            //  the sampling thread
-    custom_metrics_t *custom;                   //  gauges and counters, any thread
-    pthread_mutex_t mutex;                      //  guards status, samples
-    pthread_cond_t cond;                        //  signalled when status changes
-    int status;                                 //  zapm_agent_status_t
-    uint64_t samples;                           //  samples taken, the next seq
-    int init_errno;                             //  set by the actor if it could not start
-    char endpoint[ZAPM_AGENT_ENDPOINT_MAX + 1]; //  where the PUB socket connects
-    char name[ZAPM_AGENT_NAME_MAX + 1];         //  service name
-    zapm_agent_t *next;                         //  in the list of live agents
+    zactor_t *actor;          //  the sampling thread
+    custom_metrics_t *custom; //  gauges and counters, any thread
+    pthread_mutex_t mutex;    //  guards status, samples
+    pthread_cond_t cond;      //  signalled when status changes
+    int status;               //  zapm_agent_status_t
+    uint64_t samples;         //  samples taken, the next seq
+    int init_errno;           //  set by the actor if it could not start
+    agent_options_t options;  //  endpoint, name, keys: fixed at start
+    zapm_agent_t *next;       //  in the list of live agents
 };
 
 //  Live agents, stopped by s_at_exit if the host exits without destroying them.
@@ -78,6 +80,7 @@ typedef struct {
     zsock_t *pipe;                           //  commands from the owner
     zsock_t *pub;                            //  publishes frames
     void *pub_handle;                        //  libzmq handle of pub, for zmq_send
+    redial_t *redial;                        //  dials again after a refused handshake
     proc_sampler_t *proc;                    //  NULL when process metrics are off or gone
     sys_sampler_t *sys;                      //  NULL when system metrics are off
     sample_encoder_t *encoder;               //  prints frames
@@ -118,7 +121,7 @@ s_default_color (s_actor_t *self)
     static const char *palette[] = {"royalblue", "crimson", "seagreen",  "darkorange",
                                     "purple",    "teal",    "goldenrod", "deeppink"};
     uint32_t hash = 2166136261u;
-    for (const char *p = self->agent->name; *p; p++)
+    for (const char *p = self->agent->options.name; *p; p++)
         hash = (hash ^ (uint8_t) *p) * 16777619u;
     hash ^= (uint32_t) getpid ();
     snprintf (self->color, sizeof self->color, "%s",
@@ -130,7 +133,8 @@ static void
 s_update_identity (s_actor_t *self)
 {
     pid_t pid = self->proc ? proc_sampler_pid (self->proc) : (self->pid ? self->pid : getpid ());
-    sample_encoder_set_identity (self->encoder, self->agent->name, self->host, self->color, pid);
+    sample_encoder_set_identity (self->encoder, self->agent->options.name, self->host, self->color,
+                                 pid);
 }
 
 //  Opens (and primes) the samplers the configuration asks for. Priming takes
@@ -306,11 +310,24 @@ s_open_socket (s_actor_t *self)
     zsock_set_heartbeat_ivl (self->pub, S_HEARTBEAT_MS);
     zsock_set_heartbeat_timeout (self->pub, S_HEARTBEAT_TIMEOUT_MS);
     zsock_set_heartbeat_ttl (self->pub, S_HEARTBEAT_TIMEOUT_MS);
+    //  CURVE before connect, or the first handshake would be in plaintext.
+    agent_options_t *options = &self->agent->options;
+    void *handle = zsock_resolve (self->pub);
+    int server = 0;
+    if (options->curve &&
+        (zmq_setsockopt (handle, ZMQ_CURVE_SERVER, &server, sizeof server) != 0 ||
+         zmq_setsockopt (handle, ZMQ_CURVE_SERVERKEY, options->server_key, CERT_KEY_BYTES) != 0 ||
+         zmq_setsockopt (handle, ZMQ_CURVE_PUBLICKEY, options->cert.public_key, CERT_KEY_BYTES) !=
+             0 ||
+         zmq_setsockopt (handle, ZMQ_CURVE_SECRETKEY, options->cert.secret_key, CERT_KEY_BYTES) !=
+             0))
+        return -1; //  errno from libzmq (no CURVE in this build: EINVAL)
+    agent_options_forget_secret (options);
     //  One PUB, connected to every collector of the list: libzmq keeps a queue
     //  per connected collector, so one that is down (no connection, and
     //  ZMQ_IMMEDIATE) or slow (its queue full) delays none of the others.
     char endpoints[ZAPM_AGENT_ENDPOINT_MAX + 1];
-    snprintf (endpoints, sizeof endpoints, "%s", self->agent->endpoint);
+    snprintf (endpoints, sizeof endpoints, "%s", options->endpoint);
     char *saved = NULL;
     for (char *one = strtok_r (endpoints, ",", &saved); one; one = strtok_r (NULL, ",", &saved))
         if (zsock_connect (self->pub, "%s", one) < 0) {
@@ -318,7 +335,8 @@ s_open_socket (s_actor_t *self)
             return -1;
         }
     self->pub_handle = zsock_resolve (self->pub);
-    return 0;
+    self->redial = redial_new (zsys_init (), self->pub_handle, options->endpoint);
+    return self->redial ? 0 : -1;
 }
 
 static void
@@ -327,6 +345,7 @@ s_actor_destroy (s_actor_t **self_p)
     s_actor_t *self = *self_p;
     if (!self)
         return;
+    redial_destroy (&self->redial);
     zsock_destroy (&self->pub);
     proc_sampler_destroy (&self->proc);
     sys_sampler_destroy (&self->sys);
@@ -349,7 +368,12 @@ s_actor_new (zsock_t *pipe, zapm_agent_t *agent)
     if (gethostname (self->host, sizeof self->host) < 0 || !self->host[0])
         snprintf (self->host, sizeof self->host, "localhost");
     self->host[sizeof self->host - 1] = '\0';
-    s_default_color (self);
+    if (agent->options.color[0])
+        snprintf (self->color, sizeof self->color, "%s", agent->options.color);
+    else
+        s_default_color (self);
+    if (agent->options.interval > 0)
+        self->interval_ns = (int64_t) llround (agent->options.interval * 1e9);
     self->encoder = sample_encoder_new ();
     if (!self->encoder || s_open_socket (self) < 0 || s_open_samplers (self) < 0) {
         int err = errno ? errno : ENOMEM;
@@ -382,18 +406,25 @@ s_actor (zsock_t *pipe, void *args)
     }
     zsock_signal (pipe, 0);
     s_restart_timer (self);
-    zmq_pollitem_t item = {zsock_resolve (pipe), 0, ZMQ_POLLIN, 0};
+    zmq_pollitem_t items[] = {{zsock_resolve (pipe), 0, ZMQ_POLLIN, 0},
+                              {redial_socket (self->redial), 0, ZMQ_POLLIN, 0}};
     while (true) {
+        int64_t next = redial_due (self->redial);
+        if (self->sampling && self->next_ns < next)
+            next = self->next_ns;
         long timeout = -1;
-        if (self->sampling) {
-            int64_t left = self->next_ns - clock_mono_ns ();
+        if (next != INT64_MAX) {
+            int64_t left = next - clock_mono_ns ();
             timeout = left <= 0 ? 0 : (long) ((left + 999999) / 1000000);
         }
-        int rc = zmq_poll (&item, 1, timeout);
+        int rc = zmq_poll (items, 2, timeout);
         if (rc < 0 && errno != EINTR)
             break;
-        if (rc > 0 && (item.revents & ZMQ_POLLIN) && !s_command (self))
+        if (rc > 0 && (items[0].revents & ZMQ_POLLIN) && !s_command (self))
             break;
+        if (rc > 0 && (items[1].revents & ZMQ_POLLIN))
+            redial_handle (self->redial, clock_mono_ns ());
+        redial_tick (self->redial, clock_mono_ns ());
         if (!self->sampling)
             continue;
         int64_t now = clock_mono_ns ();
@@ -444,25 +475,27 @@ s_live_remove (zapm_agent_t *self)
     pthread_mutex_unlock (&s_live_mutex);
 }
 
-zapm_agent_t *
-zapm_agent_new (const char *endpoint, const char *name)
+//  Both constructors: settings from the arguments, else the environment.
+static zapm_agent_t *
+s_agent_new (const char *endpoint, const char *name, const char *server_key, const char *cert,
+             bool want_curve)
 {
     //  Before anything creates a czmq socket: no signal handlers in the host.
     zsys_handler_set (NULL);
-    if (!endpoint)
-        endpoint = ZAPM_WIRE_CONNECT_DEFAULT;
-    if (!name)
-        name = program_invocation_short_name;
-    if (!*endpoint || strlen (endpoint) > ZAPM_AGENT_ENDPOINT_MAX || !*name ||
-        strlen (name) > ZAPM_AGENT_NAME_MAX) {
+    if ((endpoint && (!*endpoint || strlen (endpoint) > ZAPM_AGENT_ENDPOINT_MAX)) ||
+        (name && (!*name || strlen (name) > ZAPM_AGENT_NAME_MAX))) {
         errno = EINVAL;
         return NULL;
     }
     zapm_agent_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
-    snprintf (self->name, sizeof self->name, "%s", name);
+    if (agent_options_resolve (&self->options, endpoint, name, server_key, cert, want_curve) < 0) {
+        int err = errno;
+        free (self);
+        errno = err;
+        return NULL;
+    }
     pthread_condattr_t attr;
     pthread_condattr_init (&attr);
     pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
@@ -495,6 +528,19 @@ zapm_agent_new (const char *endpoint, const char *name)
     return self;
 }
 
+zapm_agent_t *
+zapm_agent_new (const char *endpoint, const char *name)
+{
+    return s_agent_new (endpoint, name, NULL, NULL, false);
+}
+
+zapm_agent_t *
+zapm_agent_new_curve (const char *endpoint, const char *name, const char *server_key,
+                      const char *cert)
+{
+    return s_agent_new (endpoint, name, server_key, cert, true);
+}
+
 void
 zapm_agent_destroy (zapm_agent_t **self_p)
 {
@@ -504,6 +550,7 @@ zapm_agent_destroy (zapm_agent_t **self_p)
     s_live_remove (self);
     zactor_destroy (&self->actor);
     custom_metrics_destroy (&self->custom);
+    agent_options_forget_secret (&self->options);
     pthread_cond_destroy (&self->cond);
     pthread_mutex_destroy (&self->mutex);
     free (self);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool
@@ -22,17 +23,35 @@ agent_cli_take_connect (const char *prog, const cli_option_t *option, const char
     return true;
 }
 
-zapm_agent_t *
-agent_cli_start (const char *prog, const agent_cli_t *opts, const char *name)
+//  True when errno says the library refused a value it was given (a setting,
+//  or a certificate file it cannot use), which is the caller's mistake.
+static bool
+s_refused (int err)
 {
-    zapm_agent_t *agent = zapm_agent_new (opts->endpoint, name);
+    return err == EINVAL || err == ENOENT || err == EACCES || err == EISDIR || err == ENOTDIR ||
+           err == ELOOP || err == ENAMETOOLONG;
+}
+
+zapm_agent_t *
+agent_cli_start (const char *prog, const agent_cli_t *opts, const char *name, int *exit_status)
+{
+    const char *env_name = getenv ("ZAPM_NAME");
+    if (!opts->name && env_name && *env_name)
+        name = NULL; //  the library takes ZAPM_NAME
+    bool curve = opts->curve_server || opts->curve_cert;
+    zapm_agent_t *agent =
+        curve ? zapm_agent_new_curve (opts->endpoint, name, opts->curve_server, opts->curve_cert)
+              : zapm_agent_new (opts->endpoint, name);
     if (!agent) {
-        fprintf (stderr, "%s: cannot start the agent for '%s': %s\n", prog, opts->endpoint,
-                 strerror (errno));
+        int err = errno;
+        *exit_status = s_refused (err) ? CLI_EXIT_USAGE : 1;
+        fprintf (stderr, "%s: cannot start the agent: %s%s\n", prog, strerror (err),
+                 curve ? " (check --curve-server and --curve-cert)" : "");
         return NULL;
     }
     if ((opts->color && zapm_agent_set_color (agent, opts->color) < 0) ||
-        zapm_agent_set_interval (agent, opts->interval) < 0) {
+        (opts->interval > 0 && zapm_agent_set_interval (agent, opts->interval) < 0)) {
+        *exit_status = 1;
         fprintf (stderr, "%s: cannot configure the agent: %s\n", prog, strerror (errno));
         zapm_agent_destroy (&agent);
     }

@@ -1,8 +1,11 @@
 /*  agent_cli.h: the command-line options zapm-agent and zapm-demo share.
 
-    Both programs start one libzapm agent from the same four settings, with the
+    Both programs start one libzapm agent from the same settings, with the
     same limits as the library itself (zapm.h), so the options are one table
     fragment, AGENT_CLI_OPTIONS, and one start-up function, written once here.
+    A setting not given on the command line is left to the library, which
+    takes it from the environment (ZAPM_ENDPOINT, ZAPM_NAME, ZAPM_COLOR,
+    ZAPM_INTERVAL, ZAPM_CURVE_SERVER, ZAPM_CURVE_CERT) or its default.
 */
 #ifndef ZAPM_AGENT_CLI_H
 #define ZAPM_AGENT_CLI_H
@@ -13,27 +16,35 @@
 
 //  What the shared options set.
 typedef struct {
-    const char *endpoint;                   //  --connect: the default, or `list`
+    const char *endpoint; //  --connect (`list`), NULL: ZAPM_ENDPOINT or the default
     char list[ZAPM_AGENT_ENDPOINT_MAX + 1]; // the --connect values, joined by commas
-    const char *name;                       //  --name, NULL for the program's default
-    const char *color;                      //  --color, NULL for the library's default
-    double interval;                        //  --interval, seconds
+    const char *name;                       //  --name, NULL for ZAPM_NAME or the program's default
+    const char *color;        //  --color, NULL for ZAPM_COLOR or the library's default
+    double interval;          //  --interval, seconds; 0 for ZAPM_INTERVAL or 1 s
+    const char *curve_server; //  --curve-server, NULL for ZAPM_CURVE_SERVER
+    const char *curve_cert;   //  --curve-cert, NULL for ZAPM_CURVE_CERT
 } agent_cli_t;
 
-//  The defaults: the collector on this host, one sample a second.
+//  The defaults: all left to the library (the collector on this host, one
+//  sample a second, plaintext), unless the environment says otherwise.
 #define AGENT_CLI_DEFAULTS                                                                         \
     {                                                                                              \
-        .endpoint = ZAPM_WIRE_CONNECT_DEFAULT, .interval = ZAPM_AGENT_INTERVAL_DEFAULT             \
+        .endpoint = NULL                                                                           \
     }
 
 //  The rows of a cli_option_t table for an agent_cli_t *opts; `name_default`
 //  is what --help says of --name's default.
 #define AGENT_CLI_OPTIONS(opts, name_default)                                                      \
-    {"connect",  0,                                                                                \
-     CLI_TEXT,   &(opts)->endpoint,                                                                \
-     1,          ZAPM_AGENT_ENDPOINT_MAX,                                                          \
-     "ENDPOINT", "collector endpoint, any libzmq transport",                                       \
-     NULL,       NULL},                                                                            \
+    {"connect",                                                                                    \
+     0,                                                                                            \
+     CLI_TEXT,                                                                                     \
+     &(opts)->endpoint,                                                                            \
+     1,                                                                                            \
+     ZAPM_AGENT_ENDPOINT_MAX,                                                                      \
+     "ENDPOINT",                                                                                   \
+     "collector endpoint, any libzmq transport",                                                   \
+     "$ZAPM_ENDPOINT, else " ZAPM_WIRE_CONNECT_DEFAULT,                                            \
+     NULL},                                                                                        \
         {"name",                                                                                   \
          0,                                                                                        \
          CLI_TEXT,                                                                                 \
@@ -52,19 +63,44 @@ typedef struct {
          ZAPM_AGENT_COLOR_MAX,                                                                     \
          "COLOR",                                                                                  \
          "colour label",                                                                           \
-         "picked from the name and pid",                                                           \
+         "$ZAPM_COLOR, else picked from the name and pid",                                         \
+         NULL},                                                                                    \
+        {"curve-server",                                                                           \
+         0,                                                                                        \
+         CLI_TEXT,                                                                                 \
+         &(opts)->curve_server,                                                                    \
+         1,                                                                                        \
+         4096,                                                                                     \
+         "KEY|FILE",                                                                               \
+         "speak CURVE to the collector whose public key is KEY\n"                                  \
+         "(40 Z85 characters) or in certificate FILE; needs --curve-cert",                         \
+         "$ZAPM_CURVE_SERVER, else plaintext",                                                     \
+         NULL},                                                                                    \
+        {"curve-cert",                                                                             \
+         0,                                                                                        \
+         CLI_TEXT,                                                                                 \
+         &(opts)->curve_cert,                                                                      \
+         1,                                                                                        \
+         4096,                                                                                     \
+         "FILE",                                                                                   \
+         "this agent's certificate (from zapm-keygen FILE;\n"                                      \
+         "FILE_secret must be beside it)",                                                         \
+         "$ZAPM_CURVE_CERT",                                                                       \
          NULL},                                                                                    \
     {                                                                                              \
         "interval", 0, CLI_DOUBLE, &(opts)->interval, ZAPM_AGENT_INTERVAL_MIN,                     \
-            ZAPM_AGENT_INTERVAL_MAX, "SECONDS", "time between samples", NULL, NULL                 \
+            ZAPM_AGENT_INTERVAL_MAX, "SECONDS", "time between samples", "$ZAPM_INTERVAL, else 1",  \
+            NULL                                                                                   \
     }
 
 //  CLI_CALL for --connect: adds one or more endpoints to the list.
 bool agent_cli_take_connect (const char *prog, const cli_option_t *option, const char *value);
 
-//  Starts an agent from opts under `name` (the program's choice when --name
-//  was not given). Prints one line naming `prog` and returns NULL when the
-//  library refuses.
-zapm_agent_t *agent_cli_start (const char *prog, const agent_cli_t *opts, const char *name);
+//  Starts an agent from opts under `name` (the program's choice when neither
+//  --name nor ZAPM_NAME was given). Prints one line naming `prog` and returns
+//  NULL when the library refuses, with *exit_status 2 when a value given
+//  (flag or variable) was refused, else 1.
+zapm_agent_t *agent_cli_start (const char *prog, const agent_cli_t *opts, const char *name,
+                               int *exit_status);
 
 #endif

@@ -52,7 +52,7 @@ static int
 s_parse (int argc, char **argv, s_options_t *opt)
 {
     const cli_option_t options[] = {
-        AGENT_CLI_OPTIONS (&opt->agent, "the process's name, else " S_PROG),
+        AGENT_CLI_OPTIONS (&opt->agent, "$ZAPM_NAME, else the process's name, else " S_PROG),
         {"pid", 0, CLI_LONG, &opt->pid, 1, INT_MAX, "PID",
          "sample process PID instead of " S_PROG " itself; when it\n"
          "ends, print one line to stderr and exit with status 0",
@@ -137,11 +137,13 @@ s_wait_for_target (const s_options_t *opt, pid_t old)
 
 //  Samples one target (pid, or 0 for the agent itself) until it ends, --count
 //  is done, or a signal stops us. Returns the agent's last status, or -1 when
-//  the agent cannot start; *samples gets how many were taken.
+//  the agent cannot start or sample, with *failure the exit status to end with
+//  (2 for a refused value, else 1); *samples gets how many were taken.
 static int
-s_sample (const s_options_t *opt, pid_t pid, const char *name, uint64_t *samples)
+s_sample (const s_options_t *opt, pid_t pid, const char *name, uint64_t *samples, int *failure)
 {
-    zapm_agent_t *agent = agent_cli_start (S_PROG, &opt->agent, name);
+    *failure = 1;
+    zapm_agent_t *agent = agent_cli_start (S_PROG, &opt->agent, name, failure);
     if (!agent)
         return -1;
     //  The library installs no signal handlers; ours stay in place.
@@ -199,9 +201,10 @@ s_follow (const s_options_t *opt)
         else
             fprintf (stderr, S_PROG ": sampling pid %ld (%s)\n", (long) pid, comm);
         uint64_t samples = 0;
-        int status = s_sample (opt, pid, name, &samples);
+        int failure;
+        int status = s_sample (opt, pid, name, &samples, &failure);
         if (status != ZAPM_AGENT_GONE)
-            return status < 0 ? 1 : 0;
+            return status < 0 ? failure : 0;
         fprintf (stderr,
                  S_PROG ": pid %ld (%s) exited after %llu samples; looking for its successor "
                         "every %g s\n",
@@ -232,9 +235,10 @@ main (int argc, char **argv)
                        : opt.no_process ? "system"
                                         : S_PROG;
     uint64_t samples = 0;
-    int agent_status = s_sample (&opt, (pid_t) opt.pid, name, &samples);
+    int failure;
+    int agent_status = s_sample (&opt, (pid_t) opt.pid, name, &samples, &failure);
     if (agent_status == ZAPM_AGENT_GONE)
         fprintf (stderr, S_PROG ": process %ld (%s) exited; stopped after %llu samples\n", opt.pid,
                  comm, (unsigned long long) samples);
-    return agent_status < 0 ? 1 : 0;
+    return agent_status < 0 ? failure : 0;
 }

@@ -47,10 +47,9 @@ int
 main (int argc, char **argv)
 {
     agent_cli_t opts = AGENT_CLI_DEFAULTS;
-    opts.name = S_PROG;
     double duration = 0;
     long leak = 0;
-    const cli_option_t options[] = {AGENT_CLI_OPTIONS (&opts, NULL),
+    const cli_option_t options[] = {AGENT_CLI_OPTIONS (&opts, "$ZAPM_NAME, else " S_PROG),
                                     {"leak", 0, CLI_LONG, &leak, 0, S_LEAK_MAX, "N",
                                      "keep N more 8-byte items every iteration", NULL, NULL},
                                     {"duration", 0, CLI_DOUBLE, &duration, 0, S_DURATION_MAX,
@@ -72,9 +71,9 @@ main (int argc, char **argv)
 
     cli_catch_signals (false);
 
-    zapm_agent_t *agent = agent_cli_start (S_PROG, &opts, opts.name);
+    zapm_agent_t *agent = agent_cli_start (S_PROG, &opts, opts.name ? opts.name : S_PROG, &status);
     if (!agent)
-        return 1;
+        return status;
 
     srand ((unsigned) (time (NULL) ^ getpid ()));
     uint64_t *items = NULL;

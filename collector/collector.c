@@ -1,9 +1,9 @@
 /*  collector.c: the collector's one loop; the parts it runs are wired here.
 
     Design (docs/ARCHITECTURE.md, "One thread, one loop"): one thread, no locks.
-    zmq_poll waits on the SUB socket, libmicrohttpd's epoll fd and the signal
-    pipe, for no longer than the earliest timer (MHD's timeout, a scheduled
-    client wake, the liveness sweep and drop log). Each turn lets ingest drain a
+    zmq_poll waits on the ingest's sockets (SUB, its ZAP handler and monitor),
+    libmicrohttpd's epoll fd and the signal pipe, for no longer than the earliest timer (MHD's
+   timeout, a scheduled client wake, the liveness sweep and drop log). Each turn lets ingest drain a
     bounded batch of frames, so a flood of samples cannot starve the web server,
     then lets MHD write.
 
@@ -158,8 +158,8 @@ collector_new (const config_t *config)
         return NULL;
     }
     if (config->forward_count) {
-        self->forward =
-            forward_new (config->forward, config->forward_count, config->name, self->boot);
+        self->forward = forward_new (config->forward, config->forward_count, config->name,
+                                     self->boot, &config->forward_curve);
         if (!self->forward) {
             collector_destroy (&self);
             return NULL;
@@ -181,7 +181,7 @@ collector_new (const config_t *config)
                             .latest = self->latest,
                             .boot = self->boot,
                             .max_series = config->max_series};
-    self->ingest = ingest_new (config->bind, &sinks);
+    self->ingest = ingest_new (config->bind, &config->gate, &sinks);
     if (!self->ingest) {
         collector_destroy (&self);
         return NULL;
@@ -290,6 +290,7 @@ collector_run (collector_t *self)
         return EXIT_FAILURE;
     }
     log_info ("listening for agents on %s", ingest_endpoint (self->ingest));
+    ingest_log_mode (self->ingest);
     char host[INET_ADDRSTRLEN] = "127.0.0.1";
     if (self->config.http.sin_addr.s_addr != htonl (INADDR_ANY))
         inet_ntop (AF_INET, &self->config.http.sin_addr, host, sizeof host);
@@ -300,19 +301,21 @@ collector_run (collector_t *self)
         log_info ("history kept in memory only (--store none)");
     log_info ("dashboard at %s://%s:%u/ (boot %s)", self->tls.cert ? "https" : "http", host,
               http_port (self->http), self->boot);
-    zmq_pollitem_t items[] = {
-        {ingest_socket (self->ingest), 0, ZMQ_POLLIN, 0},
-        {NULL, http_poll_fd (self->http), ZMQ_POLLIN, 0},
-        {NULL, cli_signal_fd (), ZMQ_POLLIN, 0},
-        {NULL, -1, ZMQ_POLLIN, 0},
-        {NULL, -1, ZMQ_POLLIN, 0},
-    };
-    //  The optional parts' fds follow the three every collector polls.
-    int item_count = 3, auth_at = -1, store_at = -1;
-    if (self->auth)
-        items[auth_at = item_count++].fd = auth_fd (self->auth);
-    if (self->store)
-        items[store_at = item_count++].fd = store_fd (self->store);
+    enum { HTTP = INGEST_POLL_ITEMS, SIGNALS, OPTIONAL, ITEMS = OPTIONAL + 2 };
+    zmq_pollitem_t items[ITEMS];
+    ingest_poll_items (self->ingest, items);
+    items[HTTP] = (zmq_pollitem_t){NULL, http_poll_fd (self->http), ZMQ_POLLIN, 0};
+    items[SIGNALS] = (zmq_pollitem_t){NULL, cli_signal_fd (), ZMQ_POLLIN, 0};
+    //  The optional parts' fds follow the ones every collector polls.
+    int item_count = OPTIONAL, auth_at = -1, store_at = -1;
+    if (self->auth) {
+        auth_at = item_count++;
+        items[auth_at] = (zmq_pollitem_t){NULL, auth_fd (self->auth), ZMQ_POLLIN, 0};
+    }
+    if (self->store) {
+        store_at = item_count++;
+        items[store_at] = (zmq_pollitem_t){NULL, store_fd (self->store), ZMQ_POLLIN, 0};
+    }
     int64_t now = clock_mono_ns ();
     int64_t next_sweep = now + COLLECTOR_SWEEP_NS;
     int64_t next_feed = feed_tick (self->feed, now);
@@ -328,7 +331,7 @@ collector_run (collector_t *self)
             log_error ("poll failed: %s", zmq_strerror (errno));
             break;
         }
-        if (items[2].revents & ZMQ_POLLIN) {
+        if (items[SIGNALS].revents & ZMQ_POLLIN) {
             cli_signal_drain ();
             if (cli_stop_requested ())
                 break;
@@ -340,8 +343,7 @@ collector_run (collector_t *self)
         bool answers = store_at >= 0 && (items[store_at].revents & ZMQ_POLLIN) &&
                        store_dispatch (self->store) > 0;
         bool drained = false;
-        if ((items[0].revents & ZMQ_POLLIN) &&
-            ingest_drain (self->ingest, COLLECTOR_DRAIN_BUDGET) > 0) {
+        if (ingest_handle (self->ingest, items, COLLECTOR_DRAIN_BUDGET) > 0) {
             feed_notify (self->feed, clock_mono_ns ());
             drained = true;
         }
@@ -361,7 +363,7 @@ collector_run (collector_t *self)
         //  clients (MHD does not signal its fd for them), or its timeout is due.
         //  Under a trickle of samples with no client waiting this saves an
         //  epoll_wait per sample.
-        if ((items[1].revents & ZMQ_POLLIN) || feed_take_resumed (self->feed) || logins ||
+        if ((items[HTTP].revents & ZMQ_POLLIN) || feed_take_resumed (self->feed) || logins ||
             answers || (http_timeout >= 0 && now - polled_at >= http_timeout * 1000000))
             http_run (self->http);
     }

@@ -1,5 +1,7 @@
 /*  config.c: the collector's command line, one table (common/cli.h). */
 #include "config.h"
+#include "addrlist.h"
+#include "cert.h"
 #include "cli.h"
 #include "series_metrics.h"
 #include "store.h"
@@ -9,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define PROG            "zapm-collector"
@@ -76,6 +79,58 @@ s_take_http (const char *prog, const cli_option_t *option, const char *value)
     return s_parse_http (value, &config->http);
 }
 
+//  The security flags together: CURVE needs both files, plaintext a good list.
+static bool
+s_check_gate (const gate_config_t *gate)
+{
+    if (gate->curve_cert && gate->plaintext_from) {
+        cli_usage_error (PROG, "--plaintext-from and --curve-cert exclude each other: with CURVE "
+                               "every agent needs a key, whatever its address");
+        return false;
+    }
+    if (!gate->curve_cert != !gate->curve_allow) {
+        cli_usage_error (PROG, "%s",
+                         gate->curve_cert
+                             ? "--curve-cert needs --curve-allow DIR, the directory of the "
+                               "public certificates of the agents allowed in"
+                             : "--curve-allow needs --curve-cert FILE, the collector's own "
+                               "certificate (make one with zapm-keygen)");
+        return false;
+    }
+    if (gate->curve_cert) {
+        cert_t cert;
+        char why[512];
+        if (cert_load (gate->curve_cert, &cert, why, sizeof why) != 0) {
+            cli_usage_error (PROG, "--curve-cert: %s", why);
+            return false;
+        }
+        bool secret = cert.has_secret;
+        memset (&cert, 0, sizeof cert);
+        if (!secret) {
+            cli_usage_error (PROG,
+                             "--curve-cert: %s has no secret key (is %s_secret missing? make a "
+                             "pair with zapm-keygen)",
+                             gate->curve_cert, gate->curve_cert);
+            return false;
+        }
+        struct stat st;
+        if (stat (gate->curve_allow, &st) != 0 || !S_ISDIR (st.st_mode)) {
+            cli_usage_error (PROG, "--curve-allow: %s is not a directory", gate->curve_allow);
+            return false;
+        }
+    }
+    char why[256];
+    addrlist_t *list =
+        gate->curve_cert ? NULL : addrlist_new (gate->plaintext_from, why, sizeof why);
+    if (!gate->curve_cert && !list) {
+        cli_usage_error (PROG, "--plaintext-from: %s", why);
+        return false;
+    }
+    if (list)
+        addrlist_destroy (&list);
+    return true;
+}
+
 static bool
 s_take_forward (const char *prog, const cli_option_t *option, const char *value)
 {
@@ -112,6 +167,11 @@ s_take_remote_write (const char *prog, const cli_option_t *option, const char *v
 static bool
 s_check_security (const config_t *config)
 {
+    if (!config->forward_curve.server != !config->forward_curve.cert) {
+        cli_usage_error (PROG, "--forward-curve-server and --forward-curve-cert go together: give "
+                               "both or neither");
+        return false;
+    }
     if (!config->tls_cert != !config->tls_key) {
         cli_usage_error (PROG, "--tls-cert and --tls-key go together: give both or neither");
         return false;
@@ -165,6 +225,15 @@ config_parse (int argc, char **argv, config_t *config)
          "also send every valid sample to the collector at ENDPOINT,\n"
          "which treats them as its own agents' (repeatable)",
          "", s_take_forward},
+        {"forward-curve-server", 0, CLI_TEXT, &config->forward_curve.server, 1, S_PATH_MAX,
+         "KEY|FILE",
+         "speak CURVE to the --forward collectors, whose public key\n"
+         "is KEY (40 Z85 characters) or in certificate FILE",
+         "plaintext", NULL},
+        {"forward-curve-cert", 0, CLI_TEXT, &config->forward_curve.cert, 1, S_PATH_MAX, "FILE",
+         "this collector's certificate for --forward (from zapm-keygen;\n"
+         "its public half goes in the upstream's --curve-allow)",
+         "", NULL},
         {"name", 0, CLI_TEXT, &config->name, 1, ZAPM_FORWARD_EDGE_MAX, "NAME",
          "this collector's name upstream, where its agents are shown\nas arriving via NAME", NULL,
          NULL},
@@ -213,6 +282,18 @@ config_parse (int argc, char **argv, config_t *config)
          "how long a series that stopped sending stays on /metrics,\n"
          "counted from its last sample",
          NULL, NULL},
+        {"curve-cert", 0, CLI_TEXT, &config->gate.curve_cert, 1, 4000, "FILE",
+         "CURVE for agents: this collector's certificate (zapm-keygen\n"
+         "FILE; FILE_secret beside it); needs --curve-allow",
+         "plaintext", NULL},
+        {"curve-allow", 0, CLI_TEXT, &config->gate.curve_allow, 1, 4000, "DIR",
+         "admit only agents whose public certificate is in DIR;\n"
+         "reread every second: add a file to admit, remove it to revoke",
+         "", NULL},
+        {"plaintext-from", 0, CLI_TEXT, &config->gate.plaintext_from, 1, 500, "LIST",
+         "without CURVE, admit plaintext agents from these addresses\n"
+         "or CIDR ranges (comma-separated) or 'any'",
+         "loopback only", NULL},
         {NULL, 0, CLI_FLAG, NULL, 0, 0, NULL, NULL, NULL, NULL}};
     const cli_spec_t spec = {
         .prog = PROG,
@@ -220,7 +301,10 @@ config_parse (int argc, char **argv, config_t *config)
                    "a dashboard at /, server-sent events at /feed, JSON at /api/agents and\n"
                    "/api/history, Prometheus metrics at /metrics, and /healthz.\n",
         .options = options,
-        .epilogue = "Stops cleanly on SIGINT or SIGTERM; SIGHUP re-reads --users.\n"
+        .epilogue = "Agents: plaintext from loopback only unless --plaintext-from widens it, or\n"
+                    "CURVE with --curve-cert and --curve-allow; the startup log says which\n"
+                    "(docs/SECURITY.md).\n"
+                    "Stops cleanly on SIGINT or SIGTERM; SIGHUP re-reads --users.\n"
                     "Exit status: 0 on a clean stop, 1 if it cannot start (say, a port in\n"
                     "use or a bad certificate), 2 for a bad command line."};
     if (!s_parse_http (config->http_text, &config->http))
@@ -228,6 +312,8 @@ config_parse (int argc, char **argv, config_t *config)
     int status = cli_parse (&spec, argc, argv);
     if (status != CLI_RUN)
         return status == 0 ? CONFIG_EXIT : CONFIG_ERROR;
+    if (!s_check_gate (&config->gate))
+        return CONFIG_ERROR;
     config->max_clients = (uint32_t) max_clients;
     config->max_series = (uint32_t) max_series;
     config->history_points = (uint32_t) history;

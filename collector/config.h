@@ -7,6 +7,7 @@
 #define ZAPM_CONFIG_H
 
 #include "forward.h"
+#include "gate.h"
 #include "remote_export.h"
 
 #include <netinet/in.h>
@@ -23,6 +24,7 @@ typedef struct {
     uint32_t history_points; //  history points per series
     uint32_t ring_mib;       //  shared ring size in MiB
     double metrics_ttl_s;    //  seconds a series stays on /metrics after its last sample
+    gate_config_t gate;      //  who may publish: CURVE keys or plaintext addresses
     //  Web security (docs/SECURITY.md, "Web")
     const char *tls_cert;     //  --tls-cert PEM file, or NULL for plain HTTP
     const char *tls_key;      //  --tls-key PEM file, with tls_cert
@@ -33,6 +35,7 @@ typedef struct {
     const char *name;                       //  this collector's name, as an edge (--name)
     const char *forward[FORWARD_LINKS_MAX]; // upstream endpoints (--forward)
     size_t forward_count;                   //  how many
+    forward_curve_t forward_curve;          //  --forward-curve-server, --forward-curve-cert
     remote_export_config_t remote;          //  --remote-write and its credentials
     //  Durable history (docs/STORE.md)
     const char *store;    //  --store PATH, "" for the default path, "none" for none

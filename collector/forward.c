@@ -5,6 +5,7 @@
     edge) flushes the batch first, since a header speaks for all its frames.
 */
 #include "forward.h"
+#include "cert.h"
 #include "log.h"
 #include "prom_text.h"
 
@@ -68,8 +69,36 @@ s_set (link_t *link, int option, int value, const char *name)
     return false;
 }
 
+//  Sets CURVE's keys on a link: this edge is the client of its upstream.
 static bool
-s_link_open (forward_t *self, link_t *link, const char *endpoint)
+s_link_curve (link_t *link, const forward_curve_t *curve)
+{
+    uint8_t server[CERT_KEY_BYTES];
+    cert_t own;
+    bool too_open;
+    char why[1024];
+    if (cert_peer_key (curve->server, "--forward-curve-server", server, why, sizeof why) != 0 ||
+        cert_load_own (curve->cert, "--forward-curve-cert", &own, &too_open, why, sizeof why) !=
+            0) {
+        log_error ("forward to %s: %s", link->endpoint, why);
+        return false;
+    }
+    if (too_open)
+        log_warn ("the secret key of %s is readable by other users (chmod 600 it)", curve->cert);
+    bool ok = zmq_setsockopt (link->socket, ZMQ_CURVE_SERVERKEY, server, sizeof server) == 0 &&
+              zmq_setsockopt (link->socket, ZMQ_CURVE_PUBLICKEY, own.public_key,
+                              sizeof own.public_key) == 0 &&
+              zmq_setsockopt (link->socket, ZMQ_CURVE_SECRETKEY, own.secret_key,
+                              sizeof own.secret_key) == 0;
+    memset (&own, 0, sizeof own);
+    if (!ok)
+        log_error ("forward to %s: cannot set CURVE keys: %s", link->endpoint,
+                   zmq_strerror (errno));
+    return ok;
+}
+
+static bool
+s_link_open (forward_t *self, link_t *link, const char *endpoint, const forward_curve_t *curve)
 {
     snprintf (link->endpoint, sizeof link->endpoint, "%s", endpoint);
     link->socket = zmq_socket (self->context, ZMQ_XPUB);
@@ -87,6 +116,8 @@ s_link_open (forward_t *self, link_t *link, const char *endpoint)
         !s_set (link, ZMQ_HEARTBEAT_IVL, FORWARD_HEARTBEAT_MS, "ZMQ_HEARTBEAT_IVL") ||
         !s_set (link, ZMQ_HEARTBEAT_TIMEOUT, 3 * FORWARD_HEARTBEAT_MS, "ZMQ_HEARTBEAT_TIMEOUT"))
         return false;
+    if (curve->server && !s_link_curve (link, curve))
+        return false;
     if (zmq_connect (link->socket, endpoint) != 0) {
         log_error ("--forward %s: %s", endpoint, zmq_strerror (errno));
         return false;
@@ -95,7 +126,8 @@ s_link_open (forward_t *self, link_t *link, const char *endpoint)
 }
 
 forward_t *
-forward_new (const char *const *endpoints, size_t count, const char *name, const char *boot)
+forward_new (const char *const *endpoints, size_t count, const char *name, const char *boot,
+             const forward_curve_t *curve)
 {
     assert (count <= FORWARD_LINKS_MAX);
     forward_t *self = calloc (1, sizeof *self);
@@ -111,13 +143,14 @@ forward_new (const char *const *endpoints, size_t count, const char *name, const
     snprintf (self->own.path[0], sizeof self->own.path[0], "%s", boot);
     self->own.hops = 1;
     for (size_t i = 0; i < count; i++) {
-        if (!s_link_open (self, &self->links[i], endpoints[i])) {
+        if (!s_link_open (self, &self->links[i], endpoints[i], curve)) {
             self->link_count = i + 1;
             forward_destroy (&self);
             return NULL;
         }
         self->link_count = i + 1;
-        log_info ("forwarding every sample to %s as edge '%s'", endpoints[i], name);
+        log_info ("forwarding every sample to %s as edge '%s' (%s)", endpoints[i], name,
+                  curve->server ? "CURVE" : "plaintext");
     }
     return self;
 }

@@ -28,11 +28,21 @@
 
 typedef struct _forward_t forward_t;
 
+//  CURVE for the links, as an agent has it (docs/SECURITY.md): the upstream's
+//  public key (40 Z85 characters, or its certificate's path) and this edge's
+//  own certificate, whose public half goes in the upstream's --curve-allow.
+//  Both NULL: plaintext (the upstream must then admit this address).
+typedef struct {
+    const char *server; //  --forward-curve-server KEY|FILE
+    const char *cert;   //  --forward-curve-cert FILE
+} forward_curve_t;
+
 //  Connects to each of `count` upstream endpoints. `name` is this collector's
 //  name (the `edge` of its own agents' samples), `boot` its boot token (kept by
-//  reference). Returns NULL and logs why when a socket cannot be set up.
+//  reference), `curve` the links' keys. Returns NULL and logs why when a key
+//  cannot be read or a socket cannot be set up.
 forward_t *forward_new (const char *const *endpoints, size_t count, const char *name,
-                        const char *boot);
+                        const char *boot, const forward_curve_t *curve);
 
 //  Closes every link; sets *self_p to NULL.
 void forward_destroy (forward_t **self_p);

@@ -12,9 +12,12 @@
 #include "ingest.h"
 #include "clock.h"
 #include "log.h"
+#include "peerlog.h"
+#include "sockopt.h"
 #include "prom_text.h"
 #include "sse.h"
 #include "validate.h"
+#include "watch.h"
 #include "wire.h"
 
 #include <assert.h>
@@ -50,6 +53,9 @@ typedef struct {
 struct _ingest_t {
     void *context;                             //  libzmq context
     void *socket;                              //  SUB, bound
+    peerlog_t *peerlog;                        //  log lines about peers, rate-limited
+    gate_t *gate;                              //  ZAP handler: who may publish
+    watch_t *watch;                            //  monitor: connections lost
     char endpoint[256];                        //  as bound
     ingest_sinks_t sinks;                      //  where samples go
     part_state_t part;                         //  where the next frame of a message goes
@@ -66,18 +72,18 @@ struct _ingest_t {
     int64_t next_drop_log;                     //  earliest time for the next drop line
 };
 
-//  Sets a socket option and logs when libzmq refuses it.
-static bool
-s_set (void *socket, int option, const void *value, size_t size, const char *name)
+//  The TCP port of a bound endpoint like "tcp://0.0.0.0:5555", 0 if none.
+static int
+s_tcp_port (const char *endpoint)
 {
-    if (zmq_setsockopt (socket, option, value, size) == 0)
-        return true;
-    log_error ("cannot set %s on the SUB socket: %s", name, zmq_strerror (errno));
-    return false;
+    const char *colon = strrchr (endpoint, ':');
+    if (strncmp (endpoint, "tcp://", 6) != 0 || !colon)
+        return 0;
+    return atoi (colon + 1);
 }
 
 ingest_t *
-ingest_new (const char *endpoint, const ingest_sinks_t *sinks)
+ingest_new (const char *endpoint, const gate_config_t *gate, const ingest_sinks_t *sinks)
 {
     ingest_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -92,10 +98,22 @@ ingest_new (const char *endpoint, const ingest_sinks_t *sinks)
     }
     int64_t max_size = INGEST_MAX_FRAME;
     int hwm = INGEST_RCVHWM, linger = 0;
-    if (!s_set (self->socket, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size, "ZMQ_MAXMSGSIZE") ||
-        !s_set (self->socket, ZMQ_RCVHWM, &hwm, sizeof hwm, "ZMQ_RCVHWM") ||
-        !s_set (self->socket, ZMQ_LINGER, &linger, sizeof linger, "ZMQ_LINGER") ||
-        !s_set (self->socket, ZMQ_SUBSCRIBE, "", 0, "ZMQ_SUBSCRIBE")) {
+    if (!sockopt_set (self->socket, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size, "ZMQ_MAXMSGSIZE") ||
+        !sockopt_set (self->socket, ZMQ_RCVHWM, &hwm, sizeof hwm, "ZMQ_RCVHWM") ||
+        !sockopt_set (self->socket, ZMQ_LINGER, &linger, sizeof linger, "ZMQ_LINGER") ||
+        !sockopt_set (self->socket, ZMQ_SUBSCRIBE, "", 0, "ZMQ_SUBSCRIBE")) {
+        ingest_destroy (&self);
+        return NULL;
+    }
+    //  The ZAP handler and the monitor before bind: no connection unchecked or unseen.
+    self->peerlog = peerlog_new ();
+    self->gate = self->peerlog
+                     ? gate_new (self->context, self->socket, gate, sinks->stats, self->peerlog)
+                     : NULL;
+    self->watch = self->gate ? watch_new (self->context, self->socket, self->gate, sinks->stats,
+                                          self->peerlog)
+                             : NULL;
+    if (!self->watch) {
         ingest_destroy (&self);
         return NULL;
     }
@@ -107,6 +125,7 @@ ingest_new (const char *endpoint, const ingest_sinks_t *sinks)
     size_t size = sizeof self->endpoint;
     if (zmq_getsockopt (self->socket, ZMQ_LAST_ENDPOINT, self->endpoint, &size) != 0)
         snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
+    gate_set_port (self->gate, s_tcp_port (self->endpoint));
     return self;
 }
 
@@ -116,8 +135,11 @@ ingest_destroy (ingest_t **self_p)
     assert (self_p);
     ingest_t *self = *self_p;
     if (self) {
+        watch_destroy (&self->watch);
         if (self->socket)
             zmq_close (self->socket);
+        gate_destroy (&self->gate);
+        peerlog_destroy (&self->peerlog);
         if (self->context)
             zmq_ctx_term (self->context);
         free (self);
@@ -125,11 +147,20 @@ ingest_destroy (ingest_t **self_p)
     }
 }
 
-void *
-ingest_socket (ingest_t *self)
+void
+ingest_poll_items (ingest_t *self, zmq_pollitem_t *items)
 {
     assert (self);
-    return self->socket;
+    items[0] = (zmq_pollitem_t){self->socket, 0, ZMQ_POLLIN, 0};
+    items[1] = (zmq_pollitem_t){gate_socket (self->gate), 0, ZMQ_POLLIN, 0};
+    items[2] = (zmq_pollitem_t){watch_socket (self->watch), 0, ZMQ_POLLIN, 0};
+}
+
+void
+ingest_log_mode (ingest_t *self)
+{
+    assert (self);
+    gate_log_mode (self->gate);
 }
 
 const char *
@@ -318,19 +349,35 @@ s_ingest (ingest_t *self, const char *data, size_t size, bool more)
     return events;
 }
 
-size_t
-ingest_drain (ingest_t *self, size_t budget)
+//  Receives and ingests up to `budget` frames without blocking. Returns the
+//  events appended to the ring.
+static size_t
+s_drain (ingest_t *self, size_t budget)
 {
-    assert (self);
     size_t count = 0, events = 0;
     zmq_msg_t msg;
     zmq_msg_init (&msg);
+    bool curve = gate_curve (self->gate);
     while (count < budget && zmq_msg_recv (&msg, self->socket, ZMQ_DONTWAIT) >= 0) {
         count++;
+        if (curve && !gate_admit (self->gate, &msg))
+            continue; //  a revoked key: counted by the gate
         events += s_ingest (self, zmq_msg_data (&msg), zmq_msg_size (&msg), zmq_msg_more (&msg));
     }
     zmq_msg_close (&msg);
     return events;
+}
+
+size_t
+ingest_handle (ingest_t *self, const zmq_pollitem_t *items, size_t budget)
+{
+    assert (self);
+    int64_t now = 0;
+    if (items[1].revents & ZMQ_POLLIN)
+        gate_handle (self->gate, now = clock_mono_ns ());
+    if (items[2].revents & ZMQ_POLLIN)
+        watch_handle (self->watch, now ? now : clock_mono_ns ());
+    return (items[0].revents & ZMQ_POLLIN) ? s_drain (self, budget) : 0;
 }
 
 static void
@@ -377,6 +424,7 @@ ingest_tick (ingest_t *self, int64_t mono_ns)
 {
     assert (self);
     size_t left = series_map_sweep (self->sinks.series, mono_ns, s_on_left, self);
+    gate_tick (self->gate, mono_ns);
     if (self->dropped_unlogged > 0 && mono_ns >= self->next_drop_log) {
         log_warn ("dropped %lu invalid frame%s; latest: %s, starting '%s'",
                   (unsigned long) self->dropped_unlogged, self->dropped_unlogged == 1 ? "" : "s",

@@ -16,6 +16,12 @@
     used. With RCVHWM that bounds what one agent can have queued to 128 MiB,
     and only while the loop is not keeping up.
 
+    Who may publish is decided by the gate (gate.h: the ZAP handler, CURVE
+    allow-list, plaintext addresses, revocation), and every connection lost
+    is counted by the watch (watch.h: the socket monitor). Both are sockets
+    of their own on the ingest context that the loop polls next to the SUB
+    socket: ingest_poll_items lists all three, ingest_handle serves them.
+
     A multipart message is not a sample, with one exception: a batch from an
     edge collector (forward.h), a header frame then samples, each ingested as
     if its agent were connected here, and refused when the header shows it has
@@ -25,6 +31,7 @@
 #define ZAPM_INGEST_H
 
 #include "forward.h"
+#include "gate.h"
 #include "latest.h"
 #include "remote_export.h"
 #include "ring.h"
@@ -34,6 +41,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <zmq.h>
 
 //  Frames larger than this make libzmq drop the sending peer (ZMQ_MAXMSGSIZE).
 #define INGEST_MAX_FRAME (128 * 1024)
@@ -53,28 +61,39 @@ typedef struct {
     store_t *store;          //  durable history (--store), or NULL
 } ingest_sinks_t;
 
-//  Binds a SUB socket on `endpoint`. Returns NULL and logs why on failure.
-ingest_t *ingest_new (const char *endpoint, const ingest_sinks_t *sinks);
+//  Sockets the loop polls for the ingest: the SUB socket, the ZAP handler, the monitor.
+#define INGEST_POLL_ITEMS 3
+
+//  Binds a SUB socket on `endpoint`, its ZAP handler and monitor started
+//  first, with the security settings of `gate`. Returns NULL and logs why on
+//  failure.
+ingest_t *ingest_new (const char *endpoint, const gate_config_t *gate, const ingest_sinks_t *sinks);
 
 //  Closes the socket and the ZeroMQ context; sets *self_p to NULL.
 void ingest_destroy (ingest_t **self_p);
 
-//  The libzmq socket, for zmq_poll.
-void *ingest_socket (ingest_t *self);
+//  Fills items[INGEST_POLL_ITEMS] with the sockets to poll for input.
+void ingest_poll_items (ingest_t *self, zmq_pollitem_t *items);
+
+//  Serves what zmq_poll found ready in items[INGEST_POLL_ITEMS]: answers
+//  ZAP requests, counts connection events, and ingests up to `budget`
+//  frames. Returns how many events were appended to the ring (the feed must
+//  be told when > 0).
+size_t ingest_handle (ingest_t *self, const zmq_pollitem_t *items, size_t budget);
+
+//  Writes the security mode in force as one log line (at start).
+void ingest_log_mode (ingest_t *self);
 
 //  The endpoint actually bound (wildcard ports resolved).
 const char *ingest_endpoint (ingest_t *self);
-
-//  Receives and ingests up to `budget` frames without blocking. Returns how
-//  many events were appended to the ring (the feed must be told when > 0).
-size_t ingest_drain (ingest_t *self, size_t budget);
 
 //  Appends the figures of the batches forwarded to this collector, per edge,
 //  in the Prometheus text format.
 void ingest_metrics (ingest_t *self, textbuf_t *out);
 
-//  Marks silent series as left (appending their `event: agent`) and writes the
-//  pending drop log line when one is due. Returns the events appended.
+//  Marks silent series as left (appending their `event: agent`), writes the
+//  pending drop log line when one is due, and lets the gate reread its
+//  allow-list (revoking removed keys). Returns the events appended.
 size_t ingest_tick (ingest_t *self, int64_t mono_ns);
 
 #endif

@@ -5,6 +5,8 @@
     collector free of a metrics library.
 */
 #include "metrics.h"
+#include "gate.h"
+#include "watch.h"
 #include "prom_text.h"
 
 #include <inttypes.h>
@@ -14,6 +16,29 @@ s_metric (textbuf_t *buffer, const char *name, const char *type, const char *hel
 {
     prom_text_header (buffer, name, type, help);
     textbuf_printf (buffer, "%s %" PRIu64 "\n", name, value);
+}
+
+//  A counter with one sample per reason, labelled by `label`.
+static void
+s_by_reason (textbuf_t *buffer, const char *name, const char *help, const uint64_t *values,
+             int count, const char *(*label) (int) )
+{
+    prom_text_header (buffer, name, "counter", help);
+    for (int reason = 0; reason < count; reason++)
+        textbuf_printf (buffer, "%s{reason=\"%s\"} %" PRIu64 "\n", name, label (reason),
+                        values[reason]);
+}
+
+static const char *
+s_refusal_name (int reason)
+{
+    return gate_refusal_name ((stats_refusal_t) reason);
+}
+
+static const char *
+s_lost_name (int reason)
+{
+    return watch_lost_name ((stats_lost_t) reason);
 }
 
 char *
@@ -42,6 +67,18 @@ metrics_render (const stats_t *stats, const metrics_gauges_t *gauges,
               stats->resets);
     s_metric (&buffer, "zapm_wakes_total", "counter", "Batches of suspended clients woken.",
               stats->wakes);
+    s_by_reason (&buffer, "zapm_agents_refused_total",
+                 "Agent connections refused at the handshake, by reason.", stats->refused,
+                 STATS_REFUSALS, s_refusal_name);
+    s_by_reason (&buffer, "zapm_agent_connections_lost_total",
+                 "Agent connections that ended, by reason.", stats->connections_lost,
+                 STATS_LOST_REASONS, s_lost_name);
+    s_metric (&buffer, "zapm_agent_connections_accepted_total", "counter",
+              "Agent TCP connections accepted.", stats->accepted);
+    s_metric (&buffer, "zapm_agent_connections", "gauge", "Agent connections open.",
+              stats->connections);
+    s_metric (&buffer, "zapm_agent_frames_revoked_total", "counter",
+              "Frames dropped because their agent's key was revoked.", stats->revoked_frames);
     s_metric (&buffer, "zapm_http_logins_failed_total", "counter",
               "Requests refused with 401: no, malformed or wrong credentials.", stats->auth_failed);
     s_metric (&buffer, "zapm_http_logins_busy_total", "counter",

@@ -248,7 +248,7 @@ cli_help (const cli_spec_t *spec, FILE *out)
     for (size_t i = 0; i < n; i++)
         any_letter = any_letter || spec->options[i].letter;
     char left[128];
-    size_t column = 0;
+    size_t column = strlen (any_letter ? "  -V, --version" : "  --version") + 2;
     for (size_t i = 0; i < n; i++) {
         size_t length = s_left (&spec->options[i], any_letter, left, sizeof left) + 2;
         if (length > column && length <= S_HELP_COLUMN_MAX)

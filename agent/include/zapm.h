@@ -21,6 +21,35 @@
 
     Every field of a sample is described in docs/FIELDS.md.
 
+    Configuration from the environment: each setting the code leaves unset
+    (a NULL argument, a setter never called) is read from a variable, so an
+    unmodified service can be pointed at a collector, secured or not. What
+    the code sets always wins. An empty variable counts as unset.
+
+        ZAPM_ENDPOINT      collector endpoint (default tcp://localhost:5555)
+        ZAPM_NAME          service name (default: the program's name)
+        ZAPM_COLOR         colour label (default: picked from the name and pid)
+        ZAPM_INTERVAL      seconds between samples, 0.001 to 3600 (default 1)
+        ZAPM_CURVE_SERVER  the collector's public key, 40 Z85 characters, or
+                           the path of its public certificate
+        ZAPM_CURVE_CERT    the agent's own certificate: PATH as written by
+                           zapm-keygen, with PATH_secret beside it
+
+    Security (docs/SECURITY.md): with a collector key and an own certificate
+    the agent speaks CURVE (encrypted, and the collector admits only keys it
+    lists). The two come together or not at all, and there is never a silent
+    fallback to plaintext: a bad key, an unreadable or corrupt certificate, a
+    missing _secret, or only one of the two makes the constructor fail. If
+    the collector refuses the handshake (a key not, or no longer, in its
+    allow-list), the agent dials again after 1 s, backing off to 30 s, so it
+    is admitted once its certificate is added; samples meanwhile are dropped
+    (their seq tells the collector).
+
+    Output: the library writes nothing, except that when a constructor
+    refuses a setting from the environment or a CURVE key or certificate, it
+    writes one line saying why to stderr, starting "zapm: " (secret keys are
+    never printed). Every other error is only an errno.
+
     Use (`pkg-config --cflags --libs libzapm`, or find_package (zapm) and the
     CMake target zapm::zapm; libzapm(3) is this header as a man page):
 
@@ -72,12 +101,28 @@ typedef struct _zapm_agent_t zapm_agent_t;
 //  Creates an agent that samples the calling process and publishes to
 //  `endpoint` (any libzmq endpoint, or several separated by commas: every
 //  sample then goes to each, and one that is down delays none of the others;
-//  NULL means "tcp://localhost:5555") under
-//  the service name `name` (NULL means the program's name). The first sample
-//  goes out one interval (1 s by default) after this call. Returns NULL and
-//  sets errno (EINVAL for a malformed endpoint or name) on failure. The
-//  caller owns the agent and frees it with zapm_agent_destroy.
+//  NULL means "tcp://localhost:5555") under the service name `name` (NULL
+//  means the program's name); a NULL is taken from ZAPM_ENDPOINT or
+//  ZAPM_NAME first when set, and ZAPM_COLOR, ZAPM_INTERVAL, ZAPM_CURVE_SERVER
+//  and ZAPM_CURVE_CERT apply (see above). The first sample goes out one
+//  interval (1 s by default) after this call. Returns NULL and sets errno
+//  (EINVAL for a malformed endpoint, name or variable; see
+//  zapm_agent_new_curve for the keys) on failure. The caller owns the agent
+//  and frees it with zapm_agent_destroy.
 ZAPM_EXPORT zapm_agent_t *zapm_agent_new (const char *endpoint, const char *name);
+
+//  Creates an agent like zapm_agent_new whose connection to the collector is
+//  encrypted and authenticated with CURVE, configured before the socket
+//  connects. `server_key` is the collector's public key, 40 characters of
+//  Z85 or the path of its public certificate; `cert` is the path of the
+//  agent's own certificate (PATH from zapm-keygen, PATH_secret beside it).
+//  A NULL for either is taken from ZAPM_CURVE_SERVER or ZAPM_CURVE_CERT;
+//  both must end up set. Returns NULL with errno set on failure: EINVAL
+//  for a malformed key, a file that is not a certificate or has no secret
+//  key, or a missing half; the file's errno (ENOENT, EACCES...) when it
+//  cannot be read; a "zapm: " line on stderr says which.
+ZAPM_EXPORT zapm_agent_t *zapm_agent_new_curve (const char *endpoint, const char *name,
+                                                const char *server_key, const char *cert);
 
 //  Stops the sampling thread, closes the socket without lingering and frees
 //  the agent; sets *self_p to NULL. Returns within 100 ms whether or not a

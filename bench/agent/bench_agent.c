@@ -17,6 +17,9 @@
       bench_agent --rss S        RSS the agent adds to its host: before
                                  zapm_agent_new vs after S seconds at 1 ms with
                                  system metrics, publishing to a drain
+      bench_agent --curve N      µs of CPU per full sample in plaintext and with
+                                 CURVE to a CURVE drain (issue 9), alternated
+                                 twice in one run, and their ratio
       bench_agent --idle S       CPU share of a core used by an agent at 1 Hz
                                  (system metrics on) while the host sleeps S s,
                                  then the floor: the host alone waking at 1 Hz
@@ -97,7 +100,7 @@ s_status_kib (const char *key)
 //  until killed; returns its pid. Done before this process creates any zmq
 //  context, so the child starts clean.
 static pid_t
-s_drain (char *endpoint, size_t size)
+s_drain_curve (char *endpoint, size_t size, const char *server_secret)
 {
     const char *tmp = getenv ("TMPDIR");
     snprintf (endpoint, size, "ipc://%s/zapm-bench-%d.ipc", tmp && *tmp ? tmp : "/tmp",
@@ -110,6 +113,10 @@ s_drain (char *endpoint, size_t size)
         void *ctx = zmq_ctx_new ();
         void *sub = zmq_socket (ctx, ZMQ_SUB);
         zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "", 0);
+        int on = 1;
+        if (server_secret && (zmq_setsockopt (sub, ZMQ_CURVE_SERVER, &on, sizeof on) != 0 ||
+                              zmq_setsockopt (sub, ZMQ_CURVE_SECRETKEY, server_secret, 40) != 0))
+            _exit (1);
         if (zmq_bind (sub, endpoint) < 0)
             _exit (1);
         char byte = 1;
@@ -126,6 +133,12 @@ s_drain (char *endpoint, size_t size)
     close (ready[0]);
     close (ready[1]);
     return pid;
+}
+
+static pid_t
+s_drain (char *endpoint, size_t size)
+{
+    return s_drain_curve (endpoint, size, NULL);
 }
 
 static void
@@ -156,8 +169,13 @@ s_full_sample (s_bench_t *self)
     return len;
 }
 
+//  The CURVE keys of a run: the drain's public key and the agent's pair, Z85.
+typedef struct {
+    char server_public[41], server_secret[41], public[41], secret[41];
+} s_keys_t;
+
 static s_bench_t *
-s_bench_new (void *ctx, const char *endpoint)
+s_bench_new_curve (void *ctx, const char *endpoint, const s_keys_t *keys)
 {
     s_bench_t *self = calloc (1, sizeof *self);
     self->proc = proc_sampler_new (0, false);
@@ -172,12 +190,23 @@ s_bench_new (void *ctx, const char *endpoint)
     zmq_setsockopt (self->pub, ZMQ_IMMEDIATE, &one, sizeof one);
     zmq_setsockopt (self->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt (self->pub, ZMQ_LINGER, &zero, sizeof zero);
+    if (keys) {
+        zmq_setsockopt (self->pub, ZMQ_CURVE_SERVERKEY, keys->server_public, 40);
+        zmq_setsockopt (self->pub, ZMQ_CURVE_PUBLICKEY, keys->public, 40);
+        zmq_setsockopt (self->pub, ZMQ_CURVE_SECRETKEY, keys->secret, 40);
+    }
     zmq_connect (self->pub, endpoint);
     //  Let the connection and the subscription settle, then prime the samplers.
     usleep (200000);
     proc_sampler_read (self->proc, &self->proc_sample);
     sys_sampler_read (self->sys, &self->sys_sample);
     return self;
+}
+
+static s_bench_t *
+s_bench_new (void *ctx, const char *endpoint)
+{
+    return s_bench_new_curve (ctx, endpoint, NULL);
 }
 
 static void
@@ -367,6 +396,45 @@ s_idle (double seconds)
     return 0;
 }
 
+//  µs of process CPU per full sample to a fresh drain, CURVE when keys is set.
+static double
+s_full_run (long n, const s_keys_t *keys)
+{
+    char endpoint[128];
+    pid_t drain = s_drain_curve (endpoint, sizeof endpoint, keys ? keys->server_secret : NULL);
+    void *ctx = zmq_ctx_new ();
+    s_bench_t *bench = s_bench_new_curve (ctx, endpoint, keys);
+    double start = s_cpu_us ();
+    for (long i = 0; i < n; i++)
+        s_full_sample (bench);
+    double us = (s_cpu_us () - start) / (double) n;
+    s_bench_destroy (&bench);
+    zmq_ctx_term (ctx);
+    s_stop_drain (drain, endpoint);
+    return us;
+}
+
+static int
+s_curve (long n)
+{
+    s_keys_t keys;
+    if (zmq_curve_keypair (keys.server_public, keys.server_secret) != 0 ||
+        zmq_curve_keypair (keys.public, keys.secret) != 0) {
+        fprintf (stderr, "bench_agent: no CURVE in this libzmq\n");
+        return 1;
+    }
+    double plain = 0, curve = 0;
+    for (int round = 0; round < 2; round++) {
+        double p = s_full_run (n, NULL), c = s_full_run (n, &keys);
+        printf ("round%d_plain_full_us=%.2f\nround%d_curve_full_us=%.2f\n", round, p, round, c);
+        plain += p;
+        curve += c;
+    }
+    printf ("samples=%ld\nplain_full_us=%.2f\ncurve_full_us=%.2f\ncurve_over_plain=%.2f\n", n,
+            plain / 2, curve / 2, curve / plain);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -376,11 +444,13 @@ main (int argc, char **argv)
         return s_sources (atol (argv[2]));
     if (argc == 3 && strcmp (argv[1], "--rss") == 0)
         return s_rss (atof (argv[2]));
+    if (argc == 3 && strcmp (argv[1], "--curve") == 0)
+        return s_curve (atol (argv[2]));
     if (argc == 3 && strcmp (argv[1], "--idle") == 0)
         return s_idle (atof (argv[2]));
     if (argc <= 2 && (argc == 1 || argv[1][0] != '-'))
         return s_timing (argc == 2 ? atol (argv[1]) : 20000);
     fprintf (stderr, "usage: bench_agent [N] | --sources N | --callgrind N | --rss SECONDS | "
-                     "--idle SECONDS\n");
+                     "--curve N | --idle SECONDS\n");
     return 2;
 }

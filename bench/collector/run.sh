@@ -22,12 +22,14 @@
 #   WARMUP        seconds before each measurement window (default 2)
 #   DURATION      seconds measured per row (default 5)
 #   SINK_THREADS  zapm-ssesink threads (default 1; the machine has 2 cores)
-#   ROWS          space-separated rows "name:N:R:K[:full][:tls]" (default: the sweep below);
-#                 ":full" sends zapm-agent-sized samples (proc and sys objects, ~570
-#                 bytes) instead of the book's fields (~190 bytes); ":tls" serves HTTPS
-#                 (a certificate made by openssl for the run) and the sink speaks TLS
-#                 (issue 10: compare a row with its :tls twin, e.g.
-#                 ROWS="p:100:5000:100 t:100:5000:100:tls")
+#   ROWS          space-separated rows "name:N:R:K[:full][:tls][:curve]" (default: the
+#                 sweep below); ":full" sends zapm-agent-sized samples (proc and sys
+#                 objects, ~570 bytes) instead of the book's fields (~190 bytes); ":tls"
+#                 serves HTTPS (a certificate made by openssl for the run) and the sink
+#                 speaks TLS (issue 10: compare a row with its :tls twin, e.g.
+#                 ROWS="p:100:5000:100 t:100:5000:100:tls"); ":curve" runs the collector
+#                 with --curve-cert/--curve-allow and CURVE agents (issue 9, e.g.
+#                 ROWS="plain:100:10000:0 curve:100:10000:0:curve")
 #   PERF_ROW      name of one row to profile with `perf record -g` over its window
 #   KEEP          1 to keep the per-row logs (printed path) after the run
 #   NO_BUILD      1 to use the binaries already in BUILD_DIR/bin
@@ -136,11 +138,13 @@ s_field () { # key=value field from a tool's result line
     sed -n "s/.*[[:space:]]$2=\([^[:space:]]*\).*/\1/p" "$1" | head -1
 }
 
-s_start_collector () { # name max_series [tls]
+s_start_collector () { # name max_series tls|"" [extra collector flags...]
+    local name=$1 series=$2 want_tls=${3:-}
+    shift 3
     read -r ZMQ_PORT HTTP_PORT < <(s_free_ports)
     local tls=()
     SCHEME=http
-    if [[ ${3:-} == tls ]]; then
+    if [[ $want_tls == tls ]]; then
         if [[ ! -f $LOGS/cert.pem ]]; then
             openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
                 -keyout "$LOGS/key.pem" -out "$LOGS/cert.pem" -days 1 -subj /CN=localhost \
@@ -153,8 +157,8 @@ s_start_collector () { # name max_series [tls]
     # Every load tool connects from 127.0.0.1: no per-address limit. Memory only
     # (--store none), so the figures compare with the runs before the store.
     "${RUN[@]}" "$BIN/zapm-collector" --bind "tcp://127.0.0.1:$ZMQ_PORT" --http "127.0.0.1:$HTTP_PORT" \
-        --store none --max-clients 20000 --max-series "$2" --max-clients-per-address 0 "${tls[@]}" \
-        >"$LOGS/$1.collector.log" 2>&1 &
+        --store none --max-clients 20000 --max-series "$series" --max-clients-per-address 0 "${tls[@]}" "$@" \
+        >"$LOGS/$name.collector.log" 2>&1 &
     COLLECTOR_PID=$!
     for _ in $(seq 50); do
         if curl -sfk --max-time 1 "$SCHEME://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1; then
@@ -164,7 +168,7 @@ s_start_collector () { # name max_series [tls]
         sleep 0.1
     done
     echo "run.sh: zapm-collector did not come up, see below" >&2
-    cat "$LOGS/$1.collector.log" >&2
+    cat "$LOGS/$name.collector.log" >&2
     return 1
 }
 
@@ -172,7 +176,7 @@ if [[ $NO_BUILD != 1 ]]; then
     echo "== build (Release) in $BUILD"
     cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >"$LOGS/cmake.log" 2>&1 ||
         { cat "$LOGS/cmake.log" >&2; exit 1; }
-    cmake --build "$BUILD" -j2 --target zapm-collector zapm-loadgen zapm-ssesink \
+    cmake --build "$BUILD" -j2 --target zapm-collector zapm-loadgen zapm-ssesink zapm-keygen \
         >>"$LOGS/cmake.log" 2>&1 || { tail -40 "$LOGS/cmake.log" >&2; exit 1; }
 fi
 
@@ -192,13 +196,22 @@ for spec in $ROWS; do
     full=() tls="" sink_tls=()
     [[ ${shape:-} == full || ${shape2:-} == full ]] && full=(--full)
     [[ ${shape:-} == tls || ${shape2:-} == tls ]] && tls=tls sink_tls=(--tls yes)
+    curve_collector=() curve_agents=()
+    if [[ ${shape:-} == curve || ${shape2:-} == curve ]]; then
+        mkdir -p "$LOGS/curve/allow"
+        [[ -f $LOGS/curve/collector ]] || "$BIN/zapm-keygen" "$LOGS/curve/collector" >/dev/null
+        [[ -f $LOGS/curve/agents ]] || "$BIN/zapm-keygen" "$LOGS/curve/agents" >/dev/null
+        cp "$LOGS/curve/agents" "$LOGS/curve/allow/agents"
+        curve_collector=(--curve-cert "$LOGS/curve/collector" --curve-allow "$LOGS/curve/allow")
+        curve_agents=(--curve-server "$LOGS/curve/collector" --curve-cert "$LOGS/curve/agents")
+    fi
     note=""
     if ((clients + 100 > NOFILE)); then
         TABLE+=("$name|$agents|$rate|$clients|-|-|-|-|-|-|-|-|-|-|-|-|-|skipped: ulimit -n $NOFILE")
         continue
     fi
     max_series=$((agents > 10000 ? agents : 10000)) # the default, unless more agents
-    s_start_collector "$name" "$max_series" "$tls"
+    s_start_collector "$name" "$max_series" "$tls" "${curve_collector[@]}"
     sleep 0.3
     rss0=$(s_status_kb "$COLLECTOR_PID" VmRSS)
     # Many clients need longer to connect (5,000/s) before the window opens.
@@ -219,7 +232,7 @@ for spec in $ROWS; do
         sleep 0.5 # clients connected first, so they see every agent from seq 0
         send_s=$(awk -v w="$warmup" -v d="$DURATION" 'BEGIN { print w + d + 1 }')
         "${RUN[@]}" "$BIN/zapm-loadgen" --endpoint "tcp://127.0.0.1:$ZMQ_PORT" --agents "$agents" \
-            --rate "$rate" --duration "$send_s" "${full[@]}" \
+            --rate "$rate" --duration "$send_s" "${full[@]}" "${curve_agents[@]}" \
             >"$LOGS/$name.loadgen.out" 2>"$LOGS/$name.loadgen.err" &
         LOADGEN_PID=$!
     fi
@@ -270,6 +283,7 @@ for spec in $ROWS; do
         [[ -z $sent ]] && { sent="?"; note+="loadgen failed: $(head -c 200 "$LOGS/$name.loadgen.err") "; }
         [[ -n $blocked && $blocked != 0 ]] && note+="blocked sends $blocked "
         [[ ${shape:-} == full ]] && note+="full-size samples "
+        [[ ${shape:-} == curve || ${shape2:-} == curve ]] && note+="CURVE "
         if [[ -n $invalid0 && -n $invalid1 && $invalid1 != "$invalid0" ]]; then
             note+="INVALID $((invalid1 - invalid0)) "
         fi

@@ -16,8 +16,13 @@
     have blocked are counted. Such a sample is not sent and does not use a seq,
     so gaps seen downstream are the collector's (or its receive queue's) doing.
 
+    With --curve-server KEY and --curve-cert FILE every socket speaks CURVE
+    (one certificate for all simulated agents), to measure what encryption
+    costs the collector (docs/PERFORMANCE.md).
+
     Prints one line of key=value results on stdout. Loopback use only.
 */
+#include "cert.h"
 #include "cli.h"
 #include "clock.h"
 #include "wire.h"
@@ -49,6 +54,8 @@ typedef struct {
     double connect_timeout;
     long pad;
     bool full;
+    const char *curve_server; //  the collector's public key (Z85) or certificate
+    const char *curve_cert;   //  the simulated agents' certificate
     //  State
     void *ctx;
     loadgen_agent_t *agent;
@@ -82,6 +89,8 @@ s_usage (const char *prog)
             "  --pad BYTES          add a \"pad\" string of BYTES characters (default 0)\n"
             "  --full               add the zapm agent's \"proc\" and \"sys\" objects (about\n"
             "                       600 bytes a sample instead of 190)\n"
+            "  --curve-server KEY   CURVE: the collector's key (Z85) or certificate file\n"
+            "  --curve-cert FILE    CURVE: the agents' certificate (with FILE_secret)\n"
             "  --help               show this help and exit\n"
             "\n"
             "Each sample carries \"t_send\" (CLOCK_REALTIME ns) for zapm-ssesink.\n"
@@ -159,6 +168,24 @@ s_loadgen_connect (loadgen_t *self)
     int hwm = (int) self->sndhwm;
     int linger = 2000; //  ms: flush what is queued at the end, but bounded
     int nodrop = 1;
+    uint8_t server_key[CERT_KEY_BYTES];
+    cert_t cert;
+    char why[512];
+    if (self->curve_server) {
+        cert_t server;
+        if (!cert_key_decode (self->curve_server, server_key)) {
+            if (cert_load (self->curve_server, &server, why, sizeof why) != 0) {
+                fprintf (stderr, "zapm-loadgen: --curve-server: %s\n", why);
+                return false;
+            }
+            memcpy (server_key, server.public_key, CERT_KEY_BYTES);
+        }
+        if (!self->curve_cert || cert_load (self->curve_cert, &cert, why, sizeof why) != 0 ||
+            !cert.has_secret) {
+            fprintf (stderr, "zapm-loadgen: --curve-cert needs a certificate with its secret\n");
+            return false;
+        }
+    }
     for (long i = 0; i < self->agents; i++) {
         void *socket = zmq_socket (self->ctx, ZMQ_XPUB);
         if (!socket) {
@@ -169,6 +196,13 @@ s_loadgen_connect (loadgen_t *self)
         zmq_setsockopt (socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
         zmq_setsockopt (socket, ZMQ_LINGER, &linger, sizeof linger);
         zmq_setsockopt (socket, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
+        if (self->curve_server &&
+            (zmq_setsockopt (socket, ZMQ_CURVE_SERVERKEY, server_key, CERT_KEY_BYTES) != 0 ||
+             zmq_setsockopt (socket, ZMQ_CURVE_PUBLICKEY, cert.public_key, CERT_KEY_BYTES) != 0 ||
+             zmq_setsockopt (socket, ZMQ_CURVE_SECRETKEY, cert.secret_key, CERT_KEY_BYTES) != 0)) {
+            fprintf (stderr, "zapm-loadgen: CURVE options: %s\n", zmq_strerror (zmq_errno ()));
+            return false;
+        }
         if (zmq_connect (socket, self->endpoint) != 0) {
             fprintf (stderr, "zapm-loadgen: connect %s: %s\n", self->endpoint,
                      zmq_strerror (zmq_errno ()));
@@ -337,6 +371,10 @@ main (int argc, char *argv[])
             self->endpoint = value;
         else if (strcmp (flag, "--host") == 0)
             self->host = value;
+        else if (strcmp (flag, "--curve-server") == 0)
+            self->curve_server = value;
+        else if (strcmp (flag, "--curve-cert") == 0)
+            self->curve_cert = value;
         else if (strcmp (flag, "--agents") == 0)
             ok = cli_parse_long (prog, flag, value, 1, 10000, &self->agents);
         else if (strcmp (flag, "--rate") == 0)

@@ -691,13 +691,16 @@ class Publisher:
     count on every frame it sends arriving.
     """
 
-    def __init__(self, endpoint, wait=True, timeout=5.0):
+    def __init__(self, endpoint, wait=True, timeout=5.0, curve=None):
+        """curve: (collector public key, own public key, own secret key), Z85 bytes."""
         import zmq
         self.zmq = zmq
         self.ctx = zmq.Context.instance()
         self.sock = self.ctx.socket(zmq.XPUB)
         self.sock.setsockopt(zmq.LINGER, 500)
         self.sock.setsockopt(zmq.SNDHWM, 100000)
+        if curve:
+            self.sock.curve_serverkey, self.sock.curve_publickey, self.sock.curve_secretkey = curve
         self.sock.connect(endpoint)
         if wait:
             self.wait_subscribed(timeout)
