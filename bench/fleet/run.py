@@ -100,9 +100,11 @@ def run(build, agents, edges, seconds, sockets):
     root = Collector(col, "root")
     # edges == 0: the fleet publishes to the root itself, one sample per message,
     # to compare the root's cost per sample with batched forwarding.
-    tier = [Collector(col, "edge-%d" % i, root.endpoint) for i in range(edges)]
-    targets = tier or [root]
+    tier = []
     try:
+        for i in range(edges):  # one by one, so a failed start still stops the others
+            tier.append(Collector(col, "edge-%d" % i, root.endpoint))
+        targets = tier or [root]
         # Every edge's link to the root up before the fleet starts.
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
