@@ -30,6 +30,12 @@ s_by_reason (textbuf_t *buffer, const char *name, const char *help, const uint64
 }
 
 static const char *
+s_invalid_name (int reason)
+{
+    return validate_reason_name ((validate_reason_t) (reason + 1));
+}
+
+static const char *
 s_refusal_name (int reason)
 {
     return gate_refusal_name ((stats_refusal_t) reason);
@@ -50,11 +56,9 @@ metrics_render (const stats_t *stats, const metrics_gauges_t *gauges,
     textbuf_t buffer = textbuf_growing (estimate);
     s_metric (&buffer, "zapm_samples_received_total", "counter", "Frames received from agents.",
               stats->received);
-    prom_text_header (&buffer, "zapm_samples_invalid_total", "counter",
-                      "Frames dropped as invalid, by reason.");
-    for (int reason = VALIDATE_OK + 1; reason < VALIDATE_REASONS; reason++)
-        textbuf_printf (&buffer, "zapm_samples_invalid_total{reason=\"%s\"} %" PRIu64 "\n",
-                        validate_reason_name ((validate_reason_t) reason), stats->invalid[reason]);
+    //  Every drop reason but VALIDATE_OK (0), which is not one.
+    s_by_reason (&buffer, "zapm_samples_invalid_total", "Frames dropped as invalid, by reason.",
+                 stats->invalid + 1, VALIDATE_REASONS - 1, s_invalid_name);
     s_metric (&buffer, "zapm_samples_lost_total", "counter",
               "Samples missing according to agents' seq numbers.", stats->lost);
     s_metric (&buffer, "zapm_series_dropped_total", "counter",
