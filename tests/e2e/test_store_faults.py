@@ -1,10 +1,11 @@
-"""End-to-end: the store's disk fails while the collector runs (issue 11).
+"""End-to-end: the store under pressure (issue 11): a failing disk, a tiny cap.
 
 A write past the process's file size limit (RLIMIT_FSIZE, lowered on the
 running collector with prlimit) fails as a full disk does. Live streaming and
 /api/agents must not notice; the errors are counted in /metrics and logged at
 most once a minute; when the limit goes, writing resumes by itself and the
-file is sound.
+file is sound. Fast publishers against a 1 MiB cap: the file and its WAL
+never pass it by more than 10 %, and the oldest data goes first.
 """
 
 import os
@@ -114,6 +115,71 @@ def store_disk_full(procs):
         check(db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "integrity_check")
     finally:
         db.close()
+
+
+def store_bytes(path):
+    """Bytes of the store's file and its WAL, as the cap counts them."""
+    total = 0
+    for name in (path, path + "-wal"):
+        try:
+            total += os.stat(name).st_size
+        except FileNotFoundError:
+            pass
+    return total
+
+
+@case
+def store_size_cap(procs):
+    """Fast publishers of badly compressible samples: --store-max-mib 1 holds within 10 %."""
+    import random
+    path = os.path.join(tmpdir(procs), "history.db")
+    col = procs.collector("--store", path, "--store-seal-s", "1", "--store-max-mib", "1")
+    pub = col.publisher()
+    rng = random.Random(11)
+    cap = 1024 * 1024
+    largest = 0
+    t0 = time.time()
+    seq = 0
+    # 20 series x 16 random numbers, 10 rounds a second: about 40 KB a second
+    # of history, which fills the cap in about 20 s (bounded: 60 s); until the
+    # cap has made the store drop its oldest raw data, then 3 s more.
+    evicted_at = None
+    while time.time() - t0 < 60 * z.SLOW:
+        for pid in range(20):
+            s = sample(seq, pid=2000 + pid, agent="cap%d" % pid)
+            s["custom"] = {"r%d" % k: rng.random() * 1e6 for k in range(16)}
+            pub.send(s)
+        seq += 1
+        time.sleep(0.1)
+        largest = max(largest, store_bytes(path))
+        if evicted_at is None and seq % 10 == 0:
+            if col.metrics()['zapm_store_oldest_seconds{tier="raw"}'] > t0 + 2.0:
+                evicted_at = time.time()
+        if evicted_at is not None and time.time() - evicted_at > 3.0:
+            break
+    m = col.metrics()
+    written = m.total("zapm_store_points_written_total")
+    log("%d rounds in %.1f s: %d points written; largest file + WAL %d bytes (%.1f %% of the cap)",
+        seq, time.time() - t0, written, largest, 100.0 * largest / cap)
+    check(evicted_at is not None, "%d points written and the oldest raw data is still there: "
+          "the cap was never reached", written)
+    check(largest <= cap * 11 // 10, "file + WAL reached %d bytes, cap %d", largest, cap)
+    check(m.total("zapm_store_bytes") <= cap * 11 // 10, "zapm_store_bytes %r",
+          m.total("zapm_store_bytes"))
+    # The oldest data went first: the raw tier no longer reaches back to the
+    # start, and the newest points are still served.
+    oldest = m['zapm_store_oldest_seconds{tier="raw"}']
+    check(oldest > t0 + 1.0, "oldest raw point %.3f, first sent %.3f", oldest, t0)
+    now = time.time()
+    d = history_json(col, **{"from": "%.3f" % (t0 - 1), "to": "%.3f" % (now + 1),
+                             "points": 100, "group": "series", "metric": "cpu",
+                             "agent": "cap0@*"})
+    line = d["series"][0]
+    check(line["t"][-1] >= now - 5.0, "newest point %.3f, now %.3f", line["t"][-1], now)
+    check(line["t"][0] >= oldest - 60.0, "first point %.3f before the oldest raw %.3f",
+          line["t"][0], oldest)
+    col.proc.stop()
+    check(col.proc.popen.returncode == 0, "exit %s", col.proc.popen.returncode)
 
 
 if __name__ == "__main__":
