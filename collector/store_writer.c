@@ -90,6 +90,7 @@ struct _store_writer_t {
     bool loaded;                 //  memory matches the file (else reload first)
     int64_t error_logged_ns;     //  when an error line was last logged
     int64_t errors_unlogged;     //  errors since then
+    int64_t failed_commits;      //  commits failed since the last that worked
     sqlite3_stmt *insert_series; //  INSERT INTO series
     sqlite3_stmt *insert_metric; //  INSERT INTO metric
     sqlite3_stmt *insert_head;   //  INSERT INTO head
@@ -604,6 +605,11 @@ store_writer_commit (store_writer_t *self, int64_t now_ns)
         return false;
     }
     int rc = s_commit (self, now_ns);
+    if (rc == SQLITE_OK && self->failed_commits > 0) {
+        log_info ("store: writing history again after %lld failed commits",
+                  (long long) self->failed_commits);
+        self->failed_commits = 0;
+    }
     if (rc == SQLITE_OK) {
         atomic_fetch_add (&self->counters->samples_written, self->head_samples);
         atomic_fetch_add (&self->counters->points_written, self->head_points);
@@ -613,6 +619,7 @@ store_writer_commit (store_writer_t *self, int64_t now_ns)
     }
     else {
         s_error (self, "writing history", rc, now_ns);
+        self->failed_commits++;
         if (self->in_transaction)
             store_db_exec (self->db, "ROLLBACK");
         self->in_transaction = false;

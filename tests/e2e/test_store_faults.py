@@ -107,6 +107,8 @@ def store_disk_full(procs):
     after = [float(i % 100) for i in range(resumed_from, seq + 1)]
     check(line["cpu"][-3:] == after, "the rounds after the limit went: %r, want %r",
           line["cpu"], after)
+    check("store: writing history again after" in col.proc.output(), "no line saying writing "
+          "resumed:\n%s", col.proc.output())
     col.proc.stop()
     check(col.proc.popen.returncode == 0, "exit %s", col.proc.popen.returncode)
 
@@ -176,6 +178,8 @@ def store_size_cap(procs):
                              "agent": "cap0@*"})
     line = d["series"][0]
     check(line["t"][-1] >= now - 5.0, "newest point %.3f, now %.3f", line["t"][-1], now)
+    check("too much for --store-max-mib" not in col.proc.output(),
+          "the cap was called too small for 40 KB a second:\n%s", col.proc.output())
     check(line["t"][0] >= oldest - 60.0, "first point %.3f before the oldest raw %.3f",
           line["t"][0], oldest)
     col.proc.stop()
