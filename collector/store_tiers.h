@@ -38,6 +38,8 @@ typedef struct {
     int64_t cursor[STORE_TIERS];    //  last series id rolled up in the current span
     int64_t bytes[STORE_TIERS];     //  chunk bytes held per tier
     int64_t oldest_ns[STORE_TIERS]; //  oldest time per tier (refreshed by retention)
+    int64_t unrolled_deleted;       //  chunks the cap deleted before they were rolled up
+    int64_t unrolled_logged_ns;     //  when that was last logged
     sqlite3_stmt *insert;           //  INSERT INTO chunk
     sqlite3_stmt *select_series;    //  chunks of one series and tier in a time range
     sqlite3_stmt *select_oldest;    //  oldest chunks of a tier
