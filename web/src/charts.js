@@ -33,6 +33,7 @@ const FADED = 0.18;
 const DENSE = 40;              // lines in a chart past which they are drawn thin
 const BAND_ALPHA = 0.16;       // the min-max band under a line
 const ZOOM_MIN_PX = 6;         // a narrower drag is a click, not a zoom
+const DOT = 2.5;               // radius of the ring a lone point is drawn as
 const noPaths = () => null;    // uPlot draws no line itself: see drawLines()
 
 export class Panel {
@@ -187,13 +188,30 @@ export class Panel {
       const n = t.length;
       if (n === 0) return;
       const gap = this.entries[i].gap;
-      ctx.moveTo(left + (t[0] - x0) * kx, top + (y1 - v[0]) * ky);
+      // A point alone (between two gaps, or the only one) is a small ring.
+      const dot = (x, y) => {
+        ctx.moveTo(x + DOT * ratio, y);
+        ctx.arc(x, y, DOT * ratio, 0, 2 * Math.PI);
+      };
+      let x = left + (t[0] - x0) * kx;
+      let y = top + (y1 - v[0]) * ky;
+      let alone = true;
+      ctx.moveTo(x, y);
       for (let k = 1; k < n; k++) {
-        const x = left + (t[k] - x0) * kx;
-        const y = top + (y1 - v[k]) * ky;
-        if (t[k] - t[k - 1] > gap) ctx.moveTo(x, y);
-        else ctx.lineTo(x, y);
+        const nx = left + (t[k] - x0) * kx;
+        const ny = top + (y1 - v[k]) * ky;
+        if (t[k] - t[k - 1] > gap) {
+          if (alone) dot(x, y);
+          ctx.moveTo(nx, ny);
+          alone = true;
+        } else {
+          ctx.lineTo(nx, ny);
+          alone = false;
+        }
+        x = nx;
+        y = ny;
       }
+      if (alone) dot(x, y);
     };
     // The band of entry i: along the max, back along the min, per run of points
     // without a gap.
