@@ -50,6 +50,7 @@ export class Panel {
     this.dirtySeries = true;      // entries changed since the plot was built
     this.points = 0;              // points drawn by the last draw()
     this.bandHi = null;           // highest band value in view (the y range covers it)
+    this.drawn = {};              // entry key -> [first, last] time drawn by the last draw()
     this.resizer = new ResizeObserver(() => this.resize());
     this.resizer.observe(this.el);
   }
@@ -79,6 +80,7 @@ export class Panel {
   clear () {
     this.entries = [];
     this.byKey.clear();
+    this.drawn = {};
     this.dirtySeries = true;
   }
 
@@ -361,10 +363,12 @@ export class Panel {
     const data = [null];
     let points = 0;
     let bandHi = null;
+    const drawn = {};
     for (const e of this.entries) {
       const v = e.show ? e.column.view(xMin) : EMPTY;
       points += v[0].length;
       data.push(v);
+      if (v[0].length) drawn[e.key] = [v[0][0], v[0][v[0].length - 1]];
       if (e.show && e.band) {
         const [t, hi] = e.band.max.view(xMin);
         for (let k = 0; k < t.length; k++) {
@@ -374,6 +378,7 @@ export class Panel {
     }
     this.points = points;
     this.bandHi = bandHi;
+    this.drawn = drawn;
     const u = this.plot;
     u.batch(() => {
       u.setData(data, false);
@@ -389,17 +394,6 @@ export class Panel {
     u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
     if (width < ZOOM_MIN_PX || !this.opts.onZoom) return;
     this.opts.onZoom(u.posToVal(left, 'x'), u.posToVal(left + width, 'x'));
-  }
-
-  // The first and last time drawn of each line, by entry key (for the tests).
-  spans () {
-    const out = {};
-    if (!this.plot) return out;
-    for (let i = 0; i < this.entries.length; i++) {
-      const [t] = this.plot.data[i + 1] || EMPTY;
-      if (t.length) out[this.entries[i].key] = [t[0], t[t.length - 1]];
-    }
-    return out;
   }
 
   destroy () {

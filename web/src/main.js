@@ -539,7 +539,7 @@ window.zapm = {
       status: $('#status').hidden ? null : { kind: $('#status').dataset.kind, text: $('#status-text').textContent },
       series: store.size, panels: {}
     };
-    const describe = (p) => ({ lines: p.entries.length, points: p.points, ids: p.entries.map((e) => e.id), spans: p.spans() });
+    const describe = (p) => ({ lines: p.entries.length, points: p.points, ids: p.entries.map((e) => e.id), spans: p.drawn });
     for (const [name, p] of Object.entries(panels)) out.panels[name] = describe(p);
     for (const [name, p] of customPanels) out.panels[CUSTOM_PREFIX + name] = describe(p);
     return out;
