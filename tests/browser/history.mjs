@@ -195,6 +195,32 @@ run('browser.history', async () => {
   check(liveSpan[0] < restartAt - 1, 'the live pid has nothing from before the restart: starts',
     liveSpan[0] - restartAt, 's after it');
   await page.click('#per-pid');
+
+  // A zoom into a short window stays in memory: no fetch, the range holds.
+  await page.click('#window button[data-window="15m"]');
+  await waitFor('15 min from memory', async () => {
+    const x = await snapshot(page);
+    return !x.view.long && x.panels.cpu.ids.includes(live) && x.panels.cpu.spans[live];
+  }, 15000, 200);
+  const fetches1 = await page.evaluate(() => window.zapm.stats.historyFetches);
+  const over15 = await (await page.$('#plot-cpu .u-over')).boundingBox();
+  await page.mouse.move(over15.x + over15.width * 0.8, over15.y + over15.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(over15.x + over15.width * 0.99, over15.y + over15.height / 2, { steps: 8 });
+  await page.mouse.up();
+  s = await waitFor('a memory zoom', async () => {
+    const x = await snapshot(page);
+    return x.view.zooms.length === 1 && !x.view.live && x;
+  }, 10000, 100);
+  check(!s.view.long && new URL(page.url()).searchParams.get('z'), 'a 15 min zoom went to the store or left the URL');
+  check(Math.abs((s.view.to - s.view.from) - 0.19 * 900) < 30, 'the 15 min zoom spans', s.view.to - s.view.from, 's');
+  await sleep(1500);
+  const still = await snapshot(page);
+  check(still.view.from === s.view.from && still.view.to === s.view.to, 'a zoom slid with time');
+  check((await page.evaluate(() => window.zapm.stats.historyFetches)) === fetches1, 'a memory zoom fetched history');
+  await page.dblclick('#plot-cpu .u-over');
+  await waitFor('15 min unzoomed', async () => (await snapshot(page)).view.zooms.length === 0, 10000);
+
   await page.click('#window button[data-window="24h"]');
   s = await settled(page, '24 h again', 2);
 

@@ -535,7 +535,7 @@ window.zapm = {
     const r = rangeOf(view, nowS());
     const out = {
       state: connState, paused, windowS: (windowOf(view.window) || WINDOWS[0]).seconds,
-      view: { ...view, search: formatView(view), long: longMode, loading, from: r.from, to: r.to, step: lines.step },
+      view: { ...view, search: formatView(view), long: longMode, loading, from: r.from, to: r.to, live: r.live, step: lines.step },
       status: $('#status').hidden ? null : { kind: $('#status').dataset.kind, text: $('#status-text').textContent },
       series: store.size, panels: {}
     };
