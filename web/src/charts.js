@@ -139,16 +139,25 @@ export class Panel {
       const dist = Math.abs(u.valToPos(vs[k], 'y') - top);
       if (dist < bestDist) {
         bestDist = dist;
-        best = { e, v: vs[k], t: ts[k] };
+        best = { e, v: vs[k], t: ts[k], k };
       }
     }
     const long = u.scales.x.max - u.scales.x.min > 86400;
     tip.time.textContent = (long ? formatDate(best ? best.t : t) + ' ' : '') + formatClock(best ? best.t : t, long ? 60 : 1);
     tip.row.hidden = !best;
+    if (!best) tip.range.hidden = true;
     if (best) {
       tip.swatch.style.backgroundColor = best.e.colour;
       tip.name.textContent = best.e.label;
       tip.value.textContent = formatNumber(best.v, 2) + (this.opts.unit ? ' ' + this.opts.unit : '');
+      // A bucket of a long window: its min and max too.
+      const b = best.e.band;
+      tip.range.hidden = !b;
+      if (b) {
+        const lo = b.min.view(u.scales.x.min)[1][best.k];
+        const hi = b.max.view(u.scales.x.min)[1][best.k];
+        tip.range.textContent = 'min ' + formatNumber(lo, 2) + ' · max ' + formatNumber(hi, 2);
+      }
     }
     tip.box.hidden = false;
     const w = u.over.clientWidth;
@@ -434,8 +443,11 @@ function makeTip () {
   const value = document.createElement('span');
   value.className = 'tip-value';
   row.append(swatch, name, value);
-  box.append(time, row);
-  return { box, time, row, swatch, name, value };
+  const range = document.createElement('div');
+  range.className = 'tip-range';
+  range.hidden = true;
+  box.append(time, row, range);
+  return { box, time, row, swatch, name, value, range };
 }
 
 const pad2 = (n) => (n < 10 ? '0' : '') + n;

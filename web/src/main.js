@@ -310,7 +310,7 @@ async function loadHistory () {
       if (seq !== loadSeq) return;
       if (res.status !== 503) {
         stats.historyErrors++;
-        failHistory('History ' + rangeText(r) + ': ' + text + ' (HTTP ' + res.status + ')');
+        failHistory('Could not load ' + rangeText(r) + ': ' + text + ' (HTTP ' + res.status + ')');
         return;
       }
       wait = retryAfter(res.headers.get('Retry-After'));
@@ -325,7 +325,7 @@ async function loadHistory () {
     if (seq !== loadSeq) return;
   }
   stats.historyErrors++;
-  failHistory('History ' + rangeText(r) + ': the collector did not answer after ' + FETCH_ATTEMPTS + ' tries');
+  failHistory('Could not load ' + rangeText(r) + ': the collector did not answer after ' + FETCH_ATTEMPTS + ' tries');
 }
 
 function failHistory (text) {
