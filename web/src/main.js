@@ -189,8 +189,11 @@ function attachLine (line, keys) {
 
 // Empties every chart, for the other kind of lines.
 function clearPanels () {
-  for (const p of allPanels()) p.clear();
   selected = null;
+  for (const p of allPanels()) {
+    p.clear();
+    p.focus(null);
+  }
   table.reset();
 }
 
