@@ -20,7 +20,7 @@ import {
   IDENTITY_HOST_SEP, KEY_AGENT, KEY_COLOR, KEY_CPU, KEY_CPU_PERCENT, KEY_CUSTOM, KEY_HOST, KEY_ID,
   KEY_LOAD, KEY_MEM, KEY_NOW, KEY_PERCENT, KEY_PID, KEY_SERIES, KEY_SYS, KEY_SYS_MEM, KEY_TIMESTAMP,
   HISTORY_FROM, HISTORY_GROUP, HISTORY_GROUP_SERVICE, HISTORY_MAX, HISTORY_MEAN, HISTORY_METRICS, HISTORY_MIN, HISTORY_PATH_SEP,
-  HISTORY_PIDS, HISTORY_SERVICE, HISTORY_STEP, HISTORY_T, STATE_LEFT, STATE_LIVE
+  HISTORY_PIDS, HISTORY_STEP, HISTORY_T, STATE_LEFT, STATE_LIVE
 } from './wire.js';
 
 const path = (...parts) => parts.join(HISTORY_PATH_SEP);
@@ -198,7 +198,6 @@ export class HistoryLines {
     for (const h of list) {
       if (!isObject(h) || typeof h[KEY_ID] !== 'string' || !Array.isArray(h[HISTORY_T])) continue;
       const line = this.lineFor(h[KEY_ID], h);
-      line.service = typeof h[HISTORY_SERVICE] === 'string' ? h[HISTORY_SERVICE] : null;
       line.addPid(h[KEY_PID]);
       if (Array.isArray(h[HISTORY_PIDS])) for (const p of h[HISTORY_PIDS]) line.addPid(p);
       const keys = [];
