@@ -8,11 +8,17 @@
     service's line runs on across a restart that gave it a new pid.
 
     Only buckets where some requested metric has data are printed; `t` gives
-    their start times, and every array is aligned with `t`.
+    their mean times, and every array is aligned with `t`.
+
+    The join with memory happens here too, on the query thread: the points
+    the loop copied (store_memory.h) that are newer than their line's `until`
+    are folded into the same buckets before printing, and a series the store
+    holds nothing of gets a line of its own. The loop only sends the bytes.
 */
 #include "store_query.h"
 #include "store_chunk.h"
 #include "store_db.h"
+#include "store_memory.h"
 #include "store_tiers.h"
 
 #include <fnmatch.h>
@@ -23,6 +29,9 @@
 
 #define QUERY_METRICS_MAX    64
 #define QUERY_POINTS_DEFAULT 800
+//  A memory point within this of its line's `until` is the stored one (the
+//  sample's time went through a double on one side only).
+#define QUERY_UNTIL_SLACK_NS 500000
 
 //  The current /api/history names of the charted metrics.
 static const struct {
@@ -364,6 +373,124 @@ s_metrics (s_query_t *query, const char *list)
 }
 
 //  --------------------------------------------------------------------------
+//  The join with memory
+
+//  The line whose group is `group` in lines[0..count), sorted by group; NULL if none.
+static s_line_t *
+s_line_of (s_line_t *lines, size_t count, const char *group)
+{
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp (lines[mid].first->group, group);
+        if (c == 0)
+            return &lines[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+//  Folds the points of `memory` newer than the line's until into its buckets.
+static void
+s_fold_memory (s_query_t *query, s_line_t *line, const store_memory_series_t *memory)
+{
+    int column[QUERY_METRICS_MAX];
+    for (int m = 0; m < query->metric_count; m++) {
+        column[m] = -1;
+        for (int c = 0; c < memory->columns; c++)
+            if (strcmp (memory->names[c], query->names[m]) == 0)
+                column[m] = c;
+    }
+    int64_t after = line->until_ns ? line->until_ns + QUERY_UNTIL_SLACK_NS : INT64_MIN;
+    for (size_t i = 0; i < memory->count; i++) {
+        int64_t t = memory->times[i];
+        if (t <= after || t < query->from || t >= query->to)
+            continue;
+        int64_t bucket = (t - query->from) / query->step;
+        const float *row = memory->values + i * (size_t) memory->columns;
+        bool any = false;
+        for (int m = 0; m < query->metric_count; m++) {
+            if (column[m] < 0 || isnan (row[column[m]]))
+                continue;
+            double v = row[column[m]];
+            s_cell_t *cell = line->cells + (size_t) m * (size_t) query->points + (size_t) bucket;
+            if (cell->count == 0 || v < cell->min)
+                cell->min = v;
+            if (cell->count == 0 || v > cell->max)
+                cell->max = v;
+            cell->sum += v;
+            cell->count += 1;
+            any = true;
+        }
+        if (any) {
+            line->time_sum[bucket] += (double) (t - query->from);
+            line->time_count[bucket] += 1;
+        }
+    }
+}
+
+//  Allocates a line's buckets (zeroed).
+static bool
+s_line_alloc (s_line_t *line, const s_query_t *query)
+{
+    size_t cells = (size_t) query->metric_count * (size_t) query->points;
+    line->cells = calloc (cells ? cells : 1, sizeof *line->cells);
+    line->time_sum = calloc ((size_t) query->points, sizeof (double));
+    line->time_count = calloc ((size_t) query->points, sizeof (double));
+    return line->cells && line->time_sum && line->time_count;
+}
+
+//  Joins `memory` into lines[0..*line_count) (room for as many more lines as
+//  memory has series): a series whose line the store has gets folded into it,
+//  the others get new lines, one per group, described by `extra` (room for
+//  every memory series; its strings point into `memory`).
+static bool
+s_join (s_query_t *query, const store_memory_t *memory, s_line_t *lines, size_t *line_count,
+        s_series_t *extra, bool service)
+{
+    size_t stored = *line_count, extra_count = 0;
+    size_t count = store_memory_size (memory);
+    for (size_t i = 0; i < count; i++) {
+        const store_memory_series_t *m = store_memory_at (memory, i);
+        const char *group = service ? m->service : m->key;
+        if (s_line_of (lines, stored, group))
+            continue;
+        extra[extra_count++] = (s_series_t){.id = (int64_t) i,
+                                            .key = m->key,
+                                            .service = m->service,
+                                            .agent = m->agent,
+                                            .host = m->host,
+                                            .pid = m->pid,
+                                            .color = m->color,
+                                            .group = group};
+    }
+    if (extra_count)
+        qsort (extra, extra_count, sizeof *extra, s_by_group);
+    for (size_t i = 0; i < extra_count; i++) {
+        if (i == 0 || strcmp (extra[i].group, extra[i - 1].group) != 0) {
+            s_line_t *line = &lines[(*line_count)++];
+            line->first = &extra[i];
+            if (!s_line_alloc (line, query))
+                return false;
+        }
+        lines[*line_count - 1].members++;
+    }
+    for (size_t i = 0; i < count; i++) {
+        const store_memory_series_t *m = store_memory_at (memory, i);
+        const char *group = service ? m->service : m->key;
+        s_line_t *line = s_line_of (lines, stored, group);
+        if (!line)
+            line = s_line_of (lines + stored, *line_count - stored, group);
+        if (line)
+            s_fold_memory (query, line, m);
+    }
+    return true;
+}
+
+//  --------------------------------------------------------------------------
 //  Printing one line
 
 static const char *
@@ -563,9 +690,13 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
     sqlite3_finalize (stmt);
     if (ok && series_count)
         qsort (series, series_count, sizeof *series, s_by_group);
-    if (ok)
-        lines = calloc (series_count ? series_count : 1, sizeof *lines);
-    ok = ok && lines;
+    size_t memory_count = store_memory_size (request->memory);
+    s_series_t *extra = NULL;
+    if (ok) {
+        lines = calloc (series_count + memory_count + 1, sizeof *lines);
+        extra = calloc (memory_count + 1, sizeof *extra);
+    }
+    ok = ok && lines && extra;
 
     query.chunks = ok ? store_db_prepare (db, "SELECT data FROM chunk WHERE tier = ? AND series = ?"
                                               " AND t0 >= ? AND t0 < ? ORDER BY t0")
@@ -576,16 +707,12 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
     ok = ok && query.chunks && query.times && query.values[0] && query.values[1] &&
          query.values[2] && query.values[3];
 
-    size_t cells = (size_t) query.metric_count * (size_t) query.points;
     for (size_t i = 0; ok && i < series_count; i++) {
         s_series_t *s = &series[i];
         if (i == 0 || strcmp (s->group, series[i - 1].group) != 0) {
             s_line_t *line = &lines[line_count++];
             line->first = s;
-            line->cells = calloc (cells ? cells : 1, sizeof *line->cells);
-            line->time_sum = calloc ((size_t) query.points, sizeof (double));
-            line->time_count = calloc ((size_t) query.points, sizeof (double));
-            ok = line->cells && line->time_sum && line->time_count;
+            ok = s_line_alloc (line, &query);
             if (!ok)
                 break;
         }
@@ -606,6 +733,9 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
             }
         }
     }
+
+    if (ok && request->memory)
+        ok = s_join (&query, request->memory, lines, &line_count, extra, service);
 
     //  Print.
     if (ok) {
@@ -654,6 +784,7 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
         free (lines[i].time_count);
     }
     free (lines);
+    free (extra); //  its strings belong to request->memory
     for (size_t i = 0; i < series_count; i++) {
         free (series[i].key);
         free (series[i].service);
