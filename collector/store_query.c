@@ -83,8 +83,11 @@ typedef struct {
     char *names[QUERY_METRICS_MAX];
     int64_t ids[QUERY_METRICS_MAX]; //  0 when unknown
     sqlite3_stmt *chunks;
-    int64_t *times;
-    double *values[4];
+    int64_t *times;                        //  a chunk's times
+    double *block;                         //  a chunk's decoded columns
+    size_t block_cap;                      //  doubles allocated in `block`
+    s_out_t means;                         //  the current line's mean arrays, printed once
+    size_t mean_at[QUERY_METRICS_MAX + 1]; //  where each metric's starts in `means`
 } s_query_t;
 
 //  --------------------------------------------------------------------------
@@ -149,22 +152,35 @@ s_string (s_out_t *out, const char *text)
     out->size = (size_t) (at - out->data);
 }
 
+//  "00" to "99", for printing two digits at a time.
+static const char s_pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233"
+                              "34353637383940414243444546474849505152535455565758596061626364656667"
+                              "6869707172737475767778798081828384858687888990919293949596979899";
+
 //  Writes `value` in decimal at `at`; returns the end.
 static char *
 s_u64 (char *at, uint64_t value)
 {
-    char digits[20];
-    int n = 0;
-    do
-        digits[n++] = (char) ('0' + value % 10);
-    while ((value /= 10) && n < 20);
-    while (n)
-        *at++ = digits[--n];
-    return at;
+    int length = 1;
+    for (uint64_t bound = 10; length < 20 && value >= bound; bound *= 10)
+        length++;
+    char *end = at + length;
+    while (value >= 100) {
+        end -= 2;
+        memcpy (end, s_pairs + 2 * (value % 100), 2);
+        value /= 100;
+    }
+    if (value >= 10)
+        memcpy (end - 2, s_pairs + 2 * value, 2);
+    else
+        end[-1] = (char) ('0' + value);
+    return at + length;
 }
 
 //  Prints a number with 10 significant digits (integers exactly), or null.
-//  Hand-written because an answer holds hundreds of thousands of numbers.
+//  Hand-written because an answer holds hundreds of thousands of numbers:
+//  the value is rounded once to an integer of 10 digits, whose digits are
+//  printed with the decimal point put in place and trailing zeros cut.
 static void
 s_number (s_out_t *out, double value)
 {
@@ -195,17 +211,26 @@ s_number (s_out_t *out, double value)
     while (digits < 15 && magnitude >= powers[digits])
         digits++;
     int decimals = magnitude < 1 ? 10 : digits >= 10 ? 0 : 10 - digits;
-    uint64_t scale = (uint64_t) powers[decimals];
-    uint64_t m = (uint64_t) (magnitude * (double) scale + 0.5);
-    at = s_u64 (at, m / scale);
-    uint64_t fraction = m % scale;
-    if (fraction) {
+    char text[24];
+    int length = (int) (s_u64 (text, (uint64_t) (magnitude * powers[decimals] + 0.5)) - text);
+    //  The fraction's digits, without the trailing zeros.
+    int whole = length - decimals;
+    int last = length;
+    while (last > (whole > 0 ? whole : 0) && text[last - 1] == '0')
+        last--;
+    if (whole > 0) {
+        memcpy (at, text, (size_t) whole);
+        at += whole;
+    }
+    else
+        *at++ = '0';
+    if (last > whole) {
         *at++ = '.';
-        char *first = at;
-        for (uint64_t unit = scale / 10; unit > 0; unit /= 10)
-            *at++ = (char) ('0' + fraction / unit % 10);
-        while (at > first && at[-1] == '0')
-            at--;
+        for (int zero = whole; zero < 0; zero++)
+            *at++ = '0';
+        int from = whole > 0 ? whole : 0;
+        memcpy (at, text + from, (size_t) (last - from));
+        at += last - from;
     }
     out->size += (size_t) (at - start);
 }
@@ -260,53 +285,83 @@ store_query_tier (const int64_t *retention_s, int64_t now_ns, int64_t from_ns, i
     return chosen;
 }
 
+//  Makes room for `values` doubles in query->block. False if memory ran out.
+static bool
+s_block (s_query_t *query, size_t values)
+{
+    if (values <= query->block_cap)
+        return true;
+    double *block = realloc (query->block, values * sizeof *block);
+    if (!block)
+        return false;
+    query->block = block;
+    query->block_cap = values;
+    return true;
+}
+
 //  Folds the chunks of `series` in tier `tier` within [lo, hi) into `cells`.
+//  Each chunk's columns are decoded in one pass over its directory.
 static bool
 s_read (s_query_t *query, int tier, int64_t series, int64_t lo, int64_t hi, s_line_t *line_out)
 {
     s_cell_t *cells = line_out->cells;
     //  A rollup stands for the middle of its bucket.
     int64_t middle = store_tier_bucket_ns[tier] / 2;
+    //  The columns: per known metric, its value (raw) or min, max, sum, count.
+    int kinds = tier == STORE_TIER_RAW ? 1 : 4;
+    uint32_t keys[QUERY_METRICS_MAX * 4];
+    int metric[QUERY_METRICS_MAX], metrics = 0, count = 0;
+    for (int m = 0; m < query->metric_count; m++) {
+        if (!query->ids[m])
+            continue;
+        metric[metrics++] = m;
+        uint32_t id = (uint32_t) query->ids[m];
+        for (int kind = 0; kind < kinds; kind++)
+            keys[count++] = tier == STORE_TIER_RAW ? id : id * 4 + (uint32_t) kind;
+    }
+    double *values[QUERY_METRICS_MAX * 4];
+    int found[QUERY_METRICS_MAX * 4];
     sqlite3_stmt *stmt = query->chunks;
     sqlite3_bind_int (stmt, 1, tier);
     sqlite3_bind_int64 (stmt, 2, series);
     sqlite3_bind_int64 (stmt, 3, lo - store_tier_span_ns[tier]);
     sqlite3_bind_int64 (stmt, 4, hi);
     int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    bool ok = true;
+    while (count && (rc = sqlite3_step (stmt)) == SQLITE_ROW) {
         chunk_reader_t reader;
         if (!chunk_reader_open (&reader, sqlite3_column_blob (stmt, 0),
                                 (size_t) sqlite3_column_bytes (stmt, 0)) ||
             !chunk_reader_times (&reader, query->times))
             continue; //  a chunk that does not decode is skipped
-        for (int m = 0; m < query->metric_count; m++) {
-            if (!query->ids[m])
-                continue;
-            uint32_t id = (uint32_t) query->ids[m];
-            int found;
-            if (tier == STORE_TIER_RAW)
-                found = chunk_reader_column (&reader, id, query->values[0]);
-            else {
-                found = chunk_reader_column (&reader, id * 4 + STORE_ROLLUP_MIN, query->values[0]);
-                for (int kind = 1; kind < 4 && found > 0; kind++)
-                    found = chunk_reader_column (&reader, id * 4 + (uint32_t) kind,
-                                                 query->values[kind]);
-            }
-            if (found <= 0)
+        if (!s_block (query, (size_t) count * reader.rows)) {
+            ok = false;
+            break;
+        }
+        for (int c = 0; c < count; c++)
+            values[c] = query->block + (size_t) c * reader.rows;
+        chunk_reader_columns (&reader, keys, count, values, found);
+        for (int j = 0; j < metrics; j++) {
+            int m = metric[j];
+            const double *const *column = (const double *const *) values + j * kinds;
+            bool all = true;
+            for (int kind = 0; kind < kinds; kind++)
+                all = all && found[j * kinds + kind] > 0;
+            if (!all)
                 continue;
             s_cell_t *line = cells + (size_t) m * (size_t) query->points;
             for (uint32_t row = 0; row < reader.rows; row++) {
                 int64_t t = query->times[row];
-                double v = query->values[0][row];
+                double v = column[0][row];
                 if (t < lo || t >= hi || t < query->from || t >= query->to || isnan (v))
                     continue;
                 int64_t bucket = (t - query->from) / query->step;
                 s_cell_t *cell = line + bucket;
                 double hi_v = v, sum = v, n = 1;
-                if (tier != STORE_TIER_RAW) {
-                    hi_v = query->values[1][row];
-                    sum = query->values[2][row];
-                    n = query->values[3][row];
+                if (kinds == 4) {
+                    hi_v = column[1][row];
+                    sum = column[2][row];
+                    n = column[3][row];
                     if (isnan (hi_v) || isnan (sum) || isnan (n))
                         continue;
                 }
@@ -321,8 +376,10 @@ s_read (s_query_t *query, int tier, int64_t series, int64_t lo, int64_t hi, s_li
             }
         }
     }
+    if (!count)
+        rc = SQLITE_DONE; //  no metric known: nothing to read
     sqlite3_reset (stmt);
-    return rc == SQLITE_DONE;
+    return ok && rc == SQLITE_DONE;
 }
 
 static char *
@@ -523,6 +580,13 @@ s_array (s_out_t *out, s_query_t *query, const s_cell_t *cells, const bool *keep
     s_text (out, "]");
 }
 
+//  Copies metric m's mean array, printed by s_line into query->means.
+static void
+s_means (s_out_t *out, const s_query_t *query, int m)
+{
+    s_raw (out, query->means.data + query->mean_at[m], query->mean_at[m + 1] - query->mean_at[m]);
+}
+
 static void
 s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, bool service)
 {
@@ -536,6 +600,14 @@ s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, boo
         for (int b = 0; b < query->points; b++)
             if (line->cells[(size_t) m * (size_t) query->points + (size_t) b].count > 0)
                 keep[b] = true;
+    //  Each metric's means, printed once: today's names repeat them.
+    query->means.size = 0;
+    for (int m = 0; m < query->metric_count; m++) {
+        query->mean_at[m] = query->means.size;
+        s_array (&query->means, query, line->cells + (size_t) m * (size_t) query->points, keep, 0);
+    }
+    query->mean_at[query->metric_count] = query->means.size;
+    out->failed |= query->means.failed;
     s_text (out, "{\"id\":");
     s_string (out, first->group);
     s_text (out, ",\"service\":");
@@ -589,7 +661,7 @@ s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, boo
         s_text (out, ",\"");
         s_text (out, legacy);
         s_text (out, "\":");
-        s_array (out, query, line->cells + (size_t) m * (size_t) query->points, keep, 0);
+        s_means (out, query, m);
     }
     if (!query->metrics_only)
         s_text (out, ",\"custom\":{");
@@ -602,7 +674,7 @@ s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, boo
         first_custom = false;
         s_string (out, query->names[m] + 7);
         s_text (out, ":");
-        s_array (out, query, line->cells + (size_t) m * (size_t) query->points, keep, 0);
+        s_means (out, query, m);
     }
     s_text (out, query->metrics_only ? ",\"metrics\":{" : "},\"metrics\":{");
     for (int m = 0; m < query->metric_count; m++) {
@@ -611,7 +683,7 @@ s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, boo
         s_string (out, query->names[m]);
         const s_cell_t *cells = line->cells + (size_t) m * (size_t) query->points;
         s_text (out, ":{\"mean\":");
-        s_array (out, query, cells, keep, 0);
+        s_means (out, query, m);
         s_text (out, ",\"min\":");
         s_array (out, query, cells, keep, 1);
         s_text (out, ",\"max\":");
@@ -702,10 +774,7 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
                                               " AND t0 >= ? AND t0 < ? ORDER BY t0")
                       : NULL;
     query.times = malloc (CHUNK_ROWS_MAX * sizeof *query.times);
-    for (int kind = 0; kind < 4; kind++)
-        query.values[kind] = malloc (CHUNK_ROWS_MAX * sizeof (double));
-    ok = ok && query.chunks && query.times && query.values[0] && query.values[1] &&
-         query.values[2] && query.values[3];
+    ok = ok && query.chunks && query.times;
 
     for (size_t i = 0; ok && i < series_count; i++) {
         s_series_t *s = &series[i];
@@ -774,8 +843,8 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
         store_db_exec (db, "COMMIT");
     sqlite3_finalize (query.chunks);
     free (query.times);
-    for (int kind = 0; kind < 4; kind++)
-        free (query.values[kind]);
+    free (query.means.data);
+    free (query.block);
     for (int m = 0; m < query.metric_count; m++)
         free (query.names[m]);
     for (size_t i = 0; i < line_count; i++) {
