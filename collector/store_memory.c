@@ -6,6 +6,7 @@
 #include "store_memory.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,4 +135,28 @@ store_memory_at (const store_memory_t *self, size_t i)
 {
     assert (self && i < self->count);
     return &self->series[i];
+}
+
+double
+store_memory_value (float value)
+{
+    static const double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                    1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    double v = value;
+    if (!isfinite (v) || v == 0)
+        return v;
+    int exponent = (int) floor (log10 (fabs (v)));
+    //  Six digits first: a float that a shorter decimal reads back as also
+    //  reads back from its nearest six-digit one.
+    for (int digits = 6; digits <= 9; digits++) {
+        int decimals = digits - 1 - exponent;
+        if (decimals > 22 || decimals < -22)
+            return v;
+        double r = decimals >= 0 ? nearbyint (v * powers[decimals]) / powers[decimals]
+                                 : nearbyint (v / powers[-decimals]) * powers[-decimals];
+        if ((float) r == value)
+            return r;
+    }
+    return v;
 }

@@ -63,4 +63,9 @@ size_t store_memory_size (const store_memory_t *self);
 //  The i-th series (0 <= i < store_memory_size).
 const store_memory_series_t *store_memory_at (const store_memory_t *self, size_t i);
 
+//  A memory value as a double: the shortest decimal (up to 9 significant
+//  digits) that reads back as `value`, so the 12.3 an agent sent, kept as
+//  a float, folds as 12.3 and not as 12.300000190734863.
+double store_memory_value (float value);
+
 #endif

@@ -472,7 +472,7 @@ s_fold_memory (s_query_t *query, s_line_t *line, const store_memory_series_t *me
         for (int m = 0; m < query->metric_count; m++) {
             if (column[m] < 0 || isnan (row[column[m]]))
                 continue;
-            double v = row[column[m]];
+            double v = store_memory_value (row[column[m]]);
             s_cell_t *cell = line->cells + (size_t) m * (size_t) query->points + (size_t) bucket;
             if (cell->count == 0 || v < cell->min)
                 cell->min = v;
