@@ -460,7 +460,9 @@ chunk_reader_times (const chunk_reader_t *reader, int64_t *times)
     uint64_t t = 0, delta = 0;
     for (uint32_t row = 0; row < reader->rows; row++) {
         uint64_t code;
-        if (!chunk_varint_read (reader->blob, end, &at, &code))
+        if (at < end && reader->blob[at] < 0x80)
+            code = reader->blob[at++]; //  the common case: one byte
+        else if (!chunk_varint_read (reader->blob, end, &at, &code))
             return false;
         if (row == 0)
             t = (uint64_t) chunk_unzigzag (code);
@@ -482,7 +484,21 @@ s_decode (const uint8_t *data, size_t bytes, size_t readable, uint32_t first, ui
     int scale = CHUNK_SCALE_NONE;
     uint64_t prev = 0;
     for (uint32_t i = 0; i < count; i++) {
-        unsigned ones;
+        //  The common case, a delta of at most 32 bits at the current scale,
+        //  from one window of the stream.
+        uint64_t window = s_window (&reader);
+        unsigned ones = (unsigned) __builtin_clzll (~window | (1ULL << 58));
+        if (ones < 4 && scale != CHUNK_SCALE_NONE) {
+            static const unsigned widths[] = {0, 8, 16, 32};
+            unsigned width = widths[ones];
+            if (ones + 1 + width > reader.bits - reader.at)
+                return false;
+            uint64_t z = width ? (window << (ones + 1)) >> (64 - width) : 0;
+            reader.at += ones + 1 + width;
+            prev += (uint64_t) chunk_unzigzag (z);
+            values[first + i] = (double) (int64_t) prev / s_pow10[scale];
+            continue;
+        }
         if (!s_get_prefix (&reader, 5, &ones))
             return false;
         uint64_t d;

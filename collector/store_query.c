@@ -161,9 +161,31 @@ static const char s_pairs[] = "0001020304050607080910111213141516171819202122232
 static char *
 s_u64 (char *at, uint64_t value)
 {
-    int length = 1;
-    for (uint64_t bound = 10; length < 20 && value >= bound; bound *= 10)
-        length++;
+    static const uint64_t powers[] = {1ULL,
+                                      10ULL,
+                                      100ULL,
+                                      1000ULL,
+                                      10000ULL,
+                                      100000ULL,
+                                      1000000ULL,
+                                      10000000ULL,
+                                      100000000ULL,
+                                      1000000000ULL,
+                                      10000000000ULL,
+                                      100000000000ULL,
+                                      1000000000000ULL,
+                                      10000000000000ULL,
+                                      100000000000000ULL,
+                                      1000000000000000ULL,
+                                      10000000000000000ULL,
+                                      100000000000000000ULL,
+                                      1000000000000000000ULL,
+                                      10000000000000000000ULL};
+    //  Digits: log10 from the bit length (1233 / 4096 ~ log10 2), then exact.
+    int bits = 64 - __builtin_clzll (value | 1);
+    int length = (bits * 1233) >> 12;
+    length += length < 20 && value >= powers[length];
+    length += !length;
     char *end = at + length;
     while (value >= 100) {
         end -= 2;
