@@ -46,7 +46,8 @@ bool
 history_wants_store (struct MHD_Connection *connection)
 {
     if (s_arg (connection, "from") || s_arg (connection, "to") || s_arg (connection, "metric") ||
-        s_arg (connection, "points") || s_arg (connection, "group"))
+        s_arg (connection, "points") || s_arg (connection, "group") ||
+        s_arg (connection, "metrics_only"))
         return true;
     const char *seconds = s_arg (connection, "seconds");
     double value;
@@ -123,6 +124,13 @@ s_parse (struct MHD_Connection *connection, store_query_t *query, const char **e
             *error = "group must be series, service or auto\n";
             return false;
         }
+    }
+    if ((text = s_arg (connection, "metrics_only"))) {
+        if (strcmp (text, "1") != 0 && strcmp (text, "0") != 0) {
+            *error = "metrics_only must be 1 or 0\n";
+            return false;
+        }
+        query->metrics_only = text[0] == '1';
     }
     query->metrics = s_arg (connection, "metric");
     if (query->metrics && !s_metrics_valid (query->metrics)) {

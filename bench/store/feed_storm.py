@@ -46,6 +46,23 @@ def loadavg():
         return " ".join(f.read().split()[:3])
 
 
+def cpu_seconds(pid, tid=None):
+    """CPU time (user + system) of a process, or of one of its threads."""
+    path = "/proc/%d/task/%d/stat" % (pid, tid) if tid else "/proc/%d/stat" % pid
+    with open(path) as f:
+        stat = f.read().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(pid, fn):
+    """Runs fn(); returns its result and the CPU % of the loop thread (the
+    main thread: the collector's loop) and of the whole collector meanwhile."""
+    loop0, all0, t0 = cpu_seconds(pid, pid), cpu_seconds(pid), time.monotonic()
+    result = fn()
+    wall = time.monotonic() - t0
+    return result, 100 * (cpu_seconds(pid, pid) - loop0) / wall, 100 * (cpu_seconds(pid) - all0) / wall
+
+
 def percentile(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
@@ -159,18 +176,21 @@ def main():
               "%d /feed streams, %d query clients, windows of %d s" %
               (time.strftime("%Y-%m-%d %H:%M", time.gmtime()), os.cpu_count(), loadavg(),
                args.agents, args.rate, args.streams, args.clients, args.window))
-        quiet = sink(ssesink, http_port, args.streams, args.agents, args.window)
-        print("quiet: load average %s, events %s, p50 %s ms, p99 %s ms, max %s ms" %
-              (loadavg(), quiet["samples"], quiet["lat_p50_ms"], quiet["lat_p99_ms"],
-               quiet["lat_max_ms"]))
+        def run():
+            return sink(ssesink, http_port, args.streams, args.agents, args.window)
+
+        report = ("%s: load average %s, events %s, p50 %s ms, p99 %s ms, max %s ms; "
+                  "collector CPU %.0f %% (its loop thread %.0f %%)")
+        quiet, loop, total = measured(collector.pid, run)
+        print(report % ("quiet", loadavg(), quiet["samples"], quiet["lat_p50_ms"],
+                        quiet["lat_p99_ms"], quiet["lat_max_ms"], total, loop))
         with Storm(http_port, args.clients) as storm:
             time.sleep(1)
-            stormy = sink(ssesink, http_port, args.streams, args.agents, args.window)
+            stormy, loop, total = measured(collector.pid, run)
             during = loadavg()
         lat = storm.latencies
-        print("storm: load average %s, events %s, p50 %s ms, p99 %s ms, max %s ms" %
-              (during, stormy["samples"], stormy["lat_p50_ms"], stormy["lat_p99_ms"],
-               stormy["lat_max_ms"]))
+        print(report % ("storm", during, stormy["samples"], stormy["lat_p50_ms"],
+                        stormy["lat_p99_ms"], stormy["lat_max_ms"], total, loop))
         print("storm queries: %d answered (%s), %.1f MB each, latency p50 %.0f ms, p99 %.0f ms"
               % (len(lat), storm.statuses, storm.bytes / max(1, len(lat)) / 1e6,
                  percentile(lat, 0.5) * 1e3, percentile(lat, 0.99) * 1e3))

@@ -4,7 +4,8 @@ More than STORE_QUERY_PENDING_MAX (64) queries waiting get 503 with
 Retry-After: 1 and the collector goes on answering; a departed service and a
 restarted one (new pid) are still one line each after the collector restarts,
 from the store alone, and the restarted service's newest points join from
-memory; means folded from memory print without float noise.
+memory; means folded from memory print without float noise; metrics_only=1
+leaves out the old names.
 """
 
 import json
@@ -179,6 +180,14 @@ def store_memory_numbers(procs):
     for key in ("service", "agent", "host", "pid", "color", "until", "t", "metrics"):
         check(key in line, "%s missing from a memory line: %r", key, sorted(line))
     check(line["service"] == "orders@e2e" and line["pid"] == 4242, "identity %r", line)
+    # metrics_only=1 leaves out the copies of the means under today's names.
+    d = history_json(col, seconds="3600", points="1", group="series", metric="cpu",
+                     metrics_only="1")
+    line = d["series"][0]
+    check("cpu" not in line and "custom" not in line, "metrics_only kept %r", sorted(line))
+    check(line["metrics"]["cpu"]["mean"] == [12.3], "metrics_only: %r", line["metrics"])
+    status, _, body = col.get("/api/history?seconds=3600&metrics_only=yes")
+    check(status == 400 and b"metrics_only" in body, "metrics_only=yes: %d %r", status, body)
 
 
 z.run()
