@@ -22,14 +22,20 @@ store_memory_new (void)
     return calloc (1, sizeof (store_memory_t));
 }
 
+void
+store_who_free (store_who_t *who)
+{
+    free (who->key);
+    free (who->service);
+    free (who->agent);
+    free (who->host);
+    free (who->color);
+}
+
 static void
 s_series_free (store_memory_series_t *series)
 {
-    free (series->key);
-    free (series->service);
-    free (series->agent);
-    free (series->host);
-    free (series->color);
+    store_who_free (&series->who);
     for (int c = 0; c < series->columns; c++)
         free (series->names[c]);
     free (series->times);
@@ -80,12 +86,12 @@ store_memory_series (store_memory_t *self, const char *key, const char *service,
     store_memory_series_t *series = &self->series[self->count++];
     memset (series, 0, sizeof *series);
     bool failed = false;
-    series->key = s_copy (key, &failed);
-    series->service = s_copy (service, &failed);
-    series->agent = s_copy (agent, &failed);
-    series->host = s_copy (host, &failed);
-    series->pid = pid;
-    series->color = s_copy (color, &failed);
+    series->who = (store_who_t){.key = s_copy (key, &failed),
+                                .service = s_copy (service, &failed),
+                                .agent = s_copy (agent, &failed),
+                                .host = s_copy (host, &failed),
+                                .pid = pid,
+                                .color = s_copy (color, &failed)};
     series->columns = columns;
     for (int c = 0; c < columns; c++)
         series->names[c] = s_copy (names[c], &failed);

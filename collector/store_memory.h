@@ -22,14 +22,22 @@
 //  Columns a series may have: the five charted ones and up to 16 customs.
 #define STORE_MEMORY_COLUMNS_MAX 32
 
+//  Who a series is, as the store's series table says (and a query prints).
+typedef struct {
+    char *key;     //  identity
+    char *service; //  agent@host, or the identity
+    char *agent;   //  NULL when absent
+    char *host;    //  NULL when absent
+    int64_t pid;   //  -1 when absent
+    char *color;   //  NULL when absent
+} store_who_t;
+
+//  Frees the strings of *who (not who itself).
+void store_who_free (store_who_t *who);
+
 //  One series of a snapshot. Read-only for the query.
 typedef struct {
-    char *key;                             //  identity
-    char *service;                         //  agent@host, or the identity
-    char *agent;                           //  NULL when absent
-    char *host;                            //  NULL when absent
-    int64_t pid;                           //  -1 when absent
-    char *color;                           //  NULL when absent
+    store_who_t who;                       //  its identity
     int columns;                           //  column count
     char *names[STORE_MEMORY_COLUMNS_MAX]; //  metric path of each column
     size_t count;                          //  points

@@ -49,14 +49,9 @@ typedef struct {
 
 typedef struct {
     int64_t id;        //  series id
-    char *key;         //  identity
-    char *service;     //  agent@host, or the identity
-    char *agent;       //  NULL when absent
-    char *host;        //  NULL when absent
-    int64_t pid;       //  -1 when absent
-    char *color;       //  NULL when absent
+    store_who_t who;   //  its identity
     int64_t last_ns;   //  sealed up to here
-    const char *group; //  key or service
+    const char *group; //  who.key or who.service
 } s_series_t;
 
 typedef struct {
@@ -534,17 +529,10 @@ s_join (s_query_t *query, const store_memory_t *memory, s_line_t *lines, size_t 
     size_t count = store_memory_size (memory);
     for (size_t i = 0; i < count; i++) {
         const store_memory_series_t *m = store_memory_at (memory, i);
-        const char *group = service ? m->service : m->key;
+        const char *group = service ? m->who.service : m->who.key;
         if (s_line_of (lines, stored, group))
             continue;
-        extra[extra_count++] = (s_series_t){.id = (int64_t) i,
-                                            .key = m->key,
-                                            .service = m->service,
-                                            .agent = m->agent,
-                                            .host = m->host,
-                                            .pid = m->pid,
-                                            .color = m->color,
-                                            .group = group};
+        extra[extra_count++] = (s_series_t){.id = (int64_t) i, .who = m->who, .group = group};
     }
     if (extra_count)
         qsort (extra, extra_count, sizeof *extra, s_by_group);
@@ -559,7 +547,7 @@ s_join (s_query_t *query, const store_memory_t *memory, s_line_t *lines, size_t 
     }
     for (size_t i = 0; i < count; i++) {
         const store_memory_series_t *m = store_memory_at (memory, i);
-        const char *group = service ? m->service : m->key;
+        const char *group = service ? m->who.service : m->who.key;
         s_line_t *line = s_line_of (lines, stored, group);
         if (!line)
             line = s_line_of (lines + stored, *line_count - stored, group);
@@ -633,25 +621,25 @@ s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, boo
     s_text (out, "{\"id\":");
     s_string (out, first->group);
     s_text (out, ",\"service\":");
-    s_string (out, first->service);
+    s_string (out, first->who.service);
     s_text (out, ",\"agent\":");
-    s_string (out, first->agent);
+    s_string (out, first->who.agent);
     s_text (out, ",\"host\":");
-    s_string (out, first->host);
+    s_string (out, first->who.host);
     s_text (out, ",\"pid\":");
-    if ((service && line->members > 1) || first->pid < 0)
+    if ((service && line->members > 1) || first->who.pid < 0)
         s_text (out, "null");
     else
-        s_number (out, (double) first->pid);
+        s_number (out, (double) first->who.pid);
     s_text (out, ",\"color\":");
-    s_string (out, first->color);
+    s_string (out, first->who.color);
     if (service) {
         s_text (out, ",\"pids\":[");
         for (size_t i = 0; i < line->members; i++) {
             if (i)
                 s_text (out, ",");
-            if (members[i].pid >= 0)
-                s_number (out, (double) members[i].pid);
+            if (members[i].who.pid >= 0)
+                s_number (out, (double) members[i].who.pid);
             else
                 s_text (out, "null");
         }
@@ -772,14 +760,15 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
         }
         s_series_t *s = &series[series_count++];
         s->id = sqlite3_column_int64 (stmt, 0);
-        s->key = s_dup (sqlite3_column_text (stmt, 1));
-        s->service = s_dup (sqlite3_column_text (stmt, 2));
-        s->agent = s_dup (sqlite3_column_text (stmt, 3));
-        s->host = s_dup (sqlite3_column_text (stmt, 4));
-        s->pid = sqlite3_column_type (stmt, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64 (stmt, 5);
-        s->color = s_dup (sqlite3_column_text (stmt, 6));
+        s->who.key = s_dup (sqlite3_column_text (stmt, 1));
+        s->who.service = s_dup (sqlite3_column_text (stmt, 2));
+        s->who.agent = s_dup (sqlite3_column_text (stmt, 3));
+        s->who.host = s_dup (sqlite3_column_text (stmt, 4));
+        s->who.pid =
+            sqlite3_column_type (stmt, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64 (stmt, 5);
+        s->who.color = s_dup (sqlite3_column_text (stmt, 6));
         s->last_ns = sqlite3_column_int64 (stmt, 7);
-        s->group = service ? s->service : s->key;
+        s->group = service ? s->who.service : s->who.key;
     }
     sqlite3_finalize (stmt);
     if (ok && series_count)
@@ -877,11 +866,7 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
     free (lines);
     free (extra); //  its strings belong to request->memory
     for (size_t i = 0; i < series_count; i++) {
-        free (series[i].key);
-        free (series[i].service);
-        free (series[i].agent);
-        free (series[i].host);
-        free (series[i].color);
+        store_who_free (&series[i].who);
     }
     free (series);
     if (!ok) {

@@ -51,8 +51,9 @@ main (void)
     const store_memory_series_t *a = store_memory_at (memory, 0), *b = store_memory_at (memory, 1);
     CHECK (a->count == 100 && a->columns == 2 && strcmp (a->names[1], "custom.depth") == 0);
     CHECK (a->times[99] == 99000000000LL && a->values[99 * 2] == 99.0f && isnan (a->values[1]));
-    CHECK (strcmp (a->service, "a@h") == 0 && a->pid == 1 && strcmp (a->color, "teal") == 0);
-    CHECK (b->count == 0 && !b->agent && !b->color && b->pid == -1);
+    CHECK (strcmp (a->who.service, "a@h") == 0 && a->who.pid == 1 &&
+           strcmp (a->who.color, "teal") == 0);
+    CHECK (b->count == 0 && !b->who.agent && !b->who.color && b->who.pid == -1);
     const char *many[STORE_MEMORY_COLUMNS_MAX + 1] = {0};
     for (int c = 0; c <= STORE_MEMORY_COLUMNS_MAX; c++)
         many[c] = "cpu";
