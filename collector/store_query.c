@@ -51,7 +51,7 @@ typedef struct {
     int64_t id;        //  series id
     store_who_t who;   //  its identity
     int64_t last_ns;   //  sealed up to here
-    const char *group; //  who.key or who.service
+    const char *group; //  the key or the service (of who)
 } s_series_t;
 
 typedef struct {
