@@ -248,6 +248,6 @@ history_answer (history_job_t *self, struct MHD_Connection *connection)
                            "the history store is stopping or failed: retry\n");
     char *json = self->json;
     self->json = NULL;
-    return reply_buffer (connection, MHD_HTTP_OK, "application/json; charset=utf-8", json,
-                         MHD_RESPMEM_MUST_FREE);
+    return reply_buffer_sized (connection, MHD_HTTP_OK, "application/json; charset=utf-8", json,
+                               self->size, MHD_RESPMEM_MUST_FREE);
 }

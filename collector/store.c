@@ -19,19 +19,13 @@
 #include "store_query.h"
 #include "store_writer.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
-
-//  How much nicer than the loop the query thread runs: a storm of long
-//  queries must not take the CPU the live stream needs (Linux: per thread).
-#define STORE_QUERY_NICE 10
 
 //  How often the writer commits, and how long it naps when the queue is empty.
 #define STORE_COMMIT_NS (1000 * 1000 * 1000LL)
@@ -233,10 +227,6 @@ static void *
 s_query_main (void *arg)
 {
     store_t *self = arg;
-    errno = 0;
-    int nice = getpriority (PRIO_PROCESS, (id_t) gettid ());
-    if (errno == 0 && setpriority (PRIO_PROCESS, (id_t) gettid (), nice + STORE_QUERY_NICE) != 0)
-        log_warn ("store: the query thread keeps the loop's priority: %s", strerror (errno));
     pthread_mutex_lock (&self->lock);
     while (true) {
         while (!self->pending && !self->query_stop)

@@ -184,16 +184,21 @@ def main():
         quiet, loop, total = measured(collector.pid, run)
         print(report % ("quiet", loadavg(), quiet["samples"], quiet["lat_p50_ms"],
                         quiet["lat_p99_ms"], quiet["lat_max_ms"], total, loop))
+        quiet_loop = loop
         with Storm(http_port, args.clients) as storm:
             time.sleep(1)
+            answered, t0 = len(storm.latencies), time.monotonic()
             stormy, loop, total = measured(collector.pid, run)
+            answered, wall = len(storm.latencies) - answered, time.monotonic() - t0
             during = loadavg()
         lat = storm.latencies
         print(report % ("storm", during, stormy["samples"], stormy["lat_p50_ms"],
                         stormy["lat_p99_ms"], stormy["lat_max_ms"], total, loop))
-        print("storm queries: %d answered (%s), %.1f MB each, latency p50 %.0f ms, p99 %.0f ms"
-              % (len(lat), storm.statuses, storm.bytes / max(1, len(lat)) / 1e6,
-                 percentile(lat, 0.5) * 1e3, percentile(lat, 0.99) * 1e3))
+        print("storm queries: %d answered (%s), %.1f MB each, latency p50 %.0f ms, p99 %.0f ms;"
+              " loop CPU per query about %.1f ms" %
+              (len(lat), storm.statuses, storm.bytes / max(1, len(lat)) / 1e6,
+               percentile(lat, 0.5) * 1e3, percentile(lat, 0.99) * 1e3,
+               (loop - quiet_loop) / 100 * wall / max(1, answered) * 1e3))
         for key in ("lat_p50_ms", "lat_p99_ms"):
             print("ratio %s storm / quiet: %.2f" % (key, float(stormy[key]) / float(quiet[key])))
         for name, run in (("quiet", quiet), ("storm", stormy)):
