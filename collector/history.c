@@ -45,11 +45,11 @@ s_arg (struct MHD_Connection *connection, const char *name)
 bool
 history_wants_store (struct MHD_Connection *connection)
 {
-    if (s_arg (connection, "from") || s_arg (connection, "to") || s_arg (connection, "metric") ||
-        s_arg (connection, "points") || s_arg (connection, "group") ||
-        s_arg (connection, "metrics_only"))
+    if (s_arg (connection, ZAPM_HISTORY_FROM) || s_arg (connection, ZAPM_HISTORY_TO) ||
+        s_arg (connection, ZAPM_HISTORY_METRIC) || s_arg (connection, ZAPM_HISTORY_POINTS) ||
+        s_arg (connection, ZAPM_HISTORY_GROUP) || s_arg (connection, ZAPM_HISTORY_METRICS_ONLY))
         return true;
-    const char *seconds = s_arg (connection, "seconds");
+    const char *seconds = s_arg (connection, ZAPM_HISTORY_SECONDS);
     double value;
     return seconds && query_seconds (seconds, S_SECONDS_MAX, &value) && value > HISTORY_MEMORY_S;
 }
@@ -86,15 +86,17 @@ s_parse (struct MHD_Connection *connection, store_query_t *query, const char **e
     double now = (double) clock_wall_ns () / 1e9;
     double seconds = HISTORY_MEMORY_S, from = 0, to = now;
     const char *text;
-    if ((text = s_arg (connection, "seconds")) && !query_seconds (text, S_SECONDS_MAX, &seconds)) {
+    if ((text = s_arg (connection, ZAPM_HISTORY_SECONDS)) &&
+        !query_seconds (text, S_SECONDS_MAX, &seconds)) {
         *error = "seconds must be a number of seconds up to ten years\n";
         return false;
     }
-    if ((text = s_arg (connection, "to")) && !query_seconds (text, S_TIME_MAX, &to)) {
+    if ((text = s_arg (connection, ZAPM_HISTORY_TO)) && !query_seconds (text, S_TIME_MAX, &to)) {
         *error = "to must be a Unix time in seconds\n";
         return false;
     }
-    if ((text = s_arg (connection, "from")) && !query_seconds (text, S_TIME_MAX, &from)) {
+    if ((text = s_arg (connection, ZAPM_HISTORY_FROM)) &&
+        !query_seconds (text, S_TIME_MAX, &from)) {
         *error = "from must be a Unix time in seconds\n";
         return false;
     }
@@ -107,7 +109,7 @@ s_parse (struct MHD_Connection *connection, store_query_t *query, const char **e
     query->from = from;
     query->to = to;
     double points = S_POINTS_DEFAULT;
-    if ((text = s_arg (connection, "points")) &&
+    if ((text = s_arg (connection, ZAPM_HISTORY_POINTS)) &&
         (!query_seconds (text, STORE_QUERY_POINTS_MAX, &points) || points < 1 ||
          points != floor (points))) {
         *error = "points must be a whole number from 1 to 10000\n";
@@ -115,29 +117,29 @@ s_parse (struct MHD_Connection *connection, store_query_t *query, const char **e
     }
     query->points = (int) points;
     query->group = STORE_GROUP_AUTO;
-    if ((text = s_arg (connection, "group"))) {
-        if (strcmp (text, "series") == 0)
+    if ((text = s_arg (connection, ZAPM_HISTORY_GROUP))) {
+        if (strcmp (text, ZAPM_HISTORY_GROUP_SERIES) == 0)
             query->group = STORE_GROUP_SERIES;
-        else if (strcmp (text, "service") == 0)
+        else if (strcmp (text, ZAPM_HISTORY_GROUP_SERVICE) == 0)
             query->group = STORE_GROUP_SERVICE;
         else if (strcmp (text, "auto") != 0) {
             *error = "group must be series, service or auto\n";
             return false;
         }
     }
-    if ((text = s_arg (connection, "metrics_only"))) {
+    if ((text = s_arg (connection, ZAPM_HISTORY_METRICS_ONLY))) {
         if (strcmp (text, "1") != 0 && strcmp (text, "0") != 0) {
             *error = "metrics_only must be 1 or 0\n";
             return false;
         }
         query->metrics_only = text[0] == '1';
     }
-    query->metrics = s_arg (connection, "metric");
+    query->metrics = s_arg (connection, ZAPM_HISTORY_METRIC);
     if (query->metrics && !s_metrics_valid (query->metrics)) {
         *error = "metric must be a comma-separated list of metric names\n";
         return false;
     }
-    query->glob = query_glob (s_arg (connection, "agent"));
+    query->glob = query_glob (s_arg (connection, ZAPM_KEY_AGENT));
     return true;
 }
 
