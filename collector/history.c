@@ -23,7 +23,7 @@
 #include <string.h>
 
 #define S_SECONDS_MAX    (10.0 * 366 * 86400) //  longest window asked for
-#define S_TIME_MAX       1e11                 //  largest Unix time accepted
+#define S_TIME_MAX       4e9                  //  largest Unix time accepted (2096; fits ns)
 #define S_METRICS_MAX    1024                 //  bytes of a metric= list
 #define S_MEMORY_VALUES  5                    //  columns of a series_point_t
 #define S_POINTS_DEFAULT 800
@@ -92,12 +92,12 @@ s_parse (struct MHD_Connection *connection, store_query_t *query, const char **e
         return false;
     }
     if ((text = s_arg (connection, ZAPM_HISTORY_TO)) && !query_seconds (text, S_TIME_MAX, &to)) {
-        *error = "to must be a Unix time in seconds\n";
+        *error = "to must be a Unix time in seconds (up to 4000000000)\n";
         return false;
     }
     if ((text = s_arg (connection, ZAPM_HISTORY_FROM)) &&
         !query_seconds (text, S_TIME_MAX, &from)) {
-        *error = "from must be a Unix time in seconds\n";
+        *error = "from must be a Unix time in seconds (up to 4000000000)\n";
         return false;
     }
     if (!text)

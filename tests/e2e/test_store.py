@@ -213,6 +213,7 @@ def store_metrics_and_queries(procs):
         d = history_json(col, **params)
         check(("tier" in d) == stored, "%r: keys %r", params, list(d))
     for params, what in (({"from": "100", "to": "50"}, "window"),
+                         ({"to": "1e19"}, "to"), ({"from": "9300000000"}, "from"),
                          ({"points": "0"}, "points"), ({"points": "x"}, "points"),
                          ({"group": "pid"}, "group"), ({"metric": "cpu;mem"}, "metric"),
                          ({"seconds": "-1"}, "seconds")):
