@@ -359,6 +359,9 @@ store_destroy (store_t **self_p)
     self->query_stop = true;
     pthread_cond_signal (&self->wake);
     pthread_mutex_unlock (&self->lock);
+    //  A long query in flight ends now (its answer is a 503) instead of
+    //  holding the stop back for as long as it runs.
+    sqlite3_interrupt (self->reader);
     pthread_join (self->query_thread, NULL);
     //  Queries never run are answered with NULL, then every answer is handed over.
     for (s_job_t *job = self->pending; job;) {
