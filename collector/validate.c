@@ -12,6 +12,7 @@
 #include "validate.h"
 #include "clock.h"
 #include "json_scan.h"
+#include "store_numbers.h"
 #include "textbuf.h"
 #include "utf8.h"
 #include "wire.h"
@@ -323,9 +324,10 @@ s_extract_custom (const cJSON *custom, sample_t *sample)
     }
 }
 
-//  Extracts what the collector keeps; the schema has already been checked.
+//  Extracts what the collector keeps, and the store's numbers into *numbers
+//  unless it is NULL; the schema has already been checked.
 static validate_reason_t
-s_extract (const cJSON **found, sample_t *sample)
+s_extract (const cJSON **found, sample_t *sample, store_numbers_t *numbers)
 {
     sample->cpu = s_number (found[SAMPLE_CPU]);
     sample->mem = s_number (found[SAMPLE_MEM]);
@@ -361,6 +363,9 @@ s_extract (const cJSON **found, sample_t *sample)
     s_extract_custom (found[SAMPLE_CUSTOM], sample);
     s_mark_counters (found[SAMPLE_COUNTERS], sample);
     metric_map_extract (sample->cpu, sample->mem, found[SAMPLE_PROC], sys, &sample->metrics);
+    if (numbers)
+        store_numbers_collect (numbers, found[SAMPLE_CPU], found[SAMPLE_MEM], found[SAMPLE_PROC],
+                               sys, found[SAMPLE_CUSTOM]);
     return VALIDATE_OK;
 }
 
@@ -435,6 +440,12 @@ s_release (cJSON *root)
 validate_reason_t
 validate_sample (const char *data, size_t size, sample_t *sample)
 {
+    return validate_sample_numbers (data, size, sample, NULL);
+}
+
+validate_reason_t
+validate_sample_numbers (const char *data, size_t size, sample_t *sample, store_numbers_t *numbers)
+{
     if (size > ZAPM_WIRE_MAX_BYTES)
         return VALIDATE_TOO_LARGE;
     if (!utf8_valid (data, size))
@@ -455,7 +466,7 @@ validate_sample (const char *data, size_t size, sample_t *sample)
     else if (!cJSON_IsObject (root))
         reason = VALIDATE_NOT_OBJECT;
     else if ((reason = s_check_object (root, s_sample_fields, found)) == VALIDATE_OK)
-        reason = s_extract (found, sample);
+        reason = s_extract (found, sample, numbers);
     s_release (root);
     if (reason == VALIDATE_OK)
         sample->has_line_break = memchr (data, '\n', size) || memchr (data, '\r', size);
