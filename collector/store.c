@@ -257,6 +257,7 @@ static void *
 s_writer_main (void *arg)
 {
     store_t *self = arg;
+    pthread_setname_np (pthread_self (), "store-writer"); //  as top -H and /proc show it
     //  Loading (the head replay after a crash) happens here, not in
     //  store_new: queries are served from the chunks meanwhile, and samples
     //  wait in the queue.
@@ -304,6 +305,7 @@ static void *
 s_query_main (void *arg)
 {
     store_t *self = arg;
+    pthread_setname_np (pthread_self (), "store-query");
     pthread_mutex_lock (&self->lock);
     while (true) {
         while (!self->pending && !self->query_stop)

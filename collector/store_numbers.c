@@ -13,20 +13,25 @@
 #include <math.h>
 #include <string.h>
 
-//  True when `key` is [A-Za-z0-9_.:-]+ (a path part readable without quoting).
-static bool
-s_safe (const char *key, size_t *size)
+//  Bytes allowed in a path part: [A-Za-z0-9_.:-] (readable without quoting).
+#define S_RANGE(from, to) [from... to] = 1
+static const uint8_t s_key_byte[256] = {
+    S_RANGE ('a', 'z'), S_RANGE ('A', 'Z'), S_RANGE ('0', '9'), ['_'] = 1,
+    ['.'] = 1,          [':'] = 1,          ['-'] = 1};
+
+//  Appends `key` to the path after `at` bytes, in one pass that checks each
+//  byte. Returns the key's length, or 0 if it is empty, has a byte outside
+//  s_key_byte, or makes the path longer than STORE_NUMBERS_PATH_MAX.
+static size_t
+s_put_key (char *path, size_t at, const char *key)
 {
-    const char *p = key;
-    for (; *p; p++) {
-        unsigned char c = (unsigned char) *p;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '.' || c == ':' || c == '-';
-        if (!ok)
-            return false;
+    size_t size = 0;
+    for (unsigned char c; (c = (unsigned char) key[size]); size++) {
+        if (!s_key_byte[c] || at + size >= STORE_NUMBERS_PATH_MAX)
+            return 0;
+        path[at + size] = (char) c;
     }
-    *size = (size_t) (p - key);
-    return *size > 0;
+    return size;
 }
 
 //  Writes `value` in decimal into out (no NUL); returns its length.
@@ -72,19 +77,17 @@ s_walk (store_numbers_t *self, const cJSON *item, char *path, size_t size, int d
         return;
     unsigned index = 0;
     for (const cJSON *child = item->child; child; child = child->next, index++) {
-        char name[16];
-        const char *part = name;
         size_t part_size;
-        if (array)
+        if (array) {
+            char name[16];
             part_size = s_utoa (index, name);
-        else if (!child->string || !s_safe (child->string, &part_size))
-            continue;
-        else
-            part = child->string;
-        if (size + 1 + part_size > STORE_NUMBERS_PATH_MAX)
+            if (size + 1 + part_size > STORE_NUMBERS_PATH_MAX)
+                continue;
+            memcpy (path + size + 1, name, part_size);
+        }
+        else if (!child->string || !(part_size = s_put_key (path, size + 1, child->string)))
             continue;
         path[size] = '.';
-        memcpy (path + size + 1, part, part_size);
         s_walk (self, child, path, size + 1 + part_size, depth + 1);
     }
 }

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""loop_cost.py: what the store costs the collector's loop (issue 11's first benchmark).
+
+Runs a real zapm-collector fed by zapm-fleetgen: AGENTS simulated agents (10,000
+distinct series), one sample a second each, every sample carrying the metrics of
+a real zapm-agent --system frame (recorded first, or --frames FILE). The
+collector runs with its store on (a fresh file) and with --store none,
+interleaved (store, none, store, none, ...: --rounds pairs), each run for
+--warmup seconds (the series appear) and then --seconds measured. Over the
+measured interval it reads each thread's CPU (utime + stime from
+/proc/PID/task/TID/stat): the loop (the main thread), the store's writer
+thread (`store-writer`), and the rest; and the samples received (/metrics).
+
+Prints one line per run, then the ratio of the loop's CPU per sample with the
+store on to that with --store none (the issue's goal: <= 1.10), and the
+writer thread's CPU per sample. Not a ctest test. Needs Debian's python3 with
+python3-zmq (scripts/setup.sh), and a RelWithDebInfo build:
+
+  /usr/bin/python3 bench/store/loop_cost.py --build build-bench
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import record_frames  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+METRIC_ROOTS = ("cpu", "mem", "proc", "sys", "custom")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def threads(pid):
+    """CPU seconds of each thread of pid, by name: {tid: (name, seconds)}."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                text = f.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        out[int(tid)] = (name, (int(fields[11]) + int(fields[12])) / TICK)
+    return out
+
+
+def received(port):
+    body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10).read()
+    m = re.search(rb"^zapm_samples_received_total(?:\{[^}]*\})?\s+(\S+)$", body, re.M)
+    return float(m.group(1))
+
+
+def bodies(frames, out):
+    """The metric members of each recorded frame, without braces, one a line."""
+    with open(frames) as f, open(out, "w") as o:
+        for line in f:
+            sample = json.loads(line)
+            kept = {k: sample[k] for k in METRIC_ROOTS if k in sample}
+            o.write(json.dumps(kept, separators=(",", ":"))[1:-1] + "\n")
+    with open(out) as f:
+        first = json.loads("{" + f.readline() + "}")
+    return first
+
+
+def numbers(obj):
+    if isinstance(obj, bool):
+        return 0
+    if isinstance(obj, (int, float)):
+        return 1
+    if isinstance(obj, dict):
+        return sum(numbers(v) for v in obj.values())
+    if isinstance(obj, list):
+        return sum(numbers(v) for v in obj)
+    return 0
+
+
+def run(args, store, work, bodies_file, index):
+    zmq_port, http_port = free_port(), free_port()
+    db = os.path.join(work, "run%d.db" % index)
+    argv = [args.collector or os.path.join(args.build, "bin", "zapm-collector"),
+            "--bind", "tcp://127.0.0.1:%d" % zmq_port, "--http", "127.0.0.1:%d" % http_port,
+            "--max-series", str(args.agents + 100), "--store", db if store else "none"]
+    log = open(os.path.join(work, "run%d.log" % index), "w")
+    col = subprocess.Popen(argv, stdout=log, stderr=log)
+    gen = None
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/healthz" % http_port, timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline or col.poll() is not None:
+                    raise SystemExit("the collector did not start: see %s" % log.name)
+                time.sleep(0.05)
+        duration = args.warmup + args.seconds + 3
+        gen = subprocess.Popen([os.path.join(args.build, "bin", "zapm-fleetgen"),
+                                "--endpoints", "tcp://127.0.0.1:%d" % zmq_port,
+                                "--agents", str(args.agents), "--sockets", str(args.sockets),
+                                "--duration", str(duration), "--bodies", bodies_file],
+                               stdout=subprocess.PIPE, text=True)
+        time.sleep(args.warmup)
+        t0, n0, c0 = time.monotonic(), received(http_port), threads(col.pid)
+        time.sleep(args.seconds)
+        t1, n1, c1 = time.monotonic(), received(http_port), threads(col.pid)
+        gen_out = gen.communicate(timeout=duration + 60)[0]
+    finally:
+        if gen and gen.poll() is None:
+            gen.kill()
+        col.send_signal(signal.SIGTERM)
+        try:
+            col.wait(30)
+        except subprocess.TimeoutExpired:
+            col.kill()
+        log.close()
+    samples = n1 - n0
+    cpu = {}
+    for tid, (name, seconds) in c1.items():
+        role = "loop" if tid == col.pid else "writer" if name == "store-writer" else "other"
+        cpu[role] = cpu.get(role, 0.0) + seconds - c0.get(tid, (name, 0.0))[1]
+    gen_stats = dict(kv.split("=") for kv in gen_out.split())
+    return {
+        "store": "on" if store else "none",
+        "samples": int(samples),
+        "rate": round(samples / (t1 - t0), 1),
+        "blocked": int(gen_stats.get("blocked", -1)),
+        "loop_cpu_s": round(cpu.get("loop", 0.0), 2),
+        "loop_us_per_sample": round(cpu.get("loop", 0.0) / max(samples, 1) * 1e6, 3),
+        "writer_cpu_s": round(cpu.get("writer", 0.0), 2),
+        "writer_us_per_sample": round(cpu.get("writer", 0.0) / max(samples, 1) * 1e6, 3),
+        "other_cpu_s": round(cpu.get("other", 0.0), 2),
+        "db_mib": round(sum(os.path.getsize(p) for p in (db, db + "-wal")
+                            if os.path.exists(p)) / 2**20, 1) if store else 0,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build", help="build directory (RelWithDebInfo)")
+    ap.add_argument("--agents", type=int, default=10000, help="series, one sample a second each")
+    ap.add_argument("--sockets", type=int, default=10, help="fleetgen sockets")
+    ap.add_argument("--warmup", type=int, default=15, help="seconds before measuring")
+    ap.add_argument("--seconds", type=int, default=30, help="seconds measured per run")
+    ap.add_argument("--rounds", type=int, default=2, help="pairs of runs (store on, none)")
+    ap.add_argument("--frames", help="recorded frames (default: record 300 now)")
+    ap.add_argument("--collector", help="another zapm-collector binary to measure (e.g. an older"
+                    " build; its writer thread counts as 'other' if it has no thread names)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="zapm-loop-cost-") as work:
+        frames = args.frames
+        if not frames:
+            frames = os.path.join(work, "frames.jsonl")
+            record_frames.record(os.path.join(args.build, "bin", "zapm-agent"), 300, frames)
+        first = bodies(frames, os.path.join(work, "bodies.txt"))
+        print("%d agents x 1 Hz, %d numbers a sample (zapm-agent --system), %d s warm-up, "
+              "%d s measured, %d rounds; load %s" %
+              (args.agents, numbers(first), args.warmup, args.seconds, args.rounds,
+               " ".join(open("/proc/loadavg").read().split()[:3])), flush=True)
+        rows = []
+        for i in range(2 * args.rounds):
+            row = run(args, i % 2 == 0, work, os.path.join(work, "bodies.txt"), i)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    on = [r for r in rows if r["store"] == "on"]
+    none = [r for r in rows if r["store"] == "none"]
+
+    def per_sample(rs, key):
+        return sum(r[key] for r in rs) / max(sum(r["samples"] for r in rs), 1) * 1e6
+
+    loop_on, loop_none = per_sample(on, "loop_cpu_s"), per_sample(none, "loop_cpu_s")
+    print("loop CPU per sample: store on %.3f us, --store none %.3f us: ratio %.3f (goal <= 1.10)"
+          % (loop_on, loop_none, loop_on / loop_none))
+    print("pairwise ratios: %s" % ", ".join("%.3f" % (a["loop_us_per_sample"] /
+                                                      b["loop_us_per_sample"])
+                                            for a, b in zip(on, none)))
+    print("writer thread CPU per sample (store on): %.3f us (goal <= 2)"
+          % per_sample(on, "writer_cpu_s"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
