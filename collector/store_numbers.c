@@ -64,19 +64,22 @@ s_keep (store_numbers_t *self, const char *path, size_t size, double value)
     self->value[self->count++] = value;
 }
 
-//  Collects `item`, whose path is the first `size` bytes of `path`.
+//  The item's type, read directly: the cJSON_Is* calls were a fifth of the walk.
+#define S_TYPE(item) ((item)->type & 0xff)
+
+//  Collects the members of object or array `item`, whose path is the first
+//  `size` bytes of `path`, at `depth` (the roots are depth 1). Numbers are
+//  kept here, without a call per leaf.
 static void
 s_walk (store_numbers_t *self, const cJSON *item, char *path, size_t size, int depth)
 {
-    if (cJSON_IsNumber (item)) {
-        s_keep (self, path, size, item->valuedouble);
-        return;
-    }
-    bool array = cJSON_IsArray (item);
-    if ((!array && !cJSON_IsObject (item)) || depth >= STORE_NUMBERS_DEPTH_MAX)
-        return;
+    bool array = S_TYPE (item) == cJSON_Array;
     unsigned index = 0;
     for (const cJSON *child = item->child; child; child = child->next, index++) {
+        int type = S_TYPE (child);
+        bool nested = type == cJSON_Object || type == cJSON_Array;
+        if (type != cJSON_Number && (!nested || depth + 1 >= STORE_NUMBERS_DEPTH_MAX))
+            continue; //  a string, a boolean, null, or too deep to walk into
         size_t part_size;
         if (array) {
             char name[16];
@@ -88,7 +91,10 @@ s_walk (store_numbers_t *self, const cJSON *item, char *path, size_t size, int d
         else if (!child->string || !(part_size = s_put_key (path, size + 1, child->string)))
             continue;
         path[size] = '.';
-        s_walk (self, child, path, size + 1 + part_size, depth + 1);
+        if (type == cJSON_Number)
+            s_keep (self, path, size + 1 + part_size, child->valuedouble);
+        else
+            s_walk (self, child, path, size + 1 + part_size, depth + 1);
     }
 }
 
@@ -108,6 +114,10 @@ store_numbers_collect (store_numbers_t *self, const cJSON *cpu, const cJSON *mem
             continue;
         size_t size = strlen (names[i]);
         memcpy (path, names[i], size);
-        s_walk (self, roots[i], path, size, 1);
+        int type = S_TYPE (roots[i]);
+        if (type == cJSON_Number)
+            s_keep (self, path, size, roots[i]->valuedouble);
+        else if (type == cJSON_Object || type == cJSON_Array)
+            s_walk (self, roots[i], path, size, 1);
     }
 }

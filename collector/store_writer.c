@@ -89,7 +89,6 @@ struct _store_writer_t {
     sqlite3_stmt *delete_head;   //  DELETE FROM head WHERE id < ?
     sqlite3_stmt *update_last;   //  UPDATE series SET last_ns
     s_layout_t *layouts[STORE_LAYOUTS_MAX + 1]; //  by layout id, NULL where unknown
-    bool failed;                                //  something in this sample failed
 };
 
 static uint64_t
@@ -374,22 +373,40 @@ s_layout (store_writer_t *self, uint32_t id, uint32_t count, int64_t now_ns)
 //  --------------------------------------------------------------------------
 //  Head rows
 
-//  Appends a value in the head's form, reusing the decimal form that the
-//  chunk's column just found for it.
-static bool
-s_head_value (chunk_bits_t *head, double value, const chunk_column_t *column)
+//  Most bytes one point takes in the head: metric id, e and the value.
+#define WRITER_HEAD_POINT_MAX (5 + 1 + 10)
+
+//  Writes `value` as a varint at `out` (room checked by the caller); returns its bytes.
+static size_t
+s_varint (uint8_t *out, uint64_t value)
 {
-    if (!chunk_bits_reserve (head, 12))
-        return false;
-    if (column && column->scale != CHUNK_SCALE_NONE) {
-        int64_t m = column->prev;
-        head->data[head->size++] = (uint8_t) column->scale;
-        return chunk_bits_varint (head, chunk_zigzag (m));
+    size_t n = 0;
+    while (value >= 0x80) {
+        out[n++] = (uint8_t) (value | 0x80);
+        value >>= 7;
     }
-    head->data[head->size++] = 0xff;
-    memcpy (head->data + head->size, &value, 8); //  little-endian hosts only (x86, arm)
-    head->size += 8;
-    return true;
+    out[n++] = (uint8_t) value;
+    return n;
+}
+
+//  Appends a point in the head's form, reusing the decimal form that the
+//  chunk's column just found for its value. The caller reserved
+//  WRITER_HEAD_POINT_MAX bytes.
+static void
+s_head_point (chunk_bits_t *head, uint32_t metric, double value, const chunk_column_t *column)
+{
+    uint8_t *out = head->data + head->size;
+    size_t n = s_varint (out, metric);
+    if (column && column->scale != CHUNK_SCALE_NONE) {
+        out[n++] = (uint8_t) column->scale;
+        n += s_varint (out + n, chunk_zigzag (column->prev));
+    }
+    else {
+        out[n++] = 0xff;
+        memcpy (out + n, &value, 8); //  little-endian hosts only (x86, arm)
+        n += 8;
+    }
+    head->size += n;
 }
 
 //  --------------------------------------------------------------------------
@@ -403,13 +420,11 @@ static int s_seal (store_writer_t *self, s_series_t *series);
 
 //  Puts a value into the open chunk; returns its column, NULL on failure.
 static const chunk_column_t *
-s_put (store_writer_t *self, s_series_t *series, uint32_t metric, int hint, double value)
+s_put (s_series_t *series, uint32_t metric, int hint, double value)
 {
     int column = chunk_builder_column (&series->chunk, metric, hint);
-    if (column < 0 || !chunk_builder_put (&series->chunk, column, value)) {
-        self->failed = true;
+    if (column < 0 || !chunk_builder_put (&series->chunk, column, value))
         return NULL;
-    }
     return &series->chunk.columns[column];
 }
 
@@ -458,17 +473,14 @@ store_writer_sample (store_writer_t *self, const char *series_id, const store_id
     //  The head entry: series, time, a two-byte count, then the points.
     if (!chunk_bits_varint (&self->head, (uint64_t) series->id) ||
         !chunk_bits_varint (&self->head, chunk_zigzag (time_ns)) ||
-        !chunk_bits_reserve (&self->head, 2))
+        !chunk_bits_reserve (&self->head, 2 + (size_t) count * WRITER_HEAD_POINT_MAX))
         return;
     self->head.data[self->head.size++] = (uint8_t) (0x80 | (count & 0x7f));
     self->head.data[self->head.size++] = (uint8_t) (count >> 7);
-    self->failed = false;
     for (uint32_t i = 0; i < count; i++) {
         uint32_t metric = layout->metric[i];
-        const chunk_column_t *column = s_put (self, series, metric, (int) i, values[i]);
-        if (!chunk_bits_varint (&self->head, metric) ||
-            !s_head_value (&self->head, values[i], column))
-            self->failed = true;
+        const chunk_column_t *column = s_put (series, metric, (int) i, values[i]);
+        s_head_point (&self->head, metric, values[i], column);
     }
     self->head_points += count;
     self->head_samples++;
@@ -749,7 +761,7 @@ s_replay (store_writer_t *self)
                     break;
                 }
                 if (take)
-                    s_put (self, series, (uint32_t) metric, (int) i, value);
+                    s_put (series, (uint32_t) metric, (int) i, value);
             }
             samples += take;
         }

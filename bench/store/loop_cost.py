@@ -13,10 +13,16 @@ thread (`store-writer`), and the rest; and the samples received (/metrics).
 
 Prints one line per run, then the ratio of the loop's CPU per sample with the
 store on to that with --store none (the issue's goal: <= 1.10), and the
-writer thread's CPU per sample. Not a ctest test. Needs Debian's python3 with
+writer thread's CPU per sample. CPU time on a shared machine varies by 10 to
+20 % between runs, so --callgrind also counts the loop thread's instructions
+(valgrind --tool=callgrind --separate-threads=yes) at --callgrind-agents
+agents, store on and none, for two fleet durations; the difference between the
+durations divided by the difference in samples is the loop's instructions per
+sample, start-up and shutdown cancelled. Not a ctest test. Needs Debian's python3 with
 python3-zmq (scripts/setup.sh), and a RelWithDebInfo build:
 
   /usr/bin/python3 bench/store/loop_cost.py --build build-bench
+  /usr/bin/python3 bench/store/loop_cost.py --build build-bench --rounds 0 --callgrind
 """
 import argparse
 import json
@@ -148,6 +154,63 @@ def run(args, store, work, bodies_file, index):
     }
 
 
+def callgrind_run(args, store, work, bodies_file, seconds, tag):
+    """Loop-thread instructions and samples received of one collector run under callgrind."""
+    zmq_port, http_port = free_port(), free_port()
+    out = os.path.join(work, "cg-%s" % tag)
+    os.makedirs(out)
+    argv = ["valgrind", "--tool=callgrind", "--separate-threads=yes",
+            "--callgrind-out-file=%s/cg.out" % out,
+            args.collector or os.path.join(args.build, "bin", "zapm-collector"),
+            "--bind", "tcp://127.0.0.1:%d" % zmq_port, "--http", "127.0.0.1:%d" % http_port,
+            "--store", os.path.join(out, "store.db") if store else "none"]
+    log = open(os.path.join(out, "log"), "w")
+    col = subprocess.Popen(argv, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/healthz" % http_port, timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or col.poll() is not None:
+                    raise SystemExit("the collector did not start under valgrind: see %s"
+                                     % log.name)
+                time.sleep(0.2)
+        subprocess.run([os.path.join(args.build, "bin", "zapm-fleetgen"),
+                        "--endpoints", "tcp://127.0.0.1:%d" % zmq_port,
+                        "--agents", str(args.callgrind_agents), "--sockets", "2",
+                        "--duration", str(seconds), "--bodies", bodies_file],
+                       stdout=subprocess.DEVNULL, check=True, timeout=seconds + 120)
+        time.sleep(2)
+        samples = received(http_port)
+    finally:
+        col.send_signal(signal.SIGTERM)
+        try:
+            col.wait(120)
+        except subprocess.TimeoutExpired:
+            col.kill()
+        log.close()
+    # One file per thread: cg.out-01 is the main thread, the loop.
+    with open(os.path.join(out, "cg.out-01")) as f:
+        m = re.search(r"^(?:summary|totals): (\d+)", f.read(), re.M)
+    return int(m.group(1)), samples
+
+
+def callgrind(args, work, bodies_file):
+    short, long_ = args.callgrind_seconds
+    per = {}
+    for store in (True, False):
+        i0, n0 = callgrind_run(args, store, work, bodies_file, short, "%d-%d" % (store, short))
+        i1, n1 = callgrind_run(args, store, work, bodies_file, long_, "%d-%d" % (store, long_))
+        per[store] = (i1 - i0) / (n1 - n0)
+        print("callgrind: store %s: loop thread %d instructions for %d samples (%d s), %d for %d"
+              " (%d s): %.0f instructions a sample"
+              % ("on" if store else "none", i0, n0, short, i1, n1, long_, per[store]), flush=True)
+    print("callgrind: loop instructions per sample, store on / --store none: %.0f / %.0f = %.3f"
+          % (per[True], per[False], per[True] / per[False]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build", help="build directory (RelWithDebInfo)")
@@ -159,6 +222,12 @@ def main():
     ap.add_argument("--frames", help="recorded frames (default: record 300 now)")
     ap.add_argument("--collector", help="another zapm-collector binary to measure (e.g. an older"
                     " build; its writer thread counts as 'other' if it has no thread names)")
+    ap.add_argument("--callgrind", action="store_true",
+                    help="also count the loop's instructions per sample under callgrind")
+    ap.add_argument("--callgrind-agents", type=int, default=300,
+                    help="agents for --callgrind (valgrind is slow)")
+    ap.add_argument("--callgrind-seconds", type=int, nargs=2, default=[10, 30],
+                    help="the two fleet durations for --callgrind")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="zapm-loop-cost-") as work:
         frames = args.frames
@@ -175,6 +244,10 @@ def main():
             row = run(args, i % 2 == 0, work, os.path.join(work, "bodies.txt"), i)
             rows.append(row)
             print(json.dumps(row), flush=True)
+        if args.callgrind:
+            callgrind(args, work, os.path.join(work, "bodies.txt"))
+    if not rows:
+        return 0
     on = [r for r in rows if r["store"] == "on"]
     none = [r for r in rows if r["store"] == "none"]
 
