@@ -462,6 +462,8 @@ s_append_bucket (s_join_t *join, size_t first, size_t last)
 static void
 s_append_points (s_join_t *join, double from, double step)
 {
+    if (join->count == 0)
+        return; //  nothing in memory after the store's data (and points may be NULL)
     qsort (join->points, join->count, sizeof *join->points, s_by_time);
     for (size_t first = 0; first < join->count;) {
         double bucket = step > 0 ? floor ((join->points[first].t - from) / step) : 0;

@@ -3,15 +3,18 @@
     Retention deletes a tier's chunks that end before now - retention, but
     never raw (or 1-minute) data that the next tier has not rolled up yet.
 
-    The cap counts the database's pages in use plus the WAL. When the pages in
-    use pass STORE_CAP_DB_SHARE of the cap, the oldest chunks of one tier go:
-    the tier furthest over its share of the space (raw 50 %, 1-minute 30 %,
-    1-hour 20 %; a tier under its share leaves its room to the others), a
-    batch at a time, until the pages in use are under that line again. Freed
-    pages are reused by the next inserts, so the file stops growing; the WAL
-    is kept small by checkpoints (store_writer.c). So the file and its WAL stay
-    within the cap plus one commit's growth. When the file is larger than the
-    cap (the cap was lowered), store_retention_vacuum gives pages back.
+    The cap counts the database's file plus the WAL. The writer keeps room
+    below the cap (`reserve`) for what a commit adds: its WAL frames and the
+    file's growth by the pages it inserts (store_writer.c measures its
+    commits). When the pages in use pass cap - reserve, the oldest chunks of
+    one tier go: the tier furthest over its share of the space (raw 50 %,
+    1-minute 30 %, 1-hour 20 %; a tier under its share leaves its room to the
+    others), a small batch at a time, until the pages in use are under that
+    line again. Freed pages are reused by the next inserts, so the file stops
+    growing, and the WAL is truncated after a commit that grew it (again
+    store_writer.c). So the file and its WAL stay within the cap. When the
+    file is larger than the cap (the cap was lowered),
+    store_retention_vacuum gives pages back.
 */
 #include "store_db.h"
 #include "store_tiers.h"
@@ -19,13 +22,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-//  Part of the cap the database's pages in use may take; the rest is for the
-//  WAL and one commit's growth.
-#define STORE_CAP_DB_SHARE 0.85
+//  The least part of the cap the pages in use may take, however large the
+//  reserve a fast writer asks for (the writer warns when it asks for more).
+#define STORE_CAP_DB_FLOOR 0.25
 
-//  Chunks deleted per statement batch, and batches per call.
-#define RETENTION_BATCH   256
-#define RETENTION_BATCHES 8
+//  Chunks deleted per retention statement batch; chunks per cap batch (small,
+//  so that a tiny cap does not lose more than it must) and cap batches per call.
+#define RETENTION_BATCH 256
+#define CAP_BATCH       16
+#define CAP_BATCHES     64
 
 static const double s_share[STORE_TIERS] = {0.5, 0.3, 0.2};
 
@@ -80,7 +85,7 @@ s_fullest (store_tiers_t *tiers)
 }
 
 int
-store_retention_step (store_tiers_t *tiers, int64_t now_ns)
+store_retention_step (store_tiers_t *tiers, int64_t now_ns, int64_t reserve)
 {
     int rc = SQLITE_OK;
     for (int tier = 0; tier < STORE_TIERS && rc == SQLITE_OK; tier++) {
@@ -91,16 +96,19 @@ store_retention_step (store_tiers_t *tiers, int64_t now_ns)
         rc = s_delete_oldest (tiers, tier, before, RETENTION_BATCH, &deleted);
     }
     int64_t cap = tiers->config.max_mib * 1024 * 1024;
-    for (int batch = 0; batch < RETENTION_BATCHES && rc == SQLITE_OK; batch++) {
+    int64_t line = cap - reserve;
+    if (line < (int64_t) (cap * STORE_CAP_DB_FLOOR))
+        line = (int64_t) (cap * STORE_CAP_DB_FLOOR);
+    for (int batch = 0; batch < CAP_BATCHES && rc == SQLITE_OK; batch++) {
         int64_t used, file, wal;
         store_db_sizes (tiers->db, "", &used, &file, &wal);
-        if (used <= (int64_t) (cap * STORE_CAP_DB_SHARE))
+        if (used <= line)
             break;
         int tier = s_fullest (tiers);
         if (tier < 0)
             break;
         int deleted = 0;
-        rc = s_delete_oldest (tiers, tier, INT64_MAX, 64, &deleted);
+        rc = s_delete_oldest (tiers, tier, INT64_MAX, CAP_BATCH, &deleted);
         if (rc == SQLITE_OK && deleted == 0)
             tiers->bytes[tier] = 0; //  the count drifted: nothing is left there
     }

@@ -67,8 +67,9 @@ int store_rollup_step (store_tiers_t *tiers, int64_t now_ns, int64_t open_ns, in
                        int budget);
 
 //  Deletes what retention and the cap say must go, at most a bounded amount
-//  per call (in the open transaction). Returns the SQLite code.
-int store_retention_step (store_tiers_t *tiers, int64_t now_ns);
+//  per call (in the open transaction): the pages in use are kept `reserve`
+//  bytes below the cap (at most 3/4 of it). Returns the SQLite code.
+int store_retention_step (store_tiers_t *tiers, int64_t now_ns, int64_t reserve);
 
 //  Refreshes oldest_ns. Returns the SQLite code.
 int store_retention_oldest (store_tiers_t *tiers);

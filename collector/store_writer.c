@@ -32,6 +32,12 @@
 //  Error lines are logged at most this often.
 #define WRITER_ERROR_LOG_NS (60 * STORE_NS)
 
+//  The WAL is truncated after a commit that left it over this part of the cap.
+#define WRITER_WAL_SHARE 20
+
+//  How often a cap too small for the rate of writing is logged.
+#define WRITER_SMALL_CAP_LOG_NS (3600 * STORE_NS)
+
 //  A sample layout (store_layouts.h) as the writer knows it: the metric id of
 //  each of its numbers, looked up once per layout (again after a failed
 //  commit, which can roll new metric rows back).
@@ -79,10 +85,13 @@ struct _store_writer_t {
     int64_t head_deleted_below;  //  head rows below this id are gone
     int64_t commits;             //  commits so far
     int64_t head_bytes;          //  head bytes committed since every chunk was last sealed
+    int64_t commit_wal;          //  WAL bytes of the largest recent commit (decaying)
+    int64_t small_cap_warned_ns; //  when a too-small cap was last logged
     bool in_transaction;         //  BEGIN was issued
     bool loaded;                 //  memory matches the file (else reload first)
     int64_t error_logged_ns;     //  when an error line was last logged
     int64_t errors_unlogged;     //  errors since then
+    int64_t failed_commits;      //  commits failed since the last that worked
     sqlite3_stmt *insert_series; //  INSERT INTO series
     sqlite3_stmt *insert_metric; //  INSERT INTO metric
     sqlite3_stmt *insert_head;   //  INSERT INTO head
@@ -548,6 +557,15 @@ s_open_bounds (store_writer_t *self, int64_t *open_ns, int64_t *head_needed)
     }
 }
 
+//  Room the cap keeps for one commit: the WAL may hold up to a
+//  WRITER_WAL_SHARE-th of the cap when the commit starts, the commit adds its
+//  frames, and the file grows by about as much when they are checkpointed.
+static int64_t
+s_reserve (store_writer_t *self)
+{
+    return self->config.max_mib * 1024 * 1024 / WRITER_WAL_SHARE + 2 * self->commit_wal;
+}
+
 static int
 s_commit (store_writer_t *self, int64_t now_ns)
 {
@@ -587,7 +605,7 @@ s_commit (store_writer_t *self, int64_t now_ns)
     if (rc == SQLITE_OK)
         rc = store_rollup_step (&self->tiers, now_ns, open_ns, self->max_id, WRITER_ROLLUP_BUDGET);
     if (rc == SQLITE_OK)
-        rc = store_retention_step (&self->tiers, now_ns);
+        rc = store_retention_step (&self->tiers, now_ns, s_reserve (self));
     if (rc == SQLITE_OK)
         rc = store_tiers_save (&self->tiers);
     if (rc == SQLITE_OK)
@@ -609,6 +627,11 @@ store_writer_commit (store_writer_t *self, int64_t now_ns)
         return false;
     }
     int rc = s_commit (self, now_ns);
+    if (rc == SQLITE_OK && self->failed_commits > 0) {
+        log_info ("store: writing history again after %lld failed commits",
+                  (long long) self->failed_commits);
+        self->failed_commits = 0;
+    }
     if (rc == SQLITE_OK) {
         atomic_fetch_add (&self->counters->samples_written, self->head_samples);
         atomic_fetch_add (&self->counters->points_written, self->head_points);
@@ -618,6 +641,7 @@ store_writer_commit (store_writer_t *self, int64_t now_ns)
     }
     else {
         s_error (self, "writing history", rc, now_ns);
+        self->failed_commits++;
         if (self->in_transaction)
             store_db_exec (self->db, "ROLLBACK");
         self->in_transaction = false;
@@ -630,14 +654,27 @@ store_writer_commit (store_writer_t *self, int64_t now_ns)
     self->head_samples = self->head_points = 0;
     if (!self->loaded)
         return false;
-    //  Keep the WAL small: truncate it when automatic checkpoints fell behind
-    //  (a reader held them back).
+    //  Measure what the commit added to the WAL (it starts near empty), and
+    //  keep the WAL small: truncate it when it passed its share of the cap
+    //  (automatic checkpoints fell behind, a reader held them back, or the
+    //  commit itself was large).
     int64_t used, file, wal;
     store_db_sizes (self->db, self->config.path, &used, &file, &wal);
     int64_t cap = self->config.max_mib * 1024 * 1024;
-    if (wal > cap / 10) {
+    self->commit_wal -= self->commit_wal / 64;
+    if (wal > self->commit_wal)
+        self->commit_wal = wal;
+    if (wal > cap / WRITER_WAL_SHARE) {
         sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
         store_db_sizes (self->db, self->config.path, &used, &file, &wal);
+    }
+    if (s_reserve (self) > cap * 3 / 4 &&
+        (!self->small_cap_warned_ns ||
+         now_ns - self->small_cap_warned_ns > WRITER_SMALL_CAP_LOG_NS)) {
+        log_warn ("store: one commit writes %.1f MiB, too much for --store-max-mib %lld: the"
+                  " files may pass the cap; raise it (logged at most once an hour)",
+                  (double) self->commit_wal / 1048576.0, (long long) self->config.max_mib);
+        self->small_cap_warned_ns = now_ns;
     }
     if (file > cap) {
         store_retention_vacuum (&self->tiers);

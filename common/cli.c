@@ -329,6 +329,10 @@ cli_catch_signals (bool reload)
     if (reload)
         sigaction (SIGHUP, &action, NULL);
     signal (SIGPIPE, SIG_IGN);
+    //  A write past the file size limit (RLIMIT_FSIZE) then fails with EFBIG,
+    //  which the store counts and logs as a write error, instead of killing
+    //  the process as a full disk would not.
+    signal (SIGXFSZ, SIG_IGN);
     return true;
 }
 

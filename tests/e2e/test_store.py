@@ -260,4 +260,5 @@ def store_history_after_login(procs):
     check(d["tier"] == "raw" and d["series"][0]["cpu"] == [0, 1, 2, 3, 4], "answer %r", d)
 
 
-z.run()
+if __name__ == "__main__":
+    z.run()
