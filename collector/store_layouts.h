@@ -37,7 +37,7 @@ store_layouts_t *store_layouts_new (void);
 void store_layouts_destroy (store_layouts_t **self_p);
 
 //  The id of the layout whose paths are the `size` bytes at `paths`, or 0 if
-//  it is not in the table. Sets *hash for store_layouts_add.
+//  it is not in the table (then *hash is set, for store_layouts_add).
 uint32_t store_layouts_find (store_layouts_t *self, const char *paths, size_t size, uint64_t *hash);
 
 //  The id that store_layouts_add would give a layout of `size` bytes, or 0

@@ -13,24 +13,17 @@
 #include <math.h>
 #include <string.h>
 
-//  Bytes allowed in a path part: [A-Za-z0-9_.:-] (readable without quoting).
-#define S_RANGE(from, to) [from... to] = 1
-static const uint8_t s_key_byte[256] = {
-    S_RANGE ('a', 'z'), S_RANGE ('A', 'Z'), S_RANGE ('0', '9'), ['_'] = 1,
-    ['.'] = 1,          [':'] = 1,          ['-'] = 1};
-
-//  Appends `key` to the path after `at` bytes, in one pass that checks each
-//  byte. Returns the key's length, or 0 if it is empty, has a byte outside
-//  s_key_byte, or makes the path longer than STORE_NUMBERS_PATH_MAX.
+//  Appends `key` to the path after `at` bytes. Returns the key's length, or
+//  0 if it is empty or makes the path longer than STORE_NUMBERS_PATH_MAX.
+//  Its bytes are not checked here: the writer checks each path once, when it
+//  learns the layout (store_writer.c).
 static size_t
 s_put_key (char *path, size_t at, const char *key)
 {
-    size_t size = 0;
-    for (unsigned char c; (c = (unsigned char) key[size]); size++) {
-        if (!s_key_byte[c] || at + size >= STORE_NUMBERS_PATH_MAX)
-            return 0;
-        path[at + size] = (char) c;
-    }
+    size_t size = strlen (key);
+    if (size == 0 || at + size > STORE_NUMBERS_PATH_MAX)
+        return 0;
+    memcpy (path + at, key, size);
     return size;
 }
 

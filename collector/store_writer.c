@@ -45,7 +45,8 @@ typedef struct {
     char *paths;         //  the paths, NUL-terminated, back to back (malloc'd)
     uint32_t paths_size; //  their bytes
     uint32_t count;      //  paths
-    uint32_t *metric;    //  metric id of each, valid when `resolved`
+    uint32_t *metric;    //  metric id of each, 0 for a path not kept; valid when `resolved`
+    uint32_t kept;       //  paths whose metric is not 0
     bool resolved;       //  `metric` matches the metric table
 } s_layout_t;
 
@@ -357,6 +358,19 @@ store_writer_layout (store_writer_t *self, uint32_t id, const char *paths, size_
 
 //  Layout `id` with its metric ids looked up; NULL if it is unknown, does
 //  not hold `count` paths, or a metric row could not be added.
+//  True when `path` is made of [A-Za-z0-9_.:-] only: the metric names kept.
+static bool
+s_path_ok (const char *path, size_t size)
+{
+    for (size_t i = 0; i < size; i++) {
+        unsigned char c = (unsigned char) path[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == ':' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
 static s_layout_t *
 s_layout (store_writer_t *self, uint32_t id, uint32_t count, int64_t now_ns)
 {
@@ -366,13 +380,16 @@ s_layout (store_writer_t *self, uint32_t id, uint32_t count, int64_t now_ns)
     if (layout->resolved)
         return layout;
     const char *path = layout->paths, *end = layout->paths + layout->paths_size;
+    layout->kept = 0;
     for (uint32_t i = 0; i < count; i++) {
         const char *nul = path < end ? memchr (path, '\0', (size_t) (end - path)) : NULL;
         if (!nul)
             return NULL;
-        layout->metric[i] = s_metric (self, path, (size_t) (nul - path), now_ns);
-        if (!layout->metric[i])
+        size_t size = (size_t) (nul - path);
+        layout->metric[i] = 0;
+        if (s_path_ok (path, size) && !(layout->metric[i] = s_metric (self, path, size, now_ns)))
             return NULL;
+        layout->kept += layout->metric[i] != 0;
         path = nul + 1;
     }
     layout->resolved = true;
@@ -484,14 +501,17 @@ store_writer_sample (store_writer_t *self, const char *series_id, const store_id
         !chunk_bits_varint (&self->head, chunk_zigzag (time_ns)) ||
         !chunk_bits_reserve (&self->head, 2 + (size_t) count * WRITER_HEAD_POINT_MAX))
         return;
-    self->head.data[self->head.size++] = (uint8_t) (0x80 | (count & 0x7f));
-    self->head.data[self->head.size++] = (uint8_t) (count >> 7);
+    uint32_t kept = layout->kept;
+    self->head.data[self->head.size++] = (uint8_t) (0x80 | (kept & 0x7f));
+    self->head.data[self->head.size++] = (uint8_t) (kept >> 7);
     for (uint32_t i = 0; i < count; i++) {
         uint32_t metric = layout->metric[i];
+        if (!metric)
+            continue;
         const chunk_column_t *column = s_put (series, metric, (int) i, values[i]);
         s_head_point (&self->head, metric, values[i], column);
     }
-    self->head_points += count;
+    self->head_points += kept;
     self->head_samples++;
     if (series->chunk.rows >= CHUNK_ROWS_MAX)
         series->due = true;

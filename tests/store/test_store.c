@@ -90,7 +90,7 @@ s_frame (char *out, size_t size, const char *agent, int pid, double cpu, double 
                      "{\"v\":1,\"agent\":\"%s\",\"host\":\"h\",\"pid\":%d,\"color\":\"red\","
                      "\"cpu\":%.10g,\"mem\":%.10g,\"proc\":{\"rss\":%d,\"num_threads\":4},"
                      "\"sys\":{\"cpu_percent\":12.5,\"load\":[0.5,0.25,0.125],"
-                     "\"mem\":{\"percent\":40.5}},\"custom\":{\"queue\":7}}",
+                     "\"mem\":{\"percent\":40.5}},\"custom\":{\"queue\":7,\"bad key\":1}}",
                      agent, pid, cpu, mem, 4096 * pid);
 }
 
