@@ -94,25 +94,43 @@ def numbers(obj):
     return 0
 
 
-def run(args, store, work, bodies_file, index):
+def start(args, store_path, log_path, prefix=(), seconds=10):
+    """A zapm-collector (under `prefix`, e.g. valgrind) on fresh loopback ports, up
+    within `seconds`: (process, zmq port, http port, log file)."""
     zmq_port, http_port = free_port(), free_port()
-    db = os.path.join(work, "run%d.db" % index)
-    argv = [args.collector or os.path.join(args.build, "bin", "zapm-collector"),
-            "--bind", "tcp://127.0.0.1:%d" % zmq_port, "--http", "127.0.0.1:%d" % http_port,
-            "--max-series", str(args.agents + 100), "--store", db if store else "none"]
-    log = open(os.path.join(work, "run%d.log" % index), "w")
+    argv = list(prefix) + [
+        args.collector or os.path.join(args.build, "bin", "zapm-collector"),
+        "--bind", "tcp://127.0.0.1:%d" % zmq_port, "--http", "127.0.0.1:%d" % http_port,
+        "--max-series", str(args.agents + 100), "--store", store_path or "none"]
+    log = open(log_path, "w")
     col = subprocess.Popen(argv, stdout=log, stderr=log)
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen("http://127.0.0.1:%d/healthz" % http_port, timeout=2)
+            return col, zmq_port, http_port, log
+        except OSError:
+            if time.monotonic() > deadline or col.poll() is not None:
+                stop(col, log)
+                raise SystemExit("the collector did not start: see %s" % log_path)
+            time.sleep(0.1)
+
+
+def stop(col, log):
+    col.send_signal(signal.SIGTERM)
+    try:
+        col.wait(120)
+    except subprocess.TimeoutExpired:
+        col.kill()
+    log.close()
+
+
+def run(args, store, work, bodies_file, index):
+    db = os.path.join(work, "run%d.db" % index)
+    col, zmq_port, http_port, log = start(args, db if store else None,
+                                          os.path.join(work, "run%d.log" % index))
     gen = None
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                urllib.request.urlopen("http://127.0.0.1:%d/healthz" % http_port, timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or col.poll() is not None:
-                    raise SystemExit("the collector did not start: see %s" % log.name)
-                time.sleep(0.05)
         duration = args.warmup + args.seconds + 3
         gen = subprocess.Popen([os.path.join(args.build, "bin", "zapm-fleetgen"),
                                 "--endpoints", "tcp://127.0.0.1:%d" % zmq_port,
@@ -127,12 +145,7 @@ def run(args, store, work, bodies_file, index):
     finally:
         if gen and gen.poll() is None:
             gen.kill()
-        col.send_signal(signal.SIGTERM)
-        try:
-            col.wait(30)
-        except subprocess.TimeoutExpired:
-            col.kill()
-        log.close()
+        stop(col, log)
     samples = n1 - n0
     cpu = {}
     for tid, (name, seconds) in c1.items():
@@ -156,27 +169,13 @@ def run(args, store, work, bodies_file, index):
 
 def callgrind_run(args, store, work, bodies_file, seconds, tag):
     """Loop-thread instructions and samples received of one collector run under callgrind."""
-    zmq_port, http_port = free_port(), free_port()
     out = os.path.join(work, "cg-%s" % tag)
     os.makedirs(out)
-    argv = ["valgrind", "--tool=callgrind", "--separate-threads=yes",
-            "--callgrind-out-file=%s/cg.out" % out,
-            args.collector or os.path.join(args.build, "bin", "zapm-collector"),
-            "--bind", "tcp://127.0.0.1:%d" % zmq_port, "--http", "127.0.0.1:%d" % http_port,
-            "--store", os.path.join(out, "store.db") if store else "none"]
-    log = open(os.path.join(out, "log"), "w")
-    col = subprocess.Popen(argv, stdout=log, stderr=log)
+    prefix = ["valgrind", "--tool=callgrind", "--separate-threads=yes",
+              "--callgrind-out-file=%s/cg.out" % out]
+    col, zmq_port, http_port, log = start(args, os.path.join(out, "store.db") if store else None,
+                                          os.path.join(out, "log"), prefix, 60)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen("http://127.0.0.1:%d/healthz" % http_port, timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or col.poll() is not None:
-                    raise SystemExit("the collector did not start under valgrind: see %s"
-                                     % log.name)
-                time.sleep(0.2)
         subprocess.run([os.path.join(args.build, "bin", "zapm-fleetgen"),
                         "--endpoints", "tcp://127.0.0.1:%d" % zmq_port,
                         "--agents", str(args.callgrind_agents), "--sockets", "2",
@@ -185,12 +184,7 @@ def callgrind_run(args, store, work, bodies_file, seconds, tag):
         time.sleep(2)
         samples = received(http_port)
     finally:
-        col.send_signal(signal.SIGTERM)
-        try:
-            col.wait(120)
-        except subprocess.TimeoutExpired:
-            col.kill()
-        log.close()
+        stop(col, log)
     # One file per thread: cg.out-01 is the main thread, the loop.
     with open(os.path.join(out, "cg.out-01")) as f:
         m = re.search(r"^(?:summary|totals): (\d+)", f.read(), re.M)
