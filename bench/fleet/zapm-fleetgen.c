@@ -14,7 +14,7 @@
 
     A sample carries cpu and mem only, unless --bodies FILE gives real
     samples' metrics: one JSON object's members a line, without the braces
-    (`"cpu":0.2,"mem":7.3,"proc":{...},"sys":{...}`, as bench/store/e2e.sh
+    (`"cpu":0.2,"mem":7.3,"proc":{...},"sys":{...}`, as bench/store/loop_cost.py
     cuts them from recorded zapm-agent --system frames); agent i's k-th
     sample then carries line (k + 7 i) modulo their count.
 
