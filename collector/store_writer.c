@@ -356,8 +356,6 @@ store_writer_layout (store_writer_t *self, uint32_t id, const char *paths, size_
     return true;
 }
 
-//  Layout `id` with its metric ids looked up; NULL if it is unknown, does
-//  not hold `count` paths, or a metric row could not be added.
 //  True when `path` is made of [A-Za-z0-9_.:-] only: the metric names kept.
 static bool
 s_path_ok (const char *path, size_t size)
@@ -371,6 +369,9 @@ s_path_ok (const char *path, size_t size)
     return true;
 }
 
+//  Layout `id` with its metric ids looked up (paths not kept get 0); NULL if
+//  it is unknown, does not hold `count` paths, or a metric row could not be
+//  added.
 static s_layout_t *
 s_layout (store_writer_t *self, uint32_t id, uint32_t count, int64_t now_ns)
 {
