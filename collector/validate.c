@@ -381,6 +381,7 @@ static _Thread_local char *s_arena;            //  this thread's arena, made on 
 static _Thread_local size_t s_arena_used;      //  bytes handed out since the last reset
 static _Thread_local bool s_arena_active;      //  inside validate_sample's parse
 static _Thread_local size_t s_arena_fallbacks; //  allocations that did not fit
+static _Thread_local cJSON *s_spilled;         //  the last parse, when part of it was malloc'd
 
 static void *
 s_arena_alloc (size_t size)
@@ -419,6 +420,11 @@ static cJSON *
 s_parse (const char *data, size_t size, const char **end)
 {
     pthread_once (&s_hooks_once, s_install_hooks);
+    //  The last tree's strings (sample_t's agent, host) were valid until now:
+    //  free what of it was malloc'd, while its arena nodes are still intact.
+    if (s_spilled)
+        cJSON_Delete (s_spilled);
+    s_spilled = NULL;
     if (!s_arena)
         s_arena = aligned_alloc (16, VALIDATE_ARENA_BYTES);
     s_arena_used = 0;
@@ -429,12 +435,15 @@ s_parse (const char *data, size_t size, const char **end)
     return root;
 }
 
-//  Frees a parsed tree: nothing to do when it lives wholly in the arena.
+//  Releases a parsed tree: nothing to do when it lives wholly in the arena;
+//  else its malloc'd part is freed by the next parse, not now, so that the
+//  strings a sample_t points to stay valid until then (a large frame whose
+//  `agent` came after the arena filled left it pointing to freed memory).
 static void
 s_release (cJSON *root)
 {
     if (s_arena_fallbacks > 0)
-        cJSON_Delete (root);
+        s_spilled = root;
 }
 
 validate_reason_t
