@@ -66,6 +66,7 @@ struct _store_t {
     store_writer_t *writer;    //  the writer thread's (NULL if it could not load)
     store_layouts_t *layouts;  //  the loop's: layouts queued so far
     sqlite3 *reader;           //  the query thread's connection
+    int lock_fd;               //  the file, flock'ed (store_db_lock), or -1
     //  The append ring.
     uint8_t *ring;              //  bytes
     uint64_t ring_size;         //  capacity
@@ -347,6 +348,8 @@ s_free (store_t *self)
     sqlite3_close (self->reader);
     if (self->event_fd >= 0)
         close (self->event_fd);
+    if (self->lock_fd >= 0)
+        close (self->lock_fd); //  after every connection: closing it drops the lock
     pthread_mutex_destroy (&self->lock);
     pthread_cond_destroy (&self->wake);
     free (self->ring);
@@ -363,6 +366,7 @@ store_new (const store_config_t *config)
     store_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
+    self->lock_fd = -1;
     self->config = *config;
     for (int tier = 0; tier < STORE_TIERS; tier++)
         if (self->config.retention_s[tier] <= 0)
@@ -394,8 +398,10 @@ store_new (const store_config_t *config)
         wal_limit = 64 * 1024;
     if (wal_limit > 64 * 1024 * 1024)
         wal_limit = 64 * 1024 * 1024;
+    if (!store_db_lock (self->config.path, false, &self->lock_fd))
+        goto failed;
     self->writer_db = store_db_open_writer (self->config.path, wal_limit);
-    if (!self->writer_db)
+    if (!self->writer_db || !store_db_lock (self->config.path, true, &self->lock_fd))
         goto failed;
     self->reader = store_db_open_reader (self->config.path);
     if (!self->reader)

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wire.h"
+
 //  The tiers, finest first.
 typedef enum {
     STORE_TIER_RAW = 0, //  every point at the sample's own time
@@ -72,8 +74,8 @@ typedef enum {
 //  The charted metrics a query returns when it names none.
 #define STORE_QUERY_METRICS_DEFAULT "cpu,mem,sys.cpu_percent,sys.mem.percent,sys.load.0"
 
-//  Largest `points` a query may ask for.
-#define STORE_QUERY_POINTS_MAX 10000
+//  Largest `points` a query may ask for (the dashboard reads it from wire.h).
+#define STORE_QUERY_POINTS_MAX ZAPM_HISTORY_POINTS_MAX
 
 //  Queries that may wait for the query thread at once; more are refused.
 #define STORE_QUERY_PENDING_MAX 64

@@ -15,8 +15,10 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -130,6 +132,15 @@ s_check_file (const char *path, bool *fresh, const char **why)
             *why = strerror (errno);
             return S_OPEN_UNWRITABLE;
         }
+        //  Made here, mode 0600, since SQLite would make it 0644 less the
+        //  umask; its WAL and shared-memory files take the file's mode.
+        int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST) {
+            *why = strerror (errno);
+            return S_OPEN_UNWRITABLE;
+        }
+        if (fd >= 0)
+            close (fd);
         *fresh = true;
         return S_OPEN_OK;
     }
@@ -338,4 +349,34 @@ store_db_open_reader (const char *path)
     sqlite3_busy_timeout (db, 2000);
     store_db_exec (db, "PRAGMA query_only = 1; PRAGMA cache_size = -16384;");
     return db;
+}
+
+bool
+store_db_lock (const char *path, bool must_exist, int *fd_p)
+{
+    struct stat held, named;
+    if (*fd_p >= 0 && fstat (*fd_p, &held) == 0 && stat (path, &named) == 0 &&
+        held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+        return true; //  the lock is on the file at `path` already
+    if (*fd_p >= 0)
+        close (*fd_p);
+    *fd_p = open (path, O_RDWR | O_CLOEXEC);
+    if (*fd_p < 0) {
+        if (!must_exist)
+            return true; //  nothing to lock yet: opening the store says what is wrong
+        log_error ("store: cannot open %s to lock it: %s", path, strerror (errno));
+        return false;
+    }
+    if (flock (*fd_p, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK)
+            log_error ("store: %s is in use by another zapm-collector: give each collector its"
+                       " own --store PATH",
+                       path);
+        else
+            log_error ("store: cannot lock %s: %s", path, strerror (errno));
+        close (*fd_p);
+        *fd_p = -1;
+        return false;
+    }
+    return true;
 }

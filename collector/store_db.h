@@ -49,4 +49,13 @@ int store_db_meta_set (sqlite3 *db, const char *key, int64_t value);
 //  the WAL's bytes.
 void store_db_sizes (sqlite3 *db, const char *path, int64_t *used, int64_t *file, int64_t *wal);
 
+//  Takes an exclusive flock(2) on the store's file, so that a second collector
+//  started on the same file stops at start instead of writing into it (SQLite
+//  would let it: its locks last one transaction). *fd_p holds the locked file
+//  (-1 for none); a lock already on the file now at `path` is kept, one on a
+//  file set aside is moved to the new one. With !must_exist a file that cannot
+//  be opened is not an error (*fd_p stays -1): the store's open says why. False (logged) when
+//  another process holds the lock or the file cannot be opened.
+bool store_db_lock (const char *path, bool must_exist, int *fd_p);
+
 #endif

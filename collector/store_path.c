@@ -37,7 +37,14 @@ store_path_default (char *path, size_t size)
     char dir[4096];
     int length;
     if (state && *state) {
-        //  systemd may list several directories, separated by ':'; take the first.
+        //  systemd may list several directories, separated by ':'; take the
+        //  first, which must be absolute (as systemd always makes it).
+        if (*state != '/') {
+            log_error ("STATE_DIRECTORY=%s does not start with an absolute directory: "
+                       "give --store PATH or --store none",
+                       state);
+            return false;
+        }
         length = snprintf (dir, sizeof dir, "%.*s", (int) strcspn (state, ":"), state);
     }
     else if (xdg && *xdg == '/')

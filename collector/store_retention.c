@@ -10,14 +10,16 @@
     one tier go: the tier furthest over its share of the space (raw 50 %,
     1-minute 30 %, 1-hour 20 %; a tier under its share leaves its room to the
     others), a small batch at a time, until the pages in use are under that
-    line again. Freed pages are reused by the next inserts, so the file stops
-    growing, and the WAL is truncated after a commit that grew it (again
-    store_writer.c). So the file and its WAL stay within the cap. When the
-    file is larger than the cap (the cap was lowered),
-    store_retention_vacuum gives pages back.
+    line again. Like retention, the cap takes raw and 1-minute chunks only once
+    the next tier has rolled them up; only when no tier has anything else to
+    give does it take data not rolled up yet (counted and logged). Freed pages are reused by the
+   next inserts, so the file stops growing, and the WAL is truncated after a commit that grew it
+   (again store_writer.c). So the file and its WAL stay within the cap. When the file is larger than
+   the cap (the cap was lowered), store_retention_vacuum gives pages back.
 */
 #include "store_db.h"
 #include "store_tiers.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,9 @@
 #define RETENTION_BATCH 256
 #define CAP_BATCH       16
 #define CAP_BATCHES     64
+
+//  How often the cap's deletes of data not yet rolled up are logged.
+#define RETENTION_LOG_NS (60 * STORE_NS)
 
 static const double s_share[STORE_TIERS] = {0.5, 0.3, 0.2};
 
@@ -68,20 +73,65 @@ s_delete_oldest (store_tiers_t *tiers, int tier, int64_t before, int limit, int 
     return SQLITE_OK;
 }
 
-//  The tier furthest over its share, -1 if every tier is empty.
+//  The tier furthest over its share, -1 if every tier is empty (or skipped).
 static int
-s_fullest (store_tiers_t *tiers)
+s_fullest (store_tiers_t *tiers, const bool skip[STORE_TIERS])
 {
     int best = -1;
     double best_ratio = 0;
     for (int tier = 0; tier < STORE_TIERS; tier++) {
         double ratio = (double) tiers->bytes[tier] / s_share[tier];
-        if (tiers->bytes[tier] > 0 && ratio > best_ratio) {
+        if (!skip[tier] && tiers->bytes[tier] > 0 && ratio > best_ratio) {
             best = tier;
             best_ratio = ratio;
         }
     }
     return best;
+}
+
+//  The time before which `tier`'s chunks may go and lose no rollup: raw and
+//  1-minute data stay until the next tier has rolled them up.
+static int64_t
+s_rolled_up (store_tiers_t *tiers, int tier)
+{
+    return tier + 1 < STORE_TIERS ? tiers->watermark[tier + 1] : INT64_MAX;
+}
+
+//  Deletes one batch for the cap: the oldest rolled-up chunks of the fullest
+//  tier that has any, trying the tiers in order of fullness. Only when no
+//  tier has such a chunk (rollups fell far behind) do the fullest tier's
+//  oldest go, rolled up or not: counted and logged. Sets *deleted.
+static int
+s_cap_batch (store_tiers_t *tiers, int64_t now_ns, int *deleted)
+{
+    bool tried[STORE_TIERS] = {false};
+    int rc = SQLITE_OK;
+    *deleted = 0;
+    for (int round = 0; round < STORE_TIERS && rc == SQLITE_OK && *deleted == 0; round++) {
+        int tier = s_fullest (tiers, tried);
+        if (tier < 0)
+            break;
+        tried[tier] = true;
+        rc = s_delete_oldest (tiers, tier, s_rolled_up (tiers, tier), CAP_BATCH, deleted);
+    }
+    if (rc != SQLITE_OK || *deleted > 0)
+        return rc;
+    bool none[STORE_TIERS] = {false};
+    int tier = s_fullest (tiers, none);
+    if (tier < 0)
+        return rc;
+    rc = s_delete_oldest (tiers, tier, INT64_MAX, CAP_BATCH, deleted);
+    if (rc == SQLITE_OK && *deleted == 0)
+        tiers->bytes[tier] = 0; //  the count drifted: nothing is left there
+    tiers->unrolled_deleted += *deleted;
+    if (*deleted > 0 &&
+        (!tiers->unrolled_logged_ns || now_ns - tiers->unrolled_logged_ns > RETENTION_LOG_NS)) {
+        log_warn ("store: the size cap deleted %lld chunks of tier %s before they were rolled"
+                  " up (%lld so far): rollups are behind; raise --store-max-mib",
+                  (long long) *deleted, store_tier_name[tier], (long long) tiers->unrolled_deleted);
+        tiers->unrolled_logged_ns = now_ns;
+    }
+    return rc;
 }
 
 int
@@ -90,8 +140,8 @@ store_retention_step (store_tiers_t *tiers, int64_t now_ns, int64_t reserve)
     int rc = SQLITE_OK;
     for (int tier = 0; tier < STORE_TIERS && rc == SQLITE_OK; tier++) {
         int64_t before = now_ns - tiers->config.retention_s[tier] * STORE_NS;
-        if (tier + 1 < STORE_TIERS && tiers->watermark[tier + 1] < before)
-            before = tiers->watermark[tier + 1];
+        if (s_rolled_up (tiers, tier) < before)
+            before = s_rolled_up (tiers, tier);
         int deleted = 0;
         rc = s_delete_oldest (tiers, tier, before, RETENTION_BATCH, &deleted);
     }
@@ -104,13 +154,10 @@ store_retention_step (store_tiers_t *tiers, int64_t now_ns, int64_t reserve)
         store_db_sizes (tiers->db, "", &used, &file, &wal);
         if (used <= line)
             break;
-        int tier = s_fullest (tiers);
-        if (tier < 0)
-            break;
         int deleted = 0;
-        rc = s_delete_oldest (tiers, tier, INT64_MAX, CAP_BATCH, &deleted);
-        if (rc == SQLITE_OK && deleted == 0)
-            tiers->bytes[tier] = 0; //  the count drifted: nothing is left there
+        rc = s_cap_batch (tiers, now_ns, &deleted);
+        if (deleted == 0)
+            break;
     }
     return rc;
 }

@@ -138,9 +138,15 @@ s_write (store_tiers_t *tiers, int tier, int64_t series, s_span_t *span)
     chunk_builder_t builder = {0};
     int rc = SQLITE_OK;
     int64_t t0 = 0, t1 = 0;
+    //  A rollup chunk holds at most CHUNK_COLUMNS_MAX / 4 metrics (the first
+    //  ones seen): the rest are left out and counted, so that one series with
+    //  thousands of metric names cannot fail the commit of every series, again
+    //  after every restart.
+    uint32_t kept = span->count < CHUNK_COLUMNS_MAX / 4 ? span->count : CHUNK_COLUMNS_MAX / 4;
+    tiers->rollup_metrics_left_out += span->count - kept;
     for (int bucket = 0; bucket < span->buckets && rc == SQLITE_OK; bucket++) {
         bool any = false;
-        for (uint32_t i = 0; i < span->count && !any; i++)
+        for (uint32_t i = 0; i < kept && !any; i++)
             any = span->aggs[i].count[bucket] > 0;
         if (!any)
             continue;
@@ -150,7 +156,7 @@ s_write (store_tiers_t *tiers, int tier, int64_t series, s_span_t *span)
         if (builder.rows == 1)
             t0 = t;
         t1 = t;
-        for (uint32_t i = 0; i < span->count && rc == SQLITE_OK; i++) {
+        for (uint32_t i = 0; i < kept && rc == SQLITE_OK; i++) {
             s_agg_t *agg = &span->aggs[i];
             if (agg->count[bucket] == 0)
                 continue;

@@ -32,17 +32,20 @@ extern const char *const store_tier_name[STORE_TIERS];
 enum { STORE_ROLLUP_MIN, STORE_ROLLUP_MAX, STORE_ROLLUP_SUM, STORE_ROLLUP_COUNT };
 
 typedef struct {
-    sqlite3 *db;                    //  the writer's connection
-    store_config_t config;          //  retention and cap (path not used)
-    int64_t watermark[STORE_TIERS]; //  tier k >= 1 is complete before this time
-    int64_t cursor[STORE_TIERS];    //  last series id rolled up in the current span
-    int64_t bytes[STORE_TIERS];     //  chunk bytes held per tier
-    int64_t oldest_ns[STORE_TIERS]; //  oldest time per tier (refreshed by retention)
-    sqlite3_stmt *insert;           //  INSERT INTO chunk
-    sqlite3_stmt *select_series;    //  chunks of one series and tier in a time range
-    sqlite3_stmt *select_oldest;    //  oldest chunks of a tier
-    sqlite3_stmt *delete_one;       //  DELETE a chunk by id
-    sqlite3_stmt *next_data;        //  first chunk of a tier ending at or after a time
+    sqlite3 *db;                     //  the writer's connection
+    store_config_t config;           //  retention and cap (path not used)
+    int64_t watermark[STORE_TIERS];  //  tier k >= 1 is complete before this time
+    int64_t cursor[STORE_TIERS];     //  last series id rolled up in the current span
+    int64_t bytes[STORE_TIERS];      //  chunk bytes held per tier
+    int64_t oldest_ns[STORE_TIERS];  //  oldest time per tier (refreshed by retention)
+    int64_t unrolled_deleted;        //  chunks the cap deleted before they were rolled up
+    int64_t unrolled_logged_ns;      //  when that was last logged
+    int64_t rollup_metrics_left_out; //  metrics past a rollup chunk's columns, per chunk
+    sqlite3_stmt *insert;            //  INSERT INTO chunk
+    sqlite3_stmt *select_series;     //  chunks of one series and tier in a time range
+    sqlite3_stmt *select_oldest;     //  oldest chunks of a tier
+    sqlite3_stmt *delete_one;        //  DELETE a chunk by id
+    sqlite3_stmt *next_data;         //  first chunk of a tier ending at or after a time
 } store_tiers_t;
 
 //  Loads the watermarks and counters from meta (setting them for a new store).

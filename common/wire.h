@@ -106,6 +106,30 @@
 #define ZAPM_HISTORY_SYS_MEM "sys_mem" //  sys.mem.percent
 #define ZAPM_HISTORY_LOAD1   "load1"   //  sys.load[0]
 
+//  /api/history from the store (docs/HTTP-API.md, "/api/history from the
+//  store"): the query parameters, the keys its answer adds, and the values of
+//  `group`. `agent=` is ZAPM_KEY_AGENT. A metric is named by its path in the
+//  sample, parts joined by ZAPM_HISTORY_PATH_SEP ("sys.load.0", "custom.x").
+#define ZAPM_HISTORY_FROM          "from"    //  Unix seconds: start of the window
+#define ZAPM_HISTORY_TO            "to"      //  Unix seconds: end of the window
+#define ZAPM_HISTORY_SECONDS       "seconds" //  the window's length, when `from` is not given
+#define ZAPM_HISTORY_POINTS        "points"  //  buckets per line asked for (and answered)
+#define ZAPM_HISTORY_GROUP         "group"   //  ZAPM_HISTORY_GROUP_* below, or "auto"
+#define ZAPM_HISTORY_METRIC        "metric"  //  comma-separated metric paths
+#define ZAPM_HISTORY_STEP          "step"    //  seconds per bucket
+#define ZAPM_HISTORY_TIER          "tier"    //  the tier read first
+#define ZAPM_HISTORY_UNTIL         "until"   //  how far a line's stored data reaches
+#define ZAPM_HISTORY_SERVICE       "service" //  a line's agent@host
+#define ZAPM_HISTORY_PIDS          "pids"    //  the pids a service line joins
+#define ZAPM_HISTORY_METRICS       "metrics" //  mean, min and max by metric path
+#define ZAPM_HISTORY_MEAN          "mean"
+#define ZAPM_HISTORY_MIN           "min"
+#define ZAPM_HISTORY_MAX           "max"
+#define ZAPM_HISTORY_PATH_SEP      "."
+#define ZAPM_HISTORY_GROUP_SERIES  "series"  //  one line per series (agent@host:pid)
+#define ZAPM_HISTORY_GROUP_SERVICE "service" //  one line per agent@host, across pids
+#define ZAPM_HISTORY_POINTS_MAX    10000     //  the most `points` a query may ask for
+
 //  Custom metrics a series keeps history for (more are forwarded, not kept).
 #define ZAPM_HISTORY_CUSTOM_MAX 16
 

@@ -132,9 +132,9 @@ run('browser.dashboard', async () => {
   check(still.paused && still.panels.cpu.points === frozen, 'charts moved while paused:', frozen, '->', still.panels.cpu.points);
   await page.click('#pause');
   await waitFor('charts move after resume', async () => (await snapshot(page)).panels.cpu.points !== frozen, 3000);
-  await page.click('#window button[data-window="300"]');
+  await page.click('#window button[data-window="5m"]');
   check((await snapshot(page)).windowS === 300, 'window button did not set 5 min');
-  await page.click('#window button[data-window="60"]');
+  await page.click('#window button[data-window="1m"]');
 
   const dir = artifacts();
   await page.fill('#filter', '');

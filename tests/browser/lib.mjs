@@ -172,9 +172,11 @@ export async function waitFor (what, fn, ms = 10000, everyMs = 100) {
 }
 
 export class Collector {
-  constructor (bin = args.collector) {
+  // `extra`: more arguments for the collector (a --store of the test's own).
+  constructor (bin = args.collector, extra = []) {
     check(bin && fs.existsSync(bin), 'collector binary not found:', bin);
     this.bin = bin;
+    this.extra = extra;
     this.proc = null;
   }
 
@@ -188,7 +190,7 @@ export class Collector {
 
   async start () {
     if (!this.zmqPort) await this.pickPorts();
-    this.proc = start('collector', this.bin, ['--bind', this.endpoint, '--http', '127.0.0.1:' + this.httpPort]);
+    this.proc = start('collector', this.bin, ['--bind', this.endpoint, '--http', '127.0.0.1:' + this.httpPort, ...this.extra]);
     await waitFor('collector /healthz', async () => {
       if (!children.has(this.proc)) throw new Failure('collector exited early');
       const r = await fetch(this.url + '/healthz');
@@ -253,7 +255,8 @@ export async function launch (options = {}) {
   return ctx;
 }
 
-export async function openDashboard (ctx, url) {
+// Opens the page at `url` + `path` (a query string there is a view: view.js).
+export async function openDashboard (ctx, url, path = '/') {
   const page = await ctx.newPage();
   page.zapm = { errors: [], dialogs: [], console: [] };
   page.on('pageerror', (e) => { page.zapm.errors.push(e.message); log('pageerror:', e.message); });
@@ -268,7 +271,7 @@ export async function openDashboard (ctx, url) {
     log('DIALOG opened:', d.message());
     await d.dismiss().catch(() => {});
   });
-  await page.goto(url + '/', { waitUntil: 'load', timeout: 15000 });
+  await page.goto(url + path, { waitUntil: 'load', timeout: 15000 });
   await waitFor('window.zapm', () => page.evaluate(() => !!window.zapm), 10000);
   return page;
 }

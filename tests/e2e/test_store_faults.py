@@ -5,7 +5,8 @@ running collector with prlimit) fails as a full disk does. Live streaming and
 /api/agents must not notice; the errors are counted in /metrics and logged at
 most once a minute; when the limit goes, writing resumes by itself and the
 file is sound. Fast publishers against a 1 MiB cap: the file and its WAL
-never pass it by more than 10 %, and the oldest data goes first.
+never pass it by more than 10 %, and the oldest data goes first. One
+collector per store file, the file mode 0600, $STATE_DIRECTORY's first entry.
 """
 
 import os
@@ -184,6 +185,54 @@ def store_size_cap(procs):
           line["t"][0], oldest)
     col.proc.stop()
     check(col.proc.popen.returncode == 0, "exit %s", col.proc.popen.returncode)
+
+
+@case
+def store_one_collector_per_file(procs):
+    """A second collector on the same store stops at start; the file is mode 0600."""
+    import stat as st
+    path = os.path.join(tmpdir(procs), "history.db")
+    first = procs.collector("--store", path)
+    mode = st.S_IMODE(os.stat(path).st_mode)
+    check(mode == 0o600, "the store's file is mode %o", mode)
+    second = procs.collector("--store", path, wait=False)
+    rc = second.proc.popen.wait(10 * z.SLOW)
+    procs.procs.remove(second.proc)  # its exit status is what this case checks
+    out = second.proc.output()
+    check(rc == 1, "the second collector: exit status %s:\n%s", rc, out)
+    check("is in use by another zapm-collector" in out, "message:\n%s", out)
+    check(first.proc.alive() and first.get("/healthz")[0] == 200, "the first collector is hurt")
+    first.proc.stop()
+    # Once the first has stopped, the file is free again.
+    third = procs.collector("--store", path)
+    third.proc.stop()
+    check(third.proc.popen.returncode == 0, "exit %s", third.proc.popen.returncode)
+
+
+@case
+def store_state_directory(procs):
+    """$STATE_DIRECTORY: the first of a list; one that is not absolute is refused."""
+    d = tmpdir(procs)
+    first, second = os.path.join(d, "one"), os.path.join(d, "two")
+    saved = os.environ.get("STATE_DIRECTORY")
+    try:
+        os.environ["STATE_DIRECTORY"] = first + ":" + second
+        col = procs.collector()
+        check(os.path.exists(os.path.join(first, "zapm.db")), "no zapm.db in the first directory")
+        check(not os.path.exists(second), "the second directory was made")
+        col.proc.stop()
+        os.environ["STATE_DIRECTORY"] = ":" + second
+        col = procs.collector(wait=False)
+        rc = col.proc.popen.wait(10 * z.SLOW)
+        procs.procs.remove(col.proc)
+        out = col.proc.output()
+        check(rc == 1 and "does not start with an absolute directory" in out,
+              "exit status %s:\n%s", rc, out)
+    finally:
+        if saved is None:
+            os.environ.pop("STATE_DIRECTORY", None)
+        else:
+            os.environ["STATE_DIRECTORY"] = saved
 
 
 if __name__ == "__main__":

@@ -11,6 +11,13 @@
 // under its own clip rectangle; on a software-rasterised canvas (no GPU) that
 // cost ~0.2 ms per series, 90 ms for two charts of 200 series. Here all lines
 // of one colour form one path: one clip and about one stroke per palette colour.
+//
+// A line of a long window (history.js) also has a band: the min and max of
+// each bucket, filled faintly under its mean, so a spike stays visible however
+// wide the buckets; a gap of more than `gap` seconds between two points breaks
+// the line (the collector was down, the service stopped). With `onZoom` a drag
+// across the chart picks a range (uPlot's select, not its zoom: the page decides
+// what to fetch) and a double-click calls `onZoomOut`.
 
 import uPlot from './vendor/uPlot.esm.js';
 
@@ -24,20 +31,26 @@ const LINE_WIDTH = 1.5;
 const FOCUS_WIDTH = 3;
 const FADED = 0.18;
 const DENSE = 40;              // lines in a chart past which they are drawn thin
+const BAND_ALPHA = 0.16;       // the min-max band under a line
+const ZOOM_MIN_PX = 6;         // a narrower drag is a click, not a zoom
+const DOT = 2.5;               // radius of the ring a lone point is drawn as
 const noPaths = () => null;    // uPlot draws no line itself: see drawLines()
 
 export class Panel {
   // opts: { min (y starts here or lower), floor (y reaches at least this),
-  //         max (y never above), fixed ([lo, hi] y range), height }
+  //         max (y never above), fixed ([lo, hi] y range), height,
+  //         onZoom(from, to) (a drag picked that range), onZoomOut() (double-click) }
   constructor (container, opts = {}) {
     this.el = container;
     this.opts = opts;
-    this.entries = [];            // { key, id, column, colour, show }
+    this.entries = [];            // { key, id, column, colour, label, show, band, gap }
     this.byKey = new Map();       // entry key -> index into entries
     this.focusId = null;
     this.plot = null;
     this.dirtySeries = true;      // entries changed since the plot was built
     this.points = 0;              // points drawn by the last draw()
+    this.bandHi = null;           // highest band value in view (the y range covers it)
+    this.drawn = {};              // entry key -> [first, last] time drawn by the last draw()
     this.resizer = new ResizeObserver(() => this.resize());
     this.resizer.observe(this.el);
   }
@@ -55,17 +68,19 @@ export class Panel {
   has (key) { return this.byKey.has(key); }
 
   // Adds a line: `key` unique in this panel, `id` the series identity it belongs
-  // to (for focus and filter), `column` a series.js Column.
-  add (key, id, column, colour, label = id) {
+  // to (for focus and filter), `column` a series.js Column. extra: `band`
+  // ({ min, max }: Columns with the times of `column`), `gap` (seconds).
+  add (key, id, column, colour, label = id, { band = null, gap = Infinity } = {}) {
     if (this.byKey.has(key)) return;
     this.byKey.set(key, this.entries.length);
-    this.entries.push({ key, id, column, colour, label, show: true });
+    this.entries.push({ key, id, column, colour, label, show: true, band, gap });
     this.dirtySeries = true;
   }
 
   clear () {
     this.entries = [];
     this.byKey.clear();
+    this.drawn = {};
     this.dirtySeries = true;
   }
 
@@ -120,19 +135,29 @@ export class Panel {
       if (!e.show) continue;
       const [ts, vs] = u.data[i + 1];
       const k = nearest(ts, t);
-      if (k < 0 || Math.abs(ts[k] - t) > 30) continue;
+      if (k < 0 || Math.abs(ts[k] - t) > Math.max(30, 4 * (u.scales.x.max - u.scales.x.min) / u.bbox.width)) continue;
       const dist = Math.abs(u.valToPos(vs[k], 'y') - top);
       if (dist < bestDist) {
         bestDist = dist;
-        best = { e, v: vs[k], t: ts[k] };
+        best = { e, v: vs[k], t: ts[k], k };
       }
     }
-    tip.time.textContent = formatClock(best ? best.t : t, 1);
+    const long = u.scales.x.max - u.scales.x.min > 86400;
+    tip.time.textContent = (long ? formatDate(best ? best.t : t) + ' ' : '') + formatClock(best ? best.t : t, long ? 60 : 1);
     tip.row.hidden = !best;
+    if (!best) tip.range.hidden = true;
     if (best) {
       tip.swatch.style.backgroundColor = best.e.colour;
       tip.name.textContent = best.e.label;
       tip.value.textContent = formatNumber(best.v, 2) + (this.opts.unit ? ' ' + this.opts.unit : '');
+      // A bucket of a long window: its min and max too.
+      const b = best.e.band;
+      tip.range.hidden = !b;
+      if (b) {
+        const lo = b.min.view(u.scales.x.min)[1][best.k];
+        const hi = b.max.view(u.scales.x.min)[1][best.k];
+        tip.range.textContent = 'min ' + formatNumber(lo, 2) + ' · max ' + formatNumber(hi, 2);
+      }
     }
     tip.box.hidden = false;
     const w = u.over.clientWidth;
@@ -173,13 +198,63 @@ export class Panel {
       const [t, v] = u.data[i + 1];
       const n = t.length;
       if (n === 0) return;
-      ctx.moveTo(left + (t[0] - x0) * kx, top + (y1 - v[0]) * ky);
-      for (let k = 1; k < n; k++) ctx.lineTo(left + (t[k] - x0) * kx, top + (y1 - v[k]) * ky);
+      const gap = this.entries[i].gap;
+      // A point alone (between two gaps, or the only one) is a small ring.
+      const dot = (x, y) => {
+        ctx.moveTo(x + DOT * ratio, y);
+        ctx.arc(x, y, DOT * ratio, 0, 2 * Math.PI);
+      };
+      let x = left + (t[0] - x0) * kx;
+      let y = top + (y1 - v[0]) * ky;
+      let alone = true;
+      ctx.moveTo(x, y);
+      for (let k = 1; k < n; k++) {
+        const nx = left + (t[k] - x0) * kx;
+        const ny = top + (y1 - v[k]) * ky;
+        if (t[k] - t[k - 1] > gap) {
+          if (alone) dot(x, y);
+          ctx.moveTo(nx, ny);
+          alone = true;
+        } else {
+          ctx.lineTo(nx, ny);
+          alone = false;
+        }
+        x = nx;
+        y = ny;
+      }
+      if (alone) dot(x, y);
+    };
+    // The band of entry i: along the max, back along the min, per run of points
+    // without a gap.
+    const band = (i) => {
+      const e = this.entries[i];
+      const [t] = u.data[i + 1];
+      const lo = e.band.min.view(xs.min)[1];
+      const hi = e.band.max.view(xs.min)[1];
+      const n = Math.min(t.length, lo.length, hi.length);
+      for (let a = 0; a < n;) {
+        let b = a + 1;
+        while (b < n && t[b] - t[b - 1] <= e.gap) b++;
+        ctx.moveTo(left + (t[a] - x0) * kx, top + (y1 - hi[a]) * ky);
+        for (let k = a + 1; k < b; k++) ctx.lineTo(left + (t[k] - x0) * kx, top + (y1 - hi[k]) * ky);
+        for (let k = b - 1; k >= a; k--) ctx.lineTo(left + (t[k] - x0) * kx, top + (y1 - lo[k]) * ky);
+        ctx.closePath();
+        a = b;
+      }
     };
     ctx.save();
     ctx.beginPath();
     ctx.rect(left, top, width, height);
     ctx.clip();
+    for (const [colour, idxs] of [...groups, ...front.map((i) => [this.entries[i].colour, [i]])]) {
+      const banded = idxs.filter((i) => this.entries[i].band);
+      if (!banded.length) continue;
+      ctx.beginPath();
+      for (const i of banded) band(i);
+      ctx.globalAlpha = BAND_ALPHA * (focus !== null && front.length && !front.includes(banded[0]) ? FADED : 1);
+      ctx.fillStyle = colour;
+      ctx.fill();
+    }
     // Many lines: thin ones with plain joins, much cheaper to rasterise.
     const dense = this.entries.length > DENSE;
     ctx.lineJoin = dense ? 'bevel' : 'round';
@@ -228,6 +303,7 @@ export class Panel {
       let lo = o.min ?? 0;
       if (min !== null && min < lo) lo = min;
       let hi = max === null ? 1 : max;
+      if (this.bandHi !== null && this.bandHi > hi) hi = this.bandHi;
       if (o.max != null) hi = Math.min(Math.max(hi * 1.1, o.floor ?? 1), o.max);
       else hi = Math.max(hi * 1.1, o.floor ?? 1);
       if (hi <= lo) hi = lo + 1;
@@ -240,12 +316,15 @@ export class Panel {
       padding: [10, 28, 0, 0],
       cursor: {
         points: { show: false },
-        drag: { x: false, y: false, setScale: false },
-        focus: { prox: -1 }
+        drag: { x: !!o.onZoom, y: false, setScale: false },
+        focus: { prox: -1 },
+        // The page's double-click (zoom out), not uPlot's (reset the x scale).
+        bind: { dblclick: () => null }
       },
       hooks: {
         draw: [(u) => this.drawLines(u)],
-        setCursor: [(u) => this.hover(u)]
+        setCursor: [(u) => this.hover(u)],
+        setSelect: [(u) => this.select(u)]
       },
       scales: {
         x: { time: true, auto: false },
@@ -254,7 +333,7 @@ export class Panel {
       axes: [
         {
           scale: 'x', stroke: axisColour, font, size: 26, space: 64,
-          values: (u, splits, ax, space, incr) => splits.map((v) => formatClock(v, incr)),
+          values: (u, splits, ax, space, incr) => splits.map((v) => formatAxisTime(v, incr)),
           grid: { stroke: gridColour, width: 1 },
           ticks: { stroke: gridColour, width: 1, size: 4 }
         },
@@ -270,28 +349,60 @@ export class Panel {
     this.plot = new uPlot(opts, [null, ...this.entries.map(() => EMPTY)], this.el);
     this.tip = makeTip();
     this.plot.over.append(this.tip.box);
+    if (o.onZoomOut) this.plot.over.addEventListener('dblclick', () => o.onZoomOut());
     this.dirtySeries = false;
     if (this.focusId !== null) this.applyFocus();
   }
 
   // Redraws with the points in [xMin, xMax].
   draw (xMin, xMax) {
-    if (this.entries.length === 0) return;
+    if (this.entries.length === 0) {
+      // Its lines were taken away (the page changed between memory and store).
+      if (this.plot) {
+        this.plot.destroy();
+        this.plot = null;
+        const p = document.createElement('p');
+        p.className = 'empty';
+        p.textContent = 'Nothing in this range';
+        this.el.replaceChildren(p);
+      }
+      return;
+    }
     if (this.dirtySeries || !this.plot) this.build();
     const data = [null];
     let points = 0;
+    let bandHi = null;
+    const drawn = {};
     for (const e of this.entries) {
       const v = e.show ? e.column.view(xMin) : EMPTY;
       points += v[0].length;
       data.push(v);
+      if (v[0].length) drawn[e.key] = [v[0][0], v[0][v[0].length - 1]];
+      if (e.show && e.band) {
+        const [t, hi] = e.band.max.view(xMin);
+        for (let k = 0; k < t.length; k++) {
+          if (t[k] <= xMax && (bandHi === null || hi[k] > bandHi)) bandHi = hi[k];
+        }
+      }
     }
     this.points = points;
+    this.bandHi = bandHi;
+    this.drawn = drawn;
     const u = this.plot;
     u.batch(() => {
       u.setData(data, false);
       u.setScale('x', { min: xMin, max: xMax });
       u.setScale('y', { min: null, max: null });
     });
+  }
+
+  // uPlot's setSelect: a drag across the chart picked a range.
+  select (u) {
+    const { left, width } = u.select;
+    if (!(width > 0)) return;
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    if (width < ZOOM_MIN_PX || !this.opts.onZoom) return;
+    this.opts.onZoom(u.posToVal(left, 'x'), u.posToVal(left + width, 'x'));
   }
 
   destroy () {
@@ -332,8 +443,11 @@ function makeTip () {
   const value = document.createElement('span');
   value.className = 'tip-value';
   row.append(swatch, name, value);
-  box.append(time, row);
-  return { box, time, row, swatch, name, value };
+  const range = document.createElement('div');
+  range.className = 'tip-range';
+  range.hidden = true;
+  box.append(time, row, range);
+  return { box, time, row, swatch, name, value, range };
 }
 
 const pad2 = (n) => (n < 10 ? '0' : '') + n;
@@ -344,6 +458,22 @@ export function formatClock (v, incr = 1) {
   const d = new Date(v * 1000);
   const hm = pad2(d.getHours()) + ':' + pad2(d.getMinutes());
   return incr >= 60 ? hm : hm + ':' + pad2(d.getSeconds());
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+// Local date of Unix seconds `v`: "1 Dec".
+export function formatDate (v) {
+  const d = new Date(v * 1000);
+  return d.getDate() + ' ' + MONTHS[d.getMonth()];
+}
+
+// An x tick label: the date for ticks a day or more apart and at midnight,
+// else the clock.
+export function formatAxisTime (v, incr) {
+  const d = new Date(v * 1000);
+  if (incr >= 86400 || (incr >= 3600 && d.getHours() === 0 && d.getMinutes() === 0)) return formatDate(v);
+  return formatClock(v, incr);
 }
 
 // A y tick label with as many decimals as the tick step needs.

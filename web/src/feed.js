@@ -25,7 +25,7 @@
 // EventSource, fetch and the timings can be injected (the unit tests do); the
 // defaults are the browser's.
 
-import { EVENT_AGENT, EVENT_LOST, EVENT_RESET } from './wire.js';
+import { EVENT_AGENT, EVENT_LOST, EVENT_RESET, HISTORY_SECONDS } from './wire.js';
 
 // The connection states onState reports (the page's own, not wire names).
 export const CONN = Object.freeze({
@@ -188,7 +188,7 @@ export class Feed {
       try {
         const [agents, history] = await Promise.all([
           this.getJSON('/api/agents'),
-          this.getJSON('/api/history?seconds=' + this.historySeconds)
+          this.getJSON('/api/history?' + HISTORY_SECONDS + '=' + this.historySeconds)
         ]);
         this.h.onBackfill({ agents, history });
         return;

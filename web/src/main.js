@@ -2,6 +2,13 @@
 // and the controls. What a sample, a backfill or an event does to the series is
 // series.js's job (SeriesStore); this file only decides what to draw and when.
 //
+// The view (window, zooms, filter, per-pid lines: view.js) lives in the URL.
+// Windows up to 15 minutes draw the SeriesStore (memory backfill and live, one
+// line per series); longer ones draw HistoryLines (history.js): one
+// /api/history answer from the store, one line per agent@host unless per-pid
+// is on, with the live samples folded in at the right edge. A zoom into a long
+// window fetches its range again, at that range's resolution.
+//
 // Samples are queued as they arrive and taken in once per animation frame;
 // charts redraw at most once per frame (and not more often than every
 // REDRAW_MS while data streams in), the table and legend twice a second. Every
@@ -9,8 +16,13 @@
 
 import { CONN, Feed } from './feed.js';
 import { CORE_PREFIX, CUSTOM_PREFIX, METRIC, SeriesStore } from './series.js';
-import { Panel } from './charts.js';
+import { Panel, formatClock, formatDate } from './charts.js';
 import { AgentsTable, Legend } from './table.js';
+import { HistoryLines, lineRows } from './history.js';
+import {
+  WINDOWS, formatView, fromStore, historyQuery, parseView, pointsFor, rangeOf, retryAfter,
+  sameView, spanText, windowOf, withWindow, zoomIn, zoomOut
+} from './view.js';
 import { STATE_LIVE } from './wire.js';
 
 const RETAIN_S = 900;          // the longest window offered
@@ -20,14 +32,21 @@ const REDRAW_MAX_MS = 500;     // data comes at ~1 Hz, rasterising is the cost)
 const SCROLL_MS = 250;         // redraw this often anyway, so time scrolls
 const TABLE_MS = 500;          // table and legend refresh
 const FLUSH_AT = 4000;         // take samples in at once past this backlog (hidden tab)
+const HELD_MAX = 50000;        // live samples kept for the lines while history loads
+const GAP_BUCKETS = 3.5;       // a long line breaks where this many buckets are missing
+const FETCH_ATTEMPTS = 20;     // tries of one history fetch (503 and network errors)
 const CORE_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948',
   '#b07aa1', '#ff9da7', '#9c755f', '#8cd17d', '#499894', '#d37295'];
 
 const $ = (sel) => document.querySelector(sel);
 
-let windowS = 60;
+let view = parseView(location.search);
+let longMode = false;          // the panels show `lines`, not the series
+let loadSeq = 0;               // the history fetch in flight; older answers are dropped
+let loading = false;
+let held = null;               // live samples that came while history loads
 let paused = false;
-let filterText = '';
+let filterText = view.filter.toLowerCase();
 let selected = null;
 let perCore = false;
 let pending = [];
@@ -36,21 +55,37 @@ let dataDirty = true;
 let lastDraw = 0;
 let connState = CONN.connecting;
 
-const stats = { frames: 0, draws: 0, drawMs: [], samples: 0, resets: 0, backfills: 0 };
+const stats = {
+  frames: 0, draws: 0, drawMs: [], samples: 0, resets: 0, backfills: 0,
+  historyFetches: 0, historyRetries: 0, historyErrors: 0
+};
 
 const store = new SeriesStore({ onKeys: attach, onColour: recolour });
+const lines = new HistoryLines({ onKeys: attachLine });
 const nowS = () => store.nowS();
 const match = (id) => filterText === '' || id.toLowerCase().includes(filterText);
 
 // ---- panels ---------------------------------------------------------------
 
+// Every chart zooms: a drag picks a range, a double-click goes back one.
+const zoom = {
+  onZoom (from, to) {
+    const v = zoomIn(view, from, to);
+    if (v) go(v, true);
+  },
+  onZoomOut () {
+    const v = zoomOut(view);
+    if (v) go(v, true);
+  }
+};
+
 // By column key (series.js METRIC), which names them in window.zapm.snapshot().
 const panels = {
-  [METRIC.cpu]: new Panel($('#plot-cpu'), { floor: 1, unit: '%' }),
-  [METRIC.mem]: new Panel($('#plot-mem'), { floor: 1, unit: 'MB' }),
-  [METRIC.sysCpu]: new Panel($('#plot-sys-cpu'), { fixed: [0, 100], unit: '%' }),
-  [METRIC.sysMem]: new Panel($('#plot-sys-mem'), { fixed: [0, 100], unit: '%' }),
-  [METRIC.load1]: new Panel($('#plot-load'), { floor: 1 })
+  [METRIC.cpu]: new Panel($('#plot-cpu'), { floor: 1, unit: '%', ...zoom }),
+  [METRIC.mem]: new Panel($('#plot-mem'), { floor: 1, unit: 'MB', ...zoom }),
+  [METRIC.sysCpu]: new Panel($('#plot-sys-cpu'), { fixed: [0, 100], unit: '%', ...zoom }),
+  [METRIC.sysMem]: new Panel($('#plot-sys-mem'), { fixed: [0, 100], unit: '%', ...zoom }),
+  [METRIC.load1]: new Panel($('#plot-load'), { floor: 1, ...zoom })
 };
 const CORE0 = CORE_PREFIX + 0;
 const customPanels = new Map(); // metric name -> Panel
@@ -71,7 +106,7 @@ function customPanel (name) {
   card.append(h, plot);
   $('#custom-grid').append(card);
   $('#custom').hidden = false;
-  p = new Panel(plot, { min: 0, floor: 0 });
+  p = new Panel(plot, { min: 0, floor: 0, ...zoom });
   p.focus(selected);
   customPanels.set(name, p);
   return p;
@@ -87,6 +122,7 @@ function coreSource () {
 }
 
 function rebuildCores () {
+  if (longMode) return;
   const p = panels[METRIC.sysCpu];
   p.clear();
   if (perCore) {
@@ -107,41 +143,212 @@ function rebuildCores () {
   p.focus(perCore ? null : selected);
 }
 
+// The panel of column `key` (made for a custom metric), or null.
+function panelOf (key) {
+  if (Object.hasOwn(panels, key)) {
+    if (key !== METRIC.cpu && key !== METRIC.mem) $('#system').hidden = false;
+    return panels[key];
+  }
+  if (key.startsWith(CUSTOM_PREFIX)) return customPanel(key.slice(CUSTOM_PREFIX.length));
+  return null;
+}
+
 // Makes sure each panel shows a line for every metric this series has
-// (SeriesStore's onKeys).
+// (SeriesStore's onKeys). Not in a long window: its lines are attachLine's.
 function attach (s, keys) {
+  if (longMode) return;
   for (const key of keys) {
     if (key === METRIC.sysCpu && perCore) continue;
-    if (Object.hasOwn(panels, key)) {
-      const p = panels[key];
-      if (!p.has(s.id)) {
-        p.add(s.id, s.id, s.column(key), s.colour);
-        p.filter(match);
-        if (key !== METRIC.cpu && key !== METRIC.mem) $('#system').hidden = false;
-      }
-    } else if (key.startsWith(CUSTOM_PREFIX)) {
-      const p = customPanel(key.slice(CUSTOM_PREFIX.length));
-      if (!p.has(s.id)) {
-        p.add(s.id, s.id, s.column(key), s.colour);
-        p.filter(match);
-      }
-    } else if (key === CORE0) {
+    if (key === CORE0) {
       $('#per-core').hidden = false;
       if (perCore && !panels[METRIC.sysCpu].has(CORE0)) rebuildCores();
+      continue;
+    }
+    const p = panelOf(key);
+    if (p && !p.has(s.id)) {
+      p.add(s.id, s.id, s.column(key), s.colour);
+      p.filter(match);
     }
   }
 }
 
+// The same for a line of a long window (HistoryLines' onKeys): its mean, with
+// the min-max band under it.
+function attachLine (line, keys) {
+  if (!longMode) return;
+  const gap = lines.step > 0 ? GAP_BUCKETS * lines.step : Infinity;
+  for (const key of keys) {
+    const p = panelOf(key);
+    if (p && !p.has(line.id)) {
+      const b = line.band(key);
+      p.add(line.id, line.id, b.mean, line.colour, line.id, { band: b, gap });
+      p.filter(match);
+    }
+  }
+}
+
+// Empties every chart, for the other kind of lines.
+function clearPanels () {
+  selected = null;
+  for (const p of allPanels()) {
+    p.clear();
+    p.focus(null);
+  }
+  table.reset();
+}
+
 // SeriesStore's onColour.
 function recolour (s) {
+  if (longMode) return;
   for (const p of allPanels()) p.setColour(s.id, s.colour);
 }
 
 function backfill (data) {
   stats.backfills++;
   store.backfill(data);
+  // A backfill after the first (the collector restarted, or we fell behind):
+  // a long window asks the store again too.
+  if (longMode && stats.backfills > 1) loadHistory();
   dataDirty = true;
   refreshTable();
+  schedule();
+}
+
+// ---- the view ---------------------------------------------------------------
+
+// Shows view `v`; `push`: as a new entry of the browser's history (a window or
+// a zoom), else in place of the current one (the filter, as it is typed).
+function go (v, push) {
+  if (sameView(v, view)) return;
+  const longBefore = fromStore(view);
+  const rangeBefore = formatView({ ...view, filter: '' });
+  view = v;
+  const url = location.pathname + formatView(view) + location.hash;
+  if (push) history.pushState(null, '', url);
+  else history.replaceState(null, '', url);
+  // The filter alone fetches nothing.
+  apply(fromStore(view) !== longBefore || formatView({ ...view, filter: '' }) !== rangeBefore);
+}
+
+// Brings the page in line with `view`: controls, mode, and (when `refetch`
+// and the view is long) a new history fetch.
+function apply (refetch) {
+  for (const b of document.querySelectorAll('#window button')) {
+    b.setAttribute('aria-pressed', b.dataset.window === view.window ? 'true' : 'false');
+  }
+  if ($('#filter').value.trim() !== view.filter) $('#filter').value = view.filter;
+  filterText = view.filter.toLowerCase();
+  $('#per-pid').setAttribute('aria-pressed', view.perPid ? 'true' : 'false');
+  $('#unzoom').hidden = view.zooms.length === 0;
+  const long = fromStore(view);
+  $('#per-pid').hidden = !long;
+  if (long && !longMode) {
+    longMode = true;
+    clearPanels();
+    $('#per-core').hidden = true;
+    refetch = true;
+  } else if (!long && longMode) {
+    longMode = false;
+    loadSeq++;                 // an answer still on its way is not wanted
+    loading = false;
+    held = null;
+    lines.clear();
+    clearPanels();
+    for (const s of store.values()) attach(s, [...s.columns.keys()]);
+    rebuildCores();
+    setStatus(null);
+  }
+  if (long && refetch) loadHistory();
+  for (const p of allPanels()) p.filter(match);
+  refreshTable();
+  dataDirty = true;
+  lastDraw = 0;
+  schedule();
+}
+
+// The status line under the header: null hides it; `kind` is loading, error
+// or note; `retry` shows a button that fetches again.
+function setStatus (kind, text = '', retry = false) {
+  const box = $('#status');
+  box.hidden = kind === null;
+  box.dataset.kind = kind || '';
+  $('#status-text').textContent = text;
+  $('#status-retry').hidden = !retry;
+  $('#main').setAttribute('aria-busy', kind === 'loading' ? 'true' : 'false');
+}
+
+const sleepMs = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function rangeText (r) {
+  const day = r.seconds > 86400;
+  const at = (t) => (day ? formatDate(t) + ' ' : '') + formatClock(t, 60);
+  return r.live ? 'the last ' + spanText(r.seconds) : at(r.from) + ' – ' + at(r.to);
+}
+
+// Fetches the view's range from the store and shows it. A 503 (the store is
+// busy) is retried after its Retry-After, a network error after a back-off,
+// FETCH_ATTEMPTS times; a 400 shows the collector's line. Live samples that
+// come meanwhile are held and folded in after the answer.
+async function loadHistory () {
+  const seq = ++loadSeq;
+  const r = rangeOf(view, nowS());
+  const points = pointsFor($('#plot-cpu').clientWidth);
+  const url = '/api/history?' + historyQuery(r, points, view.perPid);
+  loading = true;
+  held = [];
+  stats.historyFetches++;
+  for (let attempt = 1; attempt <= FETCH_ATTEMPTS; attempt++) {
+    setStatus('loading', 'Loading ' + rangeText(r) + ' from the store…');
+    let wait;
+    try {
+      const res = await fetch(url, { cache: 'no-store' });
+      if (seq !== loadSeq) return;
+      if (res.ok) {
+        const answer = await res.json();
+        if (seq !== loadSeq) return;
+        showHistory(answer, r);
+        return;
+      }
+      const text = (await res.text()).trim() || 'HTTP ' + res.status;
+      if (seq !== loadSeq) return;
+      if (res.status !== 503) {
+        stats.historyErrors++;
+        failHistory('Could not load ' + rangeText(r) + ': ' + text + ' (HTTP ' + res.status + ')');
+        return;
+      }
+      wait = retryAfter(res.headers.get('Retry-After'));
+      setStatus('loading', text + ' — asking again in ' + wait + ' s…');
+    } catch (e) {
+      if (seq !== loadSeq) return;
+      wait = Math.min(2 * attempt, 10);
+      setStatus('loading', 'History: ' + (e.message || e) + ' — asking again in ' + wait + ' s…');
+    }
+    stats.historyRetries++;
+    await sleepMs(wait * 1000);
+    if (seq !== loadSeq) return;
+  }
+  stats.historyErrors++;
+  failHistory('Could not load ' + rangeText(r) + ': the collector did not answer after ' + FETCH_ATTEMPTS + ' tries');
+}
+
+function failHistory (text) {
+  loading = false;
+  held = null;
+  setStatus('error', text, true);
+}
+
+function showHistory (answer, r) {
+  loading = false;
+  clearPanels();
+  lines.load(answer, r);
+  const late = held || [];
+  held = null;
+  if (r.live) for (const obj of late) lines.ingest(obj, nowS());
+  if (lines.stored) setStatus(null);
+  else setStatus('note', 'This collector keeps no history on disk (--store none): showing what it holds in memory.');
+  refreshTable();
+  dataDirty = true;
+  lastDraw = 0;
   schedule();
 }
 
@@ -157,7 +364,14 @@ function takePending () {
   if (pending.length === 0) return;
   const batch = pending;
   pending = [];
-  for (const obj of batch) if (store.ingest(obj)) stats.samples++;
+  const live = longMode && view.zooms.length === 0;
+  for (const obj of batch) {
+    if (store.ingest(obj)) stats.samples++;
+    if (!live) continue;
+    if (loading) {
+      if (held && held.length < HELD_MAX) held.push(obj);
+    } else lines.ingest(obj, nowS());
+  }
   dataDirty = true;
 }
 
@@ -174,9 +388,8 @@ function frame (ts) {
     return;
   }
   const t0 = performance.now();
-  const xMax = nowS();
-  const xMin = xMax - windowS;
-  for (const p of allPanels()) p.draw(xMin, xMax);
+  const r = rangeOf(view, nowS());
+  for (const p of allPanels()) p.draw(r.from, r.to);
   const ms = performance.now() - t0;
   stats.draws++;
   stats.drawMs.push(ms);
@@ -190,8 +403,14 @@ function frame (ts) {
 const table = new AgentsTable($('#agents-body'), pick);
 const legend = new Legend($('#legend'), pick);
 
+// What the table and legend list: the series, or in a long window its lines.
+function listed () {
+  if (longMode) return lineRows(lines, store.values(), lines.perPid, Date.now(), nowS());
+  return [...store.values()];
+}
+
 function refreshTable () {
-  const list = [...store.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const list = listed().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   table.update(list, match, Date.now());
   legend.update(list, match, selected);
   let live = 0;
@@ -206,7 +425,7 @@ function pick (id) {
   table.select(id);
   for (const p of allPanels()) p.focus(id);
   if (perCore) rebuildCores();
-  legend.update([...store.values()], match, selected);
+  legend.update(listed().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), match, selected);
   dataDirty = true;
   lastDraw = 0;
   schedule();
@@ -222,16 +441,27 @@ function showState (state) {
 
 // ---- controls -------------------------------------------------------------
 
-for (const b of document.querySelectorAll('#window button')) {
-  b.addEventListener('click', () => {
-    windowS = Number(b.dataset.window);
-    for (const o of document.querySelectorAll('#window button')) {
-      o.setAttribute('aria-pressed', o === b ? 'true' : 'false');
-    }
-    lastDraw = 0;
-    schedule();
-  });
+for (const w of WINDOWS) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.dataset.window = w.name;
+  b.textContent = w.name;
+  b.title = 'The last ' + w.label;
+  b.setAttribute('aria-label', w.label);
+  b.setAttribute('aria-pressed', 'false');
+  b.addEventListener('click', () => go(withWindow(view, w.name), true));
+  $('#window').append(b);
 }
+
+$('#unzoom').addEventListener('click', () => go(withWindow(view, view.window), true));
+$('#per-pid').addEventListener('click', () => go({ ...view, perPid: !view.perPid }, true));
+$('#status-retry').addEventListener('click', () => loadHistory());
+addEventListener('popstate', () => {
+  const v = parseView(location.search);
+  if (sameView(v, view)) return;
+  view = v;
+  apply(true);
+});
 
 $('#pause').addEventListener('click', () => {
   paused = !paused;
@@ -243,12 +473,8 @@ $('#pause').addEventListener('click', () => {
 });
 
 $('#filter').addEventListener('input', (ev) => {
-  filterText = ev.target.value.trim().toLowerCase();
-  for (const p of allPanels()) p.filter(match);
-  if (perCore) panels[METRIC.sysCpu].filter(() => true);
-  refreshTable();
-  lastDraw = 0;
-  schedule();
+  go({ ...view, filter: ev.target.value.trim() }, false);
+  if (perCore && !longMode) panels[METRIC.sysCpu].filter(() => true);
 });
 
 $('#per-core').addEventListener('click', () => {
@@ -290,7 +516,10 @@ setInterval(() => {
   lastTable = now;
   refreshTable();
 }, TABLE_MS);
-setInterval(() => store.trim(nowS() - RETAIN_S - 5), 5000);
+setInterval(() => {
+  store.trim(nowS() - RETAIN_S - 5);
+  if (longMode && view.zooms.length === 0) lines.trim(rangeOf(view, nowS()).from - 2 * lines.step);
+}, 5000);
 
 // A read-only view for the browser tests and for curious people at the console.
 window.zapm = {
@@ -306,16 +535,19 @@ window.zapm = {
     return { id: selected, cpu: p.focusId, width };
   },
   snapshot () {
-    const out = { state: connState, paused, windowS, series: store.size, panels: {} };
-    for (const [name, p] of Object.entries(panels)) {
-      out.panels[name] = { lines: p.entries.length, points: p.points, ids: p.entries.map((e) => e.id) };
-    }
-    for (const [name, p] of customPanels) {
-      out.panels[CUSTOM_PREFIX + name] = { lines: p.entries.length, points: p.points, ids: p.entries.map((e) => e.id) };
-    }
+    const r = rangeOf(view, nowS());
+    const out = {
+      state: connState, paused, windowS: (windowOf(view.window) || WINDOWS[0]).seconds,
+      view: { ...view, search: formatView(view), long: longMode, loading, from: r.from, to: r.to, live: r.live, step: lines.step },
+      status: $('#status').hidden ? null : { kind: $('#status').dataset.kind, text: $('#status-text').textContent },
+      series: store.size, panels: {}
+    };
+    const describe = (p) => ({ lines: p.entries.length, points: p.points, ids: p.entries.map((e) => e.id), spans: p.drawn });
+    for (const [name, p] of Object.entries(panels)) out.panels[name] = describe(p);
+    for (const [name, p] of customPanels) out.panels[CUSTOM_PREFIX + name] = describe(p);
     return out;
   }
 };
 
 feed.start();
-refreshTable();
+apply(true);

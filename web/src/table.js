@@ -51,6 +51,14 @@ export class AgentsTable {
     });
   }
 
+  // Forgets every row (the page switched between series and the lines of a
+  // long window, whose ids differ).
+  reset () {
+    this.rows.clear();
+    this.order = '';
+    this.tbody.replaceChildren();
+  }
+
   select (id) {
     this.selected = id;
     for (const [rid, r] of this.rows) r.tr.classList.toggle('selected', rid === id);

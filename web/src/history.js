@@ -1,0 +1,327 @@
+// history.js: the lines of a long window, with no DOM.
+//
+// A long window (over 15 minutes, view.js) is drawn from one /api/history
+// answer from the store: per line, buckets of the answer's `step` seconds with
+// the mean, min and max of each metric. With `group=service` a line is one
+// agent@host across its pids (a restarted service stays one line), with
+// `group=series` one series (agent@host:pid). HistoryLines takes the answer in
+// (load) and then the live samples (ingest): each is folded into the bucket of
+// the same width it falls in, so the line keeps growing at the right edge at
+// the answer's resolution, and a service the answer did not have gets a line.
+//
+// Each line keeps, per column key (series.js METRIC, "custom:NAME"), three
+// series.js Columns with the same times: mean, min and max. A bucket that the
+// answer gave and a live sample falls into again takes the sample in with the
+// answer's bucket counted as one point (the answer does not say how many it
+// held).
+
+import { Column, CUSTOM_PREFIX, METRIC, colourFor, cssColour, identityOf, isCount, metricsOf, parseTime } from './series.js';
+import {
+  IDENTITY_HOST_SEP, KEY_AGENT, KEY_COLOR, KEY_CPU, KEY_CPU_PERCENT, KEY_CUSTOM, KEY_HOST, KEY_ID,
+  KEY_LOAD, KEY_MEM, KEY_NOW, KEY_PERCENT, KEY_PID, KEY_SERIES, KEY_SYS, KEY_SYS_MEM, KEY_TIMESTAMP,
+  HISTORY_FROM, HISTORY_GROUP, HISTORY_GROUP_SERVICE, HISTORY_MAX, HISTORY_MEAN, HISTORY_METRICS, HISTORY_MIN, HISTORY_PATH_SEP,
+  HISTORY_PIDS, HISTORY_STEP, HISTORY_T, STATE_LEFT, STATE_LIVE
+} from './wire.js';
+
+const path = (...parts) => parts.join(HISTORY_PATH_SEP);
+
+// The store's metric paths of the charted columns, by column key.
+export const PATHS = Object.freeze({
+  [METRIC.cpu]: KEY_CPU,
+  [METRIC.mem]: KEY_MEM,
+  [METRIC.sysCpu]: path(KEY_SYS, KEY_CPU_PERCENT),
+  [METRIC.sysMem]: path(KEY_SYS, KEY_SYS_MEM, KEY_PERCENT),
+  [METRIC.load1]: path(KEY_SYS, KEY_LOAD, '0')
+});
+const CUSTOM_PATH = KEY_CUSTOM + HISTORY_PATH_SEP;
+
+// The column key of a metric path of the answer, or null for one not charted.
+export function keyOfPath (p) {
+  for (const [key, q] of Object.entries(PATHS)) if (q === p) return key;
+  if (p.startsWith(CUSTOM_PATH) && p.length > CUSTOM_PATH.length) return CUSTOM_PREFIX + p.slice(CUSTOM_PATH.length);
+  return null;
+}
+
+const nonEmpty = (x) => typeof x === 'string' && x !== '';
+const isObject = (x) => x !== null && typeof x === 'object' && !Array.isArray(x);
+const isNum = (x) => typeof x === 'number' && Number.isFinite(x);
+
+// The line a sample (or a series' identity fields) belongs to: agent@host
+// when it has agent, host and pid and lines join pids (the collector's rule
+// for group=service), else its identity; null when it has none.
+export function lineIdOf (fields, perPid) {
+  if (!perPid && nonEmpty(fields[KEY_AGENT]) && nonEmpty(fields[KEY_HOST]) && isCount(fields[KEY_PID])) {
+    return fields[KEY_AGENT] + IDENTITY_HOST_SEP + fields[KEY_HOST];
+  }
+  return identityOf(fields);
+}
+
+// A metric of one line: bucket means, mins and maxes, aligned.
+export class Band {
+  constructor () {
+    this.mean = new Column();
+    this.min = new Column();
+    this.max = new Column();
+    this.newest = -Infinity;   // the newest point taken in (a bucket's time is a mean)
+    this.lastBucket = NaN;     // bucket number of the last bucket
+    this.acc = null;           // its sums while live points are folded into it
+  }
+
+  get length () { return this.mean.length; }
+
+  // A whole bucket of the answer; one not newer than the last is dropped.
+  push (t, mean, min, max) {
+    if (!this.mean.push(t, mean)) return false;
+    this.min.push(t, min);
+    this.max.push(t, max);
+    this.newest = Math.max(this.newest, t);
+    this.acc = null;
+    return true;
+  }
+
+  // One live point at `t` in bucket number `bucket`: folded into the last
+  // bucket when it is the same one, else a new bucket. A point not newer than
+  // the newest taken in is dropped (the overlap of answer and stream).
+  fold (t, v, bucket) {
+    if (!(t > this.newest)) return false;
+    if (this.mean.length && bucket === this.lastBucket) {
+      const i = this.mean.end - 1;
+      const a = this.acc ||
+        (this.acc = { n: 1, tSum: this.mean.t[i], vSum: this.mean.v[i], min: this.min.v[i], max: this.max.v[i] });
+      a.n++;
+      a.tSum += t;
+      a.vSum += v;
+      a.min = Math.min(a.min, v);
+      a.max = Math.max(a.max, v);
+      // The bucket's time is the mean time of its points, as the store's is;
+      // it stays after the previous bucket's, which lies in an earlier bucket.
+      const mt = a.tSum / a.n;
+      this.mean.t[i] = this.min.t[i] = this.max.t[i] = mt;
+      this.mean.v[i] = a.vSum / a.n;
+      this.min.v[i] = a.min;
+      this.max.v[i] = a.max;
+    } else {
+      this.push(t, v, v, v);
+      this.acc = { n: 1, tSum: t, vSum: v, min: v, max: v };
+      this.lastBucket = bucket;
+    }
+    this.newest = t;
+    return true;
+  }
+
+  trim (minT) {
+    this.mean.trim(minT);
+    this.min.trim(minT);
+    this.max.trim(minT);
+  }
+}
+
+// One line of a long window.
+export class Line {
+  constructor (id, fields = {}, isColour = cssColour) {
+    this.id = id;
+    this.agent = nonEmpty(fields[KEY_AGENT]) ? fields[KEY_AGENT] : null;
+    this.host = nonEmpty(fields[KEY_HOST]) ? fields[KEY_HOST] : null;
+    this.pids = [];
+    this.color = nonEmpty(fields[KEY_COLOR]) ? fields[KEY_COLOR] : null;
+    this.colour = colourFor(id, this.color, isColour);
+    this.bands = new Map();    // column key -> Band
+  }
+
+  get name () { return this.agent !== null ? this.agent : (this.color !== null ? this.color : this.id); }
+
+  band (key) {
+    let b = this.bands.get(key);
+    if (!b) this.bands.set(key, (b = new Band()));
+    return b;
+  }
+
+  addPid (pid) {
+    if (isCount(pid) && !this.pids.includes(pid)) this.pids.push(pid);
+  }
+
+  // The newest time any of its metrics reaches, -Infinity when empty.
+  get lastT () {
+    let t = -Infinity;
+    for (const b of this.bands.values()) t = Math.max(t, b.newest);
+    return t;
+  }
+
+  get firstT () {
+    let t = Infinity;
+    for (const b of this.bands.values()) if (b.length) t = Math.min(t, b.mean.t[b.mean.start]);
+    return t;
+  }
+}
+
+export class HistoryLines {
+  // options: onKeys(line, keys): `line` has data in columns `keys` (the page
+  //            attaches a chart line to each it lacks); isColour as for colourFor.
+  constructor ({ onKeys = () => {}, isColour = cssColour } = {}) {
+    this.onKeys = onKeys;
+    this.isColour = isColour;
+    this.clear();
+  }
+
+  clear () {
+    this.map = new Map();      // line id -> Line
+    this.perPid = false;
+    this.from = 0;             // the answer's window and bucket width
+    this.step = 0;
+    this.now = 0;
+    this.stored = false;       // the answer came from the store (it has `step`)
+  }
+
+  get size () { return this.map.size; }
+  get (id) { return this.map.get(id); }
+  values () { return this.map.values(); }
+
+  lineFor (id, fields) {
+    let line = this.map.get(id);
+    if (!line) this.map.set(id, (line = new Line(id, fields, this.isColour)));
+    return line;
+  }
+
+  // Takes in an /api/history answer for `range` ({ from, to }); anything
+  // malformed in it is skipped. Its `group` says how live samples are filed
+  // (one without, the memory answer of a collector without a store, is per
+  // series, and keeps its points as they are: it has no `step`).
+  load (answer, range) {
+    this.clear();
+    if (!isObject(answer)) return;
+    this.perPid = answer[HISTORY_GROUP] !== HISTORY_GROUP_SERVICE;
+    this.stored = isNum(answer[HISTORY_STEP]) && answer[HISTORY_STEP] > 0;
+    this.step = this.stored ? answer[HISTORY_STEP] : 0;
+    this.from = isNum(answer[HISTORY_FROM]) ? answer[HISTORY_FROM] : range.from;
+    this.now = isNum(answer[KEY_NOW]) ? answer[KEY_NOW] : range.to;
+    const list = Array.isArray(answer[KEY_SERIES]) ? answer[KEY_SERIES] : [];
+    for (const h of list) {
+      if (!isObject(h) || typeof h[KEY_ID] !== 'string' || !Array.isArray(h[HISTORY_T])) continue;
+      const line = this.lineFor(h[KEY_ID], h);
+      line.addPid(h[KEY_PID]);
+      if (Array.isArray(h[HISTORY_PIDS])) for (const p of h[HISTORY_PIDS]) line.addPid(p);
+      const keys = [];
+      for (const [key, cols] of columnsOf(h)) {
+        const b = line.band(key);
+        const t = h[HISTORY_T];
+        for (let i = 0; i < t.length; i++) {
+          const mean = cols.mean[i];
+          if (!isNum(t[i]) || !isNum(mean)) continue;
+          const lo = isNum(cols.min?.[i]) ? cols.min[i] : mean;
+          const hi = isNum(cols.max?.[i]) ? cols.max[i] : mean;
+          b.push(t[i], mean, Math.min(lo, mean), Math.max(hi, mean));
+        }
+        b.lastBucket = this.bucketOf(b.mean.lastT);
+        if (b.length) keys.push(key);
+      }
+      this.onKeys(line, keys);
+    }
+  }
+
+  // Bucket number of time `t` in the answer's grid (each point its own
+  // bucket when there is no grid).
+  bucketOf (t) {
+    return this.step > 0 ? Math.floor((t - this.from) / this.step) : t;
+  }
+
+  // Takes in one live sample; returns its line, or null when it has no identity.
+  ingest (obj, nowS) {
+    const id = lineIdOf(obj, this.perPid);
+    if (id === null) return null;
+    const line = this.lineFor(id, obj);
+    line.addPid(obj[KEY_PID]);
+    const t = parseTime(obj[KEY_TIMESTAMP], nowS);
+    const bucket = this.bucketOf(t);
+    const keys = [];
+    for (const [key, v] of metricsOf(obj)) {
+      // Custom metrics only where the answer had them: a line of live points
+      // alone would look like a metric that began a minute ago.
+      if (Object.hasOwn(PATHS, key) || line.bands.has(key)) {
+        if (line.band(key).fold(t, v, bucket)) keys.push(key);
+      }
+    }
+    if (keys.length) this.onKeys(line, keys);
+    return line;
+  }
+
+  trim (minT) {
+    for (const line of this.map.values()) for (const b of line.bands.values()) b.trim(minT);
+  }
+}
+
+// The metrics of one answer line: [column key, { mean, min, max }] with the
+// arrays aligned with `t`, from `metrics` where the answer has it, else from
+// the old names (means only: the memory answer, or a collector before the store).
+export function columnsOf (h) {
+  const out = new Map();
+  const metrics = isObject(h[HISTORY_METRICS]) ? h[HISTORY_METRICS] : {};
+  for (const [p, m] of Object.entries(metrics)) {
+    const key = keyOfPath(p);
+    if (key === null || !isObject(m) || !Array.isArray(m[HISTORY_MEAN])) continue;
+    out.set(key, {
+      mean: m[HISTORY_MEAN],
+      min: Array.isArray(m[HISTORY_MIN]) ? m[HISTORY_MIN] : null,
+      max: Array.isArray(m[HISTORY_MAX]) ? m[HISTORY_MAX] : null
+    });
+  }
+  for (const key of Object.keys(PATHS)) {
+    if (!out.has(key) && Array.isArray(h[key])) out.set(key, { mean: h[key], min: null, max: null });
+  }
+  const custom = isObject(h[KEY_CUSTOM]) ? h[KEY_CUSTOM] : {};
+  for (const [name, vals] of Object.entries(custom)) {
+    const key = CUSTOM_PREFIX + name;
+    if (!out.has(key) && Array.isArray(vals)) out.set(key, { mean: vals, min: null, max: null });
+  }
+  return out;
+}
+
+// A line's state when only history has it: the series left before the page
+// opened (or before the collector's restart). Not a wire name: the page's own.
+export const DEPARTED = 'departed';
+
+// The line a series.js Series belongs to (lineIdOf for its identity fields).
+export function lineIdOfSeries (s, perPid) {
+  if (!perPid && s.agent !== null && s.host !== null && s.pid !== null) {
+    return s.agent + IDENTITY_HOST_SEP + s.host;
+  }
+  return s.id;
+}
+
+// Rows for the table and legend of a long window, one per line, shaped like a
+// series.js Series: `state` is live when one of its series is, left when the
+// page has seen them leave, DEPARTED when only history has it; `pid` lists
+// the pids it joins; `last` is the newest sample of its series, else the means
+// of its last bucket. `seriesList`: the SeriesStore's series; `nowMs`, `nowS`:
+// the browser's and the collector's clocks (for the "ago" of a departed line).
+export function lineRows (lines, seriesList, perPid, nowMs, nowS) {
+  const bySeries = new Map();
+  for (const s of seriesList) {
+    const id = lineIdOfSeries(s, perPid);
+    if (!bySeries.has(id)) bySeries.set(id, []);
+    bySeries.get(id).push(s);
+  }
+  const out = [];
+  for (const line of lines.values()) {
+    const mine = bySeries.get(line.id) || [];
+    let newest = null;
+    for (const s of mine) if (!newest || s.lastSeen > newest.lastSeen) newest = s;
+    const live = mine.some((s) => s.state === STATE_LIVE);
+    const pids = [...line.pids];
+    for (const s of mine) if (s.pid !== null && !pids.includes(s.pid)) pids.push(s.pid);
+    const lastT = line.lastT;
+    const cpu = line.bands.get(METRIC.cpu);
+    const mem = line.bands.get(METRIC.mem);
+    out.push({
+      id: line.id,
+      name: line.name,
+      host: line.host,
+      colour: line.colour,
+      pid: pids.length ? pids.join(', ') : null,
+      state: live ? STATE_LIVE : mine.length ? STATE_LEFT : DEPARTED,
+      lastSeen: newest ? newest.lastSeen : Number.isFinite(lastT) ? nowMs - Math.max(0, nowS - lastT) * 1000 : 0,
+      last: newest && newest.last ? newest.last : { [KEY_CPU]: cpu ? cpu.mean.lastV : NaN, [KEY_MEM]: mem ? mem.mean.lastV : NaN },
+      lost: mine.reduce((n, s) => n + s.lost, 0)
+    });
+  }
+  return out;
+}
