@@ -33,9 +33,17 @@ enum MHD_Result
 reply_buffer (struct MHD_Connection *connection, unsigned status, const char *content_type,
               char *body, enum MHD_ResponseMemoryMode mode)
 {
+    return reply_buffer_sized (connection, status, content_type, body, body ? strlen (body) : 0,
+                               mode);
+}
+
+enum MHD_Result
+reply_buffer_sized (struct MHD_Connection *connection, unsigned status, const char *content_type,
+                    char *body, size_t size, enum MHD_ResponseMemoryMode mode)
+{
     if (!body)
         return MHD_NO;
-    struct MHD_Response *response = MHD_create_response_from_buffer (strlen (body), body, mode);
+    struct MHD_Response *response = MHD_create_response_from_buffer (size, body, mode);
     if (!response && mode == MHD_RESPMEM_MUST_FREE)
         free (body);
     return reply_queue (connection, status, response, content_type);

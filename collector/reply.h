@@ -31,6 +31,12 @@ enum MHD_Result reply_buffer (struct MHD_Connection *connection, unsigned status
                               const char *content_type, char *body,
                               enum MHD_ResponseMemoryMode mode);
 
+//  reply_buffer for a body of `size` bytes whose length is known: a large
+//  answer is not scanned for its NUL on the loop.
+enum MHD_Result reply_buffer_sized (struct MHD_Connection *connection, unsigned status,
+                                    const char *content_type, char *body, size_t size,
+                                    enum MHD_ResponseMemoryMode mode);
+
 //  Queues a short static text/plain answer (an error, a hint).
 enum MHD_Result reply_text (struct MHD_Connection *connection, unsigned status, const char *text);
 

@@ -298,6 +298,7 @@ s_job_free (s_job_t *job)
 {
     free ((char *) job->query.metrics);
     free ((char *) job->query.glob);
+    store_memory_destroy (&job->query.memory);
     free (job->json);
     free (job);
 }
@@ -461,11 +462,16 @@ store_destroy (store_t **self_p)
 bool
 store_query_start (store_t *self, const store_query_t *query, store_done_fn *done, void *arg)
 {
-    if (!(query->to > query->from) || query->points < 0 || query->points > STORE_QUERY_POINTS_MAX)
+    store_memory_t *memory = query->memory;
+    if (!(query->to > query->from) || query->points < 0 || query->points > STORE_QUERY_POINTS_MAX) {
+        store_memory_destroy (&memory);
         return false;
+    }
     s_job_t *job = calloc (1, sizeof *job);
-    if (!job)
+    if (!job) {
+        store_memory_destroy (&memory);
         return false;
+    }
     job->query = *query;
     job->query.metrics = query->metrics ? strdup (query->metrics) : NULL;
     job->query.glob = query->glob ? strdup (query->glob) : NULL;

@@ -15,6 +15,7 @@
 #ifndef ZAPM_STORE_H
 #define ZAPM_STORE_H
 
+#include "store_memory.h"
 #include "store_numbers.h"
 
 #include <stdbool.h>
@@ -82,13 +83,14 @@ typedef enum {
 
 //  A history query. The strings are copied by store_query_start.
 typedef struct {
-    double from;         //  Unix seconds, start of the window
-    double to;           //  Unix seconds, end of the window
-    const char *metrics; //  comma-separated metric names, NULL for the default
-    const char *glob;    //  shell glob on the series identity, NULL for all
-    int points;          //  buckets per line, 1..STORE_QUERY_POINTS_MAX (0: 800)
-    store_group_t group; //  grouping
-    bool metrics_only;   //  leave out today's mean arrays (cpu, mem, ..., custom)
+    double from;            //  Unix seconds, start of the window
+    double to;              //  Unix seconds, end of the window
+    const char *metrics;    //  comma-separated metric names, NULL for the default
+    const char *glob;       //  shell glob on the series identity, NULL for all
+    int points;             //  buckets per line, 1..STORE_QUERY_POINTS_MAX (0: 800)
+    store_group_t group;    //  grouping
+    bool metrics_only;      //  leave out today's mean arrays (cpu, mem, ..., custom)
+    store_memory_t *memory; //  in-memory points to join after each line's until, or NULL
 } store_query_t;
 
 typedef struct _store_t store_t;
@@ -135,7 +137,7 @@ bool store_append (store_t *self, const char *series_id, const store_ids_t *ids,
 //  from store_dispatch on the loop thread. Returns false (and never calls
 //  `done`) if the query is invalid (from >= to, bad points), the store is
 //  stopping, or STORE_QUERY_PENDING_MAX queries are already waiting (answer
-//  503 then).
+//  503 then). It takes query->memory in both cases (and frees it).
 bool store_query_start (store_t *self, const store_query_t *query, store_done_fn *done, void *arg);
 
 //  The fd that becomes readable when answers are waiting; poll it for reading

@@ -341,21 +341,35 @@ typedef struct {
     const uint8_t *data; //  the stream
     size_t bits;         //  its length in bits
     size_t at;           //  next bit
+    size_t readable;     //  bytes at `data` that may be read (>= bits / 8: the blob goes on)
 } s_bitreader_t;
 
-//  Reads `n` bits (n <= 32) into *value; false past the end.
+//  The next bits from reader->at, most significant first: at least 57 of
+//  them (zeros past reader->readable).
+static inline uint64_t
+s_window (const s_bitreader_t *reader)
+{
+    //  Bits past the stream may be the next stream's: every read checks
+    //  reader->bits first, so they are never taken for this one's.
+    size_t byte = reader->at >> 3, bytes = reader->readable;
+    uint64_t word = 0;
+    if (byte + 8 <= bytes) {
+        memcpy (&word, reader->data + byte, 8);
+        word = __builtin_bswap64 (word);
+    }
+    else
+        for (size_t i = byte; i < bytes; i++)
+            word |= (uint64_t) reader->data[i] << (56 - 8 * (i - byte));
+    return word << (reader->at & 7);
+}
+
+//  Reads `n` bits (1 <= n <= 32) into *value; false past the end.
 static bool
 s_get32 (s_bitreader_t *reader, unsigned n, uint64_t *value)
 {
     if (reader->bits - reader->at < n)
         return false;
-    uint64_t word = 0;
-    size_t byte = reader->at >> 3;
-    size_t last = (reader->at + n + 7) >> 3;
-    for (size_t i = byte; i < last; i++)
-        word = (word << 8) | reader->data[i];
-    unsigned extra = (unsigned) ((last << 3) - (reader->at + n));
-    *value = (word >> extra) & ((1ULL << n) - 1);
+    *value = s_window (reader) >> (64 - n);
     reader->at += n;
     return true;
 }
@@ -372,19 +386,18 @@ s_get (s_bitreader_t *reader, unsigned n, uint64_t *value)
     return true;
 }
 
-//  Counts leading 1 bits, at most `max` of them, consuming the 0 that ends them.
+//  Counts leading 1 bits, at most `max` (< 32) of them, consuming the 0 that
+//  ends them.
 static bool
 s_get_prefix (s_bitreader_t *reader, unsigned max, unsigned *ones)
 {
-    unsigned n = 0;
-    while (n < max) {
-        uint64_t bit;
-        if (!s_get32 (reader, 1, &bit))
-            return false;
-        if (!bit)
-            break;
-        n++;
-    }
+    size_t left = reader->bits - reader->at;
+    unsigned n = (unsigned) __builtin_clzll (~s_window (reader) | (1ULL << (63 - max)));
+    //  n ones, then a 0 unless there are `max` of them.
+    size_t used = n + (n < max);
+    if (used > left)
+        return false;
+    reader->at += used;
     *ones = n;
     return true;
 }
@@ -447,7 +460,9 @@ chunk_reader_times (const chunk_reader_t *reader, int64_t *times)
     uint64_t t = 0, delta = 0;
     for (uint32_t row = 0; row < reader->rows; row++) {
         uint64_t code;
-        if (!chunk_varint_read (reader->blob, end, &at, &code))
+        if (at < end && reader->blob[at] < 0x80)
+            code = reader->blob[at++]; //  the common case: one byte
+        else if (!chunk_varint_read (reader->blob, end, &at, &code))
             return false;
         if (row == 0)
             t = (uint64_t) chunk_unzigzag (code);
@@ -462,13 +477,28 @@ chunk_reader_times (const chunk_reader_t *reader, int64_t *times)
 
 //  Decodes one column's stream into values[first .. first + count).
 static bool
-s_decode (const uint8_t *data, size_t bytes, uint32_t first, uint32_t count, double *values)
+s_decode (const uint8_t *data, size_t bytes, size_t readable, uint32_t first, uint32_t count,
+          double *values)
 {
-    s_bitreader_t reader = {data, bytes * 8, 0};
+    s_bitreader_t reader = {data, bytes * 8, 0, readable};
     int scale = CHUNK_SCALE_NONE;
     uint64_t prev = 0;
     for (uint32_t i = 0; i < count; i++) {
-        unsigned ones;
+        //  The common case, a delta of at most 32 bits at the current scale,
+        //  from one window of the stream.
+        uint64_t window = s_window (&reader);
+        unsigned ones = (unsigned) __builtin_clzll (~window | (1ULL << 58));
+        if (ones < 4 && scale != CHUNK_SCALE_NONE) {
+            static const unsigned widths[] = {0, 8, 16, 32};
+            unsigned width = widths[ones];
+            if (ones + 1 + width > reader.bits - reader.at)
+                return false;
+            uint64_t z = width ? (window << (ones + 1)) >> (64 - width) : 0;
+            reader.at += ones + 1 + width;
+            prev += (uint64_t) chunk_unzigzag (z);
+            values[first + i] = (double) (int64_t) prev / s_pow10[scale];
+            continue;
+        }
         if (!s_get_prefix (&reader, 5, &ones))
             return false;
         uint64_t d;
@@ -508,25 +538,41 @@ s_decode (const uint8_t *data, size_t bytes, uint32_t first, uint32_t count, dou
 }
 
 int
-chunk_reader_column (const chunk_reader_t *reader, uint32_t key, double *values)
+chunk_reader_columns (const chunk_reader_t *reader, const uint32_t *keys, int count,
+                      double *const *values, int *found)
 {
-    for (uint32_t row = 0; row < reader->rows; row++)
-        values[row] = NAN;
+    for (int c = 0; c < count; c++) {
+        found[c] = 0;
+        for (uint32_t row = 0; row < reader->rows; row++)
+            values[c][row] = NAN;
+    }
+    int missing = count;
     size_t at = reader->directory_at, stream = reader->streams_at;
-    for (uint32_t i = 0; i < reader->columns; i++) {
-        uint64_t k = 0, first = 0, count = 0, bytes = 0;
+    for (uint32_t i = 0; i < reader->columns && missing; i++) {
+        uint64_t k = 0, first = 0, rows = 0, bytes = 0;
         chunk_varint_read (reader->blob, reader->size, &at, &k);
         chunk_varint_read (reader->blob, reader->size, &at, &first);
-        chunk_varint_read (reader->blob, reader->size, &at, &count);
+        chunk_varint_read (reader->blob, reader->size, &at, &rows);
         chunk_varint_read (reader->blob, reader->size, &at, &bytes);
-        if (k == key)
-            return s_decode (reader->blob + stream, (size_t) bytes, (uint32_t) first,
-                             (uint32_t) count, values)
-                       ? 1
-                       : -1;
+        for (int c = 0; c < count; c++)
+            if (keys[c] == k && !found[c]) {
+                found[c] = s_decode (reader->blob + stream, (size_t) bytes, reader->size - stream,
+                                     (uint32_t) first, (uint32_t) rows, values[c])
+                               ? 1
+                               : -1;
+                missing--;
+            }
         stream += (size_t) bytes;
     }
-    return 0;
+    return count - missing;
+}
+
+int
+chunk_reader_column (const chunk_reader_t *reader, uint32_t key, double *values)
+{
+    int found;
+    chunk_reader_columns (reader, &key, 1, &values, &found);
+    return found;
 }
 
 bool

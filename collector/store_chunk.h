@@ -139,6 +139,12 @@ bool chunk_reader_times (const chunk_reader_t *reader, int64_t *times);
 //  NAN), -1 if corrupt.
 int chunk_reader_column (const chunk_reader_t *reader, uint32_t key, double *values);
 
+//  chunk_reader_column for `count` keys in one pass over the directory:
+//  decodes keys[c] into values[c][reader->rows] and sets found[c] as that
+//  function's result. Returns how many keys were in the chunk.
+int chunk_reader_columns (const chunk_reader_t *reader, const uint32_t *keys, int count,
+                          double *const *values, int *found);
+
 //  Calls fn (arg, key) for each column key. Returns false if corrupt.
 bool chunk_reader_keys (const chunk_reader_t *reader, void (*fn) (void *arg, uint32_t key),
                         void *arg);

@@ -8,11 +8,17 @@
     service's line runs on across a restart that gave it a new pid.
 
     Only buckets where some requested metric has data are printed; `t` gives
-    their start times, and every array is aligned with `t`.
+    their mean times, and every array is aligned with `t`.
+
+    The join with memory happens here too, on the query thread: the points
+    the loop copied (store_memory.h) that are newer than their line's `until`
+    are folded into the same buckets before printing, and a series the store
+    holds nothing of gets a line of its own. The loop only sends the bytes.
 */
 #include "store_query.h"
 #include "store_chunk.h"
 #include "store_db.h"
+#include "store_memory.h"
 #include "store_tiers.h"
 
 #include <fnmatch.h>
@@ -23,6 +29,9 @@
 
 #define QUERY_METRICS_MAX    64
 #define QUERY_POINTS_DEFAULT 800
+//  A memory point within this of its line's `until` is the stored one (the
+//  sample's time went through a double on one side only).
+#define QUERY_UNTIL_SLACK_NS 500000
 
 //  The current /api/history names of the charted metrics.
 static const struct {
@@ -40,14 +49,9 @@ typedef struct {
 
 typedef struct {
     int64_t id;        //  series id
-    char *key;         //  identity
-    char *service;     //  agent@host, or the identity
-    char *agent;       //  NULL when absent
-    char *host;        //  NULL when absent
-    int64_t pid;       //  -1 when absent
-    char *color;       //  NULL when absent
+    store_who_t who;   //  its identity
     int64_t last_ns;   //  sealed up to here
-    const char *group; //  key or service
+    const char *group; //  the key or the service (of who)
 } s_series_t;
 
 typedef struct {
@@ -74,8 +78,11 @@ typedef struct {
     char *names[QUERY_METRICS_MAX];
     int64_t ids[QUERY_METRICS_MAX]; //  0 when unknown
     sqlite3_stmt *chunks;
-    int64_t *times;
-    double *values[4];
+    int64_t *times;                        //  a chunk's times
+    double *block;                         //  a chunk's decoded columns
+    size_t block_cap;                      //  doubles allocated in `block`
+    s_out_t means;                         //  the current line's mean arrays, printed once
+    size_t mean_at[QUERY_METRICS_MAX + 1]; //  where each metric's starts in `means`
 } s_query_t;
 
 //  --------------------------------------------------------------------------
@@ -140,22 +147,57 @@ s_string (s_out_t *out, const char *text)
     out->size = (size_t) (at - out->data);
 }
 
+//  "00" to "99", for printing two digits at a time.
+static const char s_pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233"
+                              "34353637383940414243444546474849505152535455565758596061626364656667"
+                              "6869707172737475767778798081828384858687888990919293949596979899";
+
 //  Writes `value` in decimal at `at`; returns the end.
 static char *
 s_u64 (char *at, uint64_t value)
 {
-    char digits[20];
-    int n = 0;
-    do
-        digits[n++] = (char) ('0' + value % 10);
-    while ((value /= 10) && n < 20);
-    while (n)
-        *at++ = digits[--n];
-    return at;
+    static const uint64_t powers[] = {1ULL,
+                                      10ULL,
+                                      100ULL,
+                                      1000ULL,
+                                      10000ULL,
+                                      100000ULL,
+                                      1000000ULL,
+                                      10000000ULL,
+                                      100000000ULL,
+                                      1000000000ULL,
+                                      10000000000ULL,
+                                      100000000000ULL,
+                                      1000000000000ULL,
+                                      10000000000000ULL,
+                                      100000000000000ULL,
+                                      1000000000000000ULL,
+                                      10000000000000000ULL,
+                                      100000000000000000ULL,
+                                      1000000000000000000ULL,
+                                      10000000000000000000ULL};
+    //  Digits: log10 from the bit length (1233 / 4096 ~ log10 2), then exact.
+    int bits = 64 - __builtin_clzll (value | 1);
+    int length = (bits * 1233) >> 12;
+    length += length < 20 && value >= powers[length];
+    length += !length;
+    char *end = at + length;
+    while (value >= 100) {
+        end -= 2;
+        memcpy (end, s_pairs + 2 * (value % 100), 2);
+        value /= 100;
+    }
+    if (value >= 10)
+        memcpy (end - 2, s_pairs + 2 * value, 2);
+    else
+        end[-1] = (char) ('0' + value);
+    return at + length;
 }
 
 //  Prints a number with 10 significant digits (integers exactly), or null.
-//  Hand-written because an answer holds hundreds of thousands of numbers.
+//  Hand-written because an answer holds hundreds of thousands of numbers:
+//  the value is rounded once to an integer of 10 digits, whose digits are
+//  printed with the decimal point put in place and trailing zeros cut.
 static void
 s_number (s_out_t *out, double value)
 {
@@ -186,17 +228,26 @@ s_number (s_out_t *out, double value)
     while (digits < 15 && magnitude >= powers[digits])
         digits++;
     int decimals = magnitude < 1 ? 10 : digits >= 10 ? 0 : 10 - digits;
-    uint64_t scale = (uint64_t) powers[decimals];
-    uint64_t m = (uint64_t) (magnitude * (double) scale + 0.5);
-    at = s_u64 (at, m / scale);
-    uint64_t fraction = m % scale;
-    if (fraction) {
+    char text[24];
+    int length = (int) (s_u64 (text, (uint64_t) (magnitude * powers[decimals] + 0.5)) - text);
+    //  The fraction's digits, without the trailing zeros.
+    int whole = length - decimals;
+    int last = length;
+    while (last > (whole > 0 ? whole : 0) && text[last - 1] == '0')
+        last--;
+    if (whole > 0) {
+        memcpy (at, text, (size_t) whole);
+        at += whole;
+    }
+    else
+        *at++ = '0';
+    if (last > whole) {
         *at++ = '.';
-        char *first = at;
-        for (uint64_t unit = scale / 10; unit > 0; unit /= 10)
-            *at++ = (char) ('0' + fraction / unit % 10);
-        while (at > first && at[-1] == '0')
-            at--;
+        for (int zero = whole; zero < 0; zero++)
+            *at++ = '0';
+        int from = whole > 0 ? whole : 0;
+        memcpy (at, text + from, (size_t) (last - from));
+        at += last - from;
     }
     out->size += (size_t) (at - start);
 }
@@ -251,53 +302,83 @@ store_query_tier (const int64_t *retention_s, int64_t now_ns, int64_t from_ns, i
     return chosen;
 }
 
+//  Makes room for `values` doubles in query->block. False if memory ran out.
+static bool
+s_block (s_query_t *query, size_t values)
+{
+    if (values <= query->block_cap)
+        return true;
+    double *block = realloc (query->block, values * sizeof *block);
+    if (!block)
+        return false;
+    query->block = block;
+    query->block_cap = values;
+    return true;
+}
+
 //  Folds the chunks of `series` in tier `tier` within [lo, hi) into `cells`.
+//  Each chunk's columns are decoded in one pass over its directory.
 static bool
 s_read (s_query_t *query, int tier, int64_t series, int64_t lo, int64_t hi, s_line_t *line_out)
 {
     s_cell_t *cells = line_out->cells;
     //  A rollup stands for the middle of its bucket.
     int64_t middle = store_tier_bucket_ns[tier] / 2;
+    //  The columns: per known metric, its value (raw) or min, max, sum, count.
+    int kinds = tier == STORE_TIER_RAW ? 1 : 4;
+    uint32_t keys[QUERY_METRICS_MAX * 4];
+    int metric[QUERY_METRICS_MAX], metrics = 0, count = 0;
+    for (int m = 0; m < query->metric_count; m++) {
+        if (!query->ids[m])
+            continue;
+        metric[metrics++] = m;
+        uint32_t id = (uint32_t) query->ids[m];
+        for (int kind = 0; kind < kinds; kind++)
+            keys[count++] = tier == STORE_TIER_RAW ? id : id * 4 + (uint32_t) kind;
+    }
+    double *values[QUERY_METRICS_MAX * 4];
+    int found[QUERY_METRICS_MAX * 4];
     sqlite3_stmt *stmt = query->chunks;
     sqlite3_bind_int (stmt, 1, tier);
     sqlite3_bind_int64 (stmt, 2, series);
     sqlite3_bind_int64 (stmt, 3, lo - store_tier_span_ns[tier]);
     sqlite3_bind_int64 (stmt, 4, hi);
     int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    bool ok = true;
+    while (count && (rc = sqlite3_step (stmt)) == SQLITE_ROW) {
         chunk_reader_t reader;
         if (!chunk_reader_open (&reader, sqlite3_column_blob (stmt, 0),
                                 (size_t) sqlite3_column_bytes (stmt, 0)) ||
             !chunk_reader_times (&reader, query->times))
             continue; //  a chunk that does not decode is skipped
-        for (int m = 0; m < query->metric_count; m++) {
-            if (!query->ids[m])
-                continue;
-            uint32_t id = (uint32_t) query->ids[m];
-            int found;
-            if (tier == STORE_TIER_RAW)
-                found = chunk_reader_column (&reader, id, query->values[0]);
-            else {
-                found = chunk_reader_column (&reader, id * 4 + STORE_ROLLUP_MIN, query->values[0]);
-                for (int kind = 1; kind < 4 && found > 0; kind++)
-                    found = chunk_reader_column (&reader, id * 4 + (uint32_t) kind,
-                                                 query->values[kind]);
-            }
-            if (found <= 0)
+        if (!s_block (query, (size_t) count * reader.rows)) {
+            ok = false;
+            break;
+        }
+        for (int c = 0; c < count; c++)
+            values[c] = query->block + (size_t) c * reader.rows;
+        chunk_reader_columns (&reader, keys, count, values, found);
+        for (int j = 0; j < metrics; j++) {
+            int m = metric[j];
+            const double *const *column = (const double *const *) values + j * kinds;
+            bool all = true;
+            for (int kind = 0; kind < kinds; kind++)
+                all = all && found[j * kinds + kind] > 0;
+            if (!all)
                 continue;
             s_cell_t *line = cells + (size_t) m * (size_t) query->points;
             for (uint32_t row = 0; row < reader.rows; row++) {
                 int64_t t = query->times[row];
-                double v = query->values[0][row];
+                double v = column[0][row];
                 if (t < lo || t >= hi || t < query->from || t >= query->to || isnan (v))
                     continue;
                 int64_t bucket = (t - query->from) / query->step;
                 s_cell_t *cell = line + bucket;
                 double hi_v = v, sum = v, n = 1;
-                if (tier != STORE_TIER_RAW) {
-                    hi_v = query->values[1][row];
-                    sum = query->values[2][row];
-                    n = query->values[3][row];
+                if (kinds == 4) {
+                    hi_v = column[1][row];
+                    sum = column[2][row];
+                    n = column[3][row];
                     if (isnan (hi_v) || isnan (sum) || isnan (n))
                         continue;
                 }
@@ -312,8 +393,10 @@ s_read (s_query_t *query, int tier, int64_t series, int64_t lo, int64_t hi, s_li
             }
         }
     }
+    if (!count)
+        rc = SQLITE_DONE; //  no metric known: nothing to read
     sqlite3_reset (stmt);
-    return rc == SQLITE_DONE;
+    return ok && rc == SQLITE_DONE;
 }
 
 static char *
@@ -364,6 +447,117 @@ s_metrics (s_query_t *query, const char *list)
 }
 
 //  --------------------------------------------------------------------------
+//  The join with memory
+
+//  The line whose group is `group` in lines[0..count), sorted by group; NULL if none.
+static s_line_t *
+s_line_of (s_line_t *lines, size_t count, const char *group)
+{
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp (lines[mid].first->group, group);
+        if (c == 0)
+            return &lines[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+//  Folds the points of `memory` newer than the line's until into its buckets.
+static void
+s_fold_memory (s_query_t *query, s_line_t *line, const store_memory_series_t *memory)
+{
+    int column[QUERY_METRICS_MAX];
+    for (int m = 0; m < query->metric_count; m++) {
+        column[m] = -1;
+        for (int c = 0; c < memory->columns; c++)
+            if (strcmp (memory->names[c], query->names[m]) == 0)
+                column[m] = c;
+    }
+    int64_t after = line->until_ns ? line->until_ns + QUERY_UNTIL_SLACK_NS : INT64_MIN;
+    for (size_t i = 0; i < memory->count; i++) {
+        int64_t t = memory->times[i];
+        if (t <= after || t < query->from || t >= query->to)
+            continue;
+        int64_t bucket = (t - query->from) / query->step;
+        const float *row = memory->values + i * (size_t) memory->columns;
+        bool any = false;
+        for (int m = 0; m < query->metric_count; m++) {
+            if (column[m] < 0 || isnan (row[column[m]]))
+                continue;
+            double v = store_memory_value (row[column[m]]);
+            s_cell_t *cell = line->cells + (size_t) m * (size_t) query->points + (size_t) bucket;
+            if (cell->count == 0 || v < cell->min)
+                cell->min = v;
+            if (cell->count == 0 || v > cell->max)
+                cell->max = v;
+            cell->sum += v;
+            cell->count += 1;
+            any = true;
+        }
+        if (any) {
+            line->time_sum[bucket] += (double) (t - query->from);
+            line->time_count[bucket] += 1;
+        }
+    }
+}
+
+//  Allocates a line's buckets (zeroed).
+static bool
+s_line_alloc (s_line_t *line, const s_query_t *query)
+{
+    size_t cells = (size_t) query->metric_count * (size_t) query->points;
+    line->cells = calloc (cells ? cells : 1, sizeof *line->cells);
+    line->time_sum = calloc ((size_t) query->points, sizeof (double));
+    line->time_count = calloc ((size_t) query->points, sizeof (double));
+    return line->cells && line->time_sum && line->time_count;
+}
+
+//  Joins `memory` into lines[0..*line_count) (room for as many more lines as
+//  memory has series): a series whose line the store has gets folded into it,
+//  the others get new lines, one per group, described by `extra` (room for
+//  every memory series; its strings point into `memory`).
+static bool
+s_join (s_query_t *query, const store_memory_t *memory, s_line_t *lines, size_t *line_count,
+        s_series_t *extra, bool service)
+{
+    size_t stored = *line_count, extra_count = 0;
+    size_t count = store_memory_size (memory);
+    for (size_t i = 0; i < count; i++) {
+        const store_memory_series_t *m = store_memory_at (memory, i);
+        const char *group = service ? m->who.service : m->who.key;
+        if (s_line_of (lines, stored, group))
+            continue;
+        extra[extra_count++] = (s_series_t){.id = (int64_t) i, .who = m->who, .group = group};
+    }
+    if (extra_count)
+        qsort (extra, extra_count, sizeof *extra, s_by_group);
+    for (size_t i = 0; i < extra_count; i++) {
+        if (i == 0 || strcmp (extra[i].group, extra[i - 1].group) != 0) {
+            s_line_t *line = &lines[(*line_count)++];
+            line->first = &extra[i];
+            if (!s_line_alloc (line, query))
+                return false;
+        }
+        lines[*line_count - 1].members++;
+    }
+    for (size_t i = 0; i < count; i++) {
+        const store_memory_series_t *m = store_memory_at (memory, i);
+        const char *group = service ? m->who.service : m->who.key;
+        s_line_t *line = s_line_of (lines, stored, group);
+        if (!line)
+            line = s_line_of (lines + stored, *line_count - stored, group);
+        if (line)
+            s_fold_memory (query, line, m);
+    }
+    return true;
+}
+
+//  --------------------------------------------------------------------------
 //  Printing one line
 
 static const char *
@@ -396,6 +590,13 @@ s_array (s_out_t *out, s_query_t *query, const s_cell_t *cells, const bool *keep
     s_text (out, "]");
 }
 
+//  Copies metric m's mean array, printed by s_line into query->means.
+static void
+s_means (s_out_t *out, const s_query_t *query, int m)
+{
+    s_raw (out, query->means.data + query->mean_at[m], query->mean_at[m + 1] - query->mean_at[m]);
+}
+
 static void
 s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, bool service)
 {
@@ -409,28 +610,36 @@ s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, boo
         for (int b = 0; b < query->points; b++)
             if (line->cells[(size_t) m * (size_t) query->points + (size_t) b].count > 0)
                 keep[b] = true;
+    //  Each metric's means, printed once: today's names repeat them.
+    query->means.size = 0;
+    for (int m = 0; m < query->metric_count; m++) {
+        query->mean_at[m] = query->means.size;
+        s_array (&query->means, query, line->cells + (size_t) m * (size_t) query->points, keep, 0);
+    }
+    query->mean_at[query->metric_count] = query->means.size;
+    out->failed |= query->means.failed;
     s_text (out, "{\"id\":");
     s_string (out, first->group);
     s_text (out, ",\"service\":");
-    s_string (out, first->service);
+    s_string (out, first->who.service);
     s_text (out, ",\"agent\":");
-    s_string (out, first->agent);
+    s_string (out, first->who.agent);
     s_text (out, ",\"host\":");
-    s_string (out, first->host);
+    s_string (out, first->who.host);
     s_text (out, ",\"pid\":");
-    if ((service && line->members > 1) || first->pid < 0)
+    if ((service && line->members > 1) || first->who.pid < 0)
         s_text (out, "null");
     else
-        s_number (out, (double) first->pid);
+        s_number (out, (double) first->who.pid);
     s_text (out, ",\"color\":");
-    s_string (out, first->color);
+    s_string (out, first->who.color);
     if (service) {
         s_text (out, ",\"pids\":[");
         for (size_t i = 0; i < line->members; i++) {
             if (i)
                 s_text (out, ",");
-            if (members[i].pid >= 0)
-                s_number (out, (double) members[i].pid);
+            if (members[i].who.pid >= 0)
+                s_number (out, (double) members[i].who.pid);
             else
                 s_text (out, "null");
         }
@@ -462,7 +671,7 @@ s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, boo
         s_text (out, ",\"");
         s_text (out, legacy);
         s_text (out, "\":");
-        s_array (out, query, line->cells + (size_t) m * (size_t) query->points, keep, 0);
+        s_means (out, query, m);
     }
     if (!query->metrics_only)
         s_text (out, ",\"custom\":{");
@@ -475,7 +684,7 @@ s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, boo
         first_custom = false;
         s_string (out, query->names[m] + 7);
         s_text (out, ":");
-        s_array (out, query, line->cells + (size_t) m * (size_t) query->points, keep, 0);
+        s_means (out, query, m);
     }
     s_text (out, query->metrics_only ? ",\"metrics\":{" : "},\"metrics\":{");
     for (int m = 0; m < query->metric_count; m++) {
@@ -484,7 +693,7 @@ s_line (s_out_t *out, s_query_t *query, s_line_t *line, s_series_t *members, boo
         s_string (out, query->names[m]);
         const s_cell_t *cells = line->cells + (size_t) m * (size_t) query->points;
         s_text (out, ":{\"mean\":");
-        s_array (out, query, cells, keep, 0);
+        s_means (out, query, m);
         s_text (out, ",\"min\":");
         s_array (out, query, cells, keep, 1);
         s_text (out, ",\"max\":");
@@ -551,41 +760,39 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
         }
         s_series_t *s = &series[series_count++];
         s->id = sqlite3_column_int64 (stmt, 0);
-        s->key = s_dup (sqlite3_column_text (stmt, 1));
-        s->service = s_dup (sqlite3_column_text (stmt, 2));
-        s->agent = s_dup (sqlite3_column_text (stmt, 3));
-        s->host = s_dup (sqlite3_column_text (stmt, 4));
-        s->pid = sqlite3_column_type (stmt, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64 (stmt, 5);
-        s->color = s_dup (sqlite3_column_text (stmt, 6));
+        s->who.key = s_dup (sqlite3_column_text (stmt, 1));
+        s->who.service = s_dup (sqlite3_column_text (stmt, 2));
+        s->who.agent = s_dup (sqlite3_column_text (stmt, 3));
+        s->who.host = s_dup (sqlite3_column_text (stmt, 4));
+        s->who.pid =
+            sqlite3_column_type (stmt, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64 (stmt, 5);
+        s->who.color = s_dup (sqlite3_column_text (stmt, 6));
         s->last_ns = sqlite3_column_int64 (stmt, 7);
-        s->group = service ? s->service : s->key;
+        s->group = service ? s->who.service : s->who.key;
     }
     sqlite3_finalize (stmt);
     if (ok && series_count)
         qsort (series, series_count, sizeof *series, s_by_group);
-    if (ok)
-        lines = calloc (series_count ? series_count : 1, sizeof *lines);
-    ok = ok && lines;
+    size_t memory_count = store_memory_size (request->memory);
+    s_series_t *extra = NULL;
+    if (ok) {
+        lines = calloc (series_count + memory_count + 1, sizeof *lines);
+        extra = calloc (memory_count + 1, sizeof *extra);
+    }
+    ok = ok && lines && extra;
 
     query.chunks = ok ? store_db_prepare (db, "SELECT data FROM chunk WHERE tier = ? AND series = ?"
                                               " AND t0 >= ? AND t0 < ? ORDER BY t0")
                       : NULL;
     query.times = malloc (CHUNK_ROWS_MAX * sizeof *query.times);
-    for (int kind = 0; kind < 4; kind++)
-        query.values[kind] = malloc (CHUNK_ROWS_MAX * sizeof (double));
-    ok = ok && query.chunks && query.times && query.values[0] && query.values[1] &&
-         query.values[2] && query.values[3];
+    ok = ok && query.chunks && query.times;
 
-    size_t cells = (size_t) query.metric_count * (size_t) query.points;
     for (size_t i = 0; ok && i < series_count; i++) {
         s_series_t *s = &series[i];
         if (i == 0 || strcmp (s->group, series[i - 1].group) != 0) {
             s_line_t *line = &lines[line_count++];
             line->first = s;
-            line->cells = calloc (cells ? cells : 1, sizeof *line->cells);
-            line->time_sum = calloc ((size_t) query.points, sizeof (double));
-            line->time_count = calloc ((size_t) query.points, sizeof (double));
-            ok = line->cells && line->time_sum && line->time_count;
+            ok = s_line_alloc (line, &query);
             if (!ok)
                 break;
         }
@@ -606,6 +813,9 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
             }
         }
     }
+
+    if (ok && request->memory)
+        ok = s_join (&query, request->memory, lines, &line_count, extra, service);
 
     //  Print.
     if (ok) {
@@ -644,8 +854,8 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
         store_db_exec (db, "COMMIT");
     sqlite3_finalize (query.chunks);
     free (query.times);
-    for (int kind = 0; kind < 4; kind++)
-        free (query.values[kind]);
+    free (query.means.data);
+    free (query.block);
     for (int m = 0; m < query.metric_count; m++)
         free (query.names[m]);
     for (size_t i = 0; i < line_count; i++) {
@@ -654,12 +864,9 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
         free (lines[i].time_count);
     }
     free (lines);
+    free (extra); //  its strings belong to request->memory
     for (size_t i = 0; i < series_count; i++) {
-        free (series[i].key);
-        free (series[i].service);
-        free (series[i].agent);
-        free (series[i].host);
-        free (series[i].color);
+        store_who_free (&series[i].who);
     }
     free (series);
     if (!ok) {

@@ -130,6 +130,9 @@
 #define ZAPM_HISTORY_GROUP_SERVICE "service" //  one line per agent@host, across pids
 #define ZAPM_HISTORY_POINTS_MAX    10000     //  the most `points` a query may ask for
 
+//  A query parameter: 1 leaves out the means under today's names (`metrics` alone).
+#define ZAPM_HISTORY_METRICS_ONLY "metrics_only"
+
 //  Custom metrics a series keeps history for (more are forwarded, not kept).
 #define ZAPM_HISTORY_CUSTOM_MAX 16
 

@@ -242,6 +242,18 @@ s_time_query (const char *path, const store_query_t *query, int64_t now, size_t 
         t = clock_seconds (CLOCK_MONOTONIC) - t;
         if (!json)
             exit (1);
+        //  BENCH_STORE_DUMP=PREFIX keeps each answer, to compare two builds.
+        const char *dump = getenv ("BENCH_STORE_DUMP");
+        if (dump && i == 0) {
+            static int serial;
+            char name[600];
+            snprintf (name, sizeof name, "%s.%d.json", dump, serial++);
+            FILE *file = fopen (name, "w");
+            if (file) {
+                fwrite (json, 1, *size, file);
+                fclose (file);
+            }
+        }
         free (json);
         if (i == 0)
             continue; //  the first run warms the page cache

@@ -16,6 +16,8 @@
 #   FRAMES_FILE  use these recorded frames (one JSON object a line) instead
 #   STARTUP_MIB  size of the start-up store (default 1024)
 #   SKIP         space-separated parts to skip: codec write query startup
+#   KEEP         a directory to keep the query part's store in (query.db), for
+#                `bench-store queries` and bench/store/feed_storm.py --store
 set -euo pipefail
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
@@ -48,4 +50,7 @@ bench="$BUILD_DIR/bin/bench-store"
 [[ " $SKIP " == *" codec "* ]] || "$bench" codec "$work/frames.jsonl"
 [[ " $SKIP " == *" write "* ]] || "$bench" write "$work/frames.jsonl" "$work" "$SERIES" "$RUN_SECONDS"
 [[ " $SKIP " == *" query "* ]] || "$bench" query "$work/frames.jsonl" "$work"
+if [[ -n ${KEEP:-} && -f $work/query.db ]]; then
+    for f in "$work"/query.db*; do cp "$f" "$KEEP/"; done
+fi
 [[ " $SKIP " == *" startup "* ]] || "$bench" startup "$work/frames.jsonl" "$work" "$STARTUP_MIB"

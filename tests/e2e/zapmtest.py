@@ -156,13 +156,13 @@ def free_port():
 class Proc:
     """A started child process whose output goes to a temporary file."""
 
-    def __init__(self, argv, name=None):
+    def __init__(self, argv, name=None, env=None):
         self.argv = [str(a) for a in argv]
         self.name = name or os.path.basename(self.argv[0])
         self.out = tempfile.TemporaryFile()
         self.popen = subprocess.Popen(
             self.argv, stdin=subprocess.DEVNULL, stdout=self.out,
-            stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+            stderr=subprocess.STDOUT, preexec_fn=_die_with_parent, env=env)
         self.pid = self.popen.pid
 
     def alive(self):
@@ -217,8 +217,8 @@ class Procs:
             raise Failure("at cleanup: " + "; ".join(problems))
         return False
 
-    def start(self, argv, name=None):
-        p = Proc(argv, name)
+    def start(self, argv, name=None, env=None):
+        p = Proc(argv, name, env)
         self.procs.append(p)
         return p
 
@@ -259,10 +259,14 @@ class Procs:
 
     # -- the binaries under test
 
-    def collector(self, *extra, wait=True):
-        """Starts zapm-collector on fresh loopback ports; waits for /healthz."""
+    def collector(self, *extra, wait=True, state_home=None):
+        """Starts zapm-collector on fresh loopback ports; waits for /healthz.
+
+        Each collector gets its own $XDG_STATE_HOME (so its own default store:
+        one collector per store file), unless state_home names one.
+        """
         check(BIN.collector, "--collector PATH not given")
-        return Collector(self, extra, wait)
+        return Collector(self, extra, wait, state_home)
 
     def agent(self, endpoint, name, color, interval=0.1, *extra):
         check(BIN.agent, "--agent PATH not given")
@@ -283,8 +287,11 @@ signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 class Collector:
     """A running zapm-collector with its ports."""
 
-    def __init__(self, procs, extra, wait):
+    def __init__(self, procs, extra, wait, state_home=None):
         self.procs = procs
+        self.state_home = state_home or tempfile.mkdtemp(prefix="collector-",
+                                                         dir=os.environ["XDG_STATE_HOME"])
+        env = dict(os.environ, XDG_STATE_HOME=self.state_home)
         # A port picked by free_port() can be taken by someone else before the
         # collector binds it (tests may run in parallel): then try fresh ports.
         for attempt in range(3):
@@ -294,7 +301,7 @@ class Collector:
             self.endpoint = self.bind
             self.proc = procs.start([BIN.collector, "--bind", self.bind,
                                      "--http", "127.0.0.1:%d" % self.http_port, *extra],
-                                    name="zapm-collector")
+                                    name="zapm-collector", env=env)
             self.pid = self.proc.pid
             if not wait:
                 return
