@@ -70,6 +70,7 @@ struct _ingest_t {
     validate_reason_t last_drop;               //  reason of the latest drop
     char last_excerpt[INGEST_EXCERPT * 4 + 1]; // its first bytes, escaped
     int64_t next_drop_log;                     //  earliest time for the next drop line
+    store_numbers_t *numbers;                  //  a sample's numbers for the store, if any
 };
 
 //  The TCP port of a bound endpoint like "tcp://0.0.0.0:5555", 0 if none.
@@ -89,6 +90,11 @@ ingest_new (const char *endpoint, const gate_config_t *gate, const ingest_sinks_
     if (!self)
         return NULL;
     self->sinks = *sinks;
+    if (sinks->store && !(self->numbers = malloc (sizeof *self->numbers))) {
+        log_error ("out of memory");
+        free (self);
+        return NULL;
+    }
     self->context = zmq_ctx_new ();
     self->socket = self->context ? zmq_socket (self->context, ZMQ_SUB) : NULL;
     if (!self->socket) {
@@ -142,6 +148,7 @@ ingest_destroy (ingest_t **self_p)
         peerlog_destroy (&self->peerlog);
         if (self->context)
             zmq_ctx_term (self->context);
+        free (self->numbers);
         free (self);
         *self_p = NULL;
     }
@@ -253,7 +260,8 @@ s_ingest_sample (ingest_t *self, const char *data, size_t size, const forward_he
     stats_t *stats = self->sinks.stats;
     stats->received++;
     sample_t sample;
-    validate_reason_t reason = validate_sample (data, size, &sample);
+    //  With a store, the validator also collects its numbers from the same parse.
+    validate_reason_t reason = validate_sample_numbers (data, size, &sample, self->numbers);
     if (reason != VALIDATE_OK) {
         s_drop (self, reason, data, size);
         return 0;
@@ -286,9 +294,12 @@ s_ingest_sample (ingest_t *self, const char *data, size_t size, const forward_he
         events++;
     }
     s_append (self, series, NULL, data, size, sample.has_line_break, mono_ns);
-    if (self->sinks.store)
-        store_append (self->sinks.store, series->id,
-                      sample.wall_ns ? sample.wall_ns : clock_wall_ns (), data, size);
+    if (self->sinks.store) {
+        store_ids_t ids = {sample.agent, sample.host, sample.color,
+                           sample.has_pid ? (int64_t) sample.pid : -1};
+        store_append (self->sinks.store, series->id, &ids,
+                      sample.wall_ns ? sample.wall_ns : clock_wall_ns (), self->numbers);
+    }
     return events;
 }
 

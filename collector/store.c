@@ -2,11 +2,13 @@
     hand-back of answers to the loop (see store.h).
 
     The append queue is a single-producer single-consumer byte ring with two
-    atomic positions: store_append (the loop) copies a sample in or drops it
-    when it does not fit, and never takes a lock, so the loop cannot wait on
-    the writer. The writer thread drains it, takes the samples into memory
-    and commits once a second (store_writer.c), so a kill -9 loses at most
-    the last second or so of samples.
+    atomic positions: store_append (the loop) copies a sample's numbers in,
+    with its layout id (store_layouts.h: the paths travel only with the first
+    sample of a layout), or drops it when it does not fit, and never takes a
+    lock, so the loop cannot wait on the writer. The writer thread drains it,
+    takes the samples into memory and commits once a second
+    (store_writer.c), so a kill -9 loses at most the last second or so of
+    samples.
 
     Queries go to the query thread under a mutex (held only to link a job),
     and come back on a done list; an eventfd tells the loop's zmq_poll that
@@ -16,6 +18,7 @@
 #include "clock.h"
 #include "log.h"
 #include "store_db.h"
+#include "store_layouts.h"
 #include "store_query.h"
 #include "store_writer.h"
 
@@ -31,11 +34,19 @@
 #define STORE_COMMIT_NS (1000 * 1000 * 1000LL)
 #define STORE_NAP_NS    (20 * 1000 * 1000LL)
 
-//  A queued sample's header; the identity and the JSON follow.
+//  A queued sample's header; then the values (count doubles), the series
+//  identity, agent, host and color (no NULs), and the layout's paths when
+//  paths_size is not 0.
 typedef struct {
-    uint32_t id_size;   //  identity bytes
-    uint32_t json_size; //  JSON bytes
-    int64_t time_ns;    //  sample time
+    uint32_t id_size;    //  identity bytes
+    uint32_t layout;     //  layout id, 0 for a one-off (paths follow)
+    uint32_t count;      //  values
+    uint32_t paths_size; //  bytes of paths that follow: the layout's definition
+    uint16_t agent_size; //  `agent` bytes
+    uint16_t host_size;  //  `host` bytes
+    uint16_t color_size; //  `color` bytes
+    int64_t pid;         //  `pid`, -1 when absent
+    int64_t time_ns;     //  sample time
 } s_entry_t;
 
 typedef struct s_job_s s_job_t;
@@ -53,6 +64,7 @@ struct _store_t {
     store_counters_t counters; //  shared with the writer
     sqlite3 *writer_db;        //  the writer's connection until its thread takes it
     store_writer_t *writer;    //  the writer thread's (NULL if it could not load)
+    store_layouts_t *layouts;  //  the loop's: layouts queued so far
     sqlite3 *reader;           //  the query thread's connection
     int lock_fd;               //  the file, flock'ed (store_db_lock), or -1
     //  The append ring.
@@ -98,6 +110,8 @@ store_config_defaults (store_config_t *config, const char *path)
 static void
 s_ring_write (store_t *self, uint64_t at, const void *data, size_t size)
 {
+    if (!size)
+        return; //  `data` may be NULL then
     uint64_t offset = at % self->ring_size;
     size_t first = size < self->ring_size - offset ? size : (size_t) (self->ring_size - offset);
     memcpy (self->ring + offset, data, first);
@@ -113,25 +127,71 @@ s_ring_read (store_t *self, uint64_t at, void *data, size_t size)
     memcpy ((uint8_t *) data + first, self->ring, size - first);
 }
 
-bool
-store_append (store_t *self, const char *series_id, int64_t sample_time_ns, const char *json,
-              size_t size)
+static uint16_t
+s_short_size (const char *text)
 {
-    size_t id_size = strlen (series_id);
-    uint64_t need = sizeof (s_entry_t) + id_size + size;
+    size_t size = text ? strlen (text) : 0;
+    return (uint16_t) (size < UINT16_MAX ? size : UINT16_MAX);
+}
+
+bool
+store_append (store_t *self, const char *series_id, const store_ids_t *ids, int64_t sample_time_ns,
+              const store_numbers_t *numbers)
+{
+    uint64_t hash;
+    uint32_t layout =
+        store_layouts_find (self->layouts, numbers->paths, numbers->paths_size, &hash);
+    bool define = layout == 0;
+    if (define)
+        layout = store_layouts_next (self->layouts, numbers->paths_size);
+    s_entry_t entry = {.id_size = (uint32_t) strlen (series_id),
+                       .layout = layout,
+                       .count = numbers->count,
+                       .paths_size = define ? numbers->paths_size : 0,
+                       .agent_size = s_short_size (ids->agent),
+                       .host_size = s_short_size (ids->host),
+                       .color_size = s_short_size (ids->color),
+                       .pid = ids->pid,
+                       .time_ns = sample_time_ns};
+    uint64_t values_size = (uint64_t) entry.count * sizeof (double);
+    uint64_t need = sizeof entry + values_size + entry.id_size + entry.agent_size +
+                    entry.host_size + entry.color_size + entry.paths_size;
     uint64_t tail = atomic_load_explicit (&self->ring_tail, memory_order_relaxed);
     uint64_t head = atomic_load_explicit (&self->ring_head, memory_order_acquire);
-    if (need > self->ring_size - (tail - head) || size > UINT32_MAX) {
+    if (need > self->ring_size - (tail - head)) {
         atomic_fetch_add_explicit (&self->counters.samples_dropped, 1, memory_order_relaxed);
         return false;
     }
-    s_entry_t entry = {(uint32_t) id_size, (uint32_t) size, sample_time_ns};
-    s_ring_write (self, tail, &entry, sizeof entry);
-    s_ring_write (self, tail + sizeof entry, series_id, id_size);
-    s_ring_write (self, tail + sizeof entry + id_size, json, size);
+    uint64_t at = tail;
+    s_ring_write (self, at, &entry, sizeof entry);
+    at += sizeof entry;
+    s_ring_write (self, at, numbers->value, values_size);
+    at += values_size;
+    s_ring_write (self, at, series_id, entry.id_size);
+    at += entry.id_size;
+    s_ring_write (self, at, ids->agent, entry.agent_size);
+    at += entry.agent_size;
+    s_ring_write (self, at, ids->host, entry.host_size);
+    at += entry.host_size;
+    s_ring_write (self, at, ids->color, entry.color_size);
+    at += entry.color_size;
+    s_ring_write (self, at, numbers->paths, entry.paths_size);
     atomic_store_explicit (&self->ring_tail, tail + need, memory_order_release);
     atomic_fetch_add_explicit (&self->queued, 1, memory_order_relaxed);
+    //  Queued, so the writer will learn it before any sample that uses its id.
+    if (define && layout)
+        store_layouts_add (self->layouts, numbers->paths, numbers->paths_size, hash);
     return true;
+}
+
+//  Reads the next `size` bytes of the entry at *at into `out` as a string.
+static char *
+s_ring_string (store_t *self, uint64_t *at, char *out, size_t size)
+{
+    s_ring_read (self, *at, out, size);
+    out[size] = '\0';
+    *at += size;
+    return out;
 }
 
 //  Takes everything queued into the writer. Returns how many samples.
@@ -144,7 +204,10 @@ s_drain (store_t *self, char **scratch, size_t *scratch_size)
     while (head < tail) {
         s_entry_t entry;
         s_ring_read (self, head, &entry, sizeof entry);
-        size_t need = (size_t) entry.id_size + 1 + entry.json_size;
+        size_t values_size = (size_t) entry.count * sizeof (double);
+        size_t strings = (size_t) entry.id_size + entry.agent_size + entry.host_size +
+                         entry.color_size + entry.paths_size + 4;
+        size_t need = values_size + strings;
         if (need > *scratch_size) {
             char *grown = realloc (*scratch, need);
             if (!grown)
@@ -152,16 +215,31 @@ s_drain (store_t *self, char **scratch, size_t *scratch_size)
             *scratch = grown;
             *scratch_size = need;
         }
-        char *id = *scratch, *json = *scratch + entry.id_size + 1;
-        s_ring_read (self, head + sizeof entry, id, entry.id_size);
-        id[entry.id_size] = '\0';
-        s_ring_read (self, head + sizeof entry + entry.id_size, json, entry.json_size);
-        head += sizeof entry + entry.id_size + entry.json_size;
+        //  The values first: malloc'd memory is aligned for doubles.
+        double *values = (double *) (void *) *scratch;
+        char *text = *scratch + values_size;
+        uint64_t at = head + sizeof entry;
+        s_ring_read (self, at, values, values_size);
+        at += values_size;
+        char *id = s_ring_string (self, &at, text, entry.id_size);
+        text += entry.id_size + 1;
+        store_ids_t ids = {.pid = entry.pid};
+        ids.agent = s_ring_string (self, &at, text, entry.agent_size);
+        text += entry.agent_size + 1;
+        ids.host = s_ring_string (self, &at, text, entry.host_size);
+        text += entry.host_size + 1;
+        ids.color = s_ring_string (self, &at, text, entry.color_size);
+        text += entry.color_size + 1;
+        s_ring_read (self, at, text, entry.paths_size);
+        head = at + entry.paths_size;
         atomic_store_explicit (&self->ring_head, head, memory_order_release);
         atomic_fetch_sub_explicit (&self->queued, 1, memory_order_relaxed);
+        int64_t now = clock_wall_ns ();
+        if (self->writer && entry.paths_size)
+            store_writer_layout (self->writer, entry.layout, text, entry.paths_size, entry.count);
         if (self->writer)
-            store_writer_sample (self->writer, id, entry.time_ns, json, entry.json_size,
-                                 clock_wall_ns ());
+            store_writer_sample (self->writer, id, &ids, entry.time_ns, entry.layout, values,
+                                 entry.count, now);
         else
             atomic_fetch_add (&self->counters.samples_dropped, 1);
         taken++;
@@ -180,6 +258,7 @@ static void *
 s_writer_main (void *arg)
 {
     store_t *self = arg;
+    pthread_setname_np (pthread_self (), "store-writer"); //  as top -H and /proc show it
     //  Loading (the head replay after a crash) happens here, not in
     //  store_new: queries are served from the chunks meanwhile, and samples
     //  wait in the queue.
@@ -228,6 +307,7 @@ static void *
 s_query_main (void *arg)
 {
     store_t *self = arg;
+    pthread_setname_np (pthread_self (), "store-query");
     pthread_mutex_lock (&self->lock);
     while (true) {
         while (!self->pending && !self->query_stop)
@@ -274,6 +354,7 @@ s_free (store_t *self)
     pthread_mutex_destroy (&self->lock);
     pthread_cond_destroy (&self->wake);
     free (self->ring);
+    store_layouts_destroy (&self->layouts);
     free ((char *) self->config.path);
     free (self);
 }
@@ -305,9 +386,10 @@ store_new (const store_config_t *config)
     self->event_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
     self->ring_size = (uint64_t) self->config.queue_mib * 1024 * 1024;
     self->ring = malloc (self->ring_size);
+    self->layouts = store_layouts_new ();
     pthread_mutex_init (&self->lock, NULL);
     pthread_cond_init (&self->wake, NULL);
-    if (!self->config.path || self->event_fd < 0 || !self->ring) {
+    if (!self->config.path || self->event_fd < 0 || !self->ring || !self->layouts) {
         log_error ("store: out of memory or file descriptors");
         goto failed;
     }

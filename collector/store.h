@@ -1,9 +1,12 @@
 /*  store.h: durable history, an embedded SQLite store with tiers (issue 11).
 
-    The collector's loop hands every valid sample to store_append, which only
-    copies it into a bounded queue: the loop never waits on the disk. A writer
-    thread (its own SQLite connection) extracts every numeric field, keeps it
-    per series in compressed chunks and builds 1-minute and 1-hour rollups. A
+    The collector's loop hands every valid sample to store_append as the
+    numbers the validator already parsed (store_numbers.h), which it only
+    copies into a bounded queue, with a small id for the sample's list of
+    metric paths (store_layouts.h): the loop never waits on the disk and the
+    writer never parses JSON. A writer thread (its own SQLite connection)
+    keeps every number per series in compressed chunks and builds 1-minute
+    and 1-hour rollups. A
     query thread (another connection) answers history queries; answers come
     back to the loop only, through a pollable fd and store_dispatch.
 
@@ -13,6 +16,7 @@
 #define ZAPM_STORE_H
 
 #include "store_memory.h"
+#include "store_numbers.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -110,13 +114,24 @@ store_t *store_new (const store_config_t *config);
 //  the calling thread). Nullifies *self_p; harmless on NULL.
 void store_destroy (store_t **self_p);
 
-//  Queues one validated sample (its JSON text, `size` bytes) of series
-//  `series_id` taken at `sample_time_ns` (Unix ns: the sample's `timestamp`,
-//  or the time it was received when it has none). Never blocks and never
-//  touches the disk: when the queue is full the sample is dropped and counted.
-//  Returns false when it was dropped. Call from one thread only (the loop).
-bool store_append (store_t *self, const char *series_id, int64_t sample_time_ns, const char *json,
-                   size_t size);
+//  Who a sample is from, kept in the series table when its series is new.
+//  The strings are copied; NULL or "" when absent.
+typedef struct {
+    const char *agent; //  `agent`
+    const char *host;  //  `host`
+    const char *color; //  `color`
+    int64_t pid;       //  `pid`, -1 when absent
+} store_ids_t;
+
+//  Queues the numbers of one validated sample of series `series_id` taken at
+//  `sample_time_ns` (Unix ns: the sample's `timestamp`, or the time it was
+//  received when it has none). Copies the values, the ids and a layout id
+//  (the paths only for a layout not queued before); allocates only for a new
+//  layout. Never blocks and never touches the disk: when the queue is full
+//  the sample is dropped and counted. Returns false when it was dropped.
+//  Call from one thread only (the loop).
+bool store_append (store_t *self, const char *series_id, const store_ids_t *ids,
+                   int64_t sample_time_ns, const store_numbers_t *numbers);
 
 //  Hands a query to the query thread. `done (arg, json, size)` is called later
 //  from store_dispatch on the loop thread. Returns false (and never calls

@@ -18,7 +18,7 @@
 #include "log.h"
 #include "store_chunk.h"
 #include "store_db.h"
-#include "store_scan.h"
+#include "store_layouts.h"
 #include "store_tiers.h"
 
 #include <math.h>
@@ -38,12 +38,17 @@
 //  How often a cap too small for the rate of writing is logged.
 #define WRITER_SMALL_CAP_LOG_NS (3600 * STORE_NS)
 
-//  One position of a series' sample layout: which metric the n-th number was.
+//  A sample layout (store_layouts.h) as the writer knows it: the metric id of
+//  each of its numbers, looked up once per layout (again after a failed
+//  commit, which can roll new metric rows back).
 typedef struct {
-    char *path;      //  its path, malloc'd
-    uint32_t size;   //  path length
-    uint32_t metric; //  metric id
-} s_slot_t;
+    char *paths;         //  the paths, NUL-terminated, back to back (malloc'd)
+    uint32_t paths_size; //  their bytes
+    uint32_t count;      //  paths
+    uint32_t *metric;    //  metric id of each, 0 for a path not kept; valid when `resolved`
+    uint32_t kept;       //  paths whose metric is not 0
+    bool resolved;       //  `metric` matches the metric table
+} s_layout_t;
 
 typedef struct {
     int64_t id;            //  row id in `series`
@@ -52,9 +57,6 @@ typedef struct {
     int64_t head_first;    //  head row holding the open chunk's first point, 0 if empty
     uint32_t phase;        //  commit number modulo seal_s at which it seals
     chunk_builder_t chunk; //  the open raw chunk
-    s_slot_t *layout;      //  metrics in the order of the last sample
-    uint32_t layout_count; //  slots in use
-    uint32_t layout_cap;   //  slots allocated
     bool due;              //  seal at the next commit (the chunk is full)
 } s_series_t;
 
@@ -96,10 +98,7 @@ struct _store_writer_t {
     sqlite3_stmt *insert_head;   //  INSERT INTO head
     sqlite3_stmt *delete_head;   //  DELETE FROM head WHERE id < ?
     sqlite3_stmt *update_last;   //  UPDATE series SET last_ns
-    //  Scratch for one sample.
-    s_series_t *current; //  the series being filled
-    uint32_t position;   //  index of the next number in its layout
-    bool failed;         //  something in this sample failed
+    s_layout_t *layouts[STORE_LAYOUTS_MAX + 1]; //  by layout id, NULL where unknown
 };
 
 static uint64_t
@@ -266,19 +265,13 @@ s_series_find (store_writer_t *self, const char *key)
     return NULL;
 }
 
-static void
-s_noop (void *arg, const char *path, size_t path_size, double value)
-{
-    (void) arg, (void) path, (void) path_size, (void) value;
-}
-
 //  The service of a series: its identity without ":<pid>" when the sample
 //  carries agent, host and pid (identity agent@host:pid), else the identity.
 static void
-s_service (const char *key, const store_scan_ids_t *ids, char *out, size_t size)
+s_service (const char *key, const store_ids_t *ids, char *out, size_t size)
 {
     snprintf (out, size, "%s", key);
-    if (ids->pid < 0 || !ids->agent[0] || !ids->host[0])
+    if (ids->pid < 0 || !ids->agent || !ids->agent[0] || !ids->host || !ids->host[0])
         return;
     char suffix[32];
     snprintf (suffix, sizeof suffix, ":%lld", (long long) ids->pid);
@@ -287,28 +280,31 @@ s_service (const char *key, const store_scan_ids_t *ids, char *out, size_t size)
         out[key_size - suffix_size] = '\0';
 }
 
+//  Binds `text` to parameter `at` when it is not empty (else it stays NULL).
+static void
+s_bind_text (sqlite3_stmt *stmt, int at, const char *text)
+{
+    if (text && text[0])
+        sqlite3_bind_text (stmt, at, text, -1, SQLITE_STATIC);
+}
+
 //  Adds a series row for a new identity.
 static s_series_t *
-s_series_new (store_writer_t *self, const char *key, const char *json, size_t size, int64_t time_ns,
+s_series_new (store_writer_t *self, const char *key, const store_ids_t *ids, int64_t time_ns,
               int64_t now_ns)
 {
-    store_scan_ids_t ids;
-    store_scan (json, size, s_noop, NULL, &ids);
     char service[600];
-    s_service (key, &ids, service, sizeof service);
+    s_service (key, ids, service, sizeof service);
     int rc = s_begin (self);
     sqlite3_stmt *stmt = self->insert_series;
     if (rc == SQLITE_OK) {
         sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_text (stmt, 2, service, -1, SQLITE_STATIC);
-        if (ids.agent[0])
-            sqlite3_bind_text (stmt, 3, ids.agent, -1, SQLITE_STATIC);
-        if (ids.host[0])
-            sqlite3_bind_text (stmt, 4, ids.host, -1, SQLITE_STATIC);
-        if (ids.pid >= 0)
-            sqlite3_bind_int64 (stmt, 5, ids.pid);
-        if (ids.color[0])
-            sqlite3_bind_text (stmt, 6, ids.color, -1, SQLITE_STATIC);
+        s_bind_text (stmt, 3, ids->agent);
+        s_bind_text (stmt, 4, ids->host);
+        if (ids->pid >= 0)
+            sqlite3_bind_int64 (stmt, 5, ids->pid);
+        s_bind_text (stmt, 6, ids->color);
         sqlite3_bind_int64 (stmt, 7, time_ns);
         rc = sqlite3_step (stmt);
         sqlite3_reset (stmt);
@@ -322,24 +318,122 @@ s_series_new (store_writer_t *self, const char *key, const char *json, size_t si
 }
 
 //  --------------------------------------------------------------------------
+//  Layouts
+
+static void
+s_layout_free (s_layout_t **layout_p)
+{
+    if (!*layout_p)
+        return;
+    free ((*layout_p)->paths);
+    free ((*layout_p)->metric);
+    free (*layout_p);
+    *layout_p = NULL;
+}
+
+bool
+store_writer_layout (store_writer_t *self, uint32_t id, const char *paths, size_t size,
+                     uint32_t count)
+{
+    if (id > STORE_LAYOUTS_MAX)
+        return false;
+    s_layout_free (&self->layouts[id]);
+    s_layout_t *layout = calloc (1, sizeof *layout);
+    self->layouts[id] = layout;
+    if (layout) {
+        layout->paths = malloc (size ? size : 1);
+        layout->metric = calloc (count ? count : 1, sizeof *layout->metric);
+    }
+    if (!layout || !layout->paths || !layout->metric) {
+        //  Its samples are lost: count them once here.
+        atomic_fetch_add (&self->counters->write_errors, 1);
+        s_layout_free (&self->layouts[id]);
+        return false;
+    }
+    memcpy (layout->paths, paths, size);
+    layout->paths_size = (uint32_t) size;
+    layout->count = count;
+    return true;
+}
+
+//  True when `path` is made of [A-Za-z0-9_.:-] only: the metric names kept.
+static bool
+s_path_ok (const char *path, size_t size)
+{
+    for (size_t i = 0; i < size; i++) {
+        unsigned char c = (unsigned char) path[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == ':' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+//  Layout `id` with its metric ids looked up (paths not kept get 0); NULL if
+//  it is unknown, does not hold `count` paths, or a metric row could not be
+//  added.
+static s_layout_t *
+s_layout (store_writer_t *self, uint32_t id, uint32_t count, int64_t now_ns)
+{
+    s_layout_t *layout = id <= STORE_LAYOUTS_MAX ? self->layouts[id] : NULL;
+    if (!layout || layout->count != count)
+        return NULL;
+    if (layout->resolved)
+        return layout;
+    const char *path = layout->paths, *end = layout->paths + layout->paths_size;
+    layout->kept = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        const char *nul = path < end ? memchr (path, '\0', (size_t) (end - path)) : NULL;
+        if (!nul)
+            return NULL;
+        size_t size = (size_t) (nul - path);
+        layout->metric[i] = 0;
+        if (s_path_ok (path, size) && !(layout->metric[i] = s_metric (self, path, size, now_ns)))
+            return NULL;
+        layout->kept += layout->metric[i] != 0;
+        path = nul + 1;
+    }
+    layout->resolved = true;
+    return layout;
+}
+
+//  --------------------------------------------------------------------------
 //  Head rows
 
-//  Appends a value in the head's form, reusing the decimal form that the
-//  chunk's column just found for it.
-static bool
-s_head_value (chunk_bits_t *head, double value, const chunk_column_t *column)
+//  Most bytes one point takes in the head: metric id, e and the value.
+#define WRITER_HEAD_POINT_MAX (5 + 1 + 10)
+
+//  Writes `value` as a varint at `out` (room checked by the caller); returns its bytes.
+static size_t
+s_varint (uint8_t *out, uint64_t value)
 {
-    if (!chunk_bits_reserve (head, 12))
-        return false;
-    if (column && column->scale != CHUNK_SCALE_NONE) {
-        int64_t m = column->prev;
-        head->data[head->size++] = (uint8_t) column->scale;
-        return chunk_bits_varint (head, chunk_zigzag (m));
+    size_t n = 0;
+    while (value >= 0x80) {
+        out[n++] = (uint8_t) (value | 0x80);
+        value >>= 7;
     }
-    head->data[head->size++] = 0xff;
-    memcpy (head->data + head->size, &value, 8); //  little-endian hosts only (x86, arm)
-    head->size += 8;
-    return true;
+    out[n++] = (uint8_t) value;
+    return n;
+}
+
+//  Appends a point in the head's form, reusing the decimal form that the
+//  chunk's column just found for its value. The caller reserved
+//  WRITER_HEAD_POINT_MAX bytes.
+static void
+s_head_point (chunk_bits_t *head, uint32_t metric, double value, const chunk_column_t *column)
+{
+    uint8_t *out = head->data + head->size;
+    size_t n = s_varint (out, metric);
+    if (column && column->scale != CHUNK_SCALE_NONE) {
+        out[n++] = (uint8_t) column->scale;
+        n += s_varint (out + n, chunk_zigzag (column->prev));
+    }
+    else {
+        out[n++] = 0xff;
+        memcpy (out + n, &value, 8); //  little-endian hosts only (x86, arm)
+        n += 8;
+    }
+    head->size += n;
 }
 
 //  --------------------------------------------------------------------------
@@ -353,13 +447,11 @@ static int s_seal (store_writer_t *self, s_series_t *series);
 
 //  Puts a value into the open chunk; returns its column, NULL on failure.
 static const chunk_column_t *
-s_put (store_writer_t *self, s_series_t *series, uint32_t metric, int hint, double value)
+s_put (s_series_t *series, uint32_t metric, int hint, double value)
 {
     int column = chunk_builder_column (&series->chunk, metric, hint);
-    if (column < 0 || !chunk_builder_put (&series->chunk, column, value)) {
-        self->failed = true;
+    if (column < 0 || !chunk_builder_put (&series->chunk, column, value))
         return NULL;
-    }
     return &series->chunk.columns[column];
 }
 
@@ -381,54 +473,10 @@ s_row (store_writer_t *self, s_series_t *series, int64_t time_ns, int64_t head_r
     return true;
 }
 
-//  Called by store_scan for each number of the sample being taken.
-static void
-s_on_number (void *arg, const char *path, size_t size, double value)
-{
-    store_writer_t *self = arg;
-    s_series_t *series = self->current;
-    uint32_t position = self->position++;
-    uint32_t metric = 0;
-    if (position < series->layout_count && series->layout[position].size == size &&
-        memcmp (series->layout[position].path, path, size) == 0)
-        metric = series->layout[position].metric;
-    else {
-        metric = s_metric (self, path, size, 0);
-        if (!metric) {
-            self->failed = true;
-            return;
-        }
-        if (position >= series->layout_cap) {
-            uint32_t cap = series->layout_cap ? series->layout_cap * 2 : 32;
-            s_slot_t *layout = realloc (series->layout, cap * sizeof *layout);
-            if (!layout) {
-                self->failed = true;
-                return;
-            }
-            memset (layout + series->layout_cap, 0, (cap - series->layout_cap) * sizeof *layout);
-            series->layout = layout;
-            series->layout_cap = cap;
-        }
-        if (position < series->layout_cap) {
-            s_slot_t *slot = &series->layout[position];
-            char *copy = strndup (path, size);
-            if (copy) {
-                free (slot->path);
-                *slot = (s_slot_t){copy, (uint32_t) size, metric};
-                if (position >= series->layout_count)
-                    series->layout_count = position + 1;
-            }
-        }
-    }
-    const chunk_column_t *column = s_put (self, series, metric, (int) position, value);
-    if (!chunk_bits_varint (&self->head, metric) || !s_head_value (&self->head, value, column))
-        self->failed = true;
-    self->head_points++;
-}
-
 void
-store_writer_sample (store_writer_t *self, const char *series_id, int64_t time_ns, const char *json,
-                     size_t size, int64_t now_ns)
+store_writer_sample (store_writer_t *self, const char *series_id, const store_ids_t *ids,
+                     int64_t time_ns, uint32_t layout_id, const double *values, uint32_t count,
+                     int64_t now_ns)
 {
     if (!self->loaded)
         return; //  the file could not be read back after an error; counted there
@@ -438,38 +486,33 @@ store_writer_sample (store_writer_t *self, const char *series_id, int64_t time_n
         return;
     }
     s_series_t *series = s_series_find (self, series_id);
-    if (!series)
-        series = s_series_new (self, series_id, json, size, time_ns, now_ns);
-    if (!series)
-        return;
-    if (time_ns <= series->last_ns) {
+    if (series && time_ns <= series->last_ns) {
         atomic_fetch_add (&self->counters->samples_refused, 1);
         return;
     }
-    if (!s_row (self, series, time_ns, self->head_id))
+    s_layout_t *layout = count < (1u << 14) ? s_layout (self, layout_id, count, now_ns) : NULL;
+    if (!layout)
+        return; //  a metric row could not be added: counted as a write error
+    if (!series)
+        series = s_series_new (self, series_id, ids, time_ns, now_ns);
+    if (!series || !s_row (self, series, time_ns, self->head_id))
         return;
-    //  The head entry's count is patched once the numbers are known.
-    size_t start = self->head.size;
+    //  The head entry: series, time, a two-byte count, then the points.
     if (!chunk_bits_varint (&self->head, (uint64_t) series->id) ||
-        !chunk_bits_varint (&self->head, chunk_zigzag (time_ns)))
+        !chunk_bits_varint (&self->head, chunk_zigzag (time_ns)) ||
+        !chunk_bits_reserve (&self->head, 2 + (size_t) count * WRITER_HEAD_POINT_MAX))
         return;
-    size_t count_at = self->head.size;
-    if (!chunk_bits_varint (&self->head, 0) || !chunk_bits_varint (&self->head, 0))
-        return; //  two bytes reserved for the count
-    self->head.size = count_at + 2;
-    self->current = series;
-    self->position = 0;
-    self->failed = false;
-    int64_t points_before = self->head_points;
-    store_scan (json, size, s_on_number, self, NULL);
-    uint64_t count = (uint64_t) (self->head_points - points_before);
-    if (count >= (1u << 14)) {
-        self->head.size = start; //  cannot happen for a 64 KiB sample; keep the head sane
-        self->head_points = points_before;
-        return;
+    uint32_t kept = layout->kept;
+    self->head.data[self->head.size++] = (uint8_t) (0x80 | (kept & 0x7f));
+    self->head.data[self->head.size++] = (uint8_t) (kept >> 7);
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t metric = layout->metric[i];
+        if (!metric)
+            continue;
+        const chunk_column_t *column = s_put (series, metric, (int) i, values[i]);
+        s_head_point (&self->head, metric, values[i], column);
     }
-    self->head.data[count_at] = (uint8_t) (0x80 | (count & 0x7f));
-    self->head.data[count_at + 1] = (uint8_t) (count >> 7);
+    self->head_points += kept;
     self->head_samples++;
     if (series->chunk.rows >= CHUNK_ROWS_MAX)
         series->due = true;
@@ -702,9 +745,6 @@ static void
 s_series_free (s_series_t *series)
 {
     chunk_builder_free (&series->chunk);
-    for (uint32_t i = 0; i < series->layout_cap; i++)
-        free (series->layout[i].path);
-    free (series->layout);
     free (series->key);
     free (series);
 }
@@ -726,6 +766,10 @@ s_forget (store_writer_t *self)
     self->series_cap = self->max_id = 0;
     self->table_cap = self->table_used = self->metrics_cap = self->metrics_used = 0;
     store_tiers_free (&self->tiers);
+    //  Metric rows of a failed commit are gone: layouts look their ids up again.
+    for (uint32_t id = 0; id <= STORE_LAYOUTS_MAX; id++)
+        if (self->layouts[id])
+            self->layouts[id]->resolved = false;
     self->loaded = false;
 }
 
@@ -775,7 +819,7 @@ s_replay (store_writer_t *self)
                     break;
                 }
                 if (take)
-                    s_put (self, series, (uint32_t) metric, (int) i, value);
+                    s_put (series, (uint32_t) metric, (int) i, value);
             }
             samples += take;
         }
@@ -866,6 +910,8 @@ store_writer_destroy (store_writer_t **self_p, int64_t now_ns)
     if (self->in_transaction)
         store_db_exec (self->db, "ROLLBACK");
     s_forget (self);
+    for (uint32_t id = 0; id <= STORE_LAYOUTS_MAX; id++)
+        s_layout_free (&self->layouts[id]);
     sqlite3_finalize (self->insert_series);
     sqlite3_finalize (self->insert_metric);
     sqlite3_finalize (self->insert_head);

@@ -45,9 +45,20 @@ store_writer_t *store_writer_new (sqlite3 *db, const store_config_t *config,
 //  Seals every open chunk, commits, closes the connection. Nullifies *self_p.
 void store_writer_destroy (store_writer_t **self_p, int64_t now_ns);
 
-//  Takes one sample into memory (nothing is written until the next commit).
-void store_writer_sample (store_writer_t *self, const char *series_id, int64_t time_ns,
-                          const char *json, size_t size, int64_t now_ns);
+//  Learns (or, for id 0 and ids seen before, replaces) sample layout `id`
+//  (store_layouts.h): `count` NUL-terminated metric paths in `size` bytes.
+//  Returns false if memory ran out or the id is out of range.
+bool store_writer_layout (store_writer_t *self, uint32_t id, const char *paths, size_t size,
+                          uint32_t count);
+
+//  Takes one sample into memory (nothing is written until the next commit):
+//  `count` values, value i for the i-th path of layout `layout`. `ids` is
+//  used when the series is new. Samples out of the time window or not newer
+//  than the series' newest are refused (counted); a sample whose layout is
+//  unknown or holds another count is ignored.
+void store_writer_sample (store_writer_t *self, const char *series_id, const store_ids_t *ids,
+                          int64_t time_ns, uint32_t layout, const double *values, uint32_t count,
+                          int64_t now_ns);
 
 //  Commits: the head row, due seals, a step of rollups, retention and cap.
 //  Call about once a second. Returns false if the commit failed (counted and

@@ -12,6 +12,7 @@
 #include "validate.h"
 #include "clock.h"
 #include "json_scan.h"
+#include "store_numbers.h"
 #include "textbuf.h"
 #include "utf8.h"
 #include "wire.h"
@@ -323,9 +324,10 @@ s_extract_custom (const cJSON *custom, sample_t *sample)
     }
 }
 
-//  Extracts what the collector keeps; the schema has already been checked.
+//  Extracts what the collector keeps, and the store's numbers into *numbers
+//  unless it is NULL; the schema has already been checked.
 static validate_reason_t
-s_extract (const cJSON **found, sample_t *sample)
+s_extract (const cJSON **found, sample_t *sample, store_numbers_t *numbers)
 {
     sample->cpu = s_number (found[SAMPLE_CPU]);
     sample->mem = s_number (found[SAMPLE_MEM]);
@@ -361,6 +363,9 @@ s_extract (const cJSON **found, sample_t *sample)
     s_extract_custom (found[SAMPLE_CUSTOM], sample);
     s_mark_counters (found[SAMPLE_COUNTERS], sample);
     metric_map_extract (sample->cpu, sample->mem, found[SAMPLE_PROC], sys, &sample->metrics);
+    if (numbers)
+        store_numbers_collect (numbers, found[SAMPLE_CPU], found[SAMPLE_MEM], found[SAMPLE_PROC],
+                               sys, found[SAMPLE_CUSTOM]);
     return VALIDATE_OK;
 }
 
@@ -376,6 +381,7 @@ static _Thread_local char *s_arena;            //  this thread's arena, made on 
 static _Thread_local size_t s_arena_used;      //  bytes handed out since the last reset
 static _Thread_local bool s_arena_active;      //  inside validate_sample's parse
 static _Thread_local size_t s_arena_fallbacks; //  allocations that did not fit
+static _Thread_local cJSON *s_spilled;         //  the last parse, when part of it was malloc'd
 
 static void *
 s_arena_alloc (size_t size)
@@ -414,6 +420,11 @@ static cJSON *
 s_parse (const char *data, size_t size, const char **end)
 {
     pthread_once (&s_hooks_once, s_install_hooks);
+    //  The last tree's strings (sample_t's agent, host) were valid until now:
+    //  free what of it was malloc'd, while its arena nodes are still intact.
+    if (s_spilled)
+        cJSON_Delete (s_spilled);
+    s_spilled = NULL;
     if (!s_arena)
         s_arena = aligned_alloc (16, VALIDATE_ARENA_BYTES);
     s_arena_used = 0;
@@ -424,16 +435,25 @@ s_parse (const char *data, size_t size, const char **end)
     return root;
 }
 
-//  Frees a parsed tree: nothing to do when it lives wholly in the arena.
+//  Releases a parsed tree: nothing to do when it lives wholly in the arena;
+//  else its malloc'd part is freed by the next parse, not now, so that the
+//  strings a sample_t points to stay valid until then (a large frame whose
+//  `agent` came after the arena filled left it pointing to freed memory).
 static void
 s_release (cJSON *root)
 {
     if (s_arena_fallbacks > 0)
-        cJSON_Delete (root);
+        s_spilled = root;
 }
 
 validate_reason_t
 validate_sample (const char *data, size_t size, sample_t *sample)
+{
+    return validate_sample_numbers (data, size, sample, NULL);
+}
+
+validate_reason_t
+validate_sample_numbers (const char *data, size_t size, sample_t *sample, store_numbers_t *numbers)
 {
     if (size > ZAPM_WIRE_MAX_BYTES)
         return VALIDATE_TOO_LARGE;
@@ -455,7 +475,7 @@ validate_sample (const char *data, size_t size, sample_t *sample)
     else if (!cJSON_IsObject (root))
         reason = VALIDATE_NOT_OBJECT;
     else if ((reason = s_check_object (root, s_sample_fields, found)) == VALIDATE_OK)
-        reason = s_extract (found, sample);
+        reason = s_extract (found, sample, numbers);
     s_release (root);
     if (reason == VALIDATE_OK)
         sample->has_line_break = memchr (data, '\n', size) || memchr (data, '\r', size);

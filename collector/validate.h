@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "metric_map.h"
+#include "store_numbers.h"
 #include "wire.h"
 
 //  Why a frame was dropped. VALIDATE_OK is not a reason.
@@ -72,6 +73,11 @@ typedef struct {
 //  VALIDATE_OK; otherwise returns the reason and *sample is undefined.
 //  Safe from several threads: each parses in an arena of its own.
 validate_reason_t validate_sample (const char *data, size_t size, sample_t *sample);
+
+//  The same, and on success also collects the numbers the store keeps into
+//  *numbers (store_numbers.h) from the same parse, unless it is NULL.
+validate_reason_t validate_sample_numbers (const char *data, size_t size, sample_t *sample,
+                                           store_numbers_t *numbers);
 
 //  Returns the short snake_case name of a reason, used in logs and /metrics labels.
 const char *validate_reason_name (validate_reason_t reason);

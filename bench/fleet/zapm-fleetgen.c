@@ -12,6 +12,12 @@
     block is counted as `blocked`, not silently dropped (it uses no seq, so
     every seq gap downstream is the collectors' doing).
 
+    A sample carries cpu and mem only, unless --bodies FILE gives real
+    samples' metrics: one JSON object's members a line, without the braces
+    (`"cpu":0.2,"mem":7.3,"proc":{...},"sys":{...}`, as bench/store/loop_cost.py
+    cuts them from recorded zapm-agent --system frames); agent i's k-th
+    sample then carries line (k + 7 i) modulo their count.
+
     Prints one line of key=value results on stdout. Loopback use only.
 */
 #include "cli.h"
@@ -28,7 +34,8 @@
 #define PROG             "zapm-fleetgen"
 #define FLEET_TICK_NS    1000000LL //  pacing tick: 1 ms
 #define FLEET_EDGES_MAX  64
-#define FLEET_SAMPLE_MAX 512
+#define FLEET_SAMPLE_MAX 8192
+#define FLEET_BODIES_MAX 100000
 
 typedef struct {
     void *socket;    //  XPUB, connected to one edge
@@ -41,7 +48,35 @@ typedef struct {
     long sockets;          //  sockets per edge
     double duration;       //  seconds
     long sndhwm;           //  per socket
+    const char *bodies;    //  file of sample bodies, or NULL
 } fleet_options_t;
+
+//  Reads the lines of `path` (at most FLEET_BODIES_MAX, each shorter than
+//  FLEET_SAMPLE_MAX / 2); exits on error.
+static char **
+s_read_bodies (const char *path, long *count)
+{
+    FILE *file = fopen (path, "r");
+    if (!file) {
+        fprintf (stderr, PROG ": cannot read %s\n", path);
+        exit (1);
+    }
+    char **bodies = calloc (FLEET_BODIES_MAX, sizeof *bodies);
+    char line[FLEET_SAMPLE_MAX / 2];
+    *count = 0;
+    while (bodies && *count < FLEET_BODIES_MAX && fgets (line, sizeof line, file)) {
+        line[strcspn (line, "\r\n")] = '\0';
+        if (line[0] && !(bodies[*count] = strdup (line)))
+            break;
+        *count += line[0] != '\0';
+    }
+    fclose (file);
+    if (!bodies || *count == 0) {
+        fprintf (stderr, PROG ": no sample bodies in %s\n", path);
+        exit (1);
+    }
+    return bodies;
+}
 
 static fleet_socket_t *
 s_connect (void *ctx, const fleet_options_t *opt, long *count)
@@ -107,6 +142,9 @@ main (int argc, char **argv)
          NULL},
         {"sndhwm", 0, CLI_LONG, &opt.sndhwm, 1, 10000000, "N", "queue bound per socket", NULL,
          NULL},
+        {"bodies", 0, CLI_TEXT, &opt.bodies, 1, 4000, "FILE",
+         "real samples' metrics, one object's members a line (default: cpu and mem only)", "",
+         NULL},
         {NULL, 0, CLI_FLAG, NULL, 0, 0, NULL, NULL, NULL, NULL}};
     const cli_spec_t spec = {.prog = PROG,
                              .summary =
@@ -120,6 +158,8 @@ main (int argc, char **argv)
         cli_usage_error (PROG, "--endpoints is required");
         return CLI_EXIT_USAGE;
     }
+    long body_count = 0;
+    char **bodies = opt.bodies ? s_read_bodies (opt.bodies, &body_count) : NULL;
     void *ctx = zmq_ctx_new ();
     int threads = 2;
     zmq_ctx_set (ctx, ZMQ_IO_THREADS, threads);
@@ -150,13 +190,22 @@ main (int argc, char **argv)
         for (; next_agent < due; next_agent++) {
             long agent = (long) (next_agent % (uint64_t) opt.agents);
             fleet_socket_t *socket = &sockets[agent % count];
-            int n =
-                snprintf (sample, sizeof sample,
-                          "{\"v\":1,\"agent\":\"fleet-%ld\",\"host\":\"sim\",\"pid\":%ld,"
-                          "\"color\":\"teal\",\"timestamp\":\"%s\",\"cpu\":%.1f,\"mem\":%.2f,"
-                          "\"seq\":%llu,\"interval\":1}",
-                          agent, agent, stamp, (double) (agent % 1000) / 10.0,
-                          20.0 + (double) (agent % 500) / 10.0, (unsigned long long) seq[agent]);
+            int n;
+            if (bodies)
+                n = snprintf (sample, sizeof sample,
+                              "{\"v\":1,\"agent\":\"fleet-%ld\",\"host\":\"sim\",\"pid\":%ld,"
+                              "\"color\":\"teal\",\"timestamp\":\"%s\",\"seq\":%llu,"
+                              "\"interval\":1,%s}",
+                              agent, agent, stamp, (unsigned long long) seq[agent],
+                              bodies[(seq[agent] + 7 * (uint64_t) agent) % (uint64_t) body_count]);
+            else
+                n = snprintf (sample, sizeof sample,
+                              "{\"v\":1,\"agent\":\"fleet-%ld\",\"host\":\"sim\",\"pid\":%ld,"
+                              "\"color\":\"teal\",\"timestamp\":\"%s\",\"cpu\":%.1f,"
+                              "\"mem\":%.2f,\"seq\":%llu,\"interval\":1}",
+                              agent, agent, stamp, (double) (agent % 1000) / 10.0,
+                              20.0 + (double) (agent % 500) / 10.0,
+                              (unsigned long long) seq[agent]);
             attempted++;
             if (zmq_send (socket->socket, sample, (size_t) n, ZMQ_DONTWAIT) == n) {
                 sent++;
@@ -179,5 +228,8 @@ main (int argc, char **argv)
     zmq_ctx_term (ctx);
     free (sockets);
     free (seq);
+    for (long i = 0; i < body_count; i++)
+        free (bodies[i]);
+    free (bodies);
     return 0;
 }

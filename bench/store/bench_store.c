@@ -4,7 +4,9 @@
         The writer in fast time: SERIES series at 1 Hz for SECONDS simulated
         seconds, a commit per simulated second, as the writer thread does.
         Each series replays the real zapm-agent --system frames in FRAMES (one
-        JSON object a line, recorded by run.sh), from its own offset. Prints
+        JSON object a line, recorded by run.sh), from its own offset, as the
+        numbers the collector's loop hands over (validated once at load, each
+        frame's layout defined once, as store_append does). Prints
         the writer's CPU per sample (this process is single-threaded, so its
         CPU time is the writer's) and the raw tier's bytes per numeric point.
     bench_store query FRAMES DIR
@@ -13,6 +15,13 @@
         issue: 24 h of cpu and mem at 800 points, and 30 days.
     bench_store queries DB
         Only the queries, on a store that `query` built.
+    bench_store append FRAMES DIR SAMPLES
+        What the store adds to the loop: SAMPLES frames (10,000 series)
+        validated alone (validate_sample), validated with the store's numbers
+        (validate_sample_numbers), and that plus store_append into a real store
+        (its writer thread draining meanwhile). Prints this thread's CPU per
+        sample for each; under callgrind the functions' inclusive counts give
+        the same in instructions.
     bench_store codec FRAMES
         The value code of store_chunk.c against Gorilla's XOR code (computed
         here, sizes only) on the same columns of FRAMES, in chunks of 60 rows:
@@ -27,9 +36,12 @@
 #include "store.h"
 #include "store_chunk.h"
 #include "store_db.h"
+#include "store_frame.h"
+#include "store_layouts.h"
 #include "store_query.h"
 #include "store_tiers.h"
 #include "store_writer.h"
+#include "validate.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -41,21 +53,22 @@
 #include <time.h>
 #include <unistd.h>
 
+//  One frame as the loop hands it to the store.
 typedef struct {
-    char **lines;  //  frames
-    size_t *sizes; //  their lengths
-    size_t count;  //  how many
-    int numbers;   //  numeric points of the first frame that the store keeps
+    char *json;          //  the frame as received
+    size_t json_size;    //  its bytes
+    double *values;      //  its numbers
+    uint32_t count;      //  how many
+    char *paths;         //  their paths, NUL-terminated, back to back
+    uint32_t paths_size; //  bytes of paths
+    uint32_t layout;     //  its layout id (store_layouts.h)
+} s_frame_t;
+
+typedef struct {
+    s_frame_t *frames; //  the frames
+    size_t count;      //  how many
+    int numbers;       //  numeric points of the first frame that the store keeps
 } s_frames_t;
-
-static void
-s_count_number (void *arg, const char *path, size_t size, double value)
-{
-    (void) path, (void) size, (void) value;
-    (*(int *) arg)++;
-}
-
-#include "store_scan.h"
 
 static s_frames_t
 s_load_frames (const char *path)
@@ -66,28 +79,42 @@ s_load_frames (const char *path)
         perror (path);
         exit (1);
     }
-    char line[70000];
+    static char line[70000];
+    static store_numbers_t numbers;
+    store_layouts_t *layouts = store_layouts_new ();
     size_t cap = 0;
-    while (fgets (line, sizeof line, file)) {
+    while (layouts && fgets (line, sizeof line, file)) {
         size_t size = strlen (line);
         while (size && (line[size - 1] == '\n' || line[size - 1] == '\r'))
             line[--size] = '\0';
-        if (!size)
+        store_ids_t ids;
+        if (!size || !store_frame_numbers (line, size, &ids, &numbers))
             continue;
         if (frames.count == cap) {
             cap = cap ? cap * 2 : 1024;
-            frames.lines = realloc (frames.lines, cap * sizeof *frames.lines);
-            frames.sizes = realloc (frames.sizes, cap * sizeof *frames.sizes);
+            frames.frames = realloc (frames.frames, cap * sizeof *frames.frames);
         }
-        frames.lines[frames.count] = strdup (line);
-        frames.sizes[frames.count++] = size;
+        s_frame_t *frame = &frames.frames[frames.count++];
+        frame->json = strdup (line);
+        frame->json_size = size;
+        frame->count = numbers.count;
+        frame->values = malloc (numbers.count * sizeof (double) + 1);
+        memcpy (frame->values, numbers.value, numbers.count * sizeof (double));
+        frame->paths_size = numbers.paths_size;
+        frame->paths = malloc (numbers.paths_size + 1);
+        memcpy (frame->paths, numbers.paths, numbers.paths_size);
+        uint64_t hash;
+        frame->layout = store_layouts_find (layouts, numbers.paths, numbers.paths_size, &hash);
+        if (!frame->layout)
+            frame->layout = store_layouts_add (layouts, numbers.paths, numbers.paths_size, hash);
     }
     fclose (file);
+    store_layouts_destroy (&layouts);
     if (!frames.count) {
-        fprintf (stderr, "%s: no frames\n", path);
+        fprintf (stderr, "%s: no valid frames\n", path);
         exit (1);
     }
-    store_scan (frames.lines[0], frames.sizes[0], s_count_number, &frames.numbers, NULL);
+    frames.numbers = (int) frames.frames[0].count;
     return frames;
 }
 
@@ -97,8 +124,10 @@ s_cpu (void)
     return clock_seconds (CLOCK_PROCESS_CPUTIME_ID);
 }
 
+//  A writer on config->path that knows the layouts of `frames`.
 static store_writer_t *
-s_writer (const store_config_t *config, store_counters_t *counters, int64_t now)
+s_writer (const s_frames_t *frames, const store_config_t *config, store_counters_t *counters,
+          int64_t now)
 {
     sqlite3 *db = store_db_open_writer (config->path, 16 * 1024 * 1024);
     if (!db)
@@ -106,6 +135,12 @@ s_writer (const store_config_t *config, store_counters_t *counters, int64_t now)
     store_writer_t *writer = store_writer_new (db, config, counters, now);
     if (!writer)
         exit (1);
+    for (size_t i = 0; i < frames->count; i++) {
+        const s_frame_t *frame = &frames->frames[i];
+        if (!store_writer_layout (writer, frame->layout, frame->paths, frame->paths_size,
+                                  frame->count))
+            exit (1);
+    }
     return writer;
 }
 
@@ -127,20 +162,28 @@ static void
 s_feed (store_writer_t *writer, const s_frames_t *frames, int series, int64_t start,
         int64_t seconds, int interval, int commit, uint64_t *seed)
 {
+    //  The identities are made once: the loop hands the writer a string it has.
+    char (*ids)[32] = malloc ((size_t) series * sizeof *ids);
+    if (!ids)
+        exit (1);
+    for (int k = 0; k < series; k++)
+        snprintf (ids[k], sizeof ids[k], "svc%d@bench:%d", k, 1000 + k);
     for (int64_t s = 0; s < seconds; s += interval) {
         int64_t base = start + s * STORE_NS;
         for (int k = 0; k < series; k++) {
-            char id[64];
-            snprintf (id, sizeof id, "svc%d@bench:%d", k, 1000 + k);
+            const char *id = ids[k];
             *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
             int64_t jitter = (int64_t) (*seed >> 40) % 2000000; //  up to 2 ms late
-            size_t frame = (size_t) (s / interval + k * 7) % frames->count;
-            store_writer_sample (writer, id, base + jitter, frames->lines[frame],
-                                 frames->sizes[frame], base);
+            const s_frame_t *frame =
+                &frames->frames[(size_t) (s / interval + k * 7) % frames->count];
+            store_ids_t who = {"svc", "bench", NULL, 1000 + k};
+            store_writer_sample (writer, id, &who, base + jitter, frame->layout, frame->values,
+                                 frame->count, base);
         }
         if ((s / interval) % (commit / interval > 0 ? commit / interval : 1) == 0)
             store_writer_commit (writer, base);
     }
+    free (ids);
 }
 
 static int
@@ -153,7 +196,7 @@ s_write (const s_frames_t *frames, const char *dir, int series, int64_t seconds)
     store_config_defaults (&config, path);
     store_counters_t counters = {0};
     int64_t start = clock_wall_ns () / STORE_NS * STORE_NS;
-    store_writer_t *writer = s_writer (&config, &counters, start);
+    store_writer_t *writer = s_writer (frames, &config, &counters, start);
     uint64_t seed = 1;
     //  A first minute creates the series and warms up; then the measured run.
     s_feed (writer, frames, series, start, 60, 1, 1, &seed);
@@ -236,7 +279,7 @@ s_query (const s_frames_t *frames, const char *dir)
     store_counters_t counters = {0};
     int64_t now = clock_wall_ns () / 3600 / STORE_NS * 3600 * STORE_NS;
     int64_t start = now - 30 * 86400 * STORE_NS;
-    store_writer_t *writer = s_writer (&config, &counters, start);
+    store_writer_t *writer = s_writer (frames, &config, &counters, start);
     uint64_t seed = 2;
     double t = clock_seconds (CLOCK_MONOTONIC);
     int64_t fine = 26 * 3600; //  the last 26 h at 1 Hz: the 24 h window is all real rate
@@ -300,7 +343,7 @@ s_queries (const char *path, int64_t now)
 
 //  Columns of the frames: one array of values per path, in frame order.
 typedef struct {
-    char paths[256][STORE_SCAN_PATH_MAX + 1];
+    char paths[256][STORE_NUMBERS_PATH_MAX + 1];
     double *values[256];
     int count;
     size_t frame;
@@ -361,9 +404,12 @@ s_codec (const s_frames_t *frames)
 {
     s_columns_t *columns = calloc (1, sizeof *columns);
     for (columns->frame = 0; columns->frame < frames->count && columns->frame < 100000;
-         columns->frame++)
-        store_scan (frames->lines[columns->frame], frames->sizes[columns->frame], s_column_value,
-                    columns, NULL);
+         columns->frame++) {
+        const s_frame_t *frame = &frames->frames[columns->frame];
+        const char *path = frame->paths;
+        for (uint32_t i = 0; i < frame->count; path += strlen (path) + 1, i++)
+            s_column_value (columns, path, strlen (path), frame->values[i]);
+    }
     size_t rows = columns->frame, chunk_rows = 60;
     int64_t ours = 0, gorilla = 0, values = 0;
     printf ("codec: %zu frames, %d columns, chunks of %zu rows (bytes per value: decimal delta /"
@@ -423,7 +469,7 @@ s_startup (const s_frames_t *frames, const char *dir, int mib)
     {
         //  Filler: raw chunks of 10,000 series (2 KiB blobs) up to the size.
         store_counters_t counters = {0};
-        store_writer_t *writer = s_writer (&config, &counters, now - 86400 * STORE_NS);
+        store_writer_t *writer = s_writer (frames, &config, &counters, now - 86400 * STORE_NS);
         sqlite3 *db = store_writer_db (writer);
         char sql[600];
         snprintf (sql, sizeof sql,
@@ -442,7 +488,7 @@ s_startup (const s_frames_t *frames, const char *dir, int mib)
     if (child == 0) {
         //  A minute of 10,000 series, then an exit without closing: a crash.
         store_counters_t counters = {0};
-        store_writer_t *writer = s_writer (&config, &counters, now - 61 * STORE_NS);
+        store_writer_t *writer = s_writer (frames, &config, &counters, now - 61 * STORE_NS);
         uint64_t seed = 3;
         s_feed (writer, frames, 10000, now - 61 * STORE_NS, 60, 1, 1, &seed);
         _exit (0);
@@ -490,9 +536,62 @@ s_startup (const s_frames_t *frames, const char *dir, int mib)
     return 0;
 }
 
+//  The loop's part of a stored sample, in this thread's CPU per sample.
+static int
+s_append (const s_frames_t *frames, const char *dir, int64_t samples)
+{
+    char path[600];
+    snprintf (path, sizeof path, "%s/append.db", dir);
+    unlink (path);
+    store_config_t config;
+    store_config_defaults (&config, path);
+    store_t *store = store_new (&config);
+    store_numbers_t *numbers = malloc (sizeof *numbers);
+    if (!store || !numbers)
+        return 1;
+    int series = 10000;
+    char (*ids)[32] = malloc ((size_t) series * sizeof *ids);
+    for (int k = 0; ids && k < series; k++)
+        snprintf (ids[k], sizeof ids[k], "svc%d@bench:%d", k, 1000 + k);
+    double per[3];
+    int64_t dropped = 0;
+    for (int mode = 0; mode < 3; mode++) {
+        double cpu = clock_seconds (CLOCK_THREAD_CPUTIME_ID);
+        int64_t start = clock_wall_ns ();
+        for (int64_t i = 0; i < samples; i++) {
+            const s_frame_t *frame = &frames->frames[(size_t) i % frames->count];
+            sample_t sample;
+            if (validate_sample_numbers (frame->json, frame->json_size, &sample,
+                                         mode ? numbers : NULL) != VALIDATE_OK)
+                return 1;
+            if (mode < 2)
+                continue;
+            store_ids_t who = {sample.agent, sample.host, sample.color,
+                               sample.has_pid ? (int64_t) sample.pid : -1};
+            dropped += !store_append (store, ids[i % series], &who, start + i * 100000, numbers);
+        }
+        per[mode] = (clock_seconds (CLOCK_THREAD_CPUTIME_ID) - cpu) * 1e6 / (double) samples;
+    }
+    printf ("append: %lld samples of %d numbers, %d series; loop thread CPU per sample:\n",
+            (long long) samples, frames->numbers, series);
+    printf ("append: validate_sample %.3f us, with numbers %.3f us, + store_append %.3f us"
+            " (%lld dropped: queue full)\n",
+            per[0], per[1], per[2], (long long) dropped);
+    printf ("append: the store adds %.3f us a sample to validation (%.1f %%)\n", per[2] - per[0],
+            (per[2] - per[0]) * 100 / per[0]);
+    store_destroy (&store);
+    free (ids);
+    free (numbers);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
+    if (argc >= 5 && strcmp (argv[1], "append") == 0) {
+        s_frames_t frames = s_load_frames (argv[2]);
+        return s_append (&frames, argv[3], atoll (argv[4]));
+    }
     if (argc >= 6 && strcmp (argv[1], "write") == 0) {
         s_frames_t frames = s_load_frames (argv[2]);
         return s_write (&frames, argv[3], atoi (argv[4]), atoll (argv[5]));
@@ -522,6 +621,7 @@ main (int argc, char **argv)
     fprintf (stderr, "usage: bench_store write FRAMES DIR SERIES SECONDS\n"
                      "       bench_store query FRAMES DIR\n"
                      "       bench_store queries DB\n"
+                     "       bench_store append FRAMES DIR SAMPLES\n"
                      "       bench_store codec FRAMES\n"
                      "       bench_store startup FRAMES DIR MIB\n");
     return 2;

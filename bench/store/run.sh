@@ -13,6 +13,7 @@
 #   SERIES       series for the write run (default 10000)
 #   RUN_SECONDS  simulated seconds of the write run (default 120)
 #   FRAMES       real frames to record at 10 a second (default 300)
+#   FRAMES_FILE  use these recorded frames (one JSON object a line) instead
 #   STARTUP_MIB  size of the start-up store (default 1024)
 #   SKIP         space-separated parts to skip: codec write query startup
 #   KEEP         a directory to keep the query part's store in (query.db), for
@@ -36,22 +37,13 @@ cmake --build "$BUILD_DIR" -j2 --target bench-store zapm-agent >/dev/null
 work=$(mktemp -d /tmp/zapm-bench-store-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-echo "recording $FRAMES zapm-agent --system frames..."
-/usr/bin/python3 - "$BUILD_DIR/bin/zapm-agent" "$FRAMES" "$work/frames.jsonl" <<'PY'
-import subprocess, sys, zmq
-agent, count, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-ctx = zmq.Context()
-sub = ctx.socket(zmq.SUB)
-sub.setsockopt(zmq.SUBSCRIBE, b"")
-sub.setsockopt(zmq.RCVTIMEO, 5000)
-port = sub.bind_to_random_port("tcp://127.0.0.1")
-proc = subprocess.Popen([agent, "--system", "--interval", "0.1", "--count", str(count + 5),
-                         "--connect", f"tcp://127.0.0.1:{port}"])
-with open(out, "w") as f:
-    for _ in range(count):
-        f.write(sub.recv().decode() + "\n")
-proc.wait(timeout=30)
-PY
+if [[ -n ${FRAMES_FILE:-} ]]; then
+    cp "$FRAMES_FILE" "$work/frames.jsonl"
+else
+    echo "recording $FRAMES zapm-agent --system frames..."
+    /usr/bin/python3 "$ROOT/bench/store/record_frames.py" "$BUILD_DIR/bin/zapm-agent" "$FRAMES" \
+        "$work/frames.jsonl"
+fi
 head -c 300 "$work/frames.jsonl"; echo " ..."
 
 bench="$BUILD_DIR/bin/bench-store"

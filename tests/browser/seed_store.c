@@ -21,6 +21,7 @@
 */
 #include "store.h"
 #include "store_db.h"
+#include "store_frame.h"
 #include "store_tiers.h"
 #include "store_writer.h"
 
@@ -96,7 +97,8 @@ s_sample (store_writer_t *writer, const s_series_t *series, int index, double no
     if (size <= 0 || (size_t) size >= sizeof json)
         return false;
     int64_t t_ns = (int64_t) t * STORE_NS;
-    store_writer_sample (writer, id, t_ns, json, (size_t) size, t_ns);
+    store_frame_sample (writer, id, t_ns, json, (size_t) size,
+                        t_ns); //  as the ingest hands it over
     return true;
 }
 

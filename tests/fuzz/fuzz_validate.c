@@ -9,6 +9,7 @@
 #include "sse.h"
 #include "validate.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,8 +106,20 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     sample_t sample;
-    if (validate_sample ((const char *) data, size, &sample) != VALIDATE_OK)
+    static store_numbers_t numbers; //  the store's numbers, from the same parse
+    if (validate_sample_numbers ((const char *) data, size, &sample, &numbers) != VALIDATE_OK)
         return 0;
+    //  They are whole: `count` NUL-terminated paths of bounded length fill paths_size.
+    const char *path = numbers.paths, *paths_end = numbers.paths + numbers.paths_size;
+    for (uint32_t i = 0; i < numbers.count; i++) {
+        const char *nul = memchr (path, '\0', (size_t) (paths_end - path));
+        if (!nul || nul == path || nul - path > STORE_NUMBERS_PATH_MAX ||
+            !isfinite (numbers.value[i]))
+            abort ();
+        path = nul + 1;
+    }
+    if (path != paths_end || numbers.count < 2) //  cpu and mem at least
+        abort ();
     char *frame = malloc (size + SSE_FRAME_OVERHEAD + 1);
     size_t n =
         sse_frame (frame, "fuzzfuzz", 1, NULL, (const char *) data, size, sample.has_line_break);

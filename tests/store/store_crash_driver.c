@@ -10,6 +10,7 @@
 */
 #include "clock.h"
 #include "store.h"
+#include "store_frame.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -43,7 +44,7 @@ main (int argc, char **argv)
                 frame, sizeof frame,
                 "{\"agent\":\"crash\",\"host\":\"h\",\"pid\":1,\"cpu\":%lld,\"mem\":1}", i);
             int64_t t = clock_wall_ns ();
-            if (store_append (store, "crash@h:1", t, frame, (size_t) size))
+            if (store_frame_append (store, "crash@h:1", t, frame, (size_t) size))
                 printf ("%lld %lld\n", i, (long long) t);
             fflush (stdout);
             nanosleep (&pause, NULL);

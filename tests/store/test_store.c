@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "store.h"
 #include "store_db.h"
+#include "store_frame.h"
 #include "store_query.h"
 #include "store_tiers.h"
 #include "store_writer.h"
@@ -89,7 +90,7 @@ s_frame (char *out, size_t size, const char *agent, int pid, double cpu, double 
                      "{\"v\":1,\"agent\":\"%s\",\"host\":\"h\",\"pid\":%d,\"color\":\"red\","
                      "\"cpu\":%.10g,\"mem\":%.10g,\"proc\":{\"rss\":%d,\"num_threads\":4},"
                      "\"sys\":{\"cpu_percent\":12.5,\"load\":[0.5,0.25,0.125],"
-                     "\"mem\":{\"percent\":40.5}},\"custom\":{\"queue\":7}}",
+                     "\"mem\":{\"percent\":40.5}},\"custom\":{\"queue\":7,\"bad key\":1}}",
                      agent, pid, cpu, mem, 4096 * pid);
 }
 
@@ -216,7 +217,7 @@ s_fast_feed (s_fast_t *fast, int64_t start, int64_t seconds, int interval, int e
         int size = s_frame (frame, sizeof frame, "svc", pid, s_saw (i), 100);
         char id[64];
         snprintf (id, sizeof id, "svc@h:%d", pid);
-        store_writer_sample (fast->writer, id, t, frame, (size_t) size, t);
+        store_frame_sample (fast->writer, id, t, frame, (size_t) size, t);
         if (i % every == 0)
             CHECK (store_writer_commit (fast->writer, t));
     }
@@ -243,7 +244,7 @@ s_case_roundtrip (void)
             char id[32];
             snprintf (id, sizeof id, "svc@h:%d", pid);
             int size = s_frame (frame, sizeof frame, "svc", pid, i * 0.5 + pid, 10 + i);
-            CHECK (store_append (store, id, start + i * STORE_NS, frame, (size_t) size));
+            CHECK (store_frame_append (store, id, start + i * STORE_NS, frame, (size_t) size));
         }
     }
     CHECK (store_flush (store, 5000));
@@ -380,7 +381,7 @@ s_case_window (void)
                        now + (STORE_FUTURE_WINDOW_DEFAULT + 60) * STORE_NS, //  too new
                        now - 3 * STORE_NS};
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
-        CHECK (store_append (store, "svc@h:1", times[i], frame, (size_t) size));
+        CHECK (store_frame_append (store, "svc@h:1", times[i], frame, (size_t) size));
     CHECK (store_flush (store, 5000) && store_flush (store, 5000));
     store_stats_t stats;
     store_stats (store, &stats);
@@ -390,8 +391,8 @@ s_case_window (void)
     store_destroy (&store);
     store = store_new (&config);
     CHECK (store);
-    CHECK (store_append (store, "svc@h:1", now - 3 * STORE_NS, frame, (size_t) size));
-    CHECK (store_append (store, "svc@h:1", now - 2 * STORE_NS, frame, (size_t) size));
+    CHECK (store_frame_append (store, "svc@h:1", now - 3 * STORE_NS, frame, (size_t) size));
+    CHECK (store_frame_append (store, "svc@h:1", now - 2 * STORE_NS, frame, (size_t) size));
     CHECK (store_flush (store, 5000));
     store_stats (store, &stats);
     CHECK (stats.samples_written == 1 && stats.samples_refused == 1);
@@ -587,7 +588,7 @@ s_case_cap (void)
             char id[16];
             snprintf (id, sizeof id, "a%d", series);
             int size = s_random_frame (frame, sizeof frame, id, (int) s, 20, &seed);
-            store_writer_sample (fast.writer, id, t, frame, (size_t) size, t);
+            store_frame_sample (fast.writer, id, t, frame, (size_t) size, t);
         }
         CHECK (store_writer_commit (fast.writer, t));
         int64_t bytes = s_disk_bytes ();
@@ -648,7 +649,7 @@ s_check_usable (store_t *store)
     char frame[1024];
     int size = s_frame (frame, sizeof frame, "svc", 1, 3.25, 1);
     int64_t now = clock_wall_ns ();
-    CHECK (store_append (store, "svc@h:1", now - STORE_NS, frame, (size_t) size));
+    CHECK (store_frame_append (store, "svc@h:1", now - STORE_NS, frame, (size_t) size));
     CHECK (store_flush (store, 5000) && store_flush (store, 5000));
     store_query_t query = {.from = (double) (now / STORE_NS) - 60,
                            .to = (double) (now / STORE_NS) + 1,
@@ -714,7 +715,7 @@ s_case_corrupt (void)
     for (int i = 0; i < 400; i++) {
         char id[32];
         snprintf (id, sizeof id, "svc%d@h:1", i);
-        CHECK (store_append (store, id, now - STORE_NS, frame, (size_t) size));
+        CHECK (store_frame_append (store, id, now - STORE_NS, frame, (size_t) size));
     }
     CHECK (store_flush (store, 5000) && store_flush (store, 5000));
     store_destroy (&store);
@@ -792,7 +793,7 @@ s_case_fsize (void)
     for (int round = 0; round < 200 && stats.write_errors < 3; round++) {
         for (int k = 0; k < 50; k++, i++) {
             int size = s_random_frame (frame, sizeof frame, "a", 1, 40, &seed);
-            store_append (store, "a", start + i * 1000000, frame, (size_t) size);
+            store_frame_append (store, "a", start + i * 1000000, frame, (size_t) size);
         }
         store_flush (store, 5000);
         store_stats (store, &stats);
@@ -804,7 +805,7 @@ s_case_fsize (void)
     //  Writing resumes by itself.
     for (int round = 0; round < 5; round++) {
         for (int k = 0; k < 50; k++, i++)
-            store_append (store, "a", start + i * 1000000, frame, strlen (frame));
+            store_frame_append (store, "a", start + i * 1000000, frame, strlen (frame));
         CHECK (store_flush (store, 5000));
     }
     store_stats_t after;
