@@ -38,6 +38,11 @@
 //  How often a cap too small for the rate of writing is logged.
 #define WRITER_SMALL_CAP_LOG_NS (3600 * STORE_NS)
 
+//  Largest series id taken from the file. Ids are given densely from 1 and
+//  index an array in memory, so a larger one is damage: taken, it would make
+//  that array gigabytes (2^24 ids: 128 MiB of pointers).
+#define WRITER_SERIES_ID_MAX (1LL << 24)
+
 //  A sample layout (store_layouts.h) as the writer knows it: the metric id of
 //  each of its numbers, looked up once per layout (again after a failed
 //  commit, which can roll new metric rows back).
@@ -780,7 +785,7 @@ s_replay (store_writer_t *self)
     sqlite3_stmt *stmt = store_db_prepare (self->db, "SELECT id, data FROM head ORDER BY id");
     if (!stmt)
         return false;
-    int64_t rows = 0, samples = 0;
+    int64_t rows = 0, samples = 0, unknown = 0;
     int rc;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
         int64_t row = sqlite3_column_int64 (stmt, 0);
@@ -798,7 +803,9 @@ s_replay (store_writer_t *self)
                 !chunk_varint_read (data, size, &at, &count))
                 break;
             int64_t time_ns = chunk_unzigzag (zig);
-            s_series_t *series = (int64_t) id < self->series_cap ? self->series[id] : NULL;
+            //  Unsigned: a damaged id of 2^64 - 1 must not become index -1.
+            s_series_t *series = id < (uint64_t) self->series_cap ? self->series[id] : NULL;
+            unknown += !series;
             bool take = series && time_ns > series->last_ns && s_row (self, series, time_ns, row);
             for (uint64_t i = 0; i < count; i++) {
                 uint64_t metric, zig_m;
@@ -828,6 +835,9 @@ s_replay (store_writer_t *self)
     if (rows > 0)
         log_info ("store: replayed %lld samples from %lld head rows of the last run",
                   (long long) samples, (long long) rows);
+    if (unknown > 0)
+        log_warn ("store: skipped %lld head entries of an unknown series id (a damaged file)",
+                  (long long) unknown);
     return rc == SQLITE_DONE;
 }
 
@@ -839,12 +849,21 @@ s_load (store_writer_t *self, int64_t now_ns)
     sqlite3_stmt *stmt = store_db_prepare (self->db, "SELECT id, key, last_ns FROM series");
     if (!stmt)
         return false;
+    //  Rows a damaged file can hold (an id out of range or taken twice, no
+    //  name) are skipped: they must not index memory or crash every start.
+    int64_t damaged = 0;
     int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        if (!s_series_put (self, sqlite3_column_int64 (stmt, 0),
-                           (const char *) sqlite3_column_text (stmt, 1),
-                           sqlite3_column_int64 (stmt, 2)))
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64 (stmt, 0);
+        const char *key = (const char *) sqlite3_column_text (stmt, 1);
+        if (id <= 0 || id > WRITER_SERIES_ID_MAX || !key ||
+            (id < self->series_cap && self->series[id]) || s_series_find (self, key)) {
+            damaged++;
+            continue;
+        }
+        if (!s_series_put (self, id, key, sqlite3_column_int64 (stmt, 2)))
             break;
+    }
     sqlite3_finalize (stmt);
     if (rc != SQLITE_DONE)
         return false;
@@ -852,13 +871,21 @@ s_load (store_writer_t *self, int64_t now_ns)
     if (!stmt)
         return false;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64 (stmt, 0);
         const char *name = (const char *) sqlite3_column_text (stmt, 1);
-        if (!s_metric_put (self, name, strlen (name), (uint32_t) sqlite3_column_int64 (stmt, 0)))
+        if (id <= 0 || id > UINT32_MAX || !name) {
+            damaged++;
+            continue;
+        }
+        if (!s_metric_put (self, name, strlen (name), (uint32_t) id))
             break;
     }
     sqlite3_finalize (stmt);
     if (rc != SQLITE_DONE)
         return false;
+    if (damaged > 0)
+        log_warn ("store: skipped %lld damaged rows of the series and metric tables",
+                  (long long) damaged);
     self->head_id = 1;
     self->head_deleted_below = 0;
     if (!s_replay (self))

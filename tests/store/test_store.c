@@ -748,6 +748,64 @@ s_case_corrupt (void)
     s_cleanup ();
 }
 
+//  Runs `sql` on the store's file with its own connection.
+static void
+s_sql_exec (const char *sql)
+{
+    sqlite3 *db;
+    CHECK (sqlite3_open (s_path, &db) == SQLITE_OK);
+    CHECKF (sqlite3_exec (db, sql, NULL, NULL, NULL) == SQLITE_OK, "%s: %s", sql,
+            sqlite3_errmsg (db));
+    sqlite3_close (db);
+}
+
+//  Damaged rows that the writer reads at every start (a head entry's series
+//  id of 2^64 - 1, series ids below 1 and far too large) are skipped with a
+//  line: the writer opens, the sound rows are replayed, writing goes on.
+static void
+s_case_damaged (void)
+{
+    s_setup ("damaged");
+    s_fast_t fast;
+    store_config_defaults (&fast.config, s_path);
+    fast.config.seal_s = 1000;
+    s_fast_open (&fast, T0);
+    char frame[1024];
+    int size = s_frame (frame, sizeof frame, "svc", 1, 1, 1);
+    for (int i = 0; i < 5; i++)
+        for (int pid = 1; pid <= 3; pid++) {
+            char id[32];
+            snprintf (id, sizeof id, "svc@h:%d", pid);
+            store_frame_sample (fast.writer, id, T0 + i * STORE_NS, frame, (size_t) size,
+                                T0 + i * STORE_NS);
+        }
+    //  Commit 1 seals series 1 (its phase); series 2 and 3 stay in the head.
+    CHECK (store_writer_commit (fast.writer, T0 + 5 * STORE_NS));
+    store_writer_destroy (&fast.writer, 0); //  as a crash: no seal
+    CHECK (s_log_count ("skipped") == 0);
+    //  The head row's first entry is series 1's: its id becomes 2^64 - 1.
+    s_sql_exec ("UPDATE head SET data = X'FFFFFFFFFFFFFFFFFF01' || substr (data, 2)");
+    s_sql_exec ("INSERT INTO series (id, key, service, first_ns, last_ns) VALUES"
+                " (-5, 'neg', 'neg', 0, 0), (4611686018427387904, 'huge', 'huge', 0, 0)");
+    s_fast_open (&fast, T0 + 6 * STORE_NS);
+    CHECK (s_log_count ("skipped 2 damaged rows of the series and metric tables") == 1);
+    CHECK (s_log_count ("skipped 1 head entries of an unknown series id") == 1);
+    //  Series 2 and 3 got their points back from the head.
+    store_writer_seal_all (fast.writer);
+    CHECK (store_writer_commit (fast.writer, T0 + 6 * STORE_NS));
+    sqlite3 *db = store_writer_db (fast.writer);
+    CHECK (s_sql_int (db, "SELECT count(*) FROM chunk WHERE tier = 0 AND series IN (2, 3)"
+                          " AND rows = 5") == 2);
+    //  And writing goes on.
+    int64_t written = fast.counters.samples_written;
+    store_frame_sample (fast.writer, "svc@h:2", T0 + 6 * STORE_NS, frame, (size_t) size,
+                        T0 + 6 * STORE_NS);
+    CHECK (store_writer_commit (fast.writer, T0 + 7 * STORE_NS));
+    CHECK (fast.counters.samples_written == written + 1 && fast.counters.write_errors == 0);
+    store_writer_destroy (&fast.writer, T0 + 7 * STORE_NS);
+    s_cleanup ();
+}
+
 //  A path that cannot be a file: NULL and a clear line.
 static void
 s_case_unwritable (void)
@@ -834,7 +892,8 @@ main (int argc, char **argv)
     } cases[] = {
         {"roundtrip", s_case_roundtrip},   {"window", s_case_window}, {"tiers", s_case_tiers},
         {"retention", s_case_retention},   {"cap", s_case_cap},       {"corrupt", s_case_corrupt},
-        {"unwritable", s_case_unwritable}, {"storm", s_case_storm},   {"fsize", s_case_fsize}};
+        {"unwritable", s_case_unwritable}, {"storm", s_case_storm},   {"fsize", s_case_fsize},
+        {"damaged", s_case_damaged}};
     for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
         if (strcmp (argv[1], cases[i].name) == 0) {
             cases[i].run ();
