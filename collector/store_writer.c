@@ -94,6 +94,7 @@ struct _store_writer_t {
     int64_t commit_wal;          //  WAL bytes of the largest recent commit (decaying)
     int64_t small_cap_warned_ns; //  when a too-small cap was last logged
     bool in_transaction;         //  BEGIN was issued
+    int failed_rc;               //  code of a failed statement this interval (the commit fails)
     bool loaded;                 //  memory matches the file (else reload first)
     int64_t error_logged_ns;     //  when an error line was last logged
     int64_t errors_unlogged;     //  errors since then
@@ -129,6 +130,21 @@ s_error (store_writer_t *self, const char *what, int rc, int64_t now_ns)
                what, sqlite3_errstr (rc), (long long) self->errors_unlogged);
     self->error_logged_ns = now_ns;
     self->errors_unlogged = 0;
+}
+
+//  After a failed statement. SQLite may have rolled the transaction back by
+//  itself (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM): then the interval's
+//  earlier statements are gone, so it fails as a whole (the commit rolls back
+//  and memory is reloaded), and the next statement begins a transaction
+//  again instead of autocommitting on its own. `fatal`: the interval fails
+//  even if the transaction is still open (memory no longer matches it).
+static void
+s_failed (store_writer_t *self, int rc, bool fatal)
+{
+    bool lost = self->in_transaction && sqlite3_get_autocommit (self->db);
+    self->in_transaction = !sqlite3_get_autocommit (self->db);
+    if ((fatal || lost) && self->failed_rc == SQLITE_OK)
+        self->failed_rc = rc;
 }
 
 static int
@@ -197,6 +213,7 @@ s_metric (store_writer_t *self, const char *name, size_t size, int64_t now_ns)
     }
     if (rc != SQLITE_DONE) {
         s_error (self, "adding a metric", rc, now_ns);
+        s_failed (self, rc, false);
         return 0;
     }
     uint32_t id = (uint32_t) sqlite3_last_insert_rowid (self->db);
@@ -317,6 +334,7 @@ s_series_new (store_writer_t *self, const char *key, const store_ids_t *ids, int
     }
     if (rc != SQLITE_DONE) {
         s_error (self, "adding a series", rc, now_ns);
+        s_failed (self, rc, false);
         return NULL;
     }
     return s_series_put (self, sqlite3_last_insert_rowid (self->db), key, 0);
@@ -548,10 +566,16 @@ s_seal (store_writer_t *self, s_series_t *series)
         sqlite3_reset (self->update_last);
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
+    if (rc != SQLITE_OK) {
+        //  Its points are in no chunk: the chunk stays open and its head rows
+        //  stay, and the interval fails (the commit rolls back and reloads).
+        s_failed (self, rc, true);
+        return rc;
+    }
     chunk_builder_reset (chunk);
     series->head_first = 0;
     series->due = false;
-    return rc;
+    return SQLITE_OK;
 }
 
 void
@@ -595,7 +619,7 @@ s_reserve (store_writer_t *self)
 static int
 s_commit (store_writer_t *self, int64_t now_ns)
 {
-    int rc = s_begin (self);
+    int rc = self->failed_rc ? self->failed_rc : s_begin (self);
     if (rc == SQLITE_OK && self->head.size > 0) {
         sqlite3_bind_int64 (self->insert_head, 1, self->head_id);
         sqlite3_bind_int64 (self->insert_head, 2, now_ns);
@@ -668,7 +692,7 @@ store_writer_commit (store_writer_t *self, int64_t now_ns)
     else {
         s_error (self, "writing history", rc, now_ns);
         self->failed_commits++;
-        if (self->in_transaction)
+        if (!sqlite3_get_autocommit (self->db))
             store_db_exec (self->db, "ROLLBACK");
         self->in_transaction = false;
         //  Memory no longer matches the file: rebuild it from the file.
@@ -769,6 +793,7 @@ s_forget (store_writer_t *self)
     self->table = NULL;
     self->metrics = NULL;
     self->series_cap = self->max_id = 0;
+    self->failed_rc = SQLITE_OK; //  what failed is gone with the memory
     self->table_cap = self->table_used = self->metrics_cap = self->metrics_used = 0;
     store_tiers_free (&self->tiers);
     //  Metric rows of a failed commit are gone: layouts look their ids up again.

@@ -806,6 +806,47 @@ s_case_damaged (void)
     s_cleanup ();
 }
 
+//  A seal whose INSERT fails (a trigger makes it fail here) loses no chunk:
+//  the interval fails as a whole, its chunk stays with its head rows, and the
+//  points are sealed once the INSERT works again. Before, the chunk was
+//  dropped and the next commit deleted the head rows that held it.
+static void
+s_case_sealfail (void)
+{
+    s_setup ("sealfail");
+    s_fast_t fast;
+    store_config_defaults (&fast.config, s_path);
+    fast.config.seal_s = 1000;
+    s_fast_open (&fast, T0);
+    char frame[1024];
+    int size = s_frame (frame, sizeof frame, "svc", 1, 1, 1);
+    store_frame_sample (fast.writer, "svc@h:1", T0, frame, (size_t) size, T0);
+    CHECK (store_writer_commit (fast.writer, T0)); //  commit 1 seals series 1 (its phase)
+    for (int i = 1; i <= 5; i++)
+        store_frame_sample (fast.writer, "svc@h:1", T0 + i * STORE_NS, frame, (size_t) size,
+                            T0 + i * STORE_NS);
+    CHECK (store_writer_commit (fast.writer, T0 + 5 * STORE_NS)); //  5 points in the head
+    sqlite3 *db = store_writer_db (fast.writer);
+    CHECK (store_db_exec (db, "CREATE TRIGGER chunk_fail BEFORE INSERT ON chunk"
+                              " BEGIN SELECT RAISE (ABORT, 'no chunk'); END") == SQLITE_OK);
+    //  A raw chunk's span later: this sample seals the open chunk first.
+    int64_t late = T0 + store_tier_span_ns[STORE_TIER_RAW] + 2 * STORE_NS;
+    store_frame_sample (fast.writer, "svc@h:1", late, frame, (size_t) size, late);
+    CHECK (!store_writer_commit (fast.writer, late));
+    CHECK (fast.counters.write_errors == 1);
+    CHECK (store_db_exec (db, "DROP TRIGGER IF EXISTS chunk_fail") == SQLITE_OK);
+    store_writer_seal_all (fast.writer);
+    CHECK (store_writer_commit (fast.writer, late + STORE_NS));
+    char sql[160];
+    snprintf (sql, sizeof sql,
+              "SELECT count(*) FROM chunk WHERE tier = 0 AND t0 = %lld AND rows = 5",
+              (long long) (T0 + STORE_NS));
+    CHECK (s_sql_int (db, sql) == 1);
+    CHECK (s_sql_int (db, "SELECT sum(rows) FROM chunk WHERE tier = 0") == 6);
+    store_writer_destroy (&fast.writer, late + STORE_NS);
+    s_cleanup ();
+}
+
 //  A path that cannot be a file: NULL and a clear line.
 static void
 s_case_unwritable (void)
@@ -889,11 +930,17 @@ main (int argc, char **argv)
     static const struct {
         const char *name;
         void (*run) (void);
-    } cases[] = {
-        {"roundtrip", s_case_roundtrip},   {"window", s_case_window}, {"tiers", s_case_tiers},
-        {"retention", s_case_retention},   {"cap", s_case_cap},       {"corrupt", s_case_corrupt},
-        {"unwritable", s_case_unwritable}, {"storm", s_case_storm},   {"fsize", s_case_fsize},
-        {"damaged", s_case_damaged}};
+    } cases[] = {{"roundtrip", s_case_roundtrip},
+                 {"window", s_case_window},
+                 {"tiers", s_case_tiers},
+                 {"retention", s_case_retention},
+                 {"cap", s_case_cap},
+                 {"corrupt", s_case_corrupt},
+                 {"unwritable", s_case_unwritable},
+                 {"storm", s_case_storm},
+                 {"fsize", s_case_fsize},
+                 {"damaged", s_case_damaged},
+                 {"sealfail", s_case_sealfail}};
     for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
         if (strcmp (argv[1], cases[i].name) == 0) {
             cases[i].run ();
