@@ -178,6 +178,8 @@ store_append (store_t *self, const char *series_id, const store_ids_t *ids, int6
     s_ring_write (self, at, numbers->paths, entry.paths_size);
     atomic_store_explicit (&self->ring_tail, tail + need, memory_order_release);
     atomic_fetch_add_explicit (&self->queued, 1, memory_order_relaxed);
+    if (numbers->truncated)
+        atomic_fetch_add_explicit (&self->counters.samples_truncated, 1, memory_order_relaxed);
     //  Queued, so the writer will learn it before any sample that uses its id.
     if (define && layout)
         store_layouts_add (self->layouts, numbers->paths, numbers->paths_size, hash);
@@ -536,6 +538,7 @@ store_stats (store_t *self, store_stats_t *stats)
     stats->samples_written = atomic_load (&c->samples_written);
     stats->samples_dropped = atomic_load (&c->samples_dropped);
     stats->samples_refused = atomic_load (&c->samples_refused);
+    stats->samples_truncated = atomic_load (&c->samples_truncated);
     stats->write_errors = atomic_load (&c->write_errors);
     for (int tier = 0; tier < STORE_TIERS; tier++)
         stats->oldest_ns[tier] = atomic_load (&c->oldest_ns[tier]);

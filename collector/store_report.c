@@ -10,10 +10,11 @@
 #define S_SUMMARY_GAP_NS  3600000000000LL //  an hour
 
 struct _store_report_t {
-    store_t *store;         //  reported on
-    int64_t dropped_logged; //  samples_dropped at the last drop line
-    int64_t next_drop_log;  //  earliest time of the next drop line
-    int64_t next_summary;   //  time of the next summary, 0 before the first tick
+    store_t *store;           //  reported on
+    int64_t dropped_logged;   //  samples_dropped at the last drop line
+    int64_t truncated_logged; //  samples_truncated at the last such line
+    int64_t next_drop_log;    //  earliest time of the next drop line
+    int64_t next_summary;     //  time of the next summary, 0 before the first tick
 };
 
 static const char *s_tier_names[STORE_TIERS] = {"raw", "1m", "1h"};
@@ -71,6 +72,14 @@ store_report_tick (store_report_t *self, int64_t mono_ns)
         self->dropped_logged = stats.samples_dropped;
         self->next_drop_log = mono_ns + S_DROP_LOG_GAP_NS;
     }
+    if (stats.samples_truncated > self->truncated_logged) {
+        log_warn ("store: %" PRId64 " samples taken without some of their numbers: more than"
+                  " %d numbers or %d KiB of paths in one sample, the rest are skipped",
+                  stats.samples_truncated - self->truncated_logged, STORE_NUMBERS_MAX,
+                  STORE_NUMBERS_PATHS_BYTES / 1024);
+        self->truncated_logged = stats.samples_truncated;
+        self->next_drop_log = mono_ns + S_DROP_LOG_GAP_NS;
+    }
 }
 
 //  One metric with its HELP and TYPE lines.
@@ -98,6 +107,9 @@ store_report_metrics (store_t *store, textbuf_t *out)
     s_metric (out, "zapm_store_samples_refused_total", "counter",
               "Samples not stored: too old, too far ahead, or a time already stored.",
               stats.samples_refused);
+    s_metric (out, "zapm_store_samples_truncated_total", "counter",
+              "Samples taken without some of their numbers (too many numbers or paths).",
+              stats.samples_truncated);
     s_metric (out, "zapm_store_write_errors_total", "counter",
               "Failed commits to the store (disk full, I/O errors).", stats.write_errors);
     s_metric (out, "zapm_store_queue_bytes", "gauge", "Bytes waiting in the store's write queue.",

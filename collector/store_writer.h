@@ -30,6 +30,7 @@ typedef struct {
     _Atomic int64_t samples_written;        //  samples committed
     _Atomic int64_t samples_dropped;        //  queue full (counted by store.c)
     _Atomic int64_t samples_refused;        //  out of window or duplicate time
+    _Atomic int64_t samples_truncated;      //  numbers past the sample's room left out (store.c)
     _Atomic int64_t write_errors;           //  failed commits or statements
     _Atomic int64_t oldest_ns[STORE_TIERS]; //  oldest time per tier
 } store_counters_t;

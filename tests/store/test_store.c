@@ -11,6 +11,7 @@
 #include "store_db.h"
 #include "store_frame.h"
 #include "store_query.h"
+#include "store_report.h"
 #include "store_tiers.h"
 #include "store_writer.h"
 
@@ -396,6 +397,54 @@ s_case_window (void)
     CHECK (store_flush (store, 5000));
     store_stats (store, &stats);
     CHECK (stats.samples_written == 1 && stats.samples_refused == 1);
+    store_destroy (&store);
+    s_cleanup ();
+}
+
+//  A sample with more numbers than the store keeps: the first ones are
+//  stored, the sample is counted (store_stats, /metrics) and logged.
+static void
+s_case_truncated (void)
+{
+    s_setup ("truncated");
+    store_config_t config;
+    store_config_defaults (&config, s_path);
+    config.seal_s = 1;
+    store_t *store = store_new (&config);
+    CHECK (store);
+    static char frame[32 * 1024];
+    int size = snprintf (frame, sizeof frame,
+                         "{\"agent\":\"big\",\"cpu\":1,\"mem\":2,"
+                         "\"sys\":{\"p\":[");
+    for (int i = 0; i < STORE_NUMBERS_MAX + 10; i++)
+        size += snprintf (frame + size, sizeof frame - (size_t) size, "%s%d", i ? "," : "", i % 10);
+    size += snprintf (frame + size, sizeof frame - (size_t) size, "]}}");
+    CHECK (size < (int) sizeof frame - 1);
+    int64_t now = clock_wall_ns ();
+    CHECK (store_frame_append (store, "big", now - 2 * STORE_NS, frame, (size_t) size));
+    char small[1024];
+    int small_size = s_frame (small, sizeof small, "svc", 1, 1, 1);
+    CHECK (store_frame_append (store, "svc@h:1", now - STORE_NS, small, (size_t) small_size));
+    CHECK (store_flush (store, 5000));
+    store_stats_t stats;
+    store_stats (store, &stats);
+    CHECKF (stats.samples_truncated == 1 && stats.samples_written == 2,
+            "%lld truncated, %lld written", (long long) stats.samples_truncated,
+            (long long) stats.samples_written);
+    //  STORE_NUMBERS_MAX of the large sample, the 10 of the small one.
+    CHECKF (stats.points_written == STORE_NUMBERS_MAX + 10, "%lld points",
+            (long long) stats.points_written);
+    textbuf_t out = textbuf_growing (4096);
+    store_report_metrics (store, &out);
+    char *text = textbuf_take (&out);
+    CHECK (text && strstr (text, "\nzapm_store_samples_truncated_total 1\n"));
+    free (text);
+    store_report_t *report = store_report_new (store);
+    CHECK (report);
+    store_report_tick (report, clock_mono_ns ());
+    store_report_tick (report, clock_mono_ns ());
+    CHECK (s_log_count ("1 samples taken without some of their numbers") == 1);
+    store_report_destroy (&report);
     store_destroy (&store);
     s_cleanup ();
 }
@@ -940,7 +989,8 @@ main (int argc, char **argv)
                  {"storm", s_case_storm},
                  {"fsize", s_case_fsize},
                  {"damaged", s_case_damaged},
-                 {"sealfail", s_case_sealfail}};
+                 {"sealfail", s_case_sealfail},
+                 {"truncated", s_case_truncated}};
     for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
         if (strcmp (argv[1], cases[i].name) == 0) {
             cases[i].run ();
