@@ -409,7 +409,6 @@ s_case_truncated (void)
     s_setup ("truncated");
     store_config_t config;
     store_config_defaults (&config, s_path);
-    config.seal_s = 1;
     store_t *store = store_new (&config);
     CHECK (store);
     static char frame[32 * 1024];
@@ -844,17 +843,26 @@ s_sql_exec (const char *sql)
     sqlite3_close (db);
 }
 
+//  Case `name` on a fast writer at T0 with seal_s 1000: series `id` seals at
+//  commit `id` (its phase), then not before commit 1000 + id unless it is
+//  full or told.
+static void
+s_fast_seal_late (s_fast_t *fast, const char *name)
+{
+    s_setup (name);
+    store_config_defaults (&fast->config, s_path);
+    fast->config.seal_s = 1000;
+    s_fast_open (fast, T0);
+}
+
 //  Damaged rows that the writer reads at every start (a head entry's series
 //  id of 2^64 - 1, series ids below 1 and far too large) are skipped with a
 //  line: the writer opens, the sound rows are replayed, writing goes on.
 static void
 s_case_damaged (void)
 {
-    s_setup ("damaged");
     s_fast_t fast;
-    store_config_defaults (&fast.config, s_path);
-    fast.config.seal_s = 1000;
-    s_fast_open (&fast, T0);
+    s_fast_seal_late (&fast, "damaged");
     char frame[1024];
     int size = s_frame (frame, sizeof frame, "svc", 1, 1, 1);
     for (int i = 0; i < 5; i++)
@@ -898,11 +906,8 @@ s_case_damaged (void)
 static void
 s_case_sealfail (void)
 {
-    s_setup ("sealfail");
     s_fast_t fast;
-    store_config_defaults (&fast.config, s_path);
-    fast.config.seal_s = 1000;
-    s_fast_open (&fast, T0);
+    s_fast_seal_late (&fast, "sealfail");
     char frame[1024];
     int size = s_frame (frame, sizeof frame, "svc", 1, 1, 1);
     store_frame_sample (fast.writer, "svc@h:1", T0, frame, (size_t) size, T0);
