@@ -749,8 +749,8 @@ store_writer_rollup_all (store_writer_t *self, int64_t now_ns)
         int64_t cursor1 = self->tiers.cursor[1], cursor2 = self->tiers.cursor[2];
         int64_t open_ns, head_needed;
         s_open_bounds (self, &open_ns, &head_needed);
-        if (!self->loaded)
-            return;
+        if (!self->loaded || self->failed_rc)
+            return; //  a failed interval is for store_writer_commit to roll back
         int rc = s_begin (self);
         if (rc == SQLITE_OK)
             rc = store_rollup_step (&self->tiers, now_ns, open_ns, self->max_id, 1000);
