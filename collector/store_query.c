@@ -11,9 +11,11 @@
     their mean times, and every array is aligned with `t`.
 
     The join with memory happens here too, on the query thread: the points
-    the loop copied (store_memory.h) that are newer than their line's `until`
-    are folded into the same buckets before printing, and a series the store
-    holds nothing of gets a line of its own. The loop only sends the bytes.
+    the loop copied (store_memory.h) that are newer than their own series'
+    sealed time (not the line's `until`: a service's members seal at
+    staggered times) are folded into the same buckets before printing, and a
+    series the store holds nothing of gets a line of its own. The loop only
+    sends the bytes.
 */
 #include "store_query.h"
 #include "store_chunk.h"
@@ -467,7 +469,21 @@ s_line_of (s_line_t *lines, size_t count, const char *group)
     return NULL;
 }
 
-//  Folds the points of `memory` newer than the line's until into its buckets.
+//  Where the store's points of `memory`'s series end: the sealed last_ns of
+//  the line's member with its key, 0 if the store holds none of it. Seals are
+//  staggered by series, so each member is joined after its own seal, not the
+//  line's newest: else a member sealed earlier loses the points in between.
+static int64_t
+s_member_until (const s_line_t *line, const store_memory_series_t *memory)
+{
+    for (size_t i = 0; line->first && i < line->members; i++)
+        if (line->first[i].last_ns && strcmp (line->first[i].who.key, memory->who.key) == 0)
+            return line->first[i].last_ns;
+    return 0;
+}
+
+//  Folds the points of `memory` newer than its member's sealed time into the
+//  line's buckets.
 static void
 s_fold_memory (s_query_t *query, s_line_t *line, const store_memory_series_t *memory)
 {
@@ -478,7 +494,8 @@ s_fold_memory (s_query_t *query, s_line_t *line, const store_memory_series_t *me
             if (strcmp (memory->names[c], query->names[m]) == 0)
                 column[m] = c;
     }
-    int64_t after = line->until_ns ? line->until_ns + QUERY_UNTIL_SLACK_NS : INT64_MIN;
+    int64_t until = s_member_until (line, memory);
+    int64_t after = until ? until + QUERY_UNTIL_SLACK_NS : INT64_MIN;
     for (size_t i = 0; i < memory->count; i++) {
         int64_t t = memory->times[i];
         if (t <= after || t < query->from || t >= query->to)

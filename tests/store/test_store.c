@@ -825,16 +825,93 @@ s_case_fsize (void)
     s_cleanup ();
 }
 
+//  The seam with memory on a service line: two pids sealed at different
+//  times (seals are staggered by series), memory holding the newest points of
+//  both. Every second must hold both pids' points, once each: cpu 10 and 30,
+//  so a bucket's mean is 20, its min 10 and its max 30.
+static void
+s_case_seam (void)
+{
+    s_setup ("seam");
+    s_fast_t fast;
+    store_config_defaults (&fast.config, s_path);
+    fast.config.seal_s = 6; //  a seal every 6 commits (60 s), one commit apart
+    s_fast_open (&fast, T0);
+    char frame[1024];
+    int64_t seconds = 300, end = T0 + seconds * STORE_NS;
+    for (int64_t i = 0; i < seconds; i++) {
+        int64_t t = T0 + i * STORE_NS;
+        for (int pid = 1; pid <= 2; pid++) {
+            char id[32];
+            snprintf (id, sizeof id, "svc@h:%d", pid);
+            int size = s_frame (frame, sizeof frame, "svc", pid, pid == 1 ? 10 : 30, 100);
+            store_frame_sample (fast.writer, id, t, frame, (size_t) size, t);
+        }
+        if (i % 10 == 9)
+            CHECK (store_writer_commit (fast.writer, t));
+    }
+    //  The two seals differ (else this case tests nothing).
+    sqlite3 *db = store_writer_db (fast.writer);
+    int64_t sealed[2] = {0};
+    sqlite3_stmt *stmt = store_db_prepare (db, "SELECT last_ns FROM series ORDER BY key");
+    for (int k = 0; k < 2 && stmt && sqlite3_step (stmt) == SQLITE_ROW; k++)
+        sealed[k] = sqlite3_column_int64 (stmt, 0);
+    sqlite3_finalize (stmt);
+    CHECKF (sealed[0] && sealed[1] && sealed[0] != sealed[1] && sealed[0] < end && sealed[1] < end,
+            "sealed at %lld and %lld s", (long long) ((sealed[0] - T0) / STORE_NS),
+            (long long) ((sealed[1] - T0) / STORE_NS));
+    //  Memory: the last 120 s of both, as the loop's ring would hand them.
+    store_memory_t *memory = store_memory_new ();
+    const char *names[] = {"cpu"};
+    for (int pid = 1; pid <= 2; pid++) {
+        char id[32];
+        snprintf (id, sizeof id, "svc@h:%d", pid);
+        CHECK (store_memory_series (memory, id, "svc@h", "svc", "h", pid, "red", names, 1));
+        for (int64_t t = end - 120 * STORE_NS; t < end; t += STORE_NS)
+            CHECK (store_memory_point (memory, t, (float[]){pid == 1 ? 10.0f : 30.0f}));
+    }
+    store_query_t query = {.from = (double) (T0 / STORE_NS),
+                           .to = (double) (end / STORE_NS),
+                           .points = (int) seconds,
+                           .group = STORE_GROUP_SERVICE,
+                           .memory = memory};
+    char *json = s_fast_query (&fast, &query, end);
+    cJSON *root = cJSON_Parse (json);
+    CHECK (root);
+    cJSON *line = s_line (root, "svc@h");
+    CHECK (line && cJSON_GetArraySize (cJSON_GetObjectItem (line, "pids")) == 2);
+    cJSON *mean = s_stat (line, "cpu", "mean"), *min = s_stat (line, "cpu", "min");
+    cJSON *max = s_stat (line, "cpu", "max");
+    CHECKF (cJSON_GetArraySize (mean) == seconds, "%d buckets", cJSON_GetArraySize (mean));
+    for (int b = 0; b < cJSON_GetArraySize (mean); b++) {
+        double m = cJSON_GetArrayItem (mean, b)->valuedouble;
+        CHECKF (m == 20 && cJSON_GetArrayItem (min, b)->valuedouble == 10 &&
+                    cJSON_GetArrayItem (max, b)->valuedouble == 30,
+                "second %d: mean %g", b, m);
+    }
+    cJSON_Delete (root);
+    free (json);
+    store_memory_destroy (&memory);
+    store_writer_destroy (&fast.writer, end);
+    s_cleanup ();
+}
+
 int
 main (int argc, char **argv)
 {
     static const struct {
         const char *name;
         void (*run) (void);
-    } cases[] = {
-        {"roundtrip", s_case_roundtrip},   {"window", s_case_window}, {"tiers", s_case_tiers},
-        {"retention", s_case_retention},   {"cap", s_case_cap},       {"corrupt", s_case_corrupt},
-        {"unwritable", s_case_unwritable}, {"storm", s_case_storm},   {"fsize", s_case_fsize}};
+    } cases[] = {{"roundtrip", s_case_roundtrip},
+                 {"window", s_case_window},
+                 {"tiers", s_case_tiers},
+                 {"retention", s_case_retention},
+                 {"cap", s_case_cap},
+                 {"corrupt", s_case_corrupt},
+                 {"unwritable", s_case_unwritable},
+                 {"storm", s_case_storm},
+                 {"fsize", s_case_fsize},
+                 {"seam", s_case_seam}};
     for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
         if (strcmp (argv[1], cases[i].name) == 0) {
             cases[i].run ();
