@@ -304,6 +304,41 @@ store_query_tier (const int64_t *retention_s, int64_t now_ns, int64_t from_ns, i
     return chosen;
 }
 
+//  The tier to read first given what the tiers hold: `tier` (chosen by
+//  retention and step) if its oldest chunk reaches back to `from`, else the
+//  coarser tier that reaches back further (by a whole bucket). The size
+//  cap trims raw long before its retention, and rollups of the span it cut
+//  are still there. A tier's oldest time is the t0 of its chunk with the
+//  smallest t1, as store_retention_oldest has it (chunk_age index).
+static int
+s_tier_held (sqlite3 *db, int tier, int64_t from_ns)
+{
+    sqlite3_stmt *stmt =
+        store_db_prepare (db, "SELECT t0 FROM chunk WHERE tier = ? ORDER BY t1 LIMIT 1");
+    if (!stmt)
+        return tier;
+    int best = tier;
+    int64_t best_ns = INT64_MAX;
+    for (int k = tier; k < STORE_TIERS; k++) {
+        sqlite3_bind_int (stmt, 1, k);
+        int64_t oldest =
+            sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : INT64_MAX;
+        sqlite3_reset (stmt);
+        //  A rollup's t0 is its bucket's start: it reaches back further only
+        //  with a whole bucket before the finer tier's oldest point.
+        if (oldest == INT64_MAX)
+            continue;
+        if (best_ns == INT64_MAX || oldest + store_tier_bucket_ns[k] <= best_ns) {
+            best = k;
+            best_ns = oldest;
+        }
+        if (best_ns <= from_ns)
+            break;
+    }
+    sqlite3_finalize (stmt);
+    return best;
+}
+
 //  Makes room for `values` doubles in query->block. False if memory ran out.
 static bool
 s_block (s_query_t *query, size_t values)
@@ -757,6 +792,8 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
         store_db_meta_get (db, "watermark.2", &watermark[2]);
     }
     int tier = store_query_tier (retention_s, now_ns, query.from, query.to, query.points);
+    if (ok)
+        tier = s_tier_held (db, tier, query.from);
 
     sqlite3_stmt *stmt = ok ? store_db_prepare (db, "SELECT id, key, service, agent, host, pid,"
                                                     " color, last_ns FROM series")

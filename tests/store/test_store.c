@@ -896,6 +896,58 @@ s_case_seam (void)
     s_cleanup ();
 }
 
+//  Tier choice by what the tiers hold: with raw trimmed (as the size cap
+//  does) to the last 2 hours, a 6-hour window that raw's retention covers
+//  reads the 1-minute rollups, which hold all of it, instead of showing a
+//  4-hour hole.
+static void
+s_case_held (void)
+{
+    s_setup ("held");
+    s_fast_t fast;
+    store_config_defaults (&fast.config, s_path);
+    fast.config.seal_s = 6;
+    s_fast_open (&fast, T0);
+    int64_t hours = 8, end = T0 + hours * 3600 * STORE_NS;
+    s_fast_feed (&fast, T0, hours * 3600, 10, 3, INT64_MAX);
+    int64_t now = end + 2 * 3600 * STORE_NS;
+    store_writer_seal_all (fast.writer);
+    CHECK (store_writer_commit (fast.writer, now));
+    store_writer_rollup_all (fast.writer, now);
+    sqlite3 *db = store_writer_db (fast.writer);
+    int64_t cut = end - 2 * 3600 * STORE_NS;
+    sqlite3_stmt *stmt = store_db_prepare (db, "DELETE FROM chunk WHERE tier = 0 AND t0 < ?");
+    CHECK (stmt);
+    sqlite3_bind_int64 (stmt, 1, cut);
+    CHECK (sqlite3_step (stmt) == SQLITE_DONE && sqlite3_changes (db) > 0);
+    sqlite3_finalize (stmt);
+
+    int64_t from = end - 6 * 3600 * STORE_NS;
+    store_query_t query = {.from = (double) (from / STORE_NS),
+                           .to = (double) (end / STORE_NS),
+                           .points = 800,
+                           .group = STORE_GROUP_SERIES};
+    CHECK (store_query_tier (fast.config.retention_s, now, from, end, 800) == STORE_TIER_RAW);
+    char *json = s_fast_query (&fast, &query, now);
+    cJSON *root = cJSON_Parse (json);
+    CHECK (root);
+    CHECKF (strcmp (cJSON_GetObjectItem (root, "tier")->valuestring, "1m") == 0, "tier %s",
+            cJSON_GetObjectItem (root, "tier")->valuestring);
+    cJSON *line = s_line (root, "svc@h:1");
+    CHECK (line);
+    //  A 1-minute rollup every minute of the 6 hours, none before the cut missing.
+    cJSON *t = cJSON_GetObjectItem (line, "t"), *mem = s_stat (line, "mem", "mean");
+    CHECKF (cJSON_GetArraySize (t) == 6 * 60, "%d buckets", cJSON_GetArraySize (t));
+    CHECK (cJSON_GetArraySize (t) > 0 &&
+           cJSON_GetArrayItem (t, 0)->valuedouble < (double) (from / STORE_NS) + 60);
+    for (int b = 0; b < cJSON_GetArraySize (mem); b++)
+        CHECK (cJSON_GetArrayItem (mem, b)->valuedouble == 100);
+    cJSON_Delete (root);
+    free (json);
+    store_writer_destroy (&fast.writer, now);
+    s_cleanup ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -911,7 +963,8 @@ main (int argc, char **argv)
                  {"unwritable", s_case_unwritable},
                  {"storm", s_case_storm},
                  {"fsize", s_case_fsize},
-                 {"seam", s_case_seam}};
+                 {"seam", s_case_seam},
+                 {"held", s_case_held}};
     for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
         if (strcmp (argv[1], cases[i].name) == 0) {
             cases[i].run ();
