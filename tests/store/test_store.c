@@ -223,6 +223,23 @@ s_fast_feed (s_fast_t *fast, int64_t start, int64_t seconds, int interval, int e
     }
 }
 
+//  A fast writer fed `hours` of samples from T0 (the pid changes at
+//  `pid_change`), all sealed and rolled up 2 hours after the end, the time
+//  it returns.
+static int64_t
+s_fast_rolled (s_fast_t *fast, int64_t hours, int64_t pid_change)
+{
+    store_config_defaults (&fast->config, s_path);
+    fast->config.seal_s = 6;
+    s_fast_open (fast, T0);
+    s_fast_feed (fast, T0, hours * 3600, 10, 3, pid_change);
+    int64_t now = T0 + (hours + 2) * 3600 * STORE_NS;
+    store_writer_seal_all (fast->writer);
+    CHECK (store_writer_commit (fast->writer, now));
+    store_writer_rollup_all (fast->writer, now);
+    return now;
+}
+
 //  --------------------------------------------------------------------------
 //  Cases
 
@@ -406,16 +423,9 @@ s_case_tiers (void)
 {
     s_setup ("tiers");
     s_fast_t fast;
-    store_config_defaults (&fast.config, s_path);
-    fast.config.seal_s = 6;
-    s_fast_open (&fast, T0);
-    int64_t hours = 30, change = T0 + 15 * 3600 * STORE_NS;
-    s_fast_feed (&fast, T0, hours * 3600, 10, 3, change);
+    int64_t hours = 30;
+    int64_t now = s_fast_rolled (&fast, hours, T0 + 15 * 3600 * STORE_NS);
     int64_t end = T0 + hours * 3600 * STORE_NS;
-    int64_t now = end + 2 * 3600 * STORE_NS;
-    store_writer_seal_all (fast.writer);
-    CHECK (store_writer_commit (fast.writer, now));
-    store_writer_rollup_all (fast.writer, now);
     sqlite3 *db = store_writer_db (fast.writer);
     int64_t w1 = 0, w2 = 0;
     CHECK (store_db_meta_get (db, "watermark.1", &w1) &&
@@ -905,15 +915,9 @@ s_case_held (void)
 {
     s_setup ("held");
     s_fast_t fast;
-    store_config_defaults (&fast.config, s_path);
-    fast.config.seal_s = 6;
-    s_fast_open (&fast, T0);
-    int64_t hours = 8, end = T0 + hours * 3600 * STORE_NS;
-    s_fast_feed (&fast, T0, hours * 3600, 10, 3, INT64_MAX);
-    int64_t now = end + 2 * 3600 * STORE_NS;
-    store_writer_seal_all (fast.writer);
-    CHECK (store_writer_commit (fast.writer, now));
-    store_writer_rollup_all (fast.writer, now);
+    int64_t hours = 8;
+    int64_t now = s_fast_rolled (&fast, hours, INT64_MAX);
+    int64_t end = T0 + hours * 3600 * STORE_NS;
     sqlite3 *db = store_writer_db (fast.writer);
     int64_t cut = end - 2 * 3600 * STORE_NS;
     sqlite3_stmt *stmt = store_db_prepare (db, "DELETE FROM chunk WHERE tier = 0 AND t0 < ?");
