@@ -537,6 +537,8 @@ store_stats (store_t *self, store_stats_t *stats)
     stats->samples_dropped = atomic_load (&c->samples_dropped);
     stats->samples_refused = atomic_load (&c->samples_refused);
     stats->write_errors = atomic_load (&c->write_errors);
+    stats->unrolled_deleted = atomic_load (&c->unrolled_deleted);
+    stats->rollup_metrics_left_out = atomic_load (&c->rollup_metrics_left_out);
     for (int tier = 0; tier < STORE_TIERS; tier++)
         stats->oldest_ns[tier] = atomic_load (&c->oldest_ns[tier]);
     stats->queue_bytes =

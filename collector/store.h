@@ -54,15 +54,17 @@ typedef struct {
 
 //  A snapshot of the store's counters (store_stats).
 typedef struct {
-    int64_t bytes;                  //  database + WAL on disk
-    int64_t points_written;         //  numeric points committed to disk
-    int64_t samples_written;        //  samples committed to disk
-    int64_t samples_dropped;        //  samples dropped: the queue was full
-    int64_t samples_refused;        //  too old, too far in the future, or duplicate time
-    int64_t write_errors;           //  failed commits (disk full, I/O error, ...)
-    int64_t oldest_ns[STORE_TIERS]; //  oldest time held per tier, 0 when empty
-    int64_t queue_bytes;            //  bytes waiting in the append queue
-    int64_t queue_samples;          //  samples waiting in the append queue
+    int64_t bytes;                   //  database + WAL on disk
+    int64_t points_written;          //  numeric points committed to disk
+    int64_t samples_written;         //  samples committed to disk
+    int64_t samples_dropped;         //  samples dropped: the queue was full
+    int64_t samples_refused;         //  too old, too far in the future, or duplicate time
+    int64_t write_errors;            //  failed commits (disk full, I/O error, ...)
+    int64_t oldest_ns[STORE_TIERS];  //  oldest time held per tier, 0 when empty
+    int64_t queue_bytes;             //  bytes waiting in the append queue
+    int64_t queue_samples;           //  samples waiting in the append queue
+    int64_t unrolled_deleted;        //  chunks the cap deleted before they were rolled up
+    int64_t rollup_metrics_left_out; //  metrics left out of rollup chunks (over 1024 in a span)
 } store_stats_t;
 
 //  How a query groups series.

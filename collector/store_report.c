@@ -100,6 +100,12 @@ store_report_metrics (store_t *store, textbuf_t *out)
               stats.samples_refused);
     s_metric (out, "zapm_store_write_errors_total", "counter",
               "Failed commits to the store (disk full, I/O errors).", stats.write_errors);
+    s_metric (out, "zapm_store_chunks_deleted_unrolled_total", "counter",
+              "Chunks the size cap deleted before the next tier had rolled them up.",
+              stats.unrolled_deleted);
+    s_metric (out, "zapm_store_rollup_metrics_left_out_total", "counter",
+              "Metrics left out of a rollup chunk (a series with over 1024 in one span).",
+              stats.rollup_metrics_left_out);
     s_metric (out, "zapm_store_queue_bytes", "gauge", "Bytes waiting in the store's write queue.",
               stats.queue_bytes);
     textbuf_printf (out, "# HELP zapm_store_oldest_seconds Oldest time held per tier (Unix "

@@ -706,6 +706,8 @@ store_writer_commit (store_writer_t *self, int64_t now_ns)
         store_retention_oldest (&self->tiers);
     for (int tier = 0; tier < STORE_TIERS; tier++)
         atomic_store (&self->counters->oldest_ns[tier], self->tiers.oldest_ns[tier]);
+    atomic_store (&self->counters->unrolled_deleted, self->tiers.unrolled_deleted);
+    atomic_store (&self->counters->rollup_metrics_left_out, self->tiers.rollup_metrics_left_out);
     return rc == SQLITE_OK;
 }
 

@@ -25,13 +25,15 @@
 
 //  Counters shared with other threads (store_stats reads them).
 typedef struct {
-    _Atomic int64_t bytes;                  //  database + WAL
-    _Atomic int64_t points_written;         //  points committed
-    _Atomic int64_t samples_written;        //  samples committed
-    _Atomic int64_t samples_dropped;        //  queue full (counted by store.c)
-    _Atomic int64_t samples_refused;        //  out of window or duplicate time
-    _Atomic int64_t write_errors;           //  failed commits or statements
-    _Atomic int64_t oldest_ns[STORE_TIERS]; //  oldest time per tier
+    _Atomic int64_t bytes;                   //  database + WAL
+    _Atomic int64_t points_written;          //  points committed
+    _Atomic int64_t samples_written;         //  samples committed
+    _Atomic int64_t samples_dropped;         //  queue full (counted by store.c)
+    _Atomic int64_t samples_refused;         //  out of window or duplicate time
+    _Atomic int64_t write_errors;            //  failed commits or statements
+    _Atomic int64_t oldest_ns[STORE_TIERS];  //  oldest time per tier
+    _Atomic int64_t unrolled_deleted;        //  chunks the cap took before their rollup
+    _Atomic int64_t rollup_metrics_left_out; //  metrics past a rollup chunk's columns
 } store_counters_t;
 
 typedef struct _store_writer_t store_writer_t;

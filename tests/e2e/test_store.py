@@ -186,6 +186,8 @@ def store_metrics_and_queries(procs):
     check(m['zapm_store_oldest_seconds{tier="raw"}'] == 0 or
           abs(m['zapm_store_oldest_seconds{tier="raw"}'] - now) < 60, "oldest raw %r", m)
     for name in ("zapm_store_samples_dropped_total", "zapm_store_write_errors_total",
+                 "zapm_store_chunks_deleted_unrolled_total",
+                 "zapm_store_rollup_metrics_left_out_total",
                  'zapm_store_oldest_seconds{tier="1m"}', 'zapm_store_oldest_seconds{tier="1h"}'):
         check(name in m, "%s missing", name)
     # Ten more samples, queried at once: the newest are still only in memory

@@ -169,6 +169,12 @@ def store_size_cap(procs):
     check(largest <= cap * 11 // 10, "file + WAL reached %d bytes, cap %d", largest, cap)
     check(m.total("zapm_store_bytes") <= cap * 11 // 10, "zapm_store_bytes %r",
           m.total("zapm_store_bytes"))
+    # Rollups work on hour-long spans, so nothing is rolled up within this
+    # run: what the cap took was raw data not rolled up yet, counted and logged.
+    unrolled = m.total("zapm_store_chunks_deleted_unrolled_total")
+    check(unrolled > 0, "the cap's deletes of raw not rolled up are not counted")
+    check("before they were rolled up" in col.proc.output(), "no log line for them:\n%s",
+          col.proc.output())
     # The oldest data went first: the raw tier no longer reaches back to the
     # start, and the newest points are still served.
     oldest = m['zapm_store_oldest_seconds{tier="raw"}']
