@@ -11,9 +11,11 @@
     their mean times, and every array is aligned with `t`.
 
     The join with memory happens here too, on the query thread: the points
-    the loop copied (store_memory.h) that are newer than their line's `until`
-    are folded into the same buckets before printing, and a series the store
-    holds nothing of gets a line of its own. The loop only sends the bytes.
+    the loop copied (store_memory.h) that are newer than their own series'
+    sealed time (not the line's `until`: a service's members seal at
+    staggered times) are folded into the same buckets before printing, and a
+    series the store holds nothing of gets a line of its own. The loop only
+    sends the bytes.
 */
 #include "store_query.h"
 #include "store_chunk.h"
@@ -302,6 +304,41 @@ store_query_tier (const int64_t *retention_s, int64_t now_ns, int64_t from_ns, i
     return chosen;
 }
 
+//  The tier to read first given what the tiers hold: `tier` (chosen by
+//  retention and step) if its oldest chunk reaches back to `from`, else the
+//  coarser tier that reaches back further (by a whole bucket). The size
+//  cap trims raw long before its retention, and rollups of the span it cut
+//  are still there. A tier's oldest time is the t0 of its chunk with the
+//  smallest t1, as store_retention_oldest has it (chunk_age index).
+static int
+s_tier_held (sqlite3 *db, int tier, int64_t from_ns)
+{
+    sqlite3_stmt *stmt =
+        store_db_prepare (db, "SELECT t0 FROM chunk WHERE tier = ? ORDER BY t1 LIMIT 1");
+    if (!stmt)
+        return tier;
+    int best = tier;
+    int64_t best_ns = INT64_MAX;
+    for (int k = tier; k < STORE_TIERS; k++) {
+        sqlite3_bind_int (stmt, 1, k);
+        int64_t oldest =
+            sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : INT64_MAX;
+        sqlite3_reset (stmt);
+        //  A rollup's t0 is its bucket's start: it reaches back further only
+        //  with a whole bucket before the finer tier's oldest point.
+        if (oldest == INT64_MAX)
+            continue;
+        if (best_ns == INT64_MAX || oldest + store_tier_bucket_ns[k] <= best_ns) {
+            best = k;
+            best_ns = oldest;
+        }
+        if (best_ns <= from_ns)
+            break;
+    }
+    sqlite3_finalize (stmt);
+    return best;
+}
+
 //  Makes room for `values` doubles in query->block. False if memory ran out.
 static bool
 s_block (s_query_t *query, size_t values)
@@ -467,7 +504,21 @@ s_line_of (s_line_t *lines, size_t count, const char *group)
     return NULL;
 }
 
-//  Folds the points of `memory` newer than the line's until into its buckets.
+//  Where the store's points of `memory`'s series end: the sealed last_ns of
+//  the line's member with its key, 0 if the store holds none of it. Seals are
+//  staggered by series, so each member is joined after its own seal, not the
+//  line's newest: else a member sealed earlier loses the points in between.
+static int64_t
+s_member_until (const s_line_t *line, const store_memory_series_t *memory)
+{
+    for (size_t i = 0; line->first && i < line->members; i++)
+        if (line->first[i].last_ns && strcmp (line->first[i].who.key, memory->who.key) == 0)
+            return line->first[i].last_ns;
+    return 0;
+}
+
+//  Folds the points of `memory` newer than its member's sealed time into the
+//  line's buckets.
 static void
 s_fold_memory (s_query_t *query, s_line_t *line, const store_memory_series_t *memory)
 {
@@ -478,7 +529,8 @@ s_fold_memory (s_query_t *query, s_line_t *line, const store_memory_series_t *me
             if (strcmp (memory->names[c], query->names[m]) == 0)
                 column[m] = c;
     }
-    int64_t after = line->until_ns ? line->until_ns + QUERY_UNTIL_SLACK_NS : INT64_MIN;
+    int64_t until = s_member_until (line, memory);
+    int64_t after = until ? until + QUERY_UNTIL_SLACK_NS : INT64_MIN;
     for (size_t i = 0; i < memory->count; i++) {
         int64_t t = memory->times[i];
         if (t <= after || t < query->from || t >= query->to)
@@ -740,6 +792,8 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
         store_db_meta_get (db, "watermark.2", &watermark[2]);
     }
     int tier = store_query_tier (retention_s, now_ns, query.from, query.to, query.points);
+    if (ok)
+        tier = s_tier_held (db, tier, query.from);
 
     sqlite3_stmt *stmt = ok ? store_db_prepare (db, "SELECT id, key, service, agent, host, pid,"
                                                     " color, last_ns FROM series")

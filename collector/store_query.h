@@ -10,7 +10,9 @@
     most 1.25 times the query's step ((to - from) / points). So 24 h at 800
     points (108 s a step) reads 1-minute rollups and 30 days (54 min) 1-hour
     rollups, returning 720 buckets. Past a tier's watermark (the last hours
-    not rolled up yet) the finer tiers fill in, down to raw.
+    not rolled up yet) the finer tiers fill in, down to raw. If the tier so
+    chosen holds nothing as old as `from` (the size cap trimmed it), the
+    query reads first a coarser tier that reaches back further.
 */
 #ifndef ZAPM_STORE_QUERY_H
 #define ZAPM_STORE_QUERY_H
@@ -26,7 +28,8 @@
 char *store_query_run (sqlite3 *db, const store_query_t *query, const int64_t *retention_s,
                        int64_t now_ns, size_t *size);
 
-//  The tier store_query_run reads first for a window [from, to] of `points`.
+//  The tier a window [from, to] of `points` reads first by retention and
+//  step; store_query_run may go coarser by what the tiers hold.
 int store_query_tier (const int64_t *retention_s, int64_t now_ns, int64_t from_ns, int64_t to_ns,
                       int points);
 

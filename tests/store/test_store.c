@@ -224,6 +224,23 @@ s_fast_feed (s_fast_t *fast, int64_t start, int64_t seconds, int interval, int e
     }
 }
 
+//  A fast writer fed `hours` of samples from T0 (the pid changes at
+//  `pid_change`), all sealed and rolled up 2 hours after the end, the time
+//  it returns.
+static int64_t
+s_fast_rolled (s_fast_t *fast, int64_t hours, int64_t pid_change)
+{
+    store_config_defaults (&fast->config, s_path);
+    fast->config.seal_s = 6;
+    s_fast_open (fast, T0);
+    s_fast_feed (fast, T0, hours * 3600, 10, 3, pid_change);
+    int64_t now = T0 + (hours + 2) * 3600 * STORE_NS;
+    store_writer_seal_all (fast->writer);
+    CHECK (store_writer_commit (fast->writer, now));
+    store_writer_rollup_all (fast->writer, now);
+    return now;
+}
+
 //  --------------------------------------------------------------------------
 //  Cases
 
@@ -454,16 +471,9 @@ s_case_tiers (void)
 {
     s_setup ("tiers");
     s_fast_t fast;
-    store_config_defaults (&fast.config, s_path);
-    fast.config.seal_s = 6;
-    s_fast_open (&fast, T0);
-    int64_t hours = 30, change = T0 + 15 * 3600 * STORE_NS;
-    s_fast_feed (&fast, T0, hours * 3600, 10, 3, change);
+    int64_t hours = 30;
+    int64_t now = s_fast_rolled (&fast, hours, T0 + 15 * 3600 * STORE_NS);
     int64_t end = T0 + hours * 3600 * STORE_NS;
-    int64_t now = end + 2 * 3600 * STORE_NS;
-    store_writer_seal_all (fast.writer);
-    CHECK (store_writer_commit (fast.writer, now));
-    store_writer_rollup_all (fast.writer, now);
     sqlite3 *db = store_writer_db (fast.writer);
     int64_t w1 = 0, w2 = 0;
     CHECK (store_db_meta_get (db, "watermark.1", &w1) &&
@@ -1014,6 +1024,123 @@ s_case_fsize (void)
     s_cleanup ();
 }
 
+//  The seam with memory on a service line: two pids sealed at different
+//  times (seals are staggered by series), memory holding the newest points of
+//  both. Every second must hold both pids' points, once each: cpu 10 and 30,
+//  so a bucket's mean is 20, its min 10 and its max 30.
+static void
+s_case_seam (void)
+{
+    s_setup ("seam");
+    s_fast_t fast;
+    store_config_defaults (&fast.config, s_path);
+    fast.config.seal_s = 6; //  a seal every 6 commits (60 s), one commit apart
+    s_fast_open (&fast, T0);
+    char frame[1024];
+    int64_t seconds = 300, end = T0 + seconds * STORE_NS;
+    for (int64_t i = 0; i < seconds; i++) {
+        int64_t t = T0 + i * STORE_NS;
+        for (int pid = 1; pid <= 2; pid++) {
+            char id[32];
+            snprintf (id, sizeof id, "svc@h:%d", pid);
+            int size = s_frame (frame, sizeof frame, "svc", pid, pid == 1 ? 10 : 30, 100);
+            store_frame_sample (fast.writer, id, t, frame, (size_t) size, t);
+        }
+        if (i % 10 == 9)
+            CHECK (store_writer_commit (fast.writer, t));
+    }
+    //  The two seals differ (else this case tests nothing).
+    sqlite3 *db = store_writer_db (fast.writer);
+    int64_t sealed[2] = {0};
+    sqlite3_stmt *stmt = store_db_prepare (db, "SELECT last_ns FROM series ORDER BY key");
+    for (int k = 0; k < 2 && stmt && sqlite3_step (stmt) == SQLITE_ROW; k++)
+        sealed[k] = sqlite3_column_int64 (stmt, 0);
+    sqlite3_finalize (stmt);
+    CHECKF (sealed[0] && sealed[1] && sealed[0] != sealed[1] && sealed[0] < end && sealed[1] < end,
+            "sealed at %lld and %lld s", (long long) ((sealed[0] - T0) / STORE_NS),
+            (long long) ((sealed[1] - T0) / STORE_NS));
+    //  Memory: the last 120 s of both, as the loop's ring would hand them.
+    store_memory_t *memory = store_memory_new ();
+    const char *names[] = {"cpu"};
+    for (int pid = 1; pid <= 2; pid++) {
+        char id[32];
+        snprintf (id, sizeof id, "svc@h:%d", pid);
+        CHECK (store_memory_series (memory, id, "svc@h", "svc", "h", pid, "red", names, 1));
+        for (int64_t t = end - 120 * STORE_NS; t < end; t += STORE_NS)
+            CHECK (store_memory_point (memory, t, (float[]){pid == 1 ? 10.0f : 30.0f}));
+    }
+    store_query_t query = {.from = (double) (T0 / STORE_NS),
+                           .to = (double) (end / STORE_NS),
+                           .points = (int) seconds,
+                           .group = STORE_GROUP_SERVICE,
+                           .memory = memory};
+    char *json = s_fast_query (&fast, &query, end);
+    cJSON *root = cJSON_Parse (json);
+    CHECK (root);
+    cJSON *line = s_line (root, "svc@h");
+    CHECK (line && cJSON_GetArraySize (cJSON_GetObjectItem (line, "pids")) == 2);
+    cJSON *mean = s_stat (line, "cpu", "mean"), *min = s_stat (line, "cpu", "min");
+    cJSON *max = s_stat (line, "cpu", "max");
+    CHECKF (cJSON_GetArraySize (mean) == seconds, "%d buckets", cJSON_GetArraySize (mean));
+    for (int b = 0; b < cJSON_GetArraySize (mean); b++) {
+        double m = cJSON_GetArrayItem (mean, b)->valuedouble;
+        CHECKF (m == 20 && cJSON_GetArrayItem (min, b)->valuedouble == 10 &&
+                    cJSON_GetArrayItem (max, b)->valuedouble == 30,
+                "second %d: mean %g", b, m);
+    }
+    cJSON_Delete (root);
+    free (json);
+    store_memory_destroy (&memory);
+    store_writer_destroy (&fast.writer, end);
+    s_cleanup ();
+}
+
+//  Tier choice by what the tiers hold: with raw trimmed (as the size cap
+//  does) to the last 2 hours, a 6-hour window that raw's retention covers
+//  reads the 1-minute rollups, which hold all of it, instead of showing a
+//  4-hour hole.
+static void
+s_case_held (void)
+{
+    s_setup ("held");
+    s_fast_t fast;
+    int64_t hours = 8;
+    int64_t now = s_fast_rolled (&fast, hours, INT64_MAX);
+    int64_t end = T0 + hours * 3600 * STORE_NS;
+    sqlite3 *db = store_writer_db (fast.writer);
+    int64_t cut = end - 2 * 3600 * STORE_NS;
+    sqlite3_stmt *stmt = store_db_prepare (db, "DELETE FROM chunk WHERE tier = 0 AND t0 < ?");
+    CHECK (stmt);
+    sqlite3_bind_int64 (stmt, 1, cut);
+    CHECK (sqlite3_step (stmt) == SQLITE_DONE && sqlite3_changes (db) > 0);
+    sqlite3_finalize (stmt);
+
+    int64_t from = end - 6 * 3600 * STORE_NS;
+    store_query_t query = {.from = (double) (from / STORE_NS),
+                           .to = (double) (end / STORE_NS),
+                           .points = 800,
+                           .group = STORE_GROUP_SERIES};
+    CHECK (store_query_tier (fast.config.retention_s, now, from, end, 800) == STORE_TIER_RAW);
+    char *json = s_fast_query (&fast, &query, now);
+    cJSON *root = cJSON_Parse (json);
+    CHECK (root);
+    CHECKF (strcmp (cJSON_GetObjectItem (root, "tier")->valuestring, "1m") == 0, "tier %s",
+            cJSON_GetObjectItem (root, "tier")->valuestring);
+    cJSON *line = s_line (root, "svc@h:1");
+    CHECK (line);
+    //  A 1-minute rollup every minute of the 6 hours, none before the cut missing.
+    cJSON *t = cJSON_GetObjectItem (line, "t"), *mem = s_stat (line, "mem", "mean");
+    CHECKF (cJSON_GetArraySize (t) == 6 * 60, "%d buckets", cJSON_GetArraySize (t));
+    CHECK (cJSON_GetArraySize (t) > 0 &&
+           cJSON_GetArrayItem (t, 0)->valuedouble < (double) (from / STORE_NS) + 60);
+    for (int b = 0; b < cJSON_GetArraySize (mem); b++)
+        CHECK (cJSON_GetArrayItem (mem, b)->valuedouble == 100);
+    cJSON_Delete (root);
+    free (json);
+    store_writer_destroy (&fast.writer, now);
+    s_cleanup ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1030,6 +1157,8 @@ main (int argc, char **argv)
                  {"storm", s_case_storm},
                  {"wide", s_case_wide},
                  {"fsize", s_case_fsize},
+                 {"seam", s_case_seam},
+                 {"held", s_case_held},
                  {"damaged", s_case_damaged},
                  {"sealfail", s_case_sealfail},
                  {"truncated", s_case_truncated}};
