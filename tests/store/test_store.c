@@ -171,6 +171,16 @@ typedef struct {
     store_writer_t *writer;
 } s_fast_t;
 
+//  Starts case `name` with a fast writer's default config, chunks sealed
+//  every `seal_s` commits; the caller may change more, then s_fast_open.
+static void
+s_fast_config (s_fast_t *fast, const char *name, int64_t seal_s)
+{
+    s_setup (name);
+    store_config_defaults (&fast->config, s_path);
+    fast->config.seal_s = seal_s;
+}
+
 static void
 s_fast_open (s_fast_t *fast, int64_t now_ns)
 {
@@ -576,10 +586,8 @@ s_sql_int (sqlite3 *db, const char *sql)
 static void
 s_case_retention (void)
 {
-    s_setup ("retention");
     s_fast_t fast;
-    store_config_defaults (&fast.config, s_path);
-    fast.config.seal_s = 6;
+    s_fast_config (&fast, "retention", 6);
     fast.config.retention_s[STORE_TIER_RAW] = 3600;
     fast.config.retention_s[STORE_TIER_MINUTE] = 3 * 3600;
     fast.config.retention_s[STORE_TIER_HOUR] = 2 * 86400;
@@ -631,10 +639,8 @@ s_disk_bytes (void)
 static void
 s_case_wide (void)
 {
-    s_setup ("wide");
     s_fast_t fast;
-    store_config_defaults (&fast.config, s_path);
-    fast.config.seal_s = 6;
+    s_fast_config (&fast, "wide", 6);
     s_fast_open (&fast, T0);
     static char frame[64 * 1024];
     uint64_t seed = 5;
@@ -666,11 +672,9 @@ s_case_wide (void)
 static void
 s_case_cap (void)
 {
-    s_setup ("cap");
     s_fast_t fast;
-    store_config_defaults (&fast.config, s_path);
+    s_fast_config (&fast, "cap", 5);
     fast.config.max_mib = 2;
-    fast.config.seal_s = 5;
     s_fast_open (&fast, T0);
     int64_t cap = 2 * 1024 * 1024, largest = 0, written = 0;
     char frame[2048];
@@ -853,18 +857,6 @@ s_sql_exec (const char *sql)
     sqlite3_close (db);
 }
 
-//  Case `name` on a fast writer at T0 with seal_s 1000: series `id` seals at
-//  commit `id` (its phase), then not before commit 1000 + id unless it is
-//  full or told.
-static void
-s_fast_seal_late (s_fast_t *fast, const char *name)
-{
-    s_setup (name);
-    store_config_defaults (&fast->config, s_path);
-    fast->config.seal_s = 1000;
-    s_fast_open (fast, T0);
-}
-
 //  Damaged rows that the writer reads at every start (a head entry's series
 //  id of 2^64 - 1, series ids below 1 and far too large) are skipped with a
 //  line: the writer opens, the sound rows are replayed, writing goes on.
@@ -872,7 +864,10 @@ static void
 s_case_damaged (void)
 {
     s_fast_t fast;
-    s_fast_seal_late (&fast, "damaged");
+    //  seal_s 1000: series `id` seals at commit `id` (its phase), then not
+    //  before commit 1000 + id unless it is full or told.
+    s_fast_config (&fast, "damaged", 1000);
+    s_fast_open (&fast, T0);
     char frame[1024];
     int size = s_frame (frame, sizeof frame, "svc", 1, 1, 1);
     for (int i = 0; i < 5; i++)
@@ -917,7 +912,8 @@ static void
 s_case_sealfail (void)
 {
     s_fast_t fast;
-    s_fast_seal_late (&fast, "sealfail");
+    s_fast_config (&fast, "sealfail", 1000);
+    s_fast_open (&fast, T0);
     char frame[1024];
     int size = s_frame (frame, sizeof frame, "svc", 1, 1, 1);
     store_frame_sample (fast.writer, "svc@h:1", T0, frame, (size_t) size, T0);
@@ -1031,10 +1027,8 @@ s_case_fsize (void)
 static void
 s_case_seam (void)
 {
-    s_setup ("seam");
     s_fast_t fast;
-    store_config_defaults (&fast.config, s_path);
-    fast.config.seal_s = 6; //  a seal every 6 commits (60 s), one commit apart
+    s_fast_config (&fast, "seam", 6); //  a seal every 6 commits (60 s), one commit apart
     s_fast_open (&fast, T0);
     char frame[1024];
     int64_t seconds = 300, end = T0 + seconds * STORE_NS;
