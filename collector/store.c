@@ -544,8 +544,12 @@ store_stats (store_t *self, store_stats_t *stats)
     stats->rollup_metrics_left_out = atomic_load (&c->rollup_metrics_left_out);
     for (int tier = 0; tier < STORE_TIERS; tier++)
         stats->oldest_ns[tier] = atomic_load (&c->oldest_ns[tier]);
-    stats->queue_bytes =
-        (int64_t) (atomic_load (&self->ring_tail) - atomic_load (&self->ring_head));
+    //  The head first: it never passes the tail, so a tail read after it is at
+    //  least as far on and the difference is never negative (C leaves the order
+    //  of the two operands of a subtraction unspecified).
+    uint64_t head = atomic_load (&self->ring_head);
+    uint64_t tail = atomic_load (&self->ring_tail);
+    stats->queue_bytes = (int64_t) (tail - head);
     stats->queue_samples = atomic_load (&self->queued);
 }
 
