@@ -415,16 +415,15 @@ void
 ingest_metrics (ingest_t *self, textbuf_t *out)
 {
     assert (self);
-    textbuf_printf (out, "# HELP zapm_forward_received_total Samples that edge collectors "
-                         "forwarded here, by edge.\n# TYPE zapm_forward_received_total counter\n");
+    prom_text_header (out, "zapm_forward_received_total", "counter",
+                      "Samples that edge collectors forwarded here, by edge.");
     s_edge_lines (self, out, "zapm_forward_received_total", false);
-    textbuf_printf (out, "# HELP zapm_forward_batches_received_total Batches that edge "
-                         "collectors forwarded here, by edge.\n"
-                         "# TYPE zapm_forward_batches_received_total counter\n");
+    prom_text_header (out, "zapm_forward_batches_received_total", "counter",
+                      "Batches that edge collectors forwarded here, by edge.");
     s_edge_lines (self, out, "zapm_forward_batches_received_total", true);
+    prom_text_header (out, "zapm_forward_refused_total", "counter",
+                      "Forwarded samples refused, by reason.");
     textbuf_printf (out,
-                    "# HELP zapm_forward_refused_total Forwarded samples refused, by reason.\n"
-                    "# TYPE zapm_forward_refused_total counter\n"
                     "zapm_forward_refused_total{reason=\"loop\"} %" PRIu64 "\n"
                     "zapm_forward_refused_total{reason=\"bad_header\"} %" PRIu64 "\n",
                     self->refused_loops, self->refused_headers);
