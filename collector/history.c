@@ -15,6 +15,7 @@
 #include "query.h"
 #include "reply.h"
 #include "clock.h"
+#include "service.h"
 #include "wire.h"
 
 #include <math.h>
@@ -162,12 +163,8 @@ s_snapshot_series (store_memory_t *memory, const series_t *series, double from, 
         snprintf (customs[c], sizeof customs[c], "custom.%s", series->custom[c].name);
         names[columns++] = customs[c];
     }
-    //  The store's service: agent@host when the identity is agent@host:pid.
-    char service[ZAPM_IDENTITY_MAX * 2 + 2];
-    if (series->agent && series->host && series->has_pid)
-        snprintf (service, sizeof service, "%s@%s", series->agent, series->host);
-    else
-        snprintf (service, sizeof service, "%s", series->id);
+    char service[ZAPM_IDENTITY_MAX + 1];
+    service_of (series->id, series->agent, series->host, series->has_pid, service, sizeof service);
     bool begun = false;
     for (uint32_t i = 0; i < series->history_count; i++) {
         const series_point_t *point = series_point (series, i);

@@ -94,6 +94,18 @@ export function identityOf (s) {
   return utf8Bytes(id) <= IDENTITY_MAX ? id : null;
 }
 
+// The service of a series (docs/HTTP-API.md, `group=service`): agent@host when
+// it has an agent, a host and a pid and `id`, its identity, is theirs
+// (agent@host:pid), so a service that restarts with a new pid stays one line;
+// else its identity. `agent`, `host`: strings, or null when absent; `pid` a
+// number or null. The collector's rule is common/service.c: the shared table
+// tests/service_cases.json holds both to the same answers.
+export function serviceOf (id, agent, host, pid) {
+  if (id === null || !nonEmpty(agent) || !nonEmpty(host) || !isCount(pid)) return id;
+  const service = agent + IDENTITY_HOST_SEP + host;
+  return id.startsWith(service + IDENTITY_PID_SEP) ? service : id;
+}
+
 function hash (text) {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) {
