@@ -75,16 +75,12 @@ s_link_curve (link_t *link, const forward_curve_t *curve)
 {
     uint8_t server[CERT_KEY_BYTES];
     cert_t own;
-    bool too_open;
-    char why[1024];
+    char why[8192];
     if (cert_peer_key (curve->server, "--forward-curve-server", server, why, sizeof why) != 0 ||
-        cert_load_own (curve->cert, "--forward-curve-cert", &own, &too_open, why, sizeof why) !=
-            0) {
+        cert_load_secret (curve->cert, "--forward-curve-cert", &own, why, sizeof why) != 0) {
         log_error ("forward to %s: %s", link->endpoint, why);
         return false;
     }
-    if (too_open)
-        log_warn ("the secret key of %s is readable by other users (chmod 600 it)", curve->cert);
     bool ok = zmq_setsockopt (link->socket, ZMQ_CURVE_SERVERKEY, server, sizeof server) == 0 &&
               zmq_setsockopt (link->socket, ZMQ_CURVE_PUBLICKEY, own.public_key,
                               sizeof own.public_key) == 0 &&
