@@ -134,19 +134,7 @@ typedef float (s_column_fn) (const series_t *series, uint32_t column, uint32_t i
 static float
 s_point_value (const series_t *series, uint32_t column, uint32_t i)
 {
-    const series_point_t *point = series_point (series, i);
-    switch (column) {
-    case 0:
-        return point->cpu;
-    case 1:
-        return point->mem;
-    case 2:
-        return point->sys_cpu;
-    case 3:
-        return point->sys_mem;
-    default:
-        return point->load1;
-    }
+    return series_point (series, i)->charted[column];
 }
 
 static void
@@ -180,9 +168,8 @@ s_history (textbuf_t *out, const series_t *series, double since)
         s_number (out, series_point (series, i)->t);
     }
     textbuf_putc (out, ']');
-    static const char *columns[] = {ZAPM_KEY_CPU, ZAPM_KEY_MEM, ZAPM_HISTORY_SYS_CPU,
-                                    ZAPM_HISTORY_SYS_MEM, ZAPM_HISTORY_LOAD1};
-    for (uint32_t c = 0; c < sizeof columns / sizeof columns[0]; c++) {
+    static const char *const columns[ZAPM_CHARTED_COUNT] = ZAPM_CHARTED_COLUMNS;
+    for (uint32_t c = 0; c < ZAPM_CHARTED_COUNT; c++) {
         textbuf_putc (out, ',');
         s_string (out, columns[c]);
         textbuf_putc (out, ':');

@@ -204,12 +204,12 @@ s_add_point (series_t *series, const sample_t *sample, int64_t time_ns)
         series->history_start = (series->history_start + 1) % capacity;
     else
         series->history_count++;
-    series->history[slot] = (series_point_t){.t = (double) time_ns / 1e9,
-                                             .cpu = (float) sample->cpu,
-                                             .mem = (float) sample->mem,
-                                             .sys_cpu = (float) sample->sys_cpu,
-                                             .sys_mem = (float) sample->sys_mem,
-                                             .load1 = (float) sample->load1};
+    //  In the order of ZAPM_CHARTED_PATHS (tests/collector/test_charted.c holds it to it).
+    _Static_assert(ZAPM_CHARTED_COUNT == 5, "a charted metric was added or taken away in wire.h");
+    series->history[slot] = (series_point_t){
+        .t = (double) time_ns / 1e9,
+        .charted = {(float) sample->cpu, (float) sample->mem, (float) sample->sys_cpu,
+                    (float) sample->sys_mem, (float) sample->load1}};
     for (uint32_t c = 0; c < series->custom_count; c++)
         series->custom[c].values[slot] = NAN;
     for (uint32_t k = 0; k < sample->custom_count; k++) {

@@ -20,12 +20,9 @@
 
 //  One point of history. Floats are plenty for percentages and MiB.
 typedef struct {
-    double t;      //  sample time, Unix seconds
-    float cpu;     //  `cpu`
-    float mem;     //  `mem`
-    float sys_cpu; //  `sys.cpu_percent`, NAN when absent
-    float sys_mem; //  `sys.mem.percent`, NAN when absent
-    float load1;   //  `sys.load[0]`, NAN when absent
+    double t;                          //  sample time, Unix seconds
+    float charted[ZAPM_CHARTED_COUNT]; //  the charted metrics in wire.h's order
+                                       //  (ZAPM_CHARTED_PATHS), NAN when absent
 } series_point_t;
 
 //  The history of one custom metric, aligned point for point with `history`.

@@ -60,16 +60,17 @@ main (void)
     }
     CHECK (strcmp (series->id, "blue") == 0 && series->index == 1);
     CHECK (series->history_count == 4);
-    CHECK (series_point (series, 0)->cpu == 1.0f && series_point (series, 3)->cpu == 4.0f);
+    CHECK (series_point (series, 0)->charted[0] == 1.0f &&
+           series_point (series, 3)->charted[0] == 4.0f);
     CHECK (series_point (series, 3)->t == 204.0);
     //  the point's time is the sample's time (time_ns), not when it arrived
     const char *stamped = "{\"color\":\"blue\",\"cpu\":9,\"mem\":1}";
     s = s_sample (stamped);
     series_map_observe (map, &s, stamped, strlen (stamped), 3 * second, 250 * second, 240 * second,
                         &series, &lost);
-    CHECK (series_point (series, 3)->t == 240.0 && series_point (series, 3)->cpu == 9.0f);
+    CHECK (series_point (series, 3)->t == 240.0 && series_point (series, 3)->charted[0] == 9.0f);
     CHECK (series->last_seen_wall == 250 * second);
-    CHECK (isnan (series_point (series, 0)->sys_cpu));
+    CHECK (isnan (series_point (series, 0)->charted[2]));
 
     //  custom metrics get history columns aligned with the points; a metric that
     //  appears later reads NAN before it, one that stops reads NAN after

@@ -17,22 +17,15 @@
 
 import { Column, CUSTOM_PREFIX, METRIC, colourFor, cssColour, identityOf, isCount, metricsOf, parseTime, serviceOf } from './series.js';
 import {
-  KEY_AGENT, KEY_COLOR, KEY_CPU, KEY_CPU_PERCENT, KEY_CUSTOM, KEY_HOST, KEY_ID,
-  KEY_LOAD, KEY_MEM, KEY_NOW, KEY_PERCENT, KEY_PID, KEY_SERIES, KEY_SYS, KEY_SYS_MEM, KEY_TIMESTAMP,
+  CHARTED_COLUMNS, CHARTED_PATHS, KEY_AGENT, KEY_COLOR, KEY_CPU, KEY_CUSTOM, KEY_HOST, KEY_ID,
+  KEY_MEM, KEY_NOW, KEY_PID, KEY_SERIES, KEY_TIMESTAMP,
   HISTORY_FROM, HISTORY_GROUP, HISTORY_GROUP_SERVICE, HISTORY_MAX, HISTORY_MEAN, HISTORY_METRICS, HISTORY_MIN, HISTORY_PATH_SEP,
   HISTORY_PIDS, HISTORY_STEP, HISTORY_T, STATE_LEFT, STATE_LIVE
 } from './wire.js';
 
-const path = (...parts) => parts.join(HISTORY_PATH_SEP);
-
-// The store's metric paths of the charted columns, by column key.
-export const PATHS = Object.freeze({
-  [METRIC.cpu]: KEY_CPU,
-  [METRIC.mem]: KEY_MEM,
-  [METRIC.sysCpu]: path(KEY_SYS, KEY_CPU_PERCENT),
-  [METRIC.sysMem]: path(KEY_SYS, KEY_SYS_MEM, KEY_PERCENT),
-  [METRIC.load1]: path(KEY_SYS, KEY_LOAD, '0')
-});
+// The store's metric paths of the charted columns, by column key (wire.h's
+// two lists of the charted metrics, in one order).
+export const PATHS = Object.freeze(Object.fromEntries(CHARTED_COLUMNS.map((key, i) => [key, CHARTED_PATHS[i]])));
 const CUSTOM_PATH = KEY_CUSTOM + HISTORY_PATH_SEP;
 
 // The column key of a metric path of the answer, or null for one not charted.
