@@ -15,6 +15,10 @@ Literals that equal a wire name but are not wire names (a command-line option,
 a /proc file, a Prometheus label) are listed in NOT_WIRE, file by file, with
 the reason.
 
+The same scan holds one rule of /metrics: a family's HELP and TYPE lines are
+written by prom_text_header (collector/prom_text.c) alone, so no other C file
+spells "# HELP" or "# TYPE".
+
 Usage: check_wire_literals.py REPO_ROOT
 """
 import os
@@ -42,6 +46,8 @@ KNOWN = {
 
 DEFINE = re.compile(r'^\s*#\s*define\s+ZAPM_((?:KEY|HISTORY|EVENT|STATE)_\w+)\s+"((?:[^"\\]|\\.)*)"',
                     re.M)
+PROM_HEADER = re.compile(r"# (HELP|TYPE)\b")
+PROM_TEXT = "collector/prom_text.c"
 QUOTED = re.compile(r'\\"((?:[^"\\]|\\[^"])*)\\"')
 
 
@@ -112,6 +118,7 @@ def self_test():
     assert offences("tier", names) == ["tier"]
     assert offences('{\\"pids\\":[', names) == ["pids"]
     assert offences('a\\"b', names) == [] and offences("tiers", names) == []
+    assert PROM_HEADER.search("# HELP zapm_x y\\n") and not PROM_HEADER.search("#HELPER")
 
 
 def main():
@@ -129,21 +136,27 @@ def main():
         sys.exit("found only %d C files under agent/, collector/, common/" % len(files))
     found = []
     for f in files:
+        with open(os.path.join(root, f), encoding="utf-8") as src:
+            found_here = literals(src.read())
+        if f != PROM_TEXT:
+            found += ['%s:%d: "%s" writes a Prometheus header: use prom_text_header' % (f, line, text)
+                      for line, text in found_here if PROM_HEADER.search(text)]
         if f in KNOWN:
             continue
         allowed = NOT_WIRE.get(f, {})
-        with open(os.path.join(root, f), encoding="utf-8") as src:
-            for line, text in literals(src.read()):
-                for name in offences(text, names):
-                    if name not in allowed:
-                        found.append('%s:%d: "%s" spells %s' % (f, line, text, names[name]))
+        for line, text in found_here:
+            for name in offences(text, names):
+                if name not in allowed:
+                    found.append('%s:%d: "%s" spells %s' % (f, line, text, names[name]))
     for line in found:
         print(line)
     if found:
-        print("%d wire names spelled outside common/wire.h: use its ZAPM_ names" % len(found))
+        print("%d literals to replace: wire names spelled outside common/wire.h (use its ZAPM_ "
+              "names), Prometheus headers outside %s" % (len(found), PROM_TEXT))
         return 1
     print("%d C files, %d wire names: none spelled outside common/wire.h (%d files known to, "
-          "listed in KNOWN)" % (len(files), len(names), len(KNOWN)))
+          "listed in KNOWN); no Prometheus header outside %s"
+          % (len(files), len(names), len(KNOWN), PROM_TEXT))
     return 0
 
 
