@@ -29,6 +29,11 @@
     edge collector (forward.h), a header frame then samples, each ingested as
     if its agent were connected here, and refused when the header shows it has
     been here before (a forwarding loop).
+
+    The face of collector/ingest/. Takes in frames from the SUB socket; hands
+    out validated samples to the series, the ring, the store, the forward
+    links and remote write, and its counters (ingest_stats_t). Loop thread
+    only; owns no thread.
 */
 #ifndef ZAPM_INGEST_H
 #define ZAPM_INGEST_H
