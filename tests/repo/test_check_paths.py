@@ -19,7 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import check_paths  # noqa: E402
 
-C_FILE = """/*  part.c: a part. part_gone is only named in this comment. */
+C_FILE = """/*  A part of the tree. part_gone is only named in this comment. */
 #include <stdio.h>
 
 static int
