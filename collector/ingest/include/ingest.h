@@ -1,10 +1,13 @@
-/*  ingest.h: the ingest path, from an agent's frame to the ring.
+/*  ingest.h: the ingest path, from an agent's frame to every place a sample goes.
 
     Owns the SUB socket that agents publish to and everything a frame goes
     through once received:
 
-        frame -> validate -> series state (liveness, seq loss, history)
+        frame -> validate -> forward (--forward)
+              -> series state (liveness, seq loss, history), latest values
+              -> remote write (--remote-write)
               -> framed once into the ring (plus `event: agent` / `event: lost`)
+              -> the store's queue
 
     and the sweep that marks silent series as left. Dropped frames are counted
     by reason in the stats and logged at most once a second (ingest_tick).
