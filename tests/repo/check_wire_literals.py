@@ -16,7 +16,7 @@ a /proc file, a Prometheus label) are listed in NOT_WIRE, file by file, with
 the reason.
 
 The same scan holds one rule of /metrics: a family's HELP and TYPE lines are
-written by prom_text_header (collector/prom_text.c) alone, so no other C file
+written by prom_text_header (collector/base/prom_text.c) alone, so no other C file
 spells "# HELP" or "# TYPE".
 
 Usage: check_wire_literals.py REPO_ROOT
@@ -28,26 +28,26 @@ import sys
 
 # Literals that equal a wire name but are not one, by file, and why.
 NOT_WIRE = {
-    "agent/agent_cli.h": {"color": "the --color option", "interval": "the --interval option"},
-    "agent/zapm_agent_main.c": {"pid": "the --pid option"},
+    "agent/programs/agent_cli.h": {"color": "the --color option", "interval": "the --interval option"},
+    "agent/programs/zapm_agent_main.c": {"pid": "the --pid option"},
     "agent/proc_sampler.c": {"status": "the file /proc/PID/status"},
     "agent/sys_sampler.c": {"cpu": "the cpu line of /proc/stat"},
-    "collector/metric_map.c": {"seconds": "a Prometheus unit", "cpu": "a Prometheus label"},
-    "collector/remote_export.c": {"cpu": "a Prometheus label"},
-    "collector/series_metrics.c": {"agent": "a Prometheus label", "host": "a Prometheus label",
+    "collector/sample/metric_map.c": {"seconds": "a Prometheus unit", "cpu": "a Prometheus label"},
+    "collector/export/remote_export.c": {"cpu": "a Prometheus label"},
+    "collector/series/series_metrics.c": {"agent": "a Prometheus label", "host": "a Prometheus label",
                                    "pid": "a Prometheus label", "color": "a Prometheus label"},
 }
 
 # Files not checked yet, and why. Each is a debt: remove the line when it is paid.
 KNOWN = {
-    "collector/store_query.c": "its own JSON writer spells the /api/history keys; issue 17 "
+    "collector/store/store_query.c": "its own JSON writer spells the /api/history keys; issue 17 "
                                "item 4 moves it onto wire.h's names and common/textbuf.c",
 }
 
 DEFINE = re.compile(r'^\s*#\s*define\s+ZAPM_((?:KEY|HISTORY|EVENT|STATE)_\w+)\s+"((?:[^"\\]|\\.)*)"',
                     re.M)
 PROM_HEADER = re.compile(r"# (HELP|TYPE)\b")
-PROM_TEXT = "collector/prom_text.c"
+PROM_TEXT = "collector/base/prom_text.c"
 QUOTED = re.compile(r'\\"((?:[^"\\]|\\[^"])*)\\"')
 
 
