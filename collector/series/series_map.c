@@ -204,7 +204,7 @@ s_add_point (series_t *series, const sample_t *sample, int64_t time_ns)
         series->history_start = (series->history_start + 1) % capacity;
     else
         series->history_count++;
-    //  In the order of ZAPM_CHARTED_PATHS (tests/collector/test_charted.c holds it to it).
+    //  In the order of ZAPM_CHARTED_PATHS (tests/collector/web/test_charted.c holds it to it).
     _Static_assert(ZAPM_CHARTED_COUNT == 5, "a charted metric was added or taken away in wire.h");
     series->history[slot] = (series_point_t){
         .t = (double) time_ns / 1e9,

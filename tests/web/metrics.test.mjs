@@ -2,7 +2,7 @@
 // limits), parseTime and colourFor (the agent's colour within COLOR_MAX bytes,
 // else a palette colour that depends on the identity only). The charted
 // metrics run the shared table tests/charted_cases.json, which
-// tests/collector/test_charted.c runs against the collector.
+// tests/collector/web/test_charted.c runs against the collector.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';

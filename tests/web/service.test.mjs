@@ -1,7 +1,7 @@
 // service.test.mjs: the dashboard's service rule (series.js serviceOf, used by
 // history.js lineIdOf for samples and lineIdOfSeries for the page's series)
 // runs every case of the shared table tests/service_cases.json, which
-// tests/collector/test_service.c runs against common/service.c, the rule the
+// tests/collector/sample/test_service.c runs against common/service.c, the rule the
 // store and the collector's memory use. So a group=service line the collector
 // answers and the line the page folds live samples into have one name.
 
