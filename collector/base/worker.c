@@ -207,12 +207,7 @@ worker_queue_destroy (worker_queue_t **self_p)
     worker_queue_t *self = *self_p;
     if (!self)
         return;
-    if (self->ring) {
-        //  Messages may hold secrets (passwords): wipe what was ever written.
-        uint64_t tail = atomic_load (&self->tail);
-        explicit_bzero (self->ring, tail < self->capacity ? tail : self->capacity);
-        free (self->ring);
-    }
+    free (self->ring); //  a user whose messages hold secrets wipes them first
     if (self->event_fd >= 0)
         close (self->event_fd);
     pthread_cond_destroy (&self->wake);
