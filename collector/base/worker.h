@@ -108,9 +108,11 @@ void *worker_queue_next (worker_queue_t *self, size_t *size);
 void worker_queue_done (worker_queue_t *self);
 
 //  Worker: sleeps until the queue holds at least `wake_bytes` bytes it has
-//  not finished (1: any message), until `deadline_ns` (clock_mono_ns; INT64_MAX
-//  for none), or until worker_queue_wake or worker_queue_close. Returns false
-//  if it returned because the deadline passed.
+//  not finished (1: any message; more than half the capacity counts as half,
+//  so that a push is never refused before it would wake the worker), until
+//  `deadline_ns` (clock_mono_ns; INT64_MAX for none), or until
+//  worker_queue_wake or worker_queue_close. Returns false if it returned
+//  because the deadline passed.
 bool worker_queue_wait (worker_queue_t *self, int64_t deadline_ns, size_t wake_bytes);
 
 //  Loop, queue with answers: the oldest answered message (its size in *size),
