@@ -15,11 +15,10 @@
 */
 #include "clock.h"
 #include "cli.h"
-#include "latest.h"
-#include "ring.h"
-#include "sse.h"
+#include "series.h"
+#include "stream.h"
+#include "sample.h"
 #include "store.h"
-#include "validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
