@@ -272,7 +272,8 @@ const isObject = (x) => x !== null && typeof x === 'object' && !Array.isArray(x)
 export function valueAt (s, path) {
   let v = s;
   for (const part of path.split(HISTORY_PATH_SEP)) {
-    if (/^[0-9]+$/.test(part) ? !Array.isArray(v) : !isObject(v)) return undefined;
+    const isIndex = String(Math.trunc(Math.abs(Number(part)))) === part;
+    if (isIndex ? !Array.isArray(v) : !isObject(v)) return undefined;
     v = v[part];
   }
   return v;
