@@ -11,10 +11,9 @@
 */
 #include "clock.h"
 #include "cli.h"
-#include "latest.h"
-#include "metrics.h"
-#include "series_map.h"
-#include "validate.h"
+#include "series.h"
+#include "web.h"
+#include "sample.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,15 +66,15 @@ main (int argc, char **argv)
         sample_t sample;
         series_t *series;
         uint64_t lost = 0;
+        int64_t wall_ns = clock_wall_ns ();
         if (validate_sample (frame, (size_t) size, &sample) != VALIDATE_OK ||
-            series_map_observe (map, &sample, frame, (size_t) size, now, clock_wall_ns (), &series,
-                                &lost) == SERIES_FULL) {
+            series_map_observe (map, &sample, frame, (size_t) size, now, wall_ns,
+                                sample_time_ns (&sample, wall_ns), &series, &lost) == SERIES_FULL) {
             fprintf (stderr, PROG ": the built-in sample was refused\n");
             return 1;
         }
         latest_update (latest, series, &sample);
     }
-    stats_t stats = {0};
     metrics_gauges_t gauges = {.series = n, .series_live = n};
     series_metrics_t agents = {
         .series = map, .latest = latest, .now_mono = now, .ttl_ns = 300000000000LL};
@@ -83,7 +82,7 @@ main (int argc, char **argv)
     double best = 1e9, total = 0;
     for (long r = 0; r < rounds; r++) {
         double start = clock_seconds (CLOCK_PROCESS_CPUTIME_ID);
-        char *text = metrics_render (&stats, &gauges, &agents);
+        char *text = metrics_render (NULL, &gauges, &agents);
         double took = clock_seconds (CLOCK_PROCESS_CPUTIME_ID) - start;
         if (!text) {
             fprintf (stderr, PROG ": render failed\n");

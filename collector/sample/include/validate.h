@@ -1,0 +1,91 @@
+/*  validate.h: turns one received frame into a validated sample, or a reason to drop it.
+
+    This is the collector's trust boundary: every byte an agent sends passes here
+    once. A frame is rejected when it is too large, not UTF-8, holds raw control
+    characters, is not a JSON object, lacks a numeric `cpu` or `mem`, has neither
+    `color` nor `agent`, gives a known key twice, or carries a field the protocol
+    knows with the wrong type (or an `interval` over a day). Unknown fields are kept.
+
+    On success the sample's identity and the numbers the collector keeps per series
+    are extracted, so later stages never parse the JSON again.
+*/
+#ifndef ZAPM_VALIDATE_H
+#define ZAPM_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "metric_map.h"
+#include "store_numbers.h"
+#include "wire.h"
+
+//  Why a frame was dropped. VALIDATE_OK is not a reason.
+typedef enum {
+    VALIDATE_OK = 0,
+    VALIDATE_TOO_LARGE,         //  more than ZAPM_WIRE_MAX_BYTES
+    VALIDATE_NOT_UTF8,          //  invalid UTF-8 (or a NUL byte)
+    VALIDATE_NOT_JSON,          //  does not parse as JSON
+    VALIDATE_NOT_OBJECT,        //  JSON, but not an object
+    VALIDATE_MISSING_CPU_MEM,   //  `cpu` or `mem` missing
+    VALIDATE_MISSING_IDENTITY,  //  neither `color` nor `agent`
+    VALIDATE_WRONG_TYPE,        //  a known field has the wrong type
+    VALIDATE_IDENTITY_TOO_LONG, // identity longer than ZAPM_IDENTITY_MAX
+    VALIDATE_MULTIPART,         //  part of a multipart message (one sample = one frame)
+    VALIDATE_DUPLICATE_KEY,     //  a known key appears twice in one object
+    VALIDATE_REASONS            //  number of values, keep last
+} validate_reason_t;
+
+//  One entry of `custom` with a name short enough to keep.
+typedef struct {
+    char name[ZAPM_CUSTOM_NAME_MAX + 1]; //  metric name
+    double value;                        //  its value
+} sample_custom_t;
+
+//  What the collector keeps from a valid sample. Strings point into `identity`
+//  storage or are copied; nothing points into the frame.
+typedef struct {
+    char identity[ZAPM_IDENTITY_MAX + 1];    //  docs/HTTP-API.md, "Series identity"
+    const char *agent;                       //  `agent` if not empty, else NULL (*)
+    const char *host;                        //  `host` if not empty, else NULL (*)
+    bool has_pid;                            //  `pid` present
+    uint64_t pid;                            //  `pid`
+    char color[ZAPM_COLOR_MAX + 1];          //  `color`; "" when absent or too long
+    bool has_seq;                            //  `seq` present
+    uint64_t seq;                            //  `seq`
+    double interval;                         //  `interval` in seconds, 0 when absent
+    int64_t wall_ns;                         //  `timestamp` parsed, 0 when absent or unparsable
+    double cpu;                              //  `cpu`
+    double mem;                              //  `mem`
+    double sys_cpu;                          //  `sys.cpu_percent`, NAN when absent
+    double sys_mem;                          //  `sys.mem.percent`, NAN when absent
+    double load1;                            //  `sys.load[0]`, NAN when absent
+    bool has_line_break;                     //  frame holds CR or LF (must be minified before SSE)
+    uint32_t custom_count;                   //  entries in custom
+    sample_custom_t custom[ZAPM_CUSTOM_MAX]; //  first `custom` metrics with short names
+    uint64_t custom_counters;                //  bit k set: custom[k] is named in `counters`
+    metric_values_t metrics;                 //  the exported numbers (metric_map.h)
+} sample_t;
+//  (*) These point into the validator's parse, valid until the next
+//  validate_sample call on the same thread: copy what must last.
+
+//  Validates `size` bytes at `data`. On success fills *sample and returns
+//  VALIDATE_OK; otherwise returns the reason and *sample is undefined.
+//  Safe from several threads: each parses in an arena of its own.
+validate_reason_t validate_sample (const char *data, size_t size, sample_t *sample);
+
+//  The same, and on success also collects the numbers the store keeps into
+//  *numbers (store_numbers.h) from the same parse, unless it is NULL.
+validate_reason_t validate_sample_numbers (const char *data, size_t size, sample_t *sample,
+                                           store_numbers_t *numbers);
+
+//  The time `sample` was taken, Unix ns: its `timestamp`, or `received_ns`
+//  (the wall clock when it arrived) when it has none. The one rule for the
+//  time of a point in memory, in the store and in remote write: ingest
+//  computes it once per sample and hands it to each.
+int64_t sample_time_ns (const sample_t *sample, int64_t received_ns);
+
+//  Returns the short snake_case name of a reason, used in logs and /metrics labels.
+const char *validate_reason_name (validate_reason_t reason);
+
+#endif

@@ -1,0 +1,224 @@
+/*  api.c: the JSON endpoints /api/agents, /api/history and /healthz.
+
+    Written straight into a growing textbuf, not built as a cJSON tree: a
+    listing of 10,000 series is one pass over the series map with no parse
+    and no allocation per value. Each series' last sample is inserted as the
+    bytes it arrived in (validated JSON), and every other string goes through
+    textbuf_json_string, so the output is always valid JSON.
+*/
+#include "api.h"
+#include "query.h"
+#include "textbuf.h"
+#include "wire.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  Writes ,"key": for a key from wire.h.
+#define S_NEXT_KEY(out, key) TEXTBUF_LIT ((out), ",\"" key "\":")
+
+static void
+s_string (textbuf_t *out, const char *text)
+{
+    textbuf_json_string (out, text, strlen (text));
+}
+
+static void
+s_string_or_null (textbuf_t *out, const char *text)
+{
+    if (text)
+        s_string (out, text);
+    else
+        TEXTBUF_LIT (out, "null");
+}
+
+//  Prints `value` with the fewest of the given significant digits that read
+//  back exactly (as a double, or as a float when `as_float`).
+static void
+s_shortest (textbuf_t *out, double value, int from, int to, bool as_float)
+{
+    char text[40];
+    for (int digits = from; digits <= to; digits++) {
+        snprintf (text, sizeof text, "%.*g", digits, value);
+        double back = strtod (text, NULL);
+        if (digits == to || (as_float ? (float) back == (float) value : back == value))
+            break;
+    }
+    textbuf_put (out, text, strlen (text));
+}
+
+//  A number as JSON reads it back; NAN (absent) as null.
+static void
+s_number (textbuf_t *out, double value)
+{
+    if (isnan (value) || isinf (value))
+        TEXTBUF_LIT (out, "null");
+    else if (value == floor (value) && fabs (value) < 9007199254740992.0) {
+        if (value < 0)
+            textbuf_putc (out, '-');
+        textbuf_u64 (out, (uint64_t) fabs (value));
+    }
+    else
+        s_shortest (out, value, 15, 17, false);
+}
+
+//  A history point: the shortest text that reads back as the same float, so
+//  30.1 is "30.1", not the double nearest the float.
+static void
+s_float (textbuf_t *out, float value)
+{
+    if (isnan (value) || isinf (value))
+        TEXTBUF_LIT (out, "null");
+    else
+        s_shortest (out, (double) value, 6, 9, true);
+}
+
+static void
+s_agent (textbuf_t *out, const series_t *series)
+{
+    TEXTBUF_LIT (out, "{\"" ZAPM_KEY_ID "\":");
+    s_string (out, series->id);
+    S_NEXT_KEY (out, ZAPM_KEY_AGENT);
+    s_string_or_null (out, series->agent);
+    S_NEXT_KEY (out, ZAPM_KEY_HOST);
+    s_string_or_null (out, series->host);
+    S_NEXT_KEY (out, ZAPM_KEY_PID);
+    if (series->has_pid)
+        textbuf_u64 (out, series->pid);
+    else
+        TEXTBUF_LIT (out, "null");
+    S_NEXT_KEY (out, ZAPM_KEY_COLOR);
+    s_string (out, series->color);
+    S_NEXT_KEY (out, ZAPM_KEY_VIA);
+    s_string_or_null (out, series->via[0] ? series->via : NULL);
+    S_NEXT_KEY (out, ZAPM_KEY_STATE);
+    s_string (out, series->live ? ZAPM_STATE_LIVE : ZAPM_STATE_LEFT);
+    S_NEXT_KEY (out, ZAPM_KEY_LAST_SEEN);
+    s_number (out, (double) series->last_seen_wall / 1e9);
+    S_NEXT_KEY (out, ZAPM_KEY_SAMPLES);
+    textbuf_u64 (out, series->samples);
+    S_NEXT_KEY (out, ZAPM_KEY_LOST);
+    textbuf_u64 (out, series->lost);
+    S_NEXT_KEY (out, ZAPM_KEY_INTERVAL);
+    s_number (out, series->interval > 0 ? series->interval : NAN);
+    S_NEXT_KEY (out, ZAPM_KEY_LAST);
+    if (series->last_size)
+        textbuf_put (out, series->last, series->last_size);
+    else
+        TEXTBUF_LIT (out, "null");
+    textbuf_putc (out, '}');
+}
+
+char *
+api_agents (series_map_t *series, int64_t now_wall_ns)
+{
+    textbuf_t out = textbuf_growing (4096);
+    TEXTBUF_LIT (&out, "{\"" ZAPM_KEY_NOW "\":");
+    s_number (&out, (double) now_wall_ns / 1e9);
+    S_NEXT_KEY (&out, ZAPM_KEY_AGENTS);
+    textbuf_putc (&out, '[');
+    for (uint32_t i = 0; i < series_map_size (series); i++) {
+        if (i)
+            textbuf_putc (&out, ',');
+        s_agent (&out, series_map_at (series, i));
+    }
+    TEXTBUF_LIT (&out, "]}");
+    return textbuf_take (&out);
+}
+
+//  One column of the history points from index `first` on.
+typedef float (s_column_fn) (const series_t *series, uint32_t column, uint32_t i);
+
+static float
+s_point_value (const series_t *series, uint32_t column, uint32_t i)
+{
+    return series_point (series, i)->charted[column];
+}
+
+static void
+s_column (textbuf_t *out, const series_t *series, uint32_t first, s_column_fn *value,
+          uint32_t column)
+{
+    textbuf_putc (out, '[');
+    for (uint32_t i = first; i < series->history_count; i++) {
+        if (i > first)
+            textbuf_putc (out, ',');
+        s_float (out, value (series, column, i));
+    }
+    textbuf_putc (out, ']');
+}
+
+static void
+s_history (textbuf_t *out, const series_t *series, double since)
+{
+    uint32_t first = 0;
+    while (first < series->history_count && series_point (series, first)->t < since)
+        first++;
+    TEXTBUF_LIT (out, "{\"" ZAPM_KEY_ID "\":");
+    s_string (out, series->id);
+    S_NEXT_KEY (out, ZAPM_KEY_COLOR);
+    s_string (out, series->color);
+    S_NEXT_KEY (out, ZAPM_HISTORY_T);
+    textbuf_putc (out, '[');
+    for (uint32_t i = first; i < series->history_count; i++) {
+        if (i > first)
+            textbuf_putc (out, ',');
+        s_number (out, series_point (series, i)->t);
+    }
+    textbuf_putc (out, ']');
+    static const char *const columns[ZAPM_CHARTED_COUNT] = ZAPM_CHARTED_COLUMNS;
+    for (uint32_t c = 0; c < ZAPM_CHARTED_COUNT; c++) {
+        textbuf_putc (out, ',');
+        s_string (out, columns[c]);
+        textbuf_putc (out, ':');
+        s_column (out, series, first, s_point_value, c);
+    }
+    S_NEXT_KEY (out, ZAPM_KEY_CUSTOM);
+    textbuf_putc (out, '{');
+    for (uint32_t c = 0; c < series->custom_count; c++) {
+        if (c)
+            textbuf_putc (out, ',');
+        s_string (out, series->custom[c].name);
+        textbuf_putc (out, ':');
+        s_column (out, series, first, series_custom_point, c);
+    }
+    TEXTBUF_LIT (out, "}}");
+}
+
+char *
+api_history (series_map_t *series, const char *glob, double seconds, int64_t now_wall_ns)
+{
+    double now = (double) now_wall_ns / 1e9;
+    textbuf_t out = textbuf_growing (16384);
+    TEXTBUF_LIT (&out, "{\"" ZAPM_KEY_NOW "\":");
+    s_number (&out, now);
+    S_NEXT_KEY (&out, ZAPM_KEY_SERIES);
+    textbuf_putc (&out, '[');
+    bool first = true;
+    for (uint32_t i = 0; i < series_map_size (series); i++) {
+        series_t *one = series_map_at (series, i);
+        if (!query_glob_match (glob, one->id))
+            continue;
+        if (!first)
+            textbuf_putc (&out, ',');
+        first = false;
+        s_history (&out, one, now - seconds);
+    }
+    TEXTBUF_LIT (&out, "]}");
+    return textbuf_take (&out);
+}
+
+char *
+api_health (const char *boot, double uptime_seconds)
+{
+    textbuf_t out = textbuf_growing (128);
+    TEXTBUF_LIT (&out, "{\"" ZAPM_KEY_STATUS "\":\"ok\"");
+    S_NEXT_KEY (&out, ZAPM_KEY_UPTIME);
+    s_number (&out, uptime_seconds);
+    S_NEXT_KEY (&out, ZAPM_KEY_BOOT);
+    s_string (&out, boot);
+    textbuf_putc (&out, '}');
+    return textbuf_take (&out);
+}

@@ -1,0 +1,250 @@
+/*  history.c: /api/history from the store, joined with memory (history.h).
+
+    The store answers from sealed chunks, up to each line's `until`; the
+    points after it (up to seal_s old, 60 s by default) are still only in the
+    collector's memory ring. So before the query starts, the loop copies the
+    memory points of every matching series inside the window into a snapshot
+    (store_memory.h) that goes with the query; the query thread folds those
+    after each line's `until` into the same buckets while it prints
+    (store_query.c), so the loop never parses or prints an answer: it only
+    sends the bytes. Metrics memory does not hold (anything beyond the charted
+    metrics of wire.h, ZAPM_CHARTED_PATHS, and custom.*) get null in buckets
+    filled from memory alone.
+*/
+#include "history.h"
+#include "query.h"
+#include "reply.h"
+#include "clock.h"
+#include "service.h"
+#include "wire.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_SECONDS_MAX    (10.0 * 366 * 86400) //  longest window asked for
+#define S_TIME_MAX       4e9                  //  largest Unix time accepted (2096; fits ns)
+#define S_METRICS_MAX    1024                 //  bytes of a metric= list
+#define S_POINTS_DEFAULT 800
+
+struct _history_job_t {
+    struct MHD_Connection *connection; //  suspended until the answer is in
+    bool *resumed;                     //  set when the connection is resumed
+    char *json;                        //  the answer, NULL if it failed
+    size_t size;                       //  its length
+    bool done;                         //  the answer is in
+};
+
+static const char *
+s_arg (struct MHD_Connection *connection, const char *name)
+{
+    return MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, name);
+}
+
+bool
+history_wants_store (struct MHD_Connection *connection)
+{
+    if (s_arg (connection, ZAPM_HISTORY_FROM) || s_arg (connection, ZAPM_HISTORY_TO) ||
+        s_arg (connection, ZAPM_HISTORY_METRIC) || s_arg (connection, ZAPM_HISTORY_POINTS) ||
+        s_arg (connection, ZAPM_HISTORY_GROUP) || s_arg (connection, ZAPM_HISTORY_METRICS_ONLY))
+        return true;
+    const char *seconds = s_arg (connection, ZAPM_HISTORY_SECONDS);
+    double value;
+    return seconds && query_seconds (seconds, S_SECONDS_MAX, &value) && value > HISTORY_MEMORY_S;
+}
+
+//  A metric= list: names of [A-Za-z0-9_.:-] separated by commas.
+static bool
+s_metrics_valid (const char *text)
+{
+    size_t length = strlen (text);
+    if (length == 0 || length > S_METRICS_MAX)
+        return false;
+    for (const char *c = text; *c; c++)
+        if (!(('a' <= *c && *c <= 'z') || ('A' <= *c && *c <= 'Z') || ('0' <= *c && *c <= '9') ||
+              strchr ("_.:-,", *c)))
+            return false;
+    return true;
+}
+
+static void
+s_on_answer (void *arg, char *json, size_t size)
+{
+    history_job_t *self = arg;
+    self->json = json;
+    self->size = size;
+    self->done = true;
+    MHD_resume_connection (self->connection);
+    *self->resumed = true;
+}
+
+//  Parses the request into *query; false with the 400 text in *error.
+static bool
+s_parse (struct MHD_Connection *connection, store_query_t *query, const char **error)
+{
+    double now = (double) clock_wall_ns () / 1e9;
+    double seconds = HISTORY_MEMORY_S, from = 0, to = now;
+    const char *text;
+    if ((text = s_arg (connection, ZAPM_HISTORY_SECONDS)) &&
+        !query_seconds (text, S_SECONDS_MAX, &seconds)) {
+        *error = "seconds must be a number of seconds up to ten years\n";
+        return false;
+    }
+    if ((text = s_arg (connection, ZAPM_HISTORY_TO)) && !query_seconds (text, S_TIME_MAX, &to)) {
+        *error = "to must be a Unix time in seconds (up to 4000000000)\n";
+        return false;
+    }
+    if ((text = s_arg (connection, ZAPM_HISTORY_FROM)) &&
+        !query_seconds (text, S_TIME_MAX, &from)) {
+        *error = "from must be a Unix time in seconds (up to 4000000000)\n";
+        return false;
+    }
+    if (!text)
+        from = to - seconds;
+    if (!(from < to)) {
+        *error = "the window is empty: from must be before to\n";
+        return false;
+    }
+    query->from = from;
+    query->to = to;
+    double points = S_POINTS_DEFAULT;
+    if ((text = s_arg (connection, ZAPM_HISTORY_POINTS)) &&
+        (!query_seconds (text, STORE_QUERY_POINTS_MAX, &points) || points < 1 ||
+         points != floor (points))) {
+        *error = "points must be a whole number from 1 to 10000\n";
+        return false;
+    }
+    query->points = (int) points;
+    query->group = STORE_GROUP_AUTO;
+    if ((text = s_arg (connection, ZAPM_HISTORY_GROUP))) {
+        if (strcmp (text, ZAPM_HISTORY_GROUP_SERIES) == 0)
+            query->group = STORE_GROUP_SERIES;
+        else if (strcmp (text, ZAPM_HISTORY_GROUP_SERVICE) == 0)
+            query->group = STORE_GROUP_SERVICE;
+        else if (strcmp (text, "auto") != 0) {
+            *error = "group must be series, service or auto\n";
+            return false;
+        }
+    }
+    if ((text = s_arg (connection, ZAPM_HISTORY_METRICS_ONLY))) {
+        if (strcmp (text, "1") != 0 && strcmp (text, "0") != 0) {
+            *error = "metrics_only must be 1 or 0\n";
+            return false;
+        }
+        query->metrics_only = text[0] == '1';
+    }
+    query->metrics = s_arg (connection, ZAPM_HISTORY_METRIC);
+    if (query->metrics && !s_metrics_valid (query->metrics)) {
+        *error = "metric must be a comma-separated list of metric names\n";
+        return false;
+    }
+    query->glob = query_glob (s_arg (connection, ZAPM_KEY_AGENT));
+    return true;
+}
+
+//  -------------------------------------------------------------- the snapshot
+
+//  Memory's columns (series_point_t), as the store names them.
+static const char *const s_paths[ZAPM_CHARTED_COUNT] = ZAPM_CHARTED_PATHS;
+
+//  Copies the memory points of `series` inside [from, to] into `memory`.
+static bool
+s_snapshot_series (store_memory_t *memory, const series_t *series, double from, double to)
+{
+    const char *names[ZAPM_CHARTED_COUNT + ZAPM_HISTORY_CUSTOM_MAX];
+    char customs[ZAPM_HISTORY_CUSTOM_MAX][ZAPM_CUSTOM_NAME_MAX + 8];
+    int columns = 0;
+    for (size_t c = 0; c < ZAPM_CHARTED_COUNT; c++)
+        names[columns++] = s_paths[c];
+    for (uint32_t c = 0; c < series->custom_count && c < ZAPM_HISTORY_CUSTOM_MAX; c++) {
+        snprintf (customs[c], sizeof customs[c], "custom.%s", series->custom[c].name);
+        names[columns++] = customs[c];
+    }
+    char service[ZAPM_IDENTITY_MAX + 1];
+    service_of (series->id, series->agent, series->host, series->has_pid, service, sizeof service);
+    bool begun = false;
+    for (uint32_t i = 0; i < series->history_count; i++) {
+        const series_point_t *point = series_point (series, i);
+        if (point->t < from || point->t > to)
+            continue;
+        if (!begun &&
+            !store_memory_series (memory, series->id, service, series->agent, series->host,
+                                  series->has_pid ? (int64_t) series->pid : -1,
+                                  series->color[0] ? series->color : NULL, names, columns))
+            return false;
+        begun = true;
+        float values[ZAPM_CHARTED_COUNT + ZAPM_HISTORY_CUSTOM_MAX];
+        memcpy (values, point->charted, sizeof point->charted);
+        for (int c = ZAPM_CHARTED_COUNT; c < columns; c++)
+            values[c] = series_custom_point (series, (uint32_t) (c - ZAPM_CHARTED_COUNT), i);
+        if (!store_memory_point (memory, (int64_t) llround (point->t * 1e9), values))
+            return false;
+    }
+    return true;
+}
+
+//  The memory points a query joins: every matching series' points in the
+//  window (the query thread keeps those after each line's `until`). A copy
+//  of at most --history points per series; no parsing, no printing.
+static store_memory_t *
+s_snapshot (series_map_t *map, const char *glob, double from, double to)
+{
+    store_memory_t *memory = store_memory_new ();
+    uint32_t size = series_map_size (map);
+    for (uint32_t i = 0; memory && i < size; i++) {
+        const series_t *series = series_map_at (map, i);
+        if (query_glob_match (glob, series->id) && series->history_count &&
+            !s_snapshot_series (memory, series, from, to))
+            store_memory_destroy (&memory);
+    }
+    return memory;
+}
+
+history_job_t *
+history_start (store_t *store, series_map_t *series, struct MHD_Connection *connection,
+               bool *resumed, unsigned *status, const char **error)
+{
+    store_query_t query = {0};
+    if (!s_parse (connection, &query, error)) {
+        *status = MHD_HTTP_BAD_REQUEST;
+        return NULL;
+    }
+    history_job_t *self = calloc (1, sizeof *self);
+    if (self) {
+        self->connection = connection;
+        self->resumed = resumed;
+        query.memory = s_snapshot (series, query.glob, query.from, query.to);
+    }
+    //  store_query_start takes query.memory, whatever it returns.
+    if (!self || !query.memory || !store_query_start (store, &query, s_on_answer, self)) {
+        history_destroy (&self);
+        *status = MHD_HTTP_SERVICE_UNAVAILABLE;
+        *error = "the history store is busy: retry in a second\n";
+        return NULL;
+    }
+    return self;
+}
+
+void
+history_destroy (history_job_t **self_p)
+{
+    history_job_t *self = *self_p;
+    if (self) {
+        free (self->json);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+enum MHD_Result
+history_answer (history_job_t *self, struct MHD_Connection *connection)
+{
+    if (!self->json)
+        return reply_text (connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+                           "the history store is stopping or failed: retry\n");
+    char *json = self->json;
+    self->json = NULL;
+    return reply_buffer_sized (connection, MHD_HTTP_OK, "application/json; charset=utf-8", json,
+                               self->size, MHD_RESPMEM_MUST_FREE);
+}
