@@ -4,8 +4,8 @@
 #   scripts/test.sh              build/ with warnings as errors and asserts on
 #   scripts/test.sh --sanitize   build-sanitize/ with ASan + UBSan as well
 #   scripts/test.sh --tsan       build-tsan/ with ThreadSanitizer; runs only the
-#                                threaded tests (ctest -L threads): store, auth,
-#                                remote write, agent threads, every e2e test
+#                                threaded tests (ctest -L threads): workers, store,
+#                                auth, remote write, agent threads, every e2e test
 #
 # Exits non-zero on any failure: setup, configure, build or a single test.
 set -euo pipefail
