@@ -1,9 +1,10 @@
-/*  collector.h: the zapm collector, one thread and one loop.
+/*  collector.h: the zapm collector, one loop thread plus the workers of its parts.
 
     Wires the parts together along the data flow:
         SUB frame -> validate -> series state -> framed once into the ring
                   -> woken SSE clients copy it out
-    and runs the loop that polls the SUB socket and the web server's epoll fd.
+    and runs the loop (loop.h) that each part registers its sockets, fds and
+    timers with.
 */
 #ifndef ZAPM_COLLECTOR_H
 #define ZAPM_COLLECTOR_H

@@ -21,7 +21,7 @@ store_report_t *store_report_new (store_t *store);
 //  Logs the shutdown summary; nullifies *self_p.
 void store_report_destroy (store_report_t **self_p);
 
-//  Writes the log lines that are due; call it every 100 ms or so.
+//  Writes the log lines that are due; call it about once a second.
 void store_report_tick (store_report_t *self, int64_t mono_ns);
 
 //  Appends the zapm_store_* metrics in the Prometheus text format.
