@@ -21,20 +21,14 @@
 #include "collector.h"
 #include "auth.h"
 #include "cli.h"
+#include "signals.h"
 #include "clock.h"
-#include "feed.h"
-#include "http.h"
+#include "web.h"
 #include "ingest.h"
-#include "log.h"
-#include "loop.h"
-#include "ring.h"
-#include "series_map.h"
-#include "sse.h"
-#include "stats.h"
+#include "base.h"
+#include "stream.h"
+#include "series.h"
 #include "store.h"
-#include "store_path.h"
-#include "store_report.h"
-#include "tls.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -56,28 +50,33 @@
 struct _collector_t {
     config_t config;             //  settings
     char boot[SSE_BOOT_LEN + 1]; //  this run's token, in every event id
-    stats_t stats;               //  counters
-    ring_t *ring;                //  framed events
-    series_map_t *series;        //  per-series state
-    latest_t *latest;            //  each series' latest values, for /metrics
-    feed_t *feed;                //  SSE streams
-    ingest_t *ingest;            //  SUB socket and the ingest path
-    forward_t *forward;          //  upstream links, or NULL
-    remote_export_t *remote;     //  remote write receivers, or NULL
-    http_t *http;                //  web server
-    auth_t *auth;                //  --users logins, or NULL
-    tls_pem_t tls;               //  --tls-cert and --tls-key, when given
-    store_t *store;              //  durable history, or NULL with --store none
-    char store_path[4096];       //  where it is
-    store_report_t *report;      //  the store's log lines, with the store
-    int64_t start_mono;          //  for uptime
-    loop_t *loop;                //  the loop, while collector_run runs
-    int sweep_timer;             //  liveness sweep, armed while series are live
-    int drops_timer;             //  ingest's drop log line, armed while one waits
-    int feed_timer;              //  the feed's next wake (feed_tick)
-    int forward_timer;           //  forward's waiting batch or drop lines
-    int header_timer;            //  the header deadline, armed while heads are awaited
-    bool http_due;               //  MHD has work in this turn
+    struct {
+        ingest_stats_t ingest; //  the ingest path's
+        gate_stats_t gate;     //  the agents' connections'
+        web_stats_t web;       //  the streams' and the HTTP port's
+        auth_stats_t auth;     //  the logins'
+    } stats;                   //  every part's counters, for /metrics
+    ring_t *ring;              //  framed events
+    series_map_t *series;      //  per-series state
+    latest_t *latest;          //  each series' latest values, for /metrics
+    feed_t *feed;              //  SSE streams
+    ingest_t *ingest;          //  SUB socket and the ingest path
+    forward_t *forward;        //  upstream links, or NULL
+    remote_export_t *remote;   //  remote write receivers, or NULL
+    http_t *http;              //  web server
+    auth_t *auth;              //  --users logins, or NULL
+    tls_pem_t tls;             //  --tls-cert and --tls-key, when given
+    store_t *store;            //  durable history, or NULL with --store none
+    char store_path[4096];     //  where it is
+    store_report_t *report;    //  the store's log lines, with the store
+    int64_t start_mono;        //  for uptime
+    loop_t *loop;              //  the loop, while collector_run runs
+    int sweep_timer;           //  liveness sweep, armed while series are live
+    int drops_timer;           //  ingest's drop log line, armed while one waits
+    int feed_timer;            //  the feed's next wake (feed_tick)
+    int forward_timer;         //  forward's waiting batch or drop lines
+    int header_timer;          //  the header deadline, armed while heads are awaited
+    bool http_due;             //  MHD has work in this turn
 };
 
 static void s_close_store (collector_t *self);
@@ -111,7 +110,7 @@ s_secure (collector_t *self)
         if (!tls_pem_load (&self->tls, self->config.tls_cert, self->config.tls_key))
             return false;
     }
-    if (self->config.users && !(self->auth = auth_new (self->config.users, &self->stats)))
+    if (self->config.users && !(self->auth = auth_new (self->config.users, &self->stats.auth)))
         return false;
     if (!self->config.users && self->config.http.sin_addr.s_addr != htonl (INADDR_LOOPBACK) &&
         (ntohl (self->config.http.sin_addr.s_addr) >> 24) != 127)
@@ -163,7 +162,7 @@ collector_new (const config_t *config)
     self->latest = latest_new (config->max_series);
     self->feed =
         self->ring && self->series && self->latest
-            ? feed_new (self->ring, self->series, &self->stats, self->boot, config->max_clients)
+            ? feed_new (self->ring, self->series, &self->stats.web, self->boot, config->max_clients)
             : NULL;
     if (!self->feed) {
         log_error ("out of memory setting up a %u MiB ring", config->ring_mib);
@@ -194,7 +193,8 @@ collector_new (const config_t *config)
                             .remote = self->remote,
                             .series = self->series,
                             .ring = self->ring,
-                            .stats = &self->stats,
+                            .stats = &self->stats.ingest,
+                            .gate_stats = &self->stats.gate,
                             .latest = self->latest,
                             .boot = self->boot,
                             .max_series = config->max_series};
@@ -210,7 +210,11 @@ collector_new (const config_t *config)
     http_routes_t routes = {.feed = self->feed,
                             .series = self->series,
                             .ring = self->ring,
-                            .stats = &self->stats,
+                            .stats = &self->stats.web,
+                            .counters = {.ingest = &self->stats.ingest,
+                                         .gate = &self->stats.gate,
+                                         .web = &self->stats.web,
+                                         .auth = &self->stats.auth},
                             .latest = self->latest,
                             .metrics_ttl = (int64_t) (config->metrics_ttl_s * 1e9),
                             .boot = self->boot,
@@ -287,7 +291,8 @@ s_shutdown (collector_t *self)
     }
     http_run (self->http);
     log_info ("stopped after %lu samples received, %lu events sent into the ring",
-              (unsigned long) self->stats.received, (unsigned long) self->stats.events);
+              (unsigned long) self->stats.ingest.received,
+              (unsigned long) self->stats.ingest.events);
 }
 
 //  Signals: stop (the loop ends), or reload the users file.
@@ -296,10 +301,10 @@ s_on_signal (loop_t *loop, void *arg)
 {
     (void) loop;
     collector_t *self = arg;
-    cli_signal_drain ();
-    if (cli_stop_requested ())
+    signals_drain ();
+    if (signals_stop_requested ())
         return -1;
-    if (cli_take_reload () && self->auth)
+    if (signals_take_reload () && self->auth)
         auth_reload (self->auth);
     return 0;
 }
@@ -464,7 +469,7 @@ s_timer (collector_t *self, int64_t period_ns, loop_fn *handler, int *id)
 static bool
 s_register_signals (collector_t *self)
 {
-    return loop_reader (self->loop, NULL, cli_signal_fd (), s_on_signal, self) == 0;
+    return loop_reader (self->loop, NULL, signals_fd (), s_on_signal, self) == 0;
 }
 
 static bool
@@ -553,7 +558,7 @@ int
 collector_run (collector_t *self)
 {
     assert (self);
-    if (!cli_catch_signals (true)) {
+    if (!signals_catch (true)) {
         log_error ("cannot set up signal handling: %s", strerror (errno));
         return EXIT_FAILURE;
     }

@@ -5,7 +5,7 @@ A pointer to a file that is not there (a design note that lives elsewhere, a
 file that was renamed) sends a reader nowhere. This reads every tracked text
 file of the repository and checks two kinds of names in it:
 
-- a path with a slash, like `collector/ingest.c` or `docs/HTTP-API.md`: it must
+- a path with a slash, like `collector/ingest/ingest.c` or `docs/HTTP-API.md`: it must
   exist relative to the repository's root, to the naming file's directory, or
   (for the dashboard's own modules) to web/src;
 - a bare file name with a source-like extension, like `ring.c`: some tracked

@@ -1,0 +1,18 @@
+/*  base.h: the collector's toolbox, the face of collector/base/.
+
+    Small classes every part of the collector uses and none owns: the log
+    (log.h), the Prometheus text writer (prom_text.h), checked ZeroMQ
+    socket options (sockopt.h) and the event loop the parts register their
+    sockets, fds and timers with (loop.h). base/ depends on nothing else of
+    the collector; it takes nothing in and hands nothing out, and owns no
+    thread.
+*/
+#ifndef ZAPM_BASE_H
+#define ZAPM_BASE_H
+
+#include "log.h"
+#include "loop.h"
+#include "prom_text.h"
+#include "sockopt.h"
+
+#endif

@@ -1,0 +1,169 @@
+/*  store.h: durable history, an embedded SQLite store with tiers (issue 11).
+
+    The collector's loop hands every valid sample to store_append as the
+    numbers the validator already parsed (store_numbers.h), which it only
+    copies into a bounded queue, with a small id for the sample's list of
+    metric paths (store_layouts.h): the loop never waits on the disk and the
+    writer never parses JSON. A writer thread (its own SQLite connection)
+    keeps every number per series in compressed chunks and builds 1-minute
+    and 1-hour rollups. A
+    query thread (another connection) answers history queries; answers come
+    back to the loop only, through a pollable fd and store_dispatch.
+
+    Design, schema and measurements: docs/STORE.md.
+*/
+#ifndef ZAPM_STORE_H
+#define ZAPM_STORE_H
+
+#include "store_memory.h"
+#include "sample.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+//  The tiers, finest first.
+typedef enum {
+    STORE_TIER_RAW = 0, //  every point at the sample's own time
+    STORE_TIER_MINUTE,  //  1-minute rollups: min, max, sum, count
+    STORE_TIER_HOUR,    //  1-hour rollups: min, max, sum, count
+    STORE_TIERS         //  number of tiers, keep last
+} store_tier_t;
+
+//  Defaults of store_config_t (store_config_defaults fills them in).
+#define STORE_RAW_RETENTION_DEFAULT    (2 * 86400)       //  seconds: 2 days
+#define STORE_MINUTE_RETENTION_DEFAULT (60 * 86400)      //  seconds: 60 days
+#define STORE_HOUR_RETENTION_DEFAULT   (2 * 365 * 86400) //  seconds: 2 years
+#define STORE_MAX_MIB_DEFAULT          1024              //  the size cap
+#define STORE_QUEUE_MIB_DEFAULT        32                //  the append queue's bound
+#define STORE_PAST_WINDOW_DEFAULT      600               //  seconds a point may lag the clock
+#define STORE_FUTURE_WINDOW_DEFAULT    60                //  seconds a point may lead the clock
+
+//  How a store is opened. Zero fields mean "the default".
+typedef struct {
+    const char *path;                 //  the database file (its WAL is PATH-wal)
+    int64_t retention_s[STORE_TIERS]; //  seconds each tier keeps, by store_tier_t
+    int64_t max_mib;                  //  cap on database + WAL, MiB
+    int64_t queue_mib;                //  bound of the append queue, MiB
+    int64_t past_window_s;            //  points older than now - this are refused
+    int64_t future_window_s;          //  points newer than now + this are refused
+    int64_t seal_s;                   //  seconds a raw chunk stays open (default 60)
+} store_config_t;
+
+//  A snapshot of the store's counters (store_stats).
+typedef struct {
+    int64_t bytes;                   //  database + WAL on disk
+    int64_t points_written;          //  numeric points committed to disk
+    int64_t samples_written;         //  samples committed to disk
+    int64_t samples_dropped;         //  samples dropped: the queue was full
+    int64_t samples_refused;         //  too old, too far in the future, or duplicate time
+    int64_t samples_truncated;       //  taken without their numbers past STORE_NUMBERS_MAX or
+                                     //  STORE_NUMBERS_PATHS_BYTES (store_numbers.h)
+    int64_t write_errors;            //  failed commits (disk full, I/O error, ...)
+    int64_t oldest_ns[STORE_TIERS];  //  oldest time held per tier, 0 when empty
+    int64_t queue_bytes;             //  bytes waiting in the append queue
+    int64_t queue_samples;           //  samples waiting in the append queue
+    int64_t unrolled_deleted;        //  chunks the cap deleted before they were rolled up
+    int64_t rollup_metrics_left_out; //  metrics left out of rollup chunks (over 1024 in a span)
+} store_stats_t;
+
+//  How a query groups series.
+typedef enum {
+    STORE_GROUP_AUTO = 0, //  per service when the window is longer than 15 minutes
+    STORE_GROUP_SERIES,   //  one line per series: agent@host:pid (or the sample's identity)
+    STORE_GROUP_SERVICE   //  one line per service: agent@host, across pids
+} store_group_t;
+
+//  The charted metrics a query returns when it names none.
+#define STORE_QUERY_METRICS_DEFAULT "cpu,mem,sys.cpu_percent,sys.mem.percent,sys.load.0"
+
+//  Largest `points` a query may ask for (the dashboard reads it from wire.h).
+#define STORE_QUERY_POINTS_MAX ZAPM_HISTORY_POINTS_MAX
+
+//  Queries that may wait for the query thread at once; more are refused.
+#define STORE_QUERY_PENDING_MAX 64
+
+//  A history query. The strings are copied by store_query_start.
+typedef struct {
+    double from;            //  Unix seconds, start of the window
+    double to;              //  Unix seconds, end of the window
+    const char *metrics;    //  comma-separated metric names, NULL for the default
+    const char *glob;       //  shell glob on the series identity, NULL for all
+    int points;             //  buckets per line, 1..STORE_QUERY_POINTS_MAX (0: 800)
+    store_group_t group;    //  grouping
+    bool metrics_only;      //  leave out today's mean arrays (cpu, mem, ..., custom)
+    store_memory_t *memory; //  in-memory points to join after each line's until, or NULL
+} store_query_t;
+
+typedef struct _store_t store_t;
+
+//  Called on the loop thread (from store_dispatch) with a query's answer: `json`
+//  is malloc'd text the callee owns (free it), or NULL if the query failed.
+typedef void (store_done_fn) (void *arg, char *json, size_t size);
+
+//  Fills *config with the defaults and `path`.
+void store_config_defaults (store_config_t *config, const char *path);
+
+//  Opens or creates the store at config->path and starts its writer and query
+//  threads. A file that is not a zapm store, is truncated or corrupt is renamed
+//  to PATH.corrupt-<unix time> (one log line) and a fresh store is created.
+//  Returns NULL, with a log line that says why, when the path cannot be opened
+//  or written.
+store_t *store_new (const store_config_t *config);
+
+//  Commits what is queued, stops the threads and closes the store. Pending
+//  queries are answered with NULL before it returns (their callbacks run on
+//  the calling thread). Nullifies *self_p; harmless on NULL.
+void store_destroy (store_t **self_p);
+
+//  Who a sample is from, kept in the series table when its series is new.
+//  The strings are copied; NULL or "" when absent.
+typedef struct {
+    const char *agent; //  `agent`
+    const char *host;  //  `host`
+    const char *color; //  `color`
+    int64_t pid;       //  `pid`, -1 when absent
+} store_ids_t;
+
+//  Queues the numbers of one validated sample of series `series_id` taken at
+//  `sample_time_ns` (Unix ns: the sample's `timestamp`, or the time it was
+//  received when it has none). Copies the values, the ids and a layout id
+//  (the paths only for a layout not queued before); allocates only for a new
+//  layout. Never blocks and never touches the disk: when the queue is full
+//  the sample is dropped and counted. Returns false when it was dropped.
+//  Call from one thread only (the loop).
+bool store_append (store_t *self, const char *series_id, const store_ids_t *ids,
+                   int64_t sample_time_ns, const store_numbers_t *numbers);
+
+//  Hands a query to the query thread. `done (arg, json, size)` is called later
+//  from store_dispatch on the loop thread. Returns false (and never calls
+//  `done`) if the query is invalid (from >= to, bad points), the store is
+//  stopping, or STORE_QUERY_PENDING_MAX queries are already waiting (answer
+//  503 then). It takes query->memory in both cases (and frees it).
+bool store_query_start (store_t *self, const store_query_t *query, store_done_fn *done, void *arg);
+
+//  The fd that becomes readable when answers are waiting; poll it for reading
+//  (ZMQ_POLLIN on a zmq_pollitem_t's fd) and call store_dispatch when it is.
+int store_fd (store_t *self);
+
+//  Calls the callbacks of every finished query. Returns how many it called.
+int store_dispatch (store_t *self);
+
+//  Fills *stats with the counters (each read atomically; `bytes` and
+//  `oldest_ns` are refreshed at each commit). Thread-safe.
+void store_stats (store_t *self, store_stats_t *stats);
+
+//  Waits (at most `timeout_ms`) until everything appended so far is committed
+//  (in the head; queries see points once their chunk is sealed, up to seal_s
+//  later: see `until`; with seal_s = 1 every commit also seals). Returns true
+//  if it is. For tests and orderly shutdown; never call it from the loop
+//  while serving.
+bool store_flush (store_t *self, int timeout_ms);
+
+//  The rest of the face: where the store file lives, and its log lines and /metrics.
+#include "store_path.h"
+#include "store_report.h"
+
+#endif
