@@ -2,7 +2,7 @@
 
     Fixed arrays, no allocation after loop_new: the collector registers about
     ten readers and as many timers, so finding the next timer is a scan of a
-    few entries, cheaper than keeping a heap in order (ae.c scans a list too).
+    few entries, cheaper than keeping a heap in order (Redis' ae scans a list too).
 
     The readers' zmq_pollitem_t array is the one handed to zmq_poll, so a turn
     builds nothing. A timer remembers the turn it last fired in: a handler

@@ -1,8 +1,8 @@
 /*  loop.h: the collector's event loop, a small reactor over zmq_poll.
 
-    In the spirit of Redis' ae.c and czmq's zloop: a part registers what wakes
-    it (a ZeroMQ socket or a plain fd to read, a timer) with a handler and an
-    argument, and the loop calls the handler when that happens. Nothing else
+    In the spirit of Redis' ae event loop and czmq's zloop: a part registers
+    what wakes it (a ZeroMQ socket or a plain fd to read, a timer) with a
+    handler and an argument, and the loop calls the handler when that happens. Nothing else
     is polled, so an idle collector sleeps until its next timer.
 
     One turn of the loop, in this order:
