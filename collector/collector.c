@@ -1,14 +1,14 @@
 /*  collector.c: the collector's parts, wired together on one loop (loop.h).
 
-    Design (docs/ARCHITECTURE.md, "One loop thread, plus workers"): the parts
-    run on one thread, the loop's, with no locks; only the store, the password
-    hasher and remote write have threads of their own, which hand results
-    back through an fd the loop polls. Each part registers what wakes it
-    (s_register): the signal fd, auth's and the store's answer fds, the
-    ingest's sockets (SUB, its ZAP handler and monitor), forward's links and
-    libmicrohttpd's epoll fd, and one timer per periodic job. A job with
-    nothing pending has no timer armed, so an idle collector wakes only for
-    the feed's 15 s keep-alive and, with a store, its once-a-second report.
+    Design (docs/ARCHITECTURE.md, "One loop thread, plus workers"): one loop
+    thread runs every part, with no locks; the store, the password hasher and
+    remote write have worker threads of their own, and the store's and the
+    hasher's answers come back through eventfds that the loop polls. Each
+    part registers what wakes it (s_register): the signal fd, those answer
+    fds, the ingest's sockets (SUB, its ZAP handler and monitor), forward's
+    links and libmicrohttpd's epoll fd, and one timer per periodic job. A job
+    with nothing pending has no timer armed, so an idle collector wakes only
+    for the feed's 15 s keep-alive and, with a store, its once-a-second report.
 
     Each turn lets ingest drain a bounded batch of frames, so a flood of
     samples cannot starve the web server, then lets MHD write: MHD runs last

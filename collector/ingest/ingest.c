@@ -1,9 +1,21 @@
-/*  ingest.c: the ingest path, from an agent's frame to the ring.
+/*  ingest.c: the ingest path, from an agent's frame to every place a sample goes.
 
-    Frames are received into one reused zmq_msg_t and validated in place; a
-    valid sample updates its series and is framed once into the ring, where
-    every /feed client reads it. RCVHWM is per connected agent in libzmq, so a
-    modest value bounds memory per agent while absorbing bursts.
+    Frames are received into one reused zmq_msg_t and validated in place (with
+    a store open, the validator also collects the sample's numbers for it). A
+    valid sample then goes, in this order: into the batch for the upstream
+    collectors (--forward), as received; into its series (liveness, seq loss,
+    history) and the latest values that /metrics shows; into remote write's
+    queue (--remote-write); framed once into the ring, where every /feed
+    client reads it, after an `event: agent` when its series joins and an
+    `event: lost` when its seq jumps; and last into the store's queue. Each
+    of those is a copy that never waits: the forward links send the batch at
+    the end of the turn, remote write and the store deliver on their own
+    threads, and each counts what it drops. A batch from an edge collector (a
+    multipart message) is read here too, each of its samples taking the same
+    path.
+
+    RCVHWM is per connected agent in libzmq, so a modest value bounds memory
+    per agent while absorbing bursts.
 
     A drop is counted at once but logged by ingest_log_drops, at most one line a
     second with the latest reason and the frame's first bytes (escaped), so a

@@ -16,6 +16,11 @@
 
     The links' sockets are in the loop (forward_register): an upstream that
     connects or goes is seen when it does, with no timer while idle.
+
+    The face of collector/forward/ (with forward_header.h). Takes in every
+    valid sample from the loop; hands out batches to the upstream collectors
+    over ZeroMQ. Loop thread only; owns no thread of its own (libzmq's I/O
+    thread sends).
 */
 #ifndef ZAPM_FORWARD_H
 #define ZAPM_FORWARD_H

@@ -11,6 +11,12 @@
     back to the loop only, through a pollable fd and store_dispatch.
 
     Design, schema and measurements: docs/STORE.md.
+
+    The face of collector/store/ (with store_memory.h, store_path.h and
+    store_report.h). Takes in samples from the loop (store_append) and
+    history queries; hands out answers on the loop (store_dispatch), its
+    counters and log lines. Owns two threads: the writer and the query
+    thread (docs/ARCHITECTURE.md, "Threads").
 */
 #ifndef ZAPM_STORE_H
 #define ZAPM_STORE_H
