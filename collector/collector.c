@@ -8,7 +8,7 @@
     fds, the ingest's sockets (SUB, its ZAP handler and monitor), forward's
     links and libmicrohttpd's epoll fd, and one timer per periodic job. A job
     with nothing pending has no timer armed, so an idle collector wakes only
-    for the feed's 15 s keep-alive and, with a store, its once-a-second report.
+    for the feed's 15 s keep-alive (and the store report's hourly summary).
 
     Each turn lets ingest drain a bounded batch of frames, so a flood of
     samples cannot starve the web server, then lets MHD write: MHD runs last
@@ -43,7 +43,7 @@
 #define COLLECTOR_DRAIN_BUDGET       512
 #define COLLECTOR_SWEEP_NS           100000000LL  //  liveness, while series are live
 #define COLLECTOR_ALLOWLIST_NS       1000000000LL //  --curve-allow's directory
-#define COLLECTOR_REPORT_NS          1000000000LL //  the store's log lines
+#define COLLECTOR_REPORT_NS          1000000000LL //  the store's log lines, while samples come
 #define COLLECTOR_SHUTDOWN_NS        800000000LL
 #define COLLECTOR_RING_SLOTS_PER_MIB 8192
 
@@ -76,6 +76,7 @@ struct _collector_t {
     int feed_timer;            //  the feed's next wake (feed_tick)
     int forward_timer;         //  forward's waiting batch or drop lines
     int header_timer;          //  the header deadline, armed while heads are awaited
+    int report_timer;          //  the store's log lines: each second while samples come
     bool http_due;             //  MHD has work in this turn
 };
 
@@ -347,9 +348,12 @@ s_on_frames (loop_t *loop, void *arg)
 {
     collector_t *self = arg;
     if (ingest_drain (self->ingest, COLLECTOR_DRAIN_BUDGET) > 0) {
-        s_feed_events (self, clock_mono_ns ());
+        int64_t now = clock_mono_ns ();
+        s_feed_events (self, now);
         if (self->forward)
-            forward_flush (self->forward, clock_mono_ns ());
+            forward_flush (self->forward, now);
+        if (self->report && loop_timer_next (loop, self->report_timer) > now + COLLECTOR_REPORT_NS)
+            loop_timer_at (loop, self->report_timer, now + COLLECTOR_REPORT_NS);
     }
     if (self->forward)
         loop_timer_at (loop, self->forward_timer, forward_due (self->forward));
@@ -409,7 +413,7 @@ static int
 s_on_report (loop_t *loop, void *arg)
 {
     collector_t *self = arg;
-    store_report_tick (self->report, loop_now (loop));
+    loop_timer_at (loop, self->report_timer, store_report_tick (self->report, loop_now (loop)));
     return 0;
 }
 
@@ -484,8 +488,11 @@ s_register_store (collector_t *self)
 {
     if (!self->store)
         return true;
-    return loop_reader (self->loop, NULL, store_fd (self->store), s_on_answers, self) == 0 &&
-           s_timer (self, COLLECTOR_REPORT_NS, s_on_report, NULL);
+    if (loop_reader (self->loop, NULL, store_fd (self->store), s_on_answers, self) != 0 ||
+        !s_timer (self, 0, s_on_report, &self->report_timer))
+        return false;
+    loop_timer_at (self->loop, self->report_timer, clock_mono_ns () + COLLECTOR_REPORT_NS);
+    return true;
 }
 
 static bool
