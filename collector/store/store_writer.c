@@ -20,6 +20,8 @@
 #include "store_db.h"
 #include "store_layouts.h"
 #include "store_tiers.h"
+#include "service.h"
+#include "wire.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -287,21 +289,6 @@ s_series_find (store_writer_t *self, const char *key)
     return NULL;
 }
 
-//  The service of a series: its identity without ":<pid>" when the sample
-//  carries agent, host and pid (identity agent@host:pid), else the identity.
-static void
-s_service (const char *key, const store_ids_t *ids, char *out, size_t size)
-{
-    snprintf (out, size, "%s", key);
-    if (ids->pid < 0 || !ids->agent || !ids->agent[0] || !ids->host || !ids->host[0])
-        return;
-    char suffix[32];
-    snprintf (suffix, sizeof suffix, ":%lld", (long long) ids->pid);
-    size_t key_size = strlen (out), suffix_size = strlen (suffix);
-    if (key_size > suffix_size && strcmp (out + key_size - suffix_size, suffix) == 0)
-        out[key_size - suffix_size] = '\0';
-}
-
 //  Binds `text` to parameter `at` when it is not empty (else it stays NULL).
 static void
 s_bind_text (sqlite3_stmt *stmt, int at, const char *text)
@@ -315,8 +302,8 @@ static s_series_t *
 s_series_new (store_writer_t *self, const char *key, const store_ids_t *ids, int64_t time_ns,
               int64_t now_ns)
 {
-    char service[600];
-    s_service (key, ids, service, sizeof service);
+    char service[ZAPM_IDENTITY_MAX + 1];
+    service_of (key, ids->agent, ids->host, ids->pid >= 0, service, sizeof service);
     int rc = s_begin (self);
     sqlite3_stmt *stmt = self->insert_series;
     if (rc == SQLITE_OK) {
