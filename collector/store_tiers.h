@@ -12,7 +12,7 @@
 #ifndef ZAPM_STORE_TIERS_H
 #define ZAPM_STORE_TIERS_H
 
-#include "store.h"
+#include "store_types.h"
 
 #include <sqlite3.h>
 #include <stdbool.h>
