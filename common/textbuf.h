@@ -80,6 +80,16 @@ void textbuf_u64 (textbuf_t *self, uint64_t value);
 //  UTF-8 (utf8.h) replaced with U+FFFD, so the output is always valid JSON.
 void textbuf_json_string (textbuf_t *self, const char *text, size_t length);
 
+//  Writes `value` as a JSON number with 10 significant digits (integers up
+//  to 10^15 exactly, no exponent between 10^-4 and 10^15), or `null` when it
+//  is not finite. Made for answers of hundreds of thousands of numbers: no
+//  printf on the common path.
+void textbuf_json_number (textbuf_t *self, double value);
+
+//  Writes Unix nanoseconds `ns` as a JSON number of seconds, rounded to the
+//  millisecond, with up to 3 decimals and no trailing zeros.
+void textbuf_json_seconds (textbuf_t *self, int64_t ns);
+
 //  Writes printf-style text (growing buffers; a fixed one overflows when full).
 void textbuf_printf (textbuf_t *self, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
