@@ -72,6 +72,13 @@ textbuf_length (const textbuf_t *self)
     return (size_t) (self->p - self->start);
 }
 
+//  Empties the buffer for new text, keeping its memory (and its overflow).
+static inline void
+textbuf_rewind (textbuf_t *self)
+{
+    self->p = self->start;
+}
+
 //  Writes `value` in decimal (two digits per division: no snprintf).
 void textbuf_u64 (textbuf_t *self, uint64_t value);
 

@@ -134,6 +134,13 @@ test_json_number (void)
     char *text = textbuf_take (&grow);
     CHECK (text && strlen (text) == 100 * 4 + 3 && strcmp (text + 400, "1.5") == 0);
     free (text);
+    //  Rewound, a buffer writes from its start again.
+    textbuf_t again = textbuf_growing (8);
+    TEXTBUF_LIT (&again, "first");
+    textbuf_rewind (&again);
+    textbuf_json_number (&again, -3);
+    CHECK (textbuf_length (&again) == 2 && memcmp (again.start, "-3", 2) == 0);
+    textbuf_free (&again);
 }
 
 static void
