@@ -3,9 +3,10 @@
     Every piece of zapm that prints without printf uses this one writer: the
     agent's sample encoder (a fixed frame buffer, per sample), the SSE framer
     (a ring slot of known size), the collector's identity builder and its JSON
-    answers, the store's history answers included (a growing heap buffer). A bounded textbuf that
-   runs out of room sets `overflow` and ignores further writes, so a caller checks once at the end
-   instead of after every put; a growing one reallocates, and overflows only when memory runs out.
+    answers, the store's history answers included (a growing heap buffer). A
+    bounded textbuf that runs out of room sets `overflow` and ignores further
+    writes, so a caller checks once at the end instead of after every put; a
+    growing one reallocates, and overflows only when memory runs out.
 
     The puts are inline: on the hot paths they are a compare and a memcpy.
 */
