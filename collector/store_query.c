@@ -149,7 +149,9 @@ bool
 store_lines_alloc (store_line_t *line, const store_lines_t *lines)
 {
     size_t folds = (size_t) lines->metric_count * (size_t) lines->points;
-    line->folds = calloc (folds ? folds : 1, sizeof *line->folds);
+    line->folds = malloc ((folds ? folds : 1) * sizeof *line->folds);
+    if (line->folds)
+        store_fold_empty (line->folds, folds);
     line->time_sum = calloc ((size_t) lines->points, sizeof (double));
     line->time_count = calloc ((size_t) lines->points, sizeof (double));
     return line->folds && line->time_sum && line->time_count;

@@ -24,7 +24,7 @@
 
 typedef struct {
     uint32_t metric;                         //  metric id
-    store_fold_t bucket[ROLLUP_BUCKETS_MAX]; //  per bucket, all zero when empty
+    store_fold_t bucket[ROLLUP_BUCKETS_MAX]; //  per bucket
 } s_agg_t;
 
 typedef struct {
@@ -51,8 +51,8 @@ s_agg (s_span_t *span, uint32_t metric)
         span->cap = cap;
     }
     s_agg_t *agg = &span->aggs[span->count++];
-    memset (agg, 0, sizeof *agg);
     agg->metric = metric;
+    store_fold_empty (agg->bucket, ROLLUP_BUCKETS_MAX);
     return agg;
 }
 

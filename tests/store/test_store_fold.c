@@ -16,14 +16,16 @@ s_is (const store_fold_t *fold, double min, double max, double sum, double count
 static void
 test_points (void)
 {
-    store_fold_t fold = {0};
-    store_fold_point (&fold, -3.5); //  below the zero an empty bucket holds
+    store_fold_t fold, high;
+    store_fold_empty (&fold, 1);
+    store_fold_empty (&high, 1);
+    CHECK (fold.count == 0 && fold.sum == 0);
+    store_fold_point (&fold, -3.5); //  a first value of either sign is both min and max
     CHECK (s_is (&fold, -3.5, -3.5, -3.5, 1));
     store_fold_point (&fold, 2);
     store_fold_point (&fold, -1);
     CHECK (s_is (&fold, -3.5, 2, -2.5, 3));
-    store_fold_t high = {0};
-    store_fold_point (&high, 7); //  above it
+    store_fold_point (&high, 7);
     CHECK (s_is (&high, 7, 7, 7, 1));
 }
 
@@ -33,7 +35,9 @@ test_buckets (void)
     //  Folding rollups is folding their points: two buckets of points, then
     //  the same points as one bucket.
     const double a[] = {4, 9, 1}, b[] = {3, 12};
-    store_fold_t left = {0}, right = {0}, all = {0}, joined = {0};
+    store_fold_t folds[4];
+    store_fold_empty (folds, 4);
+    store_fold_t left = folds[0], right = folds[1], all = folds[2], joined = folds[3];
     for (int i = 0; i < 3; i++) {
         store_fold_point (&left, a[i]);
         store_fold_point (&all, a[i]);
