@@ -1,11 +1,14 @@
 /*  collector.c: the collector's one loop; the parts it runs are wired here.
 
-    Design (docs/ARCHITECTURE.md, "One thread, one loop"): one thread, no locks.
-    zmq_poll waits on the ingest's sockets (SUB, its ZAP handler and monitor),
-    libmicrohttpd's epoll fd and the signal pipe, for no longer than the earliest timer (MHD's
-   timeout, a scheduled client wake, the liveness sweep and drop log). Each turn lets ingest drain a
-    bounded batch of frames, so a flood of samples cannot starve the web server,
-    then lets MHD write.
+    Design (docs/ARCHITECTURE.md, "One loop thread, plus workers"): one loop
+    thread runs every part, with no locks; the store, the password hasher and
+    remote write have worker threads of their own, and the store's and the
+    hasher's answers come back through eventfds that the loop polls. zmq_poll
+    waits on the ingest's sockets (SUB, its ZAP handler and monitor),
+    libmicrohttpd's epoll fd and the signal pipe, for no longer than the
+    earliest timer (MHD's timeout, a scheduled client wake, the liveness sweep
+    and drop log). Each turn lets ingest drain a bounded batch of frames, so a
+    flood of samples cannot starve the web server, then lets MHD write.
 
     Shutdown on SIGINT/SIGTERM: streams are told to end and every suspended
     client is resumed, MHD runs until they have drained (at most 800 ms), and only
@@ -14,19 +17,14 @@
 #include "collector.h"
 #include "auth.h"
 #include "cli.h"
+#include "signals.h"
 #include "clock.h"
-#include "feed.h"
-#include "http.h"
+#include "web.h"
 #include "ingest.h"
-#include "log.h"
-#include "ring.h"
-#include "series_map.h"
-#include "sse.h"
-#include "stats.h"
+#include "base.h"
+#include "stream.h"
+#include "series.h"
 #include "store.h"
-#include "store_path.h"
-#include "store_report.h"
-#include "tls.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -46,21 +44,26 @@
 struct _collector_t {
     config_t config;             //  settings
     char boot[SSE_BOOT_LEN + 1]; //  this run's token, in every event id
-    stats_t stats;               //  counters
-    ring_t *ring;                //  framed events
-    series_map_t *series;        //  per-series state
-    latest_t *latest;            //  each series' latest values, for /metrics
-    feed_t *feed;                //  SSE streams
-    ingest_t *ingest;            //  SUB socket and the ingest path
-    forward_t *forward;          //  upstream links, or NULL
-    remote_export_t *remote;     //  remote write receivers, or NULL
-    http_t *http;                //  web server
-    auth_t *auth;                //  --users logins, or NULL
-    tls_pem_t tls;               //  --tls-cert and --tls-key, when given
-    store_t *store;              //  durable history, or NULL with --store none
-    char store_path[4096];       //  where it is
-    store_report_t *report;      //  the store's log lines, with the store
-    int64_t start_mono;          //  for uptime
+    struct {
+        ingest_stats_t ingest; //  the ingest path's
+        gate_stats_t gate;     //  the agents' connections'
+        web_stats_t web;       //  the streams' and the HTTP port's
+        auth_stats_t auth;     //  the logins'
+    } stats;                   //  every part's counters, for /metrics
+    ring_t *ring;              //  framed events
+    series_map_t *series;      //  per-series state
+    latest_t *latest;          //  each series' latest values, for /metrics
+    feed_t *feed;              //  SSE streams
+    ingest_t *ingest;          //  SUB socket and the ingest path
+    forward_t *forward;        //  upstream links, or NULL
+    remote_export_t *remote;   //  remote write receivers, or NULL
+    http_t *http;              //  web server
+    auth_t *auth;              //  --users logins, or NULL
+    tls_pem_t tls;             //  --tls-cert and --tls-key, when given
+    store_t *store;            //  durable history, or NULL with --store none
+    char store_path[4096];     //  where it is
+    store_report_t *report;    //  the store's log lines, with the store
+    int64_t start_mono;        //  for uptime
 };
 
 static void s_close_store (collector_t *self);
@@ -94,7 +97,7 @@ s_secure (collector_t *self)
         if (!tls_pem_load (&self->tls, self->config.tls_cert, self->config.tls_key))
             return false;
     }
-    if (self->config.users && !(self->auth = auth_new (self->config.users, &self->stats)))
+    if (self->config.users && !(self->auth = auth_new (self->config.users, &self->stats.auth)))
         return false;
     if (!self->config.users && self->config.http.sin_addr.s_addr != htonl (INADDR_LOOPBACK) &&
         (ntohl (self->config.http.sin_addr.s_addr) >> 24) != 127)
@@ -146,7 +149,7 @@ collector_new (const config_t *config)
     self->latest = latest_new (config->max_series);
     self->feed =
         self->ring && self->series && self->latest
-            ? feed_new (self->ring, self->series, &self->stats, self->boot, config->max_clients)
+            ? feed_new (self->ring, self->series, &self->stats.web, self->boot, config->max_clients)
             : NULL;
     if (!self->feed) {
         log_error ("out of memory setting up a %u MiB ring", config->ring_mib);
@@ -177,7 +180,8 @@ collector_new (const config_t *config)
                             .remote = self->remote,
                             .series = self->series,
                             .ring = self->ring,
-                            .stats = &self->stats,
+                            .stats = &self->stats.ingest,
+                            .gate_stats = &self->stats.gate,
                             .latest = self->latest,
                             .boot = self->boot,
                             .max_series = config->max_series};
@@ -193,7 +197,11 @@ collector_new (const config_t *config)
     http_routes_t routes = {.feed = self->feed,
                             .series = self->series,
                             .ring = self->ring,
-                            .stats = &self->stats,
+                            .stats = &self->stats.web,
+                            .counters = {.ingest = &self->stats.ingest,
+                                         .gate = &self->stats.gate,
+                                         .web = &self->stats.web,
+                                         .auth = &self->stats.auth},
                             .latest = self->latest,
                             .metrics_ttl = (int64_t) (config->metrics_ttl_s * 1e9),
                             .boot = self->boot,
@@ -278,14 +286,15 @@ s_shutdown (collector_t *self)
     }
     http_run (self->http);
     log_info ("stopped after %lu samples received, %lu events sent into the ring",
-              (unsigned long) self->stats.received, (unsigned long) self->stats.events);
+              (unsigned long) self->stats.ingest.received,
+              (unsigned long) self->stats.ingest.events);
 }
 
 int
 collector_run (collector_t *self)
 {
     assert (self);
-    if (!cli_catch_signals (true)) {
+    if (!signals_catch (true)) {
         log_error ("cannot set up signal handling: %s", strerror (errno));
         return EXIT_FAILURE;
     }
@@ -305,7 +314,7 @@ collector_run (collector_t *self)
     zmq_pollitem_t items[ITEMS];
     ingest_poll_items (self->ingest, items);
     items[HTTP] = (zmq_pollitem_t){NULL, http_poll_fd (self->http), ZMQ_POLLIN, 0};
-    items[SIGNALS] = (zmq_pollitem_t){NULL, cli_signal_fd (), ZMQ_POLLIN, 0};
+    items[SIGNALS] = (zmq_pollitem_t){NULL, signals_fd (), ZMQ_POLLIN, 0};
     //  The optional parts' fds follow the ones every collector polls.
     int item_count = OPTIONAL, auth_at = -1, store_at = -1;
     if (self->auth) {
@@ -332,10 +341,10 @@ collector_run (collector_t *self)
             break;
         }
         if (items[SIGNALS].revents & ZMQ_POLLIN) {
-            cli_signal_drain ();
-            if (cli_stop_requested ())
+            signals_drain ();
+            if (signals_stop_requested ())
                 break;
-            if (cli_take_reload () && self->auth)
+            if (signals_take_reload () && self->auth)
                 auth_reload (self->auth);
         }
         bool logins =

@@ -1,9 +1,9 @@
 /*  config.c: the collector's command line, one table (common/cli.h). */
 #include "config.h"
-#include "addrlist.h"
+#include "gate.h"
 #include "cert.h"
 #include "cli.h"
-#include "series_metrics.h"
+#include "series.h"
 #include "store.h"
 #include "wire.h"
 

@@ -1,5 +1,4 @@
-/*  cli.c: the command lines of every zapm program, from one table each;
-    and their signal handling.
+/*  cli.c: the command lines of every zapm program, from one table each.
 
     cli_parse turns the table into getopt_long's option array (plus --help and
     --version), so argument order, "--flag=value", "--flag value" and short
@@ -9,10 +8,8 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -295,72 +292,4 @@ cli_help (const cli_spec_t *spec, FILE *out)
              "show the version and exit");
     if (spec->epilogue)
         fprintf (out, "\n%s\n", spec->epilogue);
-}
-
-//  ---- signals ---------------------------------------------------------------
-
-static volatile sig_atomic_t s_stop = 0;
-static volatile sig_atomic_t s_reload = 0;
-static int s_pipe[2] = {-1, -1};
-
-static void
-s_on_signal (int signum)
-{
-    int saved = errno;
-    if (signum == SIGHUP)
-        s_reload = 1;
-    else
-        s_stop = 1;
-    if (s_pipe[1] >= 0 && write (s_pipe[1], "x", 1) < 0) {
-        //  The pipe is full: a wake-up is already pending.
-    }
-    errno = saved;
-}
-
-bool
-cli_catch_signals (bool reload)
-{
-    if (s_pipe[0] < 0 && pipe2 (s_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
-        return false;
-    struct sigaction action = {.sa_handler = s_on_signal};
-    sigemptyset (&action.sa_mask);
-    sigaction (SIGINT, &action, NULL);
-    sigaction (SIGTERM, &action, NULL);
-    if (reload)
-        sigaction (SIGHUP, &action, NULL);
-    signal (SIGPIPE, SIG_IGN);
-    //  A write past the file size limit (RLIMIT_FSIZE) then fails with EFBIG,
-    //  which the store counts and logs as a write error, instead of killing
-    //  the process as a full disk would not.
-    signal (SIGXFSZ, SIG_IGN);
-    return true;
-}
-
-bool
-cli_stop_requested (void)
-{
-    return s_stop != 0;
-}
-
-bool
-cli_take_reload (void)
-{
-    if (!s_reload)
-        return false;
-    s_reload = 0;
-    return true;
-}
-
-int
-cli_signal_fd (void)
-{
-    return s_pipe[0];
-}
-
-void
-cli_signal_drain (void)
-{
-    char bytes[64];
-    while (s_pipe[0] >= 0 && read (s_pipe[0], bytes, sizeof bytes) > 0) {
-    }
 }

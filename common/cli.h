@@ -12,8 +12,7 @@
     refuse both. Limits come from the same constants the library checks
     (wire.h, zapm.h), never from literals of the program's own.
 
-    The file also holds the programs' signal handling (stop on SIGINT and
-    SIGTERM, reload on SIGHUP), so there is one way to do it.
+    Signals are signals.h's.
 */
 #ifndef ZAPM_CLI_H
 #define ZAPM_CLI_H
@@ -84,22 +83,5 @@ bool cli_parse_long (const char *prog, const char *what, const char *text, long 
 bool cli_parse_double (const char *prog, const char *what, const char *text, double min, double max,
                        double *value);
 bool cli_check_text (const char *prog, const char *what, const char *text, size_t min, size_t max);
-
-//  Catches SIGINT and SIGTERM (stop), and SIGHUP (reload) when `reload` is
-//  set, and ignores SIGPIPE. A caught signal sets a flag and makes
-//  cli_signal_fd readable, so a program blocked in poll wakes at once.
-//  Returns false with errno set if the pipe behind the fd cannot be made.
-bool cli_catch_signals (bool reload);
-
-//  True once SIGINT or SIGTERM has arrived.
-bool cli_stop_requested (void);
-
-//  True once for each SIGHUP (or several close together) since the last call.
-bool cli_take_reload (void);
-
-//  A descriptor that is readable after a caught signal; cli_signal_drain
-//  empties it. -1 before cli_catch_signals.
-int cli_signal_fd (void);
-void cli_signal_drain (void);
 
 #endif

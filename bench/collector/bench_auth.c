@@ -58,7 +58,7 @@ main (int argc, char **argv)
     fprintf (file, "alice:%s\n", hash);
     fclose (file);
     chmod (path, 0600);
-    stats_t stats = {0};
+    auth_stats_t stats = {0};
     auth_t *auth = auth_new (path, &stats);
     unlink (path);
     rmdir (dir);

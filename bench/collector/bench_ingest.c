@@ -12,10 +12,9 @@
 */
 #include "clock.h"
 #include "cli.h"
-#include "latest.h"
-#include "ring.h"
-#include "sse.h"
-#include "validate.h"
+#include "series.h"
+#include "stream.h"
+#include "sample.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -41,7 +41,7 @@
 #include "store_query.h"
 #include "store_tiers.h"
 #include "store_writer.h"
-#include "validate.h"
+#include "sample.h"
 
 #include <fcntl.h>
 #include <poll.h>

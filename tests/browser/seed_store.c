@@ -2,7 +2,7 @@
 
     The collector refuses samples older than its past window (10 minutes), so
     a day of history cannot come in through its socket. This helper drives
-    the store's writer (store_writer.h) in fast time, as tests/store and
+    the store's writer (store_writer.h) in fast time, as tests/collector/store and
     bench/store do: one sample a minute for each series it is told of (the
     JSON an agent sends), committed minute by minute at the samples' own
     time, so the writer seals and rolls them up as it would have live. The

@@ -1,7 +1,7 @@
 /*  test_config.c: the collector's command line: defaults that work with no flags,
     every value checked against its limits, --http parsed, and a bad flag an
     error (exit 2), never a silent default. */
-#include "../check.h"
+#include "check.h"
 #include "config.h"
 
 #include <arpa/inet.h>

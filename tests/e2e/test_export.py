@@ -11,7 +11,6 @@ import urllib.parse
 import urllib.request
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "collector"))
 import receivers  # noqa: E402
 import zapmtest as z  # noqa: E402
 from rw_receiver import Receiver  # noqa: E402

@@ -1,5 +1,5 @@
 /*  fuzz_event_id.c: libFuzzer target for Last-Event-ID parsing (a request header). */
-#include "sse.h"
+#include "stream.h"
 
 #include <stdint.h>
 #include <stdlib.h>

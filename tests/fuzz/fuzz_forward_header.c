@@ -1,7 +1,7 @@
 /*  fuzz_forward_header.c: libFuzzer target for the header of a forwarded batch
     (bytes from another collector, or from anyone who reaches the agent port).
     A header that parses must write back to one that parses to the same. */
-#include "forward_header.h"
+#include "forward.h"
 
 #include <stdint.h>
 #include <stdlib.h>

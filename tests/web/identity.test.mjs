@@ -1,5 +1,5 @@
 // identity.test.mjs: the dashboard's identityOf runs every case of the shared
-// table tests/identity_cases.json, which tests/collector/test_identity.c runs
+// table tests/identity_cases.json, which tests/collector/sample/test_identity.c runs
 // against the collector: the same id, or no id where the collector drops the
 // sample. So the page and the collector cannot give one sample two names.
 

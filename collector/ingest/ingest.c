@@ -1,0 +1,456 @@
+/*  ingest.c: the ingest path, from an agent's frame to every place a sample goes.
+
+    Frames are received into one reused zmq_msg_t and validated in place (with
+    a store open, the validator also collects the sample's numbers for it). A
+    valid sample then goes, in this order: into the batch for the upstream
+    collectors (--forward), as received; into its series (liveness, seq loss,
+    history) and the latest values that /metrics shows; into remote write's
+    queue (--remote-write); framed once into the ring, where every /feed
+    client reads it, after an `event: agent` when its series joins and an
+    `event: lost` when its seq jumps; and last into the store's queue. Each
+    of those is a copy that never waits: the forward links send the batch at
+    the end of the turn, remote write and the store deliver on their own
+    threads, and each counts what it drops. A batch from an edge collector (a
+    multipart message) is read here too, each of its samples taking the same
+    path.
+
+    RCVHWM is per connected agent in libzmq, so a modest value bounds memory
+    per agent while absorbing bursts.
+
+    A drop is counted at once but logged by ingest_tick, at most one line a
+    second with the latest reason and the frame's first bytes (escaped), so a
+    flood of bad frames cannot flood the log.
+*/
+#include "ingest.h"
+#include "clock.h"
+#include "base.h"
+#include "gate.h"
+#include "stream.h"
+#include "sample.h"
+#include "wire.h"
+
+#include <assert.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define INGEST_RCVHWM     1000
+#define INGEST_LOG_GAP_NS 1000000000LL
+#define INGEST_EXCERPT    48
+#define INGEST_EDGES_MAX  64 //  edges counted by name; more are counted together
+
+//  Where the frames of the message being received go.
+typedef enum {
+    PART_SINGLE,    //  not inside a multipart message
+    PART_FORWARDED, //  inside a batch from an edge: each frame is a sample
+    PART_REFUSED,   //  inside a forwarded batch refused (a loop, a bad header)
+    PART_DROPPED    //  inside another multipart message: each frame is dropped
+} part_state_t;
+
+//  What arrived from one edge collector.
+typedef struct {
+    char name[ZAPM_FORWARD_EDGE_MAX + 1]; //  its name
+    uint64_t samples;                     //  samples in its batches
+    uint64_t batches;                     //  batches
+} edge_t;
+
+struct _ingest_t {
+    void *context;                             //  libzmq context
+    void *socket;                              //  SUB, bound
+    peerlog_t *peerlog;                        //  log lines about peers, rate-limited
+    gate_t *gate;                              //  ZAP handler: who may publish
+    watch_t *watch;                            //  monitor: connections lost
+    char endpoint[256];                        //  as bound
+    ingest_sinks_t sinks;                      //  where samples go
+    part_state_t part;                         //  where the next frame of a message goes
+    forward_header_t origin;                   //  header of the forwarded batch being read
+    edge_t edges[INGEST_EDGES_MAX];            //  per edge, in order of first sight
+    size_t edge_count;                         //  edges seen
+    edge_t *edge;                              //  the batch's edge
+    uint64_t *refusing;                        //  the counter of the batch being refused
+    uint64_t refused_loops;                    //  forwarded samples that had been here
+    uint64_t refused_headers;                  //  forwarded samples under a bad header
+    uint64_t dropped_unlogged;                 //  drops since the last log line
+    validate_reason_t last_drop;               //  reason of the latest drop
+    char last_excerpt[INGEST_EXCERPT * 4 + 1]; // its first bytes, escaped
+    int64_t next_drop_log;                     //  earliest time for the next drop line
+    store_numbers_t *numbers;                  //  a sample's numbers for the store, if any
+};
+
+//  The TCP port of a bound endpoint like "tcp://0.0.0.0:5555", 0 if none.
+static int
+s_tcp_port (const char *endpoint)
+{
+    const char *colon = strrchr (endpoint, ':');
+    if (strncmp (endpoint, "tcp://", 6) != 0 || !colon)
+        return 0;
+    return atoi (colon + 1);
+}
+
+ingest_t *
+ingest_new (const char *endpoint, const gate_config_t *gate, const ingest_sinks_t *sinks)
+{
+    ingest_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->sinks = *sinks;
+    if (sinks->store && !(self->numbers = malloc (sizeof *self->numbers))) {
+        log_error ("out of memory");
+        free (self);
+        return NULL;
+    }
+    self->context = zmq_ctx_new ();
+    self->socket = self->context ? zmq_socket (self->context, ZMQ_SUB) : NULL;
+    if (!self->socket) {
+        log_error ("cannot create the SUB socket: %s", zmq_strerror (errno));
+        ingest_destroy (&self);
+        return NULL;
+    }
+    int64_t max_size = GATE_MAX_FRAME;
+    int hwm = INGEST_RCVHWM, linger = 0;
+    if (!sockopt_set (self->socket, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size, "ZMQ_MAXMSGSIZE") ||
+        !sockopt_set (self->socket, ZMQ_RCVHWM, &hwm, sizeof hwm, "ZMQ_RCVHWM") ||
+        !sockopt_set (self->socket, ZMQ_LINGER, &linger, sizeof linger, "ZMQ_LINGER") ||
+        !sockopt_set (self->socket, ZMQ_SUBSCRIBE, "", 0, "ZMQ_SUBSCRIBE")) {
+        ingest_destroy (&self);
+        return NULL;
+    }
+    //  The ZAP handler and the monitor before bind: no connection unchecked or unseen.
+    self->peerlog = peerlog_new ();
+    self->gate = self->peerlog ? gate_new (self->context, self->socket, gate, sinks->gate_stats,
+                                           self->peerlog)
+                               : NULL;
+    self->watch = self->gate ? watch_new (self->context, self->socket, self->gate,
+                                          sinks->gate_stats, self->peerlog)
+                             : NULL;
+    if (!self->watch) {
+        ingest_destroy (&self);
+        return NULL;
+    }
+    if (zmq_bind (self->socket, endpoint) != 0) {
+        log_error ("cannot bind %s for agents: %s", endpoint, zmq_strerror (errno));
+        ingest_destroy (&self);
+        return NULL;
+    }
+    size_t size = sizeof self->endpoint;
+    if (zmq_getsockopt (self->socket, ZMQ_LAST_ENDPOINT, self->endpoint, &size) != 0)
+        snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
+    gate_set_port (self->gate, s_tcp_port (self->endpoint));
+    return self;
+}
+
+void
+ingest_destroy (ingest_t **self_p)
+{
+    assert (self_p);
+    ingest_t *self = *self_p;
+    if (self) {
+        watch_destroy (&self->watch);
+        if (self->socket)
+            zmq_close (self->socket);
+        gate_destroy (&self->gate);
+        peerlog_destroy (&self->peerlog);
+        if (self->context)
+            zmq_ctx_term (self->context);
+        free (self->numbers);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+ingest_poll_items (ingest_t *self, zmq_pollitem_t *items)
+{
+    assert (self);
+    items[0] = (zmq_pollitem_t){self->socket, 0, ZMQ_POLLIN, 0};
+    items[1] = (zmq_pollitem_t){gate_socket (self->gate), 0, ZMQ_POLLIN, 0};
+    items[2] = (zmq_pollitem_t){watch_socket (self->watch), 0, ZMQ_POLLIN, 0};
+}
+
+void
+ingest_log_mode (ingest_t *self)
+{
+    assert (self);
+    gate_log_mode (self->gate);
+}
+
+const char *
+ingest_endpoint (ingest_t *self)
+{
+    assert (self);
+    return self->endpoint;
+}
+
+//  Appends one framed event for `series` to the ring.
+static void
+s_append (ingest_t *self, const series_t *series, const char *name, const char *json, size_t size,
+          bool minify, int64_t mono_ns)
+{
+    ring_t *ring = self->sinks.ring;
+    char *slot = ring_reserve (ring, size + SSE_FRAME_OVERHEAD + 1);
+    size_t framed = sse_frame (slot, self->sinks.boot, ring_head (ring), name, json, size, minify);
+    ring_commit (ring, framed, series->index, mono_ns);
+    self->sinks.stats->events++;
+}
+
+//  Appends a named event built by the collector (rare: joins, leaves, gaps).
+static void
+s_append_json (ingest_t *self, const series_t *series, const char *name, cJSON *event)
+{
+    char *json = cJSON_PrintUnformatted (event);
+    cJSON_Delete (event);
+    if (json) {
+        s_append (self, series, name, json, strlen (json), false, clock_mono_ns ());
+        free (json);
+    }
+}
+
+//  Appends `event: agent` for a series that joined or left, with the live count.
+static void
+s_agent_event (ingest_t *self, const series_t *series, const char *state)
+{
+    uint32_t live = series_map_live (self->sinks.series);
+    cJSON *event = cJSON_CreateObject ();
+    cJSON_AddStringToObject (event, ZAPM_KEY_ID, series->id);
+    cJSON_AddStringToObject (event, ZAPM_KEY_STATE, state);
+    cJSON_AddNumberToObject (event, ZAPM_KEY_AGENTS, live);
+    s_append_json (self, series, ZAPM_EVENT_AGENT, event);
+    char id[ZAPM_IDENTITY_MAX * 4 + 1];
+    log_escape (series->id, strlen (series->id), ZAPM_IDENTITY_MAX, id);
+    log_info ("agent %s %s (%u live)", id, state, live);
+}
+
+//  Appends `event: lost` after a jump in a series' seq, with its totals.
+static void
+s_lost_event (ingest_t *self, const series_t *series)
+{
+    cJSON *event = cJSON_CreateObject ();
+    cJSON_AddStringToObject (event, ZAPM_KEY_ID, series->id);
+    cJSON_AddNumberToObject (event, ZAPM_KEY_LOST, (double) series->lost);
+    cJSON_AddNumberToObject (event, ZAPM_KEY_SAMPLES, (double) series->samples);
+    s_append_json (self, series, ZAPM_EVENT_LOST, event);
+}
+
+//  Counts a dropped frame; the log line is written by ingest_tick.
+static void
+s_drop (ingest_t *self, validate_reason_t reason, const char *data, size_t size)
+{
+    self->sinks.stats->invalid[reason]++;
+    self->dropped_unlogged++;
+    self->last_drop = reason;
+    log_escape (data, size, INGEST_EXCERPT, self->last_excerpt);
+}
+
+//  The counters of edge `name`; the last slot counts every edge past the table.
+static edge_t *
+s_edge (ingest_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->edge_count; i++)
+        if (strcmp (self->edges[i].name, name) == 0)
+            return &self->edges[i];
+    if (self->edge_count == INGEST_EDGES_MAX)
+        return &self->edges[INGEST_EDGES_MAX - 1];
+    edge_t *edge = &self->edges[self->edge_count++];
+    snprintf (edge->name, sizeof edge->name, "%s",
+              self->edge_count == INGEST_EDGES_MAX ? "(other)" : name);
+    return edge;
+}
+
+//  One sample, from an agent or (`origin` set) forwarded by an edge. Returns
+//  the events appended.
+static size_t
+s_ingest_sample (ingest_t *self, const char *data, size_t size, const forward_header_t *origin)
+{
+    ingest_stats_t *stats = self->sinks.stats;
+    stats->received++;
+    sample_t sample;
+    //  With a store, the validator also collects its numbers from the same parse.
+    validate_reason_t reason = validate_sample_numbers (data, size, &sample, self->numbers);
+    if (reason != VALIDATE_OK) {
+        s_drop (self, reason, data, size);
+        return 0;
+    }
+    if (self->sinks.forward)
+        forward_sample (self->sinks.forward, data, size, origin);
+    int64_t mono_ns = clock_mono_ns ();
+    series_t *series;
+    uint64_t lost_before = stats->lost;
+    series_change_t change = series_map_observe (self->sinks.series, &sample, data, size, mono_ns,
+                                                 clock_wall_ns (), &series, &stats->lost);
+    if (change == SERIES_FULL) {
+        if (stats->series_dropped++ == 0)
+            log_warn ("--max-series %u reached: samples of new series are dropped",
+                      self->sinks.max_series);
+        return 0;
+    }
+    snprintf (series->via, sizeof series->via, "%s", origin ? origin->edge : "");
+    latest_update (self->sinks.latest, series, &sample);
+    if (self->sinks.remote)
+        remote_export_sample (self->sinks.remote, series, &sample,
+                              sample.wall_ns ? sample.wall_ns : clock_wall_ns ());
+    size_t events = 1;
+    if (change == SERIES_JOINED) {
+        s_agent_event (self, series, ZAPM_STATE_JOINED);
+        events++;
+    }
+    if (stats->lost != lost_before) {
+        s_lost_event (self, series);
+        events++;
+    }
+    s_append (self, series, NULL, data, size, sample.has_line_break, mono_ns);
+    if (self->sinks.store) {
+        store_ids_t ids = {sample.agent, sample.host, sample.color,
+                           sample.has_pid ? (int64_t) sample.pid : -1};
+        store_append (self->sinks.store, series->id, &ids,
+                      sample.wall_ns ? sample.wall_ns : clock_wall_ns (), self->numbers);
+    }
+    return events;
+}
+
+//  The first frame of a multipart message: a forwarded batch's header, or not.
+static part_state_t
+s_start_message (ingest_t *self, const char *data, size_t size)
+{
+    if (!forward_header_is (data, size))
+        return PART_DROPPED;
+    if (!forward_header_parse (data, size, &self->origin)) {
+        if (self->refused_headers == 0)
+            log_warn ("refused a forwarded batch with a malformed header (%zu bytes)", size);
+        self->refusing = &self->refused_headers;
+        return PART_REFUSED;
+    }
+    if (forward_header_visited (&self->origin, self->sinks.boot)) {
+        self->refusing = &self->refused_loops;
+        if (self->refused_loops == 0)
+            log_warn ("refused a batch that has been here before (edge '%s'): "
+                      "check the --forward flags for a loop",
+                      self->origin.edge);
+        return PART_REFUSED;
+    }
+    self->edge = s_edge (self, self->origin.edge);
+    self->edge->batches++;
+    return PART_FORWARDED;
+}
+
+//  One frame. Returns the events appended.
+static size_t
+s_ingest (ingest_t *self, const char *data, size_t size, bool more)
+{
+    size_t events = 0;
+    switch (self->part) {
+    case PART_SINGLE:
+        if (!more)
+            return s_ingest_sample (self, data, size, NULL);
+        self->part = s_start_message (self, data, size);
+        if (self->part == PART_DROPPED) {
+            self->sinks.stats->received++;
+            s_drop (self, VALIDATE_MULTIPART, data, size);
+        }
+        return 0;
+    case PART_FORWARDED:
+        self->edge->samples++;
+        events = s_ingest_sample (self, data, size, &self->origin);
+        break;
+    case PART_REFUSED:
+        (*self->refusing)++;
+        break;
+    case PART_DROPPED:
+        self->sinks.stats->received++;
+        s_drop (self, VALIDATE_MULTIPART, data, size);
+        break;
+    }
+    if (!more)
+        self->part = PART_SINGLE;
+    return events;
+}
+
+//  Receives and ingests up to `budget` frames without blocking. Returns the
+//  events appended to the ring.
+static size_t
+s_drain (ingest_t *self, size_t budget)
+{
+    size_t count = 0, events = 0;
+    zmq_msg_t msg;
+    zmq_msg_init (&msg);
+    bool curve = gate_curve (self->gate);
+    while (count < budget && zmq_msg_recv (&msg, self->socket, ZMQ_DONTWAIT) >= 0) {
+        count++;
+        if (curve && !gate_admit (self->gate, &msg))
+            continue; //  a revoked key: counted by the gate
+        events += s_ingest (self, zmq_msg_data (&msg), zmq_msg_size (&msg), zmq_msg_more (&msg));
+    }
+    zmq_msg_close (&msg);
+    return events;
+}
+
+size_t
+ingest_handle (ingest_t *self, const zmq_pollitem_t *items, size_t budget)
+{
+    assert (self);
+    int64_t now = 0;
+    if (items[1].revents & ZMQ_POLLIN)
+        gate_handle (self->gate, now = clock_mono_ns ());
+    if (items[2].revents & ZMQ_POLLIN)
+        watch_handle (self->watch, now ? now : clock_mono_ns ());
+    return (items[0].revents & ZMQ_POLLIN) ? s_drain (self, budget) : 0;
+}
+
+static void
+s_on_left (void *arg, series_t *series)
+{
+    s_agent_event (arg, series, ZAPM_STATE_LEFT);
+}
+
+//  One counter line per edge: NAME{edge="..."} VALUE.
+static void
+s_edge_lines (ingest_t *self, textbuf_t *out, const char *name, bool batches)
+{
+    for (size_t i = 0; i < self->edge_count; i++) {
+        textbuf_printf (out, "%s{edge=", name);
+        textbuf_putc (out, '"');
+        prom_text_label_value (out, self->edges[i].name);
+        textbuf_putc (out, '"');
+        textbuf_printf (out, "} %" PRIu64 "\n",
+                        batches ? self->edges[i].batches : self->edges[i].samples);
+    }
+}
+
+void
+ingest_metrics (ingest_t *self, textbuf_t *out)
+{
+    assert (self);
+    textbuf_printf (out, "# HELP zapm_forward_received_total Samples that edge collectors "
+                         "forwarded here, by edge.\n# TYPE zapm_forward_received_total counter\n");
+    s_edge_lines (self, out, "zapm_forward_received_total", false);
+    textbuf_printf (out, "# HELP zapm_forward_batches_received_total Batches that edge "
+                         "collectors forwarded here, by edge.\n"
+                         "# TYPE zapm_forward_batches_received_total counter\n");
+    s_edge_lines (self, out, "zapm_forward_batches_received_total", true);
+    textbuf_printf (out,
+                    "# HELP zapm_forward_refused_total Forwarded samples refused, by reason.\n"
+                    "# TYPE zapm_forward_refused_total counter\n"
+                    "zapm_forward_refused_total{reason=\"loop\"} %" PRIu64 "\n"
+                    "zapm_forward_refused_total{reason=\"bad_header\"} %" PRIu64 "\n",
+                    self->refused_loops, self->refused_headers);
+}
+
+size_t
+ingest_tick (ingest_t *self, int64_t mono_ns)
+{
+    assert (self);
+    size_t left = series_map_sweep (self->sinks.series, mono_ns, s_on_left, self);
+    gate_tick (self->gate, mono_ns);
+    if (self->dropped_unlogged > 0 && mono_ns >= self->next_drop_log) {
+        log_warn ("dropped %lu invalid frame%s; latest: %s, starting '%s'",
+                  (unsigned long) self->dropped_unlogged, self->dropped_unlogged == 1 ? "" : "s",
+                  validate_reason_name (self->last_drop), self->last_excerpt);
+        self->dropped_unlogged = 0;
+        self->next_drop_log = mono_ns + INGEST_LOG_GAP_NS;
+    }
+    return left;
+}

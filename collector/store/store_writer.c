@@ -1,0 +1,335 @@
+/*  store_writer.c: samples to points in open chunks (see store_writer.h).
+
+    A sample's values go, by its layout's metric ids, into its series' open
+    raw chunk (store_chunk.h) and, for crash safety, into this interval's
+    head row (store_head.h), reusing the decimal form the chunk's column just
+    found for each value. Nothing touches the disk here but the rows of a new
+    series or metric; store_writer_commit.c writes the interval. The other
+    jobs of the writer have files of their own (store_writer_parts.h).
+*/
+#include "store_writer.h"
+#include "base.h"
+#include "store_db.h"
+#include "store_head.h"
+#include "store_writer_parts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  Error lines are logged at most this often.
+#define WRITER_ERROR_LOG_NS (60 * STORE_NS)
+
+//  Logs a failed statement, at most once a minute, and counts it.
+void
+store_writer_error (store_writer_t *self, const char *what, int rc, int64_t now_ns)
+{
+    atomic_fetch_add (&self->counters->write_errors, 1);
+    if (self->error_logged_ns && now_ns - self->error_logged_ns < WRITER_ERROR_LOG_NS) {
+        self->errors_unlogged++;
+        return;
+    }
+    log_error ("store: %s failed: %s; the points of this second are lost, writing goes on"
+               " (%lld more errors since the last such line; logged at most once a minute)",
+               what, sqlite3_errstr (rc), (long long) self->errors_unlogged);
+    self->error_logged_ns = now_ns;
+    self->errors_unlogged = 0;
+}
+
+//  After a failed statement. SQLite may have rolled the transaction back by
+//  itself (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM): then the interval's
+//  earlier statements are gone, so it fails as a whole (the commit rolls back
+//  and memory is reloaded), and the next statement begins a transaction
+//  again instead of autocommitting on its own. `fatal`: the interval fails
+//  even if the transaction is still open (memory no longer matches it).
+void
+store_writer_failed (store_writer_t *self, int rc, bool fatal)
+{
+    bool lost = self->in_transaction && sqlite3_get_autocommit (self->db);
+    self->in_transaction = !sqlite3_get_autocommit (self->db);
+    if ((fatal || lost) && self->failed_rc == SQLITE_OK)
+        self->failed_rc = rc;
+}
+
+int
+store_writer_begin (store_writer_t *self)
+{
+    if (self->in_transaction)
+        return SQLITE_OK;
+    int rc = store_db_exec (self->db, "BEGIN IMMEDIATE");
+    self->in_transaction = rc == SQLITE_OK;
+    return rc;
+}
+
+//  The service of a series: its identity without ":<pid>" when the sample
+//  carries agent, host and pid (identity agent@host:pid), else the identity.
+static void
+s_service (const char *key, const store_ids_t *ids, char *out, size_t size)
+{
+    snprintf (out, size, "%s", key);
+    if (ids->pid < 0 || !ids->agent || !ids->agent[0] || !ids->host || !ids->host[0])
+        return;
+    char suffix[32];
+    snprintf (suffix, sizeof suffix, ":%lld", (long long) ids->pid);
+    size_t key_size = strlen (out), suffix_size = strlen (suffix);
+    if (key_size > suffix_size && strcmp (out + key_size - suffix_size, suffix) == 0)
+        out[key_size - suffix_size] = '\0';
+}
+
+//  Binds `text` to parameter `at` when it is not empty (else it stays NULL).
+static void
+s_bind_text (sqlite3_stmt *stmt, int at, const char *text)
+{
+    if (text && text[0])
+        sqlite3_bind_text (stmt, at, text, -1, SQLITE_STATIC);
+}
+
+//  Adds a series row for a new identity.
+static store_writer_series_t *
+s_series_new (store_writer_t *self, const char *key, const store_ids_t *ids, int64_t time_ns,
+              int64_t now_ns)
+{
+    char service[600];
+    s_service (key, ids, service, sizeof service);
+    int rc = store_writer_begin (self);
+    sqlite3_stmt *stmt = self->insert_series;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 2, service, -1, SQLITE_STATIC);
+        s_bind_text (stmt, 3, ids->agent);
+        s_bind_text (stmt, 4, ids->host);
+        if (ids->pid >= 0)
+            sqlite3_bind_int64 (stmt, 5, ids->pid);
+        s_bind_text (stmt, 6, ids->color);
+        sqlite3_bind_int64 (stmt, 7, time_ns);
+        rc = sqlite3_step (stmt);
+        sqlite3_reset (stmt);
+        sqlite3_clear_bindings (stmt);
+    }
+    if (rc != SQLITE_DONE) {
+        store_writer_error (self, "adding a series", rc, now_ns);
+        store_writer_failed (self, rc, false);
+        return NULL;
+    }
+    return store_writer_series_put (self, sqlite3_last_insert_rowid (self->db), key, 0);
+}
+
+//  --------------------------------------------------------------------------
+//  Layouts
+
+static void
+s_layout_free (store_writer_layout_t **layout_p)
+{
+    if (!*layout_p)
+        return;
+    free ((*layout_p)->paths);
+    free ((*layout_p)->metric);
+    free (*layout_p);
+    *layout_p = NULL;
+}
+
+bool
+store_writer_layout (store_writer_t *self, uint32_t id, const char *paths, size_t size,
+                     uint32_t count)
+{
+    if (id > STORE_LAYOUTS_MAX)
+        return false;
+    s_layout_free (&self->layouts[id]);
+    store_writer_layout_t *layout = calloc (1, sizeof *layout);
+    self->layouts[id] = layout;
+    if (layout) {
+        layout->paths = malloc (size ? size : 1);
+        layout->metric = calloc (count ? count : 1, sizeof *layout->metric);
+    }
+    if (!layout || !layout->paths || !layout->metric) {
+        //  Its samples are lost: count them once here.
+        atomic_fetch_add (&self->counters->write_errors, 1);
+        s_layout_free (&self->layouts[id]);
+        return false;
+    }
+    memcpy (layout->paths, paths, size);
+    layout->paths_size = (uint32_t) size;
+    layout->count = count;
+    return true;
+}
+
+//  True when `path` is made of [A-Za-z0-9_.:-] only: the metric names kept.
+static bool
+s_path_ok (const char *path, size_t size)
+{
+    for (size_t i = 0; i < size; i++) {
+        unsigned char c = (unsigned char) path[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == ':' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+//  Layout `id` with its metric ids looked up (paths not kept get 0); NULL if
+//  it is unknown, does not hold `count` paths, or a metric row could not be
+//  added.
+static store_writer_layout_t *
+s_layout (store_writer_t *self, uint32_t id, uint32_t count, int64_t now_ns)
+{
+    store_writer_layout_t *layout = id <= STORE_LAYOUTS_MAX ? self->layouts[id] : NULL;
+    if (!layout || layout->count != count)
+        return NULL;
+    if (layout->resolved)
+        return layout;
+    const char *path = layout->paths, *end = layout->paths + layout->paths_size;
+    layout->kept = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        const char *nul = path < end ? memchr (path, '\0', (size_t) (end - path)) : NULL;
+        if (!nul)
+            return NULL;
+        size_t size = (size_t) (nul - path);
+        layout->metric[i] = 0;
+        if (s_path_ok (path, size) &&
+            !(layout->metric[i] = store_writer_metric (self, path, size, now_ns)))
+            return NULL;
+        layout->kept += layout->metric[i] != 0;
+        path = nul + 1;
+    }
+    layout->resolved = true;
+    return layout;
+}
+
+//  --------------------------------------------------------------------------
+//  Points into the open chunk
+
+//  Puts a value into the open chunk; returns its column, NULL on failure.
+const chunk_column_t *
+store_writer_put (store_writer_series_t *series, uint32_t metric, int hint, double value)
+{
+    int column = chunk_builder_column (&series->chunk, metric, hint);
+    if (column < 0 || !chunk_builder_put (&series->chunk, column, value))
+        return NULL;
+    return &series->chunk.columns[column];
+}
+
+bool
+store_writer_row (store_writer_t *self, store_writer_series_t *series, int64_t time_ns,
+                  int64_t head_row)
+{
+    chunk_builder_t *chunk = &series->chunk;
+    if (chunk->rows > 0 && (chunk->rows >= CHUNK_ROWS_MAX ||
+                            time_ns - chunk->t_first >= store_tier_span_ns[STORE_TIER_RAW])) {
+        int rc = store_writer_seal (self, series);
+        if (rc != SQLITE_OK)
+            return false;
+    }
+    if (!chunk_builder_row (chunk, time_ns))
+        return false;
+    if (chunk->rows == 1)
+        series->head_first = head_row;
+    series->last_ns = time_ns;
+    return true;
+}
+
+void
+store_writer_sample (store_writer_t *self, const char *series_id, const store_ids_t *ids,
+                     int64_t time_ns, uint32_t layout_id, const double *values, uint32_t count,
+                     int64_t now_ns)
+{
+    if (!self->loaded)
+        return; //  the file could not be read back after an error; counted there
+    if (time_ns < now_ns - self->config.past_window_s * STORE_NS ||
+        time_ns > now_ns + self->config.future_window_s * STORE_NS) {
+        atomic_fetch_add (&self->counters->samples_refused, 1);
+        return;
+    }
+    store_writer_series_t *series = store_writer_series_find (self, series_id);
+    if (series && time_ns <= series->last_ns) {
+        atomic_fetch_add (&self->counters->samples_refused, 1);
+        return;
+    }
+    store_writer_layout_t *layout =
+        count < STORE_HEAD_POINTS_MAX ? s_layout (self, layout_id, count, now_ns) : NULL;
+    if (!layout)
+        return; //  a metric row could not be added: counted as a write error
+    if (!series)
+        series = s_series_new (self, series_id, ids, time_ns, now_ns);
+    if (!series || !store_writer_row (self, series, time_ns, self->head_id))
+        return;
+    //  The head entry: series, time, the count, then the points.
+    uint32_t kept = layout->kept;
+    if (!store_head_sample (&self->head, series->id, time_ns, kept, count))
+        return;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t metric = layout->metric[i];
+        if (!metric)
+            continue;
+        const chunk_column_t *column = store_writer_put (series, metric, (int) i, values[i]);
+        store_head_point (&self->head, metric, values[i], column);
+    }
+    self->head_points += kept;
+    self->head_samples++;
+    if (series->chunk.rows >= CHUNK_ROWS_MAX)
+        series->due = true;
+}
+
+//  --------------------------------------------------------------------------
+//  The class
+
+store_writer_t *
+store_writer_new (sqlite3 *db, const store_config_t *config, store_counters_t *counters,
+                  int64_t now_ns)
+{
+    store_writer_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        sqlite3_close (db);
+        return NULL;
+    }
+    self->db = db;
+    self->config = *config;
+    self->config.path = strdup (config->path);
+    self->counters = counters;
+    self->insert_series = store_db_prepare (
+        db, "INSERT INTO series (key, service, agent, host, pid, color, first_ns, last_ns)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 0)");
+    self->insert_metric = store_db_prepare (db, "INSERT INTO metric (name) VALUES (?)");
+    self->insert_head = store_db_prepare (db, "INSERT INTO head (id, t_ns, data) VALUES (?, ?, ?)");
+    self->delete_head = store_db_prepare (db, "DELETE FROM head WHERE id < ?");
+    self->update_last = store_db_prepare (db, "UPDATE series SET last_ns = ? WHERE id = ?");
+    if (!self->config.path || !self->insert_series || !self->insert_metric || !self->insert_head ||
+        !self->delete_head || !self->update_last || !store_writer_load (self, now_ns)) {
+        store_writer_destroy (&self, 0);
+        return NULL;
+    }
+    return self;
+}
+
+void
+store_writer_destroy (store_writer_t **self_p, int64_t now_ns)
+{
+    if (!*self_p)
+        return;
+    store_writer_t *self = *self_p;
+    if (self->loaded && now_ns) {
+        store_writer_commit (self, now_ns);
+        store_writer_seal_all (self);
+        store_writer_commit (self, now_ns);
+    }
+    if (self->in_transaction)
+        store_db_exec (self->db, "ROLLBACK");
+    store_writer_forget (self);
+    for (uint32_t id = 0; id <= STORE_LAYOUTS_MAX; id++)
+        s_layout_free (&self->layouts[id]);
+    sqlite3_finalize (self->insert_series);
+    sqlite3_finalize (self->insert_metric);
+    sqlite3_finalize (self->insert_head);
+    sqlite3_finalize (self->delete_head);
+    sqlite3_finalize (self->update_last);
+    sqlite3_close (self->db);
+    free ((char *) self->config.path);
+    free (self->head.data);
+    free (self);
+    *self_p = NULL;
+}
+
+sqlite3 *
+store_writer_db (store_writer_t *self)
+{
+    return self->db;
+}
