@@ -15,6 +15,7 @@
 #include "store_db.h"
 #include "store_lines.h"
 #include "store_tiers.h"
+#include "wire.h"
 
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -25,22 +26,17 @@
 //  First size of the answer's buffer (a day of five metrics is megabytes).
 #define QUERY_ANSWER_BUFFER 65536
 
-//  The current /api/history names of the charted metrics.
-static const struct {
-    const char *metric; //  stored name
-    const char *legacy; //  key in the answer
-} s_legacy[] = {{"cpu", "cpu"},
-                {"mem", "mem"},
-                {"sys.cpu_percent", "sys_cpu"},
-                {"sys.mem.percent", "sys_mem"},
-                {"sys.load.0", "load1"}};
+//  The charted metrics (wire.h): their stored names, the default of a query
+//  that names none, and their current /api/history names, in one order.
+static const char *const s_charted_paths[ZAPM_CHARTED_COUNT] = ZAPM_CHARTED_PATHS;
+static const char *const s_charted_columns[ZAPM_CHARTED_COUNT] = ZAPM_CHARTED_COLUMNS;
 
 static const char *
 s_legacy_name (const char *metric)
 {
-    for (size_t i = 0; i < sizeof s_legacy / sizeof s_legacy[0]; i++)
-        if (strcmp (s_legacy[i].metric, metric) == 0)
-            return s_legacy[i].legacy;
+    for (size_t i = 0; i < ZAPM_CHARTED_COUNT; i++)
+        if (strcmp (s_charted_paths[i], metric) == 0)
+            return s_charted_columns[i];
     return NULL;
 }
 
@@ -106,15 +102,35 @@ s_dup (const unsigned char *text)
     return text ? strdup ((const char *) text) : NULL;
 }
 
-//  Splits the metric list into query->names; looks up their ids and their
-//  keys in today's shape.
+//  Adds metric `name` to query->names with its key in today's shape, and
+//  looks up its id with `stmt`.
+static void
+s_metric_add (store_lines_t *query, sqlite3_stmt *stmt, const char *name)
+{
+    int m = query->metric_count++;
+    query->names[m] = strdup (name);
+    query->legacy[m] = s_legacy_name (name);
+    query->ids[m] = 0;
+    if (stmt) {
+        sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+        if (sqlite3_step (stmt) == SQLITE_ROW)
+            query->ids[m] = sqlite3_column_int64 (stmt, 0);
+        sqlite3_reset (stmt);
+    }
+}
+
+//  Splits the metric list (NULL or empty: the charted metrics) into
+//  query->names; looks up their ids and their keys in today's shape.
 static bool
 s_metrics (store_lines_t *query, const char *list)
 {
-    char *copy = strdup (list && *list ? list : STORE_QUERY_METRICS_DEFAULT);
+    char *copy = strdup (list ? list : "");
     if (!copy)
         return false;
     sqlite3_stmt *stmt = store_db_prepare (query->db, "SELECT id FROM metric WHERE name = ?");
+    if (!*copy)
+        for (size_t i = 0; i < ZAPM_CHARTED_COUNT; i++)
+            s_metric_add (query, stmt, s_charted_paths[i]);
     char *save = NULL;
     for (char *name = strtok_r (copy, ",", &save);
          name && query->metric_count < STORE_LINES_METRICS_MAX;
@@ -124,18 +140,8 @@ s_metrics (store_lines_t *query, const char *list)
         size_t size = strlen (name);
         while (size && name[size - 1] == ' ')
             name[--size] = '\0';
-        if (!size)
-            continue;
-        int m = query->metric_count++;
-        query->names[m] = strdup (name);
-        query->legacy[m] = s_legacy_name (name);
-        query->ids[m] = 0;
-        if (stmt) {
-            sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
-            if (sqlite3_step (stmt) == SQLITE_ROW)
-                query->ids[m] = sqlite3_column_int64 (stmt, 0);
-            sqlite3_reset (stmt);
-        }
+        if (size)
+            s_metric_add (query, stmt, name);
     }
     sqlite3_finalize (stmt);
     free (copy);

@@ -218,6 +218,14 @@ s_rollup_series (store_tiers_t *tiers, int tier, int64_t series, int64_t start)
     return rc;
 }
 
+//  How long after its end a 1-minute span is rolled up: points may arrive that
+//  late (the past window) and wait that long in open chunks.
+static int64_t
+s_grace (store_tiers_t *tiers)
+{
+    return (tiers->config.past_window_s + 2 * tiers->config.seal_s + 60) * STORE_NS;
+}
+
 //  True when the span of tier `tier` that starts at the watermark is complete.
 static bool
 s_ready (store_tiers_t *tiers, int tier, int64_t now_ns, int64_t open_ns)
@@ -225,8 +233,19 @@ s_ready (store_tiers_t *tiers, int tier, int64_t now_ns, int64_t open_ns)
     int64_t end = tiers->watermark[tier] + store_tier_span_ns[tier];
     if (tier > 1)
         return end <= tiers->watermark[tier - 1];
-    int64_t grace = (tiers->config.past_window_s + 2 * tiers->config.seal_s + 60) * STORE_NS;
-    return end + grace <= now_ns && end <= open_ns;
+    return end + s_grace (tiers) <= now_ns && end <= open_ns;
+}
+
+int64_t
+store_rollup_due (store_tiers_t *tiers, int64_t now_ns, int64_t open_ns)
+{
+    for (int tier = 1; tier < STORE_TIERS; tier++)
+        if (tiers->cursor[tier] != 0 || s_ready (tiers, tier, now_ns, open_ns))
+            return now_ns; //  a span in progress, or one ready
+    int64_t end = tiers->watermark[1] + store_tier_span_ns[1];
+    //  Tier 2 follows tier 1; tier 1 waits for the span's open chunks to be
+    //  sealed (the writer commits meanwhile anyway), then for the grace.
+    return end <= open_ns ? end + s_grace (tiers) : INT64_MAX;
 }
 
 //  At the start of a span: moves the watermark over spans that are complete

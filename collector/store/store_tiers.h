@@ -66,6 +66,15 @@ int store_tiers_save (store_tiers_t *tiers);
 int store_rollup_step (store_tiers_t *tiers, int64_t now_ns, int64_t open_ns, int64_t max_id,
                        int budget);
 
+//  When store_rollup_step next has work (Unix ns): `now_ns` if it has now,
+//  INT64_MAX if only sealing open chunks can give it some.
+int64_t store_rollup_due (store_tiers_t *tiers, int64_t now_ns, int64_t open_ns);
+
+//  When store_retention_step next has work (Unix ns): `now_ns` if the cap
+//  wants pages back now, else when the oldest chunk of a tier passes its
+//  retention; INT64_MAX if nothing will (until more is written or rolled up).
+int64_t store_retention_due (store_tiers_t *tiers, int64_t now_ns, int64_t reserve);
+
 //  Deletes what retention and the cap say must go, at most a bounded amount
 //  per call (in the open transaction): the pages in use are kept `reserve`
 //  bytes below the cap (at most 3/4 of it). Returns the SQLite code.

@@ -10,10 +10,11 @@
 #include "store_writer.h"
 #include "base.h"
 #include "store_db.h"
+#include "service.h"
 #include "store_head.h"
 #include "store_writer_parts.h"
+#include "wire.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,21 +62,6 @@ store_writer_begin (store_writer_t *self)
     return rc;
 }
 
-//  The service of a series: its identity without ":<pid>" when the sample
-//  carries agent, host and pid (identity agent@host:pid), else the identity.
-static void
-s_service (const char *key, const store_ids_t *ids, char *out, size_t size)
-{
-    snprintf (out, size, "%s", key);
-    if (ids->pid < 0 || !ids->agent || !ids->agent[0] || !ids->host || !ids->host[0])
-        return;
-    char suffix[32];
-    snprintf (suffix, sizeof suffix, ":%lld", (long long) ids->pid);
-    size_t key_size = strlen (out), suffix_size = strlen (suffix);
-    if (key_size > suffix_size && strcmp (out + key_size - suffix_size, suffix) == 0)
-        out[key_size - suffix_size] = '\0';
-}
-
 //  Binds `text` to parameter `at` when it is not empty (else it stays NULL).
 static void
 s_bind_text (sqlite3_stmt *stmt, int at, const char *text)
@@ -89,8 +75,8 @@ static store_writer_series_t *
 s_series_new (store_writer_t *self, const char *key, const store_ids_t *ids, int64_t time_ns,
               int64_t now_ns)
 {
-    char service[600];
-    s_service (key, ids, service, sizeof service);
+    char service[ZAPM_IDENTITY_MAX + 1];
+    service_of (key, ids->agent, ids->host, ids->pid >= 0, service, sizeof service);
     int rc = store_writer_begin (self);
     sqlite3_stmt *stmt = self->insert_series;
     if (rc == SQLITE_OK) {

@@ -282,6 +282,22 @@ store_writer_commit (store_writer_t *self, int64_t now_ns)
     return rc == SQLITE_OK;
 }
 
+int64_t
+store_writer_due (store_writer_t *self, int64_t now_ns)
+{
+    if (!self->loaded || self->failed_rc || self->head.size > 0)
+        return now_ns;
+    int64_t open_ns, head_needed;
+    s_open_bounds (self, &open_ns, &head_needed);
+    if (open_ns != INT64_MAX || head_needed != INT64_MAX)
+        return now_ns; //  open chunks wait for their seals
+    if (self->head_id > self->head_deleted_below)
+        return now_ns; //  head rows of sealed points wait to be deleted
+    int64_t rollup = store_rollup_due (&self->tiers, now_ns, open_ns);
+    int64_t retention = store_retention_due (&self->tiers, now_ns, s_reserve (self));
+    return rollup < retention ? rollup : retention;
+}
+
 void
 store_writer_rollup_all (store_writer_t *self, int64_t now_ns)
 {

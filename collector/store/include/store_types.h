@@ -53,9 +53,6 @@ typedef enum {
     STORE_GROUP_SERVICE   //  one line per service: agent@host, across pids
 } store_group_t;
 
-//  The charted metrics a query returns when it names none.
-#define STORE_QUERY_METRICS_DEFAULT "cpu,mem,sys.cpu_percent,sys.mem.percent,sys.load.0"
-
 //  Largest `points` a query may ask for (the dashboard reads it from wire.h).
 #define STORE_QUERY_POINTS_MAX ZAPM_HISTORY_POINTS_MAX
 
@@ -63,7 +60,8 @@ typedef enum {
 typedef struct {
     double from;            //  Unix seconds, start of the window
     double to;              //  Unix seconds, end of the window
-    const char *metrics;    //  comma-separated metric names, NULL for the default
+    const char *metrics;    //  comma-separated metric names, NULL for the charted metrics
+                            //  (wire.h's ZAPM_CHARTED_PATHS)
     const char *glob;       //  shell glob on the series identity, NULL for all
     int points;             //  buckets per line, 1..STORE_QUERY_POINTS_MAX (0: 800)
     store_group_t group;    //  grouping
