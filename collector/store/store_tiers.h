@@ -12,7 +12,7 @@
 #ifndef ZAPM_STORE_TIERS_H
 #define ZAPM_STORE_TIERS_H
 
-#include "store.h"
+#include "store_types.h"
 
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -27,9 +27,6 @@ extern const int64_t store_tier_span_ns[STORE_TIERS];
 
 //  Tier names in queries and logs: "raw", "1m", "1h".
 extern const char *const store_tier_name[STORE_TIERS];
-
-//  Column keys of a rollup chunk: metric id * 4 + one of these.
-enum { STORE_ROLLUP_MIN, STORE_ROLLUP_MAX, STORE_ROLLUP_SUM, STORE_ROLLUP_COUNT };
 
 typedef struct {
     sqlite3 *db;                     //  the writer's connection

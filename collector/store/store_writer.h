@@ -16,7 +16,7 @@
 #ifndef ZAPM_STORE_WRITER_H
 #define ZAPM_STORE_WRITER_H
 
-#include "store.h"
+#include "store_types.h"
 
 #include <sqlite3.h>
 #include <stdatomic.h>
