@@ -8,7 +8,8 @@
     fds, the ingest's sockets (SUB, its ZAP handler and monitor), forward's
     links and libmicrohttpd's epoll fd, and one timer per periodic job. A job
     with nothing pending has no timer armed, so an idle collector wakes only
-    for the feed's 15 s keep-alive (and the store report's hourly summary).
+    for the feed's 15 s keep-alive (and the store report's hourly summary),
+    plus once a second to re-read the allow-list with --curve-allow.
 
     Each turn lets ingest drain a bounded batch of frames, so a flood of
     samples cannot starve the web server, then lets MHD write: MHD runs last
