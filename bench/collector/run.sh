@@ -126,12 +126,12 @@ s_status_kb () { # a /proc/PID/status field in kB
     awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"
 }
 SCHEME=http
-s_metric () { # one counter from the collector's /metrics, empty if unavailable
-    curl -sfk --max-time 2 "$SCHEME://127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null |
+s_metric () { # one counter from the collector's /metrics, empty if unavailable (favoured with NICE too)
+    "${RUN[@]}" curl -sfk --max-time 2 "$SCHEME://127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null |
         awk -v m="$1" '$1 == m { print $2; exit }' || true
 }
 s_invalid () { # sum of zapm_samples_invalid_total{reason=...}
-    curl -sfk --max-time 2 "$SCHEME://127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null |
+    "${RUN[@]}" curl -sfk --max-time 2 "$SCHEME://127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null |
         awk '$1 ~ /^zapm_samples_invalid_total/ { n += $2 } END { print n + 0 }' || true
 }
 s_field () { # key=value field from a tool's result line
