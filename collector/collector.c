@@ -1,11 +1,14 @@
 /*  collector.c: the collector's one loop; the parts it runs are wired here.
 
-    Design (docs/ARCHITECTURE.md, "One thread, one loop"): one thread, no locks.
-    zmq_poll waits on the ingest's sockets (SUB, its ZAP handler and monitor),
-    libmicrohttpd's epoll fd and the signal pipe, for no longer than the earliest timer (MHD's
-   timeout, a scheduled client wake, the liveness sweep and drop log). Each turn lets ingest drain a
-    bounded batch of frames, so a flood of samples cannot starve the web server,
-    then lets MHD write.
+    Design (docs/ARCHITECTURE.md, "One loop thread, plus workers"): one loop
+    thread runs every part, with no locks; the store, the password hasher and
+    remote write have worker threads of their own, and the store's and the
+    hasher's answers come back through eventfds that the loop polls. zmq_poll
+    waits on the ingest's sockets (SUB, its ZAP handler and monitor),
+    libmicrohttpd's epoll fd and the signal pipe, for no longer than the
+    earliest timer (MHD's timeout, a scheduled client wake, the liveness sweep
+    and drop log). Each turn lets ingest drain a bounded batch of frames, so a
+    flood of samples cannot starve the web server, then lets MHD write.
 
     Shutdown on SIGINT/SIGTERM: streams are told to end and every suspended
     client is resumed, MHD runs until they have drained (at most 800 ms), and only

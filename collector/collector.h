@@ -1,9 +1,14 @@
-/*  collector.h: the zapm collector, one thread and one loop.
+/*  collector.h: the zapm collector, one loop thread plus the workers of its parts.
 
     Wires the parts together along the data flow:
         SUB frame -> validate -> series state -> framed once into the ring
                   -> woken SSE clients copy it out
-    and runs the loop that polls the SUB socket and the web server's epoll fd.
+                  (and the store's queue, --forward, --remote-write)
+    and runs the loop that polls the ingest's sockets, the web server's epoll
+    fd and the workers' answer fds. Every part runs on the loop's thread; what
+    would block it runs on worker threads that parts own: the store's writer
+    and query threads, the password hasher (--users) and one sender per
+    --remote-write URL (docs/ARCHITECTURE.md lists every thread).
 */
 #ifndef ZAPM_COLLECTOR_H
 #define ZAPM_COLLECTOR_H

@@ -99,18 +99,11 @@ s_check_gate (const gate_config_t *gate)
     }
     if (gate->curve_cert) {
         cert_t cert;
-        char why[512];
-        if (cert_load (gate->curve_cert, &cert, why, sizeof why) != 0) {
-            cli_usage_error (PROG, "--curve-cert: %s", why);
-            return false;
-        }
-        bool secret = cert.has_secret;
+        char why[8192];
+        int rc = cert_load_secret (gate->curve_cert, "--curve-cert", &cert, why, sizeof why);
         memset (&cert, 0, sizeof cert);
-        if (!secret) {
-            cli_usage_error (PROG,
-                             "--curve-cert: %s has no secret key (is %s_secret missing? make a "
-                             "pair with zapm-keygen)",
-                             gate->curve_cert, gate->curve_cert);
+        if (rc != 0) {
+            cli_usage_error (PROG, "%s", why);
             return false;
         }
         struct stat st;

@@ -6,6 +6,7 @@
     all this reads; anything else in the file is ignored, as czmq does.
 */
 #include "cert.h"
+#include "secret_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,10 +39,10 @@ cert_key_decode (const char *text, uint8_t *key)
     return zmq_z85_decode (key, text) != NULL;
 }
 
-//  Reads at most CERT_FILE_MAX bytes of `path` into buf (NUL-terminated).
-//  Returns the size, or -1 with errno.
+//  Reads at most CERT_FILE_MAX bytes of `path` into buf (NUL-terminated) and
+//  sets *mode to the file's st_mode. Returns the size, or -1 with errno.
 static ssize_t
-s_read (const char *path, char *buf)
+s_read (const char *path, char *buf, unsigned *mode)
 {
     int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
@@ -53,6 +54,7 @@ s_read (const char *path, char *buf)
         errno = err;
         return -1;
     }
+    *mode = st.st_mode;
     size_t size = 0;
     while (size < CERT_FILE_MAX) {
         ssize_t n = read (fd, buf + size, CERT_FILE_MAX - size);
@@ -158,7 +160,8 @@ cert_load (const char *path, cert_t *cert, char *why, size_t why_size)
         access (secret_path, F_OK) == 0)
         source = secret_path;
     char text[CERT_FILE_MAX + 1];
-    if (s_read (source, text) < 0) {
+    unsigned mode = 0;
+    if (s_read (source, text, &mode) < 0) {
         int err = errno;
         if (err == EINVAL)
             s_why (why, why_size, "%s: not a certificate (not a regular file of at most %d bytes)",
@@ -169,6 +172,7 @@ cert_load (const char *path, cert_t *cert, char *why, size_t why_size)
         return -1;
     }
     int rc = cert_parse (text, source, cert, why, why_size);
+    cert->mode = mode;
     memset (text, 0, sizeof text);
     return rc;
 }
@@ -214,9 +218,27 @@ cert_load_own (const char *path, const char *what, cert_t *cert, bool *too_open,
         errno = EINVAL;
         return -1;
     }
+    *too_open = (cert->mode & 077) != 0;
+    return 0;
+}
+
+int
+cert_load_secret (const char *path, const char *what, cert_t *cert, char *why, size_t why_size)
+{
+    bool too_open;
+    if (cert_load_own (path, what, cert, &too_open, why, why_size) != 0)
+        return -1;
+    //  The file the keys came from, as cert_load chose it.
     char secret[4096];
-    struct stat st;
-    snprintf (secret, sizeof secret, "%s_secret", path);
-    *too_open = (stat (secret, &st) == 0 || stat (path, &st) == 0) && (st.st_mode & 077) != 0;
+    if (snprintf (secret, sizeof secret, "%s_secret", path) >= (int) sizeof secret ||
+        access (secret, F_OK) != 0)
+        snprintf (secret, sizeof secret, "%s", path);
+    char inner[4096 + 128];
+    if (!secret_file_mode_ok (secret, cert->mode, inner, sizeof inner)) {
+        memset (cert, 0, sizeof *cert);
+        snprintf (why, why_size, "%s: %s", what, inner);
+        errno = EACCES;
+        return -1;
+    }
     return 0;
 }

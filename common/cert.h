@@ -29,6 +29,7 @@ typedef struct {
     uint8_t secret_key[CERT_KEY_BYTES];  //  binary secret key, zero when absent
     char public_text[CERT_KEY_TEXT + 1]; //  public key in Z85
     bool has_secret;                     //  secret_key was read and matches
+    unsigned mode;                       //  st_mode of the file the keys were read from
 } cert_t;
 
 //  Reads the certificate at `path` into *cert. Like zcert_load, when
@@ -55,9 +56,16 @@ int cert_peer_key (const char *text, const char *what, uint8_t *key, char *why, 
 
 //  Reads one's own certificate, which must hold the secret key, into *cert.
 //  Returns 0, or -1 with errno and a sentence in `why` naming `what`. Sets
-//  *too_open when the secret key's file can be read by other users (the caller
-//  warns).
+//  *too_open when the secret key's file can be read by other users (the
+//  agent, which runs inside other programs, warns and goes on).
 int cert_load_own (const char *path, const char *what, cert_t *cert, bool *too_open, char *why,
                    size_t why_size);
+
+//  The same for a daemon's own certificate (the collector's --curve-cert and
+//  --forward-curve-cert): the file the secret key comes from must also pass
+//  the one rule for secret files (secret_file.h), else -1 with errno EACCES
+//  and "WHAT: PATH_secret is open to others (mode 0644): it holds a secret;
+//  run chmod 600 PATH_secret" in `why`.
+int cert_load_secret (const char *path, const char *what, cert_t *cert, char *why, size_t why_size);
 
 #endif

@@ -3,10 +3,10 @@
     Every piece of zapm that prints without printf uses this one writer: the
     agent's sample encoder (a fixed frame buffer, per sample), the SSE framer
     (a ring slot of known size), the collector's identity builder and its JSON
-    answers (a growing heap buffer). A bounded textbuf that runs out of room
-    sets `overflow` and ignores further writes, so a caller checks once at the
-    end instead of after every put; a growing one reallocates, and overflows
-    only when memory runs out.
+    answers, the store's history answers included (a growing heap buffer). A
+    bounded textbuf that runs out of room sets `overflow` and ignores further
+    writes, so a caller checks once at the end instead of after every put; a
+    growing one reallocates, and overflows only when memory runs out.
 
     The puts are inline: on the hot paths they are a compare and a memcpy.
 */
@@ -72,6 +72,13 @@ textbuf_length (const textbuf_t *self)
     return (size_t) (self->p - self->start);
 }
 
+//  Empties the buffer for new text, keeping its memory (and its overflow).
+static inline void
+textbuf_rewind (textbuf_t *self)
+{
+    self->p = self->start;
+}
+
 //  Writes `value` in decimal (two digits per division: no snprintf).
 void textbuf_u64 (textbuf_t *self, uint64_t value);
 
@@ -79,6 +86,16 @@ void textbuf_u64 (textbuf_t *self, uint64_t value);
 //  quotes, backslashes and control characters escaped, and bytes that are not
 //  UTF-8 (utf8.h) replaced with U+FFFD, so the output is always valid JSON.
 void textbuf_json_string (textbuf_t *self, const char *text, size_t length);
+
+//  Writes `value` as a JSON number with 10 significant digits (integers up
+//  to 10^15 exactly, no exponent between 10^-4 and 10^15), or `null` when it
+//  is not finite. Made for answers of hundreds of thousands of numbers: no
+//  printf on the common path.
+void textbuf_json_number (textbuf_t *self, double value);
+
+//  Writes Unix nanoseconds `ns` as a JSON number of seconds, rounded to the
+//  millisecond, with up to 3 decimals and no trailing zeros.
+void textbuf_json_seconds (textbuf_t *self, int64_t ns);
 
 //  Writes printf-style text (growing buffers; a fixed one overflows when full).
 void textbuf_printf (textbuf_t *self, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));

@@ -6,7 +6,9 @@
     this file, and the dashboard imports the same names from wire.js, which the
     build generates from this file (web/cmake/wire_js.cmake). So the three cannot
     drift apart. Every `#define ZAPM_...` below must therefore be a string
-    literal or a plain numeric expression.
+    literal, a plain numeric expression, or a list: an initializer in braces of
+    string literals and names defined above it (C takes it as an array's
+    initializer, wire.js makes it a frozen array).
 
     Field meanings: docs/FIELDS.md. The identity rule: docs/HTTP-API.md.
 */
@@ -105,6 +107,18 @@
 #define ZAPM_HISTORY_SYS_CPU "sys_cpu" //  sys.cpu_percent
 #define ZAPM_HISTORY_SYS_MEM "sys_mem" //  sys.mem.percent
 #define ZAPM_HISTORY_LOAD1   "load1"   //  sys.load[0]
+
+//  The charted metrics: the numbers of a sample that the dashboard charts, the
+//  collector keeps in memory for /api/history (series_point_t) and the store
+//  answers under their columns when a query names no metric. In one order in
+//  both lists: their columns in /api/history, and their paths in the store
+//  (parts joined by ZAPM_HISTORY_PATH_SEP, an array's element by its index).
+//  (clang-format off: wire_js.cmake reads a #define from its one line.)
+#define ZAPM_CHARTED_COUNT 5
+// clang-format off
+#define ZAPM_CHARTED_COLUMNS {ZAPM_KEY_CPU, ZAPM_KEY_MEM, ZAPM_HISTORY_SYS_CPU, ZAPM_HISTORY_SYS_MEM, ZAPM_HISTORY_LOAD1}
+#define ZAPM_CHARTED_PATHS   {"cpu", "mem", "sys.cpu_percent", "sys.mem.percent", "sys.load.0"}
+// clang-format on
 
 //  /api/history from the store (docs/HTTP-API.md, "/api/history from the
 //  store"): the query parameters, the keys its answer adds, and the values of

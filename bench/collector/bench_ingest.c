@@ -3,7 +3,10 @@
     Runs the ingest path's pure part, validate_sample then sse_frame into the
     ring, over a book-sized and an agent-sized sample, and prints ns per sample.
     With --latest it also keeps each sample's exported values for /metrics
-    (latest_update), as ingest does.
+    (latest_update), as ingest does. With --store PATH it also collects the
+    sample's numbers and queues them for a store at PATH (store_append), as
+    ingest does with a store open; the store's writer thread runs meanwhile,
+    so count the main thread alone (`--separate-threads=yes`).
     Under `valgrind --tool=callgrind` the instruction count per sample is the
     steady figure on a noisy machine:
 
@@ -15,8 +18,10 @@
 #include "series.h"
 #include "stream.h"
 #include "sample.h"
+#include "store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PROG "bench-ingest"
@@ -43,11 +48,13 @@ main (int argc, char **argv)
     long count = 200000;
     const char *sample = s_small;
     bool keep_latest = false;
+    const char *store_path = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp (argv[i], "--help") == 0) {
-            printf ("Usage: " PROG " [--count N] [--sample small|full] [--latest]\n"
+            printf ("Usage: " PROG " [--count N] [--sample small|full] [--latest] [--store PATH]\n"
                     "Times validate_sample + sse_frame into a ring, per sample;\n"
-                    "--latest adds latest_update (the values /metrics exports).\n");
+                    "--latest adds latest_update (the values /metrics exports),\n"
+                    "--store adds store_append into a store at PATH.\n");
             return 0;
         }
         else if (strcmp (argv[i], "--count") == 0 && i + 1 < argc) {
@@ -64,6 +71,8 @@ main (int argc, char **argv)
         }
         else if (strcmp (argv[i], "--latest") == 0)
             keep_latest = true;
+        else if (strcmp (argv[i], "--store") == 0 && i + 1 < argc)
+            store_path = argv[++i];
         else {
             cli_usage_error (PROG, "unknown option '%s'", argv[i]);
             return CLI_EXIT_USAGE;
@@ -73,10 +82,22 @@ main (int argc, char **argv)
     ring_t *ring = ring_new (16 << 20, 131072);
     latest_t *latest = latest_new (1);
     series_t series = {.index = 0};
+    store_t *store = NULL;
+    store_numbers_t *numbers = NULL;
+    if (store_path) {
+        store_config_t config;
+        store_config_defaults (&config, store_path);
+        store = store_new (&config);
+        numbers = malloc (sizeof *numbers);
+        if (!store || !numbers) {
+            fprintf (stderr, PROG ": cannot open a store at %s\n", store_path);
+            return 1;
+        }
+    }
     double start = clock_seconds (CLOCK_PROCESS_CPUTIME_ID);
     for (long i = 0; i < count; i++) {
         sample_t parsed;
-        if (validate_sample (sample, size, &parsed) != VALIDATE_OK) {
+        if (validate_sample_numbers (sample, size, &parsed, numbers) != VALIDATE_OK) {
             fprintf (stderr, PROG ": the built-in sample is invalid\n");
             return 1;
         }
@@ -86,11 +107,19 @@ main (int argc, char **argv)
         ring_commit (ring, framed, 0, 0);
         if (keep_latest)
             latest_update (latest, &series, &parsed);
+        if (store) {
+            store_ids_t ids = {parsed.agent, parsed.host, parsed.color,
+                               parsed.has_pid ? (int64_t) parsed.pid : -1};
+            store_append (store, "bench@bench:1", &ids,
+                          parsed.wall_ns ? parsed.wall_ns : clock_wall_ns (), numbers);
+        }
     }
     double took = clock_seconds (CLOCK_PROCESS_CPUTIME_ID) - start;
     printf ("%s sample (%zu bytes): %.0f ns CPU per sample over %ld\n",
             sample == s_full ? "full" : "small", size, took / (double) count * 1e9, count);
     ring_destroy (&ring);
     latest_destroy (&latest);
+    store_destroy (&store);
+    free (numbers);
     return 0;
 }

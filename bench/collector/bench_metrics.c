@@ -66,9 +66,10 @@ main (int argc, char **argv)
         sample_t sample;
         series_t *series;
         uint64_t lost = 0;
+        int64_t wall_ns = clock_wall_ns ();
         if (validate_sample (frame, (size_t) size, &sample) != VALIDATE_OK ||
-            series_map_observe (map, &sample, frame, (size_t) size, now, clock_wall_ns (), &series,
-                                &lost) == SERIES_FULL) {
+            series_map_observe (map, &sample, frame, (size_t) size, now, wall_ns,
+                                sample_time_ns (&sample, wall_ns), &series, &lost) == SERIES_FULL) {
             fprintf (stderr, PROG ": the built-in sample was refused\n");
             return 1;
         }

@@ -164,10 +164,13 @@ s_feed (store_writer_t *writer, const s_frames_t *frames, int series, int64_t st
 {
     //  The identities are made once: the loop hands the writer a string it has.
     char (*ids)[32] = malloc ((size_t) series * sizeof *ids);
-    if (!ids)
+    char (*agents)[16] = malloc ((size_t) series * sizeof *agents);
+    if (!ids || !agents)
         exit (1);
-    for (int k = 0; k < series; k++)
+    for (int k = 0; k < series; k++) {
         snprintf (ids[k], sizeof ids[k], "svc%d@bench:%d", k, 1000 + k);
+        snprintf (agents[k], sizeof agents[k], "svc%d", k);
+    }
     for (int64_t s = 0; s < seconds; s += interval) {
         int64_t base = start + s * STORE_NS;
         for (int k = 0; k < series; k++) {
@@ -176,13 +179,14 @@ s_feed (store_writer_t *writer, const s_frames_t *frames, int series, int64_t st
             int64_t jitter = (int64_t) (*seed >> 40) % 2000000; //  up to 2 ms late
             const s_frame_t *frame =
                 &frames->frames[(size_t) (s / interval + k * 7) % frames->count];
-            store_ids_t who = {"svc", "bench", NULL, 1000 + k};
+            store_ids_t who = {agents[k], "bench", NULL, 1000 + k};
             store_writer_sample (writer, id, &who, base + jitter, frame->layout, frame->values,
                                  frame->count, base);
         }
         if ((s / interval) % (commit / interval > 0 ? commit / interval : 1) == 0)
             store_writer_commit (writer, base);
     }
+    free (agents);
     free (ids);
 }
 

@@ -9,7 +9,7 @@ interleaved (store, none, store, none, ...: --rounds pairs), each run for
 --warmup seconds (the series appear) and then --seconds measured. Over the
 measured interval it reads each thread's CPU (utime + stime from
 /proc/PID/task/TID/stat): the loop (the main thread), the store's writer
-thread (`store-writer`), and the rest; and the samples received (/metrics).
+thread (`zapm-store`), and the rest; and the samples received (/metrics).
 
 Prints one line per run, then the ratio of the loop's CPU per sample with the
 store on to that with --store none (the issue's goal: <= 1.10), and the
@@ -149,7 +149,7 @@ def run(args, store, work, bodies_file, index):
     samples = n1 - n0
     cpu = {}
     for tid, (name, seconds) in c1.items():
-        role = "loop" if tid == col.pid else "writer" if name == "store-writer" else "other"
+        role = "loop" if tid == col.pid else "writer" if name == "zapm-store" else "other"
         cpu[role] = cpu.get(role, 0.0) + seconds - c0.get(tid, (name, 0.0))[1]
     gen_stats = dict(kv.split("=") for kv in gen_out.split())
     return {

@@ -35,7 +35,8 @@ remote_export_new (const remote_export_config_t *config)
                                      .basic_user = config->user,
                                      .basic_password_file = config->password_file,
                                      .bearer_token_file = config->bearer_file,
-                                     .ca_file = config->ca_file};
+                                     .ca_file = config->ca_file,
+                                     .index = (uint32_t) i};
         self->senders[i] = remote_write_new (&one);
         if (!self->senders[i]) {
             remote_export_destroy (&self);

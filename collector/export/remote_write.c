@@ -12,6 +12,14 @@
     request short (rw_http_abort): a receiver that answers after 10 s never
     holds shutdown past flush_ms.
 
+    The sender is a worker (collector/base/include/worker.h: `zapm-rw-N`, signals blocked), but
+    its queue is rw_queue, not a worker_queue_t: a full queue here drops the
+    OLDEST batch (the one being retried included) rather than refusing the
+    newest point, a batch is sealed by size or by the age of its first point,
+    and a retry's backoff must end at once when a newer batch pushes its
+    batch out. Nothing goes back to the loop (the counters are atomics), so
+    there is no eventfd either.
+
     Counting: the queue counts points by fate under its lock; the sender counts
     requests (sent, rejected, retries by reason, bytes, last status) in atomics.
     Log lines come from the sender thread only: each kind of failure at most
@@ -25,11 +33,10 @@
 #include "rw_queue.h"
 #include "rw_record.h"
 #include "rw_secret.h"
+#include "worker.h"
 
 #include <assert.h>
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <snappy-c.h>
 #include <stdatomic.h>
@@ -74,7 +81,7 @@ struct _remote_write_t {
     rw_buf_t scratch;                   //  loop thread: the record being written
     rw_buf_t body;                      //  sender: the batch encoded as a WriteRequest
     rw_http_t *http;                    //  sender: the receiver's request handle
-    pthread_t thread;                   //  the sender
+    worker_t *thread;                   //  the sender
     char *compressed;                   //  sender: snappy output buffer
     size_t compressed_capacity;         //  its size
     uint64_t random;                    //  sender: xorshift state for the jitter
@@ -317,7 +324,7 @@ s_deliver (remote_write_t *self, rw_batch_t *batch)
     rw_queue_finish (self->queue, batch, fate);
 }
 
-static void *
+static void
 s_sender (void *arg)
 {
     remote_write_t *self = arg;
@@ -327,7 +334,6 @@ s_sender (void *arg)
         if (batch)
             s_deliver (self, batch);
     }
-    return NULL;
 }
 
 //  Frees everything remote_write_new may have set up; the thread is not running.
@@ -415,13 +421,9 @@ remote_write_new (const remote_write_config_t *config)
             wrong = "out of memory, or libcurl failed to start";
     }
     if (!wrong) {
-        //  The sender takes no signals: they stay with the collector's loop.
-        sigset_t all, old;
-        sigfillset (&all);
-        pthread_sigmask (SIG_SETMASK, &all, &old);
-        int rc = pthread_create (&self->thread, NULL, s_sender, self);
-        pthread_sigmask (SIG_SETMASK, &old, NULL);
-        if (rc)
+        char name[16];
+        snprintf (name, sizeof name, "zapm-rw-%u", config->index);
+        if (!(self->thread = worker_new (name, s_sender, self)))
             wrong = "cannot start the sender thread";
     }
     if (wrong) {
@@ -444,16 +446,11 @@ remote_write_destroy (remote_write_t **self_p)
     if (!self)
         return;
     rw_queue_close (self->queue);
-    struct timespec until;
-    clock_gettime (CLOCK_REALTIME, &until);
-    int64_t ns = until.tv_nsec + (int64_t) self->config.flush_ms * 1000000;
-    until.tv_sec += ns / 1000000000;
-    until.tv_nsec = ns % 1000000000;
-    if (pthread_timedjoin_np (self->thread, NULL, &until)) {
+    if (!worker_join (self->thread, (int) self->config.flush_ms)) {
         rw_queue_abort (self->queue);
         rw_http_abort (self->http);
-        pthread_join (self->thread, NULL);
     }
+    worker_destroy (&self->thread);
     rw_stats_t stats;
     remote_write_stats (self, &stats);
     if (stats.points_dropped_shutdown)

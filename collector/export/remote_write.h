@@ -41,6 +41,7 @@ typedef struct {
     uint32_t backoff_min_ms;         //  first retry after about this long (100), doubling...
     uint32_t backoff_max_ms;         //  ...up to this (30000); jittered between half and all
     uint32_t flush_ms;               //  remote_write_destroy tries to deliver for this long (2000)
+    uint32_t index;                  //  the sender thread is named zapm-rw-<index> (0)
 } remote_write_config_t;
 
 //  What happened to the points and requests of one receiver, at one instant.

@@ -2,10 +2,9 @@
 
     Secrets never come from the command line (any user can read another's argv
     in /proc) and never reach a log line. The file must be a regular file of at
-    most 4 KiB, not readable or writable by others; readable by its group is
-    allowed (root:zapm 0640 is a common way to hand a daemon a secret) with a
-    warning. One trailing newline is removed; a secret holding other control
-    characters (they would end an HTTP header) is refused.
+    most 4 KiB that passes the one rule for secret files (secret_file.h: mode
+    0600 or 0640). One trailing newline is removed; a secret holding other
+    control characters (they would end an HTTP header) is refused.
 */
 #ifndef ZAPM_RW_SECRET_H
 #define ZAPM_RW_SECRET_H

@@ -74,16 +74,12 @@ s_link_curve (link_t *link, const forward_curve_t *curve)
 {
     uint8_t server[CERT_KEY_BYTES];
     cert_t own;
-    bool too_open;
-    char why[1024];
+    char why[8192];
     if (cert_peer_key (curve->server, "--forward-curve-server", server, why, sizeof why) != 0 ||
-        cert_load_own (curve->cert, "--forward-curve-cert", &own, &too_open, why, sizeof why) !=
-            0) {
+        cert_load_secret (curve->cert, "--forward-curve-cert", &own, why, sizeof why) != 0) {
         log_error ("forward to %s: %s", link->endpoint, why);
         return false;
     }
-    if (too_open)
-        log_warn ("the secret key of %s is readable by other users (chmod 600 it)", curve->cert);
     bool ok = zmq_setsockopt (link->socket, ZMQ_CURVE_SERVERKEY, server, sizeof server) == 0 &&
               zmq_setsockopt (link->socket, ZMQ_CURVE_PUBLICKEY, own.public_key,
                               sizeof own.public_key) == 0 &&
@@ -312,22 +308,21 @@ void
 forward_metrics (forward_t *self, textbuf_t *out)
 {
     assert (self);
-    textbuf_printf (out, "# HELP zapm_forward_sent_total Samples forwarded upstream, by link.\n"
-                         "# TYPE zapm_forward_sent_total counter\n");
+    prom_text_header (out, "zapm_forward_sent_total", "counter",
+                      "Samples forwarded upstream, by link.");
     for (size_t i = 0; i < self->link_count; i++)
         s_line (out, "zapm_forward_sent_total", &self->links[i], NULL, self->links[i].sent);
-    textbuf_printf (out, "# HELP zapm_forward_batches_total Messages forwarded upstream, by "
-                         "link.\n# TYPE zapm_forward_batches_total counter\n");
+    prom_text_header (out, "zapm_forward_batches_total", "counter",
+                      "Messages forwarded upstream, by link.");
     for (size_t i = 0; i < self->link_count; i++)
         s_line (out, "zapm_forward_batches_total", &self->links[i], NULL, self->links[i].batches);
-    textbuf_printf (out, "# HELP zapm_forward_dropped_total Samples not forwarded, by link and "
-                         "reason.\n# TYPE zapm_forward_dropped_total counter\n");
+    prom_text_header (out, "zapm_forward_dropped_total", "counter",
+                      "Samples not forwarded, by link and reason.");
     for (size_t i = 0; i < self->link_count; i++)
         for (int r = 0; r < DROP_REASONS; r++)
             s_line (out, "zapm_forward_dropped_total", &self->links[i], s_drop_names[r],
                     self->links[i].dropped[r]);
-    textbuf_printf (out, "# HELP zapm_forward_connected Whether the upstream is connected.\n"
-                         "# TYPE zapm_forward_connected gauge\n");
+    prom_text_header (out, "zapm_forward_connected", "gauge", "Whether the upstream is connected.");
     for (size_t i = 0; i < self->link_count; i++)
         s_line (out, "zapm_forward_connected", &self->links[i], NULL, self->links[i].subscribed);
 }

@@ -67,15 +67,9 @@ static bool
 s_curve_server (gate_t *self, void *sub, const char *path)
 {
     cert_t cert;
-    char why[512];
-    if (cert_load (path, &cert, why, sizeof why) != 0) {
-        log_error ("--curve-cert: %s", why);
-        return false;
-    }
-    if (!cert.has_secret) {
-        log_error ("--curve-cert: %s has no secret key (is %s_secret missing? make a pair with "
-                   "zapm-keygen)",
-                   path, path);
+    char why[8192];
+    if (cert_load_secret (path, "--curve-cert", &cert, why, sizeof why) != 0) {
+        log_error ("%s", why);
         return false;
     }
     int on = 1;

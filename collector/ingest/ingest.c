@@ -1,9 +1,21 @@
-/*  ingest.c: the ingest path, from an agent's frame to the ring.
+/*  ingest.c: the ingest path, from an agent's frame to every place a sample goes.
 
-    Frames are received into one reused zmq_msg_t and validated in place; a
-    valid sample updates its series and is framed once into the ring, where
-    every /feed client reads it. RCVHWM is per connected agent in libzmq, so a
-    modest value bounds memory per agent while absorbing bursts.
+    Frames are received into one reused zmq_msg_t and validated in place (with
+    a store open, the validator also collects the sample's numbers for it). A
+    valid sample then goes, in this order: into the batch for the upstream
+    collectors (--forward), as received; into its series (liveness, seq loss,
+    history) and the latest values that /metrics shows; into remote write's
+    queue (--remote-write); framed once into the ring, where every /feed
+    client reads it, after an `event: agent` when its series joins and an
+    `event: lost` when its seq jumps; and last into the store's queue. Each
+    of those is a copy that never waits: the forward links send the batch at
+    the end of the turn, remote write and the store deliver on their own
+    threads, and each counts what it drops. A batch from an edge collector (a
+    multipart message) is read here too, each of its samples taking the same
+    path.
+
+    RCVHWM is per connected agent in libzmq, so a modest value bounds memory
+    per agent while absorbing bursts.
 
     A drop is counted at once but logged by ingest_tick, at most one line a
     second with the latest reason and the frame's first bytes (escaped), so a
@@ -266,10 +278,12 @@ s_ingest_sample (ingest_t *self, const char *data, size_t size, const forward_he
     if (self->sinks.forward)
         forward_sample (self->sinks.forward, data, size, origin);
     int64_t mono_ns = clock_mono_ns ();
+    int64_t wall_ns = clock_wall_ns ();
+    int64_t time_ns = sample_time_ns (&sample, wall_ns);
     series_t *series;
     uint64_t lost_before = stats->lost;
     series_change_t change = series_map_observe (self->sinks.series, &sample, data, size, mono_ns,
-                                                 clock_wall_ns (), &series, &stats->lost);
+                                                 wall_ns, time_ns, &series, &stats->lost);
     if (change == SERIES_FULL) {
         if (stats->series_dropped++ == 0)
             log_warn ("--max-series %u reached: samples of new series are dropped",
@@ -279,8 +293,7 @@ s_ingest_sample (ingest_t *self, const char *data, size_t size, const forward_he
     snprintf (series->via, sizeof series->via, "%s", origin ? origin->edge : "");
     latest_update (self->sinks.latest, series, &sample);
     if (self->sinks.remote)
-        remote_export_sample (self->sinks.remote, series, &sample,
-                              sample.wall_ns ? sample.wall_ns : clock_wall_ns ());
+        remote_export_sample (self->sinks.remote, series, &sample, time_ns);
     size_t events = 1;
     if (change == SERIES_JOINED) {
         s_agent_event (self, series, ZAPM_STATE_JOINED);
@@ -294,8 +307,7 @@ s_ingest_sample (ingest_t *self, const char *data, size_t size, const forward_he
     if (self->sinks.store) {
         store_ids_t ids = {sample.agent, sample.host, sample.color,
                            sample.has_pid ? (int64_t) sample.pid : -1};
-        store_append (self->sinks.store, series->id, &ids,
-                      sample.wall_ns ? sample.wall_ns : clock_wall_ns (), self->numbers);
+        store_append (self->sinks.store, series->id, &ids, time_ns, self->numbers);
     }
     return events;
 }
@@ -412,16 +424,15 @@ void
 ingest_metrics (ingest_t *self, textbuf_t *out)
 {
     assert (self);
-    textbuf_printf (out, "# HELP zapm_forward_received_total Samples that edge collectors "
-                         "forwarded here, by edge.\n# TYPE zapm_forward_received_total counter\n");
+    prom_text_header (out, "zapm_forward_received_total", "counter",
+                      "Samples that edge collectors forwarded here, by edge.");
     s_edge_lines (self, out, "zapm_forward_received_total", false);
-    textbuf_printf (out, "# HELP zapm_forward_batches_received_total Batches that edge "
-                         "collectors forwarded here, by edge.\n"
-                         "# TYPE zapm_forward_batches_received_total counter\n");
+    prom_text_header (out, "zapm_forward_batches_received_total", "counter",
+                      "Batches that edge collectors forwarded here, by edge.");
     s_edge_lines (self, out, "zapm_forward_batches_received_total", true);
+    prom_text_header (out, "zapm_forward_refused_total", "counter",
+                      "Forwarded samples refused, by reason.");
     textbuf_printf (out,
-                    "# HELP zapm_forward_refused_total Forwarded samples refused, by reason.\n"
-                    "# TYPE zapm_forward_refused_total counter\n"
                     "zapm_forward_refused_total{reason=\"loop\"} %" PRIu64 "\n"
                     "zapm_forward_refused_total{reason=\"bad_header\"} %" PRIu64 "\n",
                     self->refused_loops, self->refused_headers);

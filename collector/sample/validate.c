@@ -17,6 +17,7 @@
 #include "utf8.h"
 #include "wire.h"
 
+#include <assert.h>
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <pthread.h>
@@ -122,6 +123,13 @@ static const char *s_reason_names[VALIDATE_REASONS] = {
     [VALIDATE_MULTIPART] = "multipart",
     [VALIDATE_DUPLICATE_KEY] = "duplicate_key",
 };
+
+int64_t
+sample_time_ns (const sample_t *sample, int64_t received_ns)
+{
+    assert (sample);
+    return sample->wall_ns ? sample->wall_ns : received_ns;
+}
 
 const char *
 validate_reason_name (validate_reason_t reason)

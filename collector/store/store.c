@@ -1,18 +1,23 @@
 /*  store.c: the store's public API: the append queue, the two threads, and the
     hand-back of answers to the loop (see store.h).
 
-    The append queue is a single-producer single-consumer byte ring with two
-    atomic positions: store_append (the loop) copies a sample's numbers in,
-    with its layout id (store_layouts.h: the paths travel only with the first
-    sample of a layout), or drops it when it does not fit, and never takes a
-    lock, so the loop cannot wait on the writer. The writer thread drains it,
-    takes the samples into memory and commits once a second
-    (store_writer.c), so a kill -9 loses at most the last second or so of
-    samples.
+    Both threads are workers (collector/base/include/worker.h): named, signals blocked, fed
+    through a worker_queue_t. The append queue is the writer's (`zapm-store`):
+    store_append (the loop) builds a sample's numbers in place, with its
+    layout id (store_layouts.h: the paths travel only with the first sample of
+    a layout), or drops it when it does not fit; it never takes a lock and
+    makes no system call but the one that wakes an idle writer. The writer
+    takes the samples into memory and commits once a second while it has
+    points to commit or seal (store_writer.c), so a kill -9 loses at most the
+    last second or so of samples. Between commits it sleeps and lets the
+    queue fill (it is woken early only when half of it is used); an idle
+    store's writer sleeps until its next rollup or retention falls due
+    (store_writer_due), or the next sample arrives.
 
-    Queries go to the query thread under a mutex (held only to link a job),
-    and come back on a done list; an eventfd tells the loop's zmq_poll that
-    answers wait, and store_dispatch runs their callbacks on the loop.
+    Queries are messages of a queue with answers (`zapm-query`): the query
+    thread writes each answer into its job, the queue's eventfd tells the
+    loop's zmq_poll that answers wait, and store_dispatch runs their
+    callbacks on the loop.
 */
 #include "store.h"
 #include "clock.h"
@@ -21,22 +26,21 @@
 #include "store_layouts.h"
 #include "store_query.h"
 #include "store_writer.h"
+#include "worker.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
-//  How often the writer commits, and how long it naps when the queue is empty.
+//  How often the writer commits while it has points to commit or seal.
 #define STORE_COMMIT_NS (1000 * 1000 * 1000LL)
-#define STORE_NAP_NS    (20 * 1000 * 1000LL)
 
 //  A queued sample's header; then the values (count doubles), the series
-//  identity, agent, host and color (no NULs), and the layout's paths when
-//  paths_size is not 0.
+//  identity, agent, host and color (each NUL-terminated), and the layout's
+//  paths when paths_size is not 0. Its size is a multiple of 8, so the
+//  values that follow it are aligned.
 typedef struct {
     uint32_t id_size;    //  identity bytes
     uint32_t layout;     //  layout id, 0 for a one-off (paths follow)
@@ -49,46 +53,34 @@ typedef struct {
     int64_t time_ns;     //  sample time
 } s_entry_t;
 
-typedef struct s_job_s s_job_t;
-struct s_job_s {
+_Static_assert(sizeof (s_entry_t) % 8 == 0, "the values after an entry must be aligned");
+
+//  A query, as a message of the query queue.
+typedef struct {
     store_query_t query; //  strings owned (copied)
     store_done_fn *done; //  callback
     void *arg;           //  its argument
     char *json;          //  the answer, NULL on failure
     size_t size;         //  its length
-    s_job_t *next;       //  next in its list
-};
+} s_job_t;
+
+//  Queries held at once: STORE_QUERY_PENDING_MAX waiting, and the one running.
+#define S_JOBS (STORE_QUERY_PENDING_MAX + 1)
 
 struct _store_t {
-    store_config_t config;     //  config->path is copied
-    store_counters_t counters; //  shared with the writer
-    sqlite3 *writer_db;        //  the writer's connection until its thread takes it
-    store_writer_t *writer;    //  the writer thread's (NULL if it could not load)
-    store_layouts_t *layouts;  //  the loop's: layouts queued so far
-    sqlite3 *reader;           //  the query thread's connection
-    int lock_fd;               //  the file, flock'ed (store_db_lock), or -1
-    //  The append ring.
-    uint8_t *ring;              //  bytes
-    uint64_t ring_size;         //  capacity
-    _Atomic uint64_t ring_head; //  read position (writer thread)
-    _Atomic uint64_t ring_tail; //  write position (loop)
-    _Atomic int64_t queued;     //  samples in the ring
-    //  Threads.
-    pthread_t writer_thread;      //  drains the ring, commits
-    pthread_t query_thread;       //  runs queries
-    _Atomic bool stop;            //  both threads end
+    store_config_t config;        //  config->path is copied
+    store_counters_t counters;    //  shared with the writer
+    sqlite3 *writer_db;           //  the writer's connection until its thread takes it
+    store_writer_t *writer;       //  the writer thread's (NULL if it could not load)
+    store_layouts_t *layouts;     //  the loop's: layouts queued so far
+    sqlite3 *reader;              //  the query thread's connection
+    int lock_fd;                  //  the file, flock'ed (store_db_lock), or -1
+    worker_queue_t *appends;      //  samples for the writer (s_entry_t messages)
+    worker_queue_t *queries;      //  s_job_t, answered in place; its fd wakes the loop
+    worker_t *writer_thread;      //  zapm-store: takes samples, commits
+    worker_t *query_thread;       //  zapm-query: runs queries
     _Atomic int64_t flush_wanted; //  store_flush requests
     _Atomic int64_t flush_done;   //  requests satisfied
-    //  Queries.
-    pthread_mutex_t lock;   //  guards the lists and query_stop
-    pthread_cond_t wake;    //  a job arrived or stop
-    s_job_t *pending;       //  jobs to run, FIFO (head)
-    s_job_t *pending_tail;  //  ... (tail)
-    s_job_t *finished;      //  answers to dispatch, FIFO (head)
-    s_job_t *finished_tail; //  ... (tail)
-    bool query_stop;        //  the query thread ends
-    int pending_count;      //  jobs in `pending`
-    int event_fd;           //  readable when `finished` is not empty
 };
 
 void
@@ -106,32 +98,21 @@ store_config_defaults (store_config_t *config, const char *path)
     config->seal_s = 60;
 }
 
-//  Copies `size` bytes into the ring at position `at`, wrapping.
-static void
-s_ring_write (store_t *self, uint64_t at, const void *data, size_t size)
-{
-    if (!size)
-        return; //  `data` may be NULL then
-    uint64_t offset = at % self->ring_size;
-    size_t first = size < self->ring_size - offset ? size : (size_t) (self->ring_size - offset);
-    memcpy (self->ring + offset, data, first);
-    memcpy (self->ring, (const uint8_t *) data + first, size - first);
-}
-
-static void
-s_ring_read (store_t *self, uint64_t at, void *data, size_t size)
-{
-    uint64_t offset = at % self->ring_size;
-    size_t first = size < self->ring_size - offset ? size : (size_t) (self->ring_size - offset);
-    memcpy (data, self->ring + offset, first);
-    memcpy ((uint8_t *) data + first, self->ring, size - first);
-}
-
 static uint16_t
 s_short_size (const char *text)
 {
     size_t size = text ? strlen (text) : 0;
     return (uint16_t) (size < UINT16_MAX ? size : UINT16_MAX);
+}
+
+//  Copies `size` bytes of `text` to `out` with a NUL; returns the byte after it.
+static char *
+s_put_string (char *out, const char *text, size_t size)
+{
+    if (size)
+        memcpy (out, text, size);
+    out[size] = '\0';
+    return out + size + 1;
 }
 
 bool
@@ -153,31 +134,24 @@ store_append (store_t *self, const char *series_id, const store_ids_t *ids, int6
                        .color_size = s_short_size (ids->color),
                        .pid = ids->pid,
                        .time_ns = sample_time_ns};
-    uint64_t values_size = (uint64_t) entry.count * sizeof (double);
-    uint64_t need = sizeof entry + values_size + entry.id_size + entry.agent_size +
-                    entry.host_size + entry.color_size + entry.paths_size;
-    uint64_t tail = atomic_load_explicit (&self->ring_tail, memory_order_relaxed);
-    uint64_t head = atomic_load_explicit (&self->ring_head, memory_order_acquire);
-    if (need > self->ring_size - (tail - head)) {
-        atomic_fetch_add_explicit (&self->counters.samples_dropped, 1, memory_order_relaxed);
-        return false;
-    }
-    uint64_t at = tail;
-    s_ring_write (self, at, &entry, sizeof entry);
+    size_t values_size = (size_t) entry.count * sizeof (double);
+    size_t need = sizeof entry + values_size + entry.id_size + entry.agent_size + entry.host_size +
+                  entry.color_size + 4 + entry.paths_size;
+    uint8_t *at = worker_queue_reserve (self->appends, need);
+    if (!at)
+        return false; //  full: counted by the queue (samples_dropped)
+    memcpy (at, &entry, sizeof entry);
     at += sizeof entry;
-    s_ring_write (self, at, numbers->value, values_size);
-    at += values_size;
-    s_ring_write (self, at, series_id, entry.id_size);
-    at += entry.id_size;
-    s_ring_write (self, at, ids->agent, entry.agent_size);
-    at += entry.agent_size;
-    s_ring_write (self, at, ids->host, entry.host_size);
-    at += entry.host_size;
-    s_ring_write (self, at, ids->color, entry.color_size);
-    at += entry.color_size;
-    s_ring_write (self, at, numbers->paths, entry.paths_size);
-    atomic_store_explicit (&self->ring_tail, tail + need, memory_order_release);
-    atomic_fetch_add_explicit (&self->queued, 1, memory_order_relaxed);
+    if (values_size)
+        memcpy (at, numbers->value, values_size);
+    char *text = (char *) at + values_size;
+    text = s_put_string (text, series_id, entry.id_size);
+    text = s_put_string (text, ids->agent, entry.agent_size);
+    text = s_put_string (text, ids->host, entry.host_size);
+    text = s_put_string (text, ids->color, entry.color_size);
+    if (entry.paths_size)
+        memcpy (text, numbers->paths, entry.paths_size);
+    worker_queue_push (self->appends);
     if (numbers->truncated)
         atomic_fetch_add_explicit (&self->counters.samples_truncated, 1, memory_order_relaxed);
     //  Queued, so the writer will learn it before any sample that uses its id.
@@ -186,81 +160,55 @@ store_append (store_t *self, const char *series_id, const store_ids_t *ids, int6
     return true;
 }
 
-//  Reads the next `size` bytes of the entry at *at into `out` as a string.
-static char *
-s_ring_string (store_t *self, uint64_t *at, char *out, size_t size)
-{
-    s_ring_read (self, *at, out, size);
-    out[size] = '\0';
-    *at += size;
-    return out;
-}
-
 //  Takes everything queued into the writer. Returns how many samples.
 static int64_t
-s_drain (store_t *self, char **scratch, size_t *scratch_size)
+s_drain (store_t *self)
 {
     int64_t taken = 0;
-    uint64_t head = atomic_load_explicit (&self->ring_head, memory_order_relaxed);
-    uint64_t tail = atomic_load_explicit (&self->ring_tail, memory_order_acquire);
-    while (head < tail) {
-        s_entry_t entry;
-        s_ring_read (self, head, &entry, sizeof entry);
-        size_t values_size = (size_t) entry.count * sizeof (double);
-        size_t strings = (size_t) entry.id_size + entry.agent_size + entry.host_size +
-                         entry.color_size + entry.paths_size + 4;
-        size_t need = values_size + strings;
-        if (need > *scratch_size) {
-            char *grown = realloc (*scratch, need);
-            if (!grown)
-                break;
-            *scratch = grown;
-            *scratch_size = need;
-        }
-        //  The values first: malloc'd memory is aligned for doubles.
-        double *values = (double *) (void *) *scratch;
-        char *text = *scratch + values_size;
-        uint64_t at = head + sizeof entry;
-        s_ring_read (self, at, values, values_size);
-        at += values_size;
-        char *id = s_ring_string (self, &at, text, entry.id_size);
-        text += entry.id_size + 1;
-        store_ids_t ids = {.pid = entry.pid};
-        ids.agent = s_ring_string (self, &at, text, entry.agent_size);
-        text += entry.agent_size + 1;
-        ids.host = s_ring_string (self, &at, text, entry.host_size);
-        text += entry.host_size + 1;
-        ids.color = s_ring_string (self, &at, text, entry.color_size);
-        text += entry.color_size + 1;
-        s_ring_read (self, at, text, entry.paths_size);
-        head = at + entry.paths_size;
-        atomic_store_explicit (&self->ring_head, head, memory_order_release);
-        atomic_fetch_sub_explicit (&self->queued, 1, memory_order_relaxed);
+    s_entry_t *entry;
+    while ((entry = worker_queue_next (self->appends, NULL))) {
+        //  The values follow the entry, aligned (its size is a multiple of 8).
+        const double *values = (const double *) (const void *) (entry + 1);
+        const char *id = (const char *) (values + entry->count);
+        store_ids_t ids = {.pid = entry->pid};
+        ids.agent = id + entry->id_size + 1;
+        ids.host = ids.agent + entry->agent_size + 1;
+        ids.color = ids.host + entry->host_size + 1;
+        const char *paths = ids.color + entry->color_size + 1;
         int64_t now = clock_wall_ns ();
-        if (self->writer && entry.paths_size)
-            store_writer_layout (self->writer, entry.layout, text, entry.paths_size, entry.count);
+        if (self->writer && entry->paths_size)
+            store_writer_layout (self->writer, entry->layout, paths, entry->paths_size,
+                                 entry->count);
         if (self->writer)
-            store_writer_sample (self->writer, id, &ids, entry.time_ns, entry.layout, values,
-                                 entry.count, now);
+            store_writer_sample (self->writer, id, &ids, entry->time_ns, entry->layout, values,
+                                 entry->count, now);
         else
             atomic_fetch_add (&self->counters.samples_dropped, 1);
+        worker_queue_done (self->appends);
         taken++;
     }
     return taken;
 }
 
-static void
-s_nap (int64_t ns)
+//  The monotonic time of the writer's next commit after one at `now` (monotonic).
+static int64_t
+s_next_commit (store_t *self, int64_t now)
 {
-    struct timespec pause = {ns / 1000000000, ns % 1000000000};
-    nanosleep (&pause, NULL);
+    if (!self->writer)
+        return INT64_MAX; //  nothing to commit, ever: samples are dropped as they come
+    int64_t wall = clock_wall_ns ();
+    int64_t due = store_writer_due (self->writer, wall);
+    if (due <= wall)
+        return now + STORE_COMMIT_NS;
+    if (due == INT64_MAX || due - wall > INT64_MAX - now)
+        return INT64_MAX;
+    return now + (due - wall);
 }
 
-static void *
+static void
 s_writer_main (void *arg)
 {
     store_t *self = arg;
-    pthread_setname_np (pthread_self (), "store-writer"); //  as top -H and /proc show it
     //  Loading (the head replay after a crash) happens here, not in
     //  store_new: queries are served from the chunks meanwhile, and samples
     //  wait in the queue.
@@ -273,28 +221,32 @@ s_writer_main (void *arg)
                    self->config.path);
     else if (clock_mono_ns () - started > 100 * 1000 * 1000LL)
         log_info ("store: writer ready after %.1f s", (double) (clock_mono_ns () - started) / 1e9);
-    char *scratch = NULL;
-    size_t scratch_size = 0;
+    //  One commit a second after the start (counters, rollups to catch up),
+    //  then as store_writer_due says.
     int64_t next_commit = clock_mono_ns () + STORE_COMMIT_NS;
-    while (!atomic_load (&self->stop)) {
+    while (!worker_queue_closed (self->appends)) {
         int64_t wanted = atomic_load (&self->flush_wanted);
-        int64_t taken = s_drain (self, &scratch, &scratch_size);
+        int64_t taken = s_drain (self);
         int64_t now = clock_mono_ns ();
+        if (taken && self->writer && next_commit > now + STORE_COMMIT_NS)
+            next_commit = now + STORE_COMMIT_NS; //  idle until now: commit in a second
         if (now >= next_commit || wanted > atomic_load (&self->flush_done)) {
             if (self->writer)
                 store_writer_commit (self->writer, clock_wall_ns ());
-            next_commit = now + STORE_COMMIT_NS;
             atomic_store (&self->flush_done, wanted);
+            now = clock_mono_ns ();
+            next_commit = s_next_commit (self, now);
         }
-        if (!taken)
-            s_nap (STORE_NAP_NS);
+        //  With a commit due within the second, samples wait for it (unless
+        //  the queue is half full); idle, the first sample wakes the writer.
+        bool busy = next_commit <= now + STORE_COMMIT_NS;
+        worker_queue_wait (self->appends, next_commit, busy ? SIZE_MAX : 1);
     }
-    s_drain (self, &scratch, &scratch_size);
+    s_drain (self);
     store_writer_destroy (&self->writer, clock_wall_ns ());
-    free (scratch);
-    return NULL;
 }
 
+//  Frees what a job owns (the job itself is a message of the queue).
 static void
 s_job_free (s_job_t *job)
 {
@@ -302,46 +254,24 @@ s_job_free (s_job_t *job)
     free ((char *) job->query.glob);
     store_memory_destroy (&job->query.memory);
     free (job->json);
-    free (job);
 }
 
-static void *
+static void
 s_query_main (void *arg)
 {
     store_t *self = arg;
-    pthread_setname_np (pthread_self (), "store-query");
-    pthread_mutex_lock (&self->lock);
-    while (true) {
-        while (!self->pending && !self->query_stop)
-            pthread_cond_wait (&self->wake, &self->lock);
-        if (self->query_stop)
-            break;
-        s_job_t *job = self->pending;
-        self->pending = job->next;
-        self->pending_count--;
-        if (!self->pending)
-            self->pending_tail = NULL;
-        pthread_mutex_unlock (&self->lock);
-
+    while (!worker_queue_closed (self->queries)) {
+        s_job_t *job = worker_queue_next (self->queries, NULL);
+        if (!job) {
+            worker_queue_wait (self->queries, INT64_MAX, 1);
+            continue;
+        }
         job->json = store_query_run (self->reader, &job->query, self->config.retention_s,
                                      clock_wall_ns (), &job->size);
         if (!job->json)
             log_warn ("store: a history query failed: %s", sqlite3_errmsg (self->reader));
-        job->next = NULL;
-
-        pthread_mutex_lock (&self->lock);
-        if (self->finished_tail)
-            self->finished_tail->next = job;
-        else
-            self->finished = job;
-        self->finished_tail = job;
-        uint64_t one = 1;
-        if (write (self->event_fd, &one, sizeof one) < 0) {
-            //  The counter is full, which means it is readable: nothing lost.
-        }
+        worker_queue_done (self->queries);
     }
-    pthread_mutex_unlock (&self->lock);
-    return NULL;
 }
 
 //  Frees what store_new made, once the threads are gone.
@@ -349,13 +279,10 @@ static void
 s_free (store_t *self)
 {
     sqlite3_close (self->reader);
-    if (self->event_fd >= 0)
-        close (self->event_fd);
     if (self->lock_fd >= 0)
         close (self->lock_fd); //  after every connection: closing it drops the lock
-    pthread_mutex_destroy (&self->lock);
-    pthread_cond_destroy (&self->wake);
-    free (self->ring);
+    worker_queue_destroy (&self->appends);
+    worker_queue_destroy (&self->queries);
     store_layouts_destroy (&self->layouts);
     free ((char *) self->config.path);
     free (self);
@@ -385,13 +312,11 @@ store_new (const store_config_t *config)
     if (self->config.seal_s <= 0)
         self->config.seal_s = defaults.seal_s;
     self->config.path = strdup (config->path);
-    self->event_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
-    self->ring_size = (uint64_t) self->config.queue_mib * 1024 * 1024;
-    self->ring = malloc (self->ring_size);
+    self->appends =
+        worker_queue_new ((size_t) self->config.queue_mib * 1024 * 1024, UINT32_MAX, false);
+    self->queries = worker_queue_new (S_JOBS * WORKER_QUEUE_ROOM (sizeof (s_job_t)), S_JOBS, true);
     self->layouts = store_layouts_new ();
-    pthread_mutex_init (&self->lock, NULL);
-    pthread_cond_init (&self->wake, NULL);
-    if (!self->config.path || self->event_fd < 0 || !self->ring || !self->layouts) {
+    if (!self->config.path || !self->appends || !self->queries || !self->layouts) {
         log_error ("store: out of memory or file descriptors");
         goto failed;
     }
@@ -409,14 +334,16 @@ store_new (const store_config_t *config)
     self->reader = store_db_open_reader (self->config.path);
     if (!self->reader)
         goto failed;
-    if (pthread_create (&self->writer_thread, NULL, s_writer_main, self) != 0) {
+    self->writer_thread = worker_new ("zapm-store", s_writer_main, self);
+    if (!self->writer_thread) {
         log_error ("store: cannot start the writer thread");
         goto failed;
     }
-    if (pthread_create (&self->query_thread, NULL, s_query_main, self) != 0) {
+    self->query_thread = worker_new ("zapm-query", s_query_main, self);
+    if (!self->query_thread) {
         log_error ("store: cannot start the query thread");
-        atomic_store (&self->stop, true);
-        pthread_join (self->writer_thread, NULL);
+        worker_queue_close (self->appends);
+        worker_destroy (&self->writer_thread);
         goto failed;
     }
     log_info ("store: %s open (raw %llds, 1m %llds, 1h %llds, cap %lld MiB)", self->config.path,
@@ -437,28 +364,19 @@ store_destroy (store_t **self_p)
     if (!*self_p)
         return;
     store_t *self = *self_p;
-    atomic_store (&self->stop, true);
-    pthread_join (self->writer_thread, NULL);
-    pthread_mutex_lock (&self->lock);
-    self->query_stop = true;
-    pthread_cond_signal (&self->wake);
-    pthread_mutex_unlock (&self->lock);
+    worker_queue_close (self->appends); //  the writer takes what is queued, commits, ends
+    worker_destroy (&self->writer_thread);
+    worker_queue_close (self->queries);
     //  A long query in flight ends now (its answer is a 503) instead of
     //  holding the stop back for as long as it runs.
     sqlite3_interrupt (self->reader);
-    pthread_join (self->query_thread, NULL);
+    worker_destroy (&self->query_thread);
     //  Queries never run are answered with NULL, then every answer is handed over.
-    for (s_job_t *job = self->pending; job;) {
-        s_job_t *next = job->next;
-        job->next = NULL;
-        if (self->finished_tail)
-            self->finished_tail->next = job;
-        else
-            self->finished = job;
-        self->finished_tail = job;
-        job = next;
+    s_job_t *job;
+    while ((job = worker_queue_next (self->queries, NULL))) {
+        job->json = NULL;
+        worker_queue_done (self->queries);
     }
-    self->pending = self->pending_tail = NULL;
     store_dispatch (self);
     s_free (self);
     *self_p = NULL;
@@ -472,59 +390,39 @@ store_query_start (store_t *self, const store_query_t *query, store_done_fn *don
         store_memory_destroy (&memory);
         return false;
     }
-    s_job_t *job = calloc (1, sizeof *job);
+    //  NULL when S_JOBS are held (counted by the queue) or the store is stopping.
+    s_job_t *job = worker_queue_reserve (self->queries, sizeof *job);
     if (!job) {
         store_memory_destroy (&memory);
         return false;
     }
-    job->query = *query;
+    *job = (s_job_t){.query = *query, .done = done, .arg = arg};
     job->query.metrics = query->metrics ? strdup (query->metrics) : NULL;
     job->query.glob = query->glob ? strdup (query->glob) : NULL;
-    job->done = done;
-    job->arg = arg;
-    pthread_mutex_lock (&self->lock);
-    bool stopping = self->query_stop || self->pending_count >= STORE_QUERY_PENDING_MAX;
-    if (!stopping) {
-        self->pending_count++;
-        if (self->pending_tail)
-            self->pending_tail->next = job;
-        else
-            self->pending = job;
-        self->pending_tail = job;
-        pthread_cond_signal (&self->wake);
-    }
-    pthread_mutex_unlock (&self->lock);
-    if (stopping)
-        s_job_free (job);
-    return !stopping;
+    worker_queue_push (self->queries);
+    return true;
 }
 
 int
 store_fd (store_t *self)
 {
-    return self->event_fd;
+    return worker_queue_fd (self->queries);
 }
 
 int
 store_dispatch (store_t *self)
 {
-    uint64_t count;
-    if (read (self->event_fd, &count, sizeof count) < 0) {
-        //  Nothing signalled (EAGAIN); the lists are checked anyway.
-    }
-    pthread_mutex_lock (&self->lock);
-    s_job_t *job = self->finished;
-    self->finished = self->finished_tail = NULL;
-    pthread_mutex_unlock (&self->lock);
     int called = 0;
-    while (job) {
-        s_job_t *next = job->next;
-        char *json = job->json;
-        job->json = NULL;
-        job->done (job->arg, json, json ? job->size : 0);
-        s_job_free (job);
+    s_job_t *answer;
+    while ((answer = worker_queue_answer (self->queries, NULL))) {
+        //  Off the queue before the callback, which may start another query.
+        s_job_t job = *answer;
+        worker_queue_release (self->queries);
+        char *json = job.json;
+        job.json = NULL;
+        job.done (job.arg, json, json ? job.size : 0);
+        s_job_free (&job);
         called++;
-        job = next;
     }
     return called;
 }
@@ -544,20 +442,25 @@ store_stats (store_t *self, store_stats_t *stats)
     stats->rollup_metrics_left_out = atomic_load (&c->rollup_metrics_left_out);
     for (int tier = 0; tier < STORE_TIERS; tier++)
         stats->oldest_ns[tier] = atomic_load (&c->oldest_ns[tier]);
-    stats->queue_bytes =
-        (int64_t) (atomic_load (&self->ring_tail) - atomic_load (&self->ring_head));
-    stats->queue_samples = atomic_load (&self->queued);
+    //  Never negative: the queue reads its older positions first.
+    worker_queue_stats_t queue;
+    worker_queue_stats (self->appends, &queue);
+    stats->samples_dropped += (int64_t) queue.refused;
+    stats->queue_bytes = (int64_t) queue.bytes;
+    stats->queue_samples = (int64_t) queue.messages;
 }
 
 bool
 store_flush (store_t *self, int timeout_ms)
 {
     int64_t wanted = atomic_fetch_add (&self->flush_wanted, 1) + 1;
+    worker_queue_wake (self->appends);
     int64_t deadline = clock_mono_ns () + (int64_t) timeout_ms * 1000000;
     while (atomic_load (&self->flush_done) < wanted) {
         if (clock_mono_ns () >= deadline)
             return false;
-        s_nap (1000000);
+        struct timespec pause = {0, 1000000};
+        nanosleep (&pause, NULL);
     }
     return true;
 }

@@ -73,7 +73,7 @@ chunk_unzigzag (uint64_t value)
 
 //  One column being written.
 typedef struct {
-    uint32_t key;      //  metric id (rollups: metric id * 4 + kind)
+    uint32_t key;      //  metric id (rollups: store_rollup_key, store_fold.h)
     uint32_t first;    //  row of its first value
     uint32_t count;    //  values written, absent ones included
     int scale;         //  decimal scale of the last value, CHUNK_SCALE_NONE if not decimal

@@ -1,6 +1,7 @@
 /*  store_db.h: the store's SQLite file: opening, the schema, the corrupt-file rule.
 
-    Both threads of the store open their own connection through store_db_open.
+    Both threads of the store open their own connection, through
+    store_db_open_writer and store_db_open_reader.
     The schema is created here and only here (docs/STORE.md prints it); every
     other part of the store uses the names below.
 

@@ -17,7 +17,7 @@
 #ifndef ZAPM_STORE_QUERY_H
 #define ZAPM_STORE_QUERY_H
 
-#include "store.h"
+#include "store_types.h"
 
 #include <sqlite3.h>
 #include <stddef.h>

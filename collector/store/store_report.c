@@ -86,8 +86,8 @@ store_report_tick (store_report_t *self, int64_t mono_ns)
 static void
 s_metric (textbuf_t *out, const char *name, const char *type, const char *help, int64_t value)
 {
-    textbuf_printf (out, "# HELP %s %s\n# TYPE %s %s\n%s %" PRId64 "\n", name, help, name, type,
-                    name, value);
+    prom_text_header (out, name, type, help);
+    textbuf_printf (out, "%s %" PRId64 "\n", name, value);
 }
 
 void
@@ -120,8 +120,8 @@ store_report_metrics (store_t *store, textbuf_t *out)
               stats.rollup_metrics_left_out);
     s_metric (out, "zapm_store_queue_bytes", "gauge", "Bytes waiting in the store's write queue.",
               stats.queue_bytes);
-    textbuf_printf (out, "# HELP zapm_store_oldest_seconds Oldest time held per tier (Unix "
-                         "seconds; 0 when empty).\n# TYPE zapm_store_oldest_seconds gauge\n");
+    prom_text_header (out, "zapm_store_oldest_seconds", "gauge",
+                      "Oldest time held per tier (Unix seconds; 0 when empty).");
     for (int tier = 0; tier < STORE_TIERS; tier++)
         textbuf_printf (out, "zapm_store_oldest_seconds{tier=\"%s\"} %.3f\n", s_tier_names[tier],
                         (double) stats.oldest_ns[tier] / 1e9);

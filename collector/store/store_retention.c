@@ -134,6 +134,17 @@ s_cap_batch (store_tiers_t *tiers, int64_t now_ns, int *deleted)
     return rc;
 }
 
+//  The pages in use the cap allows, keeping `reserve` bytes for a commit.
+static int64_t
+s_cap_line (store_tiers_t *tiers, int64_t reserve)
+{
+    int64_t cap = tiers->config.max_mib * 1024 * 1024;
+    int64_t line = cap - reserve;
+    if (line < (int64_t) (cap * STORE_CAP_DB_FLOOR))
+        line = (int64_t) (cap * STORE_CAP_DB_FLOOR);
+    return line;
+}
+
 int
 store_retention_step (store_tiers_t *tiers, int64_t now_ns, int64_t reserve)
 {
@@ -145,10 +156,7 @@ store_retention_step (store_tiers_t *tiers, int64_t now_ns, int64_t reserve)
         int deleted = 0;
         rc = s_delete_oldest (tiers, tier, before, RETENTION_BATCH, &deleted);
     }
-    int64_t cap = tiers->config.max_mib * 1024 * 1024;
-    int64_t line = cap - reserve;
-    if (line < (int64_t) (cap * STORE_CAP_DB_FLOOR))
-        line = (int64_t) (cap * STORE_CAP_DB_FLOOR);
+    int64_t line = s_cap_line (tiers, reserve);
     for (int batch = 0; batch < CAP_BATCHES && rc == SQLITE_OK; batch++) {
         int64_t used, file, wal;
         store_db_sizes (tiers->db, "", &used, &file, &wal);
@@ -160,6 +168,34 @@ store_retention_step (store_tiers_t *tiers, int64_t now_ns, int64_t reserve)
             break;
     }
     return rc;
+}
+
+int64_t
+store_retention_due (store_tiers_t *tiers, int64_t now_ns, int64_t reserve)
+{
+    int64_t used, file, wal;
+    store_db_sizes (tiers->db, "", &used, &file, &wal);
+    if (used > s_cap_line (tiers, reserve))
+        return now_ns; //  the cap has more to delete
+    int64_t due = INT64_MAX;
+    for (int tier = 0; tier < STORE_TIERS; tier++) {
+        //  The tier's oldest chunk goes once it ends before now - retention,
+        //  if the next tier has rolled it up (else the rollup comes first).
+        sqlite3_stmt *stmt = tiers->next_data;
+        sqlite3_bind_int (stmt, 1, tier);
+        sqlite3_bind_int64 (stmt, 2, INT64_MIN);
+        int rc = sqlite3_step (stmt);
+        int64_t oldest_t1 = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : INT64_MAX;
+        sqlite3_reset (stmt);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return now_ns; //  try again at the next commit
+        if (oldest_t1 == INT64_MAX || oldest_t1 >= s_rolled_up (tiers, tier))
+            continue;
+        int64_t at = oldest_t1 + tiers->config.retention_s[tier] * STORE_NS + 1;
+        if (at < due)
+            due = at;
+    }
+    return due;
 }
 
 int

@@ -12,6 +12,7 @@
     rarely an exact short decimal); min, max and count are exact.
 */
 #include "store_chunk.h"
+#include "store_fold.h"
 #include "store_tiers.h"
 
 #include <math.h>
@@ -22,11 +23,8 @@
 #define ROLLUP_BUCKETS_MAX 60
 
 typedef struct {
-    uint32_t metric;                //  metric id
-    double min[ROLLUP_BUCKETS_MAX]; //  per bucket
-    double max[ROLLUP_BUCKETS_MAX];
-    double sum[ROLLUP_BUCKETS_MAX];
-    double count[ROLLUP_BUCKETS_MAX];
+    uint32_t metric;                         //  metric id
+    store_fold_t bucket[ROLLUP_BUCKETS_MAX]; //  per bucket
 } s_agg_t;
 
 typedef struct {
@@ -54,11 +52,7 @@ s_agg (s_span_t *span, uint32_t metric)
     }
     s_agg_t *agg = &span->aggs[span->count++];
     agg->metric = metric;
-    for (int b = 0; b < ROLLUP_BUCKETS_MAX; b++) {
-        agg->min[b] = INFINITY;
-        agg->max[b] = -INFINITY;
-        agg->sum[b] = agg->count[b] = 0;
-    }
+    store_fold_empty (agg->bucket, ROLLUP_BUCKETS_MAX);
     return agg;
 }
 
@@ -87,8 +81,8 @@ s_fold (s_span_t *span, int source, const void *blob, size_t size, int64_t *time
     chunk_reader_keys (&reader, s_collect_key, keys);
     for (uint32_t i = 0; i < keys->count; i++) {
         uint32_t key = keys->keys[i];
-        uint32_t metric = source == STORE_TIER_RAW ? key : key / 4;
-        if (source != STORE_TIER_RAW && key % 4 != STORE_ROLLUP_MIN)
+        uint32_t metric = source == STORE_TIER_RAW ? key : store_rollup_metric (key);
+        if (source != STORE_TIER_RAW && store_rollup_kind (key) != STORE_ROLLUP_MIN)
             continue; //  the four columns of a metric are read together
         s_agg_t *agg = s_agg (span, metric);
         if (!agg)
@@ -98,9 +92,12 @@ s_fold (s_span_t *span, int source, const void *blob, size_t size, int64_t *time
                 continue;
         }
         else if (chunk_reader_column (&reader, key, a) < 0 ||
-                 chunk_reader_column (&reader, metric * 4 + STORE_ROLLUP_MAX, b) < 0 ||
-                 chunk_reader_column (&reader, metric * 4 + STORE_ROLLUP_SUM, c) < 0 ||
-                 chunk_reader_column (&reader, metric * 4 + STORE_ROLLUP_COUNT, d) < 0)
+                 chunk_reader_column (&reader, store_rollup_key (metric, STORE_ROLLUP_MAX), b) <
+                     0 ||
+                 chunk_reader_column (&reader, store_rollup_key (metric, STORE_ROLLUP_SUM), c) <
+                     0 ||
+                 chunk_reader_column (&reader, store_rollup_key (metric, STORE_ROLLUP_COUNT), d) <
+                     0)
             continue;
         for (uint32_t row = 0; row < reader.rows; row++) {
             if (isnan (a[row]) || times[row] < span->start)
@@ -114,12 +111,7 @@ s_fold (s_span_t *span, int source, const void *blob, size_t size, int64_t *time
                     continue;
                 hi = b[row], sum = c[row], n = d[row];
             }
-            if (lo < agg->min[bucket])
-                agg->min[bucket] = lo;
-            if (hi > agg->max[bucket])
-                agg->max[bucket] = hi;
-            agg->sum[bucket] += sum;
-            agg->count[bucket] += n;
+            store_fold_add (&agg->bucket[bucket], lo, hi, sum, n);
         }
     }
     return true;
@@ -138,16 +130,17 @@ s_write (store_tiers_t *tiers, int tier, int64_t series, s_span_t *span)
     chunk_builder_t builder = {0};
     int rc = SQLITE_OK;
     int64_t t0 = 0, t1 = 0;
-    //  A rollup chunk holds at most CHUNK_COLUMNS_MAX / 4 metrics (the first
-    //  ones seen): the rest are left out and counted, so that one series with
-    //  thousands of metric names cannot fail the commit of every series, again
-    //  after every restart.
-    uint32_t kept = span->count < CHUNK_COLUMNS_MAX / 4 ? span->count : CHUNK_COLUMNS_MAX / 4;
+    //  A rollup chunk holds at most CHUNK_COLUMNS_MAX / STORE_ROLLUP_KINDS
+    //  metrics (the first ones seen): the rest are left out and counted, so
+    //  that one series with thousands of metric names cannot fail the commit
+    //  of every series, again after every restart.
+    uint32_t room = CHUNK_COLUMNS_MAX / STORE_ROLLUP_KINDS;
+    uint32_t kept = span->count < room ? span->count : room;
     tiers->rollup_metrics_left_out += span->count - kept;
     for (int bucket = 0; bucket < span->buckets && rc == SQLITE_OK; bucket++) {
         bool any = false;
         for (uint32_t i = 0; i < kept && !any; i++)
-            any = span->aggs[i].count[bucket] > 0;
+            any = span->aggs[i].bucket[bucket].count > 0;
         if (!any)
             continue;
         int64_t t = span->start + bucket * span->width;
@@ -158,13 +151,17 @@ s_write (store_tiers_t *tiers, int tier, int64_t series, s_span_t *span)
         t1 = t;
         for (uint32_t i = 0; i < kept && rc == SQLITE_OK; i++) {
             s_agg_t *agg = &span->aggs[i];
-            if (agg->count[bucket] == 0)
+            const store_fold_t *fold = &agg->bucket[bucket];
+            if (fold->count == 0)
                 continue;
-            double values[4] = {agg->min[bucket], agg->max[bucket], s_round_sum (agg->sum[bucket]),
-                                agg->count[bucket]};
-            for (int kind = 0; kind < 4 && rc == SQLITE_OK; kind++) {
-                int column = chunk_builder_column (&builder, agg->metric * 4 + (uint32_t) kind,
-                                                   (int) (i * 4 + (uint32_t) kind));
+            double values[STORE_ROLLUP_KINDS];
+            values[STORE_ROLLUP_MIN] = fold->min;
+            values[STORE_ROLLUP_MAX] = fold->max;
+            values[STORE_ROLLUP_SUM] = s_round_sum (fold->sum);
+            values[STORE_ROLLUP_COUNT] = fold->count;
+            for (int kind = 0; kind < STORE_ROLLUP_KINDS && rc == SQLITE_OK; kind++) {
+                int column = chunk_builder_column (&builder, store_rollup_key (agg->metric, kind),
+                                                   (int) store_rollup_key (i, kind));
                 if (column < 0 || !chunk_builder_put (&builder, column, values[kind]))
                     rc = SQLITE_NOMEM;
             }
@@ -221,6 +218,14 @@ s_rollup_series (store_tiers_t *tiers, int tier, int64_t series, int64_t start)
     return rc;
 }
 
+//  How long after its end a 1-minute span is rolled up: points may arrive that
+//  late (the past window) and wait that long in open chunks.
+static int64_t
+s_grace (store_tiers_t *tiers)
+{
+    return (tiers->config.past_window_s + 2 * tiers->config.seal_s + 60) * STORE_NS;
+}
+
 //  True when the span of tier `tier` that starts at the watermark is complete.
 static bool
 s_ready (store_tiers_t *tiers, int tier, int64_t now_ns, int64_t open_ns)
@@ -228,8 +233,19 @@ s_ready (store_tiers_t *tiers, int tier, int64_t now_ns, int64_t open_ns)
     int64_t end = tiers->watermark[tier] + store_tier_span_ns[tier];
     if (tier > 1)
         return end <= tiers->watermark[tier - 1];
-    int64_t grace = (tiers->config.past_window_s + 2 * tiers->config.seal_s + 60) * STORE_NS;
-    return end + grace <= now_ns && end <= open_ns;
+    return end + s_grace (tiers) <= now_ns && end <= open_ns;
+}
+
+int64_t
+store_rollup_due (store_tiers_t *tiers, int64_t now_ns, int64_t open_ns)
+{
+    for (int tier = 1; tier < STORE_TIERS; tier++)
+        if (tiers->cursor[tier] != 0 || s_ready (tiers, tier, now_ns, open_ns))
+            return now_ns; //  a span in progress, or one ready
+    int64_t end = tiers->watermark[1] + store_tier_span_ns[1];
+    //  Tier 2 follows tier 1; tier 1 waits for the span's open chunks to be
+    //  sealed (the writer commits meanwhile anyway), then for the grace.
+    return end <= open_ns ? end + s_grace (tiers) : INT64_MAX;
 }
 
 //  At the start of a span: moves the watermark over spans that are complete

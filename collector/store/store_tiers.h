@@ -12,7 +12,7 @@
 #ifndef ZAPM_STORE_TIERS_H
 #define ZAPM_STORE_TIERS_H
 
-#include "store.h"
+#include "store_types.h"
 
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -27,9 +27,6 @@ extern const int64_t store_tier_span_ns[STORE_TIERS];
 
 //  Tier names in queries and logs: "raw", "1m", "1h".
 extern const char *const store_tier_name[STORE_TIERS];
-
-//  Column keys of a rollup chunk: metric id * 4 + one of these.
-enum { STORE_ROLLUP_MIN, STORE_ROLLUP_MAX, STORE_ROLLUP_SUM, STORE_ROLLUP_COUNT };
 
 typedef struct {
     sqlite3 *db;                     //  the writer's connection
@@ -68,6 +65,15 @@ int store_tiers_save (store_tiers_t *tiers);
 //  the largest series id. Returns the SQLite code.
 int store_rollup_step (store_tiers_t *tiers, int64_t now_ns, int64_t open_ns, int64_t max_id,
                        int budget);
+
+//  When store_rollup_step next has work (Unix ns): `now_ns` if it has now,
+//  INT64_MAX if only sealing open chunks can give it some.
+int64_t store_rollup_due (store_tiers_t *tiers, int64_t now_ns, int64_t open_ns);
+
+//  When store_retention_step next has work (Unix ns): `now_ns` if the cap
+//  wants pages back now, else when the oldest chunk of a tier passes its
+//  retention; INT64_MAX if nothing will (until more is written or rolled up).
+int64_t store_retention_due (store_tiers_t *tiers, int64_t now_ns, int64_t reserve);
 
 //  Deletes what retention and the cap say must go, at most a bounded amount
 //  per call (in the open transaction): the pages in use are kept `reserve`

@@ -16,7 +16,7 @@
 #ifndef ZAPM_STORE_WRITER_H
 #define ZAPM_STORE_WRITER_H
 
-#include "store.h"
+#include "store_types.h"
 
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -67,6 +67,12 @@ void store_writer_sample (store_writer_t *self, const char *series_id, const sto
 //  Call about once a second. Returns false if the commit failed (counted and
 //  logged at most once a minute; the next commit tries again).
 bool store_writer_commit (store_writer_t *self, int64_t now_ns);
+
+//  When the next commit has work (Unix ns): `now_ns` while points are not
+//  committed or sealed (commit about once a second then), else when a rollup
+//  or retention falls due; INT64_MAX for never. Until then an idle writer
+//  need not wake.
+int64_t store_writer_due (store_writer_t *self, int64_t now_ns);
 
 //  Seals every open chunk now (used on shutdown, by tests and the benchmark).
 void store_writer_seal_all (store_writer_t *self);

@@ -17,7 +17,7 @@
 #include <string.h>
 
 //  Writes ,"key": for a key from wire.h.
-#define S_KEY(out, key) TEXTBUF_LIT ((out), ",\"" key "\":")
+#define S_NEXT_KEY(out, key) TEXTBUF_LIT ((out), ",\"" key "\":")
 
 static void
 s_string (textbuf_t *out, const char *text)
@@ -80,30 +80,30 @@ s_agent (textbuf_t *out, const series_t *series)
 {
     TEXTBUF_LIT (out, "{\"" ZAPM_KEY_ID "\":");
     s_string (out, series->id);
-    S_KEY (out, ZAPM_KEY_AGENT);
+    S_NEXT_KEY (out, ZAPM_KEY_AGENT);
     s_string_or_null (out, series->agent);
-    S_KEY (out, ZAPM_KEY_HOST);
+    S_NEXT_KEY (out, ZAPM_KEY_HOST);
     s_string_or_null (out, series->host);
-    S_KEY (out, ZAPM_KEY_PID);
+    S_NEXT_KEY (out, ZAPM_KEY_PID);
     if (series->has_pid)
         textbuf_u64 (out, series->pid);
     else
         TEXTBUF_LIT (out, "null");
-    S_KEY (out, ZAPM_KEY_COLOR);
+    S_NEXT_KEY (out, ZAPM_KEY_COLOR);
     s_string (out, series->color);
-    S_KEY (out, ZAPM_KEY_VIA);
+    S_NEXT_KEY (out, ZAPM_KEY_VIA);
     s_string_or_null (out, series->via[0] ? series->via : NULL);
-    S_KEY (out, ZAPM_KEY_STATE);
+    S_NEXT_KEY (out, ZAPM_KEY_STATE);
     s_string (out, series->live ? ZAPM_STATE_LIVE : ZAPM_STATE_LEFT);
-    S_KEY (out, ZAPM_KEY_LAST_SEEN);
+    S_NEXT_KEY (out, ZAPM_KEY_LAST_SEEN);
     s_number (out, (double) series->last_seen_wall / 1e9);
-    S_KEY (out, ZAPM_KEY_SAMPLES);
+    S_NEXT_KEY (out, ZAPM_KEY_SAMPLES);
     textbuf_u64 (out, series->samples);
-    S_KEY (out, ZAPM_KEY_LOST);
+    S_NEXT_KEY (out, ZAPM_KEY_LOST);
     textbuf_u64 (out, series->lost);
-    S_KEY (out, ZAPM_KEY_INTERVAL);
+    S_NEXT_KEY (out, ZAPM_KEY_INTERVAL);
     s_number (out, series->interval > 0 ? series->interval : NAN);
-    S_KEY (out, ZAPM_KEY_LAST);
+    S_NEXT_KEY (out, ZAPM_KEY_LAST);
     if (series->last_size)
         textbuf_put (out, series->last, series->last_size);
     else
@@ -117,7 +117,7 @@ api_agents (series_map_t *series, int64_t now_wall_ns)
     textbuf_t out = textbuf_growing (4096);
     TEXTBUF_LIT (&out, "{\"" ZAPM_KEY_NOW "\":");
     s_number (&out, (double) now_wall_ns / 1e9);
-    S_KEY (&out, ZAPM_KEY_AGENTS);
+    S_NEXT_KEY (&out, ZAPM_KEY_AGENTS);
     textbuf_putc (&out, '[');
     for (uint32_t i = 0; i < series_map_size (series); i++) {
         if (i)
@@ -134,19 +134,7 @@ typedef float (s_column_fn) (const series_t *series, uint32_t column, uint32_t i
 static float
 s_point_value (const series_t *series, uint32_t column, uint32_t i)
 {
-    const series_point_t *point = series_point (series, i);
-    switch (column) {
-    case 0:
-        return point->cpu;
-    case 1:
-        return point->mem;
-    case 2:
-        return point->sys_cpu;
-    case 3:
-        return point->sys_mem;
-    default:
-        return point->load1;
-    }
+    return series_point (series, i)->charted[column];
 }
 
 static void
@@ -170,9 +158,9 @@ s_history (textbuf_t *out, const series_t *series, double since)
         first++;
     TEXTBUF_LIT (out, "{\"" ZAPM_KEY_ID "\":");
     s_string (out, series->id);
-    S_KEY (out, ZAPM_KEY_COLOR);
+    S_NEXT_KEY (out, ZAPM_KEY_COLOR);
     s_string (out, series->color);
-    S_KEY (out, ZAPM_HISTORY_T);
+    S_NEXT_KEY (out, ZAPM_HISTORY_T);
     textbuf_putc (out, '[');
     for (uint32_t i = first; i < series->history_count; i++) {
         if (i > first)
@@ -180,15 +168,14 @@ s_history (textbuf_t *out, const series_t *series, double since)
         s_number (out, series_point (series, i)->t);
     }
     textbuf_putc (out, ']');
-    static const char *columns[] = {ZAPM_KEY_CPU, ZAPM_KEY_MEM, ZAPM_HISTORY_SYS_CPU,
-                                    ZAPM_HISTORY_SYS_MEM, ZAPM_HISTORY_LOAD1};
-    for (uint32_t c = 0; c < sizeof columns / sizeof columns[0]; c++) {
+    static const char *const columns[ZAPM_CHARTED_COUNT] = ZAPM_CHARTED_COLUMNS;
+    for (uint32_t c = 0; c < ZAPM_CHARTED_COUNT; c++) {
         textbuf_putc (out, ',');
         s_string (out, columns[c]);
         textbuf_putc (out, ':');
         s_column (out, series, first, s_point_value, c);
     }
-    S_KEY (out, ZAPM_KEY_CUSTOM);
+    S_NEXT_KEY (out, ZAPM_KEY_CUSTOM);
     textbuf_putc (out, '{');
     for (uint32_t c = 0; c < series->custom_count; c++) {
         if (c)
@@ -207,7 +194,7 @@ api_history (series_map_t *series, const char *glob, double seconds, int64_t now
     textbuf_t out = textbuf_growing (16384);
     TEXTBUF_LIT (&out, "{\"" ZAPM_KEY_NOW "\":");
     s_number (&out, now);
-    S_KEY (&out, ZAPM_KEY_SERIES);
+    S_NEXT_KEY (&out, ZAPM_KEY_SERIES);
     textbuf_putc (&out, '[');
     bool first = true;
     for (uint32_t i = 0; i < series_map_size (series); i++) {
@@ -228,9 +215,9 @@ api_health (const char *boot, double uptime_seconds)
 {
     textbuf_t out = textbuf_growing (128);
     TEXTBUF_LIT (&out, "{\"" ZAPM_KEY_STATUS "\":\"ok\"");
-    S_KEY (&out, ZAPM_KEY_UPTIME);
+    S_NEXT_KEY (&out, ZAPM_KEY_UPTIME);
     s_number (&out, uptime_seconds);
-    S_KEY (&out, ZAPM_KEY_BOOT);
+    S_NEXT_KEY (&out, ZAPM_KEY_BOOT);
     s_string (&out, boot);
     textbuf_putc (&out, '}');
     return textbuf_take (&out);

@@ -21,6 +21,7 @@
 #include "reply.h"
 #include "stream.h"
 #include "clock.h"
+#include "wire.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -253,8 +254,8 @@ s_start_cursor (feed_t *self, struct MHD_Connection *connection, client_t *clien
 static bool
 s_set_filter (feed_t *self, struct MHD_Connection *connection, client_t *client)
 {
-    const char *glob =
-        query_glob (MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "agent"));
+    const char *glob = query_glob (
+        MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, ZAPM_KEY_AGENT));
     if (!glob)
         return true;
     size_t bytes = (series_map_max (self->series) + 7) / 8;

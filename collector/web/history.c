@@ -7,14 +7,15 @@
     (store_memory.h) that goes with the query; the query thread folds those
     after each line's `until` into the same buckets while it prints
     (store_query.c), so the loop never parses or prints an answer: it only
-    sends the bytes. Metrics memory does not hold (anything beyond cpu, mem,
-    sys.cpu_percent, sys.mem.percent, sys.load.0 and custom.*) get null in
-    buckets filled from memory alone.
+    sends the bytes. Metrics memory does not hold (anything beyond the charted
+    metrics of wire.h, ZAPM_CHARTED_PATHS, and custom.*) get null in buckets
+    filled from memory alone.
 */
 #include "history.h"
 #include "query.h"
 #include "reply.h"
 #include "clock.h"
+#include "service.h"
 #include "wire.h"
 
 #include <math.h>
@@ -25,7 +26,6 @@
 #define S_SECONDS_MAX    (10.0 * 366 * 86400) //  longest window asked for
 #define S_TIME_MAX       4e9                  //  largest Unix time accepted (2096; fits ns)
 #define S_METRICS_MAX    1024                 //  bytes of a metric= list
-#define S_MEMORY_VALUES  5                    //  columns of a series_point_t
 #define S_POINTS_DEFAULT 800
 
 struct _history_job_t {
@@ -145,29 +145,24 @@ s_parse (struct MHD_Connection *connection, store_query_t *query, const char **e
 
 //  -------------------------------------------------------------- the snapshot
 
-//  Memory's columns, as the store names them.
-static const char *const s_paths[S_MEMORY_VALUES] = {"cpu", "mem", "sys.cpu_percent",
-                                                     "sys.mem.percent", "sys.load.0"};
+//  Memory's columns (series_point_t), as the store names them.
+static const char *const s_paths[ZAPM_CHARTED_COUNT] = ZAPM_CHARTED_PATHS;
 
 //  Copies the memory points of `series` inside [from, to] into `memory`.
 static bool
 s_snapshot_series (store_memory_t *memory, const series_t *series, double from, double to)
 {
-    const char *names[S_MEMORY_VALUES + ZAPM_HISTORY_CUSTOM_MAX];
+    const char *names[ZAPM_CHARTED_COUNT + ZAPM_HISTORY_CUSTOM_MAX];
     char customs[ZAPM_HISTORY_CUSTOM_MAX][ZAPM_CUSTOM_NAME_MAX + 8];
     int columns = 0;
-    for (size_t c = 0; c < S_MEMORY_VALUES; c++)
+    for (size_t c = 0; c < ZAPM_CHARTED_COUNT; c++)
         names[columns++] = s_paths[c];
     for (uint32_t c = 0; c < series->custom_count && c < ZAPM_HISTORY_CUSTOM_MAX; c++) {
         snprintf (customs[c], sizeof customs[c], "custom.%s", series->custom[c].name);
         names[columns++] = customs[c];
     }
-    //  The store's service: agent@host when the identity is agent@host:pid.
-    char service[ZAPM_IDENTITY_MAX * 2 + 2];
-    if (series->agent && series->host && series->has_pid)
-        snprintf (service, sizeof service, "%s@%s", series->agent, series->host);
-    else
-        snprintf (service, sizeof service, "%s", series->id);
+    char service[ZAPM_IDENTITY_MAX + 1];
+    service_of (series->id, series->agent, series->host, series->has_pid, service, sizeof service);
     bool begun = false;
     for (uint32_t i = 0; i < series->history_count; i++) {
         const series_point_t *point = series_point (series, i);
@@ -179,10 +174,10 @@ s_snapshot_series (store_memory_t *memory, const series_t *series, double from, 
                                   series->color[0] ? series->color : NULL, names, columns))
             return false;
         begun = true;
-        float values[S_MEMORY_VALUES + ZAPM_HISTORY_CUSTOM_MAX] = {
-            point->cpu, point->mem, point->sys_cpu, point->sys_mem, point->load1};
-        for (int c = S_MEMORY_VALUES; c < columns; c++)
-            values[c] = series_custom_point (series, (uint32_t) (c - S_MEMORY_VALUES), i);
+        float values[ZAPM_CHARTED_COUNT + ZAPM_HISTORY_CUSTOM_MAX];
+        memcpy (values, point->charted, sizeof point->charted);
+        for (int c = ZAPM_CHARTED_COUNT; c < columns; c++)
+            values[c] = series_custom_point (series, (uint32_t) (c - ZAPM_CHARTED_COUNT), i);
         if (!store_memory_point (memory, (int64_t) llround (point->t * 1e9), values))
             return false;
     }

@@ -28,6 +28,7 @@
 #include "query.h"
 #include "reply.h"
 #include "store.h"
+#include "wire.h"
 #include "textbuf.h"
 
 #include <assert.h>
@@ -117,9 +118,10 @@ s_route_history (http_t *self, struct MHD_Connection *connection, void **request
 {
     if (self->routes.store && history_wants_store (connection))
         return s_history_from_store (self, connection, request_state);
-    const char *glob =
-        query_glob (MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "agent"));
-    const char *text = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "seconds");
+    const char *glob = query_glob (
+        MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, ZAPM_KEY_AGENT));
+    const char *text =
+        MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, ZAPM_HISTORY_SECONDS);
     double seconds = HTTP_HISTORY_DEFAULT_S;
     if (text && !query_seconds (text, QUERY_SECONDS_MAX, &seconds))
         return reply_text (connection, MHD_HTTP_BAD_REQUEST,

@@ -1,8 +1,11 @@
-/*  test_textbuf.c: the one text writer (textbuf) and the one UTF-8 decoder (utf8). */
+/*  test_textbuf.c: the one text writer (textbuf), its JSON strings and numbers, and the one
+    UTF-8 decoder (utf8). */
 #include "check.h"
 #include "textbuf.h"
 #include "utf8.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +72,77 @@ test_json_string (void)
     CHECK (out.overflow);
 }
 
+//  Writes `value` (or, when `ns`, the time `value` ns) and compares.
+static void
+s_expect_number (double value, bool ns, const char *want)
+{
+    char buf[64];
+    textbuf_t out = textbuf_fixed (buf, sizeof buf);
+    if (ns)
+        textbuf_json_seconds (&out, (int64_t) value);
+    else
+        textbuf_json_number (&out, value);
+    CHECKF (!out.overflow && textbuf_length (&out) == strlen (want) &&
+                memcmp (buf, want, strlen (want)) == 0,
+            "got '%.*s', want '%s'", (int) textbuf_length (&out), buf, want);
+}
+
+static void
+test_json_number (void)
+{
+    s_expect_number (0, false, "0");
+    s_expect_number (-0.0, false, "-0"); //  %.10g below 10^-4, sign kept
+    s_expect_number (42, false, "42");
+    s_expect_number (-7, false, "-7");
+    s_expect_number (123456789012345.0, false, "123456789012345"); //  integers exactly
+    s_expect_number (1e15, false, "1e+15");                        //  past 10^15: %.10g
+    s_expect_number (0.5, false, "0.5");
+    s_expect_number (-2.25, false, "-2.25");
+    s_expect_number (1.0 / 3, false, "0.3333333333"); //  10 significant digits
+    s_expect_number (2.0 / 3 * 100, false, "66.66666667");
+    s_expect_number (12345.678901234, false, "12345.6789");
+    s_expect_number (0.00012, false, "0.00012");
+    s_expect_number (0.00001, false, "1e-05");
+    s_expect_number (9.9999999999, false, "10"); //  rounds up to a whole
+    s_expect_number (0.1 + 0.2, false, "0.3");   //  no binary noise
+    s_expect_number (NAN, false, "null");
+    s_expect_number (INFINITY, false, "null");
+    s_expect_number (-INFINITY, false, "null");
+    //  Seconds from nanoseconds, to the millisecond.
+    s_expect_number (0, true, "0");
+    s_expect_number (1700000000000000000.0, true, "1700000000");
+    s_expect_number (1700000000123000000.0, true, "1700000000.123");
+    s_expect_number (1700000000100000000.0, true, "1700000000.1");
+    s_expect_number (1700000000120400000.0, true, "1700000000.12");
+    s_expect_number (1700000000999600000.0, true, "1700000001"); //  rounds to the next second
+    s_expect_number (-1500000000.0, true, "-1.5");
+    //  A fixed buffer takes a number while it fits, however little room is left.
+    char small[6];
+    textbuf_t out = textbuf_fixed (small, sizeof small);
+    TEXTBUF_LIT (&out, "[");
+    textbuf_json_number (&out, 12.5);
+    CHECK (!out.overflow && textbuf_length (&out) == 5 && memcmp (small, "[12.5", 5) == 0);
+    textbuf_json_number (&out, 12.5);
+    CHECK (out.overflow && textbuf_length (&out) == 5);
+    textbuf_json_seconds (&out, 0); //  ignored once overflowed
+    CHECK (textbuf_length (&out) == 5);
+    //  A growing one grows for them.
+    textbuf_t grow = textbuf_growing (1);
+    for (int i = 0; i < 100; i++)
+        textbuf_json_number (&grow, 0.25);
+    textbuf_json_seconds (&grow, 1500000000);
+    char *text = textbuf_take (&grow);
+    CHECK (text && strlen (text) == 100 * 4 + 3 && strcmp (text + 400, "1.5") == 0);
+    free (text);
+    //  Rewound, a buffer writes from its start again.
+    textbuf_t again = textbuf_growing (8);
+    TEXTBUF_LIT (&again, "first");
+    textbuf_rewind (&again);
+    textbuf_json_number (&again, -3);
+    CHECK (textbuf_length (&again) == 2 && memcmp (again.start, "-3", 2) == 0);
+    textbuf_free (&again);
+}
+
 static void
 test_utf8 (void)
 {
@@ -91,6 +165,7 @@ main (void)
     test_fixed ();
     test_growing ();
     test_json_string ();
+    test_json_number ();
     test_utf8 ();
     return CHECK_DONE ();
 }

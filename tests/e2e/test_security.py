@@ -15,7 +15,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import zapmtest as z  # noqa: E402
-from zapmtest import case, check, log  # noqa: E402
+from zapmtest import Failure, case, check, log  # noqa: E402
 
 import zmq  # noqa: E402
 import zmq.auth  # noqa: E402
@@ -354,6 +354,48 @@ def bad_keys_and_certificates(procs):
     curve_agent(procs, col, fleet, agent_cert, "agent")
     feed.collect(lambda ev, _: ev.type == "message", timeout=5, what="the good agent's sample")
     check(col.proc.alive(), "collector died")
+
+
+@case
+def secret_files_open_to_others(procs):
+    """The one rule for secret files (common/secret_file.h): the collector
+    refuses a CURVE secret certificate that others can read or its group can
+    write, its own (--curve-cert) and its forwarding link's
+    (--forward-curve-cert), with one line naming the file and the fix; 0640
+    passes."""
+    fleet = Fleet(procs)
+    secret = fleet.collector_cert + "_secret"
+    want = "%s is open to others (mode %04o): it holds a secret; run chmod 600 %s"
+    for mode in (0o644, 0o660, 0o604):
+        os.chmod(secret, mode)
+        rc, err = run_quick([z.BIN.collector, "--curve-cert", fleet.collector_cert,
+                             "--curve-allow", fleet.allow])
+        line = "--curve-cert: " + want % (secret, mode, secret)
+        check(rc == 2, "--curve-cert mode %o: exit %d (want 2): %r", mode, rc, err)
+        check(line in err, "--curve-cert mode %o: stderr does not say %r: %r", mode, line, err)
+        check("Sanitizer" not in err, "crashed: %r", err)
+        log("mode %o -> %s", mode, err.strip().splitlines()[0])
+    # Group-readable is the usual way to hand a daemon a secret: it starts.
+    os.chmod(secret, 0o640)
+    root = fleet.collector(procs)
+    check(not log_lines(root, "open to others"), "0640 was refused:\n%s", root.proc.output())
+    # An edge whose own certificate's secret is open to others does not start.
+    edge_cert = os.path.join(fleet.dir, "edge")
+    keygen(edge_cert)
+    os.chmod(edge_cert + "_secret", 0o644)
+    edge = procs.collector("--forward", root.endpoint, "--name", "edge",
+                           "--forward-curve-server", fleet.collector_cert,
+                           "--forward-curve-cert", edge_cert, wait=False)
+    try:
+        edge.proc.popen.wait(10 * z.SLOW)
+    except subprocess.TimeoutExpired:
+        raise Failure("the edge started with an open --forward-curve-cert")
+    out = edge.proc.output()
+    line = "--forward-curve-cert: " + want % (edge_cert + "_secret", 0o644, edge_cert + "_secret")
+    check(edge.proc.popen.returncode == 1, "edge exit %s, want 1:\n%s",
+          edge.proc.popen.returncode, out)
+    check(line in out, "the edge does not say %r:\n%s", line, out)
+    procs.procs.remove(edge.proc)
 
 
 FLOOD = r"""

@@ -81,7 +81,8 @@ s_check_metrics (const sample_t *sample, const char *data, size_t size)
     }
     series_t *series;
     uint64_t lost = 0;
-    if (series_map_observe (map, sample, data, size, 1, 1, &series, &lost) == SERIES_FULL)
+    if (series_map_observe (map, sample, data, size, 1, 1, sample_time_ns (sample, 1), &series,
+                            &lost) == SERIES_FULL)
         return;
     latest_update (latest, series, sample);
     metrics_gauges_t gauges = {0};

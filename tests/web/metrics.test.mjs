@@ -1,15 +1,45 @@
 // metrics.test.mjs: metricsOf (which columns one sample feeds, with the wire's
 // limits), parseTime and colourFor (the agent's colour within COLOR_MAX bytes,
-// else a palette colour that depends on the identity only).
+// else a palette colour that depends on the identity only). The charted
+// metrics run the shared table tests/charted_cases.json, which
+// tests/collector/web/test_charted.c runs against the collector.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { site } from './site.mjs';
-
-const { metricsOf, parseTime, colourFor, METRIC, CORE_PREFIX, CUSTOM_PREFIX } = await site('series.js');
-const wire = await site('wire.js');
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, site } from './site.mjs';
 
 const asMap = (pairs) => new Map(pairs);
+
+const { metricsOf, parseTime, colourFor, valueAt, METRIC, CORE_PREFIX, CUSTOM_PREFIX } = await site('series.js');
+const { PATHS } = await site('history.js');
+const wire = await site('wire.js');
+const charted = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/charted_cases.json'), 'utf8'));
+
+test('the charted metrics: one list in wire.h, the page\'s names in its order', () => {
+  assert.equal(wire.CHARTED_COLUMNS.length, wire.CHARTED_COUNT);
+  assert.equal(wire.CHARTED_PATHS.length, wire.CHARTED_COUNT);
+  assert.deepEqual(Object.values(METRIC), [...wire.CHARTED_COLUMNS]);
+  assert.deepEqual(Object.keys(PATHS), [...wire.CHARTED_COLUMNS]);
+  assert.deepEqual(Object.values(PATHS), [...wire.CHARTED_PATHS]);
+  assert.ok(charted.cases.length >= 5);
+});
+
+for (const c of charted.cases) {
+  test('charted: ' + c.name, () => {
+    const sample = { cpu: 1, mem: 1, color: 'c', ...c.sample };
+    assert.deepEqual(Object.keys(c.charted).sort(), [...wire.CHARTED_COLUMNS].sort());
+    const fed = asMap(metricsOf(sample));
+    wire.CHARTED_COLUMNS.forEach((column, i) => {
+      const want = c.charted[column];
+      assert.equal(fed.has(column) ? fed.get(column) : null, want, column);
+      const at = valueAt(sample, wire.CHARTED_PATHS[i]);
+      assert.equal(typeof at === 'number' ? at : null, want, column + ' at ' + wire.CHARTED_PATHS[i]);
+    });
+  });
+}
+
 
 test('metricsOf: a full zapm sample', () => {
   const m = asMap(metricsOf({

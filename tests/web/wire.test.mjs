@@ -21,8 +21,18 @@ function defines () {
     const m = /^\s*#\s*define\s+ZAPM_(\w+)\s+(.*)$/.exec(line);
     if (!m) continue;
     const quoted = /^("(?:[^"\\]|\\.)*")/.exec(m[2]);
+    const list = /^\{([^{}]*)\}/.exec(m[2]);
     if (quoted) {
       out.set(m[1], JSON.parse(quoted[1]));
+    } else if (list) {
+      // String literals and names defined above, comma-separated.
+      const items = list[1].split(',').map((item) => item.trim());
+      out.set(m[1], items.map((item) => {
+        if (item.startsWith('"')) return JSON.parse(item);
+        const name = /^ZAPM_(\w+)$/.exec(item);
+        assert.ok(name && out.has(name[1]), 'ZAPM_' + m[1] + ': ' + item + ' is not defined above');
+        return out.get(name[1]);
+      }));
     } else {
       const text = m[2].replace(/\s*\/\/.*$/, '').replace(/\/\*.*\*\//, '').trim();
       assert.match(text, /^[-+*/().0-9eE ]+$/, 'ZAPM_' + m[1] + ' is not numeric: ' + text);
@@ -36,9 +46,11 @@ test('wire.js exports every #define of wire.h, with its value', () => {
   const want = defines();
   assert.ok(want.size > 50, 'read only ' + want.size + ' defines');
   assert.deepEqual(Object.keys(wire).sort(), [...want.keys()].sort());
-  for (const [name, value] of want) assert.equal(wire[name], value, name);
+  for (const [name, value] of want) assert.deepEqual(wire[name], value, name);
   assert.equal(wire.WIRE_MAX_BYTES, 64 * 1024);
   assert.equal(wire.COUNT_MAX, 2 ** 53);
+  assert.deepEqual(wire.CHARTED_COLUMNS, ['cpu', 'mem', 'sys_cpu', 'sys_mem', 'load1']);
+  assert.ok(Object.isFrozen(wire.CHARTED_PATHS));
 });
 
 test('wire.js says it is generated', () => {

@@ -15,24 +15,17 @@
 // answer's bucket counted as one point (the answer does not say how many it
 // held).
 
-import { Column, CUSTOM_PREFIX, METRIC, colourFor, cssColour, identityOf, isCount, metricsOf, parseTime } from './series.js';
+import { Column, CUSTOM_PREFIX, METRIC, colourFor, cssColour, identityOf, isCount, metricsOf, parseTime, serviceOf } from './series.js';
 import {
-  IDENTITY_HOST_SEP, KEY_AGENT, KEY_COLOR, KEY_CPU, KEY_CPU_PERCENT, KEY_CUSTOM, KEY_HOST, KEY_ID,
-  KEY_LOAD, KEY_MEM, KEY_NOW, KEY_PERCENT, KEY_PID, KEY_SERIES, KEY_SYS, KEY_SYS_MEM, KEY_TIMESTAMP,
+  CHARTED_COLUMNS, CHARTED_PATHS, KEY_AGENT, KEY_COLOR, KEY_CPU, KEY_CUSTOM, KEY_HOST, KEY_ID,
+  KEY_MEM, KEY_NOW, KEY_PID, KEY_SERIES, KEY_TIMESTAMP,
   HISTORY_FROM, HISTORY_GROUP, HISTORY_GROUP_SERVICE, HISTORY_MAX, HISTORY_MEAN, HISTORY_METRICS, HISTORY_MIN, HISTORY_PATH_SEP,
   HISTORY_PIDS, HISTORY_STEP, HISTORY_T, STATE_LEFT, STATE_LIVE
 } from './wire.js';
 
-const path = (...parts) => parts.join(HISTORY_PATH_SEP);
-
-// The store's metric paths of the charted columns, by column key.
-export const PATHS = Object.freeze({
-  [METRIC.cpu]: KEY_CPU,
-  [METRIC.mem]: KEY_MEM,
-  [METRIC.sysCpu]: path(KEY_SYS, KEY_CPU_PERCENT),
-  [METRIC.sysMem]: path(KEY_SYS, KEY_SYS_MEM, KEY_PERCENT),
-  [METRIC.load1]: path(KEY_SYS, KEY_LOAD, '0')
-});
+// The store's metric paths of the charted columns, by column key (wire.h's
+// two lists of the charted metrics, in one order).
+export const PATHS = Object.freeze(Object.fromEntries(CHARTED_COLUMNS.map((key, i) => [key, CHARTED_PATHS[i]])));
 const CUSTOM_PATH = KEY_CUSTOM + HISTORY_PATH_SEP;
 
 // The column key of a metric path of the answer, or null for one not charted.
@@ -46,14 +39,13 @@ const nonEmpty = (x) => typeof x === 'string' && x !== '';
 const isObject = (x) => x !== null && typeof x === 'object' && !Array.isArray(x);
 const isNum = (x) => typeof x === 'number' && Number.isFinite(x);
 
-// The line a sample (or a series' identity fields) belongs to: agent@host
-// when it has agent, host and pid and lines join pids (the collector's rule
-// for group=service), else its identity; null when it has none.
+// The line a sample (or a series' identity fields) belongs to: its service
+// (series.js serviceOf) when lines join pids, else its identity; null when it
+// has none.
 export function lineIdOf (fields, perPid) {
-  if (!perPid && nonEmpty(fields[KEY_AGENT]) && nonEmpty(fields[KEY_HOST]) && isCount(fields[KEY_PID])) {
-    return fields[KEY_AGENT] + IDENTITY_HOST_SEP + fields[KEY_HOST];
-  }
-  return identityOf(fields);
+  const id = identityOf(fields);
+  if (perPid || id === null) return id;
+  return serviceOf(id, fields[KEY_AGENT], fields[KEY_HOST], fields[KEY_PID]);
 }
 
 // A metric of one line: bucket means, mins and maxes, aligned.
@@ -281,10 +273,7 @@ export const DEPARTED = 'departed';
 
 // The line a series.js Series belongs to (lineIdOf for its identity fields).
 export function lineIdOfSeries (s, perPid) {
-  if (!perPid && s.agent !== null && s.host !== null && s.pid !== null) {
-    return s.agent + IDENTITY_HOST_SEP + s.host;
-  }
-  return s.id;
+  return perPid ? s.id : serviceOf(s.id, s.agent, s.host, s.pid);
 }
 
 // Rows for the table and legend of a long window, one per line, shaped like a

@@ -17,16 +17,19 @@
 import {
   COLOR_MAX, COUNT_MAX, CUSTOM_MAX, CUSTOM_NAME_MAX, IDENTITY_HOST_SEP, IDENTITY_MAX,
   IDENTITY_PID_SEP, PERCPU_MAX,
-  KEY_AGENT, KEY_AGENTS, KEY_COLOR, KEY_CPU, KEY_CPU_PERCENT, KEY_CUSTOM, KEY_HOST, KEY_ID,
-  KEY_INTERVAL, KEY_LAST, KEY_LAST_SEEN, KEY_LOAD, KEY_LOST, KEY_MEM, KEY_NOW, KEY_PERCENT,
-  KEY_PERCPU, KEY_PID, KEY_SAMPLES, KEY_SERIES, KEY_STATE, KEY_SYS, KEY_SYS_MEM,
+  KEY_AGENT, KEY_AGENTS, KEY_COLOR, KEY_CPU, KEY_CUSTOM, KEY_HOST, KEY_ID,
+  KEY_INTERVAL, KEY_LAST, KEY_LAST_SEEN, KEY_LOST, KEY_MEM, KEY_NOW,
+  KEY_PERCPU, KEY_PID, KEY_SAMPLES, KEY_SERIES, KEY_STATE, KEY_SYS,
   KEY_TIMESTAMP,
-  HISTORY_LOAD1, HISTORY_SYS_CPU, HISTORY_SYS_MEM, HISTORY_T,
+  CHARTED_COLUMNS, CHARTED_PATHS, HISTORY_LOAD1, HISTORY_PATH_SEP, HISTORY_SYS_CPU, HISTORY_SYS_MEM,
+  HISTORY_T,
   STATE_JOINED, STATE_LEFT, STATE_LIVE
 } from './wire.js';
 
-// The column keys of the five fixed metrics: the names /api/history gives
-// their columns, so a history column fills the series column of the same key.
+// The column keys of the charted metrics (wire.h's CHARTED_COLUMNS, by name
+// for the page's panels; the same order, which tests/web/metrics.test.mjs
+// checks): the names /api/history gives their columns, so a history column
+// fills the series column of the same key.
 export const METRIC = Object.freeze({
   cpu: KEY_CPU,
   mem: KEY_MEM,
@@ -92,6 +95,18 @@ export function identityOf (s) {
     return null;
   }
   return utf8Bytes(id) <= IDENTITY_MAX ? id : null;
+}
+
+// The service of a series (docs/HTTP-API.md, `group=service`): agent@host when
+// it has an agent, a host and a pid and `id`, its identity, is theirs
+// (agent@host:pid), so a service that restarts with a new pid stays one line;
+// else its identity. `agent`, `host`: strings, or null when absent; `pid` a
+// number or null. The collector's rule is common/service.c: the shared table
+// tests/service_cases.json holds both to the same answers.
+export function serviceOf (id, agent, host, pid) {
+  if (id === null || !nonEmpty(agent) || !nonEmpty(host) || !isCount(pid)) return id;
+  const service = agent + IDENTITY_HOST_SEP + host;
+  return id.startsWith(service + IDENTITY_PID_SEP) ? service : id;
 }
 
 function hash (text) {
@@ -252,27 +267,29 @@ export function parseTime (text, fallback) {
 function num (x) { return typeof x === 'number' && Number.isFinite(x) ? x : null; }
 const isObject = (x) => x !== null && typeof x === 'object' && !Array.isArray(x);
 
+// The value at `path` of sample `s` (a store path: parts joined by
+// HISTORY_PATH_SEP, an array's element by its index), or undefined.
+export function valueAt (s, path) {
+  let v = s;
+  for (const part of path.split(HISTORY_PATH_SEP)) {
+    const isIndex = String(Math.trunc(Math.abs(Number(part)))) === part;
+    if (isIndex ? !Array.isArray(v) : !isObject(v)) return undefined;
+    v = v[part];
+  }
+  return v;
+}
+
 // The metric columns one sample feeds: [key, value] pairs. At most PERCPU_MAX
 // cores and CUSTOM_MAX custom metrics; a custom name that is empty or longer than
 // CUSTOM_NAME_MAX bytes is skipped, as the collector skips it.
 export function metricsOf (s) {
   const out = [];
-  const cpu = num(s[KEY_CPU]);
-  const mem = num(s[KEY_MEM]);
-  if (cpu !== null) out.push([METRIC.cpu, cpu]);
-  if (mem !== null) out.push([METRIC.mem, mem]);
+  for (let i = 0; i < CHARTED_PATHS.length; i++) {
+    const v = num(valueAt(s, CHARTED_PATHS[i]));
+    if (v !== null) out.push([CHARTED_COLUMNS[i], v]);
+  }
   const sys = s[KEY_SYS];
   if (isObject(sys)) {
-    const sc = num(sys[KEY_CPU_PERCENT]);
-    if (sc !== null) out.push([METRIC.sysCpu, sc]);
-    if (isObject(sys[KEY_SYS_MEM])) {
-      const sm = num(sys[KEY_SYS_MEM][KEY_PERCENT]);
-      if (sm !== null) out.push([METRIC.sysMem, sm]);
-    }
-    if (Array.isArray(sys[KEY_LOAD])) {
-      const l1 = num(sys[KEY_LOAD][0]);
-      if (l1 !== null) out.push([METRIC.load1, l1]);
-    }
     const percpu = sys[KEY_PERCPU];
     if (Array.isArray(percpu)) {
       const n = Math.min(percpu.length, PERCPU_MAX);
@@ -298,7 +315,7 @@ export function metricsOf (s) {
 }
 
 // The history columns of /api/history besides `custom`, by column key.
-const HISTORY_COLUMNS = [METRIC.cpu, METRIC.mem, METRIC.sysCpu, METRIC.sysMem, METRIC.load1];
+const HISTORY_COLUMNS = CHARTED_COLUMNS;
 
 // Every series the page knows, by identity, and the updates the feed brings.
 // No DOM: the page learns of changes through two callbacks.

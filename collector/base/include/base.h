@@ -1,9 +1,12 @@
 /*  base.h: the collector's toolbox, the face of collector/base/.
 
     Small classes every part of the collector uses and none owns: the log
-    (log.h), the Prometheus text writer (prom_text.h) and checked ZeroMQ
-    socket options (sockopt.h). base/ depends on nothing else of the
-    collector; it takes nothing in and hands nothing out, and owns no thread.
+    (log.h), the Prometheus text writer (prom_text.h), checked ZeroMQ
+    socket options (sockopt.h), and the workers (worker.h): the one way a
+    part starts a thread (named, signals blocked) and hands it work (a
+    bounded queue, an eventfd back to the loop). base/ depends on nothing
+    else of the collector; it takes nothing in and hands nothing out, and
+    owns no thread itself: the parts own the workers they start.
 */
 #ifndef ZAPM_BASE_H
 #define ZAPM_BASE_H
@@ -11,5 +14,6 @@
 #include "log.h"
 #include "prom_text.h"
 #include "sockopt.h"
+#include "worker.h"
 
 #endif

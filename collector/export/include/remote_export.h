@@ -7,6 +7,10 @@
     with _total. The points carry the sample's own time. One remote_write_t per
     URL does the sending on its own thread; this file only turns samples into
     points on the loop, which costs a copy per point and never waits.
+
+    The face of collector/export/. Takes in every valid sample from the loop;
+    hands out remote-write requests to the receivers and its counters on
+    /metrics. Owns one sender thread per receiver (remote_write.c).
 */
 #ifndef ZAPM_REMOTE_EXPORT_H
 #define ZAPM_REMOTE_EXPORT_H

@@ -13,6 +13,11 @@
     queue is an error it can count) and a bounded SNDHWM. A batch that cannot go
     is dropped and counted per link and reason; the upstream's seq accounting
     shows the same loss per agent.
+
+    The face of collector/forward/ (with forward_header.h). Takes in every
+    valid sample from the loop; hands out batches to the upstream collectors
+    over ZeroMQ. Loop thread only; owns no thread of its own (libzmq's I/O
+    thread sends).
 */
 #ifndef ZAPM_FORWARD_H
 #define ZAPM_FORWARD_H

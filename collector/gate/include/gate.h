@@ -27,6 +27,11 @@
     ZAP. Before shutting a descriptor down it checks that the descriptor is
     still that connection (same local port as the SUB socket, same peer), since
     descriptor numbers are reused.
+
+    The face of collector/gate/ (with addrlist.h, peerlog.h and watch.h).
+    Takes in the settings of the agents' socket and, from the loop, ZAP
+    requests and monitor events; hands out verdicts to libzmq, revocations
+    and its counters (gate_stats_t). Loop thread only; owns no thread.
 */
 #ifndef ZAPM_GATE_H
 #define ZAPM_GATE_H

@@ -1,10 +1,13 @@
-/*  ingest.h: the ingest path, from an agent's frame to the ring.
+/*  ingest.h: the ingest path, from an agent's frame to every place a sample goes.
 
     Owns the SUB socket that agents publish to and everything a frame goes
     through once received:
 
-        frame -> validate -> series state (liveness, seq loss, history)
+        frame -> validate -> forward (--forward)
+              -> series state (liveness, seq loss, history), latest values
+              -> remote write (--remote-write)
               -> framed once into the ring (plus `event: agent` / `event: lost`)
+              -> the store's queue
 
     and the sweep that marks silent series as left. Dropped frames are counted
     by reason in the stats and logged at most once a second (ingest_tick).
@@ -26,6 +29,11 @@
     edge collector (forward.h), a header frame then samples, each ingested as
     if its agent were connected here, and refused when the header shows it has
     been here before (a forwarding loop).
+
+    The face of collector/ingest/. Takes in frames from the SUB socket; hands
+    out validated samples to the series, the ring, the store, the forward
+    links and remote write, and its counters (ingest_stats_t). Loop thread
+    only; owns no thread.
 */
 #ifndef ZAPM_INGEST_H
 #define ZAPM_INGEST_H

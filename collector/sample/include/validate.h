@@ -79,6 +79,12 @@ validate_reason_t validate_sample (const char *data, size_t size, sample_t *samp
 validate_reason_t validate_sample_numbers (const char *data, size_t size, sample_t *sample,
                                            store_numbers_t *numbers);
 
+//  The time `sample` was taken, Unix ns: its `timestamp`, or `received_ns`
+//  (the wall clock when it arrived) when it has none. The one rule for the
+//  time of a point in memory, in the store and in remote write: ingest
+//  computes it once per sample and hands it to each.
+int64_t sample_time_ns (const sample_t *sample, int64_t received_ns);
+
 //  Returns the short snake_case name of a reason, used in logs and /metrics labels.
 const char *validate_reason_name (validate_reason_t reason);
 

@@ -20,12 +20,9 @@
 
 //  One point of history. Floats are plenty for percentages and MiB.
 typedef struct {
-    double t;      //  sample time, Unix seconds
-    float cpu;     //  `cpu`
-    float mem;     //  `mem`
-    float sys_cpu; //  `sys.cpu_percent`, NAN when absent
-    float sys_mem; //  `sys.mem.percent`, NAN when absent
-    float load1;   //  `sys.load[0]`, NAN when absent
+    double t;                          //  sample time, Unix seconds
+    float charted[ZAPM_CHARTED_COUNT]; //  the charted metrics in wire.h's order
+                                       //  (ZAPM_CHARTED_PATHS), NAN when absent
 } series_point_t;
 
 //  The history of one custom metric, aligned point for point with `history`.
@@ -82,11 +79,13 @@ series_map_t *series_map_new (uint32_t max_series, uint32_t history_points);
 //  Destroys the map and every series, and sets *self_p to NULL.
 void series_map_destroy (series_map_t **self_p);
 
-//  Records a valid sample (its parsed fields and its raw bytes) received at the
-//  given times. Sets *series_p to the series (NULL when SERIES_FULL), adds to
-//  *lost the samples its `seq` says went missing, and returns what changed.
+//  Records a valid sample (its parsed fields and its raw bytes) received at
+//  `mono_ns` and `wall_ns`, taken at `time_ns` (sample_time_ns: the time of
+//  its history point). Sets *series_p to the series (NULL when SERIES_FULL),
+//  adds to *lost the samples its `seq` says went missing, and returns what
+//  changed.
 series_change_t series_map_observe (series_map_t *self, const sample_t *sample, const char *bytes,
-                                    size_t size, int64_t mono_ns, int64_t wall_ns,
+                                    size_t size, int64_t mono_ns, int64_t wall_ns, int64_t time_ns,
                                     series_t **series_p, uint64_t *lost);
 
 //  Marks as left every live series silent for 3 intervals (5 s without an

@@ -11,26 +11,22 @@
     back to the loop only, through a pollable fd and store_dispatch.
 
     Design, schema and measurements: docs/STORE.md.
+
+    The face of collector/store/ (with store_types.h, store_memory.h,
+    store_path.h and store_report.h). Takes in samples from the loop
+    (store_append) and history queries; hands out answers on the loop
+    (store_dispatch), its counters and log lines. Owns two threads: the
+    writer and the query thread (docs/ARCHITECTURE.md, "Threads").
 */
 #ifndef ZAPM_STORE_H
 #define ZAPM_STORE_H
 
-#include "store_memory.h"
 #include "sample.h"
+#include "store_types.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "wire.h"
-
-//  The tiers, finest first.
-typedef enum {
-    STORE_TIER_RAW = 0, //  every point at the sample's own time
-    STORE_TIER_MINUTE,  //  1-minute rollups: min, max, sum, count
-    STORE_TIER_HOUR,    //  1-hour rollups: min, max, sum, count
-    STORE_TIERS         //  number of tiers, keep last
-} store_tier_t;
 
 //  Defaults of store_config_t (store_config_defaults fills them in).
 #define STORE_RAW_RETENTION_DEFAULT    (2 * 86400)       //  seconds: 2 days
@@ -40,17 +36,6 @@ typedef enum {
 #define STORE_QUEUE_MIB_DEFAULT        32                //  the append queue's bound
 #define STORE_PAST_WINDOW_DEFAULT      600               //  seconds a point may lag the clock
 #define STORE_FUTURE_WINDOW_DEFAULT    60                //  seconds a point may lead the clock
-
-//  How a store is opened. Zero fields mean "the default".
-typedef struct {
-    const char *path;                 //  the database file (its WAL is PATH-wal)
-    int64_t retention_s[STORE_TIERS]; //  seconds each tier keeps, by store_tier_t
-    int64_t max_mib;                  //  cap on database + WAL, MiB
-    int64_t queue_mib;                //  bound of the append queue, MiB
-    int64_t past_window_s;            //  points older than now - this are refused
-    int64_t future_window_s;          //  points newer than now + this are refused
-    int64_t seal_s;                   //  seconds a raw chunk stays open (default 60)
-} store_config_t;
 
 //  A snapshot of the store's counters (store_stats).
 typedef struct {
@@ -69,33 +54,8 @@ typedef struct {
     int64_t rollup_metrics_left_out; //  metrics left out of rollup chunks (over 1024 in a span)
 } store_stats_t;
 
-//  How a query groups series.
-typedef enum {
-    STORE_GROUP_AUTO = 0, //  per service when the window is longer than 15 minutes
-    STORE_GROUP_SERIES,   //  one line per series: agent@host:pid (or the sample's identity)
-    STORE_GROUP_SERVICE   //  one line per service: agent@host, across pids
-} store_group_t;
-
-//  The charted metrics a query returns when it names none.
-#define STORE_QUERY_METRICS_DEFAULT "cpu,mem,sys.cpu_percent,sys.mem.percent,sys.load.0"
-
-//  Largest `points` a query may ask for (the dashboard reads it from wire.h).
-#define STORE_QUERY_POINTS_MAX ZAPM_HISTORY_POINTS_MAX
-
 //  Queries that may wait for the query thread at once; more are refused.
 #define STORE_QUERY_PENDING_MAX 64
-
-//  A history query. The strings are copied by store_query_start.
-typedef struct {
-    double from;            //  Unix seconds, start of the window
-    double to;              //  Unix seconds, end of the window
-    const char *metrics;    //  comma-separated metric names, NULL for the default
-    const char *glob;       //  shell glob on the series identity, NULL for all
-    int points;             //  buckets per line, 1..STORE_QUERY_POINTS_MAX (0: 800)
-    store_group_t group;    //  grouping
-    bool metrics_only;      //  leave out today's mean arrays (cpu, mem, ..., custom)
-    store_memory_t *memory; //  in-memory points to join after each line's until, or NULL
-} store_query_t;
 
 typedef struct _store_t store_t;
 
@@ -117,15 +77,6 @@ store_t *store_new (const store_config_t *config);
 //  queries are answered with NULL before it returns (their callbacks run on
 //  the calling thread). Nullifies *self_p; harmless on NULL.
 void store_destroy (store_t **self_p);
-
-//  Who a sample is from, kept in the series table when its series is new.
-//  The strings are copied; NULL or "" when absent.
-typedef struct {
-    const char *agent; //  `agent`
-    const char *host;  //  `host`
-    const char *color; //  `color`
-    int64_t pid;       //  `pid`, -1 when absent
-} store_ids_t;
 
 //  Queues the numbers of one validated sample of series `series_id` taken at
 //  `sample_time_ns` (Unix ns: the sample's `timestamp`, or the time it was

@@ -1,20 +1,21 @@
 /*  auth_worker.c: one thread that runs crypt(3) for the loop (see auth_worker.h).
 
-    Jobs sit in one fixed ring of AUTH_WORKER_QUEUE slots, in three runs:
-    [taken .. done) finished, [done .. next) waiting or being hashed; `next`
-    is where the loop adds. A mutex and a condition variable guard it; the
-    thread holds the mutex only to move indices, never while hashing.
+    The thread is a worker (collector/base/include/worker.h: `zapm-auth`, signals blocked) and
+    the jobs are the messages of its queue with answers: the loop builds a
+    job in place, the thread writes the verdict into it and wipes the
+    password, the queue's eventfd tells the loop, which takes the verdicts.
+    A job counts against AUTH_WORKER_QUEUE from its submit until the loop
+    takes its verdict. Nothing is locked while hashing.
 */
 #include "auth_worker.h"
+#include "worker.h"
 
 #include <assert.h>
 #include <crypt.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -29,49 +30,32 @@ typedef struct {
 } job_t;
 
 struct _auth_worker_t {
-    pthread_t thread;              //  the hasher
-    pthread_mutex_t lock;          //  guards the indices and stopping
-    pthread_cond_t wake;           //  a job was added, or stop
-    job_t jobs[AUTH_WORKER_QUEUE]; //  the ring
-    uint64_t taken, done, next;    //  see above; each only grows
-    bool stopping;                 //  destroy or cancel was called
-    bool joined;                   //  the thread has ended
-    int event_fd;                  //  readable when done > taken
-    struct crypt_data *scratch;    //  crypt_rn's state, the thread's own
+    worker_t *thread;           //  the hasher, NULL once stopped
+    worker_queue_t *jobs;       //  job_t messages, answered in place
+    struct crypt_data *scratch; //  crypt_rn's state, the thread's own
 };
 
-static void *
+static void
 s_run (void *arg)
 {
     auth_worker_t *self = arg;
     //  Hashing yields to the loop when they share a core: on Linux a thread has
     //  its own nice value.
     setpriority (PRIO_PROCESS, (id_t) gettid (), AUTH_WORKER_NICE);
-    pthread_mutex_lock (&self->lock);
-    for (;;) {
-        while (!self->stopping && self->done == self->next)
-            pthread_cond_wait (&self->wake, &self->lock);
-        if (self->stopping)
-            break;
-        job_t *job = &self->jobs[self->done % AUTH_WORKER_QUEUE];
-        pthread_mutex_unlock (&self->lock);
-
+    while (!worker_queue_closed (self->jobs)) {
+        job_t *job = worker_queue_next (self->jobs, NULL);
+        if (!job) {
+            worker_queue_wait (self->jobs, INT64_MAX, 1);
+            continue;
+        }
         memset (self->scratch, 0, sizeof *self->scratch);
         const char *out = crypt_rn (job->password, job->hash, self->scratch, sizeof *self->scratch);
         job->verified = !job->decoy && out && out[0] == '$' && strlen (out) == strlen (job->hash) &&
                         credentials_equal (out, job->hash, strlen (job->hash));
         explicit_bzero (job->password, sizeof job->password);
         explicit_bzero (self->scratch, sizeof *self->scratch);
-
-        pthread_mutex_lock (&self->lock);
-        self->done++;
-        uint64_t one = 1;
-        if (write (self->event_fd, &one, sizeof one) < 0) {
-            //  The counter cannot overflow at this rate; nothing to do.
-        }
+        worker_queue_done (self->jobs);
     }
-    pthread_mutex_unlock (&self->lock);
-    return NULL;
 }
 
 auth_worker_t *
@@ -81,33 +65,38 @@ auth_worker_new (void)
     if (!self)
         return NULL;
     self->scratch = calloc (1, sizeof *self->scratch);
-    self->event_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
-    pthread_mutex_init (&self->lock, NULL);
-    pthread_cond_init (&self->wake, NULL);
-    if (!self->scratch || self->event_fd < 0 ||
-        (errno = pthread_create (&self->thread, NULL, s_run, self)) != 0) {
-        if (self->event_fd >= 0)
-            close (self->event_fd);
-        pthread_cond_destroy (&self->wake);
-        pthread_mutex_destroy (&self->lock);
+    self->jobs = worker_queue_new (AUTH_WORKER_QUEUE * WORKER_QUEUE_ROOM (sizeof (job_t)),
+                                   AUTH_WORKER_QUEUE, true);
+    if (!self->scratch || !self->jobs || !(self->thread = worker_new ("zapm-auth", s_run, self))) {
+        int error = errno;
+        worker_queue_destroy (&self->jobs);
         free (self->scratch);
         free (self);
+        errno = error;
         return NULL;
     }
     return self;
 }
 
+//  Stops the thread after the job in hand; then every job is the caller's.
 static void
 s_stop (auth_worker_t *self)
 {
-    if (self->joined)
-        return;
-    pthread_mutex_lock (&self->lock);
-    self->stopping = true;
-    pthread_cond_signal (&self->wake);
-    pthread_mutex_unlock (&self->lock);
-    pthread_join (self->thread, NULL);
-    self->joined = true;
+    worker_queue_close (self->jobs);
+    worker_destroy (&self->thread);
+}
+
+//  Stopped: fails every job not hashed, wiping its password, so that every
+//  job waits as an answer.
+static void
+s_fail_rest (auth_worker_t *self)
+{
+    job_t *job;
+    while ((job = worker_queue_next (self->jobs, NULL))) {
+        explicit_bzero (job->password, sizeof job->password);
+        job->verified = false;
+        worker_queue_done (self->jobs);
+    }
 }
 
 void
@@ -117,10 +106,11 @@ auth_worker_destroy (auth_worker_t **self_p)
     auth_worker_t *self = *self_p;
     if (self) {
         s_stop (self);
-        close (self->event_fd);
-        pthread_cond_destroy (&self->wake);
-        pthread_mutex_destroy (&self->lock);
-        explicit_bzero (self->jobs, sizeof self->jobs);
+        s_fail_rest (self);
+        while (worker_queue_answer (self->jobs, NULL))
+            worker_queue_release (self->jobs);
+        worker_queue_destroy (&self->jobs);
+        explicit_bzero (self->scratch, sizeof *self->scratch);
         free (self->scratch);
         free (self);
         *self_p = NULL;
@@ -136,49 +126,40 @@ auth_worker_submit (auth_worker_t *self, const char *password, const char *hash,
     if (!against || strlen (against) > USERS_HASH_MAX ||
         strlen (password) > CREDENTIALS_PASSWORD_MAX)
         return false;
-    pthread_mutex_lock (&self->lock);
-    bool room = !self->stopping && self->next - self->taken < AUTH_WORKER_QUEUE;
-    if (room) {
-        job_t *job = &self->jobs[self->next % AUTH_WORKER_QUEUE];
-        strcpy (job->password, password);
-        strcpy (job->hash, against);
-        job->decoy = hash == NULL;
-        job->tag = tag;
-        job->verified = false;
-        self->next++;
-        pthread_cond_signal (&self->wake);
-    }
-    pthread_mutex_unlock (&self->lock);
-    return room;
+    job_t *job = worker_queue_reserve (self->jobs, sizeof *job);
+    if (!job)
+        return false; //  AUTH_WORKER_QUEUE jobs held (counted by the queue), or stopped
+    strcpy (job->password, password);
+    strcpy (job->hash, against);
+    job->decoy = hash == NULL;
+    job->tag = tag;
+    job->verified = false;
+    worker_queue_push (self->jobs);
+    return true;
 }
 
 int
 auth_worker_fd (auth_worker_t *self)
 {
     assert (self);
-    return self->event_fd;
+    return worker_queue_fd (self->jobs);
 }
 
 unsigned
 auth_worker_take (auth_worker_t *self, auth_worker_done_fn *done, void *arg)
 {
     assert (self);
-    uint64_t count;
-    if (read (self->event_fd, &count, sizeof count) < 0) {
-        //  EAGAIN: nothing signalled; the indices below still say what is done.
+    unsigned taken = 0;
+    job_t *job;
+    while ((job = worker_queue_answer (self->jobs, NULL))) {
+        //  Off the queue before the callback, which may submit again.
+        void *tag = job->tag;
+        bool verified = job->verified;
+        worker_queue_release (self->jobs);
+        done (arg, tag, verified);
+        taken++;
     }
-    pthread_mutex_lock (&self->lock);
-    uint64_t from = self->taken, to = self->done;
-    pthread_mutex_unlock (&self->lock);
-    //  Slots in [from, to) are the loop's until `taken` moves past them.
-    for (uint64_t i = from; i < to; i++) {
-        job_t *job = &self->jobs[i % AUTH_WORKER_QUEUE];
-        done (arg, job->tag, job->verified);
-    }
-    pthread_mutex_lock (&self->lock);
-    self->taken = to;
-    pthread_mutex_unlock (&self->lock);
-    return (unsigned) (to - from);
+    return taken;
 }
 
 void
@@ -186,21 +167,16 @@ auth_worker_cancel (auth_worker_t *self, auth_worker_done_fn *done, void *arg)
 {
     assert (self);
     s_stop (self);
-    //  The thread is gone: every slot is the loop's.
-    for (uint64_t i = self->taken; i < self->next; i++) {
-        job_t *job = &self->jobs[i % AUTH_WORKER_QUEUE];
-        explicit_bzero (job->password, sizeof job->password);
-        done (arg, job->tag, i < self->done && job->verified);
-    }
-    self->taken = self->done = self->next;
+    //  The thread is gone: finished jobs keep their verdicts, the rest fail.
+    s_fail_rest (self);
+    auth_worker_take (self, done, arg);
 }
 
 unsigned
 auth_worker_pending (auth_worker_t *self)
 {
     assert (self);
-    pthread_mutex_lock (&self->lock);
-    unsigned pending = (unsigned) (self->next - self->taken);
-    pthread_mutex_unlock (&self->lock);
-    return pending;
+    worker_queue_stats_t stats;
+    worker_queue_stats (self->jobs, &stats);
+    return (unsigned) stats.messages;
 }

@@ -20,12 +20,13 @@ tls_pem_load (tls_pem_t *pem, const char *cert_path, const char *key_path)
     memset (pem, 0, sizeof *pem);
     char error[512];
     size_t cert_size = 0, key_size = 0;
-    pem->cert = secret_file_read (cert_path, false, &cert_size, error, sizeof error);
+    pem->cert =
+        secret_file_read (cert_path, false, SECRET_FILE_MAX, &cert_size, error, sizeof error);
     if (!pem->cert) {
         log_error ("--tls-cert: %s", error);
         return false;
     }
-    pem->key = secret_file_read (key_path, true, &key_size, error, sizeof error);
+    pem->key = secret_file_read (key_path, true, SECRET_FILE_MAX, &key_size, error, sizeof error);
     if (!pem->key) {
         log_error ("--tls-key: %s", error);
         tls_pem_free (pem);

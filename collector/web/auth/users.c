@@ -125,7 +125,7 @@ users_t *
 users_load (const char *path, char *error, size_t error_size)
 {
     size_t size = 0;
-    char *text = secret_file_read (path, true, &size, error, error_size);
+    char *text = secret_file_read (path, true, SECRET_FILE_MAX, &size, error, error_size);
     if (!text)
         return NULL;
     char why[256];

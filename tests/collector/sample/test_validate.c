@@ -27,6 +27,7 @@ test_book_sample (void)
     CHECK (s.cpu == 12.5 && s.mem == 30.25);
     CHECK (!s.has_seq);
     CHECK (s.wall_ns == 1795428000123456000LL);
+    CHECK (sample_time_ns (&s, 5) == 1795428000123456000LL); //  its own time, not the arrival's
     CHECK (isnan (s.sys_cpu) && isnan (s.load1));
     CHECK (!s.has_line_break);
 }
@@ -45,6 +46,7 @@ test_zapm_sample (void)
     CHECK (strcmp (s.identity, "api@web-1:4242") == 0);
     CHECK (s.has_seq && s.seq == 7);
     CHECK (s.interval == 0.5);
+    CHECK (s.wall_ns == 0 && sample_time_ns (&s, 5) == 5); //  no timestamp: when it arrived
     CHECK (s.sys_cpu == 33.5 && s.sys_mem == 42.5 && s.load1 == 0.5);
     //  agent alone, and agent with pid but no host
     CHECK (s_check ("{\"agent\":\"solo\",\"cpu\":1,\"mem\":1}", &s) == VALIDATE_OK);

@@ -32,8 +32,8 @@ main (void)
     const char *a0 = "{\"agent\":\"a\",\"host\":\"h\",\"pid\":1,\"seq\":0,\"interval\":1,"
                      "\"cpu\":1,\"mem\":2,\"color\":\"red\"}";
     sample_t s = s_sample (a0);
-    CHECK (series_map_observe (map, &s, a0, strlen (a0), 1 * second, 100 * second, &series,
-                               &lost) == SERIES_JOINED);
+    CHECK (series_map_observe (map, &s, a0, strlen (a0), 1 * second, 100 * second, 100 * second,
+                               &series, &lost) == SERIES_JOINED);
     CHECK (series && strcmp (series->id, "a@h:1") == 0 && series->index == 0);
     CHECK (strcmp (series->last, a0) == 0 && strcmp (series->color, "red") == 0);
 
@@ -41,12 +41,13 @@ main (void)
     const char *a3 = "{\"agent\":\"a\",\"host\":\"h\",\"pid\":1,\"seq\":3,\"interval\":1,"
                      "\"cpu\":4,\"mem\":5}";
     s = s_sample (a3);
-    CHECK (series_map_observe (map, &s, a3, strlen (a3), 2 * second, 101 * second, &series,
-                               &lost) == SERIES_UPDATED);
+    CHECK (series_map_observe (map, &s, a3, strlen (a3), 2 * second, 101 * second, 101 * second,
+                               &series, &lost) == SERIES_UPDATED);
     CHECK (lost == 2 && series->lost == 2 && series->samples == 2);
     //  a restart (seq back to 0) is not loss
     s = s_sample (a0);
-    series_map_observe (map, &s, a0, strlen (a0), 3 * second, 102 * second, &series, &lost);
+    series_map_observe (map, &s, a0, strlen (a0), 3 * second, 102 * second, 102 * second, &series,
+                        &lost);
     CHECK (lost == 2);
 
     //  history keeps the newest 4 points, oldest first
@@ -54,14 +55,22 @@ main (void)
         char json[128];
         snprintf (json, sizeof json, "{\"color\":\"blue\",\"cpu\":%d,\"mem\":1}", i);
         s = s_sample (json);
-        series_map_observe (map, &s, json, strlen (json), 3 * second, (200 + i) * second, &series,
-                            &lost);
+        series_map_observe (map, &s, json, strlen (json), 3 * second, (200 + i) * second,
+                            (200 + i) * second, &series, &lost);
     }
     CHECK (strcmp (series->id, "blue") == 0 && series->index == 1);
     CHECK (series->history_count == 4);
-    CHECK (series_point (series, 0)->cpu == 1.0f && series_point (series, 3)->cpu == 4.0f);
+    CHECK (series_point (series, 0)->charted[0] == 1.0f &&
+           series_point (series, 3)->charted[0] == 4.0f);
     CHECK (series_point (series, 3)->t == 204.0);
-    CHECK (isnan (series_point (series, 0)->sys_cpu));
+    //  the point's time is the sample's time (time_ns), not when it arrived
+    const char *stamped = "{\"color\":\"blue\",\"cpu\":9,\"mem\":1}";
+    s = s_sample (stamped);
+    series_map_observe (map, &s, stamped, strlen (stamped), 3 * second, 250 * second, 240 * second,
+                        &series, &lost);
+    CHECK (series_point (series, 3)->t == 240.0 && series_point (series, 3)->charted[0] == 9.0f);
+    CHECK (series->last_seen_wall == 250 * second);
+    CHECK (isnan (series_point (series, 0)->charted[2]));
 
     //  custom metrics get history columns aligned with the points; a metric that
     //  appears later reads NAN before it, one that stops reads NAN after
@@ -69,9 +78,11 @@ main (void)
     const char *k2 = "{\"color\":\"blue\",\"cpu\":1,\"mem\":1,\"custom\":{\"r\":7}}";
     s = s_sample (k1);
     CHECK (s.custom_count == 1 && strcmp (s.custom[0].name, "q") == 0 && s.custom[0].value == 5);
-    series_map_observe (map, &s, k1, strlen (k1), 3 * second, 300 * second, &series, &lost);
+    series_map_observe (map, &s, k1, strlen (k1), 3 * second, 300 * second, 300 * second, &series,
+                        &lost);
     s = s_sample (k2);
-    series_map_observe (map, &s, k2, strlen (k2), 3 * second, 301 * second, &series, &lost);
+    series_map_observe (map, &s, k2, strlen (k2), 3 * second, 301 * second, 301 * second, &series,
+                        &lost);
     CHECK (series->custom_count == 2);
     CHECK (strcmp (series->custom[0].name, "q") == 0 && strcmp (series->custom[1].name, "r") == 0);
     CHECK (series_custom_point (series, 0, 2) == 5.0f &&
@@ -83,7 +94,7 @@ main (void)
     //  the cap: a third series is refused
     const char *c = "{\"color\":\"green\",\"cpu\":1,\"mem\":1}";
     s = s_sample (c);
-    CHECK (series_map_observe (map, &s, c, strlen (c), 3 * second, 0, &series, &lost) ==
+    CHECK (series_map_observe (map, &s, c, strlen (c), 3 * second, 0, 0, &series, &lost) ==
            SERIES_FULL);
     CHECK (series == NULL && series_map_size (map) == 2 && series_map_live (map) == 2);
 
@@ -95,7 +106,7 @@ main (void)
     CHECK (series_map_sweep (map, 8 * second + 1, s_left, &left) == 1 && left == 2);
     //  a full map recycles the series that left longest ago for a new identity
     uint64_t recycled = series_map_recycled (map);
-    CHECK (series_map_observe (map, &s, c, strlen (c), 10 * second, 0, &series, &lost) ==
+    CHECK (series_map_observe (map, &s, c, strlen (c), 10 * second, 0, 0, &series, &lost) ==
            SERIES_JOINED);
     CHECK (series && strcmp (series->id, "green") == 0 && series->index == 0);
     CHECK (series->samples == 1 && series->lost == 0 && series->history_count == 1);
@@ -103,13 +114,13 @@ main (void)
     CHECK (series_map_live (map) == 1);
     //  the old identity now has no series; it comes back in the slot left by "blue"
     s = s_sample (a0);
-    CHECK (series_map_observe (map, &s, a0, strlen (a0), 11 * second, 0, &series, &lost) ==
+    CHECK (series_map_observe (map, &s, a0, strlen (a0), 11 * second, 0, 0, &series, &lost) ==
            SERIES_JOINED);
     CHECK (strcmp (series->id, "a@h:1") == 0 && series->index == 1 && series->custom_count == 0);
     //  with both live, a third identity is refused
     const char *d = "{\"color\":\"teal\",\"cpu\":1,\"mem\":1}";
     s = s_sample (d);
-    CHECK (series_map_observe (map, &s, d, strlen (d), 11 * second, 0, &series, &lost) ==
+    CHECK (series_map_observe (map, &s, d, strlen (d), 11 * second, 0, 0, &series, &lost) ==
            SERIES_FULL);
     series_map_destroy (&map);
     CHECK (map == NULL);

@@ -16,8 +16,9 @@ s_observe (series_map_t *map, const char *json, int64_t wall_s)
     CHECKF (validate_sample (json, strlen (json), &sample) == VALIDATE_OK, "%s", json);
     series_t *series;
     uint64_t lost = 0;
-    CHECK (series_map_observe (map, &sample, json, strlen (json), wall_s * 1000000000LL,
-                               wall_s * 1000000000LL, &series, &lost) != SERIES_FULL);
+    CHECK (series_map_observe (
+               map, &sample, json, strlen (json), wall_s * 1000000000LL, wall_s * 1000000000LL,
+               sample_time_ns (&sample, wall_s * 1000000000LL), &series, &lost) != SERIES_FULL);
 }
 
 static const cJSON *

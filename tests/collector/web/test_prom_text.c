@@ -113,8 +113,8 @@ test_render (void)
         series_t *series;
         uint64_t lost = 0;
         CHECK (validate_sample (frames[i], strlen (frames[i]), &sample) == VALIDATE_OK);
-        CHECK (series_map_observe (map, &sample, frames[i], strlen (frames[i]), now, now, &series,
-                                   &lost) == SERIES_JOINED);
+        CHECK (series_map_observe (map, &sample, frames[i], strlen (frames[i]), now, now,
+                                   sample_time_ns (&sample, now), &series, &lost) == SERIES_JOINED);
         latest_update (latest, series, &sample);
         if (i == 0) {
             s_visits = 0;

@@ -9,6 +9,11 @@
     (SIGHUP), and a file that does not parse keeps the old users.
 
     Failed logins are counted and logged, at most one line per 10 s.
+
+    The face of collector/web/auth/ (with tls.h). Takes in the
+    Authorization header of requests, and the users file; hands out verdicts
+    to the web routes, on the loop, and its counters (auth_stats_t). Owns one
+    thread, the password hasher (auth_worker.c).
 */
 #ifndef ZAPM_AUTH_H
 #define ZAPM_AUTH_H

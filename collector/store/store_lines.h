@@ -1,0 +1,98 @@
+/*  store_lines.h: a history query's lines while it runs, shared by the
+    files that do one step each of store_query_run (store_query.h).
+
+    A query's window is cut into `points` buckets of equal width and its
+    series are grouped into lines (per series or per service). Each line
+    holds, per metric asked for, one fold (store_fold.h) per bucket, and per
+    bucket the weighted sum of the times that fell in it. The steps:
+
+      store_query.c         lists the series, groups them into lines, drives
+      store_query_read.c    folds the chunks of the store into a line's buckets
+      store_query_join.c    folds the points the loop kept in memory into them
+      store_query_answer.c  prints the lines as the /api/history answer
+
+    The structures live only on the query thread, for one query.
+*/
+#ifndef ZAPM_STORE_LINES_H
+#define ZAPM_STORE_LINES_H
+
+#include "store_fold.h"
+#include "store_memory.h"
+#include "textbuf.h"
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+//  Most metrics one query reads.
+#define STORE_LINES_METRICS_MAX 64
+
+//  A series a query reads: a member of a line.
+typedef struct {
+    int64_t id;        //  series id (for a series only in memory: its index there)
+    store_who_t who;   //  its identity
+    int64_t last_ns;   //  sealed up to here, 0 for a series only in memory
+    const char *group; //  the key or the service (of who): its line's name
+} store_member_t;
+
+//  A line of the answer: one series, or the series of one service.
+typedef struct {
+    store_member_t *first; //  the first member; the others follow it in their array
+    size_t members;        //  members in the line
+    int64_t until_ns;      //  newest durable time in the line, 0 if none
+    store_fold_t *folds;   //  metric_count x points, metric by metric
+    double *time_sum;      //  per bucket: sum of (time - from) x weight, ns
+    double *time_count;    //  per bucket: sum of weights
+} store_line_t;
+
+//  The query as its steps see it.
+typedef struct {
+    sqlite3 *db;                                 //  the query thread's connection
+    int64_t from, to, step;                      //  window and bucket width, ns
+    int points;                                  //  buckets per line
+    bool metrics_only;                           //  no arrays under today's names
+    int metric_count;                            //  metrics asked for
+    char *names[STORE_LINES_METRICS_MAX];        //  their paths
+    const char *legacy[STORE_LINES_METRICS_MAX]; //  their key in today's shape, or NULL
+    int64_t ids[STORE_LINES_METRICS_MAX];        //  their metric ids, 0 when unknown
+    sqlite3_stmt *chunks;                        //  a series' chunks of a tier in a range
+    int64_t *times;                              //  a chunk's times
+    double *block;                               //  a chunk's decoded columns
+    size_t block_cap;                            //  doubles allocated in `block`
+    textbuf_t means;                             //  the current line's mean arrays
+    size_t mean_at[STORE_LINES_METRICS_MAX + 1]; //  where each metric's starts in `means`
+} store_lines_t;
+
+//  Allocates a line's buckets, all empty. Returns false if memory ran out
+//  (what was allocated is freed with the line).
+bool store_lines_alloc (store_line_t *line, const store_lines_t *lines);
+
+//  Frees a line's buckets.
+void store_lines_free (store_line_t *line);
+
+//  Orders members by group, then by id: members of one line are adjacent.
+int store_lines_by_group (const void *a, const void *b);
+
+//  Folds the chunks of series `series` in tier `tier` with points in
+//  [lo, hi) into `line`. Returns false on a SQLite error or out of memory;
+//  a chunk that does not decode is skipped.
+bool store_lines_read (store_lines_t *lines, int tier, int64_t series, int64_t lo, int64_t hi,
+                       store_line_t *line);
+
+//  Joins `memory` into line[0..*count), sorted by group, with room for as
+//  many more lines as `memory` has series: a series whose line the store
+//  has is folded into it (only its points after its own sealed time), the
+//  others get new lines, one per group, whose members are kept in `extra`
+//  (room for every memory series; its strings point into `memory`).
+//  `service`: lines are services. Returns false if memory ran out.
+bool store_lines_join (store_lines_t *lines, const store_memory_t *memory, store_line_t *line,
+                       size_t *count, store_member_t *extra, bool service);
+
+//  Prints the /api/history answer into `out`: the window, `tier` (the tier
+//  read first), the grouping, then every line of line[0..count) that has
+//  something in the window. Returns false if memory ran out.
+bool store_lines_answer (textbuf_t *out, store_lines_t *lines, const store_line_t *line,
+                         size_t count, const char *tier, bool service, int64_t now_ns);
+
+#endif

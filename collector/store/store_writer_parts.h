@@ -1,0 +1,135 @@
+/*  store_writer_parts.h: the writer's state, shared by the files that each
+    do one of its jobs (see store_writer.h):
+
+      store_writer.c         the class, and samples into open chunks and the head row
+      store_writer_names.c   the series and metric tables in memory
+      store_writer_commit.c  sealing, committing, recovery from a failed commit, upkeep
+      store_writer_load.c    reading the store back: at start and after a failure
+      store_head.h, .c       the head row's format
+
+    Everything here runs on the writer thread. The functions declared below
+    are the writer's own, not for other parts of the store.
+*/
+#ifndef ZAPM_STORE_WRITER_PARTS_H
+#define ZAPM_STORE_WRITER_PARTS_H
+
+#include "store_chunk.h"
+#include "store_layouts.h"
+#include "store_tiers.h"
+#include "store_writer.h"
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+//  A sample layout (store_layouts.h) as the writer knows it: the metric id of
+//  each of its numbers, looked up once per layout (again after a failed
+//  commit, which can roll new metric rows back).
+typedef struct {
+    char *paths;         //  the paths, NUL-terminated, back to back (malloc'd)
+    uint32_t paths_size; //  their bytes
+    uint32_t count;      //  paths
+    uint32_t *metric;    //  metric id of each, 0 for a path not kept; valid when `resolved`
+    uint32_t kept;       //  paths whose metric is not 0
+    bool resolved;       //  `metric` matches the metric table
+} store_writer_layout_t;
+
+typedef struct {
+    int64_t id;            //  row id in `series`
+    char *key;             //  identity
+    int64_t last_ns;       //  newest time taken (older or equal times are refused)
+    int64_t head_first;    //  head row holding the open chunk's first point, 0 if empty
+    uint32_t phase;        //  commit number modulo seal_s at which it seals
+    chunk_builder_t chunk; //  the open raw chunk
+    bool due;              //  seal at the next commit (the chunk is full)
+} store_writer_series_t;
+
+typedef struct {
+    char *name;  //  metric path, malloc'd
+    uint32_t id; //  row id in `metric`
+} store_writer_metric_t;
+
+struct _store_writer_t {
+    sqlite3 *db;                    //  the writer's connection
+    store_config_t config;          //  as given (path copied)
+    store_counters_t *counters;     //  shared counters
+    store_tiers_t tiers;            //  rollups, retention, cap
+    store_writer_series_t **series; //  by row id (index 0 unused), NULL where unknown
+    int64_t series_cap;             //  entries of `series`
+    int64_t max_id;                 //  largest series id
+    int64_t *table;                 //  identity hash -> series id, 0 empty
+    size_t table_cap;               //  power of two
+    size_t table_used;              //  entries in use
+    store_writer_metric_t *metrics; //  metric hash by name
+    size_t metrics_cap;             //  power of two
+    size_t metrics_used;            //  entries in use
+    chunk_bits_t head;              //  this interval's head row
+    int64_t head_id;                //  its row id
+    int64_t head_samples;           //  samples in it
+    int64_t head_points;            //  points in it
+    int64_t head_deleted_below;     //  head rows below this id are gone
+    int64_t commits;                //  commits so far
+    int64_t head_bytes;             //  head bytes committed since every chunk was last sealed
+    int64_t commit_wal;             //  WAL bytes of the largest recent commit (decaying)
+    int64_t small_cap_warned_ns;    //  when a too-small cap was last logged
+    bool in_transaction;            //  BEGIN was issued
+    int failed_rc;                  //  code of a failed statement this interval (the commit fails)
+    bool loaded;                    //  memory matches the file (else reload first)
+    int64_t error_logged_ns;        //  when an error line was last logged
+    int64_t errors_unlogged;        //  errors since then
+    int64_t failed_commits;         //  commits failed since the last that worked
+    sqlite3_stmt *insert_series;    //  INSERT INTO series
+    sqlite3_stmt *insert_metric;    //  INSERT INTO metric
+    sqlite3_stmt *insert_head;      //  INSERT INTO head
+    sqlite3_stmt *delete_head;      //  DELETE FROM head WHERE id < ?
+    sqlite3_stmt *update_last;      //  UPDATE series SET last_ns
+    store_writer_layout_t *layouts[STORE_LAYOUTS_MAX + 1]; //  by layout id, NULL where unknown
+};
+
+//  Logs a failed statement, at most once a minute, and counts it.
+void store_writer_error (store_writer_t *self, const char *what, int rc, int64_t now_ns);
+
+//  After a failed statement: fails the interval when the transaction was
+//  lost, or always when `fatal` (store_writer.c says when).
+void store_writer_failed (store_writer_t *self, int rc, bool fatal);
+
+//  Begins the interval's transaction unless it is open. Returns the SQLite code.
+int store_writer_begin (store_writer_t *self);
+
+//  Starts a row of `series` at `time_ns` (sealing first if the chunk is full
+//  or spans too long). Returns false if the row could not be started.
+bool store_writer_row (store_writer_t *self, store_writer_series_t *series, int64_t time_ns,
+                       int64_t head_row);
+
+//  Puts a value into the open chunk; returns its column, NULL on failure.
+const chunk_column_t *store_writer_put (store_writer_series_t *series, uint32_t metric, int hint,
+                                        double value);
+
+//  Seals the open chunk of `series` into the chunk table (in the open
+//  transaction). Returns the SQLite code; on failure the interval fails.
+int store_writer_seal (store_writer_t *self, store_writer_series_t *series);
+
+//  Adds metric `name` (`size` bytes) with id `id` to the table in memory.
+//  Returns false if memory ran out.
+bool store_writer_metric_put (store_writer_t *self, const char *name, size_t size, uint32_t id);
+
+//  The metric id of `name`, created if new; 0 on error.
+uint32_t store_writer_metric (store_writer_t *self, const char *name, size_t size, int64_t now_ns);
+
+//  Adds series `id` with identity `key` to the tables in memory. Returns it,
+//  or NULL if memory ran out.
+store_writer_series_t *store_writer_series_put (store_writer_t *self, int64_t id, const char *key,
+                                                int64_t last_ns);
+
+//  The series of identity `key`, or NULL.
+store_writer_series_t *store_writer_series_find (store_writer_t *self, const char *key);
+
+//  Reads the tables and replays the head into memory. Returns false on a
+//  SQLite error or out of memory (then call store_writer_forget).
+bool store_writer_load (store_writer_t *self, int64_t now_ns);
+
+//  Drops what memory holds of the file (series, metrics, tiers' state).
+void store_writer_forget (store_writer_t *self);
+
+#endif
