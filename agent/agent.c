@@ -43,6 +43,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,7 +65,7 @@ struct _zapm_agent_t {
     pthread_cond_t cond;      //  signalled when status changes
     int status;               //  zapm_agent_status_t
     uint64_t samples;         //  samples taken, the next seq
-    int init_errno;           //  set by the actor if it could not start
+    atomic_int init_errno;    //  set by the actor if it could not start (see s_actor)
     agent_options_t options;  //  endpoint, name, keys: fixed at start
     zapm_agent_t *next;       //  in the list of live agents
 };
@@ -392,7 +393,10 @@ s_actor (zsock_t *pipe, void *args)
     pthread_setname_np (pthread_self (), "zapm-agent"); //  as top -H and gdb show it
     s_actor_t *self = s_actor_new (pipe, agent);
     if (!self) {
-        agent->init_errno = errno ? errno : EINVAL;
+        //  Read by zapm_agent_new once zactor_new returns: the signal below
+        //  orders the two, but through libzmq's pipe, which ThreadSanitizer
+        //  cannot see into; an atomic says so in C.
+        atomic_store (&agent->init_errno, errno ? errno : EINVAL);
         zsock_signal (pipe, 0);
         //  Stay until the owner says $TERM, as every actor must.
         char *command;
@@ -517,8 +521,9 @@ s_agent_new (const char *endpoint, const char *name, const char *server_key, con
         self->actor = zactor_new (s_actor, self);
         pthread_sigmask (SIG_SETMASK, &saved, NULL);
     }
-    if (!self->actor || self->init_errno) {
-        int err = self->init_errno ? self->init_errno : ENOMEM;
+    int init_errno = atomic_load (&self->init_errno);
+    if (!self->actor || init_errno) {
+        int err = init_errno ? init_errno : ENOMEM;
         zapm_agent_destroy (&self);
         errno = err;
         return NULL;

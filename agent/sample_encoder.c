@@ -35,11 +35,6 @@ struct _sample_encoder_t {
     char stamp[40];    //  ISO 8601 of stamp_sec; microseconds patched in
 };
 
-//  Writes "key": for a key from wire.h.
-#define S_KEY(out, key) TEXTBUF_LIT ((out), "\"" key "\":")
-//  A comma, then a key: the next member of an object, in one copy.
-#define S_NEXT_KEY(out, key) TEXTBUF_LIT ((out), ",\"" key "\":")
-
 //  Writes value rounded to `decimals` places (0..6) without trailing zeros,
 //  e.g. 12.5, 3, 0.25. Falls back to %.17g beyond 2^53 scaled. Non-finite
 //  values are written as 0 so the output stays valid JSON.
@@ -149,19 +144,19 @@ sample_encoder_set_identity (sample_encoder_t *self, const char *name, const cha
     //  Each string may grow 6x when escaped: 3 × 255 × 6 < sizeof prefix.
     textbuf_t out = textbuf_fixed (self->prefix, sizeof self->prefix);
     textbuf_putc (&out, '{');
-    S_KEY (&out, ZAPM_KEY_VERSION);
+    TEXTBUF_KEY (&out, ZAPM_KEY_VERSION);
     textbuf_u64 (&out, ZAPM_WIRE_VERSION);
     TEXTBUF_LIT (&out, ",");
-    S_KEY (&out, ZAPM_KEY_AGENT);
+    TEXTBUF_KEY (&out, ZAPM_KEY_AGENT);
     s_put_string (&out, name);
     TEXTBUF_LIT (&out, ",");
-    S_KEY (&out, ZAPM_KEY_HOST);
+    TEXTBUF_KEY (&out, ZAPM_KEY_HOST);
     s_put_string (&out, host);
     TEXTBUF_LIT (&out, ",");
-    S_KEY (&out, ZAPM_KEY_PID);
+    TEXTBUF_KEY (&out, ZAPM_KEY_PID);
     textbuf_u64 (&out, (uint64_t) (pid > 0 ? pid : 0));
     TEXTBUF_LIT (&out, ",");
-    S_KEY (&out, ZAPM_KEY_COLOR);
+    TEXTBUF_KEY (&out, ZAPM_KEY_COLOR);
     s_put_string (&out, color);
     TEXTBUF_LIT (&out, ",");
     if (out.overflow) {
@@ -175,42 +170,42 @@ sample_encoder_set_identity (sample_encoder_t *self, const char *name, const cha
 static void
 s_put_proc (textbuf_t *out, const proc_sample_t *proc)
 {
-    S_NEXT_KEY (out, ZAPM_KEY_PROC);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_PROC);
     TEXTBUF_LIT (out, "{");
-    S_KEY (out, ZAPM_KEY_CPU_PERCENT);
+    TEXTBUF_KEY (out, ZAPM_KEY_CPU_PERCENT);
     s_put_fixed (out, proc->cpu_percent, 1);
-    S_NEXT_KEY (out, ZAPM_KEY_CPU_USER);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_CPU_USER);
     s_put_fixed (out, proc->cpu_user, 6);
-    S_NEXT_KEY (out, ZAPM_KEY_CPU_SYSTEM);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_CPU_SYSTEM);
     s_put_fixed (out, proc->cpu_system, 6);
-    S_NEXT_KEY (out, ZAPM_KEY_RSS);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_RSS);
     textbuf_u64 (out, proc->rss);
-    S_NEXT_KEY (out, ZAPM_KEY_VMS);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_VMS);
     textbuf_u64 (out, proc->vms);
     if (proc->have & PROC_HAVE_SWAP) {
-        S_NEXT_KEY (out, ZAPM_KEY_SWAP_BYTES);
+        TEXTBUF_NEXT_KEY (out, ZAPM_KEY_SWAP_BYTES);
         textbuf_u64 (out, proc->swap);
     }
     if (proc->have & PROC_HAVE_SMAPS) {
-        S_NEXT_KEY (out, ZAPM_KEY_USS);
+        TEXTBUF_NEXT_KEY (out, ZAPM_KEY_USS);
         textbuf_u64 (out, proc->uss);
-        S_NEXT_KEY (out, ZAPM_KEY_PSS);
+        TEXTBUF_NEXT_KEY (out, ZAPM_KEY_PSS);
         textbuf_u64 (out, proc->pss);
     }
-    S_NEXT_KEY (out, ZAPM_KEY_NUM_THREADS);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_NUM_THREADS);
     textbuf_u64 (out, proc->num_threads);
     if (proc->have & PROC_HAVE_FDS) {
-        S_NEXT_KEY (out, ZAPM_KEY_NUM_FDS);
+        TEXTBUF_NEXT_KEY (out, ZAPM_KEY_NUM_FDS);
         textbuf_u64 (out, proc->num_fds);
     }
     if (proc->have & PROC_HAVE_STATUS) {
-        S_NEXT_KEY (out, ZAPM_KEY_NUM_CTX_SWITCHES);
+        TEXTBUF_NEXT_KEY (out, ZAPM_KEY_NUM_CTX_SWITCHES);
         textbuf_u64 (out, proc->num_ctx_switches);
     }
     if (proc->have & PROC_HAVE_IO) {
-        S_NEXT_KEY (out, ZAPM_KEY_IO_READ_BYTES);
+        TEXTBUF_NEXT_KEY (out, ZAPM_KEY_IO_READ_BYTES);
         textbuf_u64 (out, proc->io_read_bytes);
-        S_NEXT_KEY (out, ZAPM_KEY_IO_WRITE_BYTES);
+        TEXTBUF_NEXT_KEY (out, ZAPM_KEY_IO_WRITE_BYTES);
         textbuf_u64 (out, proc->io_write_bytes);
     }
     TEXTBUF_LIT (out, "}");
@@ -219,13 +214,13 @@ s_put_proc (textbuf_t *out, const proc_sample_t *proc)
 static void
 s_put_sys (textbuf_t *out, const sys_sample_t *sys)
 {
-    S_NEXT_KEY (out, ZAPM_KEY_SYS);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_SYS);
     TEXTBUF_LIT (out, "{");
     bool first = true;
     if (sys->have & SYS_HAVE_CPU) {
-        S_KEY (out, ZAPM_KEY_CPU_PERCENT);
+        TEXTBUF_KEY (out, ZAPM_KEY_CPU_PERCENT);
         s_put_fixed (out, sys->cpu_percent, 1);
-        S_NEXT_KEY (out, ZAPM_KEY_PERCPU);
+        TEXTBUF_NEXT_KEY (out, ZAPM_KEY_PERCPU);
         TEXTBUF_LIT (out, "[");
         for (size_t i = 0; i < sys->ncpu; i++) {
             if (i)
@@ -238,7 +233,7 @@ s_put_sys (textbuf_t *out, const sys_sample_t *sys)
     if (sys->have & SYS_HAVE_LOAD) {
         if (!first)
             TEXTBUF_LIT (out, ",");
-        S_KEY (out, ZAPM_KEY_LOAD);
+        TEXTBUF_KEY (out, ZAPM_KEY_LOAD);
         TEXTBUF_LIT (out, "[");
         for (int i = 0; i < 3; i++) {
             if (i)
@@ -251,24 +246,24 @@ s_put_sys (textbuf_t *out, const sys_sample_t *sys)
     if (sys->have & SYS_HAVE_MEM) {
         if (!first)
             TEXTBUF_LIT (out, ",");
-        S_KEY (out, ZAPM_KEY_SYS_MEM);
+        TEXTBUF_KEY (out, ZAPM_KEY_SYS_MEM);
         TEXTBUF_LIT (out, "{");
-        S_KEY (out, ZAPM_KEY_TOTAL);
+        TEXTBUF_KEY (out, ZAPM_KEY_TOTAL);
         textbuf_u64 (out, sys->mem_total);
-        S_NEXT_KEY (out, ZAPM_KEY_AVAILABLE);
+        TEXTBUF_NEXT_KEY (out, ZAPM_KEY_AVAILABLE);
         textbuf_u64 (out, sys->mem_available);
-        S_NEXT_KEY (out, ZAPM_KEY_USED);
+        TEXTBUF_NEXT_KEY (out, ZAPM_KEY_USED);
         textbuf_u64 (out, sys->mem_used);
-        S_NEXT_KEY (out, ZAPM_KEY_PERCENT);
+        TEXTBUF_NEXT_KEY (out, ZAPM_KEY_PERCENT);
         s_put_fixed (out, sys->mem_percent, 1);
         TEXTBUF_LIT (out, "},");
-        S_KEY (out, ZAPM_KEY_SYS_SWAP);
+        TEXTBUF_KEY (out, ZAPM_KEY_SYS_SWAP);
         TEXTBUF_LIT (out, "{");
-        S_KEY (out, ZAPM_KEY_TOTAL);
+        TEXTBUF_KEY (out, ZAPM_KEY_TOTAL);
         textbuf_u64 (out, sys->swap_total);
-        S_NEXT_KEY (out, ZAPM_KEY_USED);
+        TEXTBUF_NEXT_KEY (out, ZAPM_KEY_USED);
         textbuf_u64 (out, sys->swap_used);
-        S_NEXT_KEY (out, ZAPM_KEY_PERCENT);
+        TEXTBUF_NEXT_KEY (out, ZAPM_KEY_PERCENT);
         s_put_fixed (out, sys->swap_percent, 1);
         TEXTBUF_LIT (out, "}");
     }
@@ -286,7 +281,7 @@ s_put_counters (textbuf_t *out, const custom_metric_t *custom, size_t count)
             continue;
         if (first) {
             TEXTBUF_LIT (out, ",");
-            S_KEY (out, ZAPM_KEY_COUNTERS);
+            TEXTBUF_KEY (out, ZAPM_KEY_COUNTERS);
             TEXTBUF_LIT (out, "[");
         }
         else
@@ -316,7 +311,7 @@ sample_encoder_encode (sample_encoder_t *self, const sample_parts_t *parts, char
         for (int i = 25; i >= 20; i--, micros /= 10)
             self->stamp[i] = (char) ('0' + micros % 10);
     }
-    S_KEY (&out, ZAPM_KEY_TIMESTAMP);
+    TEXTBUF_KEY (&out, ZAPM_KEY_TIMESTAMP);
     textbuf_putc (&out, '"');
     textbuf_put (&out, self->stamp, self->stamp_len);
     textbuf_putc (&out, '"');
@@ -332,16 +327,16 @@ sample_encoder_encode (sample_encoder_t *self, const sample_parts_t *parts, char
         mem_mib = (double) parts->sys->mem_used / (1024.0 * 1024.0);
     }
     TEXTBUF_LIT (&out, ",");
-    S_KEY (&out, ZAPM_KEY_CPU);
+    TEXTBUF_KEY (&out, ZAPM_KEY_CPU);
     s_put_fixed (&out, cpu, 1);
     TEXTBUF_LIT (&out, ",");
-    S_KEY (&out, ZAPM_KEY_MEM);
+    TEXTBUF_KEY (&out, ZAPM_KEY_MEM);
     s_put_fixed (&out, mem_mib, 6);
     TEXTBUF_LIT (&out, ",");
-    S_KEY (&out, ZAPM_KEY_SEQ);
+    TEXTBUF_KEY (&out, ZAPM_KEY_SEQ);
     textbuf_u64 (&out, parts->seq);
     TEXTBUF_LIT (&out, ",");
-    S_KEY (&out, ZAPM_KEY_INTERVAL);
+    TEXTBUF_KEY (&out, ZAPM_KEY_INTERVAL);
     s_put_fixed (&out, parts->interval, 6);
 
     if (parts->proc)
@@ -350,7 +345,7 @@ sample_encoder_encode (sample_encoder_t *self, const sample_parts_t *parts, char
         s_put_sys (&out, parts->sys);
     if (parts->ncustom) {
         TEXTBUF_LIT (&out, ",");
-        S_KEY (&out, ZAPM_KEY_CUSTOM);
+        TEXTBUF_KEY (&out, ZAPM_KEY_CUSTOM);
         TEXTBUF_LIT (&out, "{");
         for (size_t i = 0; i < parts->ncustom; i++) {
             if (i)

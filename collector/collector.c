@@ -1,14 +1,19 @@
-/*  collector.c: the collector's one loop; the parts it runs are wired here.
+/*  collector.c: the collector's parts, wired together on one loop (loop.h).
 
     Design (docs/ARCHITECTURE.md, "One loop thread, plus workers"): one loop
     thread runs every part, with no locks; the store, the password hasher and
     remote write have worker threads of their own, and the store's and the
-    hasher's answers come back through eventfds that the loop polls. zmq_poll
-    waits on the ingest's sockets (SUB, its ZAP handler and monitor),
-    libmicrohttpd's epoll fd and the signal pipe, for no longer than the
-    earliest timer (MHD's timeout, a scheduled client wake, the liveness sweep
-    and drop log). Each turn lets ingest drain a bounded batch of frames, so a
-    flood of samples cannot starve the web server, then lets MHD write.
+    hasher's answers come back through eventfds that the loop polls. Each
+    part registers what wakes it (s_register): the signal fd, those answer
+    fds, the ingest's sockets (SUB, its ZAP handler and monitor), forward's
+    links and libmicrohttpd's epoll fd, and one timer per periodic job. A job
+    with nothing pending has no timer armed, so an idle collector wakes only
+    for the feed's 15 s keep-alive (and the store report's hourly summary),
+    plus once a second to re-read the allow-list with --curve-allow.
+
+    Each turn lets ingest drain a bounded batch of frames, so a flood of
+    samples cannot starve the web server, then lets MHD write: MHD runs last
+    (a loop hook), and only when it has work.
 
     Shutdown on SIGINT/SIGTERM: streams are told to end and every suspended
     client is resumed, MHD runs until they have drained (at most 800 ms), and only
@@ -37,7 +42,9 @@
 #include <zmq.h>
 
 #define COLLECTOR_DRAIN_BUDGET       512
-#define COLLECTOR_SWEEP_NS           100000000LL
+#define COLLECTOR_SWEEP_NS           100000000LL  //  liveness, while series are live
+#define COLLECTOR_ALLOWLIST_NS       1000000000LL //  --curve-allow's directory
+#define COLLECTOR_REPORT_NS          1000000000LL //  the store's log lines, while samples come
 #define COLLECTOR_SHUTDOWN_NS        800000000LL
 #define COLLECTOR_RING_SLOTS_PER_MIB 8192
 
@@ -64,6 +71,14 @@ struct _collector_t {
     char store_path[4096];     //  where it is
     store_report_t *report;    //  the store's log lines, with the store
     int64_t start_mono;        //  for uptime
+    loop_t *loop;              //  the loop, while collector_run runs
+    int sweep_timer;           //  liveness sweep, armed while series are live
+    int drops_timer;           //  ingest's drop log line, armed while one waits
+    int feed_timer;            //  the feed's next wake (feed_tick)
+    int forward_timer;         //  forward's waiting batch or drop lines
+    int header_timer;          //  the header deadline, armed while heads are awaited
+    int report_timer;          //  the store's log lines: each second while samples come
+    bool http_due;             //  MHD has work in this turn
 };
 
 static void s_close_store (collector_t *self);
@@ -262,14 +277,6 @@ s_close_store (collector_t *self)
         http_run (self->http);
 }
 
-static long
-s_ms_until (int64_t deadline, int64_t now)
-{
-    if (deadline <= now)
-        return 0;
-    return (long) ((deadline - now + 999999) / 1000000);
-}
-
 static void
 s_shutdown (collector_t *self)
 {
@@ -290,14 +297,257 @@ s_shutdown (collector_t *self)
               (unsigned long) self->stats.ingest.events);
 }
 
-int
-collector_run (collector_t *self)
+//  Signals: stop (the loop ends), or reload the users file.
+static int
+s_on_signal (loop_t *loop, void *arg)
 {
-    assert (self);
-    if (!signals_catch (true)) {
-        log_error ("cannot set up signal handling: %s", strerror (errno));
-        return EXIT_FAILURE;
+    (void) loop;
+    collector_t *self = arg;
+    signals_drain ();
+    if (signals_stop_requested ())
+        return -1;
+    if (signals_take_reload () && self->auth)
+        auth_reload (self->auth);
+    return 0;
+}
+
+//  The password hasher finished login checks: their requests resume.
+static int
+s_on_logins (loop_t *loop, void *arg)
+{
+    (void) loop;
+    collector_t *self = arg;
+    if (http_take_logins (self->http))
+        self->http_due = true;
+    return 0;
+}
+
+//  The store answered history queries: their requests resume.
+static int
+s_on_answers (loop_t *loop, void *arg)
+{
+    (void) loop;
+    collector_t *self = arg;
+    if (store_dispatch (self->store) > 0)
+        self->http_due = true;
+    return 0;
+}
+
+//  New events are in the ring: the feed wakes its clients now or schedules
+//  it, and its timer moves to its next wake.
+static void
+s_feed_events (collector_t *self, int64_t now)
+{
+    feed_notify (self->feed, now);
+    loop_timer_at (self->loop, self->feed_timer, feed_tick (self->feed, now));
+}
+
+//  Frames from agents: a bounded batch per turn, then what they set going
+//  (the feed, the forward batch, the liveness sweep, a drop log line).
+static int
+s_on_frames (loop_t *loop, void *arg)
+{
+    collector_t *self = arg;
+    if (ingest_drain (self->ingest, COLLECTOR_DRAIN_BUDGET) > 0) {
+        int64_t now = clock_mono_ns ();
+        s_feed_events (self, now);
+        if (self->forward)
+            forward_flush (self->forward, now);
+        if (self->report && loop_timer_next (loop, self->report_timer) > now + COLLECTOR_REPORT_NS)
+            loop_timer_at (loop, self->report_timer, now + COLLECTOR_REPORT_NS);
     }
+    if (self->forward)
+        loop_timer_at (loop, self->forward_timer, forward_due (self->forward));
+    if (!loop_timer_next (loop, self->sweep_timer) && series_map_live (self->series) > 0)
+        loop_timer_at (loop, self->sweep_timer, clock_mono_ns () + COLLECTOR_SWEEP_NS);
+    loop_timer_at (loop, self->drops_timer, ingest_drops_due (self->ingest));
+    return 0;
+}
+
+//  Marks silent series as left; stops when none is live.
+static int
+s_on_sweep (loop_t *loop, void *arg)
+{
+    collector_t *self = arg;
+    if (ingest_sweep (self->ingest, loop_now (loop)) > 0)
+        s_feed_events (self, loop_now (loop));
+    if (series_map_live (self->series) == 0)
+        loop_timer_at (loop, self->sweep_timer, 0);
+    return 0;
+}
+
+static int
+s_on_drops (loop_t *loop, void *arg)
+{
+    collector_t *self = arg;
+    ingest_log_drops (self->ingest, loop_now (loop));
+    loop_timer_at (loop, self->drops_timer, ingest_drops_due (self->ingest));
+    return 0;
+}
+
+static int
+s_on_allowlist (loop_t *loop, void *arg)
+{
+    collector_t *self = arg;
+    ingest_reread_allowlist (self->ingest, loop_now (loop));
+    return 0;
+}
+
+static int
+s_on_feed (loop_t *loop, void *arg)
+{
+    collector_t *self = arg;
+    loop_timer_at (loop, self->feed_timer, feed_tick (self->feed, loop_now (loop)));
+    return 0;
+}
+
+static int
+s_on_forward (loop_t *loop, void *arg)
+{
+    collector_t *self = arg;
+    forward_flush (self->forward, loop_now (loop));
+    loop_timer_at (loop, self->forward_timer, forward_due (self->forward));
+    return 0;
+}
+
+static int
+s_on_report (loop_t *loop, void *arg)
+{
+    collector_t *self = arg;
+    loop_timer_at (loop, self->report_timer, store_report_tick (self->report, loop_now (loop)));
+    return 0;
+}
+
+static int
+s_on_header_deadline (loop_t *loop, void *arg)
+{
+    collector_t *self = arg;
+    http_tick (self->http, loop_now (loop));
+    loop_timer_at (loop, self->header_timer, http_tick_due (self->http));
+    return 0;
+}
+
+//  MHD's epoll fd is readable.
+static int
+s_on_http (loop_t *loop, void *arg)
+{
+    (void) loop;
+    collector_t *self = arg;
+    self->http_due = true;
+    return 0;
+}
+
+static long
+s_http_timeout (void *arg)
+{
+    collector_t *self = arg;
+    return http_timeout_ms (self->http);
+}
+
+//  MHD last, and only when it has work: its fd is ready, this turn resumed
+//  clients (MHD does not signal its fd for them), or its timeout is due.
+//  Under a trickle of samples with no client waiting this saves an
+//  epoll_wait per sample. Connections it accepted or served may now await a
+//  request head: the header deadline's timer follows.
+static int
+s_on_turn_end (loop_t *loop, bool due, void *arg)
+{
+    collector_t *self = arg;
+    if (self->http_due || feed_take_resumed (self->feed) || due) {
+        http_run (self->http);
+        loop_timer_at (loop, self->header_timer, http_tick_due (self->http));
+    }
+    self->http_due = false;
+    return 0;
+}
+
+//  Adds a timer; false when the loop is full.
+static bool
+s_timer (collector_t *self, int64_t period_ns, loop_fn *handler, int *id)
+{
+    int timer = loop_timer (self->loop, period_ns, handler, self);
+    if (id)
+        *id = timer;
+    return timer >= 0;
+}
+
+static bool
+s_register_signals (collector_t *self)
+{
+    return loop_reader (self->loop, NULL, signals_fd (), s_on_signal, self) == 0;
+}
+
+static bool
+s_register_logins (collector_t *self)
+{
+    return !self->auth ||
+           loop_reader (self->loop, NULL, auth_fd (self->auth), s_on_logins, self) == 0;
+}
+
+static bool
+s_register_store (collector_t *self)
+{
+    if (!self->store)
+        return true;
+    if (loop_reader (self->loop, NULL, store_fd (self->store), s_on_answers, self) != 0 ||
+        !s_timer (self, 0, s_on_report, &self->report_timer))
+        return false;
+    loop_timer_at (self->loop, self->report_timer, clock_mono_ns () + COLLECTOR_REPORT_NS);
+    return true;
+}
+
+static bool
+s_register_ingest (collector_t *self)
+{
+    if (ingest_register (self->ingest, self->loop, s_on_frames, self) != 0 ||
+        !s_timer (self, COLLECTOR_SWEEP_NS, s_on_sweep, &self->sweep_timer) ||
+        !s_timer (self, 0, s_on_drops, &self->drops_timer))
+        return false;
+    return !self->config.gate.curve_allow ||
+           s_timer (self, COLLECTOR_ALLOWLIST_NS, s_on_allowlist, NULL);
+}
+
+static bool
+s_register_forward (collector_t *self)
+{
+    if (!self->forward)
+        return true;
+    return forward_register (self->forward, self->loop) == 0 &&
+           s_timer (self, 0, s_on_forward, &self->forward_timer);
+}
+
+static bool
+s_register_feed (collector_t *self)
+{
+    if (!s_timer (self, 0, s_on_feed, &self->feed_timer))
+        return false;
+    loop_timer_at (self->loop, self->feed_timer, feed_tick (self->feed, clock_mono_ns ()));
+    return true;
+}
+
+static bool
+s_register_http (collector_t *self)
+{
+    return loop_reader (self->loop, NULL, http_poll_fd (self->http), s_on_http, self) == 0 &&
+           s_timer (self, 0, s_on_header_deadline, &self->header_timer) &&
+           loop_hook (self->loop, s_http_timeout, s_on_turn_end, self) == 0;
+}
+
+//  Each part's place in the loop. Readers are served in this order in a turn:
+//  signals first (a stop ends the turn), answers from the worker threads, then
+//  ingest; MHD's fd only marks that MHD has work, done at the turn's end.
+static bool
+s_register (collector_t *self)
+{
+    return s_register_signals (self) && s_register_logins (self) && s_register_store (self) &&
+           s_register_ingest (self) && s_register_forward (self) && s_register_feed (self) &&
+           s_register_http (self);
+}
+
+//  Says where the collector listens and keeps history.
+static void
+s_log_start (collector_t *self)
+{
     log_info ("listening for agents on %s", ingest_endpoint (self->ingest));
     ingest_log_mode (self->ingest);
     char host[INET_ADDRSTRLEN] = "127.0.0.1";
@@ -310,72 +560,26 @@ collector_run (collector_t *self)
         log_info ("history kept in memory only (--store none)");
     log_info ("dashboard at %s://%s:%u/ (boot %s)", self->tls.cert ? "https" : "http", host,
               http_port (self->http), self->boot);
-    enum { HTTP = INGEST_POLL_ITEMS, SIGNALS, OPTIONAL, ITEMS = OPTIONAL + 2 };
-    zmq_pollitem_t items[ITEMS];
-    ingest_poll_items (self->ingest, items);
-    items[HTTP] = (zmq_pollitem_t){NULL, http_poll_fd (self->http), ZMQ_POLLIN, 0};
-    items[SIGNALS] = (zmq_pollitem_t){NULL, signals_fd (), ZMQ_POLLIN, 0};
-    //  The optional parts' fds follow the ones every collector polls.
-    int item_count = OPTIONAL, auth_at = -1, store_at = -1;
-    if (self->auth) {
-        auth_at = item_count++;
-        items[auth_at] = (zmq_pollitem_t){NULL, auth_fd (self->auth), ZMQ_POLLIN, 0};
+}
+
+int
+collector_run (collector_t *self)
+{
+    assert (self);
+    if (!signals_catch (true)) {
+        log_error ("cannot set up signal handling: %s", strerror (errno));
+        return EXIT_FAILURE;
     }
-    if (self->store) {
-        store_at = item_count++;
-        items[store_at] = (zmq_pollitem_t){NULL, store_fd (self->store), ZMQ_POLLIN, 0};
+    s_log_start (self);
+    self->loop = loop_new ();
+    if (!self->loop || !s_register (self)) {
+        log_error ("cannot set up the loop: out of memory or more parts than it holds");
+        loop_destroy (&self->loop);
+        return EXIT_FAILURE;
     }
-    int64_t now = clock_mono_ns ();
-    int64_t next_sweep = now + COLLECTOR_SWEEP_NS;
-    int64_t next_feed = feed_tick (self->feed, now);
-    for (;;) {
-        now = clock_mono_ns ();
-        int64_t next = next_sweep < next_feed ? next_sweep : next_feed;
-        long timeout = s_ms_until (next, now);
-        long http_timeout = http_timeout_ms (self->http);
-        if (http_timeout >= 0 && http_timeout < timeout)
-            timeout = http_timeout;
-        int64_t polled_at = now;
-        if (zmq_poll (items, item_count, timeout) < 0 && errno != EINTR) {
-            log_error ("poll failed: %s", zmq_strerror (errno));
-            break;
-        }
-        if (items[SIGNALS].revents & ZMQ_POLLIN) {
-            signals_drain ();
-            if (signals_stop_requested ())
-                break;
-            if (signals_take_reload () && self->auth)
-                auth_reload (self->auth);
-        }
-        bool logins =
-            auth_at >= 0 && (items[auth_at].revents & ZMQ_POLLIN) && http_take_logins (self->http);
-        bool answers = store_at >= 0 && (items[store_at].revents & ZMQ_POLLIN) &&
-                       store_dispatch (self->store) > 0;
-        bool drained = false;
-        if (ingest_handle (self->ingest, items, COLLECTOR_DRAIN_BUDGET) > 0) {
-            feed_notify (self->feed, clock_mono_ns ());
-            drained = true;
-        }
-        now = clock_mono_ns ();
-        if (self->forward && (drained || now >= next_sweep))
-            forward_flush (self->forward, now);
-        if (now >= next_sweep) {
-            if (ingest_tick (self->ingest, now) > 0)
-                feed_notify (self->feed, now);
-            http_tick (self->http, now);
-            if (self->report)
-                store_report_tick (self->report, now);
-            next_sweep = now + COLLECTOR_SWEEP_NS;
-        }
-        next_feed = feed_tick (self->feed, now);
-        //  MHD last, and only when it has work: its fd is ready, this turn resumed
-        //  clients (MHD does not signal its fd for them), or its timeout is due.
-        //  Under a trickle of samples with no client waiting this saves an
-        //  epoll_wait per sample.
-        if ((items[HTTP].revents & ZMQ_POLLIN) || feed_take_resumed (self->feed) || logins ||
-            answers || (http_timeout >= 0 && now - polled_at >= http_timeout * 1000000))
-            http_run (self->http);
-    }
+    if (loop_run (self->loop) < 0)
+        log_error ("poll failed: %s", zmq_strerror (errno));
+    loop_destroy (&self->loop);
     s_shutdown (self);
     return EXIT_SUCCESS;
 }

@@ -4,11 +4,11 @@
         SUB frame -> validate -> series state -> framed once into the ring
                   -> woken SSE clients copy it out
                   (and the store's queue, --forward, --remote-write)
-    and runs the loop that polls the ingest's sockets, the web server's epoll
-    fd and the workers' answer fds. Every part runs on the loop's thread; what
-    would block it runs on worker threads that parts own: the store's writer
-    and query threads, the password hasher (--users) and one sender per
-    --remote-write URL (docs/ARCHITECTURE.md lists every thread).
+    and runs the loop (loop.h) that each part registers its sockets, fds and
+    timers with. Every part runs on the loop's thread; what would block it
+    runs on worker threads that parts own: the store's writer and query
+    threads, the password hasher (--users) and one sender per --remote-write
+    URL (docs/ARCHITECTURE.md lists every thread).
 */
 #ifndef ZAPM_COLLECTOR_H
 #define ZAPM_COLLECTOR_H

@@ -65,6 +65,11 @@ textbuf_putc (textbuf_t *self, char c)
 //  Writes a string literal.
 #define TEXTBUF_LIT(self, text) textbuf_put ((self), (text), sizeof (text) - 1)
 
+//  Writes `"key":` for a key that is a string literal (a wire.h name), in one
+//  copy; TEXTBUF_NEXT_KEY writes `,"key":`, the next member of an object.
+#define TEXTBUF_KEY(self, key)      TEXTBUF_LIT ((self), "\"" key "\":")
+#define TEXTBUF_NEXT_KEY(self, key) TEXTBUF_LIT ((self), ",\"" key "\":")
+
 //  Bytes written so far.
 static inline size_t
 textbuf_length (const textbuf_t *self)

@@ -451,11 +451,19 @@ void
 worker_queue_stats (worker_queue_t *self, worker_queue_stats_t *stats)
 {
     assert (self);
-    //  The older positions first: see the top comment.
-    uint64_t freed = atomic_load_explicit (&self->freed, memory_order_acquire);
-    uint64_t head = atomic_load_explicit (&self->head, memory_order_acquire);
-    uint64_t pushed = atomic_load_explicit (&self->pushed, memory_order_acquire);
-    uint64_t tail = atomic_load_explicit (&self->tail, memory_order_acquire);
+    //  The older positions first: see the top comment. Read again after the
+    //  newer one, unchanged, the older held when the newer was read, so the pair
+    //  is one moment's and the depth also within the bounds, from any thread (a
+    //  stale `head` with a later `tail` could exceed the capacity).
+    uint64_t freed, pushed, head, tail;
+    do {
+        freed = atomic_load_explicit (&self->freed, memory_order_acquire);
+        pushed = atomic_load_explicit (&self->pushed, memory_order_acquire);
+    } while (freed != atomic_load_explicit (&self->freed, memory_order_acquire));
+    do {
+        head = atomic_load_explicit (&self->head, memory_order_acquire);
+        tail = atomic_load_explicit (&self->tail, memory_order_acquire);
+    } while (head != atomic_load_explicit (&self->head, memory_order_acquire));
     stats->messages = pushed - freed;
     stats->bytes = tail - head;
     stats->pushed = pushed;

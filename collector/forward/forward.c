@@ -261,6 +261,38 @@ forward_flush (forward_t *self, int64_t mono_ns)
     s_log_drops (self, mono_ns);
 }
 
+int64_t
+forward_due (forward_t *self)
+{
+    assert (self);
+    if (self->count > 0)
+        return 1; //  long past: at once
+    for (size_t i = 0; i < self->link_count; i++)
+        if (self->links[i].unlogged > 0)
+            return self->next_log > 0 ? self->next_log : 1;
+    return 0;
+}
+
+//  A link's socket has subscription messages.
+static int
+s_on_link (loop_t *loop, void *arg)
+{
+    (void) loop;
+    s_read_subscriptions (arg);
+    return 0;
+}
+
+int
+forward_register (forward_t *self, loop_t *loop)
+{
+    assert (self);
+    assert (loop);
+    for (size_t i = 0; i < self->link_count; i++)
+        if (loop_reader (loop, self->links[i].socket, -1, s_on_link, &self->links[i]) < 0)
+            return -1;
+    return 0;
+}
+
 void
 forward_sample (forward_t *self, const char *data, size_t size, const forward_header_t *origin)
 {

@@ -17,7 +17,7 @@
     RCVHWM is per connected agent in libzmq, so a modest value bounds memory
     per agent while absorbing bursts.
 
-    A drop is counted at once but logged by ingest_tick, at most one line a
+    A drop is counted at once but logged by ingest_log_drops, at most one line a
     second with the latest reason and the frame's first bytes (escaped), so a
     flood of bad frames cannot flood the log.
 */
@@ -164,15 +164,6 @@ ingest_destroy (ingest_t **self_p)
 }
 
 void
-ingest_poll_items (ingest_t *self, zmq_pollitem_t *items)
-{
-    assert (self);
-    items[0] = (zmq_pollitem_t){self->socket, 0, ZMQ_POLLIN, 0};
-    items[1] = (zmq_pollitem_t){gate_socket (self->gate), 0, ZMQ_POLLIN, 0};
-    items[2] = (zmq_pollitem_t){watch_socket (self->watch), 0, ZMQ_POLLIN, 0};
-}
-
-void
 ingest_log_mode (ingest_t *self)
 {
     assert (self);
@@ -236,7 +227,7 @@ s_lost_event (ingest_t *self, const series_t *series)
     s_append_json (self, series, ZAPM_EVENT_LOST, event);
 }
 
-//  Counts a dropped frame; the log line is written by ingest_tick.
+//  Counts a dropped frame; the log line is written by ingest_log_drops.
 static void
 s_drop (ingest_t *self, validate_reason_t reason, const char *data, size_t size)
 {
@@ -389,15 +380,42 @@ s_drain (ingest_t *self, size_t budget)
 }
 
 size_t
-ingest_handle (ingest_t *self, const zmq_pollitem_t *items, size_t budget)
+ingest_drain (ingest_t *self, size_t budget)
 {
     assert (self);
-    int64_t now = 0;
-    if (items[1].revents & ZMQ_POLLIN)
-        gate_handle (self->gate, now = clock_mono_ns ());
-    if (items[2].revents & ZMQ_POLLIN)
-        watch_handle (self->watch, now ? now : clock_mono_ns ());
-    return (items[0].revents & ZMQ_POLLIN) ? s_drain (self, budget) : 0;
+    return s_drain (self, budget);
+}
+
+//  The ZAP handler has requests: answer them.
+static int
+s_on_gate (loop_t *loop, void *arg)
+{
+    (void) loop;
+    ingest_t *self = arg;
+    gate_handle (self->gate, clock_mono_ns ());
+    return 0;
+}
+
+//  The monitor has connection events: count them.
+static int
+s_on_watch (loop_t *loop, void *arg)
+{
+    (void) loop;
+    ingest_t *self = arg;
+    watch_handle (self->watch, clock_mono_ns ());
+    return 0;
+}
+
+int
+ingest_register (ingest_t *self, loop_t *loop, loop_fn *on_frames, void *arg)
+{
+    assert (self);
+    assert (loop);
+    if (loop_reader (loop, gate_socket (self->gate), -1, s_on_gate, self) < 0 ||
+        loop_reader (loop, watch_socket (self->watch), -1, s_on_watch, self) < 0 ||
+        loop_reader (loop, self->socket, -1, on_frames, arg) < 0)
+        return -1;
+    return 0;
 }
 
 static void
@@ -439,11 +457,25 @@ ingest_metrics (ingest_t *self, textbuf_t *out)
 }
 
 size_t
-ingest_tick (ingest_t *self, int64_t mono_ns)
+ingest_sweep (ingest_t *self, int64_t mono_ns)
 {
     assert (self);
-    size_t left = series_map_sweep (self->sinks.series, mono_ns, s_on_left, self);
-    gate_tick (self->gate, mono_ns);
+    return series_map_sweep (self->sinks.series, mono_ns, s_on_left, self);
+}
+
+int64_t
+ingest_drops_due (ingest_t *self)
+{
+    assert (self);
+    if (self->dropped_unlogged == 0)
+        return 0;
+    return self->next_drop_log > 0 ? self->next_drop_log : 1; //  1: long past, at once
+}
+
+void
+ingest_log_drops (ingest_t *self, int64_t mono_ns)
+{
+    assert (self);
     if (self->dropped_unlogged > 0 && mono_ns >= self->next_drop_log) {
         log_warn ("dropped %lu invalid frame%s; latest: %s, starting '%s'",
                   (unsigned long) self->dropped_unlogged, self->dropped_unlogged == 1 ? "" : "s",
@@ -451,5 +483,11 @@ ingest_tick (ingest_t *self, int64_t mono_ns)
         self->dropped_unlogged = 0;
         self->next_drop_log = mono_ns + INGEST_LOG_GAP_NS;
     }
-    return left;
+}
+
+void
+ingest_reread_allowlist (ingest_t *self, int64_t mono_ns)
+{
+    assert (self);
+    gate_tick (self->gate, mono_ns);
 }

@@ -64,7 +64,8 @@ typedef struct {
     size_t size;         //  its length
 } s_job_t;
 
-//  Queries held at once: STORE_QUERY_PENDING_MAX waiting, and the one running.
+//  Queries held at once: STORE_QUERY_PENDING_MAX, and one more for the query
+//  running, whether waiting, running or answered and not yet taken by the loop.
 #define S_JOBS (STORE_QUERY_PENDING_MAX + 1)
 
 struct _store_t {

@@ -16,10 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  `"key":` and `,"key":` for a key of wire.h.
-#define S_KEY(out, key)      TEXTBUF_LIT ((out), "\"" key "\":")
-#define S_NEXT_KEY(out, key) TEXTBUF_LIT ((out), ",\"" key "\":")
-
 //  A string, or null.
 static void
 s_string (textbuf_t *out, const char *text)
@@ -93,24 +89,24 @@ s_print_who (textbuf_t *out, const store_line_t *line, bool service)
 {
     const store_member_t *first = line->first;
     TEXTBUF_LIT (out, "{");
-    S_KEY (out, ZAPM_KEY_ID);
+    TEXTBUF_KEY (out, ZAPM_KEY_ID);
     s_string (out, first->group);
-    S_NEXT_KEY (out, ZAPM_HISTORY_SERVICE);
+    TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_SERVICE);
     s_string (out, first->who.service);
-    S_NEXT_KEY (out, ZAPM_KEY_AGENT);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_AGENT);
     s_string (out, first->who.agent);
-    S_NEXT_KEY (out, ZAPM_KEY_HOST);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_HOST);
     s_string (out, first->who.host);
-    S_NEXT_KEY (out, ZAPM_KEY_PID);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_PID);
     if ((service && line->members > 1) || first->who.pid < 0)
         TEXTBUF_LIT (out, "null");
     else
         textbuf_json_number (out, (double) first->who.pid);
-    S_NEXT_KEY (out, ZAPM_KEY_COLOR);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_COLOR);
     s_string (out, first->who.color);
     if (!service)
         return;
-    S_NEXT_KEY (out, ZAPM_HISTORY_PIDS);
+    TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_PIDS);
     textbuf_putc (out, '[');
     for (size_t i = 0; i < line->members; i++) {
         if (i)
@@ -128,12 +124,12 @@ static void
 s_print_times (textbuf_t *out, const store_lines_t *lines, const store_line_t *line,
                const bool *keep)
 {
-    S_NEXT_KEY (out, ZAPM_HISTORY_UNTIL);
+    TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_UNTIL);
     if (line->until_ns)
         textbuf_json_seconds (out, line->until_ns);
     else
         TEXTBUF_LIT (out, "null");
-    S_NEXT_KEY (out, ZAPM_HISTORY_T);
+    TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_T);
     textbuf_putc (out, '[');
     bool first = true;
     for (int b = 0; b < lines->points; b++) {
@@ -163,7 +159,7 @@ s_print_today (textbuf_t *out, const store_lines_t *lines)
         s_means (out, lines, m);
     }
     static const char custom[] = ZAPM_KEY_CUSTOM ZAPM_HISTORY_PATH_SEP;
-    S_NEXT_KEY (out, ZAPM_KEY_CUSTOM);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_CUSTOM);
     textbuf_putc (out, '{');
     bool first = true;
     for (int m = 0; m < lines->metric_count; m++) {
@@ -184,7 +180,7 @@ static void
 s_print_metrics (textbuf_t *out, const store_lines_t *lines, const store_line_t *line,
                  const bool *keep)
 {
-    S_NEXT_KEY (out, ZAPM_HISTORY_METRICS);
+    TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_METRICS);
     textbuf_putc (out, '{');
     for (int m = 0; m < lines->metric_count; m++) {
         if (m)
@@ -193,11 +189,11 @@ s_print_metrics (textbuf_t *out, const store_lines_t *lines, const store_line_t 
         const store_fold_t *folds = line->folds + (size_t) m * (size_t) lines->points;
         textbuf_putc (out, ':');
         textbuf_putc (out, '{');
-        S_KEY (out, ZAPM_HISTORY_MEAN);
+        TEXTBUF_KEY (out, ZAPM_HISTORY_MEAN);
         s_means (out, lines, m);
-        S_NEXT_KEY (out, ZAPM_HISTORY_MIN);
+        TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_MIN);
         s_array (out, lines, folds, keep, S_MIN);
-        S_NEXT_KEY (out, ZAPM_HISTORY_MAX);
+        TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_MAX);
         s_array (out, lines, folds, keep, S_MAX);
         textbuf_putc (out, '}');
     }
@@ -242,21 +238,21 @@ store_lines_answer (textbuf_t *out, store_lines_t *lines, const store_line_t *li
                     const char *tier, bool service, int64_t now_ns)
 {
     TEXTBUF_LIT (out, "{");
-    S_KEY (out, ZAPM_KEY_NOW);
+    TEXTBUF_KEY (out, ZAPM_KEY_NOW);
     textbuf_json_seconds (out, now_ns);
-    S_NEXT_KEY (out, ZAPM_HISTORY_FROM);
+    TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_FROM);
     textbuf_json_seconds (out, lines->from);
-    S_NEXT_KEY (out, ZAPM_HISTORY_TO);
+    TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_TO);
     textbuf_json_seconds (out, lines->to);
-    S_NEXT_KEY (out, ZAPM_HISTORY_STEP);
+    TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_STEP);
     textbuf_json_number (out, (double) lines->step / 1e9);
-    S_NEXT_KEY (out, ZAPM_HISTORY_POINTS);
+    TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_POINTS);
     textbuf_json_number (out, lines->points);
-    S_NEXT_KEY (out, ZAPM_HISTORY_TIER);
+    TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_TIER);
     s_string (out, tier);
-    S_NEXT_KEY (out, ZAPM_HISTORY_GROUP);
+    TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_GROUP);
     s_string (out, service ? ZAPM_HISTORY_GROUP_SERVICE : ZAPM_HISTORY_GROUP_SERIES);
-    S_NEXT_KEY (out, ZAPM_KEY_SERIES);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_SERIES);
     textbuf_putc (out, '[');
     bool first = true, ok = true;
     for (size_t i = 0; i < count && ok; i++) {

@@ -8,6 +8,7 @@
 
 #define S_DROP_LOG_GAP_NS 60000000000LL   //  a minute
 #define S_SUMMARY_GAP_NS  3600000000000LL //  an hour
+#define S_TICK_NS         1000000000LL    //  a second, while samples are queued
 
 struct _store_report_t {
     store_t *store;           //  reported on
@@ -51,7 +52,28 @@ store_report_destroy (store_report_t **self_p)
     }
 }
 
-void
+//  The drop and truncation lines, each at most once a minute.
+static void
+s_log_losses (store_report_t *self, const store_stats_t *stats, int64_t mono_ns)
+{
+    if (stats->samples_dropped > self->dropped_logged) {
+        log_warn ("store: %" PRId64 " samples not stored: the write queue was full "
+                  "(the disk is slower than ingest; live data is unaffected)",
+                  stats->samples_dropped - self->dropped_logged);
+        self->dropped_logged = stats->samples_dropped;
+        self->next_drop_log = mono_ns + S_DROP_LOG_GAP_NS;
+    }
+    if (stats->samples_truncated > self->truncated_logged) {
+        log_warn ("store: %" PRId64 " samples taken without some of their numbers: more than"
+                  " %d numbers or %d KiB of paths in one sample, the rest are skipped",
+                  stats->samples_truncated - self->truncated_logged, STORE_NUMBERS_MAX,
+                  STORE_NUMBERS_PATHS_BYTES / 1024);
+        self->truncated_logged = stats->samples_truncated;
+        self->next_drop_log = mono_ns + S_DROP_LOG_GAP_NS;
+    }
+}
+
+int64_t
 store_report_tick (store_report_t *self, int64_t mono_ns)
 {
     assert (self);
@@ -61,25 +83,19 @@ store_report_tick (store_report_t *self, int64_t mono_ns)
         s_summary (self, "hourly");
         self->next_summary = mono_ns + S_SUMMARY_GAP_NS;
     }
-    if (mono_ns < self->next_drop_log)
-        return;
     store_stats_t stats;
     store_stats (self->store, &stats);
-    if (stats.samples_dropped > self->dropped_logged) {
-        log_warn ("store: %" PRId64 " samples not stored: the write queue was full "
-                  "(the disk is slower than ingest; live data is unaffected)",
-                  stats.samples_dropped - self->dropped_logged);
-        self->dropped_logged = stats.samples_dropped;
-        self->next_drop_log = mono_ns + S_DROP_LOG_GAP_NS;
-    }
-    if (stats.samples_truncated > self->truncated_logged) {
-        log_warn ("store: %" PRId64 " samples taken without some of their numbers: more than"
-                  " %d numbers or %d KiB of paths in one sample, the rest are skipped",
-                  stats.samples_truncated - self->truncated_logged, STORE_NUMBERS_MAX,
-                  STORE_NUMBERS_PATHS_BYTES / 1024);
-        self->truncated_logged = stats.samples_truncated;
-        self->next_drop_log = mono_ns + S_DROP_LOG_GAP_NS;
-    }
+    if (mono_ns >= self->next_drop_log)
+        s_log_losses (self, &stats, mono_ns);
+    int64_t next = self->next_summary;
+    bool waiting = stats.samples_dropped > self->dropped_logged ||
+                   stats.samples_truncated > self->truncated_logged;
+    if (waiting && self->next_drop_log < next)
+        next = self->next_drop_log;
+    //  Queued samples may yet be dropped by the writer.
+    if (stats.queue_samples > 0 && mono_ns + S_TICK_NS < next)
+        next = mono_ns + S_TICK_NS;
+    return next;
 }
 
 //  One metric with its HELP and TYPE lines.

@@ -16,9 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  Writes ,"key": for a key from wire.h.
-#define S_NEXT_KEY(out, key) TEXTBUF_LIT ((out), ",\"" key "\":")
-
 static void
 s_string (textbuf_t *out, const char *text)
 {
@@ -80,30 +77,30 @@ s_agent (textbuf_t *out, const series_t *series)
 {
     TEXTBUF_LIT (out, "{\"" ZAPM_KEY_ID "\":");
     s_string (out, series->id);
-    S_NEXT_KEY (out, ZAPM_KEY_AGENT);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_AGENT);
     s_string_or_null (out, series->agent);
-    S_NEXT_KEY (out, ZAPM_KEY_HOST);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_HOST);
     s_string_or_null (out, series->host);
-    S_NEXT_KEY (out, ZAPM_KEY_PID);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_PID);
     if (series->has_pid)
         textbuf_u64 (out, series->pid);
     else
         TEXTBUF_LIT (out, "null");
-    S_NEXT_KEY (out, ZAPM_KEY_COLOR);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_COLOR);
     s_string (out, series->color);
-    S_NEXT_KEY (out, ZAPM_KEY_VIA);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_VIA);
     s_string_or_null (out, series->via[0] ? series->via : NULL);
-    S_NEXT_KEY (out, ZAPM_KEY_STATE);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_STATE);
     s_string (out, series->live ? ZAPM_STATE_LIVE : ZAPM_STATE_LEFT);
-    S_NEXT_KEY (out, ZAPM_KEY_LAST_SEEN);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_LAST_SEEN);
     s_number (out, (double) series->last_seen_wall / 1e9);
-    S_NEXT_KEY (out, ZAPM_KEY_SAMPLES);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_SAMPLES);
     textbuf_u64 (out, series->samples);
-    S_NEXT_KEY (out, ZAPM_KEY_LOST);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_LOST);
     textbuf_u64 (out, series->lost);
-    S_NEXT_KEY (out, ZAPM_KEY_INTERVAL);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_INTERVAL);
     s_number (out, series->interval > 0 ? series->interval : NAN);
-    S_NEXT_KEY (out, ZAPM_KEY_LAST);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_LAST);
     if (series->last_size)
         textbuf_put (out, series->last, series->last_size);
     else
@@ -117,7 +114,7 @@ api_agents (series_map_t *series, int64_t now_wall_ns)
     textbuf_t out = textbuf_growing (4096);
     TEXTBUF_LIT (&out, "{\"" ZAPM_KEY_NOW "\":");
     s_number (&out, (double) now_wall_ns / 1e9);
-    S_NEXT_KEY (&out, ZAPM_KEY_AGENTS);
+    TEXTBUF_NEXT_KEY (&out, ZAPM_KEY_AGENTS);
     textbuf_putc (&out, '[');
     for (uint32_t i = 0; i < series_map_size (series); i++) {
         if (i)
@@ -158,9 +155,9 @@ s_history (textbuf_t *out, const series_t *series, double since)
         first++;
     TEXTBUF_LIT (out, "{\"" ZAPM_KEY_ID "\":");
     s_string (out, series->id);
-    S_NEXT_KEY (out, ZAPM_KEY_COLOR);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_COLOR);
     s_string (out, series->color);
-    S_NEXT_KEY (out, ZAPM_HISTORY_T);
+    TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_T);
     textbuf_putc (out, '[');
     for (uint32_t i = first; i < series->history_count; i++) {
         if (i > first)
@@ -175,7 +172,7 @@ s_history (textbuf_t *out, const series_t *series, double since)
         textbuf_putc (out, ':');
         s_column (out, series, first, s_point_value, c);
     }
-    S_NEXT_KEY (out, ZAPM_KEY_CUSTOM);
+    TEXTBUF_NEXT_KEY (out, ZAPM_KEY_CUSTOM);
     textbuf_putc (out, '{');
     for (uint32_t c = 0; c < series->custom_count; c++) {
         if (c)
@@ -194,7 +191,7 @@ api_history (series_map_t *series, const char *glob, double seconds, int64_t now
     textbuf_t out = textbuf_growing (16384);
     TEXTBUF_LIT (&out, "{\"" ZAPM_KEY_NOW "\":");
     s_number (&out, now);
-    S_NEXT_KEY (&out, ZAPM_KEY_SERIES);
+    TEXTBUF_NEXT_KEY (&out, ZAPM_KEY_SERIES);
     textbuf_putc (&out, '[');
     bool first = true;
     for (uint32_t i = 0; i < series_map_size (series); i++) {
@@ -215,9 +212,9 @@ api_health (const char *boot, double uptime_seconds)
 {
     textbuf_t out = textbuf_growing (128);
     TEXTBUF_LIT (&out, "{\"" ZAPM_KEY_STATUS "\":\"ok\"");
-    S_NEXT_KEY (&out, ZAPM_KEY_UPTIME);
+    TEXTBUF_NEXT_KEY (&out, ZAPM_KEY_UPTIME);
     s_number (&out, uptime_seconds);
-    S_NEXT_KEY (&out, ZAPM_KEY_BOOT);
+    TEXTBUF_NEXT_KEY (&out, ZAPM_KEY_BOOT);
     s_string (&out, boot);
     textbuf_putc (&out, '}');
     return textbuf_take (&out);

@@ -430,6 +430,13 @@ http_tick (http_t *self, int64_t mono_ns)
     http_limits_sweep (self->limits, mono_ns);
 }
 
+int64_t
+http_tick_due (http_t *self)
+{
+    assert (self);
+    return http_limits_due (self->limits);
+}
+
 void
 http_cancel_logins (http_t *self)
 {

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
+#define HTTP_LIMITS_LOG_GAP_NS 10000000000LL //  one log line at most this often
+
 typedef struct waiter_s waiter_t;
 struct waiter_s {
     waiter_t *prev, *next; //  in the list, oldest first
@@ -145,7 +147,7 @@ http_limits_sweep (http_limits_t *self, int64_t now)
         self->stats->header_timeouts += closed;
         self->unlogged += closed;
     }
-    if (self->unlogged && now - self->last_log >= 10LL * 1000000000LL) {
+    if (self->unlogged && now - self->last_log >= HTTP_LIMITS_LOG_GAP_NS) {
         log_warn ("http: closed %lu connection%s that sent no complete request within %lld s",
                   (unsigned long) self->unlogged, self->unlogged == 1 ? "" : "s",
                   (long long) (self->deadline_ns / 1000000000LL));
@@ -153,4 +155,17 @@ http_limits_sweep (http_limits_t *self, int64_t now)
         self->last_log = now;
     }
     return closed;
+}
+
+int64_t
+http_limits_due (http_limits_t *self)
+{
+    assert (self);
+    int64_t due = self->head ? self->head->since + self->deadline_ns : 0;
+    if (self->unlogged) {
+        int64_t log_due = self->last_log + HTTP_LIMITS_LOG_GAP_NS;
+        if (!due || log_due < due)
+            due = log_due > 0 ? log_due : 1;
+    }
+    return due;
 }

@@ -46,4 +46,8 @@ void http_limits_head_done (http_limits_t *self, struct MHD_Connection *connecti
 //  how many.
 unsigned http_limits_sweep (http_limits_t *self, int64_t now);
 
+//  When http_limits_sweep must run next: the oldest waiting connection's
+//  deadline, or the time the pending log line is due; 0 when neither waits.
+int64_t http_limits_due (http_limits_t *self);
+
 #endif

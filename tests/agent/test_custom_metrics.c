@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #define S_THREADS 4
@@ -77,7 +78,7 @@ test_limits (void)
 
 static custom_metrics_t *s_shared;
 static zapm_agent_t *s_agent;
-static volatile int s_done;
+static atomic_int s_done; //  the reader's stop flag, set by the main thread
 
 static void *
 s_writer (void *arg)
@@ -99,7 +100,7 @@ s_reader (void *arg)
     (void) arg;
     custom_metric_t out[ZAPM_CUSTOM_MAX];
     double last = 0;
-    while (!s_done) {
+    while (!atomic_load (&s_done)) {
         size_t n = custom_metrics_snapshot (s_shared, out, ZAPM_CUSTOM_MAX);
         for (size_t i = 0; i < n; i++)
             if (strcmp (out[i].name, "shared") == 0) {
@@ -124,7 +125,7 @@ test_threads (void)
         CHECK (pthread_create (&writers[i], NULL, s_writer, (void *) (intptr_t) i) == 0);
     for (int i = 0; i < S_THREADS; i++)
         pthread_join (writers[i], NULL);
-    s_done = 1;
+    atomic_store (&s_done, 1);
     pthread_join (reader, NULL);
 
     custom_metric_t out[ZAPM_CUSTOM_MAX];

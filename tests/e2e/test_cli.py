@@ -11,7 +11,9 @@ from zapmtest import BIN, case, check, log
 def run(argv, timeout=10):
     p = subprocess.run([str(a) for a in argv], stdin=subprocess.DEVNULL, capture_output=True,
                        timeout=timeout * z.SLOW, preexec_fn=z._die_with_parent)
-    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+    out, err = p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+    z.check_no_report(argv[0], err)
+    return p.returncode, out, err
 
 
 def check_cli(binary, bad_values):

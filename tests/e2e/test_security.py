@@ -273,7 +273,9 @@ def oversize_frame_loses_one_connection(procs):
 
 def run_quick(argv, timeout=10):
     r = subprocess.run([str(a) for a in argv], capture_output=True, timeout=timeout * z.SLOW)
-    return r.returncode, r.stderr.decode(errors="replace")
+    err = r.stderr.decode(errors="replace")
+    z.check_no_report(argv[0], err)
+    return r.returncode, err
 
 
 @case

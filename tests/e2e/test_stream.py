@@ -290,7 +290,7 @@ def stalled_client(procs):
     check(p99 < 0.1 * z.SLOW, "reader p99 latency %.1f ms (want < %d ms)", p99 * 1e3, 100 * z.SLOW)
     growth = (rss[-1] - rss[0]) / 1024
     if z.SANITIZED:
-        log("RSS bound not checked: ASan's quarantine holds freed memory")
+        log("RSS bound not checked: ASan's quarantine holds freed memory, TSan grows its shadow")
         growth = 0
     check(growth < 8, "collector RSS grew %.1f MiB from 1/3 to the end of %.1f MB sent", growth,
           sent * 2100 / 1e6)

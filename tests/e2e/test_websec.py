@@ -160,7 +160,9 @@ def metric(col, name, creds="alice:wonderland"):
 
 def exit_of(argv, timeout=10):
     r = subprocess.run([z.BIN.collector, *argv], capture_output=True, timeout=timeout * z.SLOW)
-    return r.returncode, r.stderr.decode()
+    err = r.stderr.decode()
+    z.check_no_report("zapm-collector", err)
+    return r.returncode, err
 
 
 @case

@@ -36,8 +36,9 @@ BIN = argparse.Namespace(collector=None, agent=None, demo=None)
 
 # Generous defaults that still end a hung test quickly; a sanitizer build is slower.
 SLOW = float(os.environ.get("ZAPM_TEST_SLOW", "1"))
-# True when the binaries are built with ASan: slower, and RSS says little (freed
-# memory waits in ASan's quarantine).
+# True when the binaries are built with ASan or TSan: slower, and RSS says little
+# (freed memory waits in ASan's quarantine; TSan keeps shadow memory and its own
+# history per thread).
 SANITIZED = False
 
 
@@ -95,7 +96,7 @@ def run():
     if unknown:
         print("unknown case(s): %s" % ", ".join(unknown), file=sys.stderr)
         sys.exit(2)
-    # A binary built with ASan is several times slower to start and to run.
+    # A binary built with ASan or TSan is several times slower to start and to run.
     if any(p and _is_sanitized(p) for p in (BIN.collector, BIN.agent, BIN.demo)):
         SLOW = max(SLOW, 3.0)
         SANITIZED = True
@@ -129,9 +130,30 @@ def run():
 def _is_sanitized(path):
     try:
         with open(path, "rb") as f:
-            return b"__asan_init" in f.read()
+            data = f.read()
+        return b"__asan_init" in data or b"__tsan_init" in data
     except OSError:
         return False
+
+
+# The first line of every report of the sanitizers zapm builds with. A program
+# that prints one has a bug even when its exit status is the one a test expects
+# (a refused command line, a SIGKILL on purpose).
+_SANITIZER_REPORT = re.compile(
+    r"^(WARNING: ThreadSanitizer: .*|ERROR: (Address|Leak)Sanitizer: .*|.*: runtime error: .*)$",
+    re.MULTILINE)
+
+
+def sanitizer_report(text):
+    """The first line of a sanitizer report in a program's output, or None."""
+    m = _SANITIZER_REPORT.search(text)
+    return m.group(0) if m else None
+
+
+def check_no_report(name, text):
+    """Fails the case if name's output (text) holds a sanitizer report."""
+    report = sanitizer_report(text)
+    check(report is None, "%s: %s\n%s", name, report, text[-4000:])
 
 
 # ---------------------------------------------------------------- processes
@@ -245,14 +267,22 @@ class Procs:
                 except subprocess.TimeoutExpired:
                     hung = True
             rc = p.stop(signal.SIGKILL, 5.0)
+            report = sanitizer_report(p.output())
             if hung:
                 problems.append("%s did not stop within %.0f s of SIGTERM" % (p.name, 3.0 * SLOW))
             elif rc != 0:
                 problems.append("%s exited %s" % (p.name, rc))
-            if dump or hung or rc != 0:
-                out = p.output()
-                print("    [%s pid %d exited %s; last output:]" % (p.name, p.pid, rc))
-                for line in out.splitlines()[-40:]:
+            if report:
+                problems.append("%s: %s" % (p.name, report))
+            if dump or hung or rc != 0 or report:
+                lines = p.output().splitlines()
+                if report:  # the whole report, wherever it is in the output
+                    lines = lines[max(0, lines.index(report) - 1):][:80]
+                    print("    [%s pid %d exited %s; its sanitizer report:]" % (p.name, p.pid, rc))
+                else:
+                    lines = lines[-40:]
+                    print("    [%s pid %d exited %s; last output:]" % (p.name, p.pid, rc))
+                for line in lines:
                     print("    | " + line)
         self.procs = []
         return problems

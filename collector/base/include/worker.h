@@ -109,7 +109,8 @@ void worker_queue_done (worker_queue_t *self);
 
 //  Worker: sleeps until the queue holds at least `wake_bytes` bytes it has
 //  not finished (1: any message; more than half the capacity counts as half,
-//  so that a push is never refused before it would wake the worker), until
+//  so that a large wait ends before the queue is full; `deadline_ns` is what
+//  bounds it when messages are large against the capacity), until
 //  `deadline_ns` (clock_mono_ns; INT64_MAX for none), or until
 //  worker_queue_wake or worker_queue_close. Returns false if it returned
 //  because the deadline passed.

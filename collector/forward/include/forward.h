@@ -14,6 +14,9 @@
     is dropped and counted per link and reason; the upstream's seq accounting
     shows the same loss per agent.
 
+    The links' sockets are in the loop (forward_register): an upstream that
+    connects or goes is seen when it does, with no timer while idle.
+
     The face of collector/forward/ (with forward_header.h). Takes in every
     valid sample from the loop; hands out batches to the upstream collectors
     over ZeroMQ. Loop thread only; owns no thread of its own (libzmq's I/O
@@ -23,6 +26,7 @@
 #define ZAPM_FORWARD_H
 
 #include "forward_header.h"
+#include "base.h"
 #include "textbuf.h"
 
 #include <stddef.h>
@@ -60,8 +64,16 @@ void forward_sample (forward_t *self, const char *data, size_t size,
 
 //  Sends the batch built since the last flush to every link; reads the links'
 //  subscription messages; logs drops (at most once a minute per link). Call
-//  after each turn that ingested samples, and on the loop's periodic tick.
+//  after each turn that ingested samples, and when forward_due says.
 void forward_flush (forward_t *self, int64_t mono_ns);
+
+//  When forward_flush must run next: at once (a time long past) when a batch
+//  waits, when the drop lines are due when drops wait to be logged, else 0.
+int64_t forward_due (forward_t *self);
+
+//  Registers each link's socket with `loop`, to read its subscription
+//  messages as they come. Returns -1 when the loop is full.
+int forward_register (forward_t *self, loop_t *loop);
 
 //  Appends the per-link figures in the Prometheus text format.
 void forward_metrics (forward_t *self, textbuf_t *out);

@@ -112,7 +112,8 @@ void gate_handle (gate_t *self, int64_t mono_ns);
 bool gate_admit (gate_t *self, zmq_msg_t *msg);
 
 //  Rereads the allow-list when due and shuts down the connections of keys
-//  that left it. Call about every 100 ms.
+//  that left it. Call about once a second (the allow-list looks at its
+//  directory at most that often).
 void gate_tick (gate_t *self, int64_t mono_ns);
 
 //  Counts and logs (once a second per address) a refusal decided elsewhere

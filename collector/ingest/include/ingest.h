@@ -10,7 +10,7 @@
               -> the store's queue
 
     and the sweep that marks silent series as left. Dropped frames are counted
-    by reason in the stats and logged at most once a second (ingest_tick).
+    by reason in the stats and logged at most once a second (ingest_log_drops).
 
     The SUB binds (agents' PUBs connect), subscribes to everything, and caps
     frames: frames up to GATE_MAX_FRAME (twice the protocol's 64 KiB) are
@@ -23,7 +23,8 @@
     allow-list, plaintext addresses, revocation), and every connection lost
     is counted by the watch (watch.h: the socket monitor). Both are sockets
     of their own on the ingest context that the loop polls next to the SUB
-    socket: ingest_poll_items lists all three, ingest_handle serves them.
+    socket: ingest_register hands all three to the loop, and serves the first
+    two itself.
 
     A multipart message is not a sample, with one exception: a batch from an
     edge collector (forward.h), a header frame then samples, each ingested as
@@ -38,6 +39,7 @@
 #ifndef ZAPM_INGEST_H
 #define ZAPM_INGEST_H
 
+#include "base.h"
 #include "forward.h"
 #include "gate.h"
 #include "series.h"
@@ -75,9 +77,6 @@ typedef struct {
     store_t *store;           //  durable history (--store), or NULL
 } ingest_sinks_t;
 
-//  Sockets the loop polls for the ingest: the SUB socket, the ZAP handler, the monitor.
-#define INGEST_POLL_ITEMS 3
-
 //  Binds a SUB socket on `endpoint`, its ZAP handler and monitor started
 //  first, with the security settings of `gate`. Returns NULL and logs why on
 //  failure.
@@ -86,14 +85,16 @@ ingest_t *ingest_new (const char *endpoint, const gate_config_t *gate, const ing
 //  Closes the socket and the ZeroMQ context; sets *self_p to NULL.
 void ingest_destroy (ingest_t **self_p);
 
-//  Fills items[INGEST_POLL_ITEMS] with the sockets to poll for input.
-void ingest_poll_items (ingest_t *self, zmq_pollitem_t *items);
+//  Registers the ingest's sockets with `loop`, in the order a turn serves
+//  them: the ZAP handler and the monitor, which the ingest serves itself, then
+//  the SUB socket, whose readiness calls `on_frames` with `arg` (which takes
+//  the frames with ingest_drain). Returns -1 when the loop is full.
+int ingest_register (ingest_t *self, loop_t *loop, loop_fn *on_frames, void *arg);
 
-//  Serves what zmq_poll found ready in items[INGEST_POLL_ITEMS]: answers
-//  ZAP requests, counts connection events, and ingests up to `budget`
-//  frames. Returns how many events were appended to the ring (the feed must
-//  be told when > 0).
-size_t ingest_handle (ingest_t *self, const zmq_pollitem_t *items, size_t budget);
+//  Ingests up to `budget` frames waiting on the SUB socket, without blocking.
+//  Returns how many events were appended to the ring (the feed must be told
+//  when > 0).
+size_t ingest_drain (ingest_t *self, size_t budget);
 
 //  Writes the security mode in force as one log line (at start).
 void ingest_log_mode (ingest_t *self);
@@ -105,9 +106,19 @@ const char *ingest_endpoint (ingest_t *self);
 //  in the Prometheus text format.
 void ingest_metrics (ingest_t *self, textbuf_t *out);
 
-//  Marks silent series as left (appending their `event: agent`), writes the
-//  pending drop log line when one is due, and lets the gate reread its
-//  allow-list (revoking removed keys). Returns the events appended.
-size_t ingest_tick (ingest_t *self, int64_t mono_ns);
+//  Marks the series silent for too long as left (appending their
+//  `event: agent`). Returns the events appended.
+size_t ingest_sweep (ingest_t *self, int64_t mono_ns);
+
+//  When the pending drop log line is due (a time already past when it may be
+//  written at once), or 0 when no dropped frame waits to be logged.
+int64_t ingest_drops_due (ingest_t *self);
+
+//  Writes the pending drop log line when it is due at `mono_ns`.
+void ingest_log_drops (ingest_t *self, int64_t mono_ns);
+
+//  Lets the gate reread its allow-list (--curve-allow), revoking removed keys;
+//  call it about once a second when there is one.
+void ingest_reread_allowlist (ingest_t *self, int64_t mono_ns);
 
 #endif

@@ -91,8 +91,9 @@ bool store_append (store_t *self, const char *series_id, const store_ids_t *ids,
 //  Hands a query to the query thread. `done (arg, json, size)` is called later
 //  from store_dispatch on the loop thread. Returns false (and never calls
 //  `done`) if the query is invalid (from >= to, bad points), the store is
-//  stopping, or STORE_QUERY_PENDING_MAX queries are already waiting (answer
-//  503 then). It takes query->memory in both cases (and frees it).
+//  stopping, or STORE_QUERY_PENDING_MAX + 1 queries are already held (waiting,
+//  running, or answered and not yet dispatched: answer 503 then). It takes query->memory in both
+//  cases (and frees it).
 bool store_query_start (store_t *self, const store_query_t *query, store_done_fn *done, void *arg);
 
 //  The fd that becomes readable when answers are waiting; poll it for reading

@@ -21,8 +21,12 @@ store_report_t *store_report_new (store_t *store);
 //  Logs the shutdown summary; nullifies *self_p.
 void store_report_destroy (store_report_t **self_p);
 
-//  Writes the log lines that are due; call it every 100 ms or so.
-void store_report_tick (store_report_t *self, int64_t mono_ns);
+//  Writes the log lines that are due. Call it about once a second while
+//  samples are appended to the store, and else when it says: returns when it
+//  must run next if no sample is appended meanwhile (in a second while samples
+//  are queued, as the writer may yet drop them; when a drop line waits for its
+//  minute; else at the hourly summary).
+int64_t store_report_tick (store_report_t *self, int64_t mono_ns);
 
 //  Appends the zapm_store_* metrics in the Prometheus text format.
 void store_report_metrics (store_t *store, textbuf_t *out);

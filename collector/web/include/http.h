@@ -61,8 +61,12 @@ long http_timeout_ms (http_t *self);
 //  Runs MHD's pending work without blocking.
 void http_run (http_t *self);
 
-//  Runs the header deadline (http_limits.h); call it every 100 ms or so.
+//  Runs the header deadline (http_limits.h): call it when http_tick_due says.
 void http_tick (http_t *self, int64_t mono_ns);
+
+//  When http_tick must run next (clock_mono_ns), 0 when no connection waits
+//  for its request head (nothing to time out). Changes only in http_run.
+int64_t http_tick_due (http_t *self);
 
 //  Takes finished login checks and resumes their requests; true when any were
 //  resumed, so http_run must follow.

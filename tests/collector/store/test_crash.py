@@ -10,6 +10,7 @@ what the driver had appended: no gaps, and at most the last 2 s missing.
 import argparse
 import json
 import os
+import re
 import select
 import signal
 import sqlite3
@@ -19,6 +20,10 @@ import tempfile
 import time
 
 RATE = 50
+# The first line of a ThreadSanitizer, AddressSanitizer or UBSan report.
+SANITIZER_REPORT = re.compile(
+    rb"^(WARNING: ThreadSanitizer: .*|ERROR: (Address|Leak)Sanitizer: .*|.*: runtime error: .*)$",
+    re.MULTILINE)
 
 
 def main():
@@ -43,6 +48,10 @@ def main():
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         buffer += proc.stdout.read()
+        # Killed on purpose, so its exit status says nothing: a sanitizer's report
+        # (a race between the appender and the store's writer) shows on stderr.
+        report = SANITIZER_REPORT.search(proc.stderr.read())
+        assert not report, f"store_crash_driver append: {report.group(0).decode()}"
         for line in buffer.decode().splitlines():
             index, t = line.split()
             appended.append((int(index), int(t)))
@@ -56,6 +65,7 @@ def main():
 
         check = subprocess.run([args.driver, "check", path], capture_output=True, timeout=30)
         assert check.returncode == 0, check.stderr.decode()
+        assert not SANITIZER_REPORT.search(check.stderr), check.stderr.decode()
         answer = json.loads(check.stdout)
         lines = [s for s in answer["series"] if s["id"] == "crash@h:1"]
         assert lines, f"nothing stored: {check.stdout[:300]}"

@@ -526,9 +526,13 @@ s_case_truncated (void)
     free (text);
     store_report_t *report = store_report_new (store);
     CHECK (report);
-    store_report_tick (report, clock_mono_ns ());
-    store_report_tick (report, clock_mono_ns ());
+    int64_t mono = clock_mono_ns ();
+    store_report_tick (report, mono);
+    int64_t next = store_report_tick (report, mono);
     CHECK (s_log_count ("1 samples taken without some of their numbers") == 1);
+    //  Nothing queued, nothing left to log: the report sleeps until its hourly summary.
+    CHECKF (next == mono + 3600 * STORE_NS, "next run in %lld ms",
+            (long long) ((next - mono) / 1000000));
     store_report_destroy (&report);
     store_destroy (&store);
     s_cleanup ();
