@@ -15,20 +15,6 @@
 #include <cjson/cJSON.h>
 #include <string.h>
 
-static char *
-s_read (const char *path)
-{
-    FILE *file = fopen (path, "rb");
-    CHECKF (file, "cannot open %s", path);
-    fseek (file, 0, SEEK_END);
-    long size = ftell (file);
-    fseek (file, 0, SEEK_SET);
-    char *text = calloc (1, (size_t) size + 1);
-    CHECK (text && fread (text, 1, (size_t) size, file) == (size_t) size);
-    fclose (file);
-    return text;
-}
-
 static const char *
 s_text (const cJSON *object, const char *name)
 {
@@ -40,7 +26,7 @@ int
 main (int argc, char **argv)
 {
     CHECKF (argc == 2, "usage: %s service_cases.json", argv[0]);
-    char *text = s_read (argv[1]);
+    char *text = check_read_file (argv[1]);
     cJSON *doc = cJSON_Parse (text);
     CHECKF (doc, "%s is not JSON", argv[1]);
     const cJSON *cases = cJSON_GetObjectItemCaseSensitive (doc, "cases");

@@ -22,20 +22,6 @@
 static const char *const s_columns[ZAPM_CHARTED_COUNT] = ZAPM_CHARTED_COLUMNS;
 static const char *const s_paths[ZAPM_CHARTED_COUNT] = ZAPM_CHARTED_PATHS;
 
-static char *
-s_read (const char *path)
-{
-    FILE *file = fopen (path, "rb");
-    CHECKF (file, "cannot open %s", path);
-    fseek (file, 0, SEEK_END);
-    long size = ftell (file);
-    fseek (file, 0, SEEK_SET);
-    char *text = calloc (1, (size_t) size + 1);
-    CHECK (text && fread (text, 1, (size_t) size, file) == (size_t) size);
-    fclose (file);
-    return text;
-}
-
 //  The number at store path `path` of `sample` (parts joined by
 //  ZAPM_HISTORY_PATH_SEP, an array's element by its index), NAN when none.
 static double
@@ -64,7 +50,7 @@ main (int argc, char **argv)
     CHECKF (argc == 2, "usage: %s charted_cases.json", argv[0]);
     for (int i = 0; i < ZAPM_CHARTED_COUNT; i++)
         CHECK (s_columns[i] && s_paths[i]);
-    char *text = s_read (argv[1]);
+    char *text = check_read_file (argv[1]);
     cJSON *doc = cJSON_Parse (text);
     CHECKF (doc, "%s is not JSON", argv[1]);
     const cJSON *cases = cJSON_GetObjectItemCaseSensitive (doc, "cases");
