@@ -5,7 +5,7 @@
 
     Usage: test_collector_identity tests/identity_cases.json
 */
-#include "check.h"
+#include "case_table.h"
 #include "textbuf.h"
 #include "sample.h"
 
@@ -48,11 +48,8 @@ int
 main (int argc, char **argv)
 {
     CHECKF (argc == 2, "usage: %s identity_cases.json", argv[0]);
-    char *text = check_read_file (argv[1]);
-    cJSON *doc = cJSON_Parse (text);
-    CHECKF (doc, "%s is not JSON", argv[1]);
+    cJSON *doc = case_table_load (argv[1], 21);
     const cJSON *cases = cJSON_GetObjectItemCaseSensitive (doc, "cases");
-    CHECK (cJSON_IsArray (cases) && cJSON_GetArraySize (cases) > 20);
     int count = 0;
     const cJSON *one;
     cJSON_ArrayForEach (one, cases)
@@ -92,6 +89,5 @@ main (int argc, char **argv)
     }
     printf ("%d identity cases\n", count);
     cJSON_Delete (doc);
-    free (text);
     return CHECK_DONE ();
 }

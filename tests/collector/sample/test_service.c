@@ -7,7 +7,7 @@
 
     Usage: test_collector_service tests/service_cases.json
 */
-#include "check.h"
+#include "case_table.h"
 #include "service.h"
 #include "validate.h"
 #include "wire.h"
@@ -26,11 +26,8 @@ int
 main (int argc, char **argv)
 {
     CHECKF (argc == 2, "usage: %s service_cases.json", argv[0]);
-    char *text = check_read_file (argv[1]);
-    cJSON *doc = cJSON_Parse (text);
-    CHECKF (doc, "%s is not JSON", argv[1]);
+    cJSON *doc = case_table_load (argv[1], 15);
     const cJSON *cases = cJSON_GetObjectItemCaseSensitive (doc, "cases");
-    CHECK (cJSON_IsArray (cases) && cJSON_GetArraySize (cases) >= 15);
     int count = 0, joined = 0;
     const cJSON *one;
     cJSON_ArrayForEach (one, cases)
@@ -96,6 +93,5 @@ main (int argc, char **argv)
 
     printf ("%d service cases\n", count);
     cJSON_Delete (doc);
-    free (text);
     return CHECK_DONE ();
 }

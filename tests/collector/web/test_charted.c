@@ -10,7 +10,7 @@
     Usage: test_collector_charted tests/charted_cases.json
 */
 #include "api.h"
-#include "check.h"
+#include "case_table.h"
 #include "series_map.h"
 #include "wire.h"
 
@@ -50,11 +50,8 @@ main (int argc, char **argv)
     CHECKF (argc == 2, "usage: %s charted_cases.json", argv[0]);
     for (int i = 0; i < ZAPM_CHARTED_COUNT; i++)
         CHECK (s_columns[i] && s_paths[i]);
-    char *text = check_read_file (argv[1]);
-    cJSON *doc = cJSON_Parse (text);
-    CHECKF (doc, "%s is not JSON", argv[1]);
+    cJSON *doc = case_table_load (argv[1], 5);
     const cJSON *cases = cJSON_GetObjectItemCaseSensitive (doc, "cases");
-    CHECK (cJSON_IsArray (cases) && cJSON_GetArraySize (cases) >= 5);
     int count = 0;
     const cJSON *one;
     cJSON_ArrayForEach (one, cases)
@@ -114,6 +111,5 @@ main (int argc, char **argv)
     }
     printf ("%d charted cases\n", count);
     cJSON_Delete (doc);
-    free (text);
     return CHECK_DONE ();
 }
