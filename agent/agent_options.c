@@ -1,5 +1,6 @@
 /*  agent_options.c: an agent's start-up settings, from the caller or the environment. */
 #include "agent_options.h"
+#include "endpoint.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -91,6 +92,12 @@ agent_options_resolve (agent_options_t *self, const char *endpoint, const char *
     if (s_copy (self->endpoint, ZAPM_AGENT_ENDPOINT_MAX, text ? text : ZAPM_WIRE_CONNECT_DEFAULT,
                 from) < 0)
         return -1;
+    char why[ZAPM_AGENT_ENDPOINT_MAX + 256];
+    if (!endpoint_list_check (self->endpoint, from, why, sizeof why)) {
+        s_log ("%s", why);
+        errno = EINVAL;
+        return -1;
+    }
     text = s_pick (name, "ZAPM_NAME", "the name", &from);
     if (s_copy (self->name, ZAPM_AGENT_NAME_MAX, text ? text : program_invocation_short_name,
                 from) < 0)

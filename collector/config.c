@@ -3,6 +3,7 @@
 #include "gate.h"
 #include "cert.h"
 #include "cli.h"
+#include "endpoint.h"
 #include "series.h"
 #include "store.h"
 #include "wire.h"
@@ -135,6 +136,11 @@ s_take_forward (const char *prog, const cli_option_t *option, const char *value)
     }
     if (!cli_check_text (prog, "--forward", value, 1, S_ENDPOINT_MAX))
         return false;
+    char why[S_ENDPOINT_MAX + 200];
+    if (!endpoint_check (value, why, sizeof why)) {
+        cli_usage_error (prog, "--forward: %s", why);
+        return false;
+    }
     config->forward[config->forward_count++] = value;
     return true;
 }
@@ -185,6 +191,8 @@ config_result_t
 config_parse (int argc, char **argv, config_t *config)
 {
     static char host[ZAPM_FORWARD_EDGE_MAX + 1];
+    static cli_list_t plaintext_from; //  --plaintext-from, every use
+    memset (&plaintext_from, 0, sizeof plaintext_from);
     if (gethostname (host, sizeof host) != 0 || !host[0])
         snprintf (host, sizeof host, "localhost");
     host[sizeof host - 1] = '\0';
@@ -283,9 +291,9 @@ config_parse (int argc, char **argv, config_t *config)
          "admit only agents whose public certificate is in DIR;\n"
          "reread every second: add a file to admit, remove it to revoke",
          "", NULL},
-        {"plaintext-from", 0, CLI_TEXT, &config->gate.plaintext_from, 1, 500, "LIST",
+        {"plaintext-from", 0, CLI_LIST, &plaintext_from, 1, 500, "LIST",
          "without CURVE, admit plaintext agents from these addresses\n"
-         "or CIDR ranges (comma-separated) or 'any'",
+         "or CIDR ranges (comma-separated or repeated) or 'any'",
          "loopback only", NULL},
         {NULL, 0, CLI_FLAG, NULL, 0, 0, NULL, NULL, NULL, NULL}};
     const cli_spec_t spec = {
@@ -305,6 +313,12 @@ config_parse (int argc, char **argv, config_t *config)
     int status = cli_parse (&spec, argc, argv);
     if (status != CLI_RUN)
         return status == 0 ? CONFIG_EXIT : CONFIG_ERROR;
+    config->gate.plaintext_from = plaintext_from.text[0] ? plaintext_from.text : NULL;
+    char why[S_ENDPOINT_MAX + 200];
+    if (!endpoint_check (config->bind, why, sizeof why)) {
+        cli_usage_error (PROG, "--bind: %s", why);
+        return CONFIG_ERROR;
+    }
     if (!s_check_gate (&config->gate))
         return CONFIG_ERROR;
     config->max_clients = (uint32_t) max_clients;

@@ -180,17 +180,26 @@ cert_load (const char *path, cert_t *cert, char *why, size_t why_size)
 int
 cert_peer_key (const char *text, const char *what, uint8_t *key, char *why, size_t why_size)
 {
-    if (cert_key_decode (text, key))
+    //  A path that exists is a file, whatever it looks like: most paths are
+    //  Z85-legal, and one of exactly 40 characters must not be read as a key.
+    struct stat st;
+    bool exists = stat (text, &st) == 0;
+    if (!exists && cert_key_decode (text, key))
         return 0;
     cert_t cert;
     char inner[512];
     if (cert_load (text, &cert, inner, sizeof inner) != 0) {
         int err = errno;
-        if (strlen (text) == CERT_KEY_TEXT || err == ENOENT)
-            snprintf (why, why_size, "%s is not 40 characters of Z85, nor a certificate: %s", what,
-                      inner);
-        else
-            snprintf (why, why_size, "%s: %s", what, inner);
+        if (exists)
+            s_why (why, why_size, "%s: %s", what, inner);
+        else {
+            //  Neither: say what was tried, without echoing what may be a key.
+            s_why (why, why_size,
+                   "%s is neither a certificate file (%s) nor a key (40 Z85 characters, got "
+                   "%zu characters%s)",
+                   what, strerror (err), strlen (text),
+                   strlen (text) == CERT_KEY_TEXT ? " that do not decode" : "");
+        }
         errno = err;
         return -1;
     }

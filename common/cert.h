@@ -49,9 +49,14 @@ int cert_parse (const char *text, const char *name, cert_t *cert, char *why, siz
 //  `text` is not exactly that.
 bool cert_key_decode (const char *text, uint8_t *key);
 
-//  The public key of a peer (a collector) given either as its 40 Z85 characters
-//  or as the path of its certificate, into key[32]. Returns 0, or -1 with errno
-//  and a sentence in `why` that names `what` (the flag or variable it came by).
+//  The public key of a peer (a collector) given either as the path of its
+//  certificate or as its 40 Z85 characters, into key[32]: the one KEY|FILE
+//  rule of every program and variable (--curve-server, --forward-curve-server,
+//  ZAPM_CURVE_SERVER). A path that exists is always read as a certificate,
+//  even one of 40 Z85-legal characters; only a value that names no file is
+//  taken as a key. Returns 0, or -1 with errno (the file's: ENOENT for a value
+//  that is neither) and a sentence in `why` that names `what` (the flag
+//  or variable it came by) and says which it tried.
 int cert_peer_key (const char *text, const char *what, uint8_t *key, char *why, size_t why_size);
 
 //  Reads one's own certificate, which must hold the secret key, into *cert.

@@ -81,6 +81,46 @@ cli_check_text (const char *prog, const char *what, const char *text, size_t min
     return true;
 }
 
+bool
+cli_list_add (const char *prog, const cli_option_t *option, cli_list_t *list, size_t max,
+              const char *value)
+{
+    if (max > CLI_LIST_MAX)
+        max = CLI_LIST_MAX;
+    size_t used = strlen (list->text), length = strlen (value);
+    for (const char *start = value;;) {
+        const char *comma = strchr (start, ',');
+        size_t size = comma ? (size_t) (comma - start) : strlen (start);
+        if (size == 0) {
+            cli_usage_error (prog,
+                             "--%s has an empty element in '%s' (values are separated by "
+                             "single commas, or given by repeating --%s)",
+                             option->name, value, option->name);
+            return false;
+        }
+        if (option->call) {
+            char one[CLI_LIST_MAX + 1];
+            snprintf (one, sizeof one, "%.*s", (int) size, start);
+            if (!option->call (prog, option, one))
+                return false;
+        }
+        if (!comma)
+            break;
+        start = comma + 1;
+    }
+    if (used + (used > 0) + length > max) {
+        cli_usage_error (prog,
+                         "--%s takes at most %zu bytes in all, given or repeated; '%s' is "
+                         "one too many",
+                         option->name, max, value);
+        return false;
+    }
+    if (used)
+        list->text[used++] = ',';
+    memcpy (list->text + used, value, length + 1);
+    return true;
+}
+
 //  "--name" for messages.
 static void
 s_flag_name (const cli_option_t *option, char *out, size_t size)
@@ -111,6 +151,9 @@ s_apply (const char *prog, const cli_option_t *option, const char *value)
                                  (double *) option->target);
     case CLI_CALL:
         return option->call (prog, option, value);
+    case CLI_LIST:
+        return cli_list_add (prog, option, (cli_list_t *) option->target, (size_t) option->max,
+                             value);
     }
     return false;
 }
@@ -216,6 +259,13 @@ s_default (const cli_option_t *option, char *out, size_t size)
     case CLI_DOUBLE:
         snprintf (out, size, "%g", *(double *) option->target);
         break;
+    case CLI_LIST: {
+        const char *text = ((const cli_list_t *) option->target)->text;
+        size_t length = strnlen (text, size - 1);
+        memcpy (out, text, length);
+        out[length] = '\0';
+        break;
+    }
     case CLI_FLAG:
     case CLI_CALL:
         break;

@@ -33,13 +33,29 @@ typedef enum {
     CLI_TEXT,   //  a string of min..max bytes; sets *(const char **) target
     CLI_LONG,   //  a whole number in [min, max]; sets *(long *) target
     CLI_DOUBLE, //  a finite number in [min, max]; sets *(double *) target
-    CLI_CALL    //  a value handed to `call`, which checks and stores it
+    CLI_CALL,   //  a value handed to `call`, which checks and stores it
+    CLI_LIST    //  comma-separated values, accumulated when the option is repeated;
+                //  appends to a cli_list_t (see below)
 } cli_type_t;
+
+//  Bytes a CLI_LIST holds, its values joined by commas.
+#define CLI_LIST_MAX 4096
+
+//  What a CLI_LIST option sets: every value of every use, in order, joined by
+//  commas ("--connect A --connect B,C" and "--connect A,B,C" give "A,B,C").
+//  Empty ("") when the option was never given. An empty element ("A,,B", "")
+//  is refused, and the whole must fit in `max` bytes (at most CLI_LIST_MAX).
+//  With a `call`, each element is handed to it first to be checked (it stores
+//  nothing).
+typedef struct {
+    char text[CLI_LIST_MAX + 1]; //  the values, joined by commas
+} cli_list_t;
 
 typedef struct cli_option_s cli_option_t;
 
-//  For CLI_CALL: checks `value` and stores it through option->target. Returns
-//  false after printing why (cli_usage_error). Repeatable options use this.
+//  For CLI_CALL: checks `value` and stores it through option->target. For
+//  CLI_LIST: checks one element. Returns false after printing why
+//  (cli_usage_error).
 typedef bool (cli_call_fn) (const char *prog, const cli_option_t *option, const char *value);
 
 struct cli_option_s {
@@ -51,7 +67,7 @@ struct cli_option_s {
     const char *value_name;   //  the value in --help, e.g. "N" or "SECONDS"
     const char *help;         //  one or more lines of help, '\n' between them
     const char *default_text; //  the default in --help; NULL: shown from target
-    cli_call_fn *call;        //  for CLI_CALL
+    cli_call_fn *call;        //  for CLI_CALL; for CLI_LIST, NULL or the element check
 };
 
 //  A program's whole command line.
@@ -83,5 +99,11 @@ bool cli_parse_long (const char *prog, const char *what, const char *text, long 
 bool cli_parse_double (const char *prog, const char *what, const char *text, double min, double max,
                        double *value);
 bool cli_check_text (const char *prog, const char *what, const char *text, size_t min, size_t max);
+
+//  Appends the comma-separated `value` to `list` by CLI_LIST's rule, at most
+//  `max` bytes in all; `check` (may be NULL) sees each element first. Returns
+//  false after printing one line that names `option`'s flag and the value.
+bool cli_list_add (const char *prog, const cli_option_t *option, cli_list_t *list, size_t max,
+                   const char *value);
 
 #endif

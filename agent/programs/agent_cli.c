@@ -1,5 +1,6 @@
 /*  agent_cli.c: start the agent of zapm-agent or zapm-demo from their shared options. */
 #include "agent_cli.h"
+#include "endpoint.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,20 +8,13 @@
 #include <string.h>
 
 bool
-agent_cli_take_connect (const char *prog, const cli_option_t *option, const char *value)
+agent_cli_check_endpoint (const char *prog, const cli_option_t *option, const char *value)
 {
-    agent_cli_t *opts = option->target;
-    size_t used = strlen (opts->list), length = strlen (value);
-    if (length == 0 || used + (used > 0) + length > ZAPM_AGENT_ENDPOINT_MAX) {
-        cli_usage_error (prog, "--connect needs 1 to %d bytes of endpoints in all, got '%s'",
-                         ZAPM_AGENT_ENDPOINT_MAX, value);
-        return false;
-    }
-    if (used)
-        opts->list[used++] = ',';
-    memcpy (opts->list + used, value, length + 1);
-    opts->endpoint = opts->list;
-    return true;
+    char why[1400];
+    if (endpoint_check (value, why, sizeof why))
+        return true;
+    cli_usage_error (prog, "--%s: %s", option->name, why);
+    return false;
 }
 
 //  True when errno says the library refused a value it was given (a setting,
@@ -39,9 +33,10 @@ agent_cli_start (const char *prog, const agent_cli_t *opts, const char *name, in
     if (!opts->name && env_name && *env_name)
         name = NULL; //  the library takes ZAPM_NAME
     bool curve = opts->curve_server || opts->curve_cert;
+    const char *endpoint = opts->connect.text[0] ? opts->connect.text : NULL;
     zapm_agent_t *agent =
-        curve ? zapm_agent_new_curve (opts->endpoint, name, opts->curve_server, opts->curve_cert)
-              : zapm_agent_new (opts->endpoint, name);
+        curve ? zapm_agent_new_curve (endpoint, name, opts->curve_server, opts->curve_cert)
+              : zapm_agent_new (endpoint, name);
     if (!agent) {
         int err = errno;
         *exit_status = s_refused (err) ? CLI_EXIT_USAGE : 1;

@@ -16,9 +16,8 @@
 
 //  What the shared options set.
 typedef struct {
-    const char *endpoint; //  --connect (`list`), NULL: ZAPM_ENDPOINT or the default
-    char list[ZAPM_AGENT_ENDPOINT_MAX + 1]; // the --connect values, joined by commas
-    const char *name;                       //  --name, NULL for ZAPM_NAME or the program's default
+    cli_list_t connect;       //  --connect, every use; "" for ZAPM_ENDPOINT or the default
+    const char *name;         //  --name, NULL for ZAPM_NAME or the program's default
     const char *color;        //  --color, NULL for ZAPM_COLOR or the library's default
     double interval;          //  --interval, seconds; 0 for ZAPM_INTERVAL or 1 s
     const char *curve_server; //  --curve-server, NULL for ZAPM_CURVE_SERVER
@@ -29,7 +28,7 @@ typedef struct {
 //  sample a second, plaintext), unless the environment says otherwise.
 #define AGENT_CLI_DEFAULTS                                                                         \
     {                                                                                              \
-        .endpoint = NULL                                                                           \
+        .name = NULL                                                                               \
     }
 
 //  The rows of a cli_option_t table for an agent_cli_t *opts; `name_default`
@@ -37,14 +36,15 @@ typedef struct {
 #define AGENT_CLI_OPTIONS(opts, name_default)                                                      \
     {"connect",                                                                                    \
      0,                                                                                            \
-     CLI_TEXT,                                                                                     \
-     &(opts)->endpoint,                                                                            \
+     CLI_LIST,                                                                                     \
+     &(opts)->connect,                                                                             \
      1,                                                                                            \
      ZAPM_AGENT_ENDPOINT_MAX,                                                                      \
      "ENDPOINT",                                                                                   \
-     "collector endpoint, any libzmq transport",                                                   \
+     "collector endpoint (tcp://HOST:PORT, ipc://PATH); repeat it\n"                               \
+     "or give A,B to publish every sample to each",                                                \
      "$ZAPM_ENDPOINT, else " ZAPM_WIRE_CONNECT_DEFAULT,                                            \
-     NULL},                                                                                        \
+     agent_cli_check_endpoint},                                                                    \
         {"name",                                                                                   \
          0,                                                                                        \
          CLI_TEXT,                                                                                 \
@@ -93,8 +93,8 @@ typedef struct {
             NULL                                                                                   \
     }
 
-//  CLI_CALL for --connect: adds one or more endpoints to the list.
-bool agent_cli_take_connect (const char *prog, const cli_option_t *option, const char *value);
+//  The element check of --connect (a CLI_LIST): one endpoint, by endpoint.h's rule.
+bool agent_cli_check_endpoint (const char *prog, const cli_option_t *option, const char *value);
 
 //  Starts an agent from opts under `name` (the program's choice when neither
 //  --name nor ZAPM_NAME was given). Prints one line naming `prog` and returns
