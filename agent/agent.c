@@ -57,17 +57,20 @@ _Static_assert(ZAPM_AGENT_COLOR_MAX == ZAPM_COLOR_MAX, "colour limits differ");
 #define S_RECONNECT_MAX_MS     10000 //  reconnection back-off ceiling
 #define S_HEARTBEAT_MS         5000  //  ZMTP PING interval
 #define S_HEARTBEAT_TIMEOUT_MS 15000 //  no traffic for this long: reconnect
+#define S_REASON_MAX           1400  //  bytes of a refusal's reason (redial.h)
 
 struct _zapm_agent_t {
-    zactor_t *actor;          //  the sampling thread
-    custom_metrics_t *custom; //  gauges and counters, any thread
-    pthread_mutex_t mutex;    //  guards status, samples
-    pthread_cond_t cond;      //  signalled when status changes
-    int status;               //  zapm_agent_status_t
-    uint64_t samples;         //  samples taken, the next seq
-    atomic_int init_errno;    //  set by the actor if it could not start (see s_actor)
-    agent_options_t options;  //  endpoint, name, keys: fixed at start
-    zapm_agent_t *next;       //  in the list of live agents
+    zactor_t *actor;           //  the sampling thread
+    custom_metrics_t *custom;  //  gauges and counters, any thread
+    pthread_mutex_t mutex;     //  guards status, samples
+    pthread_cond_t cond;       //  signalled when status changes
+    int status;                //  zapm_agent_status_t
+    uint64_t samples;          //  samples taken, the next seq
+    uint64_t accepted;         //  handshakes that succeeded (redial_accepted)
+    char reason[S_REASON_MAX]; // why a collector refused, "" when none stands refused
+    atomic_int init_errno;     //  set by the actor if it could not start (see s_actor)
+    agent_options_t options;   //  endpoint, name, keys: fixed at start
+    zapm_agent_t *next;        //  in the list of live agents
 };
 
 //  Live agents, stopped by s_at_exit if the host exits without destroying them.
@@ -111,6 +114,22 @@ s_set_status (zapm_agent_t *agent, int status, uint64_t samples)
     agent->status = status;
     agent->samples = samples;
     pthread_cond_broadcast (&agent->cond);
+    pthread_mutex_unlock (&agent->mutex);
+}
+
+//  Reads the handshake events; a new refusal is said once, on stderr (the
+//  library's one line after start, zapm.h), and every verdict is shared.
+static void
+s_watch_link (s_actor_t *self)
+{
+    bool news = redial_handle (self->redial, clock_mono_ns ());
+    const char *reason = redial_reason (self->redial);
+    if (news && reason)
+        fprintf (stderr, "zapm: %s\n", reason);
+    zapm_agent_t *agent = self->agent;
+    pthread_mutex_lock (&agent->mutex);
+    agent->accepted = redial_accepted (self->redial);
+    snprintf (agent->reason, sizeof agent->reason, "%s", reason ? reason : "");
     pthread_mutex_unlock (&agent->mutex);
 }
 
@@ -324,20 +343,27 @@ s_open_socket (s_actor_t *self)
              0))
         return -1; //  errno from libzmq (no CURVE in this build: EINVAL)
     agent_options_forget_secret (options);
+    //  Watch the handshakes before the first connect, or the first verdict
+    //  could come before the monitor listens.
+    self->pub_handle = handle;
+    self->redial = redial_new (zsys_init (), handle, options->endpoint, options->curve);
+    if (!self->redial)
+        return -1;
     //  One PUB, connected to every collector of the list: libzmq keeps a queue
     //  per connected collector, so one that is down (no connection, and
     //  ZMQ_IMMEDIATE) or slow (its queue full) delays none of the others.
+    //  The list was checked (endpoint.h); libzmq may still refuse one.
     char endpoints[ZAPM_AGENT_ENDPOINT_MAX + 1];
     snprintf (endpoints, sizeof endpoints, "%s", options->endpoint);
     char *saved = NULL;
     for (char *one = strtok_r (endpoints, ",", &saved); one; one = strtok_r (NULL, ",", &saved))
-        if (zsock_connect (self->pub, "%s", one) < 0) {
-            errno = EINVAL;
+        if (zmq_connect (handle, one) != 0) {
+            int err = errno;
+            fprintf (stderr, "zapm: cannot connect to '%s': %s\n", one, zmq_strerror (err));
+            errno = err;
             return -1;
         }
-    self->pub_handle = zsock_resolve (self->pub);
-    self->redial = redial_new (zsys_init (), self->pub_handle, options->endpoint);
-    return self->redial ? 0 : -1;
+    return 0;
 }
 
 static void
@@ -427,7 +453,7 @@ s_actor (zsock_t *pipe, void *args)
         if (rc > 0 && (items[0].revents & ZMQ_POLLIN) && !s_command (self))
             break;
         if (rc > 0 && (items[1].revents & ZMQ_POLLIN))
-            redial_handle (self->redial, clock_mono_ns ());
+            s_watch_link (self);
         redial_tick (self->redial, clock_mono_ns ());
         if (!self->sampling)
             continue;
@@ -684,6 +710,30 @@ zapm_agent_samples (zapm_agent_t *self)
     uint64_t samples = self->samples;
     pthread_mutex_unlock (&self->mutex);
     return samples;
+}
+
+int
+zapm_agent_link (zapm_agent_t *self, char *reason, size_t size)
+{
+    assert (self);
+    pthread_mutex_lock (&self->mutex);
+    int link = self->reason[0]  ? ZAPM_AGENT_REFUSED
+               : self->accepted ? ZAPM_AGENT_ACCEPTED
+                                : ZAPM_AGENT_WAITING;
+    if (reason && size > 0)
+        snprintf (reason, size, "%s", self->reason);
+    pthread_mutex_unlock (&self->mutex);
+    return link;
+}
+
+uint64_t
+zapm_agent_accepted (zapm_agent_t *self)
+{
+    assert (self);
+    pthread_mutex_lock (&self->mutex);
+    uint64_t accepted = self->accepted;
+    pthread_mutex_unlock (&self->mutex);
+    return accepted;
 }
 
 int

@@ -1,4 +1,4 @@
-/*  redial.c: dial the collector again after a refused handshake (redial.h). */
+/*  redial.c: dial again after a refused handshake, and say why (redial.h). */
 #include "redial.h"
 #include "zmq_event.h"
 
@@ -10,42 +10,59 @@
 #include <string.h>
 #include <zmq.h>
 
-#define REDIAL_FIRST_NS 1000000000LL  //  first new dial after a refusal
-#define REDIAL_MAX_NS   30000000000LL //  back-off ceiling
-#define REDIAL_BUDGET   64            //  events read per call
-#define REDIAL_PENDING  8             //  collectors waiting for a new dial at once
-#define REDIAL_ENDPOINT 1025          //  bytes of one endpoint
+#define REDIAL_FIRST_NS  1000000000LL  //  first new dial after a refusal
+#define REDIAL_MAX_NS    30000000000LL //  back-off ceiling
+#define REDIAL_BUDGET    64            //  events read per call
+#define REDIAL_PEERS     16            //  collectors whose verdict is kept
+#define REDIAL_ENDPOINT  1025          //  bytes of one endpoint
+#define REDIAL_REASON    1400          //  bytes of one reason
+#define REDIAL_DROPS_MIN 2             //  mid-handshake drops in a row that mean a wrong key
+
+//  One collector's last verdict.
+typedef enum { S_UNKNOWN, S_ACCEPTED, S_REFUSED } s_verdict_t;
+
+typedef struct {
+    char endpoint[REDIAL_ENDPOINT]; //  as the events name it
+    s_verdict_t verdict;            //  the last one
+    uint32_t cause;                 //  the event that refused it, 0 when not refused
+    int drops;                      //  NO_DETAIL failures in a row
+    bool pending;                   //  refused by ZAP: to dial again
+    char reason[REDIAL_REASON];     //  why, when refused
+} s_peer_t;
 
 struct _redial_t {
-    void *pub;                                     //  the watched socket
-    void *pair;                                    //  its monitor events
-    char *endpoint;                                //  where it connects (a comma list)
-    char monitor[64];                              //  inproc endpoint of the monitor
-    int64_t due;                                   //  next dial, INT64_MAX for none
-    int64_t backoff;                               //  wait before the next dial after a refusal
-    char pending[REDIAL_PENDING][REDIAL_ENDPOINT]; //  the collectors that refused
-    int npending;                                  //  entries in pending
+    void *pub;                    //  the watched socket
+    void *pair;                   //  its monitor events
+    bool curve;                   //  the socket speaks CURVE
+    char monitor[64];             //  inproc endpoint of the monitor
+    int64_t due;                  //  next dial, INT64_MAX for none
+    int64_t backoff;              //  wait before the next dial after a refusal
+    uint64_t accepted;            //  handshakes that succeeded
+    s_peer_t peers[REDIAL_PEERS]; //  the collectors heard of
+    int npeers;                   //  entries in peers
+    const s_peer_t *latest;       //  the latest refusal still standing, or NULL
 };
 
 redial_t *
-redial_new (void *context, void *pub, const char *endpoint)
+redial_new (void *context, void *pub, const char *endpoint, bool curve)
 {
+    (void) endpoint;
     redial_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
     self->pub = pub;
+    self->curve = curve;
     self->due = INT64_MAX;
     self->backoff = REDIAL_FIRST_NS;
-    self->endpoint = strdup (endpoint);
     //  A name never used before in this process: libzmq may still hold the
     //  endpoint of a destroyed agent's monitor for a moment.
     static atomic_uint s_count;
     snprintf (self->monitor, sizeof self->monitor, "inproc://zapm-agent-redial-%u",
               atomic_fetch_add (&s_count, 1));
     int linger = 0;
-    if (!self->endpoint ||
-        zmq_socket_monitor (pub, self->monitor,
-                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0 ||
+    int events = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+    if (zmq_socket_monitor (pub, self->monitor, events) != 0 ||
         !(self->pair = zmq_socket (context, ZMQ_PAIR)) ||
         zmq_setsockopt (self->pair, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
         zmq_connect (self->pair, self->monitor) != 0) {
@@ -66,7 +83,6 @@ redial_destroy (redial_t **self_p)
         zmq_socket_monitor (self->pub, NULL, 0);
         if (self->pair)
             zmq_close (self->pair);
-        free (self->endpoint);
         free (self);
         *self_p = NULL;
     }
@@ -79,33 +95,119 @@ redial_socket (redial_t *self)
     return self->pair;
 }
 
-void
+//  The collector at `endpoint`, added if new (the oldest slot is reused when full).
+static s_peer_t *
+s_peer (redial_t *self, const char *endpoint)
+{
+    for (int k = 0; k < self->npeers; k++)
+        if (strcmp (self->peers[k].endpoint, endpoint) == 0)
+            return &self->peers[k];
+    s_peer_t *peer = &self->peers[self->npeers < REDIAL_PEERS ? self->npeers++ : 0];
+    if (peer == self->latest)
+        self->latest = NULL;
+    memset (peer, 0, sizeof *peer);
+    snprintf (peer->endpoint, sizeof peer->endpoint, "%s", endpoint);
+    return peer;
+}
+
+//  Writes why `peer` refused (event, value) into its reason; false when the
+//  event says nothing sure yet (a single drop, or any drop without CURVE).
+static bool
+s_explain (redial_t *self, s_peer_t *peer, uint16_t event, uint32_t value)
+{
+    const char *at = peer->endpoint;
+    char *out = peer->reason;
+    size_t size = sizeof peer->reason;
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && self->curve)
+        snprintf (out, size,
+                  "the collector at %s refused this agent's key (ZAP status %u): add this agent's "
+                  "public certificate to the collector's --curve-allow directory",
+                  at, value);
+    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        snprintf (out, size,
+                  "the collector at %s refused this agent's address (ZAP status %u): add it to "
+                  "the collector's --plaintext-from, or use CURVE (--curve-server and "
+                  "--curve-cert, or ZAPM_CURVE_SERVER and ZAPM_CURVE_CERT)",
+                  at, value);
+    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
+             value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH && self->curve)
+        snprintf (out, size,
+                  "the collector at %s does not speak CURVE: start it with --curve-cert and "
+                  "--curve-allow, or give this agent no collector key and certificate",
+                  at);
+    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
+             value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+        snprintf (out, size,
+                  "the collector at %s requires CURVE: give this agent the collector's public "
+                  "key and its own certificate (--curve-server and --curve-cert, or "
+                  "ZAPM_CURVE_SERVER and ZAPM_CURVE_CERT; zapm-keygen makes a certificate)",
+                  at);
+    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        snprintf (out, size,
+                  "the handshake with %s failed (ZMTP protocol error 0x%x): is it a zapm "
+                  "collector, of a compatible libzmq?",
+                  at, value);
+    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && self->curve &&
+             ++peer->drops >= REDIAL_DROPS_MIN)
+        snprintf (out, size,
+                  "the collector at %s drops this agent's CURVE handshake: the collector key "
+                  "this agent was given is not its key (check --curve-server or "
+                  "ZAPM_CURVE_SERVER against the public half of the collector's --curve-cert)",
+                  at);
+    else
+        return false;
+    return true;
+}
+
+bool
 redial_handle (redial_t *self, int64_t mono_ns)
 {
     assert (self);
     uint16_t event;
     uint32_t value;
     char endpoint[REDIAL_ENDPOINT];
+    bool news = false;
     for (int i = 0; i < REDIAL_BUDGET &&
                     zmq_event_recv (self->pair, &event, &value, endpoint, sizeof endpoint);
          i++) {
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && self->npending == 0)
-            self->backoff = REDIAL_FIRST_NS;
-        else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+        if (event == 0)
+            continue;
+        s_peer_t *peer = s_peer (self, endpoint);
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            self->accepted++;
+            peer->verdict = S_ACCEPTED;
+            peer->cause = 0;
+            peer->drops = 0;
+            if (peer == self->latest)
+                self->latest = NULL;
+            bool any_pending = false;
+            for (int k = 0; k < self->npeers; k++)
+                any_pending = any_pending || self->peers[k].pending;
+            if (!any_pending)
+                self->backoff = REDIAL_FIRST_NS;
+            continue;
+        }
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
             //  Only the collector that refused is dialled again: the others'
             //  connections are left alone.
-            bool known = false;
-            for (int k = 0; k < self->npending; k++)
-                known = known || strcmp (self->pending[k], endpoint) == 0;
-            if (!known && self->npending < REDIAL_PENDING)
-                snprintf (self->pending[self->npending++], REDIAL_ENDPOINT, "%s", endpoint);
+            peer->pending = true;
             if (self->due == INT64_MAX) {
                 self->due = mono_ns + self->backoff;
                 self->backoff =
                     self->backoff * 2 > REDIAL_MAX_NS ? REDIAL_MAX_NS : self->backoff * 2;
             }
         }
+        uint32_t cause = event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ? value : event;
+        if (peer->verdict == S_REFUSED && peer->cause == cause)
+            continue; //  the same refusal again: said already
+        if (!s_explain (self, peer, event, value))
+            continue;
+        peer->verdict = S_REFUSED;
+        peer->cause = cause;
+        self->latest = peer;
+        news = true;
     }
+    return news;
 }
 
 int64_t
@@ -122,9 +224,24 @@ redial_tick (redial_t *self, int64_t mono_ns)
     if (mono_ns < self->due)
         return;
     self->due = INT64_MAX;
-    for (int k = 0; k < self->npending; k++) {
-        zmq_disconnect (self->pub, self->pending[k]); //  ENOENT when libzmq gave up: fine
-        zmq_connect (self->pub, self->pending[k]);
-    }
-    self->npending = 0;
+    for (int k = 0; k < self->npeers; k++)
+        if (self->peers[k].pending) {
+            zmq_disconnect (self->pub, self->peers[k].endpoint); //  ENOENT when libzmq gave up
+            zmq_connect (self->pub, self->peers[k].endpoint);
+            self->peers[k].pending = false;
+        }
+}
+
+uint64_t
+redial_accepted (const redial_t *self)
+{
+    assert (self);
+    return self->accepted;
+}
+
+const char *
+redial_reason (const redial_t *self)
+{
+    assert (self);
+    return self->latest ? self->latest->reason : NULL;
 }

@@ -30,8 +30,9 @@
         ZAPM_NAME          service name (default: the program's name)
         ZAPM_COLOR         colour label (default: picked from the name and pid)
         ZAPM_INTERVAL      seconds between samples, 0.001 to 3600 (default 1)
-        ZAPM_CURVE_SERVER  the collector's public key, 40 Z85 characters, or
-                           the path of its public certificate
+        ZAPM_CURVE_SERVER  the collector's public key: the path of its public
+                           certificate, or 40 Z85 characters (a path that
+                           exists is always read as a file)
         ZAPM_CURVE_CERT    the agent's own certificate: PATH as written by
                            zapm-keygen, with PATH_secret beside it
 
@@ -41,14 +42,16 @@
     fallback to plaintext: a bad key, an unreadable or corrupt certificate, a
     missing _secret, or only one of the two makes the constructor fail. If
     the collector refuses the handshake (a key not, or no longer, in its
-    allow-list), the agent dials again after 1 s, backing off to 30 s, so it
-    is admitted once its certificate is added; samples meanwhile are dropped
-    (their seq tells the collector).
+    allow-list), the agent says so (zapm_agent_link) and dials again after
+    1 s, backing off to 30 s, so it is admitted once its certificate is
+    added; samples meanwhile are dropped (their seq tells the collector).
 
-    Output: the library writes nothing, except that when a constructor
-    refuses a setting from the environment or a CURVE key or certificate, it
-    writes one line saying why to stderr, starting "zapm: " (secret keys are
-    never printed). Every other error is only an errno.
+    Output: the library writes nothing, except one line on stderr starting
+    "zapm: " (secret keys are never printed) when a constructor refuses a
+    setting (an endpoint, a variable, a CURVE key or certificate), and one
+    when a collector refuses the agent's handshake, said once per collector
+    and reason, not at every retry (zapm_agent_link gives the same sentence).
+    Every other error is only an errno.
 
     Use (`pkg-config --cflags --libs libzapm`, or find_package (zapm) and the
     CMake target zapm::zapm; libzapm(3) is this header as a man page):
@@ -66,6 +69,7 @@
 #define ZAPM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -96,25 +100,38 @@ typedef enum {
     ZAPM_AGENT_GONE = 2     //  the sampled process (zapm_agent_set_pid) has ended
 } zapm_agent_status_t;
 
+//  Whether the collectors let the agent in (zapm_agent_link).
+typedef enum {
+    ZAPM_AGENT_WAITING = 0,  //  no collector has completed a handshake yet, and none refused
+    ZAPM_AGENT_ACCEPTED = 1, //  a collector accepted the agent, and none stands refused
+    ZAPM_AGENT_REFUSED = 2   //  a collector refused the latest handshake (see the reason)
+} zapm_agent_link_t;
+
+//  Bytes that hold any reason zapm_agent_link gives, with its NUL.
+#define ZAPM_AGENT_REASON_MAX 1400
+
 typedef struct _zapm_agent_t zapm_agent_t;
 
 //  Creates an agent that samples the calling process and publishes to
-//  `endpoint` (any libzmq endpoint, or several separated by commas: every
+//  `endpoint` (tcp://HOST:PORT, ipc://PATH or inproc://NAME, or several
+//  separated by commas: every
 //  sample then goes to each, and one that is down delays none of the others;
 //  NULL means "tcp://localhost:5555") under the service name `name` (NULL
 //  means the program's name); a NULL is taken from ZAPM_ENDPOINT or
 //  ZAPM_NAME first when set, and ZAPM_COLOR, ZAPM_INTERVAL, ZAPM_CURVE_SERVER
 //  and ZAPM_CURVE_CERT apply (see above). The first sample goes out one
 //  interval (1 s by default) after this call. Returns NULL and sets errno
-//  (EINVAL for a malformed endpoint, name or variable; see
+//  (EINVAL for a malformed endpoint, an empty element of the list, a name or
+//  variable, with a "zapm: " line naming it; see
 //  zapm_agent_new_curve for the keys) on failure. The caller owns the agent
 //  and frees it with zapm_agent_destroy.
 ZAPM_EXPORT zapm_agent_t *zapm_agent_new (const char *endpoint, const char *name);
 
 //  Creates an agent like zapm_agent_new whose connection to the collector is
 //  encrypted and authenticated with CURVE, configured before the socket
-//  connects. `server_key` is the collector's public key, 40 characters of
-//  Z85 or the path of its public certificate; `cert` is the path of the
+//  connects. `server_key` is the collector's public key: the path of its
+//  public certificate, or its 40 characters of Z85 (a value that names an
+//  existing file is always read as the file); `cert` is the path of the
 //  agent's own certificate (PATH from zapm-keygen, PATH_secret beside it).
 //  A NULL for either is taken from ZAPM_CURVE_SERVER or ZAPM_CURVE_CERT;
 //  both must end up set. Returns NULL with errno set on failure: EINVAL
@@ -184,6 +201,25 @@ ZAPM_EXPORT int zapm_agent_status (zapm_agent_t *self);
 //  Returns how many samples the agent has taken so far, i.e. the next `seq`.
 //  A sample counts whether or not a collector received it. Safe from any thread.
 ZAPM_EXPORT uint64_t zapm_agent_samples (zapm_agent_t *self);
+
+//  Says whether the collectors let the agent in (zapm_agent_link_t), from the
+//  handshakes its socket has seen: ZAPM_AGENT_REFUSED while a collector's
+//  latest handshake refused it, and then, when `reason` is not NULL, one
+//  sentence in reason[size] naming the collector, why and what to do (the
+//  line the library also wrote to stderr), e.g. "the collector at
+//  tcp://host:5555 refused this agent's key (ZAP status 400): add this
+//  agent's public certificate to the collector's --curve-allow directory";
+//  "" otherwise. ZAPM_AGENT_REASON_MAX bytes hold any reason. The reasons:
+//  a CURVE key not in the collector's allow-list, a plaintext address not in
+//  its --plaintext-from, CURVE on one side only, a collector key that is not
+//  the collector's (its handshake dropped twice in a row). A later accepted
+//  handshake with that collector clears it. Safe from any thread.
+ZAPM_EXPORT int zapm_agent_link (zapm_agent_t *self, char *reason, size_t size);
+
+//  Returns how many handshakes with a collector have succeeded so far (0: no
+//  collector has ever accepted this agent, and no sample has reached one).
+//  Safe from any thread.
+ZAPM_EXPORT uint64_t zapm_agent_accepted (zapm_agent_t *self);
 
 //  Waits up to `timeout_ms` milliseconds (-1: forever) for the agent to stop
 //  sampling (ZAPM_AGENT_DONE or ZAPM_AGENT_GONE) and returns its status then,

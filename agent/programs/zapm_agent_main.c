@@ -14,7 +14,9 @@
 
     Exit status: 0 when stopped by a signal, when --count samples were sent,
     or when the --pid process ended (the end of what it was asked to watch,
-    announced on stderr); 1 when the agent cannot start; 2 for a bad flag.
+    announced on stderr); 1 when the agent cannot start, or when --count
+    ended and no collector ever accepted it (every sample was dropped; a
+    refusal is explained on stderr by the library); 2 for a bad flag.
 */
 #include "agent_cli.h"
 #include "proc_find.h"
@@ -76,8 +78,10 @@ s_parse (int argc, char **argv, s_options_t *opt)
          "system metrics only, no process (implies --system)", NULL, NULL},
         {"smaps", 0, CLI_FLAG, &opt->smaps, 0, 0, NULL,
          "add uss and pss (reads smaps_rollup: costly on big processes)", NULL, NULL},
-        {"count", 0, CLI_LONG, &opt->count, 1, INT_MAX, "N", "stop after N samples and exit 0", "",
-         NULL},
+        {"count", 0, CLI_LONG, &opt->count, 1, INT_MAX, "N",
+         "stop after N samples and exit 0 (1 if no collector\n"
+         "ever accepted this agent)",
+         "", NULL},
         {NULL, 0, CLI_FLAG, NULL, 0, 0, NULL, NULL, NULL, NULL}};
     const cli_spec_t spec = {
         .prog = S_PROG,
@@ -87,8 +91,11 @@ s_parse (int argc, char **argv, s_options_t *opt)
         .options = options,
         .epilogue = "--pidof and --pid-file never end on their own: each successor is a new\n"
                     "series (a new pid), and each switch is one line on stderr.\n"
+                    "A collector that refuses this agent (an unknown key, no certificate, a wrong\n"
+                    "--curve-server) is named once on stderr, with the fix.\n"
                     "Exit status: 0 on SIGINT/SIGTERM, after --count samples, or when the --pid\n"
-                    "process ends; 1 if the agent cannot start; 2 for a bad option or value.\n"
+                    "process ends; 1 if the agent cannot start or no collector ever accepted it\n"
+                    "during --count; 2 for a bad option or value.\n"
                     "Fields: see docs/FIELDS.md."};
     int status = cli_parse (&spec, argc, argv);
     if (status != CLI_RUN)
@@ -174,6 +181,18 @@ s_sample (const s_options_t *opt, pid_t pid, const char *name, uint64_t *samples
     *samples = zapm_agent_samples (agent);
     if (status == ZAPM_AGENT_DONE)
         s_sleep_ms (100); //  LINGER is 0: give the last frame time to leave
+    if (status == ZAPM_AGENT_DONE && zapm_agent_accepted (agent) == 0) {
+        //  Every sample was dropped: that is a failure, not a job done. The
+        //  library said why already if a collector refused.
+        char reason[ZAPM_AGENT_REASON_MAX];
+        zapm_agent_link (agent, reason, sizeof reason);
+        fprintf (stderr,
+                 S_PROG ": no collector accepted this agent: all %llu samples were dropped%s\n",
+                 (unsigned long long) *samples,
+                 *reason ? " (see the line above)" : " (is a collector listening there?)");
+        *failure = 1;
+        rc = -1;
+    }
     zapm_agent_destroy (&agent);
     return rc == 0 ? status : -1;
 }
