@@ -24,7 +24,7 @@ typedef enum { S_UNKNOWN, S_ACCEPTED, S_REFUSED } s_verdict_t;
 typedef struct {
     char endpoint[REDIAL_ENDPOINT]; //  as the events name it
     s_verdict_t verdict;            //  the last one
-    uint32_t cause;                 //  the event that refused it, 0 when not refused
+    int cause;                      //  why it refused (s_cause_t), 0 when not refused
     int drops;                      //  NO_DETAIL failures in a row
     bool pending;                   //  refused by ZAP: to dial again
     char reason[REDIAL_REASON];     //  why, when refused
@@ -110,53 +110,72 @@ s_peer (redial_t *self, const char *endpoint)
     return peer;
 }
 
-//  Writes why `peer` refused (event, value) into its reason; false when the
-//  event says nothing sure yet (a single drop, or any drop without CURVE).
-static bool
-s_explain (redial_t *self, s_peer_t *peer, uint16_t event, uint32_t value)
+//  Why a collector refused, as far as the events tell.
+typedef enum {
+    S_NONE,        //  nothing sure yet (a single drop)
+    S_AUTH,        //  its ZAP said no
+    S_NEEDS_CURVE, //  it speaks CURVE, this agent does not
+    S_NO_CURVE,    //  this agent speaks CURVE, it does not
+    S_WRONG_KEY,   //  it drops the CURVE handshake: not its key
+    S_PROTOCOL     //  another ZMTP error
+} s_cause_t;
+
+//  The cause an event (event, value) says, counting drops in a row on `peer`.
+static s_cause_t
+s_cause (redial_t *self, s_peer_t *peer, uint16_t event, uint32_t value)
+{
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        return S_AUTH;
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
+        value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+        return self->curve ? S_NO_CURVE : S_NEEDS_CURVE;
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        return S_PROTOCOL;
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && ++peer->drops >= REDIAL_DROPS_MIN)
+        return self->curve ? S_WRONG_KEY : S_NEEDS_CURVE;
+    return S_NONE;
+}
+
+//  Writes why `peer` refused into its reason: the collector, the cause and the fix.
+static void
+s_explain (redial_t *self, s_peer_t *peer, s_cause_t cause, uint32_t value)
 {
     const char *at = peer->endpoint;
     char *out = peer->reason;
     size_t size = sizeof peer->reason;
-    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && self->curve)
+    if (cause == S_AUTH && self->curve)
         snprintf (out, size,
                   "the collector at %s refused this agent's key (ZAP status %u): add this agent's "
                   "public certificate to the collector's --curve-allow directory",
                   at, value);
-    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+    else if (cause == S_AUTH)
         snprintf (out, size,
                   "the collector at %s refused this agent's address (ZAP status %u): add it to "
                   "the collector's --plaintext-from, or use CURVE (--curve-server and "
                   "--curve-cert, or ZAPM_CURVE_SERVER and ZAPM_CURVE_CERT)",
                   at, value);
-    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
-             value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH && self->curve)
+    else if (cause == S_NO_CURVE)
         snprintf (out, size,
                   "the collector at %s does not speak CURVE: start it with --curve-cert and "
                   "--curve-allow, or give this agent no collector key and certificate",
                   at);
-    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
-             value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+    else if (cause == S_NEEDS_CURVE)
         snprintf (out, size,
                   "the collector at %s requires CURVE: give this agent the collector's public "
                   "key and its own certificate (--curve-server and --curve-cert, or "
                   "ZAPM_CURVE_SERVER and ZAPM_CURVE_CERT; zapm-keygen makes a certificate)",
                   at);
-    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
-        snprintf (out, size,
-                  "the handshake with %s failed (ZMTP protocol error 0x%x): is it a zapm "
-                  "collector, of a compatible libzmq?",
-                  at, value);
-    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && self->curve &&
-             ++peer->drops >= REDIAL_DROPS_MIN)
+    else if (cause == S_WRONG_KEY)
         snprintf (out, size,
                   "the collector at %s drops this agent's CURVE handshake: the collector key "
                   "this agent was given is not its key (check --curve-server or "
                   "ZAPM_CURVE_SERVER against the public half of the collector's --curve-cert)",
                   at);
     else
-        return false;
-    return true;
+        snprintf (out, size,
+                  "the handshake with %s failed (ZMTP protocol error 0x%x): is it a zapm "
+                  "collector, of a compatible libzmq?",
+                  at, value);
 }
 
 bool
@@ -197,13 +216,12 @@ redial_handle (redial_t *self, int64_t mono_ns)
                     self->backoff * 2 > REDIAL_MAX_NS ? REDIAL_MAX_NS : self->backoff * 2;
             }
         }
-        uint32_t cause = event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ? value : event;
-        if (peer->verdict == S_REFUSED && peer->cause == cause)
-            continue; //  the same refusal again: said already
-        if (!s_explain (self, peer, event, value))
-            continue;
+        s_cause_t cause = s_cause (self, peer, event, value);
+        if (cause == S_NONE || (peer->verdict == S_REFUSED && peer->cause == (int) cause))
+            continue; //  nothing sure, or the same refusal again: said already
+        s_explain (self, peer, cause, value);
         peer->verdict = S_REFUSED;
-        peer->cause = cause;
+        peer->cause = (int) cause;
         self->latest = peer;
         news = true;
     }

@@ -23,6 +23,8 @@
       dropped the connection mid-handshake, which is what a CURVE server
       does with a HELLO it cannot open: the collector key given is not its
       key. Once is not enough: a collector that restarts does the same.
+      Without CURVE, the same twice means the collector wants CURVE (when
+      it hangs up before the agent reads its greeting).
     A refusal is reported (redial_handle returns true) when a collector's
     verdict changes to it, so a retry that fails the same way says nothing
     new; an accepted handshake clears it.

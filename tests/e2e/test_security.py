@@ -491,4 +491,91 @@ def handshake_flood(procs):
     check(len(lines) <= 20, "%d log lines for one flooding address in ~10 s", len(lines))
 
 
+def refused_run(argv, seconds):
+    """Runs zapm-agent ARGV to the end; returns (exit status, the library's 'zapm: ' lines, stderr)."""
+    rc, err = run_quick(argv, timeout=seconds + 10)
+    return rc, [line for line in err.splitlines() if line.startswith("zapm: ")], err
+
+
+@case
+def agent_says_refused(procs):
+    """Issue 19, item 5: an agent a collector refuses says so once per collector, with
+    the reason and the fix, and zapm-agent --count exits 1 when no collector ever
+    accepted it. Three refusals against a real CURVE collector: a key not in
+    --curve-allow, no certificate at all, and a collector key that is not the
+    collector's; then the same agent, allowed, is accepted and exits 0."""
+    fleet = Fleet(procs)
+    cert, _ = fleet.agent_cert("agent", allowed=False)
+    other, _ = fleet.agent_cert("other", allowed=False)
+    col = fleet.collector(procs)
+    # 3 s of samples: with redials after 1 s and 2 s, the refusal comes back
+    # three times; the line must not.
+    count = ["--count", "15", "--interval", "0.2", "--connect", col.endpoint]
+    cases = [
+        ("unknown key", ["--curve-server", fleet.collector_cert, "--curve-cert", cert],
+         "refused this agent's key", "--curve-allow"),
+        ("no certificate", [], "requires CURVE", "--curve-cert"),
+        ("wrong server key", ["--curve-server", other, "--curve-cert", cert],
+         "is not its key", "--curve-server"),
+    ]
+    for what, extra, reason, fix in cases:
+        rc, lines, err = refused_run([z.BIN.agent, *count, *extra], 3)
+        log("%-17s exit %d: %s", what, rc, " | ".join(lines))
+        check(rc == 1, "%s: exit %d, want 1: %r", what, rc, err)
+        check(len(lines) == 1, "%s: %d 'zapm: ' lines, want exactly 1: %r", what, len(lines), err)
+        check(col.endpoint in lines[0] and reason in lines[0] and fix in lines[0],
+              "%s: the line does not name %s, %r and %r: %r", what, col.endpoint, reason, fix,
+              lines[0])
+        check("no collector accepted this agent" in err, "%s: no closing line: %r", what, err)
+    fleet.allow_cert("agent")
+    time.sleep(1.5 * z.SLOW)  # the allow-list is read again every second
+    rc, lines, err = refused_run([z.BIN.agent, "--count", "5", "--interval", "0.1", "--connect",
+                                  col.endpoint, "--curve-server", fleet.collector_cert,
+                                  "--curve-cert", cert], 1)
+    check(rc == 0 and not lines, "the allowed agent: exit %d: %r", rc, err)
+    # Nothing listening at all: exit 1 too, and no refusal is invented.
+    rc, lines, err = refused_run([z.BIN.agent, "--count", "3", "--interval", "0.1", "--connect",
+                                  "tcp://127.0.0.1:%d" % z.free_port()], 1)
+    check(rc == 1 and not lines and "is a collector listening" in err,
+          "no collector: exit %d: %r", rc, err)
+
+
+@case
+def curve_server_path_of_40_characters(procs):
+    """Issue 19, item 6: --curve-server KEY|FILE: a certificate at a path of exactly 40
+    Z85-legal characters is read as the file (it used to be taken as a key, and the
+    agent was never let in); a value that is neither names both tries."""
+    fleet = Fleet(procs)
+    cert, _ = fleet.agent_cert("agent", allowed=True)
+    col = fleet.collector(procs)
+    # A relative path of 40 characters, all of them Z85-legal, in the fleet's directory.
+    name = "c" * 36 + ".crt"
+    check(len(name) == 40, "the path is %d characters", len(name))
+    shutil.copy(fleet.collector_cert, os.path.join(fleet.dir, name))
+    r = subprocess.run([z.BIN.agent, "--count", "5", "--interval", "0.1", "--connect",
+                        col.endpoint, "--curve-server", name, "--curve-cert", cert],
+                       cwd=fleet.dir, capture_output=True, timeout=15 * z.SLOW)
+    err = r.stderr.decode(errors="replace")
+    log("40-character path: exit %d %r", r.returncode, err)
+    check(r.returncode == 0 and "zapm: " not in err, "a 40-character certificate path: exit %d: %r",
+          r.returncode, err)
+    # Neither a file nor a key: one line that says which it tried.
+    rc, err = run_quick([z.BIN.agent, "--curve-server", os.path.join(fleet.dir, "nope"),
+                         "--curve-cert", cert, "--count", "1"])
+    check(rc == 2 and "neither a certificate file" in err and "nor a key" in err,
+          "neither: exit %d: %r", rc, err)
+    # The same rule upstream: --forward-curve-server takes the 40-character path too.
+    edge_cert = os.path.join(fleet.dir, "edge")
+    keygen(edge_cert)
+    fleet.allow_cert("edge")
+    time.sleep(1.5 * z.SLOW)
+    feed = col.feed()
+    edge = procs.collector("--forward", col.endpoint, "--name", "edge",
+                           "--forward-curve-server", os.path.join(fleet.dir, name),
+                           "--forward-curve-cert", edge_cert)
+    procs.agent(edge.endpoint, "via-edge", "teal", 0.05)
+    feed.collect(lambda ev, _: ev.type == "message" and "via-edge" in ev.data, timeout=10,
+                 what="a sample forwarded over CURVE with a 40-character key path")
+
+
 z.run()
