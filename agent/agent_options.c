@@ -77,8 +77,8 @@ s_own_cert (agent_options_t *self, const char *path, const char *from)
         errno = err;
         return -1;
     }
-    if (too_open)
-        s_log ("warning: the secret key of %s is readable by other users (chmod 600 it)", path);
+    if (too_open) //  the one rule's line; the library warns and goes on (zapm.h)
+        s_log ("warning: %s", why);
     return 0;
 }
 

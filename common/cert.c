@@ -212,22 +212,31 @@ int
 cert_load_own (const char *path, const char *what, cert_t *cert, bool *too_open, char *why,
                size_t why_size)
 {
-    char inner[512];
+    char inner[4096 + 128];
     *too_open = false;
     if (cert_load (path, cert, inner, sizeof inner) != 0) {
         int err = errno;
-        snprintf (why, why_size, "%s: %s", what, inner);
+        s_why (why, why_size, "%s: %s", what, inner);
         errno = err;
         return -1;
     }
     if (!cert->has_secret) {
-        snprintf (why, why_size,
-                  "%s: %s has no secret key (is %s_secret missing? make a pair with zapm-keygen)",
-                  what, path, path);
+        s_why (why, why_size,
+               "%s: %s has no secret key (is %s_secret missing? make a pair with zapm-keygen)",
+               what, path, path);
         errno = EINVAL;
         return -1;
     }
-    *too_open = (cert->mode & 077) != 0;
+    //  The file the keys came from, as cert_load chose it, against the one
+    //  rule for secret files.
+    char secret[4096];
+    if (snprintf (secret, sizeof secret, "%s_secret", path) >= (int) sizeof secret ||
+        access (secret, F_OK) != 0)
+        snprintf (secret, sizeof secret, "%s", path);
+    if (!secret_file_mode_ok (secret, cert->mode, inner, sizeof inner)) {
+        *too_open = true;
+        s_why (why, why_size, "%s: %s", what, inner);
+    }
     return 0;
 }
 
@@ -237,15 +246,8 @@ cert_load_secret (const char *path, const char *what, cert_t *cert, char *why, s
     bool too_open;
     if (cert_load_own (path, what, cert, &too_open, why, why_size) != 0)
         return -1;
-    //  The file the keys came from, as cert_load chose it.
-    char secret[4096];
-    if (snprintf (secret, sizeof secret, "%s_secret", path) >= (int) sizeof secret ||
-        access (secret, F_OK) != 0)
-        snprintf (secret, sizeof secret, "%s", path);
-    char inner[4096 + 128];
-    if (!secret_file_mode_ok (secret, cert->mode, inner, sizeof inner)) {
+    if (too_open) {
         memset (cert, 0, sizeof *cert);
-        snprintf (why, why_size, "%s: %s", what, inner);
         errno = EACCES;
         return -1;
     }

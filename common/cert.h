@@ -61,16 +61,17 @@ int cert_peer_key (const char *text, const char *what, uint8_t *key, char *why, 
 
 //  Reads one's own certificate, which must hold the secret key, into *cert.
 //  Returns 0, or -1 with errno and a sentence in `why` naming `what`. Sets
-//  *too_open when the secret key's file can be read by other users (the
-//  agent, which runs inside other programs, warns and goes on).
+//  *too_open, and writes the refusal line of the one rule for secret files
+//  (secret_file.h) into `why`, when the file the secret key came from breaks
+//  that rule (the agent library, which runs inside other programs, warns
+//  with that line and goes on).
 int cert_load_own (const char *path, const char *what, cert_t *cert, bool *too_open, char *why,
                    size_t why_size);
 
 //  The same for a daemon's own certificate (the collector's --curve-cert and
-//  --forward-curve-cert): the file the secret key comes from must also pass
-//  the one rule for secret files (secret_file.h), else -1 with errno EACCES
-//  and "WHAT: PATH_secret is open to others (mode 0644): it holds a secret;
-//  run chmod 600 PATH_secret" in `why`.
+//  --forward-curve-cert), refused when it breaks the one rule for secret
+//  files: -1 with errno EACCES and "WHAT: PATH_secret is open to others
+//  (mode 0644): it holds a secret; run chmod 600 PATH_secret" in `why`.
 int cert_load_secret (const char *path, const char *what, cert_t *cert, char *why, size_t why_size);
 
 #endif
