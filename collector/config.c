@@ -229,7 +229,8 @@ config_parse (int argc, char **argv, config_t *config)
         {"forward-curve-server", 0, CLI_TEXT, &config->forward_curve.server, 1, S_PATH_MAX,
          "KEY|FILE",
          "speak CURVE to the --forward collectors, whose public key\n"
-         "is KEY (40 Z85 characters) or in certificate FILE",
+         "is in certificate FILE (a path that exists is always a file),\n"
+         "or is KEY (40 Z85 characters)",
          "plaintext", NULL},
         {"forward-curve-cert", 0, CLI_TEXT, &config->forward_curve.cert, 1, S_PATH_MAX, "FILE",
          "this collector's certificate for --forward (from zapm-keygen;\n"

@@ -72,8 +72,9 @@ typedef struct {
          1,                                                                                        \
          4096,                                                                                     \
          "KEY|FILE",                                                                               \
-         "speak CURVE to the collector whose public key is KEY\n"                                  \
-         "(40 Z85 characters) or in certificate FILE; needs --curve-cert",                         \
+         "speak CURVE to the collector whose public key is in\n"                                   \
+         "certificate FILE (a path that exists is always a file), or\n"                            \
+         "is KEY (40 Z85 characters); needs --curve-cert",                                         \
          "$ZAPM_CURVE_SERVER, else plaintext",                                                     \
          NULL},                                                                                    \
         {"curve-cert",                                                                             \
