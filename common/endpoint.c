@@ -13,6 +13,10 @@ static const struct {
 bool
 endpoint_check (const char *endpoint, char *why, size_t why_size)
 {
+    if (strchr (endpoint, ',')) {
+        snprintf (why, why_size, "'%s' is a list: give one endpoint here", endpoint);
+        return false;
+    }
     if (strncmp (endpoint, "tcp://", 6) == 0) {
         const char *address = endpoint + 6;
         const char *colon = strrchr (address, ':');

@@ -7,7 +7,7 @@ ZAPM_CURVE_SERVER set and ZAPM_CURVE_CERT not, zapm_agent_new refuses (CURVE nee
 both) and returns NULL; the example used to go on with the NULL and crash (SIGSEGV).
 It must now exit 1, with the library's one "zapm: " line saying why.
 
-Usage: test_readme_example.py README CC INCLUDE_DIR LIBZAPM_SO
+Usage: test_readme_example.py README CC INCLUDE_DIR LIBZAPM_SO [CFLAG...]
 """
 import os
 import re
@@ -18,6 +18,7 @@ import tempfile
 
 def main():
     readme, cc, include, library = sys.argv[1:5]
+    cflags = sys.argv[5:]  # a sanitizer build's -fsanitize=...
     text = open(readme, encoding="utf-8").read()
     section = text[text.index("## Linking the agent into a service"):]
     source = re.search(r"```c\n(.*?)```", section, re.S).group(1)
@@ -28,7 +29,7 @@ def main():
             f.write(source)
         exe = os.path.join(d, "service")
         libdir = os.path.dirname(library)
-        r = subprocess.run([cc, "-std=c11", "-Wall", "-Werror", "-I", include, path, "-o", exe,
+        r = subprocess.run([cc, "-std=c11", "-Wall", "-Werror", *cflags, "-I", include, path, "-o", exe,
                             "-L", libdir, "-Wl,-rpath," + libdir, "-lzapm"],
                            capture_output=True, timeout=60)
         if r.returncode != 0:

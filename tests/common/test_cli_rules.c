@@ -135,7 +135,8 @@ test_endpoints (void)
                  {"http://localhost:5555", false}, {"", false},
                  {"tcp://localhost", false},       {"tcp://:5555", false},
                  {"tcp://host:port", false},       {"ipc://", false},
-                 {"localhost:5555", false},        {"udp://host:5555", false}};
+                 {"localhost:5555", false},        {"tcp://a:1,tcp://b:2", false},
+                 {"udp://host:5555", false}};
     char why[256];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         bool ok = endpoint_check (cases[i].endpoint, why, sizeof why);
