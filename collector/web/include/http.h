@@ -24,6 +24,9 @@
 
 typedef struct _http_t http_t;
 
+//  --http-write-timeout's default: seconds a connection may make no progress.
+#define HTTP_WRITE_TIMEOUT_S 30
+
 //  What the routes read. All of it outlives the server.
 typedef struct {
     feed_t *feed;                //  /feed
@@ -43,6 +46,7 @@ typedef struct {
     auth_t *auth;             //  logins for every route but /healthz, or NULL
     const tls_pem_t *tls;     //  certificate and key to serve HTTPS with, or NULL
     uint32_t max_per_address; //  connections from one client address (0: no limit)
+    uint32_t write_timeout_s; //  s an answer may make no progress (0: HTTP_WRITE_TIMEOUT_S)
 } http_routes_t;
 
 //  Starts listening on `address` (port 0 picks a free one) with room for
