@@ -15,16 +15,14 @@
     libmicrohttpd 0.9.75 offers only MHD_OPTION_STRICT_FOR_CLIENT (no
     MHD_OPTION_CLIENT_DISCIPLINE_LVL); at 1 it refuses an HTTP/1.1 request
     without Host (400, closed) and a request line with spaces in its target
-    (closed). What it leaves out is s_strict's, in the gate: a second
-    Content-Length or Host, whitespace before a header's colon (0.9.75 checks
-    that only at -1, its most tolerant level), Transfer-Encoding on GET or HEAD,
-    a body on GET. Those get 400 with Connection: close, counted and logged at
-    most every 10 s. HEAD never has a body: MHD leaves it out for every fixed
-    answer, and /feed (a chunked stream, whose end MHD 0.9.75 would send after
-    the head) answers HEAD with the head alone.
+    (closed). What it leaves out is http_strict.h's, in the gate; those get
+    400 with Connection: close, counted and logged at most every 10 s. HEAD never has a body: MHD
+   leaves it out for every fixed answer, and /feed (a chunked stream, whose end MHD 0.9.75 would
+   send after the head) answers HEAD with the head alone.
 
     Every request passes the gate in s_dispatch's first call, before any
-    route: a method other than GET or HEAD gets 405, a body 413, and with
+    route: a method other than GET or HEAD gets 405, a malformed head or a
+    body 400, and with
     --users a missing or wrong login 401 (everywhere but /healthz). A login
     not verified before is checked on the hashing thread while the request
     waits suspended (auth.h); the loop resumes it in http_take_logins. Limits
@@ -40,6 +38,7 @@
 #include "clock.h"
 #include "history.h"
 #include "http_limits.h"
+#include "http_strict.h"
 #include "base.h"
 #include "metrics.h"
 #include "query.h"
@@ -53,7 +52,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define HTTP_CONNECTION_MEMORY (16 * 1024)
 #define HTTP_EXTRA_CONNECTIONS 64
@@ -282,63 +280,6 @@ s_answer_login (http_t *self, struct MHD_Connection *connection, const char *url
                            "Basic realm=\"zapm\", charset=\"UTF-8\"");
 }
 
-//  What s_scan_field found in a request's header fields.
-typedef struct {
-    unsigned lengths; //  Content-Length fields
-    unsigned hosts;   //  Host fields
-    bool body;        //  a Content-Length other than 0
-    bool transfer;    //  a Transfer-Encoding field
-    bool space;       //  whitespace before a field's colon
-} head_scan_t;
-
-static bool
-s_named (const char *key, size_t size, const char *name)
-{
-    return size == strlen (name) && strncasecmp (key, name, size) == 0;
-}
-
-static enum MHD_Result
-s_scan_field (void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-    (void) kind;
-    head_scan_t *scan = cls;
-    //  MHD 0.9.75 keeps the whitespace before the colon in the name.
-    size_t size = strlen (key);
-    if (size > 0 && (key[size - 1] == ' ' || key[size - 1] == '\t'))
-        scan->space = true;
-    while (size > 0 && (key[size - 1] == ' ' || key[size - 1] == '\t'))
-        size--;
-    if (s_named (key, size, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
-        scan->lengths++;
-        scan->body |= !value || strcmp (value, "0") != 0;
-    }
-    else if (s_named (key, size, MHD_HTTP_HEADER_TRANSFER_ENCODING))
-        scan->transfer = true;
-    else if (s_named (key, size, MHD_HTTP_HEADER_HOST))
-        scan->hosts++;
-    return MHD_YES;
-}
-
-//  What RFC 9112 says a server must refuse and MHD 0.9.75 lets through (see
-//  the top of the file): the 400 answer's text, or NULL for a sound head.
-static const char *
-s_strict (struct MHD_Connection *connection)
-{
-    head_scan_t scan = {0};
-    MHD_get_connection_values (connection, MHD_HEADER_KIND, s_scan_field, &scan);
-    if (scan.space)
-        return "bad request: whitespace between a header field name and its colon\n";
-    if (scan.lengths > 1)
-        return "bad request: more than one Content-Length\n";
-    if (scan.hosts > 1)
-        return "bad request: more than one Host\n";
-    if (scan.transfer)
-        return "bad request: a GET or HEAD request takes no Transfer-Encoding\n";
-    if (scan.body)
-        return "bad request: a GET or HEAD request takes no body\n";
-    return NULL;
-}
-
 //  400 and a closed connection, counted and logged at most every 10 s.
 static enum MHD_Result
 s_refuse_malformed (http_t *self, struct MHD_Connection *connection, const char *why)
@@ -367,7 +308,7 @@ s_gate_head (http_t *self, struct MHD_Connection *connection, const char *method
         return s_answer_plain (connection, MHD_HTTP_METHOD_NOT_ALLOWED,
                                "method not allowed: use GET or HEAD\n", MHD_HTTP_HEADER_ALLOW,
                                "GET, HEAD");
-    const char *why = s_strict (connection);
+    const char *why = http_strict_check (connection);
     if (why)
         return s_refuse_malformed (self, connection, why);
     *request_state = &s_head_seen;
