@@ -264,7 +264,11 @@ def export_families(procs):
         except z.Failure:
             raise z.Failure("%s holds %r, /metrics shows %r" % (store, last["got"], final))
     log("the departed demo: %r at both receivers", final)
-    check(col.metrics().total("zapm_remote_write_points_dropped_total") == 0, "points dropped")
+    m = col.metrics()
+    check(m.total("zapm_remote_write_points_dropped_total") == 0, "points dropped")
+    log("%.1f points sent per sample and receiver (%d samples)",
+        m.total("zapm_remote_write_points_sent_total") / 2 / m.total("zapm_samples_received_total"),
+        m.total("zapm_samples_received_total"))
     sysagent.stop()
     # The collector first: with the receivers gone it would try each for 2 s.
     check(col.proc.stop() == 0, "zapm-collector exit:\n%s", col.proc.output()[-2000:])
