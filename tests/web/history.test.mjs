@@ -11,6 +11,7 @@ import { site } from './site.mjs';
 const H = await site('history.js');
 const { METRIC, SeriesStore } = await site('series.js');
 const wire = await site('wire.js');
+const { labelOf } = await site('looks.js');
 
 const FROM = 1795000000;
 const STEP = 100;
@@ -166,7 +167,7 @@ test('lineRows: live, left and departed; pids joined; the newest sample of the s
   assert.equal(by['orders@h'].lastSeen, 5000);
   assert.equal(by['gone@h'].state, wire.STATE_LEFT);
   assert.equal(by['billing@h'].state, H.DEPARTED);
-  assert.equal(by['billing@h'].name, 'billing');
+  assert.equal(labelOf(by['billing@h']), 'billing@h', 'a service line goes by agent@host');
   assert.equal(by['billing@h'].last.cpu, 7, 'a departed line shows its last bucket');
   assert.equal(by['billing@h'].lastSeen, 5000 - 750 * 1000, 'its last point was 750 s before now');
   assert.equal(by['billing@h'].pid, '33');

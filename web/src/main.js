@@ -19,6 +19,8 @@ import { CORE_PREFIX, CUSTOM_PREFIX, METRIC, SeriesStore } from './series.js';
 import { Panel, formatClock, formatDate } from './charts.js';
 import { AgentsTable, Legend } from './table.js';
 import { HistoryLines, lineRows } from './history.js';
+import { Colours, labelOf } from './looks.js';
+import { emptyHint } from './hint.js';
 import {
   WINDOWS, formatView, fromStore, historyQuery, parseView, pointsFor, rangeOf, retryAfter,
   sameView, spanText, windowOf, withWindow, zoomIn, zoomOut
@@ -60,8 +62,13 @@ const stats = {
   historyFetches: 0, historyRetries: 0, historyErrors: 0
 };
 
-const store = new SeriesStore({ onKeys: attach, onColour: recolour });
-const lines = new HistoryLines({ onKeys: attachLine });
+// One colour per service in every view (looks.js): the series and the lines
+// of the long windows take theirs from here.
+const colours = new Colours({ onChange: recolour });
+const store = new SeriesStore({ onKeys: attachSeries, colours });
+const lines = new HistoryLines({ onKeys: attachLine, colours });
+const customNames = new Set(); // every custom metric the page has seen: long windows ask for them
+let customTimer = 0;
 const nowS = () => store.nowS();
 const match = (id) => filterText === '' || id.toLowerCase().includes(filterText);
 
@@ -136,7 +143,7 @@ function rebuildCores () {
   } else {
     $('#sys-cpu-title').textContent = 'System CPU %';
     for (const s of store.values()) {
-      if (s.columns.has(METRIC.sysCpu)) p.add(s.id, s.id, s.columns.get(METRIC.sysCpu), s.colour);
+      if (s.columns.has(METRIC.sysCpu)) p.add(s.id, s.id, s.columns.get(METRIC.sysCpu), s.colour, labelOf(s));
     }
   }
   p.filter(perCore ? () => true : match);
@@ -153,8 +160,26 @@ function panelOf (key) {
   return null;
 }
 
-// Makes sure each panel shows a line for every metric this series has
-// (SeriesStore's onKeys). Not in a long window: its lines are attachLine's.
+// SeriesStore's onKeys: notes the custom metrics (a long window asks the store
+// for them; one it did not ask for is fetched again, soon) and attaches.
+function attachSeries (s, keys) {
+  let fresh = false;
+  for (const key of keys) {
+    if (!key.startsWith(CUSTOM_PREFIX)) continue;
+    const name = key.slice(CUSTOM_PREFIX.length);
+    if (customNames.has(name)) continue;
+    customNames.add(name);
+    fresh = true;
+  }
+  if (fresh && longMode) {
+    clearTimeout(customTimer);
+    customTimer = setTimeout(() => { if (longMode) loadHistory(); }, 300);
+  }
+  attach(s, keys);
+}
+
+// Makes sure each panel shows a line for every metric this series has. Not in
+// a long window: its lines are attachLine's.
 function attach (s, keys) {
   if (longMode) return;
   for (const key of keys) {
@@ -166,7 +191,7 @@ function attach (s, keys) {
     }
     const p = panelOf(key);
     if (p && !p.has(s.id)) {
-      p.add(s.id, s.id, s.column(key), s.colour);
+      p.add(s.id, s.id, s.column(key), s.colour, labelOf(s));
       p.filter(match);
     }
   }
@@ -181,7 +206,7 @@ function attachLine (line, keys) {
     const p = panelOf(key);
     if (p && !p.has(line.id)) {
       const b = line.band(key);
-      p.add(line.id, line.id, b.mean, line.colour, line.id, { band: b, gap });
+      p.add(line.id, line.id, b.mean, line.colour, labelOf(line), { band: b, gap });
       p.filter(match);
     }
   }
@@ -197,15 +222,26 @@ function clearPanels () {
   table.reset();
 }
 
-// SeriesStore's onColour.
-function recolour (s) {
-  if (longMode) return;
-  for (const p of allPanels()) p.setColour(s.id, s.colour);
+// Colours' onChange: a service's colour changed, so did every line of it (a
+// per-core line keeps its core's colour).
+function recolour () {
+  for (const p of allPanels()) {
+    for (const e of p.entries) {
+      if (e.key !== e.id) continue;
+      const owner = longMode ? lines.get(e.id) : store.get(e.id);
+      if (owner) p.setColour(e.key, owner.colour);
+    }
+  }
+  dataDirty = true;
 }
 
 function backfill (data) {
   stats.backfills++;
   store.backfill(data);
+  const hint = emptyHint(data.agents, location);
+  $('#agents-empty-command').textContent = hint.command;
+  $('#agents-empty-note').textContent = hint.note;
+  $('#agents-empty-note').hidden = hint.note === '';
   // A backfill after the first (the collector restarted, or we fell behind):
   // a long window asks the store again too.
   if (longMode && stats.backfills > 1) loadHistory();
@@ -293,7 +329,7 @@ async function loadHistory () {
   const seq = ++loadSeq;
   const r = rangeOf(view, nowS());
   const points = pointsFor($('#plot-cpu').clientWidth);
-  const url = '/api/history?' + historyQuery(r, points, view.perPid);
+  const url = '/api/history?' + historyQuery(r, points, view.perPid, [...customNames]);
   loading = true;
   held = [];
   stats.historyFetches++;

@@ -15,7 +15,7 @@
 // lost samples are counted by the collector only; the page keeps its totals.
 
 import {
-  COLOR_MAX, COUNT_MAX, CUSTOM_MAX, CUSTOM_NAME_MAX, IDENTITY_HOST_SEP, IDENTITY_MAX,
+  COUNT_MAX, CUSTOM_MAX, CUSTOM_NAME_MAX, IDENTITY_HOST_SEP, IDENTITY_MAX,
   IDENTITY_PID_SEP, PERCPU_MAX,
   KEY_AGENT, KEY_AGENTS, KEY_COLOR, KEY_CPU, KEY_CUSTOM, KEY_HOST, KEY_ID,
   KEY_INTERVAL, KEY_LAST, KEY_LAST_SEEN, KEY_LOST, KEY_MEM, KEY_NOW,
@@ -25,6 +25,9 @@ import {
   HISTORY_T,
   STATE_JOINED, STATE_LEFT, STATE_LIVE
 } from './wire.js';
+import { Colours, colourFor, cssColour } from './looks.js';
+
+export { colourFor, cssColour };
 
 // The column keys of the charted metrics (wire.h's CHARTED_COLUMNS, by name
 // for the page's panels; the same order, which tests/web/metrics.test.mjs
@@ -39,12 +42,6 @@ export const METRIC = Object.freeze({
 });
 export const CORE_PREFIX = 'core:';       // "core:N": sys.percpu[N]
 export const CUSTOM_PREFIX = 'custom:';   // "custom:NAME": custom[NAME]
-
-const PALETTE = [
-  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948',
-  '#b07aa1', '#ff9da7', '#9c755f', '#8cd17d', '#499894', '#d37295',
-  '#86bcb6', '#f1ce63', '#a0cbe8', '#ffbe7d', '#fabfd2', '#b6992d'
-];
 
 // Length of `text` in bytes of UTF-8, as TextEncoder would write it (a lone
 // surrogate becomes U+FFFD, three bytes), without making the bytes.
@@ -107,30 +104,6 @@ export function serviceOf (id, agent, host, pid) {
   if (id === null || !nonEmpty(agent) || !nonEmpty(host) || !isCount(pid)) return id;
   const service = agent + IDENTITY_HOST_SEP + host;
   return id.startsWith(service + IDENTITY_PID_SEP) ? service : id;
-}
-
-function hash (text) {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 16777619);
-  }
-  return h >>> 0;
-}
-
-// Whether the browser takes `text` as a CSS colour; false where there is no CSS
-// object (Node, in the unit tests).
-export function cssColour (text) {
-  return typeof CSS !== 'undefined' && typeof CSS.supports === 'function' &&
-    CSS.supports('color', text);
-}
-
-// The agent's own `color` when it is at most COLOR_MAX bytes and `isColour`
-// takes it, else a palette colour picked by the identity, so a series keeps its
-// colour on reload.
-export function colourFor (id, color, isColour = cssColour) {
-  if (nonEmpty(color) && utf8Bytes(color) <= COLOR_MAX && isColour(color)) return color;
-  return PALETTE[hash(id) % PALETTE.length];
 }
 
 export class Column {
@@ -202,15 +175,15 @@ export class Column {
 
 export class Series {
   // `fields`: identity fields by their wire keys (a sample, or what /api/agents
-  // says of the series); `isColour` as for colourFor.
-  constructor (id, fields, isColour = cssColour) {
+  // says of the series); `colours`: the page's Colours (looks.js), which gives
+  // the series its service's colour.
+  constructor (id, fields, colours = new Colours()) {
     this.id = id;
-    this.isColour = isColour;
+    this.colours = colours;
     this.agent = null;
     this.host = null;
     this.pid = null;
     this.color = null;
-    this.colour = colourFor(id, null, isColour);
     this.state = STATE_LIVE;
     this.lastSeen = 0;         // browser clock (ms) of the last sample
     this.interval = null;
@@ -231,12 +204,13 @@ export class Series {
     const color = f[KEY_COLOR];
     if (!nonEmpty(color) || color === this.color) return false;
     this.color = color;
-    const before = this.colour;
-    this.colour = colourFor(this.id, color, this.isColour);
-    return this.colour !== before;
+    return this.colours.note(this.service, this.pid, color);
   }
 
-  get name () { return this.agent !== null ? this.agent : (this.color !== null ? this.color : this.id); }
+  // Its service (serviceOf): what its colour follows.
+  get service () { return serviceOf(this.id, this.agent, this.host, this.pid); }
+
+  get colour () { return this.colours.of(this.service); }
 
   column (key) {
     let c = this.columns.get(key);
@@ -323,12 +297,17 @@ export class SeriesStore {
   // options: onKeys(series, keys): `series` has data in the columns `keys` (new
   //            or not: the page attaches a chart line to each one it lacks);
   //          onColour(series): its colour changed;
-  //          isColour(text): as for colourFor; nowMs(): the browser clock.
-  constructor ({ onKeys = () => {}, onColour = () => {}, isColour = cssColour, nowMs = () => Date.now() } = {}) {
+  //          colours: the page's Colours (looks.js; shared with history.js),
+  //            else one of its own with isColour(text) as for colourFor;
+  //          nowMs(): the browser clock.
+  constructor ({
+    onKeys = () => {}, onColour = () => {}, isColour = cssColour, colours = new Colours({ isColour }),
+    nowMs = () => Date.now()
+  } = {}) {
     this.map = new Map();      // identity -> Series
     this.onKeys = onKeys;
     this.onColour = onColour;
-    this.isColour = isColour;
+    this.colours = colours;
     this.nowMs = nowMs;
     this.clockOffset = 0;      // collector clock minus browser clock, seconds
     this.dropped = 0;          // samples without an identity (the collector drops those)
@@ -346,7 +325,7 @@ export class SeriesStore {
   seriesFor (id, fields = {}) {
     let s = this.map.get(id);
     if (!s) {
-      s = new Series(id, fields, this.isColour);
+      s = new Series(id, fields, this.colours);
       this.map.set(id, s);
     } else if (s.update(fields)) {
       this.onColour(s);
