@@ -181,3 +181,12 @@ test('trim: old buckets go, the rest stays aligned', () => {
   assert.deepEqual(times(cpu.max), [FROM + 850, FROM + 950]);
   assert.deepEqual(arr(cpu.max), [3, 6]);
 });
+
+test('Band.spacing: the median time between points, for the gap of a line that samples seldom', () => {
+  const b = new H.Band();
+  assert.equal(b.spacing, 0);
+  b.push(FROM, 1, 1, 1);
+  assert.equal(b.spacing, 0);
+  for (const dt of [60, 120, 180, 240, 1000]) b.push(FROM + dt, 1, 1, 1);
+  assert.equal(b.spacing, 60, 'one long hole does not make the spacing');
+});

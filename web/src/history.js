@@ -102,6 +102,19 @@ export class Band {
     return true;
   }
 
+  // The median time between its points (0 with fewer than two): a service
+  // sampling once a minute has minute gaps in buckets of seconds, which are
+  // not holes in its line.
+  get spacing () {
+    const c = this.mean;
+    const n = Math.min(c.length - 1, 256);
+    if (n < 1) return 0;
+    const d = [];
+    for (let i = c.end - n; i < c.end; i++) d.push(c.t[i] - c.t[i - 1]);
+    d.sort((a, b) => a - b);
+    return d[n >> 1];
+  }
+
   trim (minT) {
     this.mean.trim(minT);
     this.min.trim(minT);

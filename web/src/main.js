@@ -19,13 +19,13 @@ import { CORE_PREFIX, CUSTOM_PREFIX, METRIC, SeriesStore } from './series.js';
 import { Panel, formatClock, formatDate } from './charts.js';
 import { AgentsTable, Legend } from './table.js';
 import { HistoryLines, lineRows } from './history.js';
-import { Colours, labelOf } from './looks.js';
+import { Colours, STATE_TEXT, labelOf } from './looks.js';
 import { emptyHint } from './hint.js';
 import {
   WINDOWS, formatView, fromStore, historyQuery, parseView, pointsFor, rangeOf, retryAfter,
   sameView, spanText, windowOf, withWindow, zoomIn, zoomOut
 } from './view.js';
-import { STATE_LIVE } from './wire.js';
+import { STATE_LEFT, STATE_LIVE } from './wire.js';
 
 const RETAIN_S = 900;          // the longest window offered
 const REDRAW_MS = 100;         // at most ten redraws a second under streaming data,
@@ -35,7 +35,7 @@ const SCROLL_MS = 250;         // redraw this often anyway, so time scrolls
 const TABLE_MS = 500;          // table and legend refresh
 const FLUSH_AT = 4000;         // take samples in at once past this backlog (hidden tab)
 const HELD_MAX = 50000;        // live samples kept for the lines while history loads
-const GAP_BUCKETS = 3.5;       // a long line breaks where this many buckets are missing
+const GAP_BUCKETS = 3.5;       // a long line breaks where this many buckets (or samples) are missing
 const FETCH_ATTEMPTS = 20;     // tries of one history fetch (503 and network errors)
 const CORE_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948',
   '#b07aa1', '#ff9da7', '#9c755f', '#8cd17d', '#499894', '#d37295'];
@@ -201,11 +201,13 @@ function attach (s, keys) {
 // the min-max band under it.
 function attachLine (line, keys) {
   if (!longMode) return;
-  const gap = lines.step > 0 ? GAP_BUCKETS * lines.step : Infinity;
   for (const key of keys) {
     const p = panelOf(key);
     if (p && !p.has(line.id)) {
       const b = line.band(key);
+      // A hole is GAP_BUCKETS missing buckets, or as many of its own samples'
+      // spacing when it samples more seldom than a bucket.
+      const gap = lines.step > 0 ? GAP_BUCKETS * Math.max(lines.step, b.spacing) : Infinity;
       p.add(line.id, line.id, b.mean, line.colour, labelOf(line), { band: b, gap });
       p.filter(match);
     }
@@ -475,6 +477,20 @@ function showState (state) {
   $('#conn-text').textContent = state;
 }
 
+// What each state means (looks.js), under the table; the badges' titles say it too.
+for (const [state, text] of Object.entries(STATE_TEXT)) {
+  const row = document.createElement('div');
+  const dt = document.createElement('dt');
+  const badge = document.createElement('span');
+  badge.className = 'badge ' + (state === STATE_LIVE ? STATE_LIVE : STATE_LEFT);
+  badge.textContent = state;
+  dt.append(badge);
+  const dd = document.createElement('dd');
+  dd.textContent = text.slice(text.indexOf(':') + 1).trim();
+  row.append(dt, dd);
+  $('#states').append(row);
+}
+
 // ---- controls -------------------------------------------------------------
 
 for (const w of WINDOWS) {
@@ -578,7 +594,11 @@ window.zapm = {
       status: $('#status').hidden ? null : { kind: $('#status').dataset.kind, text: $('#status-text').textContent },
       series: store.size, panels: {}
     };
-    const describe = (p) => ({ lines: p.entries.length, points: p.points, ids: p.entries.map((e) => e.id), spans: p.drawn });
+    const describe = (p) => ({
+      lines: p.entries.length, points: p.points, ids: p.entries.map((e) => e.id), spans: p.drawn,
+      colours: Object.fromEntries(p.entries.map((e) => [e.id, e.colour])),
+      labels: Object.fromEntries(p.entries.map((e) => [e.id, e.label]))
+    });
     for (const [name, p] of Object.entries(panels)) out.panels[name] = describe(p);
     for (const [name, p] of customPanels) out.panels[CUSTOM_PREFIX + name] = describe(p);
     return out;
