@@ -6,7 +6,7 @@
 // seagreen, with the custom gauge `orders`, until 20 minutes ago, and
 // "billing" (pid 9) that stopped 40 minutes ago. The real collector opens that
 // store; publisher.py speaks for checkout's new process (pid 20000, royalblue,
-// `orders` too). Asserted: the live window, the 1 h window (one line per
+// `orders` too, and the counter `served`, charted per second). Asserted: the live window, the 1 h window (one line per
 // service) and 1 h per pid draw checkout in one colour (royalblue, its newest
 // pid's) on the charts, in the legend and in the table, each line named by
 // its identity in all three; the 1 h window charts `orders` from the store
@@ -104,7 +104,7 @@ run('browser.views', async () => {
   await col.start();
   start('checkout', args.python, [new URL('./publisher.py', import.meta.url).pathname,
     '--connect', col.endpoint, '--count', '1', '--name', 'checkout', '--host', HOST, '--pid', '20000',
-    '--color', 'royalblue', '--custom', 'orders', '--rate', '2', '--seconds', '300']);
+    '--color', 'royalblue', '--custom', 'orders', '--counter', 'served', '--rate', '2', '--seconds', '300']);
   await waitFor('checkout live', async () => {
     const a = await (await fetch(col.url + '/api/agents')).json();
     return a.agents.some((x) => x.id === LIVE && x.state === 'live');
@@ -119,6 +119,15 @@ run('browser.views', async () => {
     return s.panels.cpu.ids.includes(LIVE) && s.panels[ORDERS] && s.panels[ORDERS].points > 2;
   }, 15000, 200);
   await oneLook(page, 'live', LIVE);
+  // A counter is charted as its rate: +10 a sample at 2 Hz is 20 per second.
+  const rate = await waitFor('the counter as a rate', async () => {
+    const r = await page.evaluate(() => {
+      const card = [...document.querySelectorAll('#custom-grid .card')].find((c) => c.querySelector('h3').firstChild.textContent === 'served');
+      return card ? card.querySelector('h3').textContent : null;
+    });
+    return r;
+  }, 10000, 200);
+  check(/per s/.test(rate), 'the counter chart does not say it is a rate:', rate);
 
   // The states are explained: a legend under the table and each badge's title.
   const states = await page.$$eval('#states div', (ds) => ds.map((d) =>

@@ -190,3 +190,17 @@ test('Band.spacing: the median time between points, for the gap of a line that s
   for (const dt of [60, 120, 180, 240, 1000]) b.push(FROM + dt, 1, 1, 1);
   assert.equal(b.spacing, 60, 'one long hole does not make the spacing');
 });
+
+test('counters: a long line charts the rate between bucket means, and live rates on top', () => {
+  const ans = answer();
+  ans.series[0].metrics['custom.hits'] = { mean: [0, 100, 800, 900], min: [0, 0, 0, 0], max: [9, 9, 9, 9] };
+  const lines = new H.HistoryLines({ isColour: () => true, counters: new Set(['hits']) });
+  lines.load(ans, { from: FROM, to: FROM + 1000 });
+  const b = lines.get('orders@h').bands.get('custom:hits');
+  assert.deepEqual(arr(b.mean), [1, 1, 1], '100 per 100 s each');
+  assert.deepEqual(arr(b.max), [1, 1, 1], 'no band for a rate');
+  const s = (t, n) => ({ agent: 'orders', host: 'h', pid: 22, timestamp: iso(t), cpu: 1, mem: 1, custom: { hits: n }, counters: ['hits'] });
+  lines.ingest(s(FROM + 1010, 1000), 0);
+  lines.ingest(s(FROM + 1020, 1040), 0);
+  assert.equal(b.mean.lastV, 4, 'the live rate, from the second reading');
+});

@@ -15,7 +15,7 @@
 // answer's bucket counted as one point (the answer does not say how many it
 // held).
 
-import { Column, CUSTOM_PREFIX, METRIC, identityOf, isCount, metricsOf, parseTime, serviceOf } from './series.js';
+import { Column, CUSTOM_PREFIX, METRIC, Rates, identityOf, isCount, metricsOf, parseTime, serviceOf } from './series.js';
 import { Colours, DEPARTED, cssColour } from './looks.js';
 import {
   CHARTED_COLUMNS, CHARTED_PATHS, KEY_AGENT, KEY_COLOR, KEY_CPU, KEY_CUSTOM, KEY_HOST, KEY_ID,
@@ -134,6 +134,7 @@ export class Line {
     this.pids = [];
     this.colours = colours;
     this.bands = new Map();    // column key -> Band
+    this.rates = new Rates();  // its counters' previous live readings, by pid and key
   }
 
   // Its service: its id when it joins pids, agent@host when it is one pid's.
@@ -169,10 +170,15 @@ export class HistoryLines {
   // options: onKeys(line, keys): `line` has data in columns `keys` (the page
   //            attaches a chart line to each it lacks); colours: the page's
   //            Colours (looks.js), shared with the SeriesStore (else one of
-  //            its own, with isColour as for colourFor).
-  constructor ({ onKeys = () => {}, isColour = cssColour, colours = new Colours({ isColour }) } = {}) {
+  //            its own, with isColour as for colourFor); counters: a Set of
+  //            the custom metric names that are counters (the SeriesStore's),
+  //            charted as their rate per second.
+  constructor ({
+    onKeys = () => {}, isColour = cssColour, colours = new Colours({ isColour }), counters = new Set()
+  } = {}) {
     this.onKeys = onKeys;
     this.colours = colours;
+    this.counters = counters;
     this.clear();
   }
 
@@ -188,6 +194,10 @@ export class HistoryLines {
   get size () { return this.map.size; }
   get (id) { return this.map.get(id); }
   values () { return this.map.values(); }
+
+  isCounter (key) {
+    return key.startsWith(CUSTOM_PREFIX) && this.counters.has(key.slice(CUSTOM_PREFIX.length));
+  }
 
   lineFor (id, fields) {
     let line = this.map.get(id);
@@ -219,6 +229,20 @@ export class HistoryLines {
       for (const [key, cols] of columnsOf(h)) {
         const b = line.band(key);
         const t = h[HISTORY_T];
+        // A counter's buckets hold its running total: the line is the rate
+        // from one bucket's mean to the next (no band: min and max of a
+        // total say nothing of its rate).
+        if (this.isCounter(key)) {
+          const rates = new Rates();
+          for (let i = 0; i < t.length; i++) {
+            if (!isNum(t[i]) || !isNum(cols.mean[i])) continue;
+            const r = rates.take(key, t[i], cols.mean[i]);
+            if (r !== null) b.push(t[i], r, r, r);
+          }
+          b.lastBucket = this.bucketOf(b.mean.lastT);
+          if (b.length) keys.push(key);
+          continue;
+        }
         for (let i = 0; i < t.length; i++) {
           const mean = cols.mean[i];
           if (!isNum(t[i]) || !isNum(mean)) continue;
@@ -252,9 +276,13 @@ export class HistoryLines {
     for (const [key, v] of metricsOf(obj)) {
       // Custom metrics only where the answer had them: a line of live points
       // alone would look like a metric that began a minute ago.
-      if (Object.hasOwn(PATHS, key) || line.bands.has(key)) {
-        if (line.band(key).fold(t, v, bucket)) keys.push(key);
+      if (!Object.hasOwn(PATHS, key) && !line.bands.has(key)) continue;
+      let value = v;
+      if (this.isCounter(key)) {
+        value = line.rates.take(obj[KEY_PID] + '|' + key, t, v);
+        if (value === null) continue;
       }
+      if (line.band(key).fold(t, value, bucket)) keys.push(key);
     }
     if (keys.length) this.onKeys(line, keys);
     return line;

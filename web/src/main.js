@@ -66,7 +66,7 @@ const stats = {
 // of the long windows take theirs from here.
 const colours = new Colours({ onChange: recolour });
 const store = new SeriesStore({ onKeys: attachSeries, colours });
-const lines = new HistoryLines({ onKeys: attachLine, colours });
+const lines = new HistoryLines({ onKeys: attachLine, colours, counters: store.counters });
 const customNames = new Set(); // every custom metric the page has seen: long windows ask for them
 let customTimer = 0;
 const nowS = () => store.nowS();
@@ -108,6 +108,14 @@ function customPanel (name) {
   card.className = 'card small';
   const h = document.createElement('h3');
   h.textContent = name;
+  // A counter is charted as its rate.
+  if (store.counters.has(name)) {
+    const unit = document.createElement('span');
+    unit.className = 'unit';
+    unit.textContent = 'per s';
+    unit.title = 'a counter: its increase per second';
+    h.append(' ', unit);
+  }
   const plot = document.createElement('div');
   plot.className = 'plot';
   card.append(h, plot);

@@ -20,7 +20,7 @@ import {
   KEY_AGENT, KEY_AGENTS, KEY_COLOR, KEY_CPU, KEY_CUSTOM, KEY_HOST, KEY_ID,
   KEY_INTERVAL, KEY_LAST, KEY_LAST_SEEN, KEY_LOST, KEY_MEM, KEY_NOW,
   KEY_PERCPU, KEY_PID, KEY_SAMPLES, KEY_SERIES, KEY_STATE, KEY_SYS,
-  KEY_TIMESTAMP,
+  KEY_COUNTERS, KEY_TIMESTAMP,
   CHARTED_COLUMNS, CHARTED_PATHS, HISTORY_LOAD1, HISTORY_PATH_SEP, HISTORY_SYS_CPU, HISTORY_SYS_MEM,
   HISTORY_T,
   STATE_JOINED, STATE_LEFT, STATE_LIVE
@@ -191,6 +191,7 @@ export class Series {
     this.lost = 0;             // the collector's count of samples lost (by seq), as last reported
     this.last = null;          // the last sample object
     this.columns = new Map();
+    this.rates = new Rates();  // its counters' previous readings
     this.update(fields);
   }
 
@@ -288,6 +289,31 @@ export function metricsOf (s) {
   return out;
 }
 
+// The names in sample `s`'s `custom` that are counters (its `counters` list):
+// the page charts their rate per second, not their running total.
+export function countersOf (s) {
+  const list = isObject(s) && Array.isArray(s[KEY_COUNTERS]) ? s[KEY_COUNTERS] : [];
+  return new Set(list.filter((n) => typeof n === 'string' && n !== ''));
+}
+
+// The rates of counters: each reading against the previous one of its key.
+export class Rates {
+  constructor () {
+    this.last = new Map();     // key -> [t, v] of the previous reading
+  }
+
+  // The rate per second from the previous reading of `key` to (t, v); null
+  // for the first, for one not newer, and across a reset (the value fell: the
+  // process restarted).
+  take (key, t, v) {
+    const prev = this.last.get(key);
+    if (prev && !(t > prev[0])) return null;
+    this.last.set(key, [t, v]);
+    if (!prev || v < prev[1]) return null;
+    return (v - prev[1]) / (t - prev[0]);
+  }
+}
+
 // The history columns of /api/history besides `custom`, by column key.
 const HISTORY_COLUMNS = CHARTED_COLUMNS;
 
@@ -308,6 +334,7 @@ export class SeriesStore {
     this.onKeys = onKeys;
     this.onColour = onColour;
     this.colours = colours;
+    this.counters = new Set(); // custom metric names some sample said are counters
     this.nowMs = nowMs;
     this.clockOffset = 0;      // collector clock minus browser clock, seconds
     this.dropped = 0;          // samples without an identity (the collector drops those)
@@ -316,6 +343,11 @@ export class SeriesStore {
   get size () { return this.map.size; }
   get (id) { return this.map.get(id); }
   has (id) { return this.map.has(id); }
+
+  // Whether column `key` is a custom metric some sample called a counter.
+  isCounter (key) {
+    return key.startsWith(CUSTOM_PREFIX) && this.counters.has(key.slice(CUSTOM_PREFIX.length));
+  }
   values () { return this.map.values(); }
 
   // The collector's clock, as best known, in Unix seconds.
@@ -342,9 +374,14 @@ export class SeriesStore {
     }
     const s = this.seriesFor(id, obj);
     const t = parseTime(obj[KEY_TIMESTAMP], this.nowS());
+    const counters = countersOf(obj);
+    for (const name of counters) this.counters.add(name);
     const keys = [];
     for (const [key, v] of metricsOf(obj)) {
-      s.put(key, t, v);
+      if (this.isCounter(key)) {
+        const r = s.rates.take(key, t, v);
+        if (r !== null) s.put(key, t, r);
+      } else s.put(key, t, v);
       keys.push(key);
     }
     s.last = obj;
@@ -374,7 +411,10 @@ export class SeriesStore {
       if (typeof a[KEY_LAST_SEEN] === 'number') {
         s.lastSeen = nowMs - Math.max(0, serverNow - a[KEY_LAST_SEEN]) * 1000;
       }
-      if (isObject(a[KEY_LAST])) s.last = a[KEY_LAST];
+      if (isObject(a[KEY_LAST])) {
+        s.last = a[KEY_LAST];
+        for (const name of countersOf(s.last)) this.counters.add(name);
+      }
     }
     // A series this collector does not know (it restarted) is not live any more;
     // if it still is, its next sample says so.
@@ -389,8 +429,16 @@ export class SeriesStore {
       const s = this.seriesFor(h[KEY_ID], { [KEY_COLOR]: h[KEY_COLOR] });
       const fill = (key, vals) => {
         let any = false;
+        const counter = this.isCounter(key);
         for (let i = 0; i < times.length && i < vals.length; i++) {
-          if (typeof times[i] === 'number' && s.put(key, times[i], vals[i])) any = true;
+          if (typeof times[i] !== 'number') continue;
+          let v = vals[i];
+          if (counter) {
+            if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+            v = s.rates.take(key, times[i], v);
+            if (v === null) continue;
+          }
+          if (s.put(key, times[i], v)) any = true;
         }
         return any;
       };
@@ -414,7 +462,8 @@ export class SeriesStore {
       const t = parseTime(s.last[KEY_TIMESTAMP], serverNow);
       const keys = [];
       for (const [key, v] of metricsOf({ [KEY_CUSTOM]: s.last[KEY_CUSTOM] })) {
-        s.put(key, t, v);
+        if (this.isCounter(key)) s.rates.take(key, t, v); // the next reading makes a rate
+        else s.put(key, t, v);
         keys.push(key);
       }
       this.onKeys(s, keys);
