@@ -220,6 +220,8 @@ collector_new (const config_t *config)
                             .latest = self->latest,
                             .metrics_ttl = (int64_t) (config->metrics_ttl_s * 1e9),
                             .boot = self->boot,
+                            .ingest_endpoint = config->bind,
+                            .ingest_curve = config->gate.curve_cert != NULL,
                             .start_mono = self->start_mono,
                             .ingest = self->ingest,
                             .forward = self->forward,

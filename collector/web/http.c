@@ -136,7 +136,9 @@ static enum MHD_Result
 s_route_agents (http_t *self, struct MHD_Connection *connection, void **request_state)
 {
     (void) request_state;
-    return s_answer_json (connection, api_agents (self->routes.series, clock_wall_ns ()));
+    api_ingest_t ingest = {.endpoint = self->routes.ingest_endpoint,
+                           .curve = self->routes.ingest_curve};
+    return s_answer_json (connection, api_agents (self->routes.series, clock_wall_ns (), &ingest));
 }
 
 static enum MHD_Result s_answer_plain (struct MHD_Connection *connection, unsigned status,

@@ -20,6 +20,7 @@
 #include "store.h"
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct _http_t http_t;
@@ -37,6 +38,8 @@ typedef struct {
     latest_t *latest;            //  /metrics: each series' latest values
     int64_t metrics_ttl;         //  /metrics: ns a series stays after its last sample
     const char *boot;            //  /healthz
+    const char *ingest_endpoint; //  /api/agents: the agents' socket (--bind)
+    bool ingest_curve;           //  /api/agents: agents must speak CURVE
     int64_t start_mono;          //  /healthz uptime
     ingest_t *ingest;            //  /metrics: batches forwarded here
     forward_t *forward;          //  /metrics: batches forwarded upstream, or NULL
