@@ -370,14 +370,14 @@ s_by_newest (const void *a, const void *b)
 static void
 s_free (s_recall_t *self)
 {
-    for (int64_t id = 0; id < self->series_cap; id++)
+    for (int64_t id = 0; self->series && id < self->series_cap; id++)
         if (self->series[id]) {
             store_who_free (&self->series[id]->who);
             free (self->series[id]->head.at);
             free (self->series[id]);
         }
     free (self->series);
-    for (int64_t id = 0; id < self->metric_cap; id++)
+    for (int64_t id = 0; self->name && id < self->metric_cap; id++)
         free (self->name[id]);
     free (self->name);
     free (self->kind);
