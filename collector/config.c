@@ -1,6 +1,7 @@
 /*  config.c: the collector's command line, one table (common/cli.h). */
 #include "config.h"
 #include "gate.h"
+#include "http.h"
 #include "cert.h"
 #include "cli.h"
 #include "series.h"
@@ -198,7 +199,7 @@ config_parse (int argc, char **argv, config_t *config)
                                         STORE_HOUR_RETENTION_DEFAULT / 86400.0},
                          .store_seal_s = 60};
     long max_clients = 10000, max_series = 10000, history = 600, ring_mib = 16;
-    long per_address = S_PER_ADDRESS_DEFAULT;
+    long per_address = S_PER_ADDRESS_DEFAULT, write_timeout = HTTP_WRITE_TIMEOUT_S;
     double metrics_ttl = SERIES_METRICS_TTL_DEFAULT_S;
     const cli_option_t options[] = {
         {"bind", 'b', CLI_TEXT, &config->bind, 1, S_ENDPOINT_MAX, "ENDPOINT",
@@ -244,6 +245,10 @@ config_parse (int argc, char **argv, config_t *config)
          "PEM CA certificates to check an https receiver with", NULL, NULL},
         {"max-clients-per-address", 0, CLI_LONG, &per_address, 0, S_CLIENTS_MAX, "N",
          "connections one client address may hold (0: no limit)", NULL, NULL},
+        {"http-write-timeout", 0, CLI_LONG, &write_timeout, 1, 3600, "SECONDS",
+         "close an HTTP connection whose answer makes no progress\n"
+         "(a client that stopped reading) or that idles this long",
+         NULL, NULL},
         {"tls-cert", 0, CLI_TEXT, &config->tls_cert, 1, S_PATH_MAX, "FILE",
          "serve HTTPS with this PEM certificate (chain); needs --tls-key", NULL, NULL},
         {"tls-key", 0, CLI_TEXT, &config->tls_key, 1, S_PATH_MAX, "FILE",
@@ -313,5 +318,6 @@ config_parse (int argc, char **argv, config_t *config)
     config->ring_mib = (uint32_t) ring_mib;
     config->metrics_ttl_s = metrics_ttl;
     config->max_per_address = (uint32_t) per_address;
+    config->write_timeout_s = (uint32_t) write_timeout;
     return s_check_security (config) ? CONFIG_RUN : CONFIG_ERROR;
 }
