@@ -10,7 +10,9 @@
               -> the store's queue
 
     and the sweep that marks silent series as left. Dropped frames are counted
-    by reason in the stats and logged at most once a second (ingest_log_drops).
+    by reason in the stats and logged at most once a second (ingest_log_drops);
+    the lines of joins, leaves, seq restarts and out-of-window timestamps are
+    rate-limited (loglimit.h), their summaries written by ingest_log_drops too.
 
     The SUB binds (agents' PUBs connect), subscribes to everything, and caps
     frames: frames up to GATE_MAX_FRAME (twice the protocol's 64 KiB) are
@@ -58,6 +60,8 @@ typedef struct {
     uint64_t invalid[VALIDATE_REASONS]; //  frames dropped, by reason
     uint64_t series_dropped;            //  valid samples of series past --max-series
     uint64_t lost;                      //  samples missing according to `seq` gaps
+    uint64_t seq_resets;                //  `seq` jumps read as a restarted count, not loss
+    uint64_t retimed[2];                //  timestamps too old [0] or too new [1]: arrival time
     uint64_t events;                    //  events appended to the ring
 } ingest_stats_t;
 
@@ -110,11 +114,11 @@ void ingest_metrics (ingest_t *self, textbuf_t *out);
 //  `event: agent`). Returns the events appended.
 size_t ingest_sweep (ingest_t *self, int64_t mono_ns);
 
-//  When the pending drop log line is due (a time already past when it may be
-//  written at once), or 0 when no dropped frame waits to be logged.
+//  When the pending drop log line or a summary of held-back lines is due (a
+//  time already past when it may be written at once), or 0 when none waits.
 int64_t ingest_drops_due (ingest_t *self);
 
-//  Writes the pending drop log line when it is due at `mono_ns`.
+//  Writes the pending drop log line and the summaries that are due at `mono_ns`.
 void ingest_log_drops (ingest_t *self, int64_t mono_ns);
 
 //  Lets the gate reread its allow-list (--curve-allow), revoking removed keys;

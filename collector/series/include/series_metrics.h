@@ -4,9 +4,9 @@
     numbers of its latest sample (latest.h) are written as Prometheus families
     named by the one table (metric_map.h), labelled with the series' `agent`,
     `host`, `pid` and `color` when present. Beside them, per series, what the
-    collector itself knows: `zapm_agent_up` (1 live, 0 left), samples received
-    and samples lost. Custom metrics become `zapm_custom_<name>` gauges, or
-    counters `zapm_custom_<name>_total` when the agent said so (`counters`).
+    collector itself knows: `zapm_agent_up` (1 live, 0 left), samples received,
+    samples lost and seq resets, as exact integers. Custom metrics become `zapm_custom_<name>`
+   gauges, or counters `zapm_custom_<name>_total` when the agent said so (`counters`).
 
     The text format wants all lines of a family together, so the renderer goes
     family by family over the exposed series; custom families are gathered in
