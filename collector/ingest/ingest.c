@@ -251,14 +251,15 @@ s_log_reset (ingest_t *self, const series_t *series, const sample_t *sample)
 static void
 s_retimed (ingest_t *self, const sample_t *sample, sample_time_t how)
 {
-    self->sinks.stats->retimed[how == SAMPLE_TIME_TOO_OLD ? 0 : 1]++;
+    self->sinks.stats->retimed[how]++;
     if (!loglimit_allow (&self->retimed_log, clock_mono_ns ()))
         return;
     char id[ZAPM_IDENTITY_MAX * 4 + 1];
     log_escape (sample->identity, strlen (sample->identity), ZAPM_IDENTITY_MAX, id);
-    log_warn ("agent %s sent a timestamp %s than the clock allows (check its clock): "
-              "filed at its arrival time",
-              id, how == SAMPLE_TIME_TOO_OLD ? "older" : "newer");
+    log_warn ("agent %s sent a timestamp %s (check its clock): filed at its arrival time", id,
+              how == SAMPLE_TIME_TOO_OLD   ? "older than the clock allows"
+              : how == SAMPLE_TIME_TOO_NEW ? "newer than the clock allows"
+                                           : "that cannot be read");
 }
 
 //  Appends `event: lost` after a jump in a series' seq, with its totals.
@@ -316,7 +317,7 @@ s_ingest_sample (ingest_t *self, const char *data, size_t size, const forward_he
     int64_t mono_ns = clock_mono_ns ();
     int64_t wall_ns = clock_wall_ns ();
     sample_time_t how = sample_time_check (&sample, wall_ns);
-    if (how == SAMPLE_TIME_TOO_OLD || how == SAMPLE_TIME_TOO_NEW)
+    if (how < SAMPLE_TIME_RETIMED)
         s_retimed (self, &sample, how);
     int64_t time_ns = sample_time_ns (&sample, wall_ns);
     series_t *series;

@@ -130,12 +130,21 @@ sample_time_check (const sample_t *sample, int64_t received_ns)
 {
     assert (sample);
     if (sample->wall_ns == 0)
-        return SAMPLE_TIME_NONE;
+        return sample->has_timestamp ? SAMPLE_TIME_UNREADABLE : SAMPLE_TIME_NONE;
     if (sample->wall_ns < received_ns - SAMPLE_PAST_WINDOW_S * 1000000000LL)
         return SAMPLE_TIME_TOO_OLD;
     if (sample->wall_ns > received_ns + SAMPLE_FUTURE_WINDOW_S * 1000000000LL)
         return SAMPLE_TIME_TOO_NEW;
     return SAMPLE_TIME_OWN;
+}
+
+const char *
+sample_time_name (sample_time_t how)
+{
+    return how == SAMPLE_TIME_TOO_OLD      ? "too_old"
+           : how == SAMPLE_TIME_TOO_NEW    ? "too_new"
+           : how == SAMPLE_TIME_UNREADABLE ? "unreadable"
+                                           : "own";
 }
 
 int64_t
@@ -402,6 +411,7 @@ s_extract (const cJSON **found, sample_t *sample, store_numbers_t *numbers)
 
     sample->wall_ns = 0;
     const cJSON *stamp = found[SAMPLE_TIMESTAMP];
+    sample->has_timestamp = stamp != NULL;
     if (stamp)
         clock_parse_iso (stamp->valuestring, strlen (stamp->valuestring), &sample->wall_ns);
 

@@ -36,7 +36,7 @@ s_invalid_name (int reason)
 static const char *
 s_retimed_name (int reason)
 {
-    return reason == 0 ? "too_old" : "too_new";
+    return sample_time_name ((sample_time_t) reason);
 }
 
 static const char *
@@ -77,9 +77,9 @@ metrics_render (const metrics_counters_t *counters, const metrics_gauges_t *gaug
               "Jumps in agents' seq numbers read as a restarted count, not as loss.",
               counters->ingest->seq_resets);
     s_by_reason (&buffer, "zapm_samples_retimed_total",
-                 "Samples whose timestamp was outside the window the store takes, filed at their "
-                 "arrival time, by reason.",
-                 counters->ingest->retimed, 2, s_retimed_name);
+                 "Samples whose timestamp was outside the window the store takes, or unreadable, "
+                 "filed at their arrival time, by reason.",
+                 counters->ingest->retimed, SAMPLE_TIME_RETIMED, s_retimed_name);
     s_metric (&buffer, "zapm_series_dropped_total", "counter",
               "Valid samples dropped because --max-series was reached.",
               counters->ingest->series_dropped);

@@ -56,13 +56,13 @@
 //  The ingest path's counters, for /metrics and the stop line. Plain integers,
 //  written by the loop thread only.
 typedef struct {
-    uint64_t received;                  //  frames received on the SUB socket
-    uint64_t invalid[VALIDATE_REASONS]; //  frames dropped, by reason
-    uint64_t series_dropped;            //  valid samples of series past --max-series
-    uint64_t lost;                      //  samples missing according to `seq` gaps
-    uint64_t seq_resets;                //  `seq` jumps read as a restarted count, not loss
-    uint64_t retimed[2];                //  timestamps too old [0] or too new [1]: arrival time
-    uint64_t events;                    //  events appended to the ring
+    uint64_t received;                     //  frames received on the SUB socket
+    uint64_t invalid[VALIDATE_REASONS];    //  frames dropped, by reason
+    uint64_t series_dropped;               //  valid samples of series past --max-series
+    uint64_t lost;                         //  samples missing according to `seq` gaps
+    uint64_t seq_resets;                   //  `seq` jumps read as a restarted count, not loss
+    uint64_t retimed[SAMPLE_TIME_RETIMED]; // timestamps filed at arrival, by sample_time_t
+    uint64_t events;                       //  events appended to the ring
 } ingest_stats_t;
 
 typedef struct _ingest_t ingest_t;

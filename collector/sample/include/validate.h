@@ -60,6 +60,7 @@ typedef struct {
     uint64_t seq;                            //  `seq`
     double interval;                         //  `interval` in seconds, 0 when absent
     int64_t wall_ns;                         //  `timestamp` parsed, 0 when absent or unparsable
+    bool has_timestamp;                      //  `timestamp` present, parsable or not
     double cpu;                              //  `cpu`
     double mem;                              //  `mem`
     double sys_cpu;                          //  `sys.cpu_percent`, NAN when absent
@@ -93,15 +94,21 @@ validate_reason_t validate_sample_numbers (const char *data, size_t size, sample
 
 //  Which time a sample is filed at (sample_time_check).
 typedef enum {
-    SAMPLE_TIME_OWN,     //  its own `timestamp`, inside the window
-    SAMPLE_TIME_NONE,    //  no `timestamp` (or unparsable): its arrival time
-    SAMPLE_TIME_TOO_OLD, //  `timestamp` before the window: its arrival time
-    SAMPLE_TIME_TOO_NEW  //  `timestamp` after the window: its arrival time
+    SAMPLE_TIME_TOO_OLD,    //  `timestamp` before the window: its arrival time
+    SAMPLE_TIME_TOO_NEW,    //  `timestamp` after the window: its arrival time
+    SAMPLE_TIME_UNREADABLE, //  `timestamp` not ISO 8601 or past 2262: its arrival time
+    SAMPLE_TIME_RETIMED,    //  (the number of reasons above, which ingest counts)
+    SAMPLE_TIME_OWN,        //  its own `timestamp`, inside the window
+    SAMPLE_TIME_NONE        //  no `timestamp`: its arrival time
 } sample_time_t;
 
 //  Says which time `sample`, arriving at `received_ns` (wall clock, Unix
-//  ns), is filed at; ingest counts the last two (zapm_samples_retimed_total).
+//  ns), is filed at; ingest counts the retimed ones by reason
+//  (zapm_samples_retimed_total{reason="too_old"|"too_new"|"unreadable"}).
 sample_time_t sample_time_check (const sample_t *sample, int64_t received_ns);
+
+//  "too_old", "too_new" or "unreadable" for a retimed sample (/metrics labels).
+const char *sample_time_name (sample_time_t how);
 
 //  The time `sample` was taken, Unix ns: its `timestamp` when it is within
 //  the window around `received_ns` (the wall clock when it arrived), else
