@@ -199,7 +199,9 @@ collector_new (const config_t *config)
                             .gate_stats = &self->stats.gate,
                             .latest = self->latest,
                             .boot = self->boot,
-                            .max_series = config->max_series};
+                            .max_series = config->max_series,
+                            .log_lines = config->log_lines,
+                            .log_window_s = config->log_window_s};
     self->ingest = ingest_new (config->bind, &config->gate, &sinks);
     if (!self->ingest) {
         collector_destroy (&self);

@@ -43,12 +43,10 @@
 #include <string.h>
 #include <zmq.h>
 
-#define INGEST_RCVHWM      1000
-#define INGEST_LOG_GAP_NS  1000000000LL
-#define INGEST_EXCERPT     48
-#define INGEST_EDGES_MAX   64 //  edges counted by name; more are counted together
-#define INGEST_AGENT_LINES 10 //  joined (and left) lines a minute before a summary
-#define INGEST_EVENT_LINES 5  //  seq-restart (and retimed) lines a minute before a summary
+#define INGEST_RCVHWM     1000
+#define INGEST_LOG_GAP_NS 1000000000LL
+#define INGEST_EXCERPT    48
+#define INGEST_EDGES_MAX  64 //  edges counted by name; more are counted together
 
 //  Where the frames of the message being received go.
 typedef enum {
@@ -109,12 +107,14 @@ ingest_new (const char *endpoint, const gate_config_t *gate, const ingest_sinks_
     if (!self)
         return NULL;
     self->sinks = *sinks;
-    self->joined_log = LOGLIMIT_INIT ("agents joined", INGEST_AGENT_LINES, LOGLIMIT_MINUTE_NS);
-    self->left_log = LOGLIMIT_INIT ("agents left", INGEST_AGENT_LINES, LOGLIMIT_MINUTE_NS);
-    self->reset_log =
-        LOGLIMIT_INIT ("seq counts restarted", INGEST_EVENT_LINES, LOGLIMIT_MINUTE_NS);
-    self->retimed_log = LOGLIMIT_INIT ("samples filed at their arrival time", INGEST_EVENT_LINES,
-                                       LOGLIMIT_MINUTE_NS);
+    uint32_t lines = sinks->log_window_s ? sinks->log_lines : INGEST_LOG_LINES_DEFAULT;
+    int64_t window_ns =
+        (sinks->log_window_s ? sinks->log_window_s : INGEST_LOG_WINDOW_DEFAULT_S) * 1000000000LL;
+    self->joined_log = (loglimit_t) LOGLIMIT_INIT ("agents joined", lines, window_ns);
+    self->left_log = (loglimit_t) LOGLIMIT_INIT ("agents left", lines, window_ns);
+    self->reset_log = (loglimit_t) LOGLIMIT_INIT ("seq counts restarted", lines, window_ns);
+    self->retimed_log =
+        (loglimit_t) LOGLIMIT_INIT ("samples filed at their arrival time", lines, window_ns);
     if (sinks->store && !(self->numbers = malloc (sizeof *self->numbers))) {
         log_error ("out of memory");
         free (self);

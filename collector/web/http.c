@@ -340,13 +340,18 @@ s_login_done (void *arg, void *tag, auth_verdict_t verdict)
 //  SSE server that is routine, so those lines are info and the rest are warnings.
 //  A failed TLS handshake (plain HTTP to the TLS port, a scanner) is the
 //  client's doing and costs one line per connection: those are counted and
-//  logged at most once per 10 s.
+//  logged at most once per 10 s. The other lines can come per connection too
+//  (a client that resets, a malformed request): a few a minute of each kind,
+//  then a summary (loglimit.h), so clients cannot flood the log.
 static void
 s_mhd_log (void *cls, const char *fmt, va_list args)
 {
     http_t *self = cls;
     static uint64_t tls_failures;
     static int64_t tls_logged;
+    static loglimit_t gone_log =
+        LOGLIMIT_INIT ("http lines of clients gone", 10, LOGLIMIT_MINUTE_NS);
+    static loglimit_t other_log = LOGLIMIT_INIT ("http warnings", 10, LOGLIMIT_MINUTE_NS);
     char line[512];
     vsnprintf (line, sizeof line, fmt, args);
     size_t n = strlen (line);
@@ -366,9 +371,11 @@ s_mhd_log (void *cls, const char *fmt, va_list args)
         tls_failures = 0;
         tls_logged = now;
     }
-    else if (peer_gone)
-        log_info ("http: %s", line);
-    else
+    else if (peer_gone) {
+        if (loglimit_allow (&gone_log, clock_mono_ns ()))
+            log_info ("http: %s", line);
+    }
+    else if (loglimit_allow (&other_log, clock_mono_ns ()))
         log_warn ("http: %s", line);
 }
 

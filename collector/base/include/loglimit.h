@@ -37,9 +37,12 @@ typedef struct {
     uint64_t held_all;  //  events held back since the start
 } loglimit_t;
 
-//  A limiter of `lines` lines per `window_ns` for events described by `what`.
+//  A limiter of `lines` lines per `window_ns` for events described by `what`:
+//  an initializer, for a static one too (cast it to assign: (loglimit_t) LOGLIMIT_INIT).
 #define LOGLIMIT_INIT(what_, lines_, window_ns_)                                                   \
-    ((loglimit_t){.what = (what_), .window_ns = (window_ns_), .lines_max = (lines_)})
+    {                                                                                              \
+        .what = (what_), .window_ns = (window_ns_), .lines_max = (lines_)                          \
+    }
 
 //  True if the line of an event at `mono_ns` may be written now; false if it
 //  is held back (and counted for the summary). Writes the summary of a

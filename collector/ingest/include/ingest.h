@@ -67,6 +67,11 @@ typedef struct {
 
 typedef struct _ingest_t ingest_t;
 
+//  Defaults of --log-lines and --log-window: per kind of event (joined, left,
+//  seq restarted, retimed), 10 lines a minute and one summary.
+#define INGEST_LOG_LINES_DEFAULT    10
+#define INGEST_LOG_WINDOW_DEFAULT_S 60
+
 //  Where valid samples go; all of it outlives the ingest.
 typedef struct {
     series_map_t *series;     //  per-series state
@@ -76,6 +81,8 @@ typedef struct {
     latest_t *latest;         //  latest values per series, for exporters
     const char *boot;         //  this run's token, in every event id
     uint32_t max_series;      //  for the "map full" log line
+    uint32_t log_lines;       //  lines of one kind of event a window (--log-lines)
+    uint32_t log_window_s;    //  that window, seconds (--log-window); 0: the defaults
     forward_t *forward;       //  upstream links (--forward), or NULL
     remote_export_t *remote;  // remote write receivers (--remote-write), or NULL
     store_t *store;           //  durable history (--store), or NULL
