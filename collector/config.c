@@ -1,6 +1,7 @@
 /*  config.c: the collector's command line, one table (common/cli.h). */
 #include "config.h"
 #include "gate.h"
+#include "http.h"
 #include "ingest.h"
 #include "cert.h"
 #include "cli.h"
@@ -199,7 +200,7 @@ config_parse (int argc, char **argv, config_t *config)
                                         STORE_HOUR_RETENTION_DEFAULT / 86400.0},
                          .store_seal_s = 60};
     long max_clients = 10000, max_series = 10000, history = 600, ring_mib = 16;
-    long per_address = S_PER_ADDRESS_DEFAULT;
+    long per_address = S_PER_ADDRESS_DEFAULT, write_timeout = HTTP_WRITE_TIMEOUT_S;
     long log_lines = INGEST_LOG_LINES_DEFAULT, log_window = INGEST_LOG_WINDOW_DEFAULT_S;
     double metrics_ttl = SERIES_METRICS_TTL_DEFAULT_S;
     const cli_option_t options[] = {
@@ -246,6 +247,10 @@ config_parse (int argc, char **argv, config_t *config)
          "PEM CA certificates to check an https receiver with", NULL, NULL},
         {"max-clients-per-address", 0, CLI_LONG, &per_address, 0, S_CLIENTS_MAX, "N",
          "connections one client address may hold (0: no limit)", NULL, NULL},
+        {"http-write-timeout", 0, CLI_LONG, &write_timeout, 1, 3600, "SECONDS",
+         "close an HTTP connection whose answer makes no progress\n"
+         "(a client that stopped reading) or that idles this long",
+         NULL, NULL},
         {"tls-cert", 0, CLI_TEXT, &config->tls_cert, 1, S_PATH_MAX, "FILE",
          "serve HTTPS with this PEM certificate (chain); needs --tls-key", NULL, NULL},
         {"tls-key", 0, CLI_TEXT, &config->tls_key, 1, S_PATH_MAX, "FILE",
@@ -324,5 +329,6 @@ config_parse (int argc, char **argv, config_t *config)
     config->log_lines = (uint32_t) log_lines;
     config->log_window_s = (uint32_t) log_window;
     config->max_per_address = (uint32_t) per_address;
+    config->write_timeout_s = (uint32_t) write_timeout;
     return s_check_security (config) ? CONFIG_RUN : CONFIG_ERROR;
 }

@@ -33,6 +33,7 @@ typedef struct {
     const char *users;        //  --users file, or NULL for no logins
     bool insecure_http;       //  --insecure-http: logins over plain HTTP off loopback
     uint32_t max_per_address; //  connections from one client address
+    uint32_t write_timeout_s; //  --http-write-timeout: s an answer may make no progress
     //  Tiers (docs/FIELDS.md, "Forwarding")
     const char *name;                       //  this collector's name, as an edge (--name)
     const char *forward[FORWARD_LINKS_MAX]; // upstream endpoints (--forward)

@@ -116,6 +116,12 @@ metrics_render (const metrics_counters_t *counters, const metrics_gauges_t *gaug
     s_metric (&buffer, "zapm_http_tls_failed_total", "counter",
               "TLS handshakes that failed (plain HTTP to the TLS port, scanners).",
               counters->web->tls_failed);
+    s_metric (&buffer, "zapm_http_malformed_total", "counter",
+              "Requests refused with 400 and a closed connection (RFC 9112 framing).",
+              counters->web->malformed);
+    s_metric (&buffer, "zapm_http_write_timeouts_total", "counter",
+              "Connections closed because an answer made no progress for --http-write-timeout.",
+              counters->web->write_timeouts);
     s_metric (&buffer, "zapm_clients", "gauge", "Open /feed streams.", gauges->clients);
     s_metric (&buffer, "zapm_series", "gauge", "Series known.", gauges->series);
     s_metric (&buffer, "zapm_series_live", "gauge", "Series live.", gauges->series_live);
