@@ -398,8 +398,10 @@ store_recall (const char *path, int64_t since_ns, uint32_t points, uint32_t max_
     if (store_db_exec (self.db, "BEGIN") != SQLITE_OK || !s_load_metrics (&self) ||
         !s_load_series (&self) || !s_load_newest (&self) || !s_load_head (&self))
         goto done;
+    //  "+t1": the series' own index (chunk_series), newest first, never a
+    //  scan of chunk_age's every chunk since `since` for each series.
     chunks = store_db_prepare (self.db, "SELECT data FROM chunk WHERE tier = 0 AND series = ?1"
-                                        " AND t1 >= ?2 ORDER BY t0 DESC");
+                                        " AND +t1 >= ?2 ORDER BY t0 DESC");
     order = malloc ((size_t) (self.series_cap ? self.series_cap : 1) * sizeof *order);
     if (!chunks || !order)
         goto done;
