@@ -141,6 +141,8 @@ s_open_store (collector_t *self)
         store_config.retention_s[tier] = (int64_t) (config->store_days[tier] * 86400.0 + 0.5);
     store_config.max_mib = config->store_max_mib;
     store_config.seal_s = config->store_seal_s;
+    store_config.max_series = config->store_max_series;
+    store_config.max_metrics = config->store_max_metrics;
     self->store = store_new (&store_config);
     if (!self->store)
         return false;

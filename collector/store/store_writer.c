@@ -155,8 +155,10 @@ s_path_ok (const char *path, size_t size)
 //  Layout `id` with its metric ids looked up (paths not kept get 0); NULL if
 //  it is unknown, does not hold `count` paths, or a metric row could not be
 //  added.
+//  New names past max_metrics are refused (counted for series `key`) and not kept.
 static store_writer_layout_t *
-s_layout (store_writer_t *self, uint32_t id, uint32_t count, int64_t now_ns)
+s_layout (store_writer_t *self, uint32_t id, uint32_t count, const char *key,
+          const store_ids_t *ids, int64_t now_ns)
 {
     store_writer_layout_t *layout = id <= STORE_LAYOUTS_MAX ? self->layouts[id] : NULL;
     if (!layout || layout->count != count)
@@ -171,9 +173,13 @@ s_layout (store_writer_t *self, uint32_t id, uint32_t count, int64_t now_ns)
             return NULL;
         size_t size = (size_t) (nul - path);
         layout->metric[i] = 0;
+        bool refused = false;
         if (s_path_ok (path, size) &&
-            !(layout->metric[i] = store_writer_metric (self, path, size, now_ns)))
-            return NULL;
+            !(layout->metric[i] = store_writer_metric (self, path, size, now_ns, &refused))) {
+            if (!refused)
+                return NULL;
+            store_writer_refuse_metric (self, key, ids, now_ns);
+        }
         layout->kept += layout->metric[i] != 0;
         path = nul + 1;
     }
@@ -230,10 +236,13 @@ store_writer_sample (store_writer_t *self, const char *series_id, const store_id
         atomic_fetch_add (&self->counters->samples_refused, 1);
         return;
     }
-    store_writer_layout_t *layout =
-        count < STORE_HEAD_POINTS_MAX ? s_layout (self, layout_id, count, now_ns) : NULL;
+    store_writer_layout_t *layout = count < STORE_HEAD_POINTS_MAX
+                                        ? s_layout (self, layout_id, count, series_id, ids, now_ns)
+                                        : NULL;
     if (!layout)
         return; //  a metric row could not be added: counted as a write error
+    if (!series && !store_writer_admit_series (self, series_id, ids, now_ns))
+        return; //  max_series rows held: counted and logged there
     if (!series)
         series = s_series_new (self, series_id, ids, time_ns, now_ns);
     if (!series || !store_writer_row (self, series, time_ns, self->head_id))
@@ -278,8 +287,12 @@ store_writer_new (sqlite3 *db, const store_config_t *config, store_counters_t *c
     self->insert_head = store_db_prepare (db, "INSERT INTO head (id, t_ns, data) VALUES (?, ?, ?)");
     self->delete_head = store_db_prepare (db, "DELETE FROM head WHERE id < ?");
     self->update_last = store_db_prepare (db, "UPDATE series SET last_ns = ? WHERE id = ?");
+    self->any_chunk =
+        store_db_prepare (db, "SELECT 1 FROM chunk WHERE tier IN (0, 1, 2) AND series = ? LIMIT 1");
+    self->delete_series = store_db_prepare (db, "DELETE FROM series WHERE id = ?");
     if (!self->config.path || !self->insert_series || !self->insert_metric || !self->insert_head ||
-        !self->delete_head || !self->update_last || !store_writer_load (self, now_ns)) {
+        !self->delete_head || !self->update_last || !self->any_chunk || !self->delete_series ||
+        !store_writer_load (self, now_ns)) {
         store_writer_destroy (&self, 0);
         return NULL;
     }
@@ -307,6 +320,8 @@ store_writer_destroy (store_writer_t **self_p, int64_t now_ns)
     sqlite3_finalize (self->insert_head);
     sqlite3_finalize (self->delete_head);
     sqlite3_finalize (self->update_last);
+    sqlite3_finalize (self->any_chunk);
+    sqlite3_finalize (self->delete_series);
     sqlite3_close (self->db);
     free ((char *) self->config.path);
     free (self->head.data);

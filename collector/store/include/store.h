@@ -36,6 +36,8 @@
 #define STORE_QUEUE_MIB_DEFAULT        32                //  the append queue's bound
 #define STORE_PAST_WINDOW_DEFAULT      600               //  seconds a point may lag the clock
 #define STORE_FUTURE_WINDOW_DEFAULT    60                //  seconds a point may lead the clock
+#define STORE_MAX_SERIES_DEFAULT       100000            //  series rows (identities) held
+#define STORE_MAX_METRICS_DEFAULT      10000             //  metric rows (names) held
 
 //  A snapshot of the store's counters (store_stats).
 typedef struct {
@@ -52,6 +54,11 @@ typedef struct {
     int64_t queue_samples;           //  samples waiting in the append queue
     int64_t unrolled_deleted;        //  chunks the cap deleted before they were rolled up
     int64_t rollup_metrics_left_out; //  metrics left out of rollup chunks (over 1024 in a span)
+    int64_t series_refused;          //  samples of a new identity refused: max_series rows held
+    int64_t metrics_refused;         //  new metric names refused: max_metrics rows held
+    int64_t series_forgotten;        //  series rows deleted once retention had emptied them
+    int64_t series;                  //  rows of the series table
+    int64_t metrics;                 //  rows of the metric table
 } store_stats_t;
 
 //  Queries that may wait for the query thread at once; more are refused.
