@@ -221,6 +221,7 @@ collector_new (const config_t *config)
                                          .auth = &self->stats.auth},
                             .latest = self->latest,
                             .metrics_ttl = (int64_t) (config->metrics_ttl_s * 1e9),
+                            .metrics_max_names = config->metrics_max_names,
                             .boot = self->boot,
                             .start_mono = self->start_mono,
                             .ingest = self->ingest,

@@ -203,6 +203,7 @@ config_parse (int argc, char **argv, config_t *config)
     long max_clients = 10000, max_series = 10000, history = 600, ring_mib = 16;
     long per_address = S_PER_ADDRESS_DEFAULT;
     double metrics_ttl = SERIES_METRICS_TTL_DEFAULT_S;
+    long max_metric_names = 10000;
     const cli_option_t options[] = {
         {"bind", 'b', CLI_TEXT, &config->bind, 1, S_ENDPOINT_MAX, "ENDPOINT",
          "ZeroMQ endpoint agents publish to", NULL, NULL},
@@ -282,6 +283,10 @@ config_parse (int argc, char **argv, config_t *config)
          "metric names the store holds at most; past it new names\n"
          "are not stored (counted, logged)",
          NULL, NULL},
+        {"max-metric-names", 0, CLI_LONG, &max_metric_names, 1, S_SERIES_MAX, "N",
+         "custom metric names (families) on /metrics at most;\n"
+         "values of further names are left out (counted)",
+         NULL, NULL},
         {"metrics-ttl", 0, CLI_DOUBLE, &metrics_ttl, 0.1, S_HISTORY_MAX, "SECONDS",
          "how long a series that stopped sending stays on /metrics,\n"
          "counted from its last sample",
@@ -323,6 +328,7 @@ config_parse (int argc, char **argv, config_t *config)
     config->history_points = (uint32_t) history;
     config->ring_mib = (uint32_t) ring_mib;
     config->metrics_ttl_s = metrics_ttl;
+    config->metrics_max_names = (uint32_t) max_metric_names;
     config->max_per_address = (uint32_t) per_address;
     return s_check_security (config) ? CONFIG_RUN : CONFIG_ERROR;
 }

@@ -16,15 +16,16 @@
 #include <stdint.h>
 
 typedef struct {
-    const char *bind;        //  ZeroMQ endpoint the SUB socket binds
-    const char *http_text;   //  --http as given, for messages
-    struct sockaddr_in http; //  address the web server listens on
-    uint32_t max_clients;    //  /feed streams at once
-    uint32_t max_series;     //  series kept
-    uint32_t history_points; //  history points per series
-    uint32_t ring_mib;       //  shared ring size in MiB
-    double metrics_ttl_s;    //  seconds a series stays on /metrics after its last sample
-    gate_config_t gate;      //  who may publish: CURVE keys or plaintext addresses
+    const char *bind;           //  ZeroMQ endpoint the SUB socket binds
+    const char *http_text;      //  --http as given, for messages
+    struct sockaddr_in http;    //  address the web server listens on
+    uint32_t max_clients;       //  /feed streams at once
+    uint32_t max_series;        //  series kept
+    uint32_t history_points;    //  history points per series
+    uint32_t ring_mib;          //  shared ring size in MiB
+    uint32_t metrics_max_names; //  --max-metric-names: custom families on /metrics at most
+    double metrics_ttl_s;       //  seconds a series stays on /metrics after its last sample
+    gate_config_t gate;         //  who may publish: CURVE keys or plaintext addresses
     //  Web security (docs/SECURITY.md, "Web")
     const char *tls_cert;     //  --tls-cert PEM file, or NULL for plain HTTP
     const char *tls_key;      //  --tls-key PEM file, with tls_cert

@@ -33,6 +33,7 @@ typedef struct {
     metrics_counters_t counters; //  /metrics: every part's counters
     latest_t *latest;            //  /metrics: each series' latest values
     int64_t metrics_ttl;         //  /metrics: ns a series stays after its last sample
+    uint32_t metrics_max_names;  //  /metrics: custom families at most (--max-metric-names)
     const char *boot;            //  /healthz
     int64_t start_mono;          //  /healthz uptime
     ingest_t *ingest;            //  /metrics: batches forwarded here
