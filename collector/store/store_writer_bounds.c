@@ -16,7 +16,8 @@
     deleted, in every tier, and that has no open chunk holds no point any
     more. Each commit looks at a bounded run of series ids and deletes such
     series from the table and from memory, so a churning publisher levels
-    off rather than growing until the limit holds for good. Metric rows are
+    off rather than growing until the limit holds for good. On the way, a
+    series idle for two seal periods gives its open chunk's buffers back. Metric rows are
     not forgotten: their ids are inside chunk blobs, which the writer does
     not read back; the limit bounds them.
 */
@@ -107,8 +108,9 @@ s_no_chunk (store_writer_t *self, int64_t id, int *rc)
 }
 
 int
-store_writer_forget_empty (store_writer_t *self)
+store_writer_forget_empty (store_writer_t *self, int64_t now_ns)
 {
+    int64_t idle_before = now_ns - 2 * self->config.seal_s * STORE_NS;
     int rc = SQLITE_OK;
     int lookups = 0;
     for (int walked = 0; walked < FORGET_WALK && lookups < FORGET_LOOKUPS && rc == SQLITE_OK;
@@ -120,6 +122,10 @@ store_writer_forget_empty (store_writer_t *self)
         store_writer_series_t *series = self->series[self->forget_cursor];
         if (!series || series->chunk.rows > 0 || series->due)
             continue;
+        //  A sealed series that sends no more gives its chunk's buffers back
+        //  (a churned identity would hold a couple of KiB each until forgotten).
+        if (series->chunk.column_cap && series->last_ns < idle_before)
+            chunk_builder_free (&series->chunk);
         lookups++;
         if (!s_no_chunk (self, series->id, &rc))
             continue;

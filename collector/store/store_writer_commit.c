@@ -170,7 +170,7 @@ s_commit (store_writer_t *self, int64_t now_ns)
     if (rc == SQLITE_OK)
         rc = store_retention_step (&self->tiers, now_ns, s_reserve (self));
     if (rc == SQLITE_OK)
-        rc = store_writer_forget_empty (self);
+        rc = store_writer_forget_empty (self, now_ns);
     if (rc == SQLITE_OK)
         rc = store_tiers_save (&self->tiers);
     if (rc == SQLITE_OK)

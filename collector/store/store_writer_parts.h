@@ -153,8 +153,9 @@ void store_writer_refuse_metric (store_writer_t *self, const char *key, const st
 
 //  A bounded step of forgetting: deletes the rows of series that hold no
 //  point any more (retention or the cap took their chunks, none is open)
-//  and drops them from memory. Returns the SQLite code.
-int store_writer_forget_empty (store_writer_t *self);
+//  and drops them from memory; frees the chunk buffers of series idle at
+//  `now_ns`. Returns the SQLite code.
+int store_writer_forget_empty (store_writer_t *self, int64_t now_ns);
 
 //  Reads the tables and replays the head into memory. Returns false on a
 //  SQLite error or out of memory (then call store_writer_forget).
