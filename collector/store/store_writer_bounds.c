@@ -33,7 +33,7 @@
 
 //  Series ids one forgetting step walks, and series it may look up in the file.
 #define FORGET_WALK    4096
-#define FORGET_LOOKUPS 64
+#define FORGET_LOOKUPS 256
 
 //  One vote for `who` as the top offender.
 static void
