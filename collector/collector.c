@@ -143,6 +143,7 @@ s_open_store (collector_t *self)
     store_config.seal_s = config->store_seal_s;
     store_config.max_series = config->store_max_series;
     store_config.max_metrics = config->store_max_metrics;
+    store_config.max_series_metrics = config->store_max_series_metrics;
     self->store = store_new (&store_config);
     if (!self->store)
         return false;

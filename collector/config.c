@@ -199,7 +199,8 @@ config_parse (int argc, char **argv, config_t *config)
                                         STORE_HOUR_RETENTION_DEFAULT / 86400.0},
                          .store_seal_s = 60,
                          .store_max_series = STORE_MAX_SERIES_DEFAULT,
-                         .store_max_metrics = STORE_MAX_METRICS_DEFAULT};
+                         .store_max_metrics = STORE_MAX_METRICS_DEFAULT,
+                         .store_max_series_metrics = STORE_MAX_SERIES_METRICS_DEFAULT};
     long max_clients = 10000, max_series = 10000, history = 600, ring_mib = 16;
     long per_address = S_PER_ADDRESS_DEFAULT;
     double metrics_ttl = SERIES_METRICS_TTL_DEFAULT_S;
@@ -282,6 +283,11 @@ config_parse (int argc, char **argv, config_t *config)
         {"store-max-metrics", 0, CLI_LONG, &config->store_max_metrics, 1, S_STORE_ROWS_MAX, "N",
          "metric names the store holds at most; past it new names\n"
          "are not stored (counted, logged)",
+         NULL, NULL},
+        {"store-max-metrics-per-series", 0, CLI_LONG, &config->store_max_series_metrics, 1, 4096,
+         "N",
+         "metrics one series' open chunk holds at most; past it the\n"
+         "points of its new names are not stored (counted, logged)",
          NULL, NULL},
         {"max-metric-names", 0, CLI_LONG, &max_metric_names, 1, S_SERIES_MAX, "N",
          "custom metric names (families) on /metrics at most;\n"

@@ -39,12 +39,13 @@ typedef struct {
     forward_curve_t forward_curve;          //  --forward-curve-server, --forward-curve-cert
     remote_export_config_t remote;          //  --remote-write and its credentials
     //  Durable history (docs/STORE.md)
-    const char *store;      //  --store PATH, "" for the default path, "none" for none
-    long store_max_mib;     //  --store-max-mib: cap on the file and its WAL
-    double store_days[3];   //  --store-raw-days, -minute-days, -hour-days
-    long store_seal_s;      //  --store-seal-s: seconds a raw chunk stays open
-    long store_max_series;  //  --store-max-series: rows of the series table at most
-    long store_max_metrics; //  --store-max-metrics: rows of the metric table at most
+    const char *store;             //  --store PATH, "" for the default path, "none" for none
+    long store_max_mib;            //  --store-max-mib: cap on the file and its WAL
+    double store_days[3];          //  --store-raw-days, -minute-days, -hour-days
+    long store_seal_s;             //  --store-seal-s: seconds a raw chunk stays open
+    long store_max_series;         //  --store-max-series: rows of the series table at most
+    long store_max_metrics;        //  --store-max-metrics: rows of the metric table at most
+    long store_max_series_metrics; //  --store-max-metrics-per-series: a series' chunk columns
 } config_t;
 
 //  What config_parse decided.

@@ -67,9 +67,12 @@ def main():
         if elapsed >= args.seconds:
             break
         due = int(elapsed * args.rate) + 1
-        stamp = datetime.datetime.now(tz=datetime.timezone.utc).isoformat()
+        stamp = datetime.datetime.now(tz=datetime.timezone.utc)
         while sent < due:
-            sample = {"color": "#336699", "timestamp": stamp, "cpu": 1.0, "mem": 2.0}
+            # One series' samples need distinct times (the store refuses a time
+            # it holds): a microsecond apart within a batch.
+            at = stamp + datetime.timedelta(microseconds=sent % 1000)
+            sample = {"color": "#336699", "timestamp": at.isoformat(), "cpu": 1.0, "mem": 2.0}
             if args.names:
                 sample.update(agent=args.prefix, pid=1, seq=sent, interval=0.001,
                               custom={"m%d" % sent: 1.0})

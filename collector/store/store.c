@@ -99,6 +99,7 @@ store_config_defaults (store_config_t *config, const char *path)
     config->seal_s = 60;
     config->max_series = STORE_MAX_SERIES_DEFAULT;
     config->max_metrics = STORE_MAX_METRICS_DEFAULT;
+    config->max_series_metrics = STORE_MAX_SERIES_METRICS_DEFAULT;
 }
 
 static uint16_t
@@ -318,6 +319,8 @@ store_new (const store_config_t *config)
         self->config.max_series = defaults.max_series;
     if (self->config.max_metrics <= 0)
         self->config.max_metrics = defaults.max_metrics;
+    if (self->config.max_series_metrics <= 0)
+        self->config.max_series_metrics = defaults.max_series_metrics;
     self->config.path = strdup (config->path);
     self->appends =
         worker_queue_new ((size_t) self->config.queue_mib * 1024 * 1024, UINT32_MAX, false);
@@ -449,6 +452,7 @@ store_stats (store_t *self, store_stats_t *stats)
     stats->rollup_metrics_left_out = atomic_load (&c->rollup_metrics_left_out);
     stats->series_refused = atomic_load (&c->series_refused);
     stats->metrics_refused = atomic_load (&c->metrics_refused);
+    stats->series_metrics_refused = atomic_load (&c->series_metrics_refused);
     stats->series_forgotten = atomic_load (&c->series_forgotten);
     stats->series = atomic_load (&c->series);
     stats->metrics = atomic_load (&c->metrics);

@@ -190,6 +190,46 @@ s_layout (store_writer_t *self, uint32_t id, uint32_t count, const char *key,
 //  --------------------------------------------------------------------------
 //  Points into the open chunk
 
+//  True when the open chunk has a column for `metric` (`hint`: where it
+//  would be when the series sends the same layout every time).
+static bool
+s_has_column (const chunk_builder_t *chunk, uint32_t metric, uint32_t hint)
+{
+    if (hint < chunk->column_count && chunk->columns[hint].key == metric)
+        return true;
+    for (uint32_t c = 0; c < chunk->column_count; c++)
+        if (chunk->columns[c].key == metric)
+            return true;
+    return false;
+}
+
+//  The open chunk of a series holds at most max_series_metrics metrics: the
+//  points of metrics new to it past that are left out. Marks them in `skip`
+//  (a bit per position of the layout) and returns how many.
+static uint32_t
+s_over_series_metrics (store_writer_t *self, const store_writer_series_t *series,
+                       const store_writer_layout_t *layout, uint64_t *skip)
+{
+    int64_t limit = self->config.max_series_metrics;
+    const chunk_builder_t *chunk = &series->chunk;
+    if (limit <= 0 || (int64_t) (chunk->column_count + layout->kept) <= limit)
+        return 0;
+    int64_t columns = chunk->column_count;
+    uint32_t skipped = 0;
+    for (uint32_t i = 0; i < layout->count; i++) {
+        uint32_t metric = layout->metric[i];
+        if (!metric || s_has_column (chunk, metric, i))
+            continue;
+        if (columns < limit) {
+            columns++;
+            continue;
+        }
+        skip[i / 64] |= 1ULL << (i % 64);
+        skipped++;
+    }
+    return skipped;
+}
+
 //  Puts a value into the open chunk; returns its column, NULL on failure.
 const chunk_column_t *
 store_writer_put (store_writer_series_t *series, uint32_t metric, int hint, double value)
@@ -247,13 +287,17 @@ store_writer_sample (store_writer_t *self, const char *series_id, const store_id
         series = s_series_new (self, series_id, ids, time_ns, now_ns);
     if (!series || !store_writer_row (self, series, time_ns, self->head_id))
         return;
+    uint64_t skip[STORE_HEAD_POINTS_MAX / 64] = {0};
+    uint32_t skipped = s_over_series_metrics (self, series, layout, skip);
+    if (skipped > 0)
+        store_writer_refuse_series_metrics (self, series_id, ids, skipped, now_ns);
     //  The head entry: series, time, the count, then the points.
-    uint32_t kept = layout->kept;
+    uint32_t kept = layout->kept - skipped;
     if (!store_head_sample (&self->head, series->id, time_ns, kept, count))
         return;
     for (uint32_t i = 0; i < count; i++) {
         uint32_t metric = layout->metric[i];
-        if (!metric)
+        if (!metric || (skip[i / 64] >> (i % 64)) & 1)
             continue;
         const chunk_column_t *column = store_writer_put (series, metric, (int) i, values[i]);
         store_head_point (&self->head, metric, values[i], column);

@@ -37,6 +37,7 @@ typedef struct {
     _Atomic int64_t rollup_metrics_left_out; //  metrics past a rollup chunk's columns
     _Atomic int64_t series_refused;          //  samples of new identities past max_series
     _Atomic int64_t metrics_refused;         //  new metric names past max_metrics
+    _Atomic int64_t series_metrics_refused;  //  points past a series' max_series_metrics
     _Atomic int64_t series_forgotten;        //  series rows deleted once emptied
     _Atomic int64_t series;                  //  rows of the series table
     _Atomic int64_t metrics;                 //  rows of the metric table

@@ -6,11 +6,11 @@
     add a row to `series` or `metric`, and an entry to the writer's tables in
     memory, for each: without end, on disk and in memory. So both tables have
     a limit (store_config_t's max_series and max_metrics, --store-max-series
-    and --store-max-metrics); past it a new identity's samples, or a new
-    name's points, are refused, counted, and logged at most once a minute
-    with the top offender: the host (else the agent name) or service that
-    most of the refusals came from, by a majority vote (Boyer-Moore), which
-    needs no table of its own.
+    and --store-max-metrics), and so has one series' open chunk (its
+    columns: max_series_metrics, --store-max-metrics-per-series); past it a
+    new identity's samples, or a new name's points, are refused, counted, and logged at most once a
+   minute with the top offender: the host (else the agent name) or service that most of the refusals
+   came from, by a majority vote (Boyer-Moore), which needs no table of its own.
 
     Rows come back: a series whose chunks retention (or the size cap) has
     deleted, in every tier, and that has no open chunk holds no point any
@@ -55,14 +55,16 @@ s_log (store_writer_t *self, int64_t now_ns)
 {
     if (self->refused_logged_ns && now_ns - self->refused_logged_ns < BOUNDS_LOG_NS)
         return;
-    log_warn ("store: %lld new series refused (--store-max-series %lld) and %lld new metric names"
-              " refused (--store-max-metrics %lld) since the last such line; most from '%s';"
-              " their points are not stored (logged at most once a minute)",
+    log_warn ("store: %lld new series refused (--store-max-series %lld), %lld new metric names"
+              " refused (--store-max-metrics %lld) and %lld points of metrics new to a series"
+              " refused (--store-max-metrics-per-series %lld) since the last such line; most"
+              " from '%s'; their points are not stored (logged at most once a minute)",
               (long long) self->refused_series, (long long) self->config.max_series,
               (long long) self->refused_metrics, (long long) self->config.max_metrics,
+              (long long) self->refused_series_metrics, (long long) self->config.max_series_metrics,
               self->offender);
     self->refused_logged_ns = now_ns;
-    self->refused_series = self->refused_metrics = 0;
+    self->refused_series = self->refused_metrics = self->refused_series_metrics = 0;
     self->offender_votes = 0;
 }
 
@@ -88,6 +90,18 @@ store_writer_refuse_metric (store_writer_t *self, const char *key, const store_i
 {
     atomic_fetch_add (&self->counters->metrics_refused, 1);
     self->refused_metrics++;
+    char service[ZAPM_IDENTITY_MAX + 1];
+    service_of (key, ids->agent, ids->host, ids->pid >= 0, service, sizeof service);
+    s_vote (self, service);
+    s_log (self, now_ns);
+}
+
+void
+store_writer_refuse_series_metrics (store_writer_t *self, const char *key, const store_ids_t *ids,
+                                    uint32_t points, int64_t now_ns)
+{
+    atomic_fetch_add (&self->counters->series_metrics_refused, points);
+    self->refused_series_metrics += points;
     char service[ZAPM_IDENTITY_MAX + 1];
     service_of (key, ids->agent, ids->host, ids->pid >= 0, service, sizeof service);
     s_vote (self, service);

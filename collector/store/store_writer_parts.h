@@ -93,6 +93,7 @@ struct _store_writer_t {
     int64_t refused_logged_ns;      //  when refusals were last logged, 0 never
     int64_t refused_series;         //  new identities refused since then
     int64_t refused_metrics;        //  new metric names refused since then
+    int64_t refused_series_metrics; //  points past a series' metrics since then
     int64_t offender_votes;         //  majority vote for the top offender (Boyer-Moore)
     char offender[ZAPM_IDENTITY_MAX + 1]; //  its candidate: the host or service refused most
     store_writer_layout_t *layouts[STORE_LAYOUTS_MAX + 1]; //  by layout id, NULL where unknown
@@ -150,6 +151,11 @@ bool store_writer_admit_series (store_writer_t *self, const char *key, const sto
 //  series `key` of `ids`; logged like the series'.
 void store_writer_refuse_metric (store_writer_t *self, const char *key, const store_ids_t *ids,
                                  int64_t now_ns);
+
+//  Counts `points` of metrics new to series `key` left out past
+//  max_series_metrics; logged like the series'.
+void store_writer_refuse_series_metrics (store_writer_t *self, const char *key,
+                                         const store_ids_t *ids, uint32_t points, int64_t now_ns);
 
 //  A bounded step of forgetting: deletes the rows of series that hold no
 //  point any more (retention or the cap took their chunks, none is open)

@@ -29,15 +29,16 @@
 #include <stdint.h>
 
 //  Defaults of store_config_t (store_config_defaults fills them in).
-#define STORE_RAW_RETENTION_DEFAULT    (2 * 86400)       //  seconds: 2 days
-#define STORE_MINUTE_RETENTION_DEFAULT (60 * 86400)      //  seconds: 60 days
-#define STORE_HOUR_RETENTION_DEFAULT   (2 * 365 * 86400) //  seconds: 2 years
-#define STORE_MAX_MIB_DEFAULT          1024              //  the size cap
-#define STORE_QUEUE_MIB_DEFAULT        32                //  the append queue's bound
-#define STORE_PAST_WINDOW_DEFAULT      600               //  seconds a point may lag the clock
-#define STORE_FUTURE_WINDOW_DEFAULT    60                //  seconds a point may lead the clock
-#define STORE_MAX_SERIES_DEFAULT       100000            //  series rows (identities) held
-#define STORE_MAX_METRICS_DEFAULT      10000             //  metric rows (names) held
+#define STORE_RAW_RETENTION_DEFAULT      (2 * 86400)       //  seconds: 2 days
+#define STORE_MINUTE_RETENTION_DEFAULT   (60 * 86400)      //  seconds: 60 days
+#define STORE_HOUR_RETENTION_DEFAULT     (2 * 365 * 86400) //  seconds: 2 years
+#define STORE_MAX_MIB_DEFAULT            1024              //  the size cap
+#define STORE_QUEUE_MIB_DEFAULT          32                //  the append queue's bound
+#define STORE_PAST_WINDOW_DEFAULT        600               //  seconds a point may lag the clock
+#define STORE_FUTURE_WINDOW_DEFAULT      60                //  seconds a point may lead the clock
+#define STORE_MAX_SERIES_DEFAULT         100000            //  series rows (identities) held
+#define STORE_MAX_METRICS_DEFAULT        10000             //  metric rows (names) held
+#define STORE_MAX_SERIES_METRICS_DEFAULT 1024              //  metrics in one series' open chunk
 
 //  A snapshot of the store's counters (store_stats).
 typedef struct {
@@ -56,6 +57,7 @@ typedef struct {
     int64_t rollup_metrics_left_out; //  metrics left out of rollup chunks (over 1024 in a span)
     int64_t series_refused;          //  samples of a new identity refused: max_series rows held
     int64_t metrics_refused;         //  new metric names refused: max_metrics rows held
+    int64_t series_metrics_refused;  //  points of a metric new to a series past max_series_metrics
     int64_t series_forgotten;        //  series rows deleted once retention had emptied them
     int64_t series;                  //  rows of the series table
     int64_t metrics;                 //  rows of the metric table

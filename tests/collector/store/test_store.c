@@ -1287,6 +1287,40 @@ s_case_limits (void)
     s_cleanup ();
 }
 
+//  One series' open chunk holds at most max_series_metrics metrics: the
+//  points of further names are left out and counted; the head stays
+//  readable (a restart replays it).
+static void
+s_case_series_metrics (void)
+{
+    s_fast_t fast;
+    s_fast_config (&fast, "series_metrics", 600);
+    fast.config.max_series_metrics = 5;
+    s_fast_open (&fast, T0);
+    //  cpu, mem and 10 custom names: 7 points over, twice.
+    s_fast_identity (&fast, "wide", 1, T0, 0, 10);
+    s_fast_identity (&fast, "wide", 1, T0 + STORE_NS, 0, 10);
+    CHECKF (atomic_load (&fast.counters.series_metrics_refused) == 14, "%lld refused",
+            (long long) atomic_load (&fast.counters.series_metrics_refused));
+    CHECK (atomic_load (&fast.counters.metrics_refused) == 0);
+    CHECK (s_log_count ("points of metrics new to a series refused") == 1);
+    //  Another series is not held back by the first one's columns.
+    s_fast_identity (&fast, "narrow", 1, T0 + 2 * STORE_NS, 0, 3);
+    CHECK (atomic_load (&fast.counters.series_metrics_refused) == 14);
+    int64_t written = atomic_load (&fast.counters.points_written);
+    CHECKF (written == 5 + 5 + 5, "%lld points written", (long long) written);
+    //  A restart replays the head (nothing sealed yet): same points, no damage.
+    store_writer_destroy (&fast.writer, 0);
+    s_fast_open (&fast, T0 + 3 * STORE_NS);
+    CHECK (s_log_count ("damaged") == 0 && s_log_count ("unknown series") == 0);
+    store_writer_seal_all (fast.writer);
+    CHECK (store_writer_commit (fast.writer, T0 + 4 * STORE_NS));
+    sqlite3 *db = store_writer_db (fast.writer);
+    CHECK (s_sql_int (db, "SELECT sum(rows) FROM chunk") == 3);
+    store_writer_destroy (&fast.writer, T0 + 5 * STORE_NS);
+    s_cleanup ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1309,7 +1343,8 @@ main (int argc, char **argv)
                  {"sealfail", s_case_sealfail},
                  {"truncated", s_case_truncated},
                  {"idle", s_case_idle},
-                 {"limits", s_case_limits}};
+                 {"limits", s_case_limits},
+                 {"series_metrics", s_case_series_metrics}};
     for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
         if (strcmp (argv[1], cases[i].name) == 0) {
             cases[i].run ();
