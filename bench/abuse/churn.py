@@ -68,10 +68,11 @@ def main():
             break
         due = int(elapsed * args.rate) + 1
         stamp = datetime.datetime.now(tz=datetime.timezone.utc)
+        first = sent
         while sent < due:
             # One series' samples need distinct times (the store refuses a time
             # it holds): a microsecond apart within a batch.
-            at = stamp + datetime.timedelta(microseconds=sent % 1000)
+            at = stamp + datetime.timedelta(microseconds=sent - first)
             sample = {"color": "#336699", "timestamp": at.isoformat(), "cpu": 1.0, "mem": 2.0}
             if args.names:
                 sample.update(agent=args.prefix, pid=1, seq=sent, interval=0.001,
