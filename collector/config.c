@@ -200,7 +200,7 @@ config_parse (int argc, char **argv, config_t *config)
                          .store_seal_s = 60,
                          .store_max_series = STORE_MAX_SERIES_DEFAULT,
                          .store_max_metrics = STORE_MAX_METRICS_DEFAULT,
-                         .store_max_series_metrics = STORE_MAX_SERIES_METRICS_DEFAULT};
+                         .store_max_series_metrics = STORE_SERIES_METRICS_DEFAULT};
     long max_clients = 10000, max_series = 10000, history = 600, ring_mib = 16;
     long per_address = S_PER_ADDRESS_DEFAULT;
     double metrics_ttl = SERIES_METRICS_TTL_DEFAULT_S;

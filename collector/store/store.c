@@ -99,7 +99,7 @@ store_config_defaults (store_config_t *config, const char *path)
     config->seal_s = 60;
     config->max_series = STORE_MAX_SERIES_DEFAULT;
     config->max_metrics = STORE_MAX_METRICS_DEFAULT;
-    config->max_series_metrics = STORE_MAX_SERIES_METRICS_DEFAULT;
+    config->max_series_metrics = STORE_SERIES_METRICS_DEFAULT;
 }
 
 static uint16_t
