@@ -73,7 +73,7 @@ struct _collector_t {
     int64_t start_mono;        //  for uptime
     loop_t *loop;              //  the loop, while collector_run runs
     int sweep_timer;           //  liveness sweep, armed while series are live
-    int drops_timer;           //  ingest's drop log line, armed while one waits
+    int drops_timer;           //  ingest's drop line and summaries, armed while one waits
     int feed_timer;            //  the feed's next wake (feed_tick)
     int forward_timer;         //  forward's waiting batch or drop lines
     int header_timer;          //  the header deadline, armed while heads are awaited
@@ -202,7 +202,9 @@ collector_new (const config_t *config)
                             .gate_stats = &self->stats.gate,
                             .latest = self->latest,
                             .boot = self->boot,
-                            .max_series = config->max_series};
+                            .max_series = config->max_series,
+                            .log_lines = config->log_lines,
+                            .log_window_s = config->log_window_s};
     self->ingest = ingest_new (config->bind, &config->gate, &sinks);
     if (!self->ingest) {
         collector_destroy (&self);
@@ -224,6 +226,8 @@ collector_new (const config_t *config)
                             .metrics_ttl = (int64_t) (config->metrics_ttl_s * 1e9),
                             .metrics_max_names = config->metrics_max_names,
                             .boot = self->boot,
+                            .ingest_endpoint = config->bind,
+                            .ingest_curve = config->gate.curve_cert != NULL,
                             .start_mono = self->start_mono,
                             .ingest = self->ingest,
                             .forward = self->forward,
@@ -231,7 +235,8 @@ collector_new (const config_t *config)
                             .remote = self->remote,
                             .auth = self->auth,
                             .tls = self->tls.cert ? &self->tls : NULL,
-                            .max_per_address = config->max_per_address};
+                            .max_per_address = config->max_per_address,
+                            .write_timeout_s = config->write_timeout_s};
     self->http = http_new (&config->http, config->max_clients, &routes);
     if (!self->http) {
         log_error ("cannot serve HTTP on %s: %s (is another collector running?)", config->http_text,
@@ -377,6 +382,8 @@ s_on_sweep (loop_t *loop, void *arg)
         s_feed_events (self, loop_now (loop));
     if (series_map_live (self->series) == 0)
         loop_timer_at (loop, self->sweep_timer, 0);
+    //  Lines of agents that left may have been held back: their summary is due.
+    loop_timer_at (loop, self->drops_timer, ingest_drops_due (self->ingest));
     return 0;
 }
 

@@ -1,6 +1,8 @@
 /*  config.c: the collector's command line, one table (common/cli.h). */
 #include "config.h"
 #include "gate.h"
+#include "http.h"
+#include "ingest.h"
 #include "cert.h"
 #include "cli.h"
 #include "series.h"
@@ -202,7 +204,8 @@ config_parse (int argc, char **argv, config_t *config)
                          .store_max_metrics = STORE_MAX_METRICS_DEFAULT,
                          .store_max_series_metrics = STORE_SERIES_METRICS_DEFAULT};
     long max_clients = 10000, max_series = 10000, history = 600, ring_mib = 16;
-    long per_address = S_PER_ADDRESS_DEFAULT;
+    long per_address = S_PER_ADDRESS_DEFAULT, write_timeout = HTTP_WRITE_TIMEOUT_S;
+    long log_lines = INGEST_LOG_LINES_DEFAULT, log_window = INGEST_LOG_WINDOW_DEFAULT_S;
     double metrics_ttl = SERIES_METRICS_TTL_DEFAULT_S;
     long max_metric_names = 10000;
     const cli_option_t options[] = {
@@ -249,6 +252,10 @@ config_parse (int argc, char **argv, config_t *config)
          "PEM CA certificates to check an https receiver with", NULL, NULL},
         {"max-clients-per-address", 0, CLI_LONG, &per_address, 0, S_CLIENTS_MAX, "N",
          "connections one client address may hold (0: no limit)", NULL, NULL},
+        {"http-write-timeout", 0, CLI_LONG, &write_timeout, 1, 3600, "SECONDS",
+         "close an HTTP connection whose answer makes no progress\n"
+         "(a client that stopped reading) or that idles this long",
+         NULL, NULL},
         {"tls-cert", 0, CLI_TEXT, &config->tls_cert, 1, S_PATH_MAX, "FILE",
          "serve HTTPS with this PEM certificate (chain); needs --tls-key", NULL, NULL},
         {"tls-key", 0, CLI_TEXT, &config->tls_key, 1, S_PATH_MAX, "FILE",
@@ -297,6 +304,13 @@ config_parse (int argc, char **argv, config_t *config)
          "how long a series that stopped sending stays on /metrics,\n"
          "counted from its last sample",
          NULL, NULL},
+        {"log-lines", 0, CLI_LONG, &log_lines, 0, 100000, "N",
+         "log lines of one kind of event (an agent joined, left,\n"
+         "restarted its seq, sent a bad timestamp) per --log-window;\n"
+         "the rest are counted in one summary line",
+         NULL, NULL},
+        {"log-window", 0, CLI_LONG, &log_window, 1, 86400, "N",
+         "the window of --log-lines, seconds", NULL, NULL},
         {"curve-cert", 0, CLI_TEXT, &config->gate.curve_cert, 1, 4000, "FILE",
          "CURVE for agents: this collector's certificate (zapm-keygen\n"
          "FILE; FILE_secret beside it); needs --curve-allow",
@@ -335,6 +349,9 @@ config_parse (int argc, char **argv, config_t *config)
     config->ring_mib = (uint32_t) ring_mib;
     config->metrics_ttl_s = metrics_ttl;
     config->metrics_max_names = (uint32_t) max_metric_names;
+    config->log_lines = (uint32_t) log_lines;
+    config->log_window_s = (uint32_t) log_window;
     config->max_per_address = (uint32_t) per_address;
+    config->write_timeout_s = (uint32_t) write_timeout;
     return s_check_security (config) ? CONFIG_RUN : CONFIG_ERROR;
 }

@@ -25,6 +25,8 @@ typedef struct {
     uint32_t ring_mib;          //  shared ring size in MiB
     uint32_t metrics_max_names; //  --max-metric-names: custom families on /metrics at most
     double metrics_ttl_s;       //  seconds a series stays on /metrics after its last sample
+    uint32_t log_lines;         //  --log-lines: per-event lines of one kind a window
+    uint32_t log_window_s;      //  --log-window: that window, seconds
     gate_config_t gate;         //  who may publish: CURVE keys or plaintext addresses
     //  Web security (docs/SECURITY.md, "Web")
     const char *tls_cert;     //  --tls-cert PEM file, or NULL for plain HTTP
@@ -32,6 +34,7 @@ typedef struct {
     const char *users;        //  --users file, or NULL for no logins
     bool insecure_http;       //  --insecure-http: logins over plain HTTP off loopback
     uint32_t max_per_address; //  connections from one client address
+    uint32_t write_timeout_s; //  --http-write-timeout: s an answer may make no progress
     //  Tiers (docs/FIELDS.md, "Forwarding")
     const char *name;                       //  this collector's name, as an edge (--name)
     const char *forward[FORWARD_LINKS_MAX]; // upstream endpoints (--forward)

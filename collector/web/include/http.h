@@ -20,9 +20,13 @@
 #include "store.h"
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct _http_t http_t;
+
+//  --http-write-timeout's default: seconds a connection may make no progress.
+#define HTTP_WRITE_TIMEOUT_S 30
 
 //  What the routes read. All of it outlives the server.
 typedef struct {
@@ -35,6 +39,8 @@ typedef struct {
     int64_t metrics_ttl;         //  /metrics: ns a series stays after its last sample
     uint32_t metrics_max_names;  //  /metrics: custom families at most (--max-metric-names)
     const char *boot;            //  /healthz
+    const char *ingest_endpoint; //  /api/agents: the agents' socket (--bind)
+    bool ingest_curve;           //  /api/agents: agents must speak CURVE
     int64_t start_mono;          //  /healthz uptime
     ingest_t *ingest;            //  /metrics: batches forwarded here
     forward_t *forward;          //  /metrics: batches forwarded upstream, or NULL
@@ -44,6 +50,7 @@ typedef struct {
     auth_t *auth;             //  logins for every route but /healthz, or NULL
     const tls_pem_t *tls;     //  certificate and key to serve HTTPS with, or NULL
     uint32_t max_per_address; //  connections from one client address (0: no limit)
+    uint32_t write_timeout_s; //  s an answer may make no progress (0: HTTP_WRITE_TIMEOUT_S)
 } http_routes_t;
 
 //  Starts listening on `address` (port 0 picks a free one) with room for
