@@ -125,12 +125,15 @@ def cardinality_churn_rss(procs):
     grown = (rss["end"] - rss["warm"]) / 1024.0
     log("%d identities in %.0f s; VmRSS %.1f MiB after warm-up, %.1f MiB at the end (+%.1f)",
         sent, duration, rss["warm"] / 1024.0, rss["end"] / 1024.0, grown)
-    check(sent > 15000, "only %d identities sent", sent)
+    check(sent > 15000 / z.SLOW, "only %d identities sent", sent)
     check(m.get("zapm_store_series", 0) <= 500 and rows(db, "series") <= 500,
           "store series %s, rows %d", m.get("zapm_store_series"), rows(db, "series"))
-    check(m.get('zapm_store_refused_total{reason="series_limit"}', 0) > 10000,
+    check(m.get('zapm_store_refused_total{reason="series_limit"}', 0) > sent // 2,
           "store refused %s", m.get('zapm_store_refused_total{reason="series_limit"}'))
-    # Without the limits this grew by about 3 MiB a second.
+    if z.SANITIZED:
+        log("sanitizer build: its allocator holds freed memory back; RSS not checked")
+        return
+    # Without the limits this grew by about 3.8 MiB a second (+54 MiB here).
     check(grown < 8.0, "VmRSS grew %.1f MiB in %.0f s after the warm-up", grown, duration - 6)
 
 
