@@ -515,7 +515,7 @@ def attack_kill9(ctx):
     while time.monotonic() - start < 120:
         try:
             body = urllib.request.urlopen(
-                col.url("/api/history?seconds=60&agent=fleet-1&group=series&points=600"),
+                col.url("/api/history?seconds=60&agent=fleet-1@*&group=series&points=600"),
                 timeout=10).read()
             doc = json.loads(body)
             times = [t for s in doc.get("series", []) for t in s.get("t", [])]
