@@ -351,7 +351,8 @@ def attack_churn_ids(ctx):
     lines = ctx.col.log_lines() - lines0
     rows = sqlite_count(ctx.col.store, "series")
     m = ctx.col.metrics()
-    refused = family(m, "zapm_series_refused_total") + family(m, "zapm_samples_refused_total")
+    refused = sum(v for k, v in m.items() if k.split("{")[0] in (
+        "zapm_series_refused_total", "zapm_store_refused_total"))
     return ("%d ids in %d s; RSS %.0f MiB at %s s, %.0f MiB at end; %.0f log lines/min; "
             "store series rows %s; refused %d" % (
                 sent, seconds, (rss_1min or 0) / 1024, min(60, seconds // 2), rss_end / 1024,
@@ -406,11 +407,12 @@ def attack_nul_identity(ctx):
     pub.close()
     time.sleep(1.5)
     after = ctx.col.metrics()
-    refused = family(after, "zapm_samples_refused_total") - family(before, "zapm_samples_refused_total")
+    refused = (family(after, "zapm_samples_invalid_total", "control_character")
+               - family(before, "zapm_samples_invalid_total", "control_character"))
     agents = json.loads(urllib.request.urlopen(ctx.col.url("/api/agents"), timeout=10).read())
     items = agents if isinstance(agents, list) else agents.get("agents", [])
     ab = [a for a in items if str(a.get("agent", "")).startswith("ab")]
-    return "series named ab*: %s; refused +%d" % (
+    return "series named ab*: %s; refused as control_character +%d" % (
         ",".join(sorted(repr(a.get("agent")) for a in ab)), refused)
 
 
@@ -422,10 +424,11 @@ def attack_timestamps(ctx):
     pub.close()
     time.sleep(1.5)
     after = ctx.col.metrics()
-    refused = family(after, "zapm_samples_refused_total") - family(before, "zapm_samples_refused_total")
+    refused = (family(after, "zapm_samples_invalid_total", "too_")
+               - family(before, "zapm_samples_invalid_total", "too_"))
     stored_refused = (family(after, "zapm_store_samples_refused_total")
                       - family(before, "zapm_store_samples_refused_total"))
-    return "refused_total +%d, store refused +%d" % (refused, stored_refused)
+    return "refused at the door +%d, store refused +%d" % (refused, stored_refused)
 
 
 def raw_http(port, request, timeout=3.0):
