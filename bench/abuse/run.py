@@ -394,7 +394,7 @@ def attack_seq_jump(ctx):
     time.sleep(2)
     m = ctx.col.metrics()
     lost = family(m, "zapm_agent_samples_lost_total", 'agent="seqjump"')
-    resets = sum(v for k, v in m.items() if "seq_reset" in k)
+    resets = family(m, "zapm_seq_resets_total")
     return "lost %d (exact integer: %s); seq_reset counted %d" % (
         lost, "yes" if lost < 2 ** 53 else "no", resets)
 
@@ -428,7 +428,10 @@ def attack_timestamps(ctx):
                - family(before, "zapm_samples_invalid_total", "too_"))
     stored_refused = (family(after, "zapm_store_samples_refused_total")
                       - family(before, "zapm_store_samples_refused_total"))
-    return "refused at the door +%d, store refused +%d" % (refused, stored_refused)
+    retimed = (family(after, "zapm_samples_retimed_total")
+               - family(before, "zapm_samples_retimed_total"))
+    return "refused at the door +%d, retimed +%d, store refused +%d" % (
+        refused, retimed, stored_refused)
 
 
 def raw_http(port, request, timeout=3.0):
