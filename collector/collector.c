@@ -73,7 +73,7 @@ struct _collector_t {
     int64_t start_mono;        //  for uptime
     loop_t *loop;              //  the loop, while collector_run runs
     int sweep_timer;           //  liveness sweep, armed while series are live
-    int drops_timer;           //  ingest's drop log line, armed while one waits
+    int drops_timer;           //  ingest's drop line and summaries, armed while one waits
     int feed_timer;            //  the feed's next wake (feed_tick)
     int forward_timer;         //  forward's waiting batch or drop lines
     int header_timer;          //  the header deadline, armed while heads are awaited
@@ -141,11 +141,56 @@ s_open_store (collector_t *self)
         store_config.retention_s[tier] = (int64_t) (config->store_days[tier] * 86400.0 + 0.5);
     store_config.max_mib = config->store_max_mib;
     store_config.seal_s = config->store_seal_s;
+    store_config.max_series = config->store_max_series;
+    store_config.max_metrics = config->store_max_metrics;
+    store_config.max_series_metrics = config->store_max_series_metrics;
     self->store = store_new (&store_config);
     if (!self->store)
         return false;
     self->report = store_report_new (self->store);
     return self->report != NULL;
+}
+
+//  How far back the store is read into memory at start: the longest window
+//  memory answers (/api/history?seconds=, web's QUERY_SECONDS_MAX).
+#define COLLECTOR_RECALL_S 86400
+
+static void
+s_on_recalled (void *arg, const store_recall_point_t *point)
+{
+    collector_t *self = arg;
+    series_recalled_t recalled = {.id = point->who->key,
+                                  .agent = point->who->agent,
+                                  .host = point->who->host,
+                                  .has_pid = point->who->pid >= 0,
+                                  .pid = point->who->pid >= 0 ? (uint64_t) point->who->pid : 0,
+                                  .color = point->who->color,
+                                  .time_ns = point->time_ns,
+                                  .customs = point->customs};
+    for (int c = 0; c < ZAPM_CHARTED_COUNT; c++)
+        recalled.charted[c] = (float) point->charted[c];
+    for (int c = 0; c < point->customs; c++) {
+        recalled.custom_name[c] = point->custom_name[c];
+        recalled.custom_value[c] = (float) point->custom_value[c];
+    }
+    if (point->who->key)
+        series_map_recall (self->series, &recalled, clock_mono_ns (), clock_wall_ns ());
+}
+
+//  Reads the store's newest points back into memory, before HTTP serves: the
+//  memory windows hold after a restart (or a kill -9) what they held before.
+static void
+s_recall (collector_t *self)
+{
+    int64_t now = clock_wall_ns ();
+    int64_t started = clock_mono_ns ();
+    int64_t points =
+        store_recall (self->store_path, now - COLLECTOR_RECALL_S * 1000000000LL,
+                      self->config.history_points, self->config.max_series, s_on_recalled, self);
+    if (points > 0)
+        log_info ("store: %lld points of %u series read back into memory in %.2f s",
+                  (long long) points, series_map_size (self->series),
+                  (double) (clock_mono_ns () - started) / 1e9);
 }
 
 collector_t *
@@ -175,6 +220,8 @@ collector_new (const config_t *config)
         collector_destroy (&self);
         return NULL;
     }
+    if (self->store)
+        s_recall (self);
     if (config->forward_count) {
         self->forward = forward_new (config->forward, config->forward_count, config->name,
                                      self->boot, &config->forward_curve);
@@ -199,7 +246,9 @@ collector_new (const config_t *config)
                             .gate_stats = &self->stats.gate,
                             .latest = self->latest,
                             .boot = self->boot,
-                            .max_series = config->max_series};
+                            .max_series = config->max_series,
+                            .log_lines = config->log_lines,
+                            .log_window_s = config->log_window_s};
     self->ingest = ingest_new (config->bind, &config->gate, &sinks);
     if (!self->ingest) {
         collector_destroy (&self);
@@ -219,6 +268,7 @@ collector_new (const config_t *config)
                                          .auth = &self->stats.auth},
                             .latest = self->latest,
                             .metrics_ttl = (int64_t) (config->metrics_ttl_s * 1e9),
+                            .metrics_max_names = config->metrics_max_names,
                             .boot = self->boot,
                             .ingest_endpoint = config->bind,
                             .ingest_curve = config->gate.curve_cert != NULL,
@@ -376,6 +426,8 @@ s_on_sweep (loop_t *loop, void *arg)
         s_feed_events (self, loop_now (loop));
     if (series_map_live (self->series) == 0)
         loop_timer_at (loop, self->sweep_timer, 0);
+    //  Lines of agents that left may have been held back: their summary is due.
+    loop_timer_at (loop, self->drops_timer, ingest_drops_due (self->ingest));
     return 0;
 }
 

@@ -34,6 +34,12 @@ s_invalid_name (int reason)
 }
 
 static const char *
+s_retimed_name (int reason)
+{
+    return sample_time_name ((sample_time_t) reason);
+}
+
+static const char *
 s_refusal_name (int reason)
 {
     return gate_refusal_name ((stats_refusal_t) reason);
@@ -67,6 +73,13 @@ metrics_render (const metrics_counters_t *counters, const metrics_gauges_t *gaug
                  counters->ingest->invalid + 1, VALIDATE_REASONS - 1, s_invalid_name);
     s_metric (&buffer, "zapm_samples_lost_total", "counter",
               "Samples missing according to agents' seq numbers.", counters->ingest->lost);
+    s_metric (&buffer, "zapm_seq_resets_total", "counter",
+              "Jumps in agents' seq numbers read as a restarted count, not as loss.",
+              counters->ingest->seq_resets);
+    s_by_reason (&buffer, "zapm_samples_retimed_total",
+                 "Samples whose timestamp was outside the window the store takes, or unreadable, "
+                 "filed at their arrival time, by reason.",
+                 counters->ingest->retimed, SAMPLE_TIME_RETIMED, s_retimed_name);
     s_metric (&buffer, "zapm_series_dropped_total", "counter",
               "Valid samples dropped because --max-series was reached.",
               counters->ingest->series_dropped);
@@ -119,7 +132,25 @@ metrics_render (const metrics_counters_t *counters, const metrics_gauges_t *gaug
     s_metric (&buffer, "zapm_series_recycled_total", "counter",
               "Series slots that a full map gave from a departed series to a new one.",
               gauges->series_recycled);
+    prom_text_header (&buffer, "zapm_series_refused_total", "counter",
+                      "What the series map refused, by reason: samples of new identities past"
+                      " --max-series (series_limit), custom values past a series' history"
+                      " columns (metric_limit).");
+    textbuf_printf (&buffer, "zapm_series_refused_total{reason=\"series_limit\"} %" PRIu64 "\n",
+                    counters->ingest->series_dropped);
+    textbuf_printf (&buffer, "zapm_series_refused_total{reason=\"metric_limit\"} %" PRIu64 "\n",
+                    gauges->series_custom_refused);
     if (agents)
         series_metrics_render (agents, &buffer);
     return textbuf_take (&buffer);
+}
+
+void
+metrics_render_refused (const metrics_counters_t *counters, textbuf_t *out)
+{
+    prom_text_header (out, "zapm_metrics_refused_total", "counter",
+                      "Custom values left off /metrics because the page already held"
+                      " --max-metric-names custom families, by reason.");
+    textbuf_printf (out, "zapm_metrics_refused_total{reason=\"metric_limit\"} %" PRIu64 "\n",
+                    counters->web->metric_names_refused);
 }

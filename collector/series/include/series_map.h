@@ -49,6 +49,7 @@ typedef struct {
     bool live;                           //  false once silent for the liveness timeout
     uint64_t samples;                    //  samples received
     uint64_t lost;                       //  samples missing according to `seq`
+    uint64_t seq_resets;                 //  times its `seq` count restarted (not loss)
     bool has_next_seq;                   //  whether next_seq is known
     uint64_t next_seq;                   //  the `seq` expected next
     series_point_t *history;             //  ring of points
@@ -82,11 +83,35 @@ void series_map_destroy (series_map_t **self_p);
 //  Records a valid sample (its parsed fields and its raw bytes) received at
 //  `mono_ns` and `wall_ns`, taken at `time_ns` (sample_time_ns: the time of
 //  its history point). Sets *series_p to the series (NULL when SERIES_FULL),
-//  adds to *lost the samples its `seq` says went missing, and returns what
-//  changed.
+//  adds to *lost the samples its `seq` says went missing (a restarted count
+//  is no loss: series_map_seq_resets), and returns what changed.
 series_change_t series_map_observe (series_map_t *self, const sample_t *sample, const char *bytes,
                                     size_t size, int64_t mono_ns, int64_t wall_ns, int64_t time_ns,
                                     series_t **series_p, uint64_t *lost);
+
+//  A point of history read back from the store at start (store_recall.h), so
+//  memory after a restart holds what it held before.
+typedef struct {
+    const char *id;                                   //  identity
+    const char *agent;                                //  NULL when none
+    const char *host;                                 //  NULL when none
+    bool has_pid;                                     //  whether it has a `pid`
+    uint64_t pid;                                     //  its `pid`
+    const char *color;                                //  its colour, NULL when none
+    int64_t time_ns;                                  //  the point's time, Unix ns
+    float charted[ZAPM_CHARTED_COUNT];                //  as series_point_t's
+    int customs;                                      //  custom metrics present
+    const char *custom_name[ZAPM_HISTORY_CUSTOM_MAX]; // their names
+    float custom_value[ZAPM_HISTORY_CUSTOM_MAX];      //  their values
+} series_recalled_t;
+
+//  Adds a recalled point to its series, creating the series (not live: it
+//  has left, as far as this run knows) when the map has room. Points must
+//  come in time order per series; one not newer than the series' newest, or
+//  for a series live already, is not taken. `mono_ns` and `wall_ns` are now.
+//  Returns whether it was taken.
+bool series_map_recall (series_map_t *self, const series_recalled_t *point, int64_t mono_ns,
+                        int64_t wall_ns);
 
 //  Marks as left every live series silent for 3 intervals (5 s without an
 //  interval, never less than 0.5 s). Calls `on_left` for each. Returns how many.
@@ -101,6 +126,14 @@ uint32_t series_map_live (series_map_t *self);
 //  identity. A series index read before a change of this count may now name
 //  another series: whoever caches per index must drop that cache.
 uint64_t series_map_recycled (series_map_t *self);
+
+//  Custom values not kept in a series' history because it already had
+//  ZAPM_HISTORY_CUSTOM_MAX custom columns (a new name in every sample).
+uint64_t series_map_custom_refused (series_map_t *self);
+
+//  How many times a series' `seq` stepped back or jumped further than the
+//  time since its last sample explains: a restarted count, not loss.
+uint64_t series_map_seq_resets (series_map_t *self);
 
 //  Largest number of series, as given to series_map_new.
 uint32_t series_map_max (series_map_t *self);

@@ -4,15 +4,20 @@
     numbers of its latest sample (latest.h) are written as Prometheus families
     named by the one table (metric_map.h), labelled with the series' `agent`,
     `host`, `pid` and `color` when present. Beside them, per series, what the
-    collector itself knows: `zapm_agent_up` (1 live, 0 left), samples received
-    and samples lost. Custom metrics become `zapm_custom_<name>` gauges, or
-    counters `zapm_custom_<name>_total` when the agent said so (`counters`).
+    collector itself knows: `zapm_agent_up` (1 live, 0 left), samples received,
+    samples lost and seq resets, as exact integers. Custom metrics become
+    `zapm_custom_<name>` gauges, or counters `zapm_custom_<name>_total` when
+    the agent said so (`counters`).
 
     The text format wants all lines of a family together, so the renderer goes
     family by family over the exposed series; custom families are gathered in
     a hash first. A custom family keeps the type it was first seen with: a
     series that exports the same name with the other type is left out of it,
     and so is a second metric of one series that maps to the same name.
+
+    Custom names are the agents' to choose, so one page holds at most
+    `max_names` custom families (--max-metric-names): values of further names
+    are left out and counted (zapm_metrics_refused_total{reason="metric_limit"}).
 */
 #ifndef ZAPM_SERIES_METRICS_H
 #define ZAPM_SERIES_METRICS_H
@@ -32,6 +37,8 @@ typedef struct {
     latest_t *latest;     //  their latest values and labels
     int64_t now_mono;     //  the time of the scrape, monotonic ns
     int64_t ttl_ns;       //  how long a series stays after its last sample
+    uint32_t max_names;   //  custom families on one page at most, 0 for no limit
+    uint64_t *refused;    //  adds the custom values left out past max_names, or NULL
 } series_metrics_t;
 
 //  The labels every exported metric of `series` carries, in order: `agent`,
@@ -46,10 +53,11 @@ size_t series_metrics_labels (const series_t *series, char pid[24], const char *
 //  sample's numbers: /metrics writes them for every exposed series, remote write
 //  sends them with each sample and once more when the series leaves.
 typedef enum {
-    SERIES_AGENT_UP,      //  zapm_agent_up: 1 live, 0 left
-    SERIES_AGENT_SAMPLES, //  zapm_agent_samples_total
-    SERIES_AGENT_LOST,    //  zapm_agent_samples_lost_total
-    SERIES_AGENT_FAMILIES //  number of families, keep last
+    SERIES_AGENT_UP,         //  zapm_agent_up: 1 live, 0 left
+    SERIES_AGENT_SAMPLES,    //  zapm_agent_samples_total
+    SERIES_AGENT_LOST,       //  zapm_agent_samples_lost_total
+    SERIES_AGENT_SEQ_RESETS, //  zapm_agent_seq_resets_total
+    SERIES_AGENT_FAMILIES    //  number of families, keep last
 } series_agent_family_t;
 
 //  One such family: its name, Prometheus type and help.
@@ -61,7 +69,9 @@ typedef struct {
 
 extern const series_family_t series_agent_families[SERIES_AGENT_FAMILIES];
 
-//  The value of `family` for `series` now.
+//  The value of `family` for `series` now, as the exact integer it is (/metrics
+//  writes these digits), and as a double (remote write's samples are doubles).
+uint64_t series_agent_count (const series_t *series, series_agent_family_t family);
 double series_agent_value (const series_t *series, series_agent_family_t family);
 
 //  Appends every exposed series' families to `out`. Returns the number of

@@ -13,7 +13,7 @@
     Design, schema and measurements: docs/STORE.md.
 
     The face of collector/store/ (with store_types.h, store_memory.h,
-    store_path.h and store_report.h). Takes in samples from the loop
+    store_path.h, store_recall.h and store_report.h). Takes in samples from the loop
     (store_append) and history queries; hands out answers on the loop
     (store_dispatch), its counters and log lines. Owns two threads: the
     writer and the query thread (docs/ARCHITECTURE.md, "Threads").
@@ -34,8 +34,15 @@
 #define STORE_HOUR_RETENTION_DEFAULT   (2 * 365 * 86400) //  seconds: 2 years
 #define STORE_MAX_MIB_DEFAULT          1024              //  the size cap
 #define STORE_QUEUE_MIB_DEFAULT        32                //  the append queue's bound
-#define STORE_PAST_WINDOW_DEFAULT      600               //  seconds a point may lag the clock
-#define STORE_FUTURE_WINDOW_DEFAULT    60                //  seconds a point may lead the clock
+#define STORE_PAST_WINDOW_DEFAULT                                                                  \
+    SAMPLE_PAST_WINDOW_S //  seconds a point may lag the clock (sample.h)
+#define STORE_FUTURE_WINDOW_DEFAULT                                                                \
+    SAMPLE_FUTURE_WINDOW_S //  seconds a point may lead the clock (sample.h)
+
+//  The limits on what the store's tables hold (docs/SECURITY.md, "Cardinality limits").
+#define STORE_MAX_SERIES_DEFAULT     100000 //  series rows (identities) held
+#define STORE_MAX_METRICS_DEFAULT    10000  //  metric rows (names) held
+#define STORE_SERIES_METRICS_DEFAULT 4096   //  a series' chunk columns (a sample's most)
 
 //  A snapshot of the store's counters (store_stats).
 typedef struct {
@@ -52,6 +59,12 @@ typedef struct {
     int64_t queue_samples;           //  samples waiting in the append queue
     int64_t unrolled_deleted;        //  chunks the cap deleted before they were rolled up
     int64_t rollup_metrics_left_out; //  metrics left out of rollup chunks (over 1024 in a span)
+    int64_t series_refused;          //  samples of a new identity refused: max_series rows held
+    int64_t metrics_refused;         //  new metric names refused: max_metrics rows held
+    int64_t series_metrics_refused;  //  points of a metric new to a series past max_series_metrics
+    int64_t series_forgotten;        //  series rows deleted once retention had emptied them
+    int64_t series;                  //  rows of the series table
+    int64_t metrics;                 //  rows of the metric table
 } store_stats_t;
 
 //  Queries that may wait for the query thread at once; more are refused.
@@ -116,6 +129,7 @@ bool store_flush (store_t *self, int timeout_ms);
 
 //  The rest of the face: where the store file lives, and its log lines and /metrics.
 #include "store_path.h"
+#include "store_recall.h"
 #include "store_report.h"
 
 #endif
