@@ -227,7 +227,9 @@ collector_new (const config_t *config)
                             .remote = self->remote,
                             .auth = self->auth,
                             .tls = self->tls.cert ? &self->tls : NULL,
-                            .max_per_address = config->max_per_address};
+                            .max_per_address = config->max_per_address,
+                            .query_memory = config->query_memory,
+                            .query_answer_max = config->query_answer_max};
     self->http = http_new (&config->http, config->max_clients, &routes);
     if (!self->http) {
         log_error ("cannot serve HTTP on %s: %s (is another collector running?)", config->http_text,

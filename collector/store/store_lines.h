@@ -20,6 +20,7 @@
 
 #include "store_fold.h"
 #include "store_memory.h"
+#include "store_types.h"
 #include "textbuf.h"
 
 #include <sqlite3.h>
@@ -28,7 +29,7 @@
 #include <stdint.h>
 
 //  Most metrics one query reads.
-#define STORE_LINES_METRICS_MAX 64
+#define STORE_LINES_METRICS_MAX STORE_QUERY_METRICS_MAX
 
 //  A series a query reads: a member of a line.
 typedef struct {

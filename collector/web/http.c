@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "history.h"
 #include "http_limits.h"
+#include "query_budget.h"
 #include "base.h"
 #include "metrics.h"
 #include "query.h"
@@ -50,6 +51,7 @@ struct _http_t {
     struct MHD_Daemon *daemon; //  the server
     http_routes_t routes;      //  what the routes read
     http_limits_t *limits;     //  the header deadline
+    query_budget_t *budget;    //  what history answers may hold
     bool resumed;              //  logins resumed since the last http_run
 };
 
@@ -103,8 +105,8 @@ s_history_from_store (http_t *self, struct MHD_Connection *connection, void **re
     waiting->connection = connection;
     unsigned status;
     const char *error;
-    waiting->history = history_start (self->routes.store, self->routes.series, connection,
-                                      &self->resumed, &status, &error);
+    waiting->history = history_start (self->routes.store, self->routes.series, self->budget,
+                                      connection, &self->resumed, &status, &error);
     if (!waiting->history)
         return status == MHD_HTTP_SERVICE_UNAVAILABLE
                    ? s_answer_plain (connection, status, error, MHD_HTTP_HEADER_RETRY_AFTER, "1")
@@ -380,7 +382,10 @@ http_new (const struct sockaddr_in *address, uint32_t max_connections, const htt
         return NULL;
     self->routes = *routes;
     self->limits = http_limits_new ((int64_t) HTTP_HEADER_DEADLINE_S * 1000000000LL, routes->stats);
-    if (!self->limits) {
+    self->budget = query_budget_new (routes->query_memory, routes->query_answer_max, routes->stats);
+    if (!self->limits || !self->budget) {
+        http_limits_destroy (&self->limits);
+        query_budget_destroy (&self->budget);
         free (self);
         return NULL;
     }
@@ -404,6 +409,7 @@ http_new (const struct sockaddr_in *address, uint32_t max_connections, const htt
         MHD_OPTION_NOTIFY_COMPLETED, s_completed, self, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!self->daemon) {
         http_limits_destroy (&self->limits);
+        query_budget_destroy (&self->budget);
         free (self);
         return NULL;
     }
@@ -418,6 +424,7 @@ http_destroy (http_t **self_p)
     if (self) {
         MHD_stop_daemon (self->daemon);
         http_limits_destroy (&self->limits);
+        query_budget_destroy (&self->budget);
         free (self);
         *self_p = NULL;
     }

@@ -57,6 +57,9 @@ typedef enum {
 //  Largest `points` a query may ask for (the dashboard reads it from wire.h).
 #define STORE_QUERY_POINTS_MAX ZAPM_HISTORY_POINTS_MAX
 
+//  Most metrics one query reads (/api/history refuses more with 413).
+#define STORE_QUERY_METRICS_MAX 64
+
 //  A history query. The strings are copied by store_query_start.
 typedef struct {
     double from;            //  Unix seconds, start of the window

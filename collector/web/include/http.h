@@ -43,6 +43,8 @@ typedef struct {
     auth_t *auth;             //  logins for every route but /healthz, or NULL
     const tls_pem_t *tls;     //  certificate and key to serve HTTPS with, or NULL
     uint32_t max_per_address; //  connections from one client address (0: no limit)
+    size_t query_memory;      //  bytes history answers in flight may hold (--query-memory)
+    size_t query_answer_max;  //  bytes one history answer may hold (--query-answer-max)
 } http_routes_t;
 
 //  Starts listening on `address` (port 0 picks a free one) with room for
