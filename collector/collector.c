@@ -220,6 +220,8 @@ collector_new (const config_t *config)
                             .latest = self->latest,
                             .metrics_ttl = (int64_t) (config->metrics_ttl_s * 1e9),
                             .boot = self->boot,
+                            .ingest_endpoint = config->bind,
+                            .ingest_curve = config->gate.curve_cert != NULL,
                             .start_mono = self->start_mono,
                             .ingest = self->ingest,
                             .forward = self->forward,
@@ -229,7 +231,8 @@ collector_new (const config_t *config)
                             .tls = self->tls.cert ? &self->tls : NULL,
                             .max_per_address = config->max_per_address,
                             .query_memory = config->query_memory,
-                            .query_answer_max = config->query_answer_max};
+                            .query_answer_max = config->query_answer_max,
+                            .write_timeout_s = config->write_timeout_s};
     self->http = http_new (&config->http, config->max_clients, &routes);
     if (!self->http) {
         log_error ("cannot serve HTTP on %s: %s (is another collector running?)", config->http_text,

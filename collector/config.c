@@ -1,6 +1,7 @@
 /*  config.c: the collector's command line, one table (common/cli.h). */
 #include "config.h"
 #include "gate.h"
+#include "http.h"
 #include "cert.h"
 #include "cli.h"
 #include "series.h"
@@ -237,7 +238,7 @@ config_parse (int argc, char **argv, config_t *config)
                          .query_memory = S_QUERY_MEMORY_DEFAULT,
                          .query_answer_max = S_QUERY_ANSWER_MAX_DEFAULT};
     long max_clients = 10000, max_series = 10000, history = 600, ring_mib = 16;
-    long per_address = S_PER_ADDRESS_DEFAULT;
+    long per_address = S_PER_ADDRESS_DEFAULT, write_timeout = HTTP_WRITE_TIMEOUT_S;
     double metrics_ttl = SERIES_METRICS_TTL_DEFAULT_S;
     const cli_option_t options[] = {
         {"bind", 'b', CLI_TEXT, &config->bind, 1, S_ENDPOINT_MAX, "ENDPOINT",
@@ -283,15 +284,19 @@ config_parse (int argc, char **argv, config_t *config)
          "PEM CA certificates to check an https receiver with", NULL, NULL},
         {"max-clients-per-address", 0, CLI_LONG, &per_address, 0, S_CLIENTS_MAX, "N",
          "connections one client address may hold (0: no limit)", NULL, NULL},
-        {"query-memory", 0, CLI_CALL, &config->query_memory, 0, 0, "BYTES",
+        {"query-memory", 0, CLI_CALL, &config->query_memory, 0, 0, "N",
          "bytes /api/history answers in flight may hold together\n"
-         "(waiting, running or being sent); past it a query gets 503\n"
-         "and Retry-After. K, M, G suffixes",
+         "(waiting, running or being sent; K, M, G suffixes); past it\n"
+         "a query gets 503 and Retry-After",
          "256M", s_take_bytes},
-        {"query-answer-max", 0, CLI_CALL, &config->query_answer_max, 0, 0, "BYTES",
+        {"query-answer-max", 0, CLI_CALL, &config->query_answer_max, 0, 0, "N",
          "bytes one /api/history answer may hold; a larger one gets 413\n"
          "with a hint to narrow it (at most --query-memory)",
          "64M", s_take_bytes},
+        {"http-write-timeout", 0, CLI_LONG, &write_timeout, 1, 3600, "SECONDS",
+         "close an HTTP connection whose answer makes no progress\n"
+         "(a client that stopped reading) or that idles this long",
+         NULL, NULL},
         {"tls-cert", 0, CLI_TEXT, &config->tls_cert, 1, S_PATH_MAX, "FILE",
          "serve HTTPS with this PEM certificate (chain); needs --tls-key", NULL, NULL},
         {"tls-key", 0, CLI_TEXT, &config->tls_key, 1, S_PATH_MAX, "FILE",
@@ -366,5 +371,6 @@ config_parse (int argc, char **argv, config_t *config)
                          config->query_answer_max, config->query_memory);
         return CONFIG_ERROR;
     }
+    config->write_timeout_s = (uint32_t) write_timeout;
     return s_check_security (config) ? CONFIG_RUN : CONFIG_ERROR;
 }

@@ -89,18 +89,21 @@
 #define ZAPM_KEY_PERCENT   "percent"
 
 //  Keys the collector adds in what it sends to browsers (/feed events, /api/*).
-#define ZAPM_KEY_ID        "id"        //  series identity
-#define ZAPM_KEY_STATE     "state"     //  ZAPM_STATE_* below
-#define ZAPM_KEY_AGENTS    "agents"    //  live series count, or the /api/agents list
-#define ZAPM_KEY_BOOT      "boot"      //  the collector run's token
-#define ZAPM_KEY_NOW       "now"       //  the collector's wall clock, Unix seconds
-#define ZAPM_KEY_LOST      "lost"      //  samples missing according to `seq`
-#define ZAPM_KEY_SAMPLES   "samples"   //  samples received for a series
-#define ZAPM_KEY_LAST      "last"      //  a series' last sample, as received
-#define ZAPM_KEY_LAST_SEEN "last_seen" //  when it arrived, Unix seconds
-#define ZAPM_KEY_SERIES    "series"    //  the /api/history list
-#define ZAPM_KEY_STATUS    "status"    //  /healthz: "ok"
-#define ZAPM_KEY_UPTIME    "uptime"    //  /healthz: seconds since start
+#define ZAPM_KEY_ID         "id"         //  series identity
+#define ZAPM_KEY_STATE      "state"      //  ZAPM_STATE_* below
+#define ZAPM_KEY_AGENTS     "agents"     //  live series count, or the /api/agents list
+#define ZAPM_KEY_BOOT       "boot"       //  the collector run's token
+#define ZAPM_KEY_NOW        "now"        //  the collector's wall clock, Unix seconds
+#define ZAPM_KEY_LOST       "lost"       //  samples missing according to `seq`
+#define ZAPM_KEY_SAMPLES    "samples"    //  samples received for a series
+#define ZAPM_KEY_LAST       "last"       //  a series' last sample, as received
+#define ZAPM_KEY_LAST_SEEN  "last_seen"  //  when it arrived, Unix seconds
+#define ZAPM_KEY_INGEST     "ingest"     //  /api/agents: how agents reach the collector
+#define ZAPM_KEY_ENDPOINT   "endpoint"   //  ... its agents' socket, as bound
+#define ZAPM_KEY_CURVE_ONLY "curve_only" //  ... true when agents must speak CURVE
+#define ZAPM_KEY_SERIES     "series"     //  the /api/history list
+#define ZAPM_KEY_STATUS     "status"     //  /healthz: "ok"
+#define ZAPM_KEY_UPTIME     "uptime"     //  /healthz: seconds since start
 
 //  The columns of /api/history besides `cpu`, `mem` and `custom`.
 #define ZAPM_HISTORY_T       "t"       //  sample times, Unix seconds

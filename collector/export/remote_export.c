@@ -73,21 +73,37 @@ s_send (s_walk_t *walk, const char *metric, size_t label_count, double value)
         remote_write_append (walk->self->senders[i], &point);
 }
 
-//  One value of the table: the series' labels, plus the field's own (the CPU
-//  time's `mode`) and a per-CPU row's `cpu`.
+//  One value of the table: the series' labels, plus the one label a row of the
+//  field carries (the CPU time's `mode`, a per-CPU row's `cpu`).
 static void
 s_visit (void *arg, const metric_field_t *field, int cpu, double value)
 {
     s_walk_t *walk = arg;
     size_t count = walk->label_count;
-    char digits[24];
-    if (field->label_name)
-        walk->labels[count++] = (rw_label_t){field->label_name, field->label_value};
-    if (cpu >= 0) {
-        snprintf (digits, sizeof digits, "%d", cpu);
-        walk->labels[count++] = (rw_label_t){"cpu", digits};
-    }
+    char digits[12];
+    const char *label_value = metric_map_label_value (field, cpu, digits);
+    if (label_value)
+        walk->labels[count++] = (rw_label_t){field->label_name, label_value};
     s_send (walk, field->name, count, value);
+}
+
+//  The series' labels, as /metrics writes them.
+static void
+s_series_labels (s_walk_t *walk, const series_t *series, char pid[24])
+{
+    const char *names[4], *values[4];
+    walk->label_count = series_metrics_labels (series, pid, names, values);
+    for (size_t k = 0; k < walk->label_count; k++)
+        walk->labels[k] = (rw_label_t){names[k], values[k]};
+}
+
+//  What the collector knows of the series itself: zapm_agent_up and its counters.
+static void
+s_agent_families (s_walk_t *walk, const series_t *series)
+{
+    for (int f = 0; f < SERIES_AGENT_FAMILIES; f++)
+        s_send (walk, series_agent_families[f].name, walk->label_count,
+                series_agent_value (series, (series_agent_family_t) f));
 }
 
 void
@@ -97,10 +113,8 @@ remote_export_sample (remote_export_t *self, const series_t *series, const sampl
     assert (self);
     s_walk_t walk = {.self = self, .timestamp_ms = time_ns / 1000000};
     char pid[24];
-    const char *names[4], *values[4];
-    walk.label_count = series_metrics_labels (series, pid, names, values);
-    for (size_t k = 0; k < walk.label_count; k++)
-        walk.labels[k] = (rw_label_t){names[k], values[k]};
+    s_series_labels (&walk, series, pid);
+    s_agent_families (&walk, series);
     const metric_values_t *metrics = &sample->metrics;
     metric_map_walk (metrics->value, metrics->percpu, metrics->percpu_count, s_visit, &walk);
     for (uint32_t k = 0; k < sample->custom_count; k++) {
@@ -109,6 +123,26 @@ remote_export_sample (remote_export_t *self, const series_t *series, const sampl
         if (metric_map_custom_name (sample->custom[k].name, counter, name))
             s_send (&walk, name, walk.label_count, sample->custom[k].value);
     }
+}
+
+void
+remote_export_left (remote_export_t *self, const series_t *series, int64_t wall_ns)
+{
+    assert (self);
+    assert (series);
+    //  After the series' last point, even when its agent's clock runs ahead:
+    //  a receiver refuses a whole request that holds an out-of-order point.
+    int64_t time_ms = wall_ns / 1000000;
+    if (series->history_count > 0) {
+        const series_point_t *last = series_point (series, series->history_count - 1);
+        int64_t after_ms = (int64_t) (last->t * 1000.0) + 1;
+        if (after_ms > time_ms)
+            time_ms = after_ms;
+    }
+    s_walk_t walk = {.self = self, .timestamp_ms = time_ms};
+    char pid[24];
+    s_series_labels (&walk, series, pid);
+    s_agent_families (&walk, series);
 }
 
 //  One family: a line per URL.

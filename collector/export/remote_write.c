@@ -37,6 +37,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <snappy-c.h>
 #include <stdatomic.h>
@@ -49,6 +50,7 @@
 #define S_BATCH_BYTES  (4u << 20) //  a batch body stops growing here
 #define S_LOG_EVERY_NS (60 * 1000000000LL)
 #define S_IDLE_MS      1000 //  the sender wakes at least this often to log drops
+#define S_WHAT_MAX     640  //  bytes of the text naming the last invalid point
 
 //  The kinds of failure, each logged at most once a minute. The first four are
 //  failures to deliver, after which "delivering again" is logged.
@@ -70,29 +72,30 @@ typedef struct {
 } s_alarm_t;
 
 struct _remote_write_t {
-    remote_write_config_t config;       //  numbers with defaults filled in (strings not kept)
-    char *url;                          //  the URL, as given
-    char *name;                         //  the URL without its query, for log lines
-    char *user;                         //  basic auth user, or NULL
-    char *password;                     //  basic auth password, or NULL
-    char *token;                        //  bearer token, or NULL
-    char *ca_file;                      //  CA file, or NULL
-    rw_queue_t *queue;                  //  batches between the two threads
-    rw_buf_t scratch;                   //  loop thread: the record being written
-    rw_buf_t body;                      //  sender: the batch encoded as a WriteRequest
-    rw_http_t *http;                    //  sender: the receiver's request handle
-    worker_t *thread;                   //  the sender
-    char *compressed;                   //  sender: snappy output buffer
-    size_t compressed_capacity;         //  its size
-    uint64_t random;                    //  sender: xorshift state for the jitter
-    s_alarm_t alarms[S_FAILS];          //  sender: log rate limits
-    bool failing;                       //  sender: a failure was logged since the last success
-    uint64_t logged_queue_full;         //  sender: dropped_queue_full at the last check
-    uint64_t logged_invalid;            //  sender: dropped_invalid at the last check
-    _Atomic (const char *) invalid_why; //  why the last invalid point was refused
-    atomic_uint_fast64_t invalid;       //  points remote_write_append refused (loop thread)
-    uint64_t encode_invalid;            //  sender: points its encoder refused
-    atomic_uint_fast64_t batches_sent;  //  the request counters of rw_stats_t
+    remote_write_config_t config;      //  numbers with defaults filled in (strings not kept)
+    char *url;                         //  the URL, as given
+    char *name;                        //  the URL without its query, for log lines
+    char *user;                        //  basic auth user, or NULL
+    char *password;                    //  basic auth password, or NULL
+    char *token;                       //  bearer token, or NULL
+    char *ca_file;                     //  CA file, or NULL
+    rw_queue_t *queue;                 //  batches between the two threads
+    rw_buf_t scratch;                  //  loop thread: the record being written
+    rw_buf_t body;                     //  sender: the batch encoded as a WriteRequest
+    rw_http_t *http;                   //  sender: the receiver's request handle
+    worker_t *thread;                  //  the sender
+    char *compressed;                  //  sender: snappy output buffer
+    size_t compressed_capacity;        //  its size
+    uint64_t random;                   //  sender: xorshift state for the jitter
+    s_alarm_t alarms[S_FAILS];         //  sender: log rate limits
+    bool failing;                      //  sender: a failure was logged since the last success
+    uint64_t logged_queue_full;        //  sender: dropped_queue_full at the last check
+    uint64_t logged_invalid;           //  sender: dropped_invalid at the last check
+    pthread_mutex_t invalid_lock;      //  guards invalid_what (both threads write it)
+    char invalid_what[S_WHAT_MAX];     //  the last invalid point: its name, labels and why
+    atomic_uint_fast64_t invalid;      //  points remote_write_append refused (loop thread)
+    uint64_t encode_invalid;           //  sender: points its encoder refused
+    atomic_uint_fast64_t batches_sent; //  the request counters of rw_stats_t
     atomic_uint_fast64_t batches_rejected;
     atomic_uint_fast64_t retries_5xx;
     atomic_uint_fast64_t retries_429;
@@ -171,10 +174,62 @@ s_check_drops (remote_write_t *self)
         self->logged_queue_full = stats.dropped_queue_full;
     }
     if (invalid > self->logged_invalid) {
+        char what[S_WHAT_MAX];
+        pthread_mutex_lock (&self->invalid_lock);
+        memcpy (what, self->invalid_what, sizeof what);
+        pthread_mutex_unlock (&self->invalid_lock);
         s_alarm (self, S_FAIL_INVALID, invalid - self->logged_invalid,
-                 "refused invalid points, the last one: %s", atomic_load (&self->invalid_why));
+                 "refused invalid points, the last one: %s", what);
         self->logged_invalid = invalid;
     }
+}
+
+//  Appends at most `max` bytes of `text` to `out`, escaped, or `missing` for NULL.
+static void
+s_put (textbuf_t *out, const char *text, size_t max, const char *missing)
+{
+    if (!text) {
+        textbuf_put (out, missing, strlen (missing));
+        return;
+    }
+    char escaped[4 * 64 + 1];
+    size_t size = strnlen (text, max + 1);
+    log_escape (text, size, max < 64 ? max : 64, escaped);
+    textbuf_put (out, escaped, strlen (escaped));
+    if (size > max)
+        TEXTBUF_LIT (out, "...");
+}
+
+//  Keeps, for the next log line, the metric and labels of an invalid point and
+//  why it was refused: `why: name{label="value",other=(no value)}`, each name
+//  and value cut short, the whole at S_WHAT_MAX bytes. Either thread.
+static void
+s_invalid (remote_write_t *self, const rw_point_t *point, const char *why)
+{
+    char what[S_WHAT_MAX];
+    textbuf_t out = textbuf_fixed (what, sizeof what - 1);
+    textbuf_printf (&out, "%s: ", why);
+    s_put (&out, point->metric, 64, "(no metric name)");
+    textbuf_putc (&out, '{');
+    size_t count = point->label_count < RW_MAX_LABELS ? point->label_count : RW_MAX_LABELS;
+    for (size_t i = 0; i < count; i++) {
+        if (i)
+            textbuf_putc (&out, ',');
+        s_put (&out, point->labels[i].name, 32, "(no name)");
+        if (point->labels[i].value) {
+            TEXTBUF_LIT (&out, "=\"");
+            s_put (&out, point->labels[i].value, 32, "");
+            textbuf_putc (&out, '"');
+        }
+        else
+            TEXTBUF_LIT (&out, "=(no value)");
+    }
+    textbuf_putc (&out, '}');
+    size_t length = textbuf_length (&out);
+    what[length] = '\0';
+    pthread_mutex_lock (&self->invalid_lock);
+    memcpy (self->invalid_what, what, length + 1);
+    pthread_mutex_unlock (&self->invalid_lock);
 }
 
 //  The outcome of one try.
@@ -260,7 +315,7 @@ s_encode (remote_write_t *self, rw_batch_t *batch)
         if (wrong) {
             batch->invalid++;
             self->encode_invalid++;
-            atomic_store (&self->invalid_why, wrong);
+            s_invalid (self, &point, wrong);
         }
     }
     return 0;
@@ -351,6 +406,7 @@ s_free (remote_write_t *self)
     free (self->ca_file);
     rw_secret_free (self->password);
     rw_secret_free (self->token);
+    pthread_mutex_destroy (&self->invalid_lock);
     free (self);
 }
 
@@ -406,7 +462,7 @@ remote_write_new (const remote_write_config_t *config)
     self->random = (uint64_t) clock_mono_ns () ^ (uint64_t) (uintptr_t) self;
     if (!self->random)
         self->random = 1;
-    atomic_store (&self->invalid_why, "");
+    pthread_mutex_init (&self->invalid_lock, NULL);
 
     const char *wrong = s_configure (self, config);
     if (!wrong) {
@@ -469,7 +525,7 @@ remote_write_append (remote_write_t *self, const rw_point_t *point)
     self->scratch.size = 0;
     const char *wrong = rw_record_write (&self->scratch, point);
     if (wrong) {
-        atomic_store (&self->invalid_why, wrong);
+        s_invalid (self, point, wrong);
         atomic_fetch_add (&self->invalid, 1);
         return -1;
     }

@@ -81,7 +81,7 @@ void remote_write_destroy (remote_write_t **self_p);
 //  loop). Returns 0, or -1 if the point was dropped at once: over a size limit
 //  of rw_proto.h, or memory is short. The sender checks the rest (names, unique
 //  labels) and counts a point that fails as invalid; it logs invalid points at
-//  most once a minute, with the reason.
+//  most once a minute, with the reason and the last one's metric and labels.
 int remote_write_append (remote_write_t *self, const rw_point_t *point);
 
 //  Fills *stats with a consistent snapshot of the queue and the sender's

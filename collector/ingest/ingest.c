@@ -421,7 +421,10 @@ ingest_register (ingest_t *self, loop_t *loop, loop_fn *on_frames, void *arg)
 static void
 s_on_left (void *arg, series_t *series)
 {
-    s_agent_event (arg, series, ZAPM_STATE_LEFT);
+    ingest_t *self = arg;
+    s_agent_event (self, series, ZAPM_STATE_LEFT);
+    if (self->sinks.remote)
+        remote_export_left (self->sinks.remote, series, clock_wall_ns ());
 }
 
 //  One counter line per edge: NAME{edge="..."} VALUE.

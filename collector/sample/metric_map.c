@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define S_PERCENT 100.0
@@ -199,6 +200,17 @@ metric_map_walk (const double *value, const double *percpu, uint32_t percpu_coun
             visit (arg, &metric_fields[id], -1, value[id]);
     for (uint32_t cpu = 0; cpu < percpu_count; cpu++)
         visit (arg, &metric_percpu_field, (int) cpu, percpu[cpu]);
+}
+
+const char *
+metric_map_label_value (const metric_field_t *field, int cpu, char digits[12])
+{
+    if (!field->label_name)
+        return NULL;
+    if (field->label_value || cpu < 0)
+        return field->label_value;
+    snprintf (digits, 12, "%d", cpu);
+    return digits;
 }
 
 size_t

@@ -184,8 +184,9 @@ s_table_family (s_render_t *render, int first, int last)
                 prom_text_header (render->out, head->name, s_type_name (head->type), head->help);
             started = true;
             const metric_field_t *field = &metric_fields[id];
-            s_line (render, field->name, &render->exposed[e], field->label_name, field->label_value,
-                    entry->value[id]);
+            char digits[12];
+            s_line (render, field->name, &render->exposed[e], field->label_name,
+                    metric_map_label_value (field, -1, digits), entry->value[id]);
         }
     }
 }
@@ -201,37 +202,43 @@ s_percpu_family (s_render_t *render)
             if (!started)
                 prom_text_header (render->out, field->name, s_type_name (field->type), field->help);
             started = true;
-            char digits[24];
-            s_decimal (cpu, digits);
-            s_line (render, field->name, &render->exposed[e], field->label_name, digits,
-                    entry->percpu[cpu]);
+            char digits[12];
+            s_line (render, field->name, &render->exposed[e], field->label_name,
+                    metric_map_label_value (field, (int) cpu, digits), entry->percpu[cpu]);
         }
     }
+}
+
+const series_family_t series_agent_families[SERIES_AGENT_FAMILIES] = {
+    [SERIES_AGENT_UP] = {"zapm_agent_up", "gauge",
+                         "1 while the series sends samples, 0 once it has left."},
+    [SERIES_AGENT_SAMPLES] = {"zapm_agent_samples_total", "counter",
+                              "Samples the collector received from the series."},
+    [SERIES_AGENT_LOST] = {"zapm_agent_samples_lost_total", "counter",
+                           "Samples of the series missing according to its seq numbers."},
+};
+
+double
+series_agent_value (const series_t *series, series_agent_family_t family)
+{
+    assert (series && family < SERIES_AGENT_FAMILIES);
+    return family == SERIES_AGENT_UP        ? (double) series->live
+           : family == SERIES_AGENT_SAMPLES ? (double) series->samples
+                                            : (double) series->lost;
 }
 
 //  What the collector knows of each exposed series itself.
 static void
 s_series_families (s_render_t *render)
 {
-    static const struct {
-        const char *name, *type, *help;
-    } families[] = {
-        {"zapm_agent_up", "gauge", "1 while the series sends samples, 0 once it has left."},
-        {"zapm_agent_samples_total", "counter", "Samples the collector received from the series."},
-        {"zapm_agent_samples_lost_total", "counter",
-         "Samples of the series missing according to its seq numbers."},
-    };
-    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++) {
-        if (render->count == 0)
-            return;
-        prom_text_header (render->out, families[f].name, families[f].type, families[f].help);
+    for (int f = 0; f < SERIES_AGENT_FAMILIES && render->count > 0; f++) {
+        const series_family_t *family = &series_agent_families[f];
+        prom_text_header (render->out, family->name, family->type, family->help);
         for (uint32_t e = 0; e < render->count; e++) {
             const series_t *series =
                 series_map_at (render->source->series, render->exposed[e].index);
-            double value = f == 0   ? series->live
-                           : f == 1 ? (double) series->samples
-                                    : (double) series->lost;
-            s_line (render, families[f].name, &render->exposed[e], NULL, NULL, value);
+            s_line (render, family->name, &render->exposed[e], NULL, NULL,
+                    series_agent_value (series, (series_agent_family_t) f));
         }
     }
 }

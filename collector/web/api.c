@@ -109,11 +109,24 @@ s_agent (textbuf_t *out, const series_t *series)
 }
 
 char *
-api_agents (series_map_t *series, int64_t now_wall_ns)
+api_agents (series_map_t *series, int64_t now_wall_ns, const api_ingest_t *ingest)
 {
     textbuf_t out = textbuf_growing (4096);
     TEXTBUF_LIT (&out, "{\"" ZAPM_KEY_NOW "\":");
     s_number (&out, (double) now_wall_ns / 1e9);
+    if (ingest) {
+        TEXTBUF_NEXT_KEY (&out, ZAPM_KEY_INGEST);
+        TEXTBUF_LIT (&out, "{\"" ZAPM_KEY_ENDPOINT "\":");
+        if (ingest->endpoint)
+            s_string (&out, ingest->endpoint);
+        else
+            TEXTBUF_LIT (&out, "null");
+        TEXTBUF_NEXT_KEY (&out, ZAPM_KEY_CURVE_ONLY);
+        if (ingest->curve)
+            TEXTBUF_LIT (&out, "true}");
+        else
+            TEXTBUF_LIT (&out, "false}");
+    }
     TEXTBUF_NEXT_KEY (&out, ZAPM_KEY_AGENTS);
     textbuf_putc (&out, '[');
     for (uint32_t i = 0; i < series_map_size (series); i++) {

@@ -8,10 +8,18 @@
 
 #include "series.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
+//  How agents reach this collector, for the dashboard's "start an agent" hint.
+typedef struct {
+    const char *endpoint; //  the agents' socket as bound (--bind), NULL: not said
+    bool curve;           //  agents must speak CURVE (--curve-cert)
+} api_ingest_t;
+
 //  Returns the /api/agents document as a new string (caller frees), or NULL.
-char *api_agents (series_map_t *series, int64_t now_wall_ns);
+//  `ingest` (NULL: left out) adds how agents reach the collector.
+char *api_agents (series_map_t *series, int64_t now_wall_ns, const api_ingest_t *ingest);
 
 //  Returns the /api/history document for series whose identity matches `glob`
 //  (NULL for all), over the last `seconds`; caller frees; NULL if memory is short.

@@ -267,7 +267,7 @@ s_set_filter (feed_t *self, struct MHD_Connection *connection, client_t *client)
 }
 
 enum MHD_Result
-feed_answer (feed_t *self, struct MHD_Connection *connection)
+feed_answer (feed_t *self, struct MHD_Connection *connection, bool head)
 {
     assert (self);
     if (self->clients >= self->max_clients || self->closing) {
@@ -276,6 +276,15 @@ feed_answer (feed_t *self, struct MHD_Connection *connection)
         sse_retry (overload, sizeof overload - 1, FEED_OVERLOAD_RETRY_MS);
         return reply_buffer (connection, MHD_HTTP_OK, "text/event-stream", overload,
                              MHD_RESPMEM_MUST_COPY);
+    }
+    if (head) {
+        //  The stream's head and no body: no client, no chunked stream (whose
+        //  end MHD 0.9.75 would send after a HEAD's head).
+        struct MHD_Response *response =
+            MHD_create_response_from_buffer (0, (void *) "", MHD_RESPMEM_PERSISTENT);
+        if (response)
+            MHD_add_response_header (response, "X-Accel-Buffering", "no");
+        return reply_queue (connection, MHD_HTTP_OK, response, "text/event-stream");
     }
     client_t *client = calloc (1, sizeof *client);
     if (!client)

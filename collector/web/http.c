@@ -2,12 +2,27 @@
 
     MHD options (docs/ARCHITECTURE.md, "Limits"): external epoll mode with suspend/resume, a
     connection limit a little above --max-clients (so API calls and the overload
-    answer still get through), a per-connection memory cap, and a timeout for
-    connections that stop reading. Suspended SSE streams never time out in MHD;
-    the feed's 15 s keep-alive is what notices a dead peer.
+    answer still get through), a per-connection memory cap, and
+    --http-write-timeout: MHD closes a connection that makes no progress (reads
+    nothing, and none of its answer leaves) for that long, which is the write
+    deadline for a client that stops reading a large answer, and the idle limit
+    between keep-alive requests. Suspended SSE streams never time out in MHD (an
+    idle but reading /feed client is safe); the feed's 15 s keep-alive is what
+    notices a dead peer, and a stalled one is timed out like any other answer
+    once its socket buffer is full.
+
+    Strictness (RFC 9112; docs/SECURITY.md, "HTTP strictness"): Debian's
+    libmicrohttpd 0.9.75 offers only MHD_OPTION_STRICT_FOR_CLIENT (no
+    MHD_OPTION_CLIENT_DISCIPLINE_LVL); at 1 it refuses an HTTP/1.1 request
+    without Host (400, closed) and a request line with spaces in its target
+    (closed). What it leaves out is http_strict.h's, in the gate; those get
+    400 with Connection: close, counted and logged at most every 10 s. HEAD never has a body: MHD
+   leaves it out for every fixed answer, and /feed (a chunked stream, whose end MHD 0.9.75 would
+   send after the head) answers HEAD with the head alone.
 
     Every request passes the gate in s_dispatch's first call, before any
-    route: a method other than GET or HEAD gets 405, a body 413, and with
+    route: a method other than GET or HEAD gets 405, a malformed head or a
+    body 400, and with
     --users a missing or wrong login 401 (everywhere but /healthz). A login
     not verified before is checked on the hashing thread while the request
     waits suspended (auth.h); the loop resumes it in http_take_logins. Limits
@@ -24,6 +39,7 @@
 #include "history.h"
 #include "http_limits.h"
 #include "query_budget.h"
+#include "http_strict.h"
 #include "base.h"
 #include "metrics.h"
 #include "query.h"
@@ -32,28 +48,62 @@
 #include "wire.h"
 #include "textbuf.h"
 
+#include <arpa/inet.h>
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define HTTP_CONNECTION_MEMORY    (16 * 1024)
-#define HTTP_CONNECTION_TIMEOUT_S 60
-#define HTTP_EXTRA_CONNECTIONS    64
-#define HTTP_HISTORY_DEFAULT_S    600.0
+#define HTTP_CONNECTION_MEMORY (16 * 1024)
+#define HTTP_EXTRA_CONNECTIONS 64
+#define HTTP_HISTORY_DEFAULT_S 600.0
+#define HTTP_LOG_GAP_NS        10000000000LL //  one line per kind at most this often
+
+//  TLS 1.2 and 1.3 only, forward-secret AEAD ciphers (Mozilla's "intermediate"
+//  profile without finite-field DHE): a GnuTLS priority string.
+#define HTTP_TLS_PRIORITIES                                                                        \
+    "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:"           \
+    "+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-RSA:+ECDHE-ECDSA:"              \
+    "%SERVER_PRECEDENCE"
 
 //  The dashboard runs only its own scripts and talks only to this server.
 #define HTTP_CSP                                                                                   \
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
+//  A kind of log line written at most every HTTP_LOG_GAP_NS, with how many
+//  were held back.
+typedef struct {
+    uint64_t held; //  events since the last line
+    int64_t last;  //  when the last line was written (0: never)
+} log_gap_t;
+
 struct _http_t {
-    struct MHD_Daemon *daemon; //  the server
-    http_routes_t routes;      //  what the routes read
-    http_limits_t *limits;     //  the header deadline
-    query_budget_t *budget;    //  what history answers may hold
-    bool resumed;              //  logins resumed since the last http_run
+    struct MHD_Daemon *daemon;   //  the server
+    http_routes_t routes;        //  what the routes read
+    http_limits_t *limits;       //  the header deadline
+    bool resumed;                //  logins resumed since the last http_run
+    query_budget_t *budget;      //  what history answers may hold
+    bool head;                   //  the request being dispatched is a HEAD
+    struct sockaddr_in address;  //  where it was asked to listen, for messages
+    log_gap_t tls_log;           //  failed handshakes
+    uint64_t plain_http;         //  of those, plain HTTP (tls.h), since the last line
+    log_gap_t malformed_log;     //  400s
+    log_gap_t write_timeout_log; //  answers that made no progress
 };
+
+//  Counts one event; true when its line is due (then `held` says how many it
+//  stands for, and the caller resets it after writing).
+static bool
+s_log_due (log_gap_t *gap)
+{
+    gap->held++;
+    int64_t now = clock_mono_ns ();
+    if (gap->last && now - gap->last < HTTP_LOG_GAP_NS)
+        return false;
+    gap->last = now;
+    return true;
+}
 
 //  A request that waits suspended: for its login check on the hashing thread,
 //  then (or instead) for a history query on the store's thread. Its
@@ -81,14 +131,16 @@ static enum MHD_Result
 s_route_feed (http_t *self, struct MHD_Connection *connection, void **request_state)
 {
     (void) request_state;
-    return feed_answer (self->routes.feed, connection);
+    return feed_answer (self->routes.feed, connection, self->head);
 }
 
 static enum MHD_Result
 s_route_agents (http_t *self, struct MHD_Connection *connection, void **request_state)
 {
     (void) request_state;
-    return s_answer_json (connection, api_agents (self->routes.series, clock_wall_ns ()));
+    api_ingest_t ingest = {.endpoint = self->routes.ingest_endpoint,
+                           .curve = self->routes.ingest_curve};
+    return s_answer_json (connection, api_agents (self->routes.series, clock_wall_ns (), &ingest));
 }
 
 static enum MHD_Result s_answer_plain (struct MHD_Connection *connection, unsigned status,
@@ -232,9 +284,24 @@ s_answer_login (http_t *self, struct MHD_Connection *connection, const char *url
                            "Basic realm=\"zapm\", charset=\"UTF-8\"");
 }
 
+//  400 and a closed connection, counted and logged at most every 10 s.
+static enum MHD_Result
+s_refuse_malformed (http_t *self, struct MHD_Connection *connection, const char *why)
+{
+    self->routes.stats->malformed++;
+    if (s_log_due (&self->malformed_log)) {
+        log_warn ("http: refused %lu malformed request%s with 400 (latest: %.*s)",
+                  (unsigned long) self->malformed_log.held,
+                  self->malformed_log.held == 1 ? "" : "s", (int) strlen (why) - 1, why);
+        self->malformed_log.held = 0;
+    }
+    return s_answer_plain (connection, MHD_HTTP_BAD_REQUEST, why, MHD_HTTP_HEADER_CONNECTION,
+                           "close");
+}
+
 //  The gate's first half, on the first call (the head is complete): refusals
-//  that need no login. MHD closes the connection after an answer given this
-//  early, which suits them; everything else is answered on the next call, so
+//  that need no login. They carry Connection: close, so MHD closes the
+//  connection after them; everything else is answered on the next call, so
 //  keep-alive holds.
 static enum MHD_Result
 s_gate_head (http_t *self, struct MHD_Connection *connection, const char *method,
@@ -245,13 +312,9 @@ s_gate_head (http_t *self, struct MHD_Connection *connection, const char *method
         return s_answer_plain (connection, MHD_HTTP_METHOD_NOT_ALLOWED,
                                "method not allowed: use GET or HEAD\n", MHD_HTTP_HEADER_ALLOW,
                                "GET, HEAD");
-    const char *length =
-        MHD_lookup_connection_value (connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if ((length && strcmp (length, "0") != 0) ||
-        MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
-                                     MHD_HTTP_HEADER_TRANSFER_ENCODING))
-        return s_answer_plain (connection, MHD_HTTP_CONTENT_TOO_LARGE,
-                               "a GET or HEAD request takes no body\n", NULL, NULL);
+    const char *why = http_strict_check (connection);
+    if (why)
+        return s_refuse_malformed (self, connection, why);
     *request_state = &s_head_seen;
     return MHD_YES;
 }
@@ -296,6 +359,7 @@ s_dispatch (void *cls, struct MHD_Connection *connection, const char *url, const
     (void) version;
     (void) upload_data;
     http_t *self = cls;
+    self->head = strcmp (method, MHD_HTTP_METHOD_HEAD) == 0;
     if (*request_state == NULL)
         return s_gate_head (self, connection, method, request_state);
     if (*upload_data_size > 0) {
@@ -315,8 +379,20 @@ static void
 s_completed (void *cls, struct MHD_Connection *connection, void **request_state,
              enum MHD_RequestTerminationCode code)
 {
-    (void) code;
     http_t *self = cls;
+    //  MHD's connection timeout ends a request in progress only while its
+    //  answer is being sent (a suspended one never times out, and the header
+    //  deadline comes first for a request head): the write deadline.
+    if (code == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED) {
+        self->routes.stats->write_timeouts++;
+        if (s_log_due (&self->write_timeout_log)) {
+            log_warn ("http: closed %lu connection%s whose answer made no progress for %u s "
+                      "(a client that stopped reading; --http-write-timeout)",
+                      (unsigned long) self->write_timeout_log.held,
+                      self->write_timeout_log.held == 1 ? "" : "s", self->routes.write_timeout_s);
+            self->write_timeout_log.held = 0;
+        }
+    }
     if (*request_state != &s_head_seen) {
         login_t *waiting = *request_state;
         if (waiting)
@@ -338,40 +414,61 @@ s_login_done (void *arg, void *tag, auth_verdict_t verdict)
     self->resumed = true;
 }
 
-//  MHD reports a peer that went away (a closed tab, a reload) as an error; for an
-//  SSE server that is routine, so those lines are info and the rest are warnings.
-//  A failed TLS handshake (plain HTTP to the TLS port, a scanner) is the
-//  client's doing and costs one line per connection: those are counted and
-//  logged at most once per 10 s.
+//  MHD's lines, sorted. A peer that went away (a closed tab, a reload:
+//  "Failed to send the chunked response body", "closed by remote side") is
+//  routine for an SSE server and not logged. A failed TLS handshake (plain HTTP
+//  to the TLS port, a scanner, a refused old protocol), MHD's own 400s and its
+//  bind failure are the client's or the operator's business: counted, and
+//  logged at most every 10 s with what to do. The rest are warnings.
 static void
 s_mhd_log (void *cls, const char *fmt, va_list args)
 {
     http_t *self = cls;
-    static uint64_t tls_failures;
-    static int64_t tls_logged;
     char line[512];
     vsnprintf (line, sizeof line, fmt, args);
     size_t n = strlen (line);
-    while (n > 0 && line[n - 1] == '\n')
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '.'))
         line[--n] = '\0';
-    bool peer_gone = strstr (line, "Failed to send") || strstr (line, "closed by remote") ||
-                     strstr (line, "Connection reset");
-    bool tls_failed = strstr (line, "handshake") || strstr (line, "TLS");
-    if (tls_failed) {
-        self->routes.stats->tls_failed++;
-        tls_failures++;
-        int64_t now = clock_mono_ns ();
-        if (tls_logged && now - tls_logged < 10000000000LL)
-            return;
-        log_info ("http: %lu failed TLS handshake%s (latest: %s)", (unsigned long) tls_failures,
-                  tls_failures == 1 ? "" : "s", line);
-        tls_failures = 0;
-        tls_logged = now;
+    if (strstr (line, "Failed to send") || strstr (line, "closed by remote") ||
+        strstr (line, "Connection reset"))
+        return;
+    if (strncmp (line, "Failed to bind to port", 22) == 0) {
+        //  MHD names the port argument, 0 with MHD_OPTION_SOCK_ADDR.
+        char address[INET_ADDRSTRLEN] = "?";
+        inet_ntop (AF_INET, &self->address.sin_addr, address, sizeof address);
+        const char *reason = strchr (line, ':');
+        log_warn ("http: cannot bind to %s:%u%s", address,
+                  (unsigned) ntohs (self->address.sin_port), reason ? reason : "");
+        return;
     }
-    else if (peer_gone)
-        log_info ("http: %s", line);
-    else
-        log_warn ("http: %s", line);
+    if (strstr (line, "handshake") || strstr (line, "TLS")) {
+        self->routes.stats->tls_failed++;
+        self->plain_http += tls_take_plain_http ();
+        if (!s_log_due (&self->tls_log))
+            return;
+        char hint[160] = "";
+        if (self->plain_http)
+            snprintf (hint, sizeof hint,
+                      "; %lu of them spoke plain HTTP to this HTTPS port: use an https:// URL",
+                      (unsigned long) self->plain_http);
+        log_info ("http: %lu failed TLS handshake%s (latest: %s)%s",
+                  (unsigned long) self->tls_log.held, self->tls_log.held == 1 ? "" : "s", line,
+                  hint);
+        self->tls_log.held = self->plain_http = 0;
+        return;
+    }
+    if (strstr (line, "HTTP response code is 400") || strstr (line, "without `Host'")) {
+        if (strstr (line, "HTTP response code is 400"))
+            self->routes.stats->malformed++; //  one of the two lines a refusal writes
+        if (s_log_due (&self->malformed_log)) {
+            log_warn ("http: refused %lu malformed request%s with 400 (latest: %s)",
+                      (unsigned long) self->malformed_log.held,
+                      self->malformed_log.held == 1 ? "" : "s", line);
+            self->malformed_log.held = 0;
+        }
+        return;
+    }
+    log_warn ("http: %s", line);
 }
 
 http_t *
@@ -381,6 +478,9 @@ http_new (const struct sockaddr_in *address, uint32_t max_connections, const htt
     if (!self)
         return NULL;
     self->routes = *routes;
+    self->address = *address;
+    if (!self->routes.write_timeout_s)
+        self->routes.write_timeout_s = HTTP_WRITE_TIMEOUT_S;
     self->limits = http_limits_new ((int64_t) HTTP_HEADER_DEADLINE_S * 1000000000LL, routes->stats);
     self->budget = query_budget_new (routes->query_memory, routes->query_answer_max, routes->stats);
     if (!self->limits || !self->budget) {
@@ -391,22 +491,25 @@ http_new (const struct sockaddr_in *address, uint32_t max_connections, const htt
     }
     reply_set_tls (routes->tls != NULL);
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL}};
+    struct MHD_OptionItem tls[4] = {{MHD_OPTION_END, 0, NULL}};
     if (routes->tls) {
         flags |= MHD_USE_TLS;
+        tls_watch_plain_http ();
         tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, routes->tls->cert};
         tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, routes->tls->key};
-        tls[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+        tls[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, HTTP_TLS_PRIORITIES};
+        tls[3] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     }
     self->daemon = MHD_start_daemon (
         flags, 0, NULL, NULL, s_dispatch, self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self,
         MHD_OPTION_SOCK_ADDR, address, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned) (max_connections + HTTP_EXTRA_CONNECTIONS), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned) routes->max_per_address, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned) HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (unsigned) self->routes.write_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t) HTTP_CONNECTION_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u,
-        MHD_OPTION_NOTIFY_CONNECTION, http_limits_notify_connection, self->limits,
-        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+        MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_CONNECTION,
+        http_limits_notify_connection, self->limits, MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
+        MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!self->daemon) {
         http_limits_destroy (&self->limits);
         query_budget_destroy (&self->budget);

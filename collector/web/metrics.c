@@ -110,6 +110,12 @@ metrics_render (const metrics_counters_t *counters, const metrics_gauges_t *gaug
     s_metric (&buffer, "zapm_http_tls_failed_total", "counter",
               "TLS handshakes that failed (plain HTTP to the TLS port, scanners).",
               counters->web->tls_failed);
+    s_metric (&buffer, "zapm_http_malformed_total", "counter",
+              "Requests refused with 400 and a closed connection (RFC 9112 framing).",
+              counters->web->malformed);
+    s_metric (&buffer, "zapm_http_write_timeouts_total", "counter",
+              "Connections closed because an answer made no progress for --http-write-timeout.",
+              counters->web->write_timeouts);
     s_by_reason (&buffer, "zapm_http_query_refused_total",
                  "History queries refused: budget (503), too_large (413), repeated_metric (400).",
                  counters->web->query_refused, WEB_REFUSED_REASONS, s_query_refused_name);

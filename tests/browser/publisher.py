@@ -28,6 +28,9 @@ def main():
     ap.add_argument("--host", default="loadhost")
     ap.add_argument("--no-host", action="store_true", help="leave `host` out (identity agent:pid)")
     ap.add_argument("--no-pid", action="store_true", help="leave `pid` out (identity agent@host)")
+    ap.add_argument("--pid", type=int, default=20000, help="pid of the first identity (the next +1)")
+    ap.add_argument("--custom", default=None, help="add this custom gauge (a slow wave from 20 to 80)")
+    ap.add_argument("--counter", default=None, help="add this custom counter (+10 a sample)")
     ap.add_argument("--seq-step", type=int, default=1,
                     help="add this to seq per sample (more than 1: the collector counts lost samples)")
     ap.add_argument("--color", default=None, help="colour for every identity (default: none, palette)")
@@ -55,7 +58,7 @@ def main():
         k += 1
         now = time.time()
         s = {
-            "v": 1, "agent": names[i], "host": a.host, "pid": 20000 + i, "seq": seq[i],
+            "v": 1, "agent": names[i], "host": a.host, "pid": a.pid + i, "seq": seq[i],
             "interval": period,
             "timestamp": datetime.datetime.fromtimestamp(now, datetime.timezone.utc).isoformat(),
             "cpu": round(10 + 8 * math.sin(now / 5 + i) + random.random() * 4, 2),
@@ -63,6 +66,11 @@ def main():
         }
         if a.color is not None:
             s["color"] = a.color
+        if a.custom is not None:
+            s["custom"] = {a.custom: round(50 + 30 * math.sin(now / 20), 2)}
+        if a.counter is not None:
+            s.setdefault("custom", {})[a.counter] = 10 * (seq[i] // a.seq_step)
+            s["counters"] = [a.counter]
         if a.no_host:
             del s["host"]
         if a.no_pid:

@@ -11,8 +11,10 @@
     seed_store PATH NOW SERIES...
         PATH    the store file (made if missing; it must not hold later data)
         NOW     Unix seconds the ages below count back from
-        SERIES  AGENT,HOST,PID,COLOR,FROM_AGO,TO_AGO: samples every 60 s from
-                NOW - FROM_AGO to NOW - TO_AGO (seconds)
+        SERIES  AGENT,HOST,PID,COLOR,FROM_AGO,TO_AGO[,CUSTOM]: samples every
+                60 s from NOW - FROM_AGO to NOW - TO_AGO (seconds); with CUSTOM,
+                each sample has the custom gauge CUSTOM too (`custom`: a
+                square wave between 20 and 80, 10 minutes a level)
 
     Values: cpu is a slow wave with a spike at the start of each hour (so the
     bands show), mem a ramp; each series at its own level. Prints what it
@@ -35,19 +37,21 @@
 #define S_PAST_S (3 * 86400)
 
 typedef struct {
-    char agent[64]; //  the service's name
-    char host[64];  //  its host
-    long pid;       //  its process id
-    char color[32]; //  its colour
-    long from_ago;  //  first sample, seconds before NOW
-    long to_ago;    //  last sample, seconds before NOW
+    char agent[64];  //  the service's name
+    char host[64];   //  its host
+    long pid;        //  its process id
+    char color[32];  //  its colour
+    long from_ago;   //  first sample, seconds before NOW
+    long to_ago;     //  last sample, seconds before NOW
+    char custom[64]; //  a custom gauge's name, or ""
 } s_series_t;
 
 static int
 s_usage (const char *why)
 {
     fprintf (stderr,
-             "seed_store: %s\nusage: seed_store PATH NOW AGENT,HOST,PID,COLOR,FROM_AGO,TO_AGO...\n",
+             "seed_store: %s\nusage: seed_store PATH NOW "
+             "AGENT,HOST,PID,COLOR,FROM_AGO,TO_AGO[,CUSTOM]...\n",
              why);
     return 2;
 }
@@ -56,10 +60,11 @@ static bool
 s_parse (const char *text, s_series_t *series)
 {
     memset (series, 0, sizeof *series);
-    return sscanf (text, "%63[^,],%63[^,],%ld,%31[^,],%ld,%ld", series->agent, series->host,
-                   &series->pid, series->color, &series->from_ago, &series->to_ago) == 6 &&
-           series->pid > 0 && series->from_ago > series->to_ago && series->to_ago >= 0 &&
-           series->from_ago <= S_PAST_S - 3600;
+    int fields = sscanf (text, "%63[^,],%63[^,],%ld,%31[^,],%ld,%ld,%63[A-Za-z0-9_]", series->agent,
+                         series->host, &series->pid, series->color, &series->from_ago,
+                         &series->to_ago, series->custom);
+    return (fields == 6 || fields == 7) && series->pid > 0 && series->from_ago > series->to_ago &&
+           series->to_ago >= 0 && series->from_ago <= S_PAST_S - 3600;
 }
 
 //  ISO 8601 in UTC of Unix seconds `t`.
@@ -86,14 +91,17 @@ s_sample (store_writer_t *writer, const s_series_t *series, int index, double no
     double cpu =
         8.0 + 6.0 * index + 4.0 * sin (t / 5400.0 * 2 * M_PI) + (phase < 0.02 ? 35.0 : 0.0);
     double mem = 40.0 + 25.0 * index + 10.0 * (double) (series->from_ago - ago) / 86400.0;
-    char stamp[64], json[512];
+    char stamp[64], custom[128] = "", json[640];
     s_iso (t, stamp, sizeof stamp);
+    if (series->custom[0])
+        snprintf (custom, sizeof custom, ",\"custom\":{\"%s\":%d}", series->custom,
+                  ((long) t / 600) % 2 ? 80 : 20);
     int size = snprintf (json, sizeof json,
                          "{\"v\":1,\"agent\":\"%s\",\"host\":\"%s\",\"pid\":%ld,\"color\":\"%s\","
                          "\"seq\":%ld,\"interval\":%d,\"timestamp\":\"%s\",\"cpu\":%.3f,"
-                         "\"mem\":%.3f}",
+                         "\"mem\":%.3f%s}",
                          series->agent, series->host, series->pid, series->color, seq, S_STEP_S,
-                         stamp, cpu, mem);
+                         stamp, cpu, mem, custom);
     if (size <= 0 || (size_t) size >= sizeof json)
         return false;
     int64_t t_ns = (int64_t) t * STORE_NS;

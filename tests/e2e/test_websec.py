@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import zapmtest as z  # noqa: E402
@@ -213,7 +214,67 @@ def websec_logins(procs):
     log("plain HTTP to the TLS port: curl rc %d, raw reply %d bytes, no HTTP", rc, len(reply))
     z.wait_until(lambda: metric(col, "zapm_http_tls_failed_total") >= 2, 3,
                  "zapm_http_tls_failed_total to count both")
+    check("spoke plain HTTP to this HTTPS port: use an https:// URL" in col.proc.output(),
+          "no plain-HTTP hint in the log:\n%s", col.proc.output())
     check("wonderland" not in col.proc.output(), "a password reached the log")
+
+
+def handshake(port, *args):
+    """openssl s_client to 127.0.0.1:port with args; returns the (protocol, cipher) agreed,
+    or None when the server refused."""
+    r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-brief",
+                        "-servername", "localhost", *args],
+                       input=b"", capture_output=True, timeout=10 * z.SLOW)
+    out = (r.stdout + r.stderr).decode(errors="replace")
+    proto = cipher = None
+    for line in out.splitlines():
+        if line.startswith("Protocol version:"):
+            proto = line.split(":", 1)[1].strip()
+        elif line.startswith("Ciphersuite:"):
+            cipher = line.split(":", 1)[1].strip()
+    return (proto, cipher) if proto and cipher else None
+
+
+@case
+def websec_tls_profile(procs):
+    """TLS 1.2 and 1.3 only, forward-secret AEAD ciphers (Mozilla "intermediate"):
+    openssl s_client is refused with TLS 1.0, TLS 1.1 (even at SECLEVEL=0), and with TLS 1.2
+    ciphers that are not forward-secret or not AEAD; ECDHE-*-GCM/CHACHA20 and TLS 1.3 agree.
+    Run with an ECDSA and an RSA certificate."""
+    s = procs.own(Secrets())
+    rsa_key = os.path.join(s.dir.name, "rsa-key.pem")
+    rsa_cert = os.path.join(s.dir.name, "rsa-cert.pem")
+    r = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                        rsa_key, "-out", rsa_cert, "-days", "2", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                       capture_output=True, timeout=60)
+    check(r.returncode == 0, "openssl req rsa: %s", r.stderr.decode())
+    os.chmod(rsa_key, 0o600)
+    rsa = types.SimpleNamespace(cert=rsa_cert, key=rsa_key)
+    for kind, pair in (("ECDSA", s), ("RSA", rsa)):
+        col = start(procs, "--store", "none", tls=pair)
+        port = col.http_port
+        refused = [("-tls1", "-cipher", "DEFAULT@SECLEVEL=0"),
+                   ("-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"),
+                   ("-tls1_2", "-cipher", "AES128-SHA"),             # no FS, no AEAD
+                   ("-tls1_2", "-cipher", "AES128-GCM-SHA256"),      # AEAD, no FS
+                   ("-tls1_2", "-cipher", "ECDHE-%s-AES128-SHA" % kind),     # FS, CBC
+                   ("-tls1_2", "-cipher", "ECDHE-%s-AES256-SHA384" % kind)]  # FS, CBC
+        for args in refused:
+            got = handshake(port, *args)
+            check(got is None, "%s: %s agreed on %r", kind, " ".join(args), got)
+        accepted = [(("-tls1_2", "-cipher", "ECDHE-%s-AES128-GCM-SHA256" % kind), "TLSv1.2"),
+                    (("-tls1_2", "-cipher", "ECDHE-%s-AES256-GCM-SHA384" % kind), "TLSv1.2"),
+                    (("-tls1_2", "-cipher", "ECDHE-%s-CHACHA20-POLY1305" % kind), "TLSv1.2"),
+                    (("-tls1_3",), "TLSv1.3")]
+        for args, proto in accepted:
+            got = handshake(port, *args)
+            check(got and got[0] == proto, "%s: %s: %r (want %s)", kind, " ".join(args), got, proto)
+        log("%s: %d handshakes refused (TLS 1.0, 1.1, non-FS, non-AEAD), %d agreed", kind,
+            len(refused), len(accepted))
+        z.wait_until(lambda: metric(col, "zapm_http_tls_failed_total") >= len(refused),
+                     3, "zapm_http_tls_failed_total to count the refusals")
+        check(col.proc.alive(), "collector died")
 
 
 @case
@@ -376,7 +437,7 @@ def websec_half_open(procs):
 
 @case
 def websec_limits(procs):
-    """414 for a long URL, 431 for long heads, 405 for other methods, 413 for a body on
+    """414 for a long URL, 431 for long heads, 405 for other methods, 400 for a body on
     GET; keep-alive and HTTP/1.0 still work; a /feed stream outlives the header deadline."""
     col = start(procs)
 
@@ -406,9 +467,9 @@ def websec_limits(procs):
         check(r.startswith(b"HTTP/1.1 405") or (method == b"BREW" and r[9:12] in (b"400", b"405", b"501")),
               "%s: %r", method, r[:40])
     r = raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
-    check(r.startswith(b"HTTP/1.1 413"), "body on GET: %r", r[:40])
+    check(r.startswith(b"HTTP/1.1 400"), "body on GET: %r", r[:40])
     r = raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
-    check(r.startswith(b"HTTP/1.1 413"), "chunked body on GET: %r", r[:40])
+    check(r.startswith(b"HTTP/1.1 400"), "chunked body on GET: %r", r[:40])
     r = raw(b"GET /healthz HTTP/1.0\r\n\r\n")
     check(r.startswith(b"HTTP/1.0 200") or r.startswith(b"HTTP/1.1 200"), "HTTP/1.0: %r", r[:40])
     # Keep-alive: three requests on one connection.
@@ -423,7 +484,7 @@ def websec_limits(procs):
                 data += d
             check(data.startswith(b"HTTP/1.1 200") and b"Connection: close" not in data[:200] or i == 2,
                   "keep-alive request %d: %r", i, data[:80])
-    log("414, 431 (one long, 600 headers), 405 x7, 413 (length, chunked), HTTP/1.0, keep-alive")
+    log("414, 431 (one long, 600 headers), 405 x7, 400 (length, chunked), HTTP/1.0, keep-alive")
     # A /feed stream is never closed by the header deadline (it is suspended).
     feed = col.feed()
     pub = col.publisher()

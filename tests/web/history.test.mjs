@@ -11,6 +11,7 @@ import { site } from './site.mjs';
 const H = await site('history.js');
 const { METRIC, SeriesStore } = await site('series.js');
 const wire = await site('wire.js');
+const { labelOf } = await site('looks.js');
 
 const FROM = 1795000000;
 const STEP = 100;
@@ -166,7 +167,7 @@ test('lineRows: live, left and departed; pids joined; the newest sample of the s
   assert.equal(by['orders@h'].lastSeen, 5000);
   assert.equal(by['gone@h'].state, wire.STATE_LEFT);
   assert.equal(by['billing@h'].state, H.DEPARTED);
-  assert.equal(by['billing@h'].name, 'billing');
+  assert.equal(labelOf(by['billing@h']), 'billing@h', 'a service line goes by agent@host');
   assert.equal(by['billing@h'].last.cpu, 7, 'a departed line shows its last bucket');
   assert.equal(by['billing@h'].lastSeen, 5000 - 750 * 1000, 'its last point was 750 s before now');
   assert.equal(by['billing@h'].pid, '33');
@@ -179,4 +180,27 @@ test('trim: old buckets go, the rest stays aligned', () => {
   assert.deepEqual(times(cpu.mean), [FROM + 850, FROM + 950]);
   assert.deepEqual(times(cpu.max), [FROM + 850, FROM + 950]);
   assert.deepEqual(arr(cpu.max), [3, 6]);
+});
+
+test('Band.spacing: the median time between points, for the gap of a line that samples seldom', () => {
+  const b = new H.Band();
+  assert.equal(b.spacing, 0);
+  b.push(FROM, 1, 1, 1);
+  assert.equal(b.spacing, 0);
+  for (const dt of [60, 120, 180, 240, 1000]) b.push(FROM + dt, 1, 1, 1);
+  assert.equal(b.spacing, 60, 'one long hole does not make the spacing');
+});
+
+test('counters: a long line charts the rate between bucket means, and live rates on top', () => {
+  const ans = answer();
+  ans.series[0].metrics['custom.hits'] = { mean: [0, 100, 800, 900], min: [0, 0, 0, 0], max: [9, 9, 9, 9] };
+  const lines = new H.HistoryLines({ isColour: () => true, counters: new Set(['hits']) });
+  lines.load(ans, { from: FROM, to: FROM + 1000 });
+  const b = lines.get('orders@h').bands.get('custom:hits');
+  assert.deepEqual(arr(b.mean), [1, 1, 1], '100 per 100 s each');
+  assert.deepEqual(arr(b.max), [1, 1, 1], 'no band for a rate');
+  const s = (t, n) => ({ agent: 'orders', host: 'h', pid: 22, timestamp: iso(t), cpu: 1, mem: 1, custom: { hits: n }, counters: ['hits'] });
+  lines.ingest(s(FROM + 1010, 1000), 0);
+  lines.ingest(s(FROM + 1020, 1040), 0);
+  assert.equal(b.mean.lastV, 4, 'the live rate, from the second reading');
 });

@@ -222,3 +222,24 @@ test('trim: every series forgets old points', () => {
   store.trim(t0 + 3);
   assert.deepEqual(Array.from(store.get('a').columns.get(METRIC.mem).view(0)[1]), [3, 4]);
 });
+
+test('counters: charted as their rate per second; a reset starts again', () => {
+  const { store } = makeStore();
+  const c = (s, n) => ({ agent: 'w', timestamp: at(s), cpu: 1, mem: 1, custom: { hits: n, depth: n }, counters: ['hits'] });
+  for (const [s, n] of [[0, 100], [2, 110], [4, 130], [5, 3], [7, 7]]) store.ingest(c(s, n));
+  const col = store.get('w').columns.get(CUSTOM_PREFIX + 'hits');
+  assert.deepEqual(Array.from(col.view(-Infinity)[1]), [5, 10, 2], 'rates; no point for the first and across the reset');
+  assert.deepEqual(Array.from(store.get('w').columns.get(CUSTOM_PREFIX + 'depth').view(-Infinity)[1]), [100, 110, 130, 3, 7], 'a gauge as it is');
+  assert.ok(store.counters.has('hits') && !store.counters.has('depth'));
+});
+
+test('counters: the backfill\'s running totals become rates too', () => {
+  const { store } = makeStore();
+  store.backfill({
+    agents: { now: t0 + 10, agents: [{ id: 'w', agent: 'w', state: 'live', last: { agent: 'w', custom: { hits: 40 }, counters: ['hits'], timestamp: at(4) } }] },
+    history: { now: t0 + 10, series: [{ id: 'w', t: [t0, t0 + 2, t0 + 4], cpu: [1, 1, 1], mem: [1, 1, 1], custom: { hits: [0, 20, 40] } }] }
+  });
+  assert.deepEqual(Array.from(store.get('w').columns.get(CUSTOM_PREFIX + 'hits').view(-Infinity)[1]), [10, 10]);
+  store.ingest({ agent: 'w', timestamp: at(6), cpu: 1, mem: 1, custom: { hits: 50 }, counters: ['hits'] });
+  assert.deepEqual(Array.from(store.get('w').columns.get(CUSTOM_PREFIX + 'hits').view(-Infinity)[1]), [10, 10, 5], 'live goes on from the backfill');
+});

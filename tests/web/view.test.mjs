@@ -82,6 +82,15 @@ test('historyQuery: the collector\'s names, whole seconds, points within its lim
   assert.equal(V.pointsFor(50000), wire.HISTORY_POINTS_MAX);
 });
 
+test('historyQuery: custom metrics are asked for by their store paths, after the charted ones', () => {
+  const p = new URLSearchParams(V.historyQuery({ from: 0, to: 10 }, 100, false, ['orders', 'queue', 'orders', 'a,b', '']));
+  assert.equal(p.get(wire.HISTORY_METRIC), [...wire.CHARTED_PATHS, 'custom.orders', 'custom.queue'].join(','));
+  const many = Array.from({ length: 100 }, (_, i) => 'm' + String(i).padStart(3, '0'));
+  const q = new URLSearchParams(V.historyQuery({ from: 0, to: 10 }, 100, false, many));
+  assert.equal(q.get(wire.HISTORY_METRIC).split(',').length, V.QUERY_METRICS_MAX);
+  assert.ok(!new URLSearchParams(V.historyQuery({ from: 0, to: 10 }, 100, false, [])).has(wire.HISTORY_METRIC));
+});
+
 test('retryAfter: delta seconds, bounded; anything else is one second', () => {
   assert.equal(V.retryAfter('1'), 1);
   assert.equal(V.retryAfter('2.2'), 3);

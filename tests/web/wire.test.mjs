@@ -97,7 +97,7 @@ function literals (src) {
 // Literals that equal a wire value but are not wire names, file by file, and why.
 const NOT_WIRE = {
   'feed.js': { live: 'a connection state (CONN)', reset: 'a connection state (CONN)' },
-  'series.js': { color: 'the CSS property in CSS.supports' },
+  'looks.js': { color: 'the CSS property in CSS.supports' },
   'table.js': { host: 'a table cell class', state: 'a table cell class', now: 'the word for "just now"' }
 };
 

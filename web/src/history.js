@@ -15,7 +15,8 @@
 // answer's bucket counted as one point (the answer does not say how many it
 // held).
 
-import { Column, CUSTOM_PREFIX, METRIC, colourFor, cssColour, identityOf, isCount, metricsOf, parseTime, serviceOf } from './series.js';
+import { Column, CUSTOM_PREFIX, METRIC, Rates, identityOf, isCount, metricsOf, parseTime, serviceOf } from './series.js';
+import { Colours, DEPARTED, cssColour } from './looks.js';
 import {
   CHARTED_COLUMNS, CHARTED_PATHS, KEY_AGENT, KEY_COLOR, KEY_CPU, KEY_CUSTOM, KEY_HOST, KEY_ID,
   KEY_MEM, KEY_NOW, KEY_PID, KEY_SERIES, KEY_TIMESTAMP,
@@ -101,6 +102,19 @@ export class Band {
     return true;
   }
 
+  // The median time between its points (0 with fewer than two): a service
+  // sampling once a minute has minute gaps in buckets of seconds, which are
+  // not holes in its line.
+  get spacing () {
+    const c = this.mean;
+    const n = Math.min(c.length - 1, 256);
+    if (n < 1) return 0;
+    const d = [];
+    for (let i = c.end - n; i < c.end; i++) d.push(c.t[i] - c.t[i - 1]);
+    d.sort((a, b) => a - b);
+    return d[n >> 1];
+  }
+
   trim (minT) {
     this.mean.trim(minT);
     this.min.trim(minT);
@@ -110,17 +124,23 @@ export class Band {
 
 // One line of a long window.
 export class Line {
-  constructor (id, fields = {}, isColour = cssColour) {
+  // `colours`: the page's Colours (looks.js), which gives the line its
+  // service's colour.
+  constructor (id, fields = {}, colours = new Colours()) {
     this.id = id;
     this.agent = nonEmpty(fields[KEY_AGENT]) ? fields[KEY_AGENT] : null;
     this.host = nonEmpty(fields[KEY_HOST]) ? fields[KEY_HOST] : null;
+    this.pid = isCount(fields[KEY_PID]) ? fields[KEY_PID] : null;
     this.pids = [];
-    this.color = nonEmpty(fields[KEY_COLOR]) ? fields[KEY_COLOR] : null;
-    this.colour = colourFor(id, this.color, isColour);
+    this.colours = colours;
     this.bands = new Map();    // column key -> Band
+    this.rates = new Rates();  // its counters' previous live readings, by pid and key
   }
 
-  get name () { return this.agent !== null ? this.agent : (this.color !== null ? this.color : this.id); }
+  // Its service: its id when it joins pids, agent@host when it is one pid's.
+  get service () { return serviceOf(this.id, this.agent, this.host, this.pid); }
+
+  get colour () { return this.colours.of(this.service); }
 
   band (key) {
     let b = this.bands.get(key);
@@ -148,10 +168,17 @@ export class Line {
 
 export class HistoryLines {
   // options: onKeys(line, keys): `line` has data in columns `keys` (the page
-  //            attaches a chart line to each it lacks); isColour as for colourFor.
-  constructor ({ onKeys = () => {}, isColour = cssColour } = {}) {
+  //            attaches a chart line to each it lacks); colours: the page's
+  //            Colours (looks.js), shared with the SeriesStore (else one of
+  //            its own, with isColour as for colourFor); counters: a Set of
+  //            the custom metric names that are counters (the SeriesStore's),
+  //            charted as their rate per second.
+  constructor ({
+    onKeys = () => {}, isColour = cssColour, colours = new Colours({ isColour }), counters = new Set()
+  } = {}) {
     this.onKeys = onKeys;
-    this.isColour = isColour;
+    this.colours = colours;
+    this.counters = counters;
     this.clear();
   }
 
@@ -168,9 +195,13 @@ export class HistoryLines {
   get (id) { return this.map.get(id); }
   values () { return this.map.values(); }
 
+  isCounter (key) {
+    return key.startsWith(CUSTOM_PREFIX) && this.counters.has(key.slice(CUSTOM_PREFIX.length));
+  }
+
   lineFor (id, fields) {
     let line = this.map.get(id);
-    if (!line) this.map.set(id, (line = new Line(id, fields, this.isColour)));
+    if (!line) this.map.set(id, (line = new Line(id, fields, this.colours)));
     return line;
   }
 
@@ -192,10 +223,26 @@ export class HistoryLines {
       const line = this.lineFor(h[KEY_ID], h);
       line.addPid(h[KEY_PID]);
       if (Array.isArray(h[HISTORY_PIDS])) for (const p of h[HISTORY_PIDS]) line.addPid(p);
+      // The colour is its first pid's (the store lists the pids in that order).
+      if (nonEmpty(h[KEY_COLOR])) this.colours.note(line.service, line.pids.length ? line.pids[0] : null, h[KEY_COLOR]);
       const keys = [];
       for (const [key, cols] of columnsOf(h)) {
         const b = line.band(key);
         const t = h[HISTORY_T];
+        // A counter's buckets hold its running total: the line is the rate
+        // from one bucket's mean to the next (no band: min and max of a
+        // total say nothing of its rate).
+        if (this.isCounter(key)) {
+          const rates = new Rates();
+          for (let i = 0; i < t.length; i++) {
+            if (!isNum(t[i]) || !isNum(cols.mean[i])) continue;
+            const r = rates.take(key, t[i], cols.mean[i]);
+            if (r !== null) b.push(t[i], r, r, r);
+          }
+          b.lastBucket = this.bucketOf(b.mean.lastT);
+          if (b.length) keys.push(key);
+          continue;
+        }
         for (let i = 0; i < t.length; i++) {
           const mean = cols.mean[i];
           if (!isNum(t[i]) || !isNum(mean)) continue;
@@ -222,15 +269,20 @@ export class HistoryLines {
     if (id === null) return null;
     const line = this.lineFor(id, obj);
     line.addPid(obj[KEY_PID]);
+    if (nonEmpty(obj[KEY_COLOR])) this.colours.note(serviceOf(identityOf(obj), obj[KEY_AGENT], obj[KEY_HOST], obj[KEY_PID]), obj[KEY_PID], obj[KEY_COLOR]);
     const t = parseTime(obj[KEY_TIMESTAMP], nowS);
     const bucket = this.bucketOf(t);
     const keys = [];
     for (const [key, v] of metricsOf(obj)) {
       // Custom metrics only where the answer had them: a line of live points
       // alone would look like a metric that began a minute ago.
-      if (Object.hasOwn(PATHS, key) || line.bands.has(key)) {
-        if (line.band(key).fold(t, v, bucket)) keys.push(key);
+      if (!Object.hasOwn(PATHS, key) && !line.bands.has(key)) continue;
+      let value = v;
+      if (this.isCounter(key)) {
+        value = line.rates.take(obj[KEY_PID] + '|' + key, t, v);
+        if (value === null) continue;
       }
+      if (line.band(key).fold(t, value, bucket)) keys.push(key);
     }
     if (keys.length) this.onKeys(line, keys);
     return line;
@@ -267,9 +319,7 @@ export function columnsOf (h) {
   return out;
 }
 
-// A line's state when only history has it: the series left before the page
-// opened (or before the collector's restart). Not a wire name: the page's own.
-export const DEPARTED = 'departed';
+export { DEPARTED };
 
 // The line a series.js Series belongs to (lineIdOf for its identity fields).
 export function lineIdOfSeries (s, perPid) {
@@ -302,7 +352,6 @@ export function lineRows (lines, seriesList, perPid, nowMs, nowS) {
     const mem = line.bands.get(METRIC.mem);
     out.push({
       id: line.id,
-      name: line.name,
       host: line.host,
       colour: line.colour,
       pid: pids.length ? pids.join(', ') : null,

@@ -19,11 +19,13 @@ import { CORE_PREFIX, CUSTOM_PREFIX, METRIC, SeriesStore } from './series.js';
 import { Panel, formatClock, formatDate } from './charts.js';
 import { AgentsTable, Legend } from './table.js';
 import { HistoryLines, lineRows } from './history.js';
+import { Colours, STATE_TEXT, labelOf } from './looks.js';
+import { emptyHint } from './hint.js';
 import {
   WINDOWS, formatView, fromStore, historyQuery, parseView, pointsFor, rangeOf, retryAfter,
   sameView, spanText, windowOf, withWindow, zoomIn, zoomOut
 } from './view.js';
-import { STATE_LIVE } from './wire.js';
+import { STATE_LEFT, STATE_LIVE } from './wire.js';
 
 const RETAIN_S = 900;          // the longest window offered
 const REDRAW_MS = 100;         // at most ten redraws a second under streaming data,
@@ -33,7 +35,7 @@ const SCROLL_MS = 250;         // redraw this often anyway, so time scrolls
 const TABLE_MS = 500;          // table and legend refresh
 const FLUSH_AT = 4000;         // take samples in at once past this backlog (hidden tab)
 const HELD_MAX = 50000;        // live samples kept for the lines while history loads
-const GAP_BUCKETS = 3.5;       // a long line breaks where this many buckets are missing
+const GAP_BUCKETS = 3.5;       // a long line breaks where this many buckets (or samples) are missing
 const FETCH_ATTEMPTS = 20;     // tries of one history fetch (503 and network errors)
 const CORE_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948',
   '#b07aa1', '#ff9da7', '#9c755f', '#8cd17d', '#499894', '#d37295'];
@@ -60,8 +62,13 @@ const stats = {
   historyFetches: 0, historyRetries: 0, historyErrors: 0
 };
 
-const store = new SeriesStore({ onKeys: attach, onColour: recolour });
-const lines = new HistoryLines({ onKeys: attachLine });
+// One colour per service in every view (looks.js): the series and the lines
+// of the long windows take theirs from here.
+const colours = new Colours({ onChange: recolour });
+const store = new SeriesStore({ onKeys: attachSeries, colours });
+const lines = new HistoryLines({ onKeys: attachLine, colours, counters: store.counters });
+const customNames = new Set(); // every custom metric the page has seen: long windows ask for them
+let customTimer = 0;
 const nowS = () => store.nowS();
 const match = (id) => filterText === '' || id.toLowerCase().includes(filterText);
 
@@ -101,6 +108,14 @@ function customPanel (name) {
   card.className = 'card small';
   const h = document.createElement('h3');
   h.textContent = name;
+  // A counter is charted as its rate.
+  if (store.counters.has(name)) {
+    const unit = document.createElement('span');
+    unit.className = 'unit';
+    unit.textContent = 'per s';
+    unit.title = 'a counter: its increase per second';
+    h.append(' ', unit);
+  }
   const plot = document.createElement('div');
   plot.className = 'plot';
   card.append(h, plot);
@@ -136,7 +151,7 @@ function rebuildCores () {
   } else {
     $('#sys-cpu-title').textContent = 'System CPU %';
     for (const s of store.values()) {
-      if (s.columns.has(METRIC.sysCpu)) p.add(s.id, s.id, s.columns.get(METRIC.sysCpu), s.colour);
+      if (s.columns.has(METRIC.sysCpu)) p.add(s.id, s.id, s.columns.get(METRIC.sysCpu), s.colour, labelOf(s));
     }
   }
   p.filter(perCore ? () => true : match);
@@ -153,8 +168,26 @@ function panelOf (key) {
   return null;
 }
 
-// Makes sure each panel shows a line for every metric this series has
-// (SeriesStore's onKeys). Not in a long window: its lines are attachLine's.
+// SeriesStore's onKeys: notes the custom metrics (a long window asks the store
+// for them; one it did not ask for is fetched again, soon) and attaches.
+function attachSeries (s, keys) {
+  let fresh = false;
+  for (const key of keys) {
+    if (!key.startsWith(CUSTOM_PREFIX)) continue;
+    const name = key.slice(CUSTOM_PREFIX.length);
+    if (customNames.has(name)) continue;
+    customNames.add(name);
+    fresh = true;
+  }
+  if (fresh && longMode) {
+    clearTimeout(customTimer);
+    customTimer = setTimeout(() => { if (longMode) loadHistory(); }, 300);
+  }
+  attach(s, keys);
+}
+
+// Makes sure each panel shows a line for every metric this series has. Not in
+// a long window: its lines are attachLine's.
 function attach (s, keys) {
   if (longMode) return;
   for (const key of keys) {
@@ -166,7 +199,7 @@ function attach (s, keys) {
     }
     const p = panelOf(key);
     if (p && !p.has(s.id)) {
-      p.add(s.id, s.id, s.column(key), s.colour);
+      p.add(s.id, s.id, s.column(key), s.colour, labelOf(s));
       p.filter(match);
     }
   }
@@ -176,12 +209,14 @@ function attach (s, keys) {
 // the min-max band under it.
 function attachLine (line, keys) {
   if (!longMode) return;
-  const gap = lines.step > 0 ? GAP_BUCKETS * lines.step : Infinity;
   for (const key of keys) {
     const p = panelOf(key);
     if (p && !p.has(line.id)) {
       const b = line.band(key);
-      p.add(line.id, line.id, b.mean, line.colour, line.id, { band: b, gap });
+      // A hole is GAP_BUCKETS missing buckets, or as many of its own samples'
+      // spacing when it samples more seldom than a bucket.
+      const gap = lines.step > 0 ? GAP_BUCKETS * Math.max(lines.step, b.spacing) : Infinity;
+      p.add(line.id, line.id, b.mean, line.colour, labelOf(line), { band: b, gap });
       p.filter(match);
     }
   }
@@ -197,15 +232,26 @@ function clearPanels () {
   table.reset();
 }
 
-// SeriesStore's onColour.
-function recolour (s) {
-  if (longMode) return;
-  for (const p of allPanels()) p.setColour(s.id, s.colour);
+// Colours' onChange: a service's colour changed, so did every line of it (a
+// per-core line keeps its core's colour).
+function recolour () {
+  for (const p of allPanels()) {
+    for (const e of p.entries) {
+      if (e.key !== e.id) continue;
+      const owner = longMode ? lines.get(e.id) : store.get(e.id);
+      if (owner) p.setColour(e.key, owner.colour);
+    }
+  }
+  dataDirty = true;
 }
 
 function backfill (data) {
   stats.backfills++;
   store.backfill(data);
+  const hint = emptyHint(data.agents, location);
+  $('#agents-empty-command').textContent = hint.command;
+  $('#agents-empty-note').textContent = hint.note;
+  $('#agents-empty-note').hidden = hint.note === '';
   // A backfill after the first (the collector restarted, or we fell behind):
   // a long window asks the store again too.
   if (longMode && stats.backfills > 1) loadHistory();
@@ -293,7 +339,7 @@ async function loadHistory () {
   const seq = ++loadSeq;
   const r = rangeOf(view, nowS());
   const points = pointsFor($('#plot-cpu').clientWidth);
-  const url = '/api/history?' + historyQuery(r, points, view.perPid);
+  const url = '/api/history?' + historyQuery(r, points, view.perPid, [...customNames]);
   loading = true;
   held = [];
   stats.historyFetches++;
@@ -439,6 +485,20 @@ function showState (state) {
   $('#conn-text').textContent = state;
 }
 
+// What each state means (looks.js), under the table; the badges' titles say it too.
+for (const [state, text] of Object.entries(STATE_TEXT)) {
+  const row = document.createElement('div');
+  const dt = document.createElement('dt');
+  const badge = document.createElement('span');
+  badge.className = 'badge ' + (state === STATE_LIVE ? STATE_LIVE : STATE_LEFT);
+  badge.textContent = state;
+  dt.append(badge);
+  const dd = document.createElement('dd');
+  dd.textContent = text.slice(text.indexOf(':') + 1).trim();
+  row.append(dt, dd);
+  $('#states').append(row);
+}
+
 // ---- controls -------------------------------------------------------------
 
 for (const w of WINDOWS) {
@@ -542,7 +602,11 @@ window.zapm = {
       status: $('#status').hidden ? null : { kind: $('#status').dataset.kind, text: $('#status-text').textContent },
       series: store.size, panels: {}
     };
-    const describe = (p) => ({ lines: p.entries.length, points: p.points, ids: p.entries.map((e) => e.id), spans: p.drawn });
+    const describe = (p) => ({
+      lines: p.entries.length, points: p.points, ids: p.entries.map((e) => e.id), spans: p.drawn,
+      colours: Object.fromEntries(p.entries.map((e) => [e.id, e.colour])),
+      labels: Object.fromEntries(p.entries.map((e) => [e.id, e.label]))
+    });
     for (const [name, p] of Object.entries(panels)) out.panels[name] = describe(p);
     for (const [name, p] of customPanels) out.panels[CUSTOM_PREFIX + name] = describe(p);
     return out;

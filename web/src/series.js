@@ -15,16 +15,19 @@
 // lost samples are counted by the collector only; the page keeps its totals.
 
 import {
-  COLOR_MAX, COUNT_MAX, CUSTOM_MAX, CUSTOM_NAME_MAX, IDENTITY_HOST_SEP, IDENTITY_MAX,
+  COUNT_MAX, CUSTOM_MAX, CUSTOM_NAME_MAX, IDENTITY_HOST_SEP, IDENTITY_MAX,
   IDENTITY_PID_SEP, PERCPU_MAX,
   KEY_AGENT, KEY_AGENTS, KEY_COLOR, KEY_CPU, KEY_CUSTOM, KEY_HOST, KEY_ID,
   KEY_INTERVAL, KEY_LAST, KEY_LAST_SEEN, KEY_LOST, KEY_MEM, KEY_NOW,
   KEY_PERCPU, KEY_PID, KEY_SAMPLES, KEY_SERIES, KEY_STATE, KEY_SYS,
-  KEY_TIMESTAMP,
+  KEY_COUNTERS, KEY_TIMESTAMP,
   CHARTED_COLUMNS, CHARTED_PATHS, HISTORY_LOAD1, HISTORY_PATH_SEP, HISTORY_SYS_CPU, HISTORY_SYS_MEM,
   HISTORY_T,
   STATE_JOINED, STATE_LEFT, STATE_LIVE
 } from './wire.js';
+import { Colours, colourFor, cssColour } from './looks.js';
+
+export { colourFor, cssColour };
 
 // The column keys of the charted metrics (wire.h's CHARTED_COLUMNS, by name
 // for the page's panels; the same order, which tests/web/metrics.test.mjs
@@ -39,12 +42,6 @@ export const METRIC = Object.freeze({
 });
 export const CORE_PREFIX = 'core:';       // "core:N": sys.percpu[N]
 export const CUSTOM_PREFIX = 'custom:';   // "custom:NAME": custom[NAME]
-
-const PALETTE = [
-  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948',
-  '#b07aa1', '#ff9da7', '#9c755f', '#8cd17d', '#499894', '#d37295',
-  '#86bcb6', '#f1ce63', '#a0cbe8', '#ffbe7d', '#fabfd2', '#b6992d'
-];
 
 // Length of `text` in bytes of UTF-8, as TextEncoder would write it (a lone
 // surrogate becomes U+FFFD, three bytes), without making the bytes.
@@ -107,30 +104,6 @@ export function serviceOf (id, agent, host, pid) {
   if (id === null || !nonEmpty(agent) || !nonEmpty(host) || !isCount(pid)) return id;
   const service = agent + IDENTITY_HOST_SEP + host;
   return id.startsWith(service + IDENTITY_PID_SEP) ? service : id;
-}
-
-function hash (text) {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 16777619);
-  }
-  return h >>> 0;
-}
-
-// Whether the browser takes `text` as a CSS colour; false where there is no CSS
-// object (Node, in the unit tests).
-export function cssColour (text) {
-  return typeof CSS !== 'undefined' && typeof CSS.supports === 'function' &&
-    CSS.supports('color', text);
-}
-
-// The agent's own `color` when it is at most COLOR_MAX bytes and `isColour`
-// takes it, else a palette colour picked by the identity, so a series keeps its
-// colour on reload.
-export function colourFor (id, color, isColour = cssColour) {
-  if (nonEmpty(color) && utf8Bytes(color) <= COLOR_MAX && isColour(color)) return color;
-  return PALETTE[hash(id) % PALETTE.length];
 }
 
 export class Column {
@@ -202,15 +175,15 @@ export class Column {
 
 export class Series {
   // `fields`: identity fields by their wire keys (a sample, or what /api/agents
-  // says of the series); `isColour` as for colourFor.
-  constructor (id, fields, isColour = cssColour) {
+  // says of the series); `colours`: the page's Colours (looks.js), which gives
+  // the series its service's colour.
+  constructor (id, fields, colours = new Colours()) {
     this.id = id;
-    this.isColour = isColour;
+    this.colours = colours;
     this.agent = null;
     this.host = null;
     this.pid = null;
     this.color = null;
-    this.colour = colourFor(id, null, isColour);
     this.state = STATE_LIVE;
     this.lastSeen = 0;         // browser clock (ms) of the last sample
     this.interval = null;
@@ -218,6 +191,7 @@ export class Series {
     this.lost = 0;             // the collector's count of samples lost (by seq), as last reported
     this.last = null;          // the last sample object
     this.columns = new Map();
+    this.rates = new Rates();  // its counters' previous readings
     this.update(fields);
   }
 
@@ -231,12 +205,13 @@ export class Series {
     const color = f[KEY_COLOR];
     if (!nonEmpty(color) || color === this.color) return false;
     this.color = color;
-    const before = this.colour;
-    this.colour = colourFor(this.id, color, this.isColour);
-    return this.colour !== before;
+    return this.colours.note(this.service, this.pid, color);
   }
 
-  get name () { return this.agent !== null ? this.agent : (this.color !== null ? this.color : this.id); }
+  // Its service (serviceOf): what its colour follows.
+  get service () { return serviceOf(this.id, this.agent, this.host, this.pid); }
+
+  get colour () { return this.colours.of(this.service); }
 
   column (key) {
     let c = this.columns.get(key);
@@ -314,6 +289,31 @@ export function metricsOf (s) {
   return out;
 }
 
+// The names in sample `s`'s `custom` that are counters (its `counters` list):
+// the page charts their rate per second, not their running total.
+export function countersOf (s) {
+  const list = isObject(s) && Array.isArray(s[KEY_COUNTERS]) ? s[KEY_COUNTERS] : [];
+  return new Set(list.filter((n) => typeof n === 'string' && n !== ''));
+}
+
+// The rates of counters: each reading against the previous one of its key.
+export class Rates {
+  constructor () {
+    this.last = new Map();     // key -> [t, v] of the previous reading
+  }
+
+  // The rate per second from the previous reading of `key` to (t, v); null
+  // for the first, for one not newer, and across a reset (the value fell: the
+  // process restarted).
+  take (key, t, v) {
+    const prev = this.last.get(key);
+    if (prev && !(t > prev[0])) return null;
+    this.last.set(key, [t, v]);
+    if (!prev || v < prev[1]) return null;
+    return (v - prev[1]) / (t - prev[0]);
+  }
+}
+
 // The history columns of /api/history besides `custom`, by column key.
 const HISTORY_COLUMNS = CHARTED_COLUMNS;
 
@@ -323,12 +323,18 @@ export class SeriesStore {
   // options: onKeys(series, keys): `series` has data in the columns `keys` (new
   //            or not: the page attaches a chart line to each one it lacks);
   //          onColour(series): its colour changed;
-  //          isColour(text): as for colourFor; nowMs(): the browser clock.
-  constructor ({ onKeys = () => {}, onColour = () => {}, isColour = cssColour, nowMs = () => Date.now() } = {}) {
+  //          colours: the page's Colours (looks.js; shared with history.js),
+  //            else one of its own with isColour(text) as for colourFor;
+  //          nowMs(): the browser clock.
+  constructor ({
+    onKeys = () => {}, onColour = () => {}, isColour = cssColour, colours = new Colours({ isColour }),
+    nowMs = () => Date.now()
+  } = {}) {
     this.map = new Map();      // identity -> Series
     this.onKeys = onKeys;
     this.onColour = onColour;
-    this.isColour = isColour;
+    this.colours = colours;
+    this.counters = new Set(); // custom metric names some sample said are counters
     this.nowMs = nowMs;
     this.clockOffset = 0;      // collector clock minus browser clock, seconds
     this.dropped = 0;          // samples without an identity (the collector drops those)
@@ -337,6 +343,11 @@ export class SeriesStore {
   get size () { return this.map.size; }
   get (id) { return this.map.get(id); }
   has (id) { return this.map.has(id); }
+
+  // Whether column `key` is a custom metric some sample called a counter.
+  isCounter (key) {
+    return key.startsWith(CUSTOM_PREFIX) && this.counters.has(key.slice(CUSTOM_PREFIX.length));
+  }
   values () { return this.map.values(); }
 
   // The collector's clock, as best known, in Unix seconds.
@@ -346,7 +357,7 @@ export class SeriesStore {
   seriesFor (id, fields = {}) {
     let s = this.map.get(id);
     if (!s) {
-      s = new Series(id, fields, this.isColour);
+      s = new Series(id, fields, this.colours);
       this.map.set(id, s);
     } else if (s.update(fields)) {
       this.onColour(s);
@@ -363,9 +374,14 @@ export class SeriesStore {
     }
     const s = this.seriesFor(id, obj);
     const t = parseTime(obj[KEY_TIMESTAMP], this.nowS());
+    const counters = countersOf(obj);
+    for (const name of counters) this.counters.add(name);
     const keys = [];
     for (const [key, v] of metricsOf(obj)) {
-      s.put(key, t, v);
+      if (this.isCounter(key)) {
+        const r = s.rates.take(key, t, v);
+        if (r !== null) s.put(key, t, r);
+      } else s.put(key, t, v);
       keys.push(key);
     }
     s.last = obj;
@@ -395,7 +411,10 @@ export class SeriesStore {
       if (typeof a[KEY_LAST_SEEN] === 'number') {
         s.lastSeen = nowMs - Math.max(0, serverNow - a[KEY_LAST_SEEN]) * 1000;
       }
-      if (isObject(a[KEY_LAST])) s.last = a[KEY_LAST];
+      if (isObject(a[KEY_LAST])) {
+        s.last = a[KEY_LAST];
+        for (const name of countersOf(s.last)) this.counters.add(name);
+      }
     }
     // A series this collector does not know (it restarted) is not live any more;
     // if it still is, its next sample says so.
@@ -410,8 +429,16 @@ export class SeriesStore {
       const s = this.seriesFor(h[KEY_ID], { [KEY_COLOR]: h[KEY_COLOR] });
       const fill = (key, vals) => {
         let any = false;
+        const counter = this.isCounter(key);
         for (let i = 0; i < times.length && i < vals.length; i++) {
-          if (typeof times[i] === 'number' && s.put(key, times[i], vals[i])) any = true;
+          if (typeof times[i] !== 'number') continue;
+          let v = vals[i];
+          if (counter) {
+            if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+            v = s.rates.take(key, times[i], v);
+            if (v === null) continue;
+          }
+          if (s.put(key, times[i], v)) any = true;
         }
         return any;
       };
@@ -435,7 +462,8 @@ export class SeriesStore {
       const t = parseTime(s.last[KEY_TIMESTAMP], serverNow);
       const keys = [];
       for (const [key, v] of metricsOf({ [KEY_CUSTOM]: s.last[KEY_CUSTOM] })) {
-        s.put(key, t, v);
+        if (this.isCounter(key)) s.rates.take(key, t, v); // the next reading makes a rate
+        else s.put(key, t, v);
         keys.push(key);
       }
       this.onKeys(s, keys);

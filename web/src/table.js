@@ -6,6 +6,7 @@
 
 import { formatNumber } from './charts.js';
 import { STATE_LEFT, STATE_LIVE } from './wire.js';
+import { STATE_TEXT, labelOf } from './looks.js';
 
 function el (tag, cls, text) {
   const e = document.createElement(tag);
@@ -105,13 +106,14 @@ export class AgentsTable {
     for (const s of sorted) {
       const r = this.row(s);
       const c = r.cells;
-      setText(c.label, s.id);
-      c.label.title = s.id;
+      setText(c.label, labelOf(s));
+      c.label.title = labelOf(s);
       setText(c.host, s.host ?? '–');
       setText(c.pid, s.pid === null ? '–' : String(s.pid));
       setText(c.badge, s.state);
       if (r.state !== s.state) {
         c.badge.className = 'badge ' + (s.state === STATE_LIVE ? STATE_LIVE : STATE_LEFT);
+        c.badge.title = STATE_TEXT[s.state] || s.state;
         r.tr.classList.toggle('gone', s.state !== STATE_LIVE);
         r.state = s.state;
       }
@@ -154,9 +156,6 @@ export class Legend {
 
   update (list, match, selected) {
     const shown = list.filter((s) => match(s.id));
-    // A name two series share is not enough: those chips show the identity.
-    const names = new Map();
-    for (const s of shown) names.set(s.name, (names.get(s.name) || 0) + 1);
     const key = shown.slice(0, this.max).map((s) => s.id + '\t' + s.colour + '\t' + s.state).join('\n') +
       '|' + shown.length + '|' + selected;
     if (key === this.key) return;
@@ -171,8 +170,8 @@ export class Legend {
       if (s.state !== STATE_LIVE) chip.classList.add('gone');
       const sw = el('span', 'swatch');
       sw.style.backgroundColor = s.colour;
-      chip.append(sw, el('span', 'label', names.get(s.name) > 1 ? s.id : s.name));
-      chip.title = s.id;
+      chip.append(sw, el('span', 'label', labelOf(s)));
+      chip.title = labelOf(s) + ' · ' + (STATE_TEXT[s.state] || s.state);
       frag.append(chip);
     }
     if (shown.length > this.max) frag.append(el('span', 'chip more', '+' + (shown.length - this.max) + ' more'));

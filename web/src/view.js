@@ -10,8 +10,8 @@
 // (historyQuery). No DOM here: tests/web/view.test.mjs runs it in Node.
 
 import {
-  HISTORY_FROM, HISTORY_GROUP, HISTORY_GROUP_SERIES, HISTORY_GROUP_SERVICE, HISTORY_POINTS,
-  HISTORY_POINTS_MAX, HISTORY_TO
+  CHARTED_PATHS, HISTORY_FROM, HISTORY_GROUP, HISTORY_GROUP_SERIES, HISTORY_GROUP_SERVICE, HISTORY_METRIC,
+  HISTORY_PATH_SEP, HISTORY_POINTS, HISTORY_POINTS_MAX, HISTORY_TO, KEY_CUSTOM
 } from './wire.js';
 
 // Windows up to this many seconds are drawn from memory (the collector keeps
@@ -133,14 +133,26 @@ export function pointsFor (widthPx) {
   return Math.min(HISTORY_POINTS_MAX, Math.max(60, n));
 }
 
+// The most metrics one history query names (the store reads 64; the charted
+// ones come first).
+export const QUERY_METRICS_MAX = 64;
+
 // The /api/history query string (no "?") for `range` at `points` buckets,
-// one line per agent@host or, with `perPid`, per series.
-export function historyQuery (range, points, perPid) {
+// one line per agent@host or, with `perPid`, per series. `custom`: names of
+// custom metrics to chart too (the store answers only the metrics a query
+// names, the charted ones when it names none); a name with a comma, which
+// would split the list, is left out.
+export function historyQuery (range, points, perPid, custom = []) {
   const p = new URLSearchParams();
   p.set(HISTORY_FROM, String(Math.floor(range.from)));
   p.set(HISTORY_TO, String(Math.ceil(range.to)));
   p.set(HISTORY_POINTS, String(Math.min(HISTORY_POINTS_MAX, Math.max(1, Math.round(points)))));
   p.set(HISTORY_GROUP, perPid ? HISTORY_GROUP_SERIES : HISTORY_GROUP_SERVICE);
+  const names = [...new Set(custom)].filter((n) => typeof n === 'string' && n !== '' && !n.includes(','))
+    .sort().slice(0, QUERY_METRICS_MAX - CHARTED_PATHS.length);
+  if (names.length) {
+    p.set(HISTORY_METRIC, [...CHARTED_PATHS, ...names.map((n) => KEY_CUSTOM + HISTORY_PATH_SEP + n)].join(','));
+  }
   return p.toString();
 }
 

@@ -4,7 +4,13 @@
     receiver as the same metrics, with the same names and labels, that /metrics
     shows: the names from the one table (metric_map.h), the labels from the one
     rule (series_metrics_labels), custom metrics as zapm_custom_<name>, counters
-    with _total. The points carry the sample's own time. One remote_write_t per
+    with _total. Beside them, with each sample, what the collector knows of the
+    series itself (zapm_agent_up, zapm_agent_samples_total,
+    zapm_agent_samples_lost_total), and once more when the series leaves, with
+    zapm_agent_up 0, so an alert on a dead agent can be written in the remote
+    store. The points carry the sample's own time. The collector's own
+    counters (zapm_http_*, zapm_remote_write_*, ...) carry no series labels
+    and are not sent: scrape /metrics for them. One remote_write_t per
     URL does the sending on its own thread; this file only turns samples into
     points on the loop, which costs a copy per point and never waits.
 
@@ -48,6 +54,11 @@ void remote_export_destroy (remote_export_t **self_p);
 //  Queues the numbers of one validated sample of `series` for every receiver.
 void remote_export_sample (remote_export_t *self, const series_t *series, const sample_t *sample,
                            int64_t time_ns);
+
+//  Queues, for every receiver, the last points of `series`, which has just left:
+//  zapm_agent_up 0 and its final counters, at wall time `wall_ns` (or just
+//  after the series' last sample, if that is later).
+void remote_export_left (remote_export_t *self, const series_t *series, int64_t wall_ns);
 
 //  Appends the senders' figures, per URL, in the Prometheus text format.
 void remote_export_metrics (remote_export_t *self, textbuf_t *out);

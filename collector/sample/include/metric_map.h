@@ -111,6 +111,12 @@ typedef void (metric_visit_fn) (void *arg, const metric_field_t *field, int cpu,
 void metric_map_walk (const double *value, const double *percpu, uint32_t percpu_count,
                       metric_visit_fn *visit, void *arg);
 
+//  The value of the one label `field->label_name` that a row of `field` carries:
+//  the table's fixed value (the CPU time's `mode`), or for the per-CPU family the
+//  CPU index `cpu`, written in decimal into `digits`. NULL when the field has no
+//  label. /metrics and remote write both label a row by this one rule.
+const char *metric_map_label_value (const metric_field_t *field, int cpu, char digits[12]);
+
 //  Longest exported custom metric name, without the NUL.
 #define METRIC_CUSTOM_NAME_MAX                                                                     \
     (sizeof "zapm_custom_" - 1 + ZAPM_CUSTOM_NAME_MAX + sizeof "_total" - 1)

@@ -42,6 +42,28 @@ typedef struct {
 size_t series_metrics_labels (const series_t *series, char pid[24], const char *names[4],
                               const char *values[4]);
 
+//  The families of what the collector itself knows of each series, beside the
+//  sample's numbers: /metrics writes them for every exposed series, remote write
+//  sends them with each sample and once more when the series leaves.
+typedef enum {
+    SERIES_AGENT_UP,      //  zapm_agent_up: 1 live, 0 left
+    SERIES_AGENT_SAMPLES, //  zapm_agent_samples_total
+    SERIES_AGENT_LOST,    //  zapm_agent_samples_lost_total
+    SERIES_AGENT_FAMILIES //  number of families, keep last
+} series_agent_family_t;
+
+//  One such family: its name, Prometheus type and help.
+typedef struct {
+    const char *name; //  family name
+    const char *type; //  "gauge" or "counter"
+    const char *help; //  one line of help
+} series_family_t;
+
+extern const series_family_t series_agent_families[SERIES_AGENT_FAMILIES];
+
+//  The value of `family` for `series` now.
+double series_agent_value (const series_t *series, series_agent_family_t family);
+
 //  Appends every exposed series' families to `out`. Returns the number of
 //  series exposed.
 uint32_t series_metrics_render (const series_metrics_t *source, textbuf_t *out);

@@ -5,8 +5,36 @@
 
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+//  Set by the audit hook (any thread that uses GnuTLS), taken by the loop.
+static atomic_bool s_plain_http;
+
+//  GnuTLS: "Received record packet of unknown type %u".
+static void
+s_audit (gnutls_session_t session, const char *message)
+{
+    (void) session;
+    unsigned type;
+    const char *at = strstr (message, "unknown type ");
+    if (at && sscanf (at + 13, "%u", &type) == 1 && type >= 'A' && type <= 'Z')
+        atomic_store (&s_plain_http, true);
+}
+
+void
+tls_watch_plain_http (void)
+{
+    gnutls_global_set_audit_log_function (s_audit);
+}
+
+bool
+tls_take_plain_http (void)
+{
+    return atomic_exchange (&s_plain_http, false);
+}
 
 bool
 tls_available (void)

@@ -31,7 +31,8 @@ feed_t *feed_new (ring_t *ring, series_map_t *series, web_stats_t *stats, const 
 void feed_destroy (feed_t **self_p);
 
 //  Answers a GET /feed request: a stream, or the overload answer when full.
-enum MHD_Result feed_answer (feed_t *self, struct MHD_Connection *connection);
+//  With `head` (a HEAD request) the stream's headers alone, and no stream.
+enum MHD_Result feed_answer (feed_t *self, struct MHD_Connection *connection, bool head);
 
 //  Tells the feed new events are in the ring. Wakes suspended clients now or
 //  schedules it, depending on load.

@@ -20,9 +20,13 @@
 #include "store.h"
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct _http_t http_t;
+
+//  --http-write-timeout's default: seconds a connection may make no progress.
+#define HTTP_WRITE_TIMEOUT_S 30
 
 //  What the routes read. All of it outlives the server.
 typedef struct {
@@ -34,6 +38,8 @@ typedef struct {
     latest_t *latest;            //  /metrics: each series' latest values
     int64_t metrics_ttl;         //  /metrics: ns a series stays after its last sample
     const char *boot;            //  /healthz
+    const char *ingest_endpoint; //  /api/agents: the agents' socket (--bind)
+    bool ingest_curve;           //  /api/agents: agents must speak CURVE
     int64_t start_mono;          //  /healthz uptime
     ingest_t *ingest;            //  /metrics: batches forwarded here
     forward_t *forward;          //  /metrics: batches forwarded upstream, or NULL
@@ -45,6 +51,7 @@ typedef struct {
     uint32_t max_per_address; //  connections from one client address (0: no limit)
     size_t query_memory;      //  bytes history answers in flight may hold (--query-memory)
     size_t query_answer_max;  //  bytes one history answer may hold (--query-answer-max)
+    uint32_t write_timeout_s; //  s an answer may make no progress (0: HTTP_WRITE_TIMEOUT_S)
 } http_routes_t;
 
 //  Starts listening on `address` (port 0 picks a free one) with room for

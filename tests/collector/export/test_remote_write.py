@@ -196,8 +196,11 @@ def _check_real_receiver(procs, base, write_url, settle=None):
     check(f["invalid"] == 2 and f["batches_sent"] >= 2, "counters %r", f)
     check(f["last_status"] == 204, "last status %r", f["last_status"])
     check_sums(f)
-    check(run.warnings("refused invalid points, the last one: "),
-          "no line about the invalid points:\n%s", run.output)
+    lines = run.warnings("refused invalid points, the last one: ")
+    check(lines, "no line about the invalid points:\n%s", run.output)
+    # The line names the point: the reason, then its metric and labels.
+    check(all("bad metric name: 0bad{}" in ln or 'too many labels: ok{l="v",l="v"' in ln
+              for ln in lines), "invalid point not named:\n%s", "\n".join(lines))
     end = start + (steps - 1) * 1000
 
     def complete():

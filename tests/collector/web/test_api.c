@@ -39,10 +39,14 @@ test_agents (void)
     const char *book = "{\"color\":\"teal\",\"cpu\":3.25,\"mem\":4}";
     s_observe (map, zapm, 100);
     s_observe (map, book, 101);
-    char *text = api_agents (map, 102500000000LL);
+    api_ingest_t ingest = {.endpoint = "tcp://*:5555", .curve = true};
+    char *text = api_agents (map, 102500000000LL, &ingest);
     cJSON *doc = cJSON_Parse (text);
     CHECKF (doc, "not JSON: %s", text);
     CHECK (s_get (doc, "now")->valuedouble == 102.5);
+    //  how agents reach it, for the dashboard's hint
+    CHECK (strcmp (s_get (s_get (doc, "ingest"), "endpoint")->valuestring, "tcp://*:5555") == 0);
+    CHECK (cJSON_IsTrue (s_get (s_get (doc, "ingest"), "curve_only")));
     const cJSON *agents = s_get (doc, "agents");
     CHECK (cJSON_GetArraySize (agents) == 2);
     const cJSON *a = cJSON_GetArrayItem (agents, 0), *b = cJSON_GetArrayItem (agents, 1);

@@ -89,8 +89,14 @@ static void
 s_visit (void *arg, const metric_field_t *field, int cpu, double value)
 {
     (void) arg;
-    (void) cpu;
     CHECK (field->name && !isnan (value));
+    //  One label value for a labelled row, none otherwise: a per-CPU row's is
+    //  its index (remote write once added a NULL `cpu` beside it).
+    char digits[12];
+    const char *label = metric_map_label_value (field, cpu, digits);
+    CHECK ((label != NULL) == (field->label_name != NULL));
+    if (cpu >= 0)
+        CHECK (field == &metric_percpu_field && label && atoi (label) == cpu);
     s_visits++;
 }
 
@@ -125,6 +131,12 @@ test_render (void)
             s_visits = 0;
             metric_map_walk (entry->value, entry->percpu, entry->percpu_count, s_visit, NULL);
             CHECK (s_visits == 5);
+        }
+        if (i == 1) {
+            s_visits = 0;
+            metric_map_walk (sample.metrics.value, sample.metrics.percpu,
+                             sample.metrics.percpu_count, s_visit, NULL);
+            CHECK (s_visits == 7); //  cpu, mem, three loads, two CPUs
         }
     }
     metrics_gauges_t gauges = {0};

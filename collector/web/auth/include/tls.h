@@ -26,4 +26,13 @@ bool tls_pem_load (tls_pem_t *pem, const char *cert_path, const char *key_path);
 //  Wipes the key and frees both.
 void tls_pem_free (tls_pem_t *pem);
 
+//  Plain HTTP on the TLS port: libmicrohttpd 0.9.75 logs every failed
+//  handshake with the same words, but GnuTLS's audit log names a record of
+//  unknown type first, and an HTTP request's first byte (its method's first
+//  letter) makes one. tls_watch_plain_http installs that audit hook (once,
+//  process-wide); tls_take_plain_http says whether such a record was seen since
+//  its last call, and forgets it.
+void tls_watch_plain_http (void);
+bool tls_take_plain_http (void);
+
 #endif
