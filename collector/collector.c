@@ -73,7 +73,7 @@ struct _collector_t {
     int64_t start_mono;        //  for uptime
     loop_t *loop;              //  the loop, while collector_run runs
     int sweep_timer;           //  liveness sweep, armed while series are live
-    int drops_timer;           //  ingest's drop log line, armed while one waits
+    int drops_timer;           //  ingest's drop line and summaries, armed while one waits
     int feed_timer;            //  the feed's next wake (feed_tick)
     int forward_timer;         //  forward's waiting batch or drop lines
     int header_timer;          //  the header deadline, armed while heads are awaited
@@ -199,7 +199,9 @@ collector_new (const config_t *config)
                             .gate_stats = &self->stats.gate,
                             .latest = self->latest,
                             .boot = self->boot,
-                            .max_series = config->max_series};
+                            .max_series = config->max_series,
+                            .log_lines = config->log_lines,
+                            .log_window_s = config->log_window_s};
     self->ingest = ingest_new (config->bind, &config->gate, &sinks);
     if (!self->ingest) {
         collector_destroy (&self);
@@ -378,6 +380,8 @@ s_on_sweep (loop_t *loop, void *arg)
         s_feed_events (self, loop_now (loop));
     if (series_map_live (self->series) == 0)
         loop_timer_at (loop, self->sweep_timer, 0);
+    //  Lines of agents that left may have been held back: their summary is due.
+    loop_timer_at (loop, self->drops_timer, ingest_drops_due (self->ingest));
     return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "gate.h"
 #include "http.h"
+#include "ingest.h"
 #include "cert.h"
 #include "cli.h"
 #include "series.h"
@@ -239,6 +240,7 @@ config_parse (int argc, char **argv, config_t *config)
                          .query_answer_max = S_QUERY_ANSWER_MAX_DEFAULT};
     long max_clients = 10000, max_series = 10000, history = 600, ring_mib = 16;
     long per_address = S_PER_ADDRESS_DEFAULT, write_timeout = HTTP_WRITE_TIMEOUT_S;
+    long log_lines = INGEST_LOG_LINES_DEFAULT, log_window = INGEST_LOG_WINDOW_DEFAULT_S;
     double metrics_ttl = SERIES_METRICS_TTL_DEFAULT_S;
     const cli_option_t options[] = {
         {"bind", 'b', CLI_TEXT, &config->bind, 1, S_ENDPOINT_MAX, "ENDPOINT",
@@ -328,6 +330,13 @@ config_parse (int argc, char **argv, config_t *config)
          "how long a series that stopped sending stays on /metrics,\n"
          "counted from its last sample",
          NULL, NULL},
+        {"log-lines", 0, CLI_LONG, &log_lines, 0, 100000, "N",
+         "log lines of one kind of event (an agent joined, left,\n"
+         "restarted its seq, sent a bad timestamp) per --log-window;\n"
+         "the rest are counted in one summary line",
+         NULL, NULL},
+        {"log-window", 0, CLI_LONG, &log_window, 1, 86400, "N",
+         "the window of --log-lines, seconds", NULL, NULL},
         {"curve-cert", 0, CLI_TEXT, &config->gate.curve_cert, 1, 4000, "FILE",
          "CURVE for agents: this collector's certificate (zapm-keygen\n"
          "FILE; FILE_secret beside it); needs --curve-allow",
@@ -365,6 +374,8 @@ config_parse (int argc, char **argv, config_t *config)
     config->history_points = (uint32_t) history;
     config->ring_mib = (uint32_t) ring_mib;
     config->metrics_ttl_s = metrics_ttl;
+    config->log_lines = (uint32_t) log_lines;
+    config->log_window_s = (uint32_t) log_window;
     config->max_per_address = (uint32_t) per_address;
     if (config->query_answer_max > config->query_memory) {
         cli_usage_error (PROG, "--query-answer-max (%zu) cannot pass --query-memory (%zu)",

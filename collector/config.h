@@ -24,6 +24,8 @@ typedef struct {
     uint32_t history_points; //  history points per series
     uint32_t ring_mib;       //  shared ring size in MiB
     double metrics_ttl_s;    //  seconds a series stays on /metrics after its last sample
+    uint32_t log_lines;      //  --log-lines: per-event lines of one kind a window
+    uint32_t log_window_s;   //  --log-window: that window, seconds
     gate_config_t gate;      //  who may publish: CURVE keys or plaintext addresses
     //  Web security (docs/SECURITY.md, "Web")
     const char *tls_cert;     //  --tls-cert PEM file, or NULL for plain HTTP

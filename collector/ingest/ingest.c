@@ -19,7 +19,11 @@
 
     A drop is counted at once but logged by ingest_log_drops, at most one line a
     second with the latest reason and the frame's first bytes (escaped), so a
-    flood of bad frames cannot flood the log.
+    flood of bad frames cannot flood the log. The lines of other events (an
+    agent joined or left, a seq count restarted, a timestamp out of the
+    window) go through a loglimit_t each: a few a minute, then one summary of
+    what was held back, so a publisher inventing identities cannot flood it
+    either.
 */
 #include "ingest.h"
 #include "clock.h"
@@ -80,6 +84,10 @@ struct _ingest_t {
     char last_excerpt[INGEST_EXCERPT * 4 + 1]; // its first bytes, escaped
     int64_t next_drop_log;                     //  earliest time for the next drop line
     store_numbers_t *numbers;                  //  a sample's numbers for the store, if any
+    loglimit_t joined_log;                     //  lines of agents that joined
+    loglimit_t left_log;                       //  lines of agents that left
+    loglimit_t reset_log;                      //  lines of seq counts restarted
+    loglimit_t retimed_log;                    //  lines of timestamps out of the window
 };
 
 //  The TCP port of a bound endpoint like "tcp://0.0.0.0:5555", 0 if none.
@@ -99,6 +107,14 @@ ingest_new (const char *endpoint, const gate_config_t *gate, const ingest_sinks_
     if (!self)
         return NULL;
     self->sinks = *sinks;
+    uint32_t lines = sinks->log_window_s ? sinks->log_lines : INGEST_LOG_LINES_DEFAULT;
+    int64_t window_ns =
+        (sinks->log_window_s ? sinks->log_window_s : INGEST_LOG_WINDOW_DEFAULT_S) * 1000000000LL;
+    self->joined_log = (loglimit_t) LOGLIMIT_INIT ("agents joined", lines, window_ns);
+    self->left_log = (loglimit_t) LOGLIMIT_INIT ("agents left", lines, window_ns);
+    self->reset_log = (loglimit_t) LOGLIMIT_INIT ("seq counts restarted", lines, window_ns);
+    self->retimed_log =
+        (loglimit_t) LOGLIMIT_INIT ("samples filed at their arrival time", lines, window_ns);
     if (sinks->store && !(self->numbers = malloc (sizeof *self->numbers))) {
         log_error ("out of memory");
         free (self);
@@ -211,9 +227,39 @@ s_agent_event (ingest_t *self, const series_t *series, const char *state)
     cJSON_AddStringToObject (event, ZAPM_KEY_STATE, state);
     cJSON_AddNumberToObject (event, ZAPM_KEY_AGENTS, live);
     s_append_json (self, series, ZAPM_EVENT_AGENT, event);
+    bool joined = strcmp (state, ZAPM_STATE_JOINED) == 0;
+    if (!loglimit_allow (joined ? &self->joined_log : &self->left_log, clock_mono_ns ()))
+        return;
     char id[ZAPM_IDENTITY_MAX * 4 + 1];
     log_escape (series->id, strlen (series->id), ZAPM_IDENTITY_MAX, id);
     log_info ("agent %s %s (%u live)", id, state, live);
+}
+
+//  Logs (rate-limited) that `series` restarted its seq count.
+static void
+s_log_reset (ingest_t *self, const series_t *series, const sample_t *sample)
+{
+    if (!loglimit_allow (&self->reset_log, clock_mono_ns ()))
+        return;
+    char id[ZAPM_IDENTITY_MAX * 4 + 1];
+    log_escape (series->id, strlen (series->id), ZAPM_IDENTITY_MAX, id);
+    log_info ("agent %s restarted its seq count at %" PRIu64 ": not counted as lost", id,
+              sample->seq);
+}
+
+//  Counts and logs (rate-limited) a timestamp outside the window the store takes.
+static void
+s_retimed (ingest_t *self, const sample_t *sample, sample_time_t how)
+{
+    self->sinks.stats->retimed[how]++;
+    if (!loglimit_allow (&self->retimed_log, clock_mono_ns ()))
+        return;
+    char id[ZAPM_IDENTITY_MAX * 4 + 1];
+    log_escape (sample->identity, strlen (sample->identity), ZAPM_IDENTITY_MAX, id);
+    log_warn ("agent %s sent a timestamp %s (check its clock): filed at its arrival time", id,
+              how == SAMPLE_TIME_TOO_OLD   ? "older than the clock allows"
+              : how == SAMPLE_TIME_TOO_NEW ? "newer than the clock allows"
+                                           : "that cannot be read");
 }
 
 //  Appends `event: lost` after a jump in a series' seq, with its totals.
@@ -270,9 +316,13 @@ s_ingest_sample (ingest_t *self, const char *data, size_t size, const forward_he
         forward_sample (self->sinks.forward, data, size, origin);
     int64_t mono_ns = clock_mono_ns ();
     int64_t wall_ns = clock_wall_ns ();
+    sample_time_t how = sample_time_check (&sample, wall_ns);
+    if (how < SAMPLE_TIME_RETIMED)
+        s_retimed (self, &sample, how);
     int64_t time_ns = sample_time_ns (&sample, wall_ns);
     series_t *series;
     uint64_t lost_before = stats->lost;
+    uint64_t resets_before = series_map_seq_resets (self->sinks.series);
     series_change_t change = series_map_observe (self->sinks.series, &sample, data, size, mono_ns,
                                                  wall_ns, time_ns, &series, &stats->lost);
     if (change == SERIES_FULL) {
@@ -282,6 +332,10 @@ s_ingest_sample (ingest_t *self, const char *data, size_t size, const forward_he
         return 0;
     }
     snprintf (series->via, sizeof series->via, "%s", origin ? origin->edge : "");
+    if (series_map_seq_resets (self->sinks.series) != resets_before) {
+        stats->seq_resets++;
+        s_log_reset (self, series, &sample);
+    }
     latest_update (self->sinks.latest, series, &sample);
     if (self->sinks.remote)
         remote_export_sample (self->sinks.remote, series, &sample, time_ns);
@@ -466,13 +520,24 @@ ingest_sweep (ingest_t *self, int64_t mono_ns)
     return series_map_sweep (self->sinks.series, mono_ns, s_on_left, self);
 }
 
+//  The earlier of two due times, 0 meaning none.
+static int64_t
+s_earlier (int64_t a, int64_t b)
+{
+    return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+}
+
 int64_t
 ingest_drops_due (ingest_t *self)
 {
     assert (self);
-    if (self->dropped_unlogged == 0)
-        return 0;
-    return self->next_drop_log > 0 ? self->next_drop_log : 1; //  1: long past, at once
+    int64_t due = 0;
+    if (self->dropped_unlogged > 0)
+        due = self->next_drop_log > 0 ? self->next_drop_log : 1; //  1: long past, at once
+    due = s_earlier (due, loglimit_due (&self->joined_log));
+    due = s_earlier (due, loglimit_due (&self->left_log));
+    due = s_earlier (due, loglimit_due (&self->reset_log));
+    return s_earlier (due, loglimit_due (&self->retimed_log));
 }
 
 void
@@ -486,6 +551,10 @@ ingest_log_drops (ingest_t *self, int64_t mono_ns)
         self->dropped_unlogged = 0;
         self->next_drop_log = mono_ns + INGEST_LOG_GAP_NS;
     }
+    loglimit_flush (&self->joined_log, mono_ns);
+    loglimit_flush (&self->left_log, mono_ns);
+    loglimit_flush (&self->reset_log, mono_ns);
+    loglimit_flush (&self->retimed_log, mono_ns);
 }
 
 void

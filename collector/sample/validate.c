@@ -122,13 +122,36 @@ static const char *s_reason_names[VALIDATE_REASONS] = {
     [VALIDATE_IDENTITY_TOO_LONG] = "identity_too_long",
     [VALIDATE_MULTIPART] = "multipart",
     [VALIDATE_DUPLICATE_KEY] = "duplicate_key",
+    [VALIDATE_CONTROL_CHARACTER] = "control_character",
 };
+
+sample_time_t
+sample_time_check (const sample_t *sample, int64_t received_ns)
+{
+    assert (sample);
+    if (sample->wall_ns == 0)
+        return sample->has_timestamp ? SAMPLE_TIME_UNREADABLE : SAMPLE_TIME_NONE;
+    if (sample->wall_ns < received_ns - SAMPLE_PAST_WINDOW_S * 1000000000LL)
+        return SAMPLE_TIME_TOO_OLD;
+    if (sample->wall_ns > received_ns + SAMPLE_FUTURE_WINDOW_S * 1000000000LL)
+        return SAMPLE_TIME_TOO_NEW;
+    return SAMPLE_TIME_OWN;
+}
+
+const char *
+sample_time_name (sample_time_t how)
+{
+    return how == SAMPLE_TIME_TOO_OLD      ? "too_old"
+           : how == SAMPLE_TIME_TOO_NEW    ? "too_new"
+           : how == SAMPLE_TIME_UNREADABLE ? "unreadable"
+                                           : "own";
+}
 
 int64_t
 sample_time_ns (const sample_t *sample, int64_t received_ns)
 {
-    assert (sample);
-    return sample->wall_ns ? sample->wall_ns : received_ns;
+    return sample_time_check (sample, received_ns) == SAMPLE_TIME_OWN ? sample->wall_ns
+                                                                      : received_ns;
 }
 
 const char *
@@ -137,21 +160,39 @@ validate_reason_name (validate_reason_t reason)
     return reason < VALIDATE_REASONS ? s_reason_names[reason] : "unknown";
 }
 
-//  True when a raw control character (U+0000..U+001F) appears anywhere but as
-//  whitespace (tab, CR, LF) between tokens. RFC 8259 forbids them inside strings
-//  and cJSON lets them through; cJSON also skips any of them as whitespace. A
-//  raw line break in a string would split an SSE `data:` line and let an agent
-//  forge events; any other would make browsers' JSON.parse reject the sample.
-static bool
-s_has_stray_control (const char *data, size_t size)
+//  VALIDATE_NOT_JSON when a raw control character (U+0000..U+001F) appears
+//  anywhere but as whitespace (tab, CR, LF) between tokens. RFC 8259 forbids
+//  them inside strings and cJSON lets them through; cJSON also skips any of
+//  them as whitespace. A raw line break in a string would split an SSE `data:`
+//  line and let an agent forge events; any other would make browsers'
+//  JSON.parse reject the sample. VALIDATE_CONTROL_CHARACTER when a string
+//  holds the escape \u0000: cJSON decodes it into a NUL that ends the C
+//  string there, so a key or a name would silently become another one.
+static validate_reason_t
+s_check_raw (const char *data, size_t size)
 {
     json_scan_t scan = {false, false};
     for (size_t i = 0; i < size; i++) {
         unsigned char c = (unsigned char) data[i];
+        bool escape = scan.in_string && scan.escaped; //  c follows a backslash
         bool in_string = json_scan_step (&scan, (char) c);
         if (c < 0x20 && (in_string || (c != '\t' && c != '\n' && c != '\r')))
-            return true;
+            return VALIDATE_NOT_JSON;
+        if (escape && c == 'u' && size - i > 4 && memcmp (data + i + 1, "0000", 4) == 0)
+            return VALIDATE_CONTROL_CHARACTER;
     }
+    return VALIDATE_OK;
+}
+
+//  True when `text` (UTF-8) holds a control character: C0 (U+0000..U+001F),
+//  DEL or C1 (U+007F..U+009F, in UTF-8 0xC2 0x80..0x9F). A name with one
+//  cannot be shown, logged or labelled as it was sent.
+static bool
+s_has_control (const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+            return true;
     return false;
 }
 
@@ -263,6 +304,9 @@ s_identity (const cJSON **found, sample_t *sample)
     const char *agent = s_nonempty (found[SAMPLE_AGENT]);
     const char *color = s_nonempty (found[SAMPLE_COLOR]);
     const char *host = s_nonempty (found[SAMPLE_HOST]);
+    if ((agent && s_has_control (agent)) || (color && s_has_control (color)) ||
+        (host && s_has_control (host)))
+        return VALIDATE_CONTROL_CHARACTER;
     double pid = s_number (found[SAMPLE_PID]);
     if (!isnan (pid) && !s_is_count (pid))
         return VALIDATE_WRONG_TYPE;
@@ -314,11 +358,19 @@ s_mark_counters (const cJSON *counters, sample_t *sample)
     }
 }
 
-static void
+//  Keeps the first ZAPM_CUSTOM_MAX custom metrics whose names fit; refuses
+//  the sample if any name holds a control character (it names a series of
+//  the store and a family of /metrics).
+static validate_reason_t
 s_extract_custom (const cJSON *custom, sample_t *sample)
 {
     sample->custom_count = 0;
     const cJSON *metric;
+    cJSON_ArrayForEach (metric, custom)
+    {
+        if (s_has_control (metric->string))
+            return VALIDATE_CONTROL_CHARACTER;
+    }
     cJSON_ArrayForEach (metric, custom)
     {
         size_t length = strlen (metric->string);
@@ -330,6 +382,7 @@ s_extract_custom (const cJSON *custom, sample_t *sample)
         memcpy (entry->name, metric->string, length + 1);
         entry->value = metric->valuedouble;
     }
+    return VALIDATE_OK;
 }
 
 //  Extracts what the collector keeps, and the store's numbers into *numbers
@@ -358,6 +411,7 @@ s_extract (const cJSON **found, sample_t *sample, store_numbers_t *numbers)
 
     sample->wall_ns = 0;
     const cJSON *stamp = found[SAMPLE_TIMESTAMP];
+    sample->has_timestamp = stamp != NULL;
     if (stamp)
         clock_parse_iso (stamp->valuestring, strlen (stamp->valuestring), &sample->wall_ns);
 
@@ -368,7 +422,8 @@ s_extract (const cJSON **found, sample_t *sample, store_numbers_t *numbers)
     const cJSON *load1 =
         cJSON_GetArrayItem (cJSON_GetObjectItemCaseSensitive (sys, ZAPM_KEY_LOAD), 0);
     sample->load1 = cJSON_IsNumber (load1) ? load1->valuedouble : NAN;
-    s_extract_custom (found[SAMPLE_CUSTOM], sample);
+    if ((reason = s_extract_custom (found[SAMPLE_CUSTOM], sample)) != VALIDATE_OK)
+        return reason;
     s_mark_counters (found[SAMPLE_COUNTERS], sample);
     metric_map_extract (sample->cpu, sample->mem, found[SAMPLE_PROC], sys, &sample->metrics);
     if (numbers)
@@ -467,8 +522,9 @@ validate_sample_numbers (const char *data, size_t size, sample_t *sample, store_
         return VALIDATE_TOO_LARGE;
     if (!utf8_valid (data, size))
         return VALIDATE_NOT_UTF8;
-    if (s_has_stray_control (data, size))
-        return VALIDATE_NOT_JSON;
+    validate_reason_t raw = s_check_raw (data, size);
+    if (raw != VALIDATE_OK)
+        return raw;
 
     const char *end = NULL;
     cJSON *root = s_parse (data, size, &end);

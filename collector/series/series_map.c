@@ -5,6 +5,14 @@
     it has left. The book's agents announce none and send about once a second, so
     they get 5 s. A floor of 0.5 s keeps very fast agents from flapping on
     scheduling jitter.
+
+    Loss is read from `seq`, but a jump is loss only if the time since the
+    last sample could explain it: more than twice the samples its interval
+    allows in that time (and SERIES_SEQ_SLACK more, for bursts and agents
+    without an interval), or any step back, means the publisher started its
+    count again (a restart, or a hostile sender), and is counted as a reset,
+    not as loss. So `lost` stays a small exact integer: 0, 10^15, 0 is two
+    resets, not 10^15 samples lost.
 */
 #include "series_map.h"
 
@@ -17,6 +25,9 @@
 
 #define SERIES_SILENT_DEFAULT_NS 5000000000LL
 #define SERIES_SILENT_MIN_NS     500000000LL
+#define SERIES_SEQ_SLACK         1000 //  samples a jump may lose beyond what time explains
+#define SERIES_SEQ_INTERVAL_MIN  1e-3 //  the shortest interval a jump is measured by (s)
+#define SERIES_SEQ_INTERVAL_NONE 1.0  //  the interval assumed when none is announced (s)
 
 struct _series_map_t {
     zhashx_t *by_id;         //  identity -> series_t * (not owning)
@@ -26,6 +37,7 @@ struct _series_map_t {
     uint32_t max_series;     //  cap
     uint32_t history_points; //  points per series
     uint64_t recycled;       //  series slots given to a new identity (index reused)
+    uint64_t seq_resets;     //  seq jumps read as a restarted count
 };
 
 series_map_t *
@@ -139,19 +151,43 @@ s_series_recycle (series_map_t *self, const char *id)
     return oldest;
 }
 
-//  Counts samples missing between the expected `seq` and this one. A seq lower
-//  than expected means the agent restarted its count: start again from it.
+//  The most samples a series can have sent in `elapsed_ns` beyond the one
+//  expected: twice what its interval allows, plus the slack. Integer, capped
+//  well below 2^53, so no count ever goes through a rounded double.
 static uint64_t
-s_count_lost (series_t *series, const sample_t *sample)
+s_seq_plausible (const series_t *series, int64_t elapsed_ns)
+{
+    double interval = series->interval > 0 ? series->interval : SERIES_SEQ_INTERVAL_NONE;
+    if (interval < SERIES_SEQ_INTERVAL_MIN)
+        interval = SERIES_SEQ_INTERVAL_MIN;
+    double samples = elapsed_ns > 0 ? 2.0 * ((double) elapsed_ns / 1e9) / interval : 0;
+    if (samples > 1e15)
+        samples = 1e15;
+    return SERIES_SEQ_SLACK + (uint64_t) samples;
+}
+
+//  Counts samples missing between the expected `seq` and this one, received
+//  at `mono_ns`. A step back, or a jump the time since the last sample cannot
+//  explain, is a restart of the count (*reset set): start again from it.
+static uint64_t
+s_count_lost (series_t *series, const sample_t *sample, int64_t mono_ns, bool *reset)
 {
     if (!sample->has_seq)
         return 0;
     uint64_t lost = 0;
-    if (series->has_next_seq && sample->seq > series->next_seq)
-        lost = sample->seq - series->next_seq;
+    if (series->has_next_seq && sample->seq != series->next_seq) {
+        uint64_t gap = sample->seq - series->next_seq; //  only read when seq > next_seq
+        if (sample->seq > series->next_seq &&
+            gap <= s_seq_plausible (series, mono_ns - series->last_seen_mono))
+            lost = gap;
+        else if (sample->seq + 1 != series->next_seq) //  a repeat of the last seq is no restart
+            *reset = true;
+    }
     series->has_next_seq = true;
     series->next_seq = sample->seq + 1;
     series->lost += lost;
+    if (*reset)
+        series->seq_resets++;
     return lost;
 }
 
@@ -241,7 +277,9 @@ series_map_observe (series_map_t *self, const sample_t *sample, const char *byte
         self->live++;
         change = SERIES_JOINED;
     }
-    *lost += s_count_lost (series, sample);
+    bool reset = false;
+    *lost += s_count_lost (series, sample, mono_ns, &reset);
+    self->seq_resets += reset;
     memcpy (series->color, sample->color, strlen (sample->color) + 1); //  both 64 bytes
     s_keep_last (series, bytes, size);
     series->last_seen_mono = mono_ns;
@@ -300,6 +338,13 @@ series_map_recycled (series_map_t *self)
 {
     assert (self);
     return self->recycled;
+}
+
+uint64_t
+series_map_seq_resets (series_map_t *self)
+{
+    assert (self);
+    return self->seq_resets;
 }
 
 uint32_t

@@ -127,9 +127,10 @@ s_pick (s_render_t *render)
 
 //  Writes one line, name{labels[,extra="value"]} number, with one reserve.
 //  `extra_value` is written as is: it is a constant of the table or digits.
+//  The number is `digits` when given (a count, exact past 2^53), else `value`.
 static void
-s_line (s_render_t *render, const char *name, const s_exposed_t *exposed, const char *extra_name,
-        const char *extra_value, double value)
+s_line_as (s_render_t *render, const char *name, const s_exposed_t *exposed, const char *extra_name,
+           const char *extra_value, double value, const char *digits)
 {
     size_t name_len = strlen (name), labels_len = exposed->labels_len;
     size_t extra_name_len = extra_name ? strlen (extra_name) : 0;
@@ -158,9 +159,22 @@ s_line (s_render_t *render, const char *name, const s_exposed_t *exposed, const 
         *p++ = '}';
     }
     *p++ = ' ';
-    p += prom_text_format_number (value, p);
+    if (digits) {
+        size_t length = strlen (digits); //  at most 20 < PROM_TEXT_NUMBER_MAX
+        memcpy (p, digits, length);
+        p += length;
+    }
+    else
+        p += prom_text_format_number (value, p);
     *p++ = '\n';
     render->out->p = p;
+}
+
+static void
+s_line (s_render_t *render, const char *name, const s_exposed_t *exposed, const char *extra_name,
+        const char *extra_value, double value)
+{
+    s_line_as (render, name, exposed, extra_name, extra_value, value, NULL);
 }
 
 static const char *
@@ -216,15 +230,25 @@ const series_family_t series_agent_families[SERIES_AGENT_FAMILIES] = {
                               "Samples the collector received from the series."},
     [SERIES_AGENT_LOST] = {"zapm_agent_samples_lost_total", "counter",
                            "Samples of the series missing according to its seq numbers."},
+    [SERIES_AGENT_SEQ_RESETS] = {"zapm_agent_seq_resets_total", "counter",
+                                 "Times the series' seq count restarted (stepped back, or jumped "
+                                 "further than time explains): not counted as lost."},
 };
+
+uint64_t
+series_agent_count (const series_t *series, series_agent_family_t family)
+{
+    assert (series && family < SERIES_AGENT_FAMILIES);
+    return family == SERIES_AGENT_UP        ? series->live
+           : family == SERIES_AGENT_SAMPLES ? series->samples
+           : family == SERIES_AGENT_LOST    ? series->lost
+                                            : series->seq_resets;
+}
 
 double
 series_agent_value (const series_t *series, series_agent_family_t family)
 {
-    assert (series && family < SERIES_AGENT_FAMILIES);
-    return family == SERIES_AGENT_UP        ? (double) series->live
-           : family == SERIES_AGENT_SAMPLES ? (double) series->samples
-                                            : (double) series->lost;
+    return (double) series_agent_count (series, family);
 }
 
 //  What the collector knows of each exposed series itself.
@@ -237,8 +261,10 @@ s_series_families (s_render_t *render)
         for (uint32_t e = 0; e < render->count; e++) {
             const series_t *series =
                 series_map_at (render->source->series, render->exposed[e].index);
-            s_line (render, family->name, &render->exposed[e], NULL, NULL,
-                    series_agent_value (series, (series_agent_family_t) f));
+            //  Counts as exact integers, never through a double.
+            char digits[24];
+            s_decimal (series_agent_count (series, (series_agent_family_t) f), digits);
+            s_line_as (render, family->name, &render->exposed[e], NULL, NULL, 0, digits);
         }
     }
 }

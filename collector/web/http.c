@@ -419,7 +419,8 @@ s_login_done (void *arg, void *tag, auth_verdict_t verdict)
 //  routine for an SSE server and not logged. A failed TLS handshake (plain HTTP
 //  to the TLS port, a scanner, a refused old protocol), MHD's own 400s and its
 //  bind failure are the client's or the operator's business: counted, and
-//  logged at most every 10 s with what to do. The rest are warnings.
+//  logged at most every 10 s with what to do. The rest are warnings, ten a
+//  minute and then a summary.
 static void
 s_mhd_log (void *cls, const char *fmt, va_list args)
 {
@@ -468,7 +469,10 @@ s_mhd_log (void *cls, const char *fmt, va_list args)
         }
         return;
     }
-    log_warn ("http: %s", line);
+    //  Anything else could come per connection too: a few a minute (loglimit.h).
+    static loglimit_t other_log = LOGLIMIT_INIT ("other http warnings", 10, LOGLIMIT_MINUTE_NS);
+    if (loglimit_allow (&other_log, clock_mono_ns ()))
+        log_warn ("http: %s", line);
 }
 
 http_t *

@@ -34,6 +34,12 @@ s_invalid_name (int reason)
 }
 
 static const char *
+s_retimed_name (int reason)
+{
+    return sample_time_name ((sample_time_t) reason);
+}
+
+static const char *
 s_refusal_name (int reason)
 {
     return gate_refusal_name ((stats_refusal_t) reason);
@@ -74,6 +80,13 @@ metrics_render (const metrics_counters_t *counters, const metrics_gauges_t *gaug
                  counters->ingest->invalid + 1, VALIDATE_REASONS - 1, s_invalid_name);
     s_metric (&buffer, "zapm_samples_lost_total", "counter",
               "Samples missing according to agents' seq numbers.", counters->ingest->lost);
+    s_metric (&buffer, "zapm_seq_resets_total", "counter",
+              "Jumps in agents' seq numbers read as a restarted count, not as loss.",
+              counters->ingest->seq_resets);
+    s_by_reason (&buffer, "zapm_samples_retimed_total",
+                 "Samples whose timestamp was outside the window the store takes, or unreadable, "
+                 "filed at their arrival time, by reason.",
+                 counters->ingest->retimed, SAMPLE_TIME_RETIMED, s_retimed_name);
     s_metric (&buffer, "zapm_series_dropped_total", "counter",
               "Valid samples dropped because --max-series was reached.",
               counters->ingest->series_dropped);

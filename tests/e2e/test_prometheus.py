@@ -72,8 +72,9 @@ def prom_promtool(procs):
     col = procs.collector()
     sysagent, demo = start_fleet(procs, col)
     # A hostile name and host must come out escaped, and the page must stay valid.
+    # (A line break in a name is refused at the door, as control_character.)
     pub = col.publisher()
-    weird = 'we"ird\\na\nme'
+    weird = 'we"ird\\name'
     pub.send({"agent": weird, "host": "h\\1", "pid": 7, "cpu": 1.5, "mem": 2.0,
               K.CUSTOM: {"req.in-flight": 3, "req_in_flight": 4, "done_total": 5}, K.COUNTERS: ["done_total"]})
 
@@ -114,8 +115,8 @@ def prom_promtool(procs):
           "no user CPU seconds for sysagent")
     ratio = m.get("zapm_system_memory_usage_ratio{%s}" % labels)
     check(ratio is not None and 0 < ratio < 1, "memory usage ratio %r", ratio)
-    # Escaped per the exposition format: \" \\ \n.
-    esc = 'agent="we\\"ird\\\\na\\nme",host="h\\\\1",pid="7"'
+    # Escaped per the exposition format: \" \\.
+    esc = 'agent="we\\"ird\\\\name",host="h\\\\1",pid="7"'
     check(("zapm_sample_cpu_ratio{%s} 0.015" % esc) in text, "escaped labels missing:\n%s",
           "\n".join(l for l in text.splitlines() if "ird" in l))
     # req.in-flight and req_in_flight map to one name: one line only, the first.

@@ -67,10 +67,15 @@ export function isCount (x) {
 
 const nonEmpty = (x) => typeof x === 'string' && x !== '';
 
+// A control character, C0, DEL or C1 (collector/sample/validate.c, s_has_control).
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
 // The identity of sample `s` (docs/HTTP-API.md, "Series identity"): `agent`,
 // then "@host" if there is a host, then ":pid" if there is a pid; else `color`.
 // null for a sample the collector drops: an identity field of the wrong type,
-// neither agent nor colour, or more than IDENTITY_MAX bytes of UTF-8.
+// neither agent nor colour, a control character in agent, host or colour (C0,
+// DEL or C1: the collector drops it as control_character), or more than
+// IDENTITY_MAX bytes of UTF-8.
 export function identityOf (s) {
   if (s === null || typeof s !== 'object') return null;
   const agent = s[KEY_AGENT];
@@ -79,6 +84,7 @@ export function identityOf (s) {
   const color = s[KEY_COLOR];
   for (const text of [agent, host, color]) {
     if (text !== undefined && typeof text !== 'string') return null;
+    if (text !== undefined && CONTROL.test(text)) return null;
   }
   if (pid !== undefined && !isCount(pid)) return null;
   let id;

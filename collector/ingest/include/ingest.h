@@ -10,7 +10,9 @@
               -> the store's queue
 
     and the sweep that marks silent series as left. Dropped frames are counted
-    by reason in the stats and logged at most once a second (ingest_log_drops).
+    by reason in the stats and logged at most once a second (ingest_log_drops);
+    the lines of joins, leaves, seq restarts and out-of-window timestamps are
+    rate-limited (loglimit.h), their summaries written by ingest_log_drops too.
 
     The SUB binds (agents' PUBs connect), subscribes to everything, and caps
     frames: frames up to GATE_MAX_FRAME (twice the protocol's 64 KiB) are
@@ -54,14 +56,21 @@
 //  The ingest path's counters, for /metrics and the stop line. Plain integers,
 //  written by the loop thread only.
 typedef struct {
-    uint64_t received;                  //  frames received on the SUB socket
-    uint64_t invalid[VALIDATE_REASONS]; //  frames dropped, by reason
-    uint64_t series_dropped;            //  valid samples of series past --max-series
-    uint64_t lost;                      //  samples missing according to `seq` gaps
-    uint64_t events;                    //  events appended to the ring
+    uint64_t received;                     //  frames received on the SUB socket
+    uint64_t invalid[VALIDATE_REASONS];    //  frames dropped, by reason
+    uint64_t series_dropped;               //  valid samples of series past --max-series
+    uint64_t lost;                         //  samples missing according to `seq` gaps
+    uint64_t seq_resets;                   //  `seq` jumps read as a restarted count, not loss
+    uint64_t retimed[SAMPLE_TIME_RETIMED]; // timestamps filed at arrival, by sample_time_t
+    uint64_t events;                       //  events appended to the ring
 } ingest_stats_t;
 
 typedef struct _ingest_t ingest_t;
+
+//  Defaults of --log-lines and --log-window: per kind of event (joined, left,
+//  seq restarted, retimed), 10 lines a minute and one summary.
+#define INGEST_LOG_LINES_DEFAULT    10
+#define INGEST_LOG_WINDOW_DEFAULT_S 60
 
 //  Where valid samples go; all of it outlives the ingest.
 typedef struct {
@@ -72,6 +81,8 @@ typedef struct {
     latest_t *latest;         //  latest values per series, for exporters
     const char *boot;         //  this run's token, in every event id
     uint32_t max_series;      //  for the "map full" log line
+    uint32_t log_lines;       //  lines of one kind of event a window (--log-lines)
+    uint32_t log_window_s;    //  that window, seconds (--log-window); 0: the defaults
     forward_t *forward;       //  upstream links (--forward), or NULL
     remote_export_t *remote;  // remote write receivers (--remote-write), or NULL
     store_t *store;           //  durable history (--store), or NULL
@@ -110,11 +121,11 @@ void ingest_metrics (ingest_t *self, textbuf_t *out);
 //  `event: agent`). Returns the events appended.
 size_t ingest_sweep (ingest_t *self, int64_t mono_ns);
 
-//  When the pending drop log line is due (a time already past when it may be
-//  written at once), or 0 when no dropped frame waits to be logged.
+//  When the pending drop log line or a summary of held-back lines is due (a
+//  time already past when it may be written at once), or 0 when none waits.
 int64_t ingest_drops_due (ingest_t *self);
 
-//  Writes the pending drop log line when it is due at `mono_ns`.
+//  Writes the pending drop log line and the summaries that are due at `mono_ns`.
 void ingest_log_drops (ingest_t *self, int64_t mono_ns);
 
 //  Lets the gate reread its allow-list (--curve-allow), revoking removed keys;

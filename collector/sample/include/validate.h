@@ -3,8 +3,12 @@
     This is the collector's trust boundary: every byte an agent sends passes here
     once. A frame is rejected when it is too large, not UTF-8, holds raw control
     characters, is not a JSON object, lacks a numeric `cpu` or `mem`, has neither
-    `color` nor `agent`, gives a known key twice, or carries a field the protocol
-    knows with the wrong type (or an `interval` over a day). Unknown fields are kept.
+    `color` nor `agent`, gives a known key twice, carries a field the protocol
+    knows with the wrong type (or an `interval` over a day), or has a control
+    character in a name: in `agent`, `host`, `color` or a `custom` metric's
+    name (U+0000..U+001F, U+007F..U+009F), or a NUL (`\u0000`) anywhere, which
+    the collector's C strings would cut short (so "ab\u0000cd" would be filed
+    as "ab"). Unknown fields are kept.
 
     On success the sample's identity and the numbers the collector keeps per series
     are extracted, so later stages never parse the JSON again.
@@ -33,6 +37,7 @@ typedef enum {
     VALIDATE_IDENTITY_TOO_LONG, // identity longer than ZAPM_IDENTITY_MAX
     VALIDATE_MULTIPART,         //  part of a multipart message (one sample = one frame)
     VALIDATE_DUPLICATE_KEY,     //  a known key appears twice in one object
+    VALIDATE_CONTROL_CHARACTER, //  a control character in a name, or \u0000 anywhere
     VALIDATE_REASONS            //  number of values, keep last
 } validate_reason_t;
 
@@ -55,6 +60,7 @@ typedef struct {
     uint64_t seq;                            //  `seq`
     double interval;                         //  `interval` in seconds, 0 when absent
     int64_t wall_ns;                         //  `timestamp` parsed, 0 when absent or unparsable
+    bool has_timestamp;                      //  `timestamp` present, parsable or not
     double cpu;                              //  `cpu`
     double mem;                              //  `mem`
     double sys_cpu;                          //  `sys.cpu_percent`, NAN when absent
@@ -79,10 +85,36 @@ validate_reason_t validate_sample (const char *data, size_t size, sample_t *samp
 validate_reason_t validate_sample_numbers (const char *data, size_t size, sample_t *sample,
                                            store_numbers_t *numbers);
 
-//  The time `sample` was taken, Unix ns: its `timestamp`, or `received_ns`
-//  (the wall clock when it arrived) when it has none. The one rule for the
-//  time of a point in memory, in the store and in remote write: ingest
-//  computes it once per sample and hands it to each.
+//  The window a sample's `timestamp` must fall in, around the wall clock when
+//  it arrives: at most SAMPLE_PAST_WINDOW_S behind, SAMPLE_FUTURE_WINDOW_S
+//  ahead. The store's default window (store.h) is this one, so a point that
+//  memory keeps is one the store takes.
+#define SAMPLE_PAST_WINDOW_S   600
+#define SAMPLE_FUTURE_WINDOW_S 60
+
+//  Which time a sample is filed at (sample_time_check).
+typedef enum {
+    SAMPLE_TIME_TOO_OLD,    //  `timestamp` before the window: its arrival time
+    SAMPLE_TIME_TOO_NEW,    //  `timestamp` after the window: its arrival time
+    SAMPLE_TIME_UNREADABLE, //  `timestamp` not ISO 8601 or past 2262: its arrival time
+    SAMPLE_TIME_RETIMED,    //  (the number of reasons above, which ingest counts)
+    SAMPLE_TIME_OWN,        //  its own `timestamp`, inside the window
+    SAMPLE_TIME_NONE        //  no `timestamp`: its arrival time
+} sample_time_t;
+
+//  Says which time `sample`, arriving at `received_ns` (wall clock, Unix
+//  ns), is filed at; ingest counts the retimed ones by reason
+//  (zapm_samples_retimed_total{reason="too_old"|"too_new"|"unreadable"}).
+sample_time_t sample_time_check (const sample_t *sample, int64_t received_ns);
+
+//  "too_old", "too_new" or "unreadable" for a retimed sample (/metrics labels).
+const char *sample_time_name (sample_time_t how);
+
+//  The time `sample` was taken, Unix ns: its `timestamp` when it is within
+//  the window around `received_ns` (the wall clock when it arrived), else
+//  `received_ns`. The one rule for the time of a point in memory, in the
+//  store and in remote write: ingest computes it once per sample and hands
+//  it to each. A timestamp in 1970 or 9999 is never a point of its own.
 int64_t sample_time_ns (const sample_t *sample, int64_t received_ns);
 
 //  Returns the short snake_case name of a reason, used in logs and /metrics labels.

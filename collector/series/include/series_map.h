@@ -49,6 +49,7 @@ typedef struct {
     bool live;                           //  false once silent for the liveness timeout
     uint64_t samples;                    //  samples received
     uint64_t lost;                       //  samples missing according to `seq`
+    uint64_t seq_resets;                 //  times its `seq` count restarted (not loss)
     bool has_next_seq;                   //  whether next_seq is known
     uint64_t next_seq;                   //  the `seq` expected next
     series_point_t *history;             //  ring of points
@@ -82,8 +83,8 @@ void series_map_destroy (series_map_t **self_p);
 //  Records a valid sample (its parsed fields and its raw bytes) received at
 //  `mono_ns` and `wall_ns`, taken at `time_ns` (sample_time_ns: the time of
 //  its history point). Sets *series_p to the series (NULL when SERIES_FULL),
-//  adds to *lost the samples its `seq` says went missing, and returns what
-//  changed.
+//  adds to *lost the samples its `seq` says went missing (a restarted count
+//  is no loss: series_map_seq_resets), and returns what changed.
 series_change_t series_map_observe (series_map_t *self, const sample_t *sample, const char *bytes,
                                     size_t size, int64_t mono_ns, int64_t wall_ns, int64_t time_ns,
                                     series_t **series_p, uint64_t *lost);
@@ -101,6 +102,10 @@ uint32_t series_map_live (series_map_t *self);
 //  identity. A series index read before a change of this count may now name
 //  another series: whoever caches per index must drop that cache.
 uint64_t series_map_recycled (series_map_t *self);
+
+//  How many times a series' `seq` stepped back or jumped further than the
+//  time since its last sample explains: a restarted count, not loss.
+uint64_t series_map_seq_resets (series_map_t *self);
 
 //  Largest number of series, as given to series_map_new.
 uint32_t series_map_max (series_map_t *self);

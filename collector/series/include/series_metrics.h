@@ -4,9 +4,10 @@
     numbers of its latest sample (latest.h) are written as Prometheus families
     named by the one table (metric_map.h), labelled with the series' `agent`,
     `host`, `pid` and `color` when present. Beside them, per series, what the
-    collector itself knows: `zapm_agent_up` (1 live, 0 left), samples received
-    and samples lost. Custom metrics become `zapm_custom_<name>` gauges, or
-    counters `zapm_custom_<name>_total` when the agent said so (`counters`).
+    collector itself knows: `zapm_agent_up` (1 live, 0 left), samples received,
+    samples lost and seq resets, as exact integers. Custom metrics become
+    `zapm_custom_<name>` gauges, or counters `zapm_custom_<name>_total` when
+    the agent said so (`counters`).
 
     The text format wants all lines of a family together, so the renderer goes
     family by family over the exposed series; custom families are gathered in
@@ -46,10 +47,11 @@ size_t series_metrics_labels (const series_t *series, char pid[24], const char *
 //  sample's numbers: /metrics writes them for every exposed series, remote write
 //  sends them with each sample and once more when the series leaves.
 typedef enum {
-    SERIES_AGENT_UP,      //  zapm_agent_up: 1 live, 0 left
-    SERIES_AGENT_SAMPLES, //  zapm_agent_samples_total
-    SERIES_AGENT_LOST,    //  zapm_agent_samples_lost_total
-    SERIES_AGENT_FAMILIES //  number of families, keep last
+    SERIES_AGENT_UP,         //  zapm_agent_up: 1 live, 0 left
+    SERIES_AGENT_SAMPLES,    //  zapm_agent_samples_total
+    SERIES_AGENT_LOST,       //  zapm_agent_samples_lost_total
+    SERIES_AGENT_SEQ_RESETS, //  zapm_agent_seq_resets_total
+    SERIES_AGENT_FAMILIES    //  number of families, keep last
 } series_agent_family_t;
 
 //  One such family: its name, Prometheus type and help.
@@ -61,7 +63,9 @@ typedef struct {
 
 extern const series_family_t series_agent_families[SERIES_AGENT_FAMILIES];
 
-//  The value of `family` for `series` now.
+//  The value of `family` for `series` now, as the exact integer it is (/metrics
+//  writes these digits), and as a double (remote write's samples are doubles).
+uint64_t series_agent_count (const series_t *series, series_agent_family_t family);
 double series_agent_value (const series_t *series, series_agent_family_t family);
 
 //  Appends every exposed series' families to `out`. Returns the number of

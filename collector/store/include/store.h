@@ -34,8 +34,10 @@
 #define STORE_HOUR_RETENTION_DEFAULT   (2 * 365 * 86400) //  seconds: 2 years
 #define STORE_MAX_MIB_DEFAULT          1024              //  the size cap
 #define STORE_QUEUE_MIB_DEFAULT        32                //  the append queue's bound
-#define STORE_PAST_WINDOW_DEFAULT      600               //  seconds a point may lag the clock
-#define STORE_FUTURE_WINDOW_DEFAULT    60                //  seconds a point may lead the clock
+#define STORE_PAST_WINDOW_DEFAULT                                                                  \
+    SAMPLE_PAST_WINDOW_S //  seconds a point may lag the clock (sample.h)
+#define STORE_FUTURE_WINDOW_DEFAULT                                                                \
+    SAMPLE_FUTURE_WINDOW_S //  seconds a point may lead the clock (sample.h)
 
 //  A snapshot of the store's counters (store_stats).
 typedef struct {

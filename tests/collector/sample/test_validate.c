@@ -27,7 +27,18 @@ test_book_sample (void)
     CHECK (s.cpu == 12.5 && s.mem == 30.25);
     CHECK (!s.has_seq);
     CHECK (s.wall_ns == 1795428000123456000LL);
-    CHECK (sample_time_ns (&s, 5) == 1795428000123456000LL); //  its own time, not the arrival's
+    //  its own time, not the arrival's, when it arrives within the window
+    int64_t taken = 1795428000123456000LL, second = 1000000000LL;
+    CHECK (sample_time_ns (&s, taken + 2 * second) == taken);
+    CHECK (sample_time_check (&s, taken + SAMPLE_PAST_WINDOW_S * second) == SAMPLE_TIME_OWN);
+    CHECK (sample_time_check (&s, taken - SAMPLE_FUTURE_WINDOW_S * second) == SAMPLE_TIME_OWN);
+    //  outside it: the arrival time, and the check says why (ingest counts it)
+    int64_t late = taken + (SAMPLE_PAST_WINDOW_S + 1) * second;
+    CHECK (sample_time_check (&s, late) == SAMPLE_TIME_TOO_OLD &&
+           sample_time_ns (&s, late) == late);
+    int64_t early = taken - (SAMPLE_FUTURE_WINDOW_S + 1) * second;
+    CHECK (sample_time_check (&s, early) == SAMPLE_TIME_TOO_NEW);
+    CHECK (sample_time_ns (&s, early) == early);
     CHECK (isnan (s.sys_cpu) && isnan (s.load1));
     CHECK (!s.has_line_break);
 }
@@ -47,6 +58,7 @@ test_zapm_sample (void)
     CHECK (s.has_seq && s.seq == 7);
     CHECK (s.interval == 0.5);
     CHECK (s.wall_ns == 0 && sample_time_ns (&s, 5) == 5); //  no timestamp: when it arrived
+    CHECK (sample_time_check (&s, 5) == SAMPLE_TIME_NONE);
     CHECK (s.sys_cpu == 33.5 && s.sys_mem == 42.5 && s.load1 == 0.5);
     //  agent alone, and agent with pid but no host
     CHECK (s_check ("{\"agent\":\"solo\",\"cpu\":1,\"mem\":1}", &s) == VALIDATE_OK);
@@ -248,9 +260,63 @@ test_spilled_identity (void)
     CHECK (s_check ("{\"color\":\"r\",\"cpu\":1,\"mem\":1}", &s) == VALIDATE_OK);
 }
 
+//  issue 18: timestamps in 1970 and 9999 are never points of their own (past
+//  2262 a time does not fit int64_t nanoseconds: unreadable).
+static void
+test_time_window (void)
+{
+    sample_t s;
+    int64_t now = 1795428000000000000LL;
+    CHECK (s_check ("{\"agent\":\"a\",\"timestamp\":\"1970-01-01T00:00:01Z\",\"cpu\":1,"
+                    "\"mem\":1}",
+                    &s) == VALIDATE_OK);
+    CHECK (sample_time_check (&s, now) == SAMPLE_TIME_TOO_OLD && sample_time_ns (&s, now) == now);
+    CHECK (s_check ("{\"agent\":\"a\",\"timestamp\":\"9999-12-31T23:59:59Z\",\"cpu\":1,"
+                    "\"mem\":1}",
+                    &s) == VALIDATE_OK);
+    CHECK (sample_time_check (&s, now) == SAMPLE_TIME_UNREADABLE &&
+           sample_time_ns (&s, now) == now);
+}
+
+//  issue 18: a control character in a name is refused, never cut into another
+//  series ("ab\u0000cd" was filed as "ab").
+static void
+test_control_characters (void)
+{
+    sample_t s;
+    const validate_reason_t refused = VALIDATE_CONTROL_CHARACTER;
+    CHECK (strcmp (validate_reason_name (refused), "control_character") == 0);
+    //  NUL, escaped, in each identity part, a key, a custom name, an unknown field
+    CHECK (s_check ("{\"agent\":\"ab\\u0000cd\",\"cpu\":1,\"mem\":1}", &s) == refused);
+    CHECK (s_check ("{\"agent\":\"ab\",\"host\":\"\\u0000h\",\"cpu\":1,\"mem\":1}", &s) == refused);
+    CHECK (s_check ("{\"color\":\"red\\u0000\",\"cpu\":1,\"mem\":1}", &s) == refused);
+    CHECK (s_check ("{\"agent\":\"a\",\"cpu\\u0000x\":1,\"cpu\":1,\"mem\":1}", &s) == refused);
+    CHECK (s_check ("{\"agent\":\"a\",\"cpu\":1,\"mem\":1,\"custom\":{\"q\\u0000\":1}}", &s) ==
+           refused);
+    CHECK (s_check ("{\"agent\":\"a\",\"cpu\":1,\"mem\":1,\"note\":\"x\\u0000\"}", &s) == refused);
+    //  other control characters, escaped or raw UTF-8 (C1), in the names
+    CHECK (s_check ("{\"agent\":\"a\\u0001\",\"cpu\":1,\"mem\":1}", &s) == refused);
+    CHECK (s_check ("{\"agent\":\"a\",\"host\":\"h\\n\",\"cpu\":1,\"mem\":1}", &s) == refused);
+    CHECK (s_check ("{\"agent\":\"a\",\"color\":\"r\\u007f\",\"cpu\":1,\"mem\":1}", &s) == refused);
+    CHECK (s_check ("{\"agent\":\"a\xc2\x85\",\"cpu\":1,\"mem\":1}", &s) == refused);
+    CHECK (s_check ("{\"agent\":\"a\",\"cpu\":1,\"mem\":1,\"custom\":{\"q\\t\":1}}", &s) ==
+           refused);
+    //  not control characters: an escaped backslash before u0000, U+00A0, a
+    //  line break in a value the collector does not name anything by
+    CHECK (s_check ("{\"agent\":\"a\\\\u0000\",\"cpu\":1,\"mem\":1}", &s) == VALIDATE_OK);
+    CHECK (strcmp (s.identity, "a\\u0000") == 0);
+    CHECK (s_check ("{\"agent\":\"a\xc2\xa0\",\"cpu\":1,\"mem\":1}", &s) == VALIDATE_OK);
+    CHECK (s_check ("{\"agent\":\"a\",\"cpu\":1,\"mem\":1,\"note\":\"x\\ny\"}", &s) == VALIDATE_OK);
+    //  the frame's end: a backslash-u too short to be \u0000 is no NUL
+    CHECK (s_check ("{\"agent\":\"a\",\"cpu\":1,\"mem\":1,\"n\":\"\\u000\"}", &s) ==
+           VALIDATE_NOT_JSON);
+}
+
 int
 main (void)
 {
+    test_time_window ();
+    test_control_characters ();
     test_book_sample ();
     test_zapm_sample ();
     test_rejections ();

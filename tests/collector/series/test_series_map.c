@@ -3,6 +3,7 @@
 #include "series.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static sample_t
@@ -21,9 +22,61 @@ s_left (void *arg, series_t *series)
     (*(int *) arg)++;
 }
 
+//  Observes `agent` with `seq` at `at_s` seconds; returns the lost it added.
+static uint64_t
+s_seq (series_map_t *map, const char *agent, uint64_t seq, double interval, int64_t at_ns)
+{
+    char json[160];
+    snprintf (json, sizeof json,
+              "{\"agent\":\"%s\",\"seq\":%llu,\"interval\":%g,\"cpu\":1,\"mem\":1}", agent,
+              (unsigned long long) seq, interval);
+    sample_t s = s_sample (json);
+    series_t *series;
+    uint64_t lost = 0;
+    CHECK (series_map_observe (map, &s, json, strlen (json), at_ns, at_ns, at_ns, &series, &lost) !=
+           SERIES_FULL);
+    return lost;
+}
+
+//  issue 18: seq 0 -> 10^15 -> 0 is two restarts of the count, not 10^15 lost;
+//  a gap the time explains is loss, exactly.
+static void
+test_seq_resets (void)
+{
+    const int64_t second = 1000000000LL;
+    series_map_t *map = series_map_new (4, 4);
+    uint64_t lost = 0;
+    int64_t t = 1000 * second;
+    for (int round = 0; round < 100; round++) {
+        lost += s_seq (map, "jumpy", 0, 1, t += second);
+        lost += s_seq (map, "jumpy", 1000000000000000ULL, 1, t += second);
+    }
+    series_t *series = series_map_at (map, 0);
+    CHECK (lost == 0 && series->lost == 0);
+    CHECK (series->seq_resets == 199 && series_map_seq_resets (map) == 199);
+    //  a real gap: 30 s at 1 s per sample, 25 samples missing, counted exactly
+    s_seq (map, "steady", 10, 1, t);
+    CHECK (s_seq (map, "steady", 36, 1, t + 30 * second) == 25);
+    //  a long silence explains a long gap (the agent counted on while cut off)
+    CHECK (s_seq (map, "steady", 36 + 1 + 5000, 1, t + 3630 * second) == 5000);
+    //  a repeated seq is neither loss nor a restart; a step back is a restart
+    uint64_t resets = series_map_seq_resets (map);
+    CHECK (s_seq (map, "steady", 5037, 1, t + 3631 * second) == 0);
+    CHECK (series_map_seq_resets (map) == resets);
+    CHECK (s_seq (map, "steady", 7, 1, t + 3632 * second) == 0);
+    CHECK (series_map_seq_resets (map) == resets + 1);
+    //  a jump beyond twice the interval's count and the slack is a restart
+    CHECK (s_seq (map, "steady", 8 + 1001 + 2 * 10 + 1, 1, t + 3642 * second) == 0);
+    CHECK (series_map_seq_resets (map) == resets + 2);
+    series = series_map_at (map, 1);
+    CHECK (series->lost == 25 + 5000 && series->seq_resets == 2);
+    series_map_destroy (&map);
+}
+
 int
 main (void)
 {
+    test_seq_resets ();
     series_map_t *map = series_map_new (2, 4);
     series_t *series = NULL;
     uint64_t lost = 0;

@@ -16,9 +16,11 @@ s_observe (series_map_t *map, const char *json, int64_t wall_s)
     CHECKF (validate_sample (json, strlen (json), &sample) == VALIDATE_OK, "%s", json);
     series_t *series;
     uint64_t lost = 0;
-    CHECK (series_map_observe (
-               map, &sample, json, strlen (json), wall_s * 1000000000LL, wall_s * 1000000000LL,
-               sample_time_ns (&sample, wall_s * 1000000000LL), &series, &lost) != SERIES_FULL);
+    //  A stamped sample arrives a millisecond after its time (inside the window).
+    int64_t arrived = sample.wall_ns ? sample.wall_ns + 1000000 : wall_s * 1000000000LL;
+    CHECK (series_map_observe (map, &sample, json, strlen (json), wall_s * 1000000000LL,
+                               wall_s * 1000000000LL, sample_time_ns (&sample, arrived), &series,
+                               &lost) != SERIES_FULL);
 }
 
 static const cJSON *
@@ -34,7 +36,7 @@ test_agents (void)
 {
     series_map_t *map = series_map_new (8, 4);
     const char *zapm =
-        "{\"agent\":\"a\\\"b\",\"host\":\"h\\n\",\"pid\":7,\"seq\":0,\"interval\":0.5,"
+        "{\"agent\":\"a\\\"b\",\"host\":\"h\\\\\",\"pid\":7,\"seq\":0,\"interval\":0.5,"
         "\"cpu\":1,\"mem\":2,\"color\":\"red\",\"extra\":[1,{\"k\":null}]}";
     const char *book = "{\"color\":\"teal\",\"cpu\":3.25,\"mem\":4}";
     s_observe (map, zapm, 100);
@@ -50,9 +52,9 @@ test_agents (void)
     const cJSON *agents = s_get (doc, "agents");
     CHECK (cJSON_GetArraySize (agents) == 2);
     const cJSON *a = cJSON_GetArrayItem (agents, 0), *b = cJSON_GetArrayItem (agents, 1);
-    CHECK (strcmp (s_get (a, "id")->valuestring, "a\"b@h\n:7") == 0);
+    CHECK (strcmp (s_get (a, "id")->valuestring, "a\"b@h\\:7") == 0);
     CHECK (strcmp (s_get (a, "agent")->valuestring, "a\"b") == 0);
-    CHECK (strcmp (s_get (a, "host")->valuestring, "h\n") == 0);
+    CHECK (strcmp (s_get (a, "host")->valuestring, "h\\") == 0);
     CHECK (s_get (a, "pid")->valuedouble == 7 && s_get (a, "interval")->valuedouble == 0.5);
     CHECK (strcmp (s_get (a, "state")->valuestring, "live") == 0);
     CHECK (s_get (a, "samples")->valuedouble == 1 && s_get (a, "lost")->valuedouble == 0);
