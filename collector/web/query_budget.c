@@ -2,21 +2,22 @@
 #include "query_budget.h"
 #include "base.h"
 #include "clock.h"
+#include "loglimit.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
-//  A refusal is logged at most this often, with how many were held back.
-#define S_LOG_EVERY_NS (10 * 1000000000LL)
+//  A refusal is logged at most once this often; a summary says how many
+//  were held back (loglimit.h).
+#define S_LOG_WINDOW_NS (10 * 1000000000LL)
 
 struct _query_budget_t {
     size_t total;       //  --query-memory
     size_t answer_max;  //  --query-answer-max
     size_t in_use;      //  reserved by queries waiting, running or being sent
     web_stats_t *stats; //  query_refused[] counts here
-    int64_t logged_ns;  //  when the last refusal was logged
-    uint64_t held;      //  refusals not logged since
+    loglimit_t log;     //  refusals' log lines
 };
 
 static const char *const s_reason_names[WEB_REFUSED_REASONS] = WEB_REFUSED_NAMES;
@@ -30,6 +31,7 @@ query_budget_new (size_t total, size_t answer_max, web_stats_t *stats)
         self->total = total;
         self->answer_max = answer_max < total ? answer_max : total;
         self->stats = stats;
+        self->log = (loglimit_t) LOGLIMIT_INIT ("history queries refused", 1, S_LOG_WINDOW_NS);
     }
     return self;
 }
@@ -54,17 +56,9 @@ query_budget_refused (query_budget_t *self, web_refused_t reason, const char *de
 {
     assert (self);
     self->stats->query_refused[reason]++;
-    int64_t now = clock_mono_ns ();
-    if (self->logged_ns && now - self->logged_ns < S_LOG_EVERY_NS) {
-        self->held++;
-        return;
-    }
-    log_warn ("http: a history query refused (%s): %s; %zu of %zu bytes in use"
-              " (%lu more refused since the last line)",
-              s_reason_names[reason], detail, self->in_use, self->total,
-              (unsigned long) self->held);
-    self->logged_ns = now;
-    self->held = 0;
+    if (loglimit_allow (&self->log, clock_mono_ns ()))
+        log_warn ("http: a history query refused (%s): %s; %zu of %zu bytes in use",
+                  s_reason_names[reason], detail, self->in_use, self->total);
 }
 
 bool
