@@ -39,14 +39,6 @@ struct _history_job_t {
     size_t reserved;                   //  bytes reserved, until the answer is freed
 };
 
-//  An answer being sent: its bytes stay reserved until libmicrohttpd frees
-//  the response (a reader that stalls holds them, and they count).
-typedef struct {
-    char *json;             //  the answer
-    query_budget_t *budget; //  what it holds bytes of
-    size_t reserved;        //  ...how many
-} s_sending_t;
-
 //  What a too-large answer is told: how to ask for less.
 #define S_TOO_LARGE                                                                                \
     "the answer would pass --query-answer-max: ask for fewer points=, fewer metric= names,"        \
@@ -358,16 +350,6 @@ history_destroy (history_job_t **self_p)
     }
 }
 
-//  libmicrohttpd is done with an answer: free it and give its bytes back.
-static void
-s_sending_free (void *cls)
-{
-    s_sending_t *sending = cls;
-    query_budget_release (sending->budget, sending->reserved);
-    free (sending->json);
-    free (sending);
-}
-
 enum MHD_Result
 history_answer (history_job_t *self, struct MHD_Connection *connection)
 {
@@ -379,16 +361,9 @@ history_answer (history_job_t *self, struct MHD_Connection *connection)
     if (!self->json)
         return reply_text (connection, MHD_HTTP_SERVICE_UNAVAILABLE,
                            "the history store is stopping or failed: retry\n");
-    s_sending_t *sending = malloc (sizeof *sending);
-    if (!sending)
-        return MHD_NO; //  the job still owns the answer and frees it
-    *sending =
-        (s_sending_t){.json = self->json, .budget = self->budget, .reserved = self->reserved};
+    char *json = self->json;
+    size_t reserved = self->reserved;
     self->json = NULL;
     self->reserved = 0;
-    struct MHD_Response *response = MHD_create_response_from_buffer_with_free_callback_cls (
-        self->size, sending->json, s_sending_free, sending);
-    if (!response)
-        s_sending_free (sending);
-    return reply_queue (connection, MHD_HTTP_OK, response, "application/json; charset=utf-8");
+    return query_budget_send (self->budget, connection, json, self->size, reserved);
 }

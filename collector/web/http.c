@@ -180,8 +180,18 @@ s_route_history (http_t *self, struct MHD_Connection *connection, void **request
     if (text && !query_seconds (text, QUERY_SECONDS_MAX, &seconds))
         return reply_text (connection, MHD_HTTP_BAD_REQUEST,
                            "seconds must be a number between 0 and 86400\n");
-    return s_answer_json (connection,
-                          api_history (self->routes.series, glob, seconds, clock_wall_ns ()));
+    //  Bounded by --history, not estimated; but it counts in the budget
+    //  while it is sent (query_budget.h).
+    if (!query_budget_reserve (self->budget, QUERY_BUDGET_FLOOR))
+        return s_answer_plain (connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+                               "history answers in flight hold --query-memory: retry in a second\n",
+                               MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    char *json = api_history (self->routes.series, glob, seconds, clock_wall_ns ());
+    size_t size = json ? strlen (json) : 0;
+    query_budget_resize (self->budget, QUERY_BUDGET_FLOOR, size);
+    if (!json)
+        return MHD_NO;
+    return query_budget_send (self->budget, connection, json, size, size);
 }
 
 static enum MHD_Result

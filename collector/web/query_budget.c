@@ -3,6 +3,7 @@
 #include "base.h"
 #include "clock.h"
 #include "loglimit.h"
+#include "reply.h"
 
 #include <assert.h>
 #include <math.h>
@@ -98,6 +99,42 @@ query_budget_in_use (const query_budget_t *self)
 {
     assert (self);
     return self->in_use;
+}
+
+//  An answer being sent: what its free callback gives back.
+typedef struct {
+    char *json;             //  the answer
+    query_budget_t *budget; //  what it holds bytes of
+    size_t reserved;        //  ...how many
+} s_sending_t;
+
+//  libmicrohttpd is done with an answer: free it and give its bytes back.
+static void
+s_sending_free (void *cls)
+{
+    s_sending_t *sending = cls;
+    query_budget_release (sending->budget, sending->reserved);
+    free (sending->json);
+    free (sending);
+}
+
+enum MHD_Result
+query_budget_send (query_budget_t *self, struct MHD_Connection *connection, char *json, size_t size,
+                   size_t reserved)
+{
+    assert (self);
+    s_sending_t *sending = malloc (sizeof *sending);
+    if (!sending) {
+        query_budget_release (self, reserved);
+        free (json);
+        return MHD_NO;
+    }
+    *sending = (s_sending_t){.json = json, .budget = self, .reserved = reserved};
+    struct MHD_Response *response = MHD_create_response_from_buffer_with_free_callback_cls (
+        size, json, s_sending_free, sending);
+    if (!response)
+        s_sending_free (sending);
+    return reply_queue (connection, MHD_HTTP_OK, response, "application/json; charset=utf-8");
 }
 
 size_t

@@ -19,6 +19,11 @@
         thread runs one at a time, and stops at the cap), then the bytes of
         its answer until the response is freed.
 
+    The memory route's answers (/api/history without store parameters,
+    built on the loop and bounded by --history) are not estimated, but they
+    count too: one is refused with 503 when the budget is full, and holds
+    its size until it is freed.
+
     Loop thread only: reserve and release run in the HTTP handlers and in
     libmicrohttpd's free callback, both on the loop.
 */
@@ -27,6 +32,7 @@
 
 #include "web_stats.h"
 
+#include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,6 +82,13 @@ typedef double (query_time_fn) (const void *points, size_t i);
 //  points, sorted by time, fall in: a bucket with several points counts once.
 uint64_t query_budget_buckets (query_time_fn *time_of, const void *points, size_t count,
                                double from, double to, int buckets);
+
+//  Queues `json` (malloc'd, `size` bytes, taken whatever happens) as a 200
+//  application/json answer whose `reserved` bytes stay reserved until
+//  libmicrohttpd frees the response (its free callback): a reader that
+//  stalls holds them, and they count.
+enum MHD_Result query_budget_send (query_budget_t *self, struct MHD_Connection *connection,
+                                   char *json, size_t size, size_t reserved);
 
 //  Sets `bytes` reserved before to `now` bytes (an answer's actual size once
 //  it is in), without refusing: the answer exists, the budget shows it.

@@ -141,6 +141,10 @@ def query_budget_refusals(procs):
                      agent="svc3@*")
     check(d["series"][0]["cpu"] == [float(i % 100) for i in range(300)], "after restart: %r",
           d["series"][0]["cpu"][:5])
+    # The memory route (no store parameters) counts while it is sent, then gives back.
+    status, _, body = col2.get("/api/history?seconds=600")
+    check(status == 200 and json.loads(body)["series"] == [], "memory route: %d %r", status,
+          body[:100])
     check(col2.metrics().get("zapm_http_query_bytes") == 0, "bytes held after the answers")
 
 
