@@ -256,11 +256,14 @@ s_time_of (const void *series, size_t i)
 }
 
 //  The answer's size, from what memory proves exists: the buckets the
-//  matching series' points fall in (query_budget.h).
+//  matching series' points fall in (query_budget.h). *snapshot: what the
+//  copy of their points in the window (s_snapshot) takes, which goes with
+//  the query until its answer is in.
 static size_t
-s_estimate (series_map_t *map, const store_query_t *query, int metrics)
+s_estimate (series_map_t *map, const store_query_t *query, int metrics, size_t *snapshot)
 {
     uint64_t buckets = 0, lines = 0;
+    double copied = 0;
     uint32_t size = series_map_size (map);
     for (uint32_t i = 0; i < size; i++) {
         const series_t *series = series_map_at (map, i);
@@ -269,7 +272,15 @@ s_estimate (series_map_t *map, const store_query_t *query, int metrics)
         lines++;
         buckets += query_budget_buckets (s_time_of, series, series->history_count, query->from,
                                          query->to, query->points);
+        uint32_t inside = 0;
+        for (uint32_t k = 0; k < series->history_count; k++) {
+            double t = series_point (series, k)->t;
+            inside += t >= query->from && t <= query->to;
+        }
+        //  A time and a float per column (store_memory.c), doubled as it grows.
+        copied += 2.0 * inside * (8 + 4 * (ZAPM_CHARTED_COUNT + series->custom_count));
     }
+    *snapshot = (size_t) copied;
     return query_budget_estimate (buckets, lines, metrics, query->points, query->metrics_only);
 }
 
@@ -287,7 +298,8 @@ s_budget (query_budget_t *budget, series_map_t *series, store_query_t *query, si
                               *error);
         return false;
     }
-    size_t estimate = s_estimate (series, query, metrics);
+    size_t snapshot;
+    size_t estimate = s_estimate (series, query, metrics, &snapshot);
     size_t answer_max = query_budget_answer_max (budget);
     if (estimate > answer_max) {
         query_budget_refused (budget, WEB_REFUSED_TOO_LARGE, "its estimate is over the cap");
@@ -295,10 +307,14 @@ s_budget (query_budget_t *budget, series_map_t *series, store_query_t *query, si
         *error = S_TOO_LARGE;
         return false;
     }
-    *reserved = estimate > QUERY_BUDGET_FLOOR ? estimate : QUERY_BUDGET_FLOOR;
+    //  The snapshot is bounded by --history, not by the request: it is
+    //  reserved, but never a reason for 413 (at most the whole budget).
+    *reserved = estimate + snapshot > QUERY_BUDGET_FLOOR ? estimate + snapshot : QUERY_BUDGET_FLOOR;
+    if (*reserved > query_budget_total (budget))
+        *reserved = query_budget_total (budget);
     if (!query_budget_reserve (budget, *reserved)) {
         *status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        *error = "history answers in flight hold --query-memory: retry in a second\n";
+        *error = "busy: history answers in flight hold --query-memory; retry in a second\n";
         return false;
     }
     query->max_bytes = answer_max;

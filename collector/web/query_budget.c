@@ -46,6 +46,13 @@ query_budget_destroy (query_budget_t **self_p)
 }
 
 size_t
+query_budget_total (const query_budget_t *self)
+{
+    assert (self);
+    return self->total;
+}
+
+size_t
 query_budget_answer_max (const query_budget_t *self)
 {
     assert (self);

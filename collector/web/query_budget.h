@@ -15,9 +15,10 @@
       - all answers in flight (waiting, computed, or being sent to a slow
         reader, until libmicrohttpd frees them) share --query-memory: a
         query that would pass it is refused with 503 and Retry-After. A
-        query reserves its estimate while it waits and runs (the query
-        thread runs one at a time, and stops at the cap), then the bytes of
-        its answer until the response is freed.
+        query reserves its estimate and the copy of memory's points that
+        goes with it while it waits and runs (the query thread runs one at
+        a time, and stops at the cap), then the bytes of its answer until
+        the response is freed.
 
     The memory route's answers (/api/history without store parameters,
     built on the loop and bounded by --history) are not estimated, but they
@@ -48,6 +49,9 @@ query_budget_t *query_budget_new (size_t total, size_t answer_max, web_stats_t *
 
 //  Frees the budget; sets *self_p to NULL.
 void query_budget_destroy (query_budget_t **self_p);
+
+//  The budget of all answers in flight (--query-memory).
+size_t query_budget_total (const query_budget_t *self);
 
 //  The largest answer allowed (--query-answer-max).
 size_t query_budget_answer_max (const query_budget_t *self);
