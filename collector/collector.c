@@ -141,6 +141,9 @@ s_open_store (collector_t *self)
         store_config.retention_s[tier] = (int64_t) (config->store_days[tier] * 86400.0 + 0.5);
     store_config.max_mib = config->store_max_mib;
     store_config.seal_s = config->store_seal_s;
+    store_config.max_series = config->store_max_series;
+    store_config.max_metrics = config->store_max_metrics;
+    store_config.max_series_metrics = config->store_max_series_metrics;
     self->store = store_new (&store_config);
     if (!self->store)
         return false;
@@ -221,6 +224,7 @@ collector_new (const config_t *config)
                                          .auth = &self->stats.auth},
                             .latest = self->latest,
                             .metrics_ttl = (int64_t) (config->metrics_ttl_s * 1e9),
+                            .metrics_max_names = config->metrics_max_names,
                             .boot = self->boot,
                             .ingest_endpoint = config->bind,
                             .ingest_curve = config->gate.curve_cert != NULL,

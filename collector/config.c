@@ -16,17 +16,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PROG            "zapm-collector"
-#define S_HTTP_DEFAULT  "127.0.0.1:8088"
-#define S_ENDPOINT_MAX  1024
-#define S_CLIENTS_MAX   1000000
-#define S_SERIES_MAX    1000000
-#define S_HISTORY_MAX   86400
-#define S_RING_MIB_MAX  4095
-#define S_PATH_MAX      4096
-#define S_STORE_MIB_MAX (1024 * 1024)
-#define S_DAYS_MIN      0.001
-#define S_DAYS_MAX      36500.0
+#define PROG             "zapm-collector"
+#define S_HTTP_DEFAULT   "127.0.0.1:8088"
+#define S_ENDPOINT_MAX   1024
+#define S_CLIENTS_MAX    1000000
+#define S_SERIES_MAX     1000000
+#define S_HISTORY_MAX    86400
+#define S_RING_MIB_MAX   4095
+#define S_PATH_MAX       4096
+#define S_STORE_MIB_MAX  (1024 * 1024)
+#define S_DAYS_MIN       0.001
+#define S_DAYS_MAX       36500.0
+#define S_STORE_ROWS_MAX 10000000 //  below the writer's 2^24 series ids
 //  A browser opens at most 6 connections to one origin (HTTP/1.1), Prometheus
 //  one: 64 leaves room for about ten people behind one NAT address while one
 //  client can hold at most 64 of the server's connections.
@@ -237,11 +238,16 @@ config_parse (int argc, char **argv, config_t *config)
                                         STORE_HOUR_RETENTION_DEFAULT / 86400.0},
                          .store_seal_s = 60,
                          .query_memory = S_QUERY_MEMORY_DEFAULT,
-                         .query_answer_max = S_QUERY_ANSWER_MAX_DEFAULT};
+                         .query_answer_max = S_QUERY_ANSWER_MAX_DEFAULT,
+
+                         .store_max_series = STORE_MAX_SERIES_DEFAULT,
+                         .store_max_metrics = STORE_MAX_METRICS_DEFAULT,
+                         .store_max_series_metrics = STORE_SERIES_METRICS_DEFAULT};
     long max_clients = 10000, max_series = 10000, history = 600, ring_mib = 16;
     long per_address = S_PER_ADDRESS_DEFAULT, write_timeout = HTTP_WRITE_TIMEOUT_S;
     long log_lines = INGEST_LOG_LINES_DEFAULT, log_window = INGEST_LOG_WINDOW_DEFAULT_S;
     double metrics_ttl = SERIES_METRICS_TTL_DEFAULT_S;
+    long max_metric_names = 10000;
     const cli_option_t options[] = {
         {"bind", 'b', CLI_TEXT, &config->bind, 1, S_ENDPOINT_MAX, "ENDPOINT",
          "ZeroMQ endpoint agents publish to", NULL, NULL},
@@ -326,6 +332,23 @@ config_parse (int argc, char **argv, config_t *config)
          "seconds the newest raw points wait before history queries\nsee them "
          "(the collector's memory covers them meanwhile)",
          NULL, NULL},
+        {"store-max-series", 0, CLI_LONG, &config->store_max_series, 1, S_STORE_ROWS_MAX, "N",
+         "series (identities) the store holds at most; past it new\n"
+         "ones are not stored (counted, logged)",
+         NULL, NULL},
+        {"store-max-metrics", 0, CLI_LONG, &config->store_max_metrics, 1, S_STORE_ROWS_MAX, "N",
+         "metric names the store holds at most; past it new names\n"
+         "are not stored (counted, logged)",
+         NULL, NULL},
+        {"store-max-metrics-per-series", 0, CLI_LONG, &config->store_max_series_metrics, 1, 4096,
+         "N",
+         "metrics one series' open chunk holds at most; past it the\n"
+         "points of its new names are not stored (counted, logged)",
+         NULL, NULL},
+        {"max-metric-names", 0, CLI_LONG, &max_metric_names, 1, S_SERIES_MAX, "N",
+         "custom metric names (families) on /metrics at most;\n"
+         "values of further names are left out (counted)",
+         NULL, NULL},
         {"metrics-ttl", 0, CLI_DOUBLE, &metrics_ttl, 0.1, S_HISTORY_MAX, "SECONDS",
          "how long a series that stopped sending stays on /metrics,\n"
          "counted from its last sample",
@@ -374,6 +397,7 @@ config_parse (int argc, char **argv, config_t *config)
     config->history_points = (uint32_t) history;
     config->ring_mib = (uint32_t) ring_mib;
     config->metrics_ttl_s = metrics_ttl;
+    config->metrics_max_names = (uint32_t) max_metric_names;
     config->log_lines = (uint32_t) log_lines;
     config->log_window_s = (uint32_t) log_window;
     config->max_per_address = (uint32_t) per_address;

@@ -16,17 +16,18 @@
 #include <stdint.h>
 
 typedef struct {
-    const char *bind;        //  ZeroMQ endpoint the SUB socket binds
-    const char *http_text;   //  --http as given, for messages
-    struct sockaddr_in http; //  address the web server listens on
-    uint32_t max_clients;    //  /feed streams at once
-    uint32_t max_series;     //  series kept
-    uint32_t history_points; //  history points per series
-    uint32_t ring_mib;       //  shared ring size in MiB
-    double metrics_ttl_s;    //  seconds a series stays on /metrics after its last sample
-    uint32_t log_lines;      //  --log-lines: per-event lines of one kind a window
-    uint32_t log_window_s;   //  --log-window: that window, seconds
-    gate_config_t gate;      //  who may publish: CURVE keys or plaintext addresses
+    const char *bind;           //  ZeroMQ endpoint the SUB socket binds
+    const char *http_text;      //  --http as given, for messages
+    struct sockaddr_in http;    //  address the web server listens on
+    uint32_t max_clients;       //  /feed streams at once
+    uint32_t max_series;        //  series kept
+    uint32_t history_points;    //  history points per series
+    uint32_t ring_mib;          //  shared ring size in MiB
+    uint32_t metrics_max_names; //  --max-metric-names: custom families on /metrics at most
+    double metrics_ttl_s;       //  seconds a series stays on /metrics after its last sample
+    uint32_t log_lines;         //  --log-lines: per-event lines of one kind a window
+    uint32_t log_window_s;      //  --log-window: that window, seconds
+    gate_config_t gate;         //  who may publish: CURVE keys or plaintext addresses
     //  Web security (docs/SECURITY.md, "Web")
     const char *tls_cert;     //  --tls-cert PEM file, or NULL for plain HTTP
     const char *tls_key;      //  --tls-key PEM file, with tls_cert
@@ -43,10 +44,13 @@ typedef struct {
     forward_curve_t forward_curve;          //  --forward-curve-server, --forward-curve-cert
     remote_export_config_t remote;          //  --remote-write and its credentials
     //  Durable history (docs/STORE.md)
-    const char *store;    //  --store PATH, "" for the default path, "none" for none
-    long store_max_mib;   //  --store-max-mib: cap on the file and its WAL
-    double store_days[3]; //  --store-raw-days, -minute-days, -hour-days
-    long store_seal_s;    //  --store-seal-s: seconds a raw chunk stays open
+    const char *store;             //  --store PATH, "" for the default path, "none" for none
+    long store_max_mib;            //  --store-max-mib: cap on the file and its WAL
+    double store_days[3];          //  --store-raw-days, -minute-days, -hour-days
+    long store_seal_s;             //  --store-seal-s: seconds a raw chunk stays open
+    long store_max_series;         //  --store-max-series: rows of the series table at most
+    long store_max_metrics;        //  --store-max-metrics: rows of the metric table at most
+    long store_max_series_metrics; //  --store-max-metrics-per-series: a series' chunk columns
 } config_t;
 
 //  What config_parse decided.

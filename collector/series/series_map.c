@@ -37,6 +37,7 @@ struct _series_map_t {
     uint32_t max_series;     //  cap
     uint32_t history_points; //  points per series
     uint64_t recycled;       //  series slots given to a new identity (index reused)
+    uint64_t custom_refused; //  custom values past ZAPM_HISTORY_CUSTOM_MAX columns of a series
     uint64_t seq_resets;     //  seq jumps read as a restarted count
 };
 
@@ -231,8 +232,9 @@ s_custom_column (series_t *series, const char *name)
     return column;
 }
 
+//  Adds the sample's point; custom values with no column left count in *custom_refused.
 static void
-s_add_point (series_t *series, const sample_t *sample, int64_t time_ns)
+s_add_point (series_t *series, const sample_t *sample, int64_t time_ns, uint64_t *custom_refused)
 {
     uint32_t capacity = series->history_capacity;
     uint32_t slot = (series->history_start + series->history_count) % capacity;
@@ -252,6 +254,8 @@ s_add_point (series_t *series, const sample_t *sample, int64_t time_ns)
         series_custom_t *column = s_custom_column (series, sample->custom[k].name);
         if (column)
             column->values[slot] = (float) sample->custom[k].value;
+        else
+            (*custom_refused)++;
     }
 }
 
@@ -286,7 +290,7 @@ series_map_observe (series_map_t *self, const sample_t *sample, const char *byte
     series->last_seen_wall = wall_ns;
     series->interval = sample->interval;
     series->samples++;
-    s_add_point (series, sample, time_ns);
+    s_add_point (series, sample, time_ns, &self->custom_refused);
     *series_p = series;
     return change;
 }
@@ -338,6 +342,13 @@ series_map_recycled (series_map_t *self)
 {
     assert (self);
     return self->recycled;
+}
+
+uint64_t
+series_map_custom_refused (series_map_t *self)
+{
+    assert (self);
+    return self->custom_refused;
 }
 
 uint64_t

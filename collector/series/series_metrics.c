@@ -282,14 +282,19 @@ s_family_free (void **item)
 
 //  Adds one custom metric of exposed series `e` to its family, made on first sight.
 static bool
-s_gather (zhashx_t *by_name, zlistx_t *order, uint32_t e, const sample_custom_t *custom,
-          bool counter)
+s_gather (const series_metrics_t *source, zhashx_t *by_name, zlistx_t *order, uint32_t e,
+          const sample_custom_t *custom, bool counter)
 {
     char name[METRIC_CUSTOM_NAME_MAX + 1];
     if (metric_map_custom_name (custom->name, counter, name) == 0)
         return true;
     metric_type_t type = counter ? METRIC_COUNTER : METRIC_GAUGE;
     s_family_t *family = zhashx_lookup (by_name, name);
+    if (!family && source->max_names && zhashx_size (by_name) >= source->max_names) {
+        if (source->refused)
+            (*source->refused)++;
+        return true; //  past --max-metric-names: left out, counted
+    }
     if (!family) {
         family = calloc (1, sizeof *family);
         if (!family || !zlistx_add_end (order, family)) {
@@ -326,7 +331,8 @@ s_custom_families (s_render_t *render)
     for (uint32_t e = 0; ok && e < render->count; e++) {
         const latest_entry_t *entry = latest_at (render->source->latest, render->exposed[e].index);
         for (uint32_t k = 0; ok && k < entry->custom_count; k++)
-            ok = s_gather (by_name, order, e, &entry->custom[k], (entry->custom_counters >> k) & 1);
+            ok = s_gather (render->source, by_name, order, e, &entry->custom[k],
+                           (entry->custom_counters >> k) & 1);
     }
     for (s_family_t *family = ok ? zlistx_first (order) : NULL; family;
          family = zlistx_next (order)) {

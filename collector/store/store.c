@@ -99,6 +99,9 @@ store_config_defaults (store_config_t *config, const char *path)
     config->past_window_s = STORE_PAST_WINDOW_DEFAULT;
     config->future_window_s = STORE_FUTURE_WINDOW_DEFAULT;
     config->seal_s = 60;
+    config->max_series = STORE_MAX_SERIES_DEFAULT;
+    config->max_metrics = STORE_MAX_METRICS_DEFAULT;
+    config->max_series_metrics = STORE_SERIES_METRICS_DEFAULT;
 }
 
 static uint16_t
@@ -328,6 +331,12 @@ store_new (const store_config_t *config)
         self->config.future_window_s = defaults.future_window_s;
     if (self->config.seal_s <= 0)
         self->config.seal_s = defaults.seal_s;
+    if (self->config.max_series <= 0)
+        self->config.max_series = defaults.max_series;
+    if (self->config.max_metrics <= 0)
+        self->config.max_metrics = defaults.max_metrics;
+    if (self->config.max_series_metrics <= 0)
+        self->config.max_series_metrics = defaults.max_series_metrics;
     self->config.path = strdup (config->path);
     self->appends =
         worker_queue_new ((size_t) self->config.queue_mib * 1024 * 1024, UINT32_MAX, false);
@@ -457,6 +466,12 @@ store_stats (store_t *self, store_stats_t *stats)
     stats->write_errors = atomic_load (&c->write_errors);
     stats->unrolled_deleted = atomic_load (&c->unrolled_deleted);
     stats->rollup_metrics_left_out = atomic_load (&c->rollup_metrics_left_out);
+    stats->series_refused = atomic_load (&c->series_refused);
+    stats->metrics_refused = atomic_load (&c->metrics_refused);
+    stats->series_metrics_refused = atomic_load (&c->series_metrics_refused);
+    stats->series_forgotten = atomic_load (&c->series_forgotten);
+    stats->series = atomic_load (&c->series);
+    stats->metrics = atomic_load (&c->metrics);
     for (int tier = 0; tier < STORE_TIERS; tier++)
         stats->oldest_ns[tier] = atomic_load (&c->oldest_ns[tier]);
     //  Never negative: the queue reads its older positions first.

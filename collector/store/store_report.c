@@ -136,6 +136,22 @@ store_report_metrics (store_t *store, textbuf_t *out)
               stats.rollup_metrics_left_out);
     s_metric (out, "zapm_store_queue_bytes", "gauge", "Bytes waiting in the store's write queue.",
               stats.queue_bytes);
+    prom_text_header (out, "zapm_store_refused_total", "counter",
+                      "New identities (samples), metric names and points of metrics new to a series"
+                      " the store refused at its limits, by reason (--store-max-series,"
+                      " --store-max-metrics, --store-max-metrics-per-series).");
+    textbuf_printf (out, "zapm_store_refused_total{reason=\"series_limit\"} %" PRId64 "\n",
+                    stats.series_refused);
+    textbuf_printf (out, "zapm_store_refused_total{reason=\"metric_limit\"} %" PRId64 "\n",
+                    stats.metrics_refused);
+    textbuf_printf (out, "zapm_store_refused_total{reason=\"series_metric_limit\"} %" PRId64 "\n",
+                    stats.series_metrics_refused);
+    s_metric (out, "zapm_store_series", "gauge", "Rows of the store's series table.", stats.series);
+    s_metric (out, "zapm_store_metrics", "gauge", "Rows of the store's metric table.",
+              stats.metrics);
+    s_metric (out, "zapm_store_series_forgotten_total", "counter",
+              "Series rows deleted once retention had taken all their points.",
+              stats.series_forgotten);
     prom_text_header (out, "zapm_store_oldest_seconds", "gauge",
                       "Oldest time held per tier (Unix seconds; 0 when empty).");
     for (int tier = 0; tier < STORE_TIERS; tier++)

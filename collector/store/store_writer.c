@@ -155,8 +155,10 @@ s_path_ok (const char *path, size_t size)
 //  Layout `id` with its metric ids looked up (paths not kept get 0); NULL if
 //  it is unknown, does not hold `count` paths, or a metric row could not be
 //  added.
+//  New names past max_metrics are refused (counted for series `key`) and not kept.
 static store_writer_layout_t *
-s_layout (store_writer_t *self, uint32_t id, uint32_t count, int64_t now_ns)
+s_layout (store_writer_t *self, uint32_t id, uint32_t count, const char *key,
+          const store_ids_t *ids, int64_t now_ns)
 {
     store_writer_layout_t *layout = id <= STORE_LAYOUTS_MAX ? self->layouts[id] : NULL;
     if (!layout || layout->count != count)
@@ -171,9 +173,13 @@ s_layout (store_writer_t *self, uint32_t id, uint32_t count, int64_t now_ns)
             return NULL;
         size_t size = (size_t) (nul - path);
         layout->metric[i] = 0;
+        bool refused = false;
         if (s_path_ok (path, size) &&
-            !(layout->metric[i] = store_writer_metric (self, path, size, now_ns)))
-            return NULL;
+            !(layout->metric[i] = store_writer_metric (self, path, size, now_ns, &refused))) {
+            if (!refused)
+                return NULL;
+            store_writer_refuse_metric (self, key, ids, now_ns);
+        }
         layout->kept += layout->metric[i] != 0;
         path = nul + 1;
     }
@@ -183,6 +189,46 @@ s_layout (store_writer_t *self, uint32_t id, uint32_t count, int64_t now_ns)
 
 //  --------------------------------------------------------------------------
 //  Points into the open chunk
+
+//  True when the open chunk has a column for `metric` (`hint`: where it
+//  would be when the series sends the same layout every time).
+static bool
+s_has_column (const chunk_builder_t *chunk, uint32_t metric, uint32_t hint)
+{
+    if (hint < chunk->column_count && chunk->columns[hint].key == metric)
+        return true;
+    for (uint32_t c = 0; c < chunk->column_count; c++)
+        if (chunk->columns[c].key == metric)
+            return true;
+    return false;
+}
+
+//  The open chunk of a series holds at most max_series_metrics metrics: the
+//  points of metrics new to it past that are left out. Marks them in `skip`
+//  (a bit per position of the layout) and returns how many.
+static uint32_t
+s_over_series_metrics (store_writer_t *self, const store_writer_series_t *series,
+                       const store_writer_layout_t *layout, uint64_t *skip)
+{
+    int64_t limit = self->config.max_series_metrics;
+    const chunk_builder_t *chunk = &series->chunk;
+    if (limit <= 0 || (int64_t) (chunk->column_count + layout->kept) <= limit)
+        return 0;
+    int64_t columns = chunk->column_count;
+    uint32_t skipped = 0;
+    for (uint32_t i = 0; i < layout->count; i++) {
+        uint32_t metric = layout->metric[i];
+        if (!metric || s_has_column (chunk, metric, i))
+            continue;
+        if (columns < limit) {
+            columns++;
+            continue;
+        }
+        skip[i / 64] |= 1ULL << (i % 64);
+        skipped++;
+    }
+    return skipped;
+}
 
 //  Puts a value into the open chunk; returns its column, NULL on failure.
 const chunk_column_t *
@@ -230,21 +276,28 @@ store_writer_sample (store_writer_t *self, const char *series_id, const store_id
         atomic_fetch_add (&self->counters->samples_refused, 1);
         return;
     }
-    store_writer_layout_t *layout =
-        count < STORE_HEAD_POINTS_MAX ? s_layout (self, layout_id, count, now_ns) : NULL;
+    store_writer_layout_t *layout = count < STORE_HEAD_POINTS_MAX
+                                        ? s_layout (self, layout_id, count, series_id, ids, now_ns)
+                                        : NULL;
     if (!layout)
         return; //  a metric row could not be added: counted as a write error
+    if (!series && !store_writer_admit_series (self, series_id, ids, now_ns))
+        return; //  max_series rows held: counted and logged there
     if (!series)
         series = s_series_new (self, series_id, ids, time_ns, now_ns);
     if (!series || !store_writer_row (self, series, time_ns, self->head_id))
         return;
+    uint64_t skip[STORE_HEAD_POINTS_MAX / 64] = {0};
+    uint32_t skipped = s_over_series_metrics (self, series, layout, skip);
+    if (skipped > 0)
+        store_writer_refuse_series_metrics (self, series_id, ids, skipped, now_ns);
     //  The head entry: series, time, the count, then the points.
-    uint32_t kept = layout->kept;
+    uint32_t kept = layout->kept - skipped;
     if (!store_head_sample (&self->head, series->id, time_ns, kept, count))
         return;
     for (uint32_t i = 0; i < count; i++) {
         uint32_t metric = layout->metric[i];
-        if (!metric)
+        if (!metric || (skip[i / 64] >> (i % 64)) & 1)
             continue;
         const chunk_column_t *column = store_writer_put (series, metric, (int) i, values[i]);
         store_head_point (&self->head, metric, values[i], column);
@@ -278,8 +331,12 @@ store_writer_new (sqlite3 *db, const store_config_t *config, store_counters_t *c
     self->insert_head = store_db_prepare (db, "INSERT INTO head (id, t_ns, data) VALUES (?, ?, ?)");
     self->delete_head = store_db_prepare (db, "DELETE FROM head WHERE id < ?");
     self->update_last = store_db_prepare (db, "UPDATE series SET last_ns = ? WHERE id = ?");
+    self->any_chunk =
+        store_db_prepare (db, "SELECT 1 FROM chunk WHERE tier IN (0, 1, 2) AND series = ? LIMIT 1");
+    self->delete_series = store_db_prepare (db, "DELETE FROM series WHERE id = ?");
     if (!self->config.path || !self->insert_series || !self->insert_metric || !self->insert_head ||
-        !self->delete_head || !self->update_last || !store_writer_load (self, now_ns)) {
+        !self->delete_head || !self->update_last || !self->any_chunk || !self->delete_series ||
+        !store_writer_load (self, now_ns)) {
         store_writer_destroy (&self, 0);
         return NULL;
     }
@@ -307,6 +364,8 @@ store_writer_destroy (store_writer_t **self_p, int64_t now_ns)
     sqlite3_finalize (self->insert_head);
     sqlite3_finalize (self->delete_head);
     sqlite3_finalize (self->update_last);
+    sqlite3_finalize (self->any_chunk);
+    sqlite3_finalize (self->delete_series);
     sqlite3_close (self->db);
     free ((char *) self->config.path);
     free (self->head.data);

@@ -35,6 +35,12 @@ typedef struct {
     _Atomic int64_t oldest_ns[STORE_TIERS];  //  oldest time per tier
     _Atomic int64_t unrolled_deleted;        //  chunks the cap took before their rollup
     _Atomic int64_t rollup_metrics_left_out; //  metrics past a rollup chunk's columns
+    _Atomic int64_t series_refused;          //  samples of new identities past max_series
+    _Atomic int64_t metrics_refused;         //  new metric names past max_metrics
+    _Atomic int64_t series_metrics_refused;  //  points past a series' max_series_metrics
+    _Atomic int64_t series_forgotten;        //  series rows deleted once emptied
+    _Atomic int64_t series;                  //  rows of the series table
+    _Atomic int64_t metrics;                 //  rows of the metric table
 } store_counters_t;
 
 typedef struct _store_writer_t store_writer_t;

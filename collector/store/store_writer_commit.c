@@ -170,6 +170,8 @@ s_commit (store_writer_t *self, int64_t now_ns)
     if (rc == SQLITE_OK)
         rc = store_retention_step (&self->tiers, now_ns, s_reserve (self));
     if (rc == SQLITE_OK)
+        rc = store_writer_forget_empty (self, now_ns);
+    if (rc == SQLITE_OK)
         rc = store_tiers_save (&self->tiers);
     if (rc == SQLITE_OK)
         rc = store_db_exec (self->db, "COMMIT");
@@ -259,6 +261,8 @@ s_publish (store_writer_t *self, int64_t bytes)
         atomic_store (&self->counters->oldest_ns[tier], self->tiers.oldest_ns[tier]);
     atomic_store (&self->counters->unrolled_deleted, self->tiers.unrolled_deleted);
     atomic_store (&self->counters->rollup_metrics_left_out, self->tiers.rollup_metrics_left_out);
+    atomic_store (&self->counters->series, (int64_t) self->table_used);
+    atomic_store (&self->counters->metrics, (int64_t) self->metrics_used);
 }
 
 bool

@@ -53,10 +53,12 @@ store_writer_metric_put (store_writer_t *self, const char *name, size_t size, ui
     return true;
 }
 
-//  The metric id of `name`, created if new; 0 on error.
+//  The metric id of `name`, created if new; 0 on error or when refused.
 uint32_t
-store_writer_metric (store_writer_t *self, const char *name, size_t size, int64_t now_ns)
+store_writer_metric (store_writer_t *self, const char *name, size_t size, int64_t now_ns,
+                     bool *refused)
 {
+    *refused = false;
     if (self->metrics_cap) {
         size_t at = s_hash (name, size) & (self->metrics_cap - 1);
         while (self->metrics[at].name) {
@@ -65,6 +67,10 @@ store_writer_metric (store_writer_t *self, const char *name, size_t size, int64_
                 return self->metrics[at].id;
             at = (at + 1) & (self->metrics_cap - 1);
         }
+    }
+    if (self->config.max_metrics > 0 && (int64_t) self->metrics_used >= self->config.max_metrics) {
+        *refused = true;
+        return 0;
     }
     int rc = store_writer_begin (self);
     if (rc == SQLITE_OK) {
@@ -131,6 +137,43 @@ store_writer_series_put (store_writer_t *self, int64_t id, const char *key, int6
     self->table[at] = id;
     self->table_used++;
     return series;
+}
+
+//  Empties slot `at` of the identity table by backward shift (linear probing
+//  needs no tombstones): each later entry of the run that may move back does.
+static void
+s_table_delete (store_writer_t *self, size_t at)
+{
+    size_t mask = self->table_cap - 1;
+    size_t hole = at;
+    self->table[hole] = 0;
+    for (size_t next = (hole + 1) & mask; self->table[next]; next = (next + 1) & mask) {
+        const char *key = self->series[self->table[next]]->key;
+        size_t home = s_hash (key, strlen (key)) & mask;
+        //  It stays if its home lies cyclically in (hole, next].
+        bool stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next);
+        if (stays)
+            continue;
+        self->table[hole] = self->table[next];
+        self->table[next] = 0;
+        hole = next;
+    }
+    self->table_used--;
+}
+
+void
+store_writer_series_remove (store_writer_t *self, store_writer_series_t *series)
+{
+    size_t mask = self->table_cap - 1;
+    size_t at = s_hash (series->key, strlen (series->key)) & mask;
+    while (self->table[at] && self->table[at] != series->id)
+        at = (at + 1) & mask;
+    if (self->table[at] == series->id)
+        s_table_delete (self, at);
+    self->series[series->id] = NULL;
+    chunk_builder_free (&series->chunk);
+    free (series->key);
+    free (series);
 }
 
 store_writer_series_t *

@@ -3,6 +3,7 @@
 
       store_writer.c         the class, and samples into open chunks and the head row
       store_writer_names.c   the series and metric tables in memory
+      store_writer_bounds.c  their limits (admission, refusals) and forgetting emptied series
       store_writer_commit.c  sealing, committing, recovery from a failed commit, upkeep
       store_writer_load.c    reading the store back: at start and after a failure
       store_head.h, .c       the head row's format
@@ -17,6 +18,8 @@
 #include "store_layouts.h"
 #include "store_tiers.h"
 #include "store_writer.h"
+
+#include "wire.h"
 
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -84,6 +87,15 @@ struct _store_writer_t {
     sqlite3_stmt *insert_head;      //  INSERT INTO head
     sqlite3_stmt *delete_head;      //  DELETE FROM head WHERE id < ?
     sqlite3_stmt *update_last;      //  UPDATE series SET last_ns
+    sqlite3_stmt *any_chunk;        //  SELECT a chunk of a series, any tier
+    sqlite3_stmt *delete_series;    //  DELETE FROM series WHERE id
+    int64_t forget_cursor;          //  the series id the next forgetting step looks at
+    int64_t refused_logged_ns;      //  when refusals were last logged, 0 never
+    int64_t refused_series;         //  new identities refused since then
+    int64_t refused_metrics;        //  new metric names refused since then
+    int64_t refused_series_metrics; //  points past a series' metrics since then
+    int64_t offender_votes;         //  majority vote for the top offender (Boyer-Moore)
+    char offender[ZAPM_IDENTITY_MAX + 1]; //  its candidate: the host or service refused most
     store_writer_layout_t *layouts[STORE_LAYOUTS_MAX + 1]; //  by layout id, NULL where unknown
 };
 
@@ -114,8 +126,10 @@ int store_writer_seal (store_writer_t *self, store_writer_series_t *series);
 //  Returns false if memory ran out.
 bool store_writer_metric_put (store_writer_t *self, const char *name, size_t size, uint32_t id);
 
-//  The metric id of `name`, created if new; 0 on error.
-uint32_t store_writer_metric (store_writer_t *self, const char *name, size_t size, int64_t now_ns);
+//  The metric id of `name`, created if new; 0 on error. A new name past
+//  max_metrics is refused: 0 with *refused set (it is not an error).
+uint32_t store_writer_metric (store_writer_t *self, const char *name, size_t size, int64_t now_ns,
+                              bool *refused);
 
 //  Adds series `id` with identity `key` to the tables in memory. Returns it,
 //  or NULL if memory ran out.
@@ -124,6 +138,30 @@ store_writer_series_t *store_writer_series_put (store_writer_t *self, int64_t id
 
 //  The series of identity `key`, or NULL.
 store_writer_series_t *store_writer_series_find (store_writer_t *self, const char *key);
+
+//  Removes `series` from the tables in memory and frees it.
+void store_writer_series_remove (store_writer_t *self, store_writer_series_t *series);
+
+//  True when a new series of identity `key` may be added; else counts the
+//  refusal (logged at most once a minute with the top offender).
+bool store_writer_admit_series (store_writer_t *self, const char *key, const store_ids_t *ids,
+                                int64_t now_ns);
+
+//  Counts a new metric name refused (store_writer_metric said so), sent by
+//  series `key` of `ids`; logged like the series'.
+void store_writer_refuse_metric (store_writer_t *self, const char *key, const store_ids_t *ids,
+                                 int64_t now_ns);
+
+//  Counts `points` of metrics new to series `key` left out past
+//  max_series_metrics; logged like the series'.
+void store_writer_refuse_series_metrics (store_writer_t *self, const char *key,
+                                         const store_ids_t *ids, uint32_t points, int64_t now_ns);
+
+//  A bounded step of forgetting: deletes the rows of series that hold no
+//  point any more (retention or the cap took their chunks, none is open)
+//  and drops them from memory; frees the chunk buffers of series idle at
+//  `now_ns`. Returns the SQLite code.
+int store_writer_forget_empty (store_writer_t *self, int64_t now_ns);
 
 //  Reads the tables and replays the head into memory. Returns false on a
 //  SQLite error or out of memory (then call store_writer_forget).

@@ -214,6 +214,7 @@ s_route_metrics (http_t *self, struct MHD_Connection *connection, void **request
         .ring_events = ring_head (self->routes.ring) - ring_tail (self->routes.ring),
         .ring_bytes = ring_bytes_used (self->routes.ring),
         .series_recycled = series_map_recycled (self->routes.series),
+        .series_custom_refused = series_map_custom_refused (self->routes.series),
     };
     char *own = metrics_render (&self->routes.counters, &gauges, NULL);
     //  Every agent's families last, written straight into the page (29 MB at
@@ -221,7 +222,9 @@ s_route_metrics (http_t *self, struct MHD_Connection *connection, void **request
     series_metrics_t agents = {.series = self->routes.series,
                                .latest = self->routes.latest,
                                .now_mono = clock_mono_ns (),
-                               .ttl_ns = self->routes.metrics_ttl};
+                               .ttl_ns = self->routes.metrics_ttl,
+                               .max_names = self->routes.metrics_max_names,
+                               .refused = &self->routes.stats->metric_names_refused};
     size_t agents_size = (size_t) series_map_live (self->routes.series) * 3072;
     textbuf_t out = textbuf_growing (own ? strlen (own) + 2048 + agents_size : 2048);
     if (own)
@@ -235,6 +238,8 @@ s_route_metrics (http_t *self, struct MHD_Connection *connection, void **request
     if (self->routes.remote)
         remote_export_metrics (self->routes.remote, &out);
     series_metrics_render (&agents, &out);
+    //  After the agents' families: this scrape's refusals are in it.
+    metrics_render_refused (&self->routes.counters, &out);
     return reply_buffer (connection, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
                          own ? textbuf_take (&out) : (textbuf_free (&out), NULL),
                          MHD_RESPMEM_MUST_FREE);

@@ -145,7 +145,25 @@ metrics_render (const metrics_counters_t *counters, const metrics_gauges_t *gaug
     s_metric (&buffer, "zapm_series_recycled_total", "counter",
               "Series slots that a full map gave from a departed series to a new one.",
               gauges->series_recycled);
+    prom_text_header (&buffer, "zapm_series_refused_total", "counter",
+                      "What the series map refused, by reason: samples of new identities past"
+                      " --max-series (series_limit), custom values past a series' history"
+                      " columns (metric_limit).");
+    textbuf_printf (&buffer, "zapm_series_refused_total{reason=\"series_limit\"} %" PRIu64 "\n",
+                    counters->ingest->series_dropped);
+    textbuf_printf (&buffer, "zapm_series_refused_total{reason=\"metric_limit\"} %" PRIu64 "\n",
+                    gauges->series_custom_refused);
     if (agents)
         series_metrics_render (agents, &buffer);
     return textbuf_take (&buffer);
+}
+
+void
+metrics_render_refused (const metrics_counters_t *counters, textbuf_t *out)
+{
+    prom_text_header (out, "zapm_metrics_refused_total", "counter",
+                      "Custom values left off /metrics because the page already held"
+                      " --max-metric-names custom families, by reason.");
+    textbuf_printf (out, "zapm_metrics_refused_total{reason=\"metric_limit\"} %" PRIu64 "\n",
+                    counters->web->metric_names_refused);
 }

@@ -103,6 +103,10 @@ uint32_t series_map_live (series_map_t *self);
 //  another series: whoever caches per index must drop that cache.
 uint64_t series_map_recycled (series_map_t *self);
 
+//  Custom values not kept in a series' history because it already had
+//  ZAPM_HISTORY_CUSTOM_MAX custom columns (a new name in every sample).
+uint64_t series_map_custom_refused (series_map_t *self);
+
 //  How many times a series' `seq` stepped back or jumped further than the
 //  time since its last sample explains: a restarted count, not loss.
 uint64_t series_map_seq_resets (series_map_t *self);

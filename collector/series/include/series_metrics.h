@@ -14,6 +14,10 @@
     a hash first. A custom family keeps the type it was first seen with: a
     series that exports the same name with the other type is left out of it,
     and so is a second metric of one series that maps to the same name.
+
+    Custom names are the agents' to choose, so one page holds at most
+    `max_names` custom families (--max-metric-names): values of further names
+    are left out and counted (zapm_metrics_refused_total{reason="metric_limit"}).
 */
 #ifndef ZAPM_SERIES_METRICS_H
 #define ZAPM_SERIES_METRICS_H
@@ -33,6 +37,8 @@ typedef struct {
     latest_t *latest;     //  their latest values and labels
     int64_t now_mono;     //  the time of the scrape, monotonic ns
     int64_t ttl_ns;       //  how long a series stays after its last sample
+    uint32_t max_names;   //  custom families on one page at most, 0 for no limit
+    uint64_t *refused;    //  adds the custom values left out past max_names, or NULL
 } series_metrics_t;
 
 //  The labels every exported metric of `series` carries, in order: `agent`,

@@ -39,6 +39,11 @@
 #define STORE_FUTURE_WINDOW_DEFAULT                                                                \
     SAMPLE_FUTURE_WINDOW_S //  seconds a point may lead the clock (sample.h)
 
+//  The limits on what the store's tables hold (docs/SECURITY.md, "Cardinality limits").
+#define STORE_MAX_SERIES_DEFAULT     100000 //  series rows (identities) held
+#define STORE_MAX_METRICS_DEFAULT    10000  //  metric rows (names) held
+#define STORE_SERIES_METRICS_DEFAULT 4096   //  a series' chunk columns (a sample's most)
+
 //  A snapshot of the store's counters (store_stats).
 typedef struct {
     int64_t bytes;                   //  database + WAL on disk
@@ -54,6 +59,12 @@ typedef struct {
     int64_t queue_samples;           //  samples waiting in the append queue
     int64_t unrolled_deleted;        //  chunks the cap deleted before they were rolled up
     int64_t rollup_metrics_left_out; //  metrics left out of rollup chunks (over 1024 in a span)
+    int64_t series_refused;          //  samples of a new identity refused: max_series rows held
+    int64_t metrics_refused;         //  new metric names refused: max_metrics rows held
+    int64_t series_metrics_refused;  //  points of a metric new to a series past max_series_metrics
+    int64_t series_forgotten;        //  series rows deleted once retention had emptied them
+    int64_t series;                  //  rows of the series table
+    int64_t metrics;                 //  rows of the metric table
 } store_stats_t;
 
 //  Queries that may wait for the query thread at once; more are refused.

@@ -36,6 +36,9 @@ typedef struct {
     int64_t past_window_s;            //  points older than now - this are refused
     int64_t future_window_s;          //  points newer than now + this are refused
     int64_t seal_s;                   //  seconds a raw chunk stays open (default 60)
+    int64_t max_series;               //  rows of the series table at most (new ones refused)
+    int64_t max_metrics;              //  rows of the metric table at most (new names refused)
+    int64_t max_series_metrics;       //  metrics in one series' open chunk at most
 } store_config_t;
 
 //  Who a sample is from, kept in the series table when its series is new.

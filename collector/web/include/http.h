@@ -37,6 +37,7 @@ typedef struct {
     metrics_counters_t counters; //  /metrics: every part's counters
     latest_t *latest;            //  /metrics: each series' latest values
     int64_t metrics_ttl;         //  /metrics: ns a series stays after its last sample
+    uint32_t metrics_max_names;  //  /metrics: custom families at most (--max-metric-names)
     const char *boot;            //  /healthz
     const char *ingest_endpoint; //  /api/agents: the agents' socket (--bind)
     bool ingest_curve;           //  /api/agents: agents must speak CURVE

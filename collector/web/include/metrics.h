@@ -24,12 +24,13 @@ typedef struct {
 
 //  A snapshot of the gauges that are not plain counters.
 typedef struct {
-    uint32_t clients;         //  /feed streams open
-    uint32_t series;          //  series known
-    uint32_t series_live;     //  series live
-    uint64_t ring_events;     //  events held in the ring
-    uint64_t ring_bytes;      //  bytes those events take
-    uint64_t series_recycled; //  series slots given to a new identity
+    uint32_t clients;               //  /feed streams open
+    uint32_t series;                //  series known
+    uint32_t series_live;           //  series live
+    uint64_t ring_events;           //  events held in the ring
+    uint64_t ring_bytes;            //  bytes those events take
+    uint64_t series_recycled;       //  series slots given to a new identity
+    uint64_t series_custom_refused; //  custom values past a series' history columns
 } metrics_gauges_t;
 
 //  Returns the exposition text as a new string; caller frees. `counters` NULL
@@ -37,5 +38,9 @@ typedef struct {
 //  (may be NULL) adds every exposed series' metrics. NULL if memory is short.
 char *metrics_render (const metrics_counters_t *counters, const metrics_gauges_t *gauges,
                       const series_metrics_t *agents);
+
+//  Appends zapm_metrics_refused_total: custom values left off /metrics by
+//  --max-metric-names (written after the agents' families, which count them).
+void metrics_render_refused (const metrics_counters_t *counters, textbuf_t *out);
 
 #endif

@@ -26,13 +26,14 @@ typedef enum {
     }
 
 typedef struct {
-    uint64_t clients_rejected; //  /feed requests past --max-clients
-    uint64_t resets;           //  `event: reset` sent to clients
-    uint64_t wakes;            //  batches of suspended clients woken
-    uint64_t header_timeouts;  //  connections closed by the header deadline
-    uint64_t tls_failed;       //  TLS handshakes that failed (plain HTTP, scanners)
-    uint64_t malformed;        //  requests refused with 400 (http.c, "Strictness")
-    uint64_t write_timeouts;   //  answers closed for making no progress (--http-write-timeout)
+    uint64_t clients_rejected;     //  /feed requests past --max-clients
+    uint64_t resets;               //  `event: reset` sent to clients
+    uint64_t wakes;                //  batches of suspended clients woken
+    uint64_t header_timeouts;      //  connections closed by the header deadline
+    uint64_t tls_failed;           //  TLS handshakes that failed (plain HTTP, scanners)
+    uint64_t malformed;            //  requests refused with 400 (http.c, "Strictness")
+    uint64_t write_timeouts;       //  answers closed for making no progress (--http-write-timeout)
+    uint64_t metric_names_refused; //  custom values left off /metrics past --max-metric-names
     uint64_t query_refused[WEB_REFUSED_REASONS]; //  history queries refused, by reason
     uint64_t query_bytes;                        //  bytes answers in flight hold (a gauge)
 } web_stats_t;

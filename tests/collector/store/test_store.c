@@ -1198,6 +1198,129 @@ s_case_held (void)
     s_cleanup ();
 }
 
+//  One sample of a new identity `agent`@h:`pid` at `t`, with `customs` custom
+//  metrics named c<first>..; committed.
+static void
+s_fast_identity (s_fast_t *fast, const char *agent, int pid, int64_t t, int first, int customs)
+{
+    char frame[4096], id[96];
+    int n = snprintf (
+        frame, sizeof frame,
+        "{\"agent\":\"%s\",\"host\":\"h\",\"pid\":%d,\"cpu\":1,\"mem\":2,\"custom\":{", agent, pid);
+    for (int k = 0; k < customs; k++)
+        n += snprintf (frame + n, sizeof frame - (size_t) n, "%s\"c%d\":%d", k ? "," : "",
+                       first + k, k);
+    n += snprintf (frame + n, sizeof frame - (size_t) n, "}}");
+    snprintf (id, sizeof id, "%s@h:%d", agent, pid);
+    store_frame_sample (fast->writer, id, t, frame, (size_t) n, t);
+    CHECK (store_writer_commit (fast->writer, t));
+}
+
+//  The limits on the series and metric tables: new identities and names past
+//  them are refused, counted and logged with the top offender; series that
+//  retention has emptied are forgotten (rows and memory), which makes room.
+static void
+s_case_limits (void)
+{
+    s_fast_t fast;
+    s_fast_config (&fast, "limits", 6);
+    fast.config.max_series = 5;
+    fast.config.max_metrics = 8; //  cpu, mem, then six custom names
+    fast.config.retention_s[STORE_TIER_RAW] = 600;
+    fast.config.retention_s[STORE_TIER_MINUTE] = 1800;
+    fast.config.retention_s[STORE_TIER_HOUR] = 7200;
+    s_fast_open (&fast, T0);
+    sqlite3 *db = store_writer_db (fast.writer);
+    char agent[32];
+    //  20 identities, one sample each (the churn of a publisher inventing them).
+    for (int i = 0; i < 20; i++) {
+        snprintf (agent, sizeof agent, "churn%d", i);
+        s_fast_identity (&fast, agent, 1000 + i, T0 + i * STORE_NS, 0, 0);
+    }
+    CHECKF (s_sql_int (db, "SELECT count(*) FROM series") == 5, "%lld series rows",
+            (long long) s_sql_int (db, "SELECT count(*) FROM series"));
+    CHECKF (atomic_load (&fast.counters.series_refused) == 15, "%lld refused",
+            (long long) atomic_load (&fast.counters.series_refused));
+    CHECK (atomic_load (&fast.counters.series) == 5);
+    //  A new custom name in every sample of one series: six fit, then refused.
+    for (int i = 0; i < 10; i++)
+        s_fast_identity (&fast, "churn0", 1000, T0 + (30 + i) * STORE_NS, i, 1);
+    CHECKF (s_sql_int (db, "SELECT count(*) FROM metric") == 8, "%lld metric rows",
+            (long long) s_sql_int (db, "SELECT count(*) FROM metric"));
+    CHECKF (atomic_load (&fast.counters.metrics_refused) == 4, "%lld names refused",
+            (long long) atomic_load (&fast.counters.metrics_refused));
+    CHECK (atomic_load (&fast.counters.metrics) == 8);
+    //  Logged once (a minute had not passed), naming the host that sent most.
+    CHECKF (s_log_count ("new series refused") == 1, "%d lines",
+            s_log_count ("new series refused"));
+    CHECK (s_log_count ("most from 'h'") == 1);
+    CHECK (atomic_load (&fast.counters.series_forgotten) == 0);
+    //  Three days on, every tier's retention has taken their points: the rows
+    //  go, and new identities are taken again.
+    int64_t now = T0 + 3 * 86400 * STORE_NS;
+    store_writer_seal_all (fast.writer);
+    CHECK (store_writer_commit (fast.writer, now));
+    store_writer_rollup_all (fast.writer, now);
+    for (int i = 0; i < 20; i++)
+        CHECK (store_writer_commit (fast.writer, now + i * STORE_NS));
+    CHECKF (s_sql_int (db, "SELECT count(*) FROM chunk") == 0, "%lld chunks left",
+            (long long) s_sql_int (db, "SELECT count(*) FROM chunk"));
+    CHECKF (s_sql_int (db, "SELECT count(*) FROM series") == 0, "%lld series rows",
+            (long long) s_sql_int (db, "SELECT count(*) FROM series"));
+    CHECK (atomic_load (&fast.counters.series_forgotten) == 5);
+    CHECK (atomic_load (&fast.counters.series) == 0);
+    now += 30 * STORE_NS;
+    for (int i = 0; i < 5; i++) {
+        snprintf (agent, sizeof agent, "fresh%d", i);
+        s_fast_identity (&fast, agent, 1, now + i * STORE_NS, 0, 0);
+    }
+    CHECK (s_sql_int (db, "SELECT count(*) FROM series") == 5);
+    CHECK (atomic_load (&fast.counters.series_refused) == 15);
+    //  A forgotten identity comes back as a new series, and its points are kept.
+    store_writer_destroy (&fast.writer, now + 10 * STORE_NS);
+    s_fast_open (&fast, now + 10 * STORE_NS);
+    CHECK (atomic_load (&fast.counters.series_refused) == 0);
+    s_fast_identity (&fast, "fresh0", 1, now + 11 * STORE_NS, 0, 0);
+    s_fast_identity (&fast, "late", 1, now + 12 * STORE_NS, 0, 0);
+    CHECK (atomic_load (&fast.counters.series_refused) == 1);
+    store_writer_destroy (&fast.writer, now + 20 * STORE_NS);
+    s_cleanup ();
+}
+
+//  One series' open chunk holds at most max_series_metrics metrics: the
+//  points of further names are left out and counted; the head stays
+//  readable (a restart replays it).
+static void
+s_case_series_metrics (void)
+{
+    s_fast_t fast;
+    s_fast_config (&fast, "series_metrics", 600);
+    fast.config.max_series_metrics = 5;
+    s_fast_open (&fast, T0);
+    //  cpu, mem and 10 custom names: 7 points over, twice.
+    s_fast_identity (&fast, "wide", 1, T0, 0, 10);
+    s_fast_identity (&fast, "wide", 1, T0 + STORE_NS, 0, 10);
+    CHECKF (atomic_load (&fast.counters.series_metrics_refused) == 14, "%lld refused",
+            (long long) atomic_load (&fast.counters.series_metrics_refused));
+    CHECK (atomic_load (&fast.counters.metrics_refused) == 0);
+    CHECK (s_log_count ("points of metrics new to a series refused") == 1);
+    //  Another series is not held back by the first one's columns.
+    s_fast_identity (&fast, "narrow", 1, T0 + 2 * STORE_NS, 0, 3);
+    CHECK (atomic_load (&fast.counters.series_metrics_refused) == 14);
+    int64_t written = atomic_load (&fast.counters.points_written);
+    CHECKF (written == 5 + 5 + 5, "%lld points written", (long long) written);
+    //  A restart replays the head (nothing sealed yet): same points, no damage.
+    store_writer_destroy (&fast.writer, 0);
+    s_fast_open (&fast, T0 + 3 * STORE_NS);
+    CHECK (s_log_count ("damaged") == 0 && s_log_count ("unknown series") == 0);
+    store_writer_seal_all (fast.writer);
+    CHECK (store_writer_commit (fast.writer, T0 + 4 * STORE_NS));
+    sqlite3 *db = store_writer_db (fast.writer);
+    CHECK (s_sql_int (db, "SELECT sum(rows) FROM chunk") == 3);
+    store_writer_destroy (&fast.writer, T0 + 5 * STORE_NS);
+    s_cleanup ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1219,7 +1342,9 @@ main (int argc, char **argv)
                  {"damaged", s_case_damaged},
                  {"sealfail", s_case_sealfail},
                  {"truncated", s_case_truncated},
-                 {"idle", s_case_idle}};
+                 {"idle", s_case_idle},
+                 {"limits", s_case_limits},
+                 {"series_metrics", s_case_series_metrics}};
     for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
         if (strcmp (argv[1], cases[i].name) == 0) {
             cases[i].run ();
