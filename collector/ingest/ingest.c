@@ -247,7 +247,7 @@ s_log_reset (ingest_t *self, const series_t *series, const sample_t *sample)
               sample->seq);
 }
 
-//  Counts and logs (rate-limited) a timestamp outside the window the store takes.
+//  Counts and logs (rate-limited) a timestamp that cannot be read.
 static void
 s_retimed (ingest_t *self, const sample_t *sample, sample_time_t how)
 {
@@ -256,10 +256,9 @@ s_retimed (ingest_t *self, const sample_t *sample, sample_time_t how)
         return;
     char id[ZAPM_IDENTITY_MAX * 4 + 1];
     log_escape (sample->identity, strlen (sample->identity), ZAPM_IDENTITY_MAX, id);
-    log_warn ("agent %s sent a timestamp %s (check its clock): filed at its arrival time", id,
-              how == SAMPLE_TIME_TOO_OLD   ? "older than the clock allows"
-              : how == SAMPLE_TIME_TOO_NEW ? "newer than the clock allows"
-                                           : "that cannot be read");
+    log_warn ("agent %s sent a timestamp that cannot be read (ISO 8601 up to 2262): "
+              "filed at its arrival time",
+              id);
 }
 
 //  Appends `event: lost` after a jump in a series' seq, with its totals.
@@ -312,13 +311,18 @@ s_ingest_sample (ingest_t *self, const char *data, size_t size, const forward_he
         s_drop (self, reason, data, size);
         return 0;
     }
-    if (self->sinks.forward)
-        forward_sample (self->sinks.forward, data, size, origin);
     int64_t mono_ns = clock_mono_ns ();
     int64_t wall_ns = clock_wall_ns ();
     sample_time_t how = sample_time_check (&sample, wall_ns);
+    if (how == SAMPLE_TIME_TOO_OLD || how == SAMPLE_TIME_TOO_NEW) {
+        //  Counted and logged with the invalid frames (ingest_log_drops).
+        s_drop (self, how == SAMPLE_TIME_TOO_OLD ? VALIDATE_TOO_OLD : VALIDATE_TOO_NEW, data, size);
+        return 0;
+    }
     if (how < SAMPLE_TIME_RETIMED)
         s_retimed (self, &sample, how);
+    if (self->sinks.forward)
+        forward_sample (self->sinks.forward, data, size, origin);
     int64_t time_ns = sample_time_ns (&sample, wall_ns);
     series_t *series;
     uint64_t lost_before = stats->lost;
@@ -545,9 +549,14 @@ ingest_log_drops (ingest_t *self, int64_t mono_ns)
 {
     assert (self);
     if (self->dropped_unlogged > 0 && mono_ns >= self->next_drop_log) {
-        log_warn ("dropped %lu invalid frame%s; latest: %s, starting '%s'",
+        char hint[128] = "";
+        if (self->last_drop == VALIDATE_TOO_OLD || self->last_drop == VALIDATE_TOO_NEW)
+            snprintf (hint, sizeof hint,
+                      " (timestamp more than %d s behind or %d s ahead: check the agent's clock)",
+                      SAMPLE_PAST_WINDOW_S, SAMPLE_FUTURE_WINDOW_S);
+        log_warn ("dropped %lu invalid frame%s; latest: %s%s, starting '%s'",
                   (unsigned long) self->dropped_unlogged, self->dropped_unlogged == 1 ? "" : "s",
-                  validate_reason_name (self->last_drop), self->last_excerpt);
+                  validate_reason_name (self->last_drop), hint, self->last_excerpt);
         self->dropped_unlogged = 0;
         self->next_drop_log = mono_ns + INGEST_LOG_GAP_NS;
     }

@@ -123,6 +123,8 @@ static const char *s_reason_names[VALIDATE_REASONS] = {
     [VALIDATE_MULTIPART] = "multipart",
     [VALIDATE_DUPLICATE_KEY] = "duplicate_key",
     [VALIDATE_CONTROL_CHARACTER] = "control_character",
+    [VALIDATE_TOO_OLD] = "too_old",
+    [VALIDATE_TOO_NEW] = "too_new",
 };
 
 sample_time_t

@@ -38,6 +38,8 @@ typedef enum {
     VALIDATE_MULTIPART,         //  part of a multipart message (one sample = one frame)
     VALIDATE_DUPLICATE_KEY,     //  a known key appears twice in one object
     VALIDATE_CONTROL_CHARACTER, //  a control character in a name, or \u0000 anywhere
+    VALIDATE_TOO_OLD,           //  `timestamp` before the window (sample_time_check)
+    VALIDATE_TOO_NEW,           //  `timestamp` after the window (sample_time_check)
     VALIDATE_REASONS            //  number of values, keep last
 } validate_reason_t;
 
@@ -92,22 +94,27 @@ validate_reason_t validate_sample_numbers (const char *data, size_t size, sample
 #define SAMPLE_PAST_WINDOW_S   600
 #define SAMPLE_FUTURE_WINDOW_S 60
 
-//  Which time a sample is filed at (sample_time_check).
+//  Which time a sample is filed at (sample_time_check), or why it is refused.
+//  A timestamp outside the window is refused, in memory and in the store alike:
+//  filing it at its arrival time would say it was measured when it was not, and
+//  would put it after the agent's next, truly later, samples, which the store
+//  then refuses as out of order.
 typedef enum {
-    SAMPLE_TIME_TOO_OLD,    //  `timestamp` before the window: its arrival time
-    SAMPLE_TIME_TOO_NEW,    //  `timestamp` after the window: its arrival time
     SAMPLE_TIME_UNREADABLE, //  `timestamp` not ISO 8601 or past 2262: its arrival time
     SAMPLE_TIME_RETIMED,    //  (the number of reasons above, which ingest counts)
     SAMPLE_TIME_OWN,        //  its own `timestamp`, inside the window
-    SAMPLE_TIME_NONE        //  no `timestamp`: its arrival time
+    SAMPLE_TIME_NONE,       //  no `timestamp`: its arrival time
+    SAMPLE_TIME_TOO_OLD,    //  `timestamp` before the window: refused (VALIDATE_TOO_OLD)
+    SAMPLE_TIME_TOO_NEW     //  `timestamp` after the window: refused (VALIDATE_TOO_NEW)
 } sample_time_t;
 
 //  Says which time `sample`, arriving at `received_ns` (wall clock, Unix
-//  ns), is filed at; ingest counts the retimed ones by reason
-//  (zapm_samples_retimed_total{reason="too_old"|"too_new"|"unreadable"}).
+//  ns), is filed at, or that it is refused; ingest counts the retimed ones
+//  (zapm_samples_retimed_total{reason="unreadable"}) and the refused ones
+//  (zapm_samples_invalid_total{reason="too_old"|"too_new"}).
 sample_time_t sample_time_check (const sample_t *sample, int64_t received_ns);
 
-//  "too_old", "too_new" or "unreadable" for a retimed sample (/metrics labels).
+//  "unreadable" for a retimed sample (/metrics labels).
 const char *sample_time_name (sample_time_t how);
 
 //  The time `sample` was taken, Unix ns: its `timestamp` when it is within
