@@ -151,6 +151,48 @@ s_open_store (collector_t *self)
     return self->report != NULL;
 }
 
+//  How far back the store is read into memory at start: the longest window
+//  memory answers (/api/history?seconds=, web's QUERY_SECONDS_MAX).
+#define COLLECTOR_RECALL_S 86400
+
+static void
+s_on_recalled (void *arg, const store_recall_point_t *point)
+{
+    collector_t *self = arg;
+    series_recalled_t recalled = {.id = point->who->key,
+                                  .agent = point->who->agent,
+                                  .host = point->who->host,
+                                  .has_pid = point->who->pid >= 0,
+                                  .pid = point->who->pid >= 0 ? (uint64_t) point->who->pid : 0,
+                                  .color = point->who->color,
+                                  .time_ns = point->time_ns,
+                                  .customs = point->customs};
+    for (int c = 0; c < ZAPM_CHARTED_COUNT; c++)
+        recalled.charted[c] = (float) point->charted[c];
+    for (int c = 0; c < point->customs; c++) {
+        recalled.custom_name[c] = point->custom_name[c];
+        recalled.custom_value[c] = (float) point->custom_value[c];
+    }
+    if (point->who->key)
+        series_map_recall (self->series, &recalled, clock_mono_ns (), clock_wall_ns ());
+}
+
+//  Reads the store's newest points back into memory, before HTTP serves: the
+//  memory windows hold after a restart (or a kill -9) what they held before.
+static void
+s_recall (collector_t *self)
+{
+    int64_t now = clock_wall_ns ();
+    int64_t started = clock_mono_ns ();
+    int64_t points =
+        store_recall (self->store_path, now - COLLECTOR_RECALL_S * 1000000000LL,
+                      self->config.history_points, self->config.max_series, s_on_recalled, self);
+    if (points > 0)
+        log_info ("store: %lld points of %u series read back into memory in %.2f s",
+                  (long long) points, series_map_size (self->series),
+                  (double) (clock_mono_ns () - started) / 1e9);
+}
+
 collector_t *
 collector_new (const config_t *config)
 {
@@ -178,6 +220,8 @@ collector_new (const config_t *config)
         collector_destroy (&self);
         return NULL;
     }
+    if (self->store)
+        s_recall (self);
     if (config->forward_count) {
         self->forward = forward_new (config->forward, config->forward_count, config->name,
                                      self->boot, &config->forward_curve);

@@ -232,9 +232,9 @@ s_custom_column (series_t *series, const char *name)
     return column;
 }
 
-//  Adds the sample's point; custom values with no column left count in *custom_refused.
-static void
-s_add_point (series_t *series, const sample_t *sample, int64_t time_ns, uint64_t *custom_refused)
+//  Takes the ring's next slot (the oldest point's when full), its customs absent.
+static uint32_t
+s_next_slot (series_t *series)
 {
     uint32_t capacity = series->history_capacity;
     uint32_t slot = (series->history_start + series->history_count) % capacity;
@@ -242,14 +242,22 @@ s_add_point (series_t *series, const sample_t *sample, int64_t time_ns, uint64_t
         series->history_start = (series->history_start + 1) % capacity;
     else
         series->history_count++;
+    for (uint32_t c = 0; c < series->custom_count; c++)
+        series->custom[c].values[slot] = NAN;
+    return slot;
+}
+
+//  Adds the sample's point; custom values with no column left count in *custom_refused.
+static void
+s_add_point (series_t *series, const sample_t *sample, int64_t time_ns, uint64_t *custom_refused)
+{
+    uint32_t slot = s_next_slot (series);
     //  In the order of ZAPM_CHARTED_PATHS (tests/collector/web/test_charted.c holds it to it).
     _Static_assert(ZAPM_CHARTED_COUNT == 5, "a charted metric was added or taken away in wire.h");
     series->history[slot] = (series_point_t){
         .t = (double) time_ns / 1e9,
         .charted = {(float) sample->cpu, (float) sample->mem, (float) sample->sys_cpu,
                     (float) sample->sys_mem, (float) sample->load1}};
-    for (uint32_t c = 0; c < series->custom_count; c++)
-        series->custom[c].values[slot] = NAN;
     for (uint32_t k = 0; k < sample->custom_count; k++) {
         series_custom_t *column = s_custom_column (series, sample->custom[k].name);
         if (column)
@@ -293,6 +301,38 @@ series_map_observe (series_map_t *self, const sample_t *sample, const char *byte
     s_add_point (series, sample, time_ns, &self->custom_refused);
     *series_p = series;
     return change;
+}
+
+bool
+series_map_recall (series_map_t *self, const series_recalled_t *point, int64_t mono_ns,
+                   int64_t wall_ns)
+{
+    assert (self);
+    series_t *series = zhashx_lookup (self->by_id, point->id);
+    if (!series) {
+        if (self->size == self->max_series || !(series = s_series_new (self, point->id)))
+            return false;
+        series->agent = point->agent ? strdup (point->agent) : NULL;
+        series->host = point->host ? strdup (point->host) : NULL;
+        series->has_pid = point->has_pid;
+        series->pid = point->pid;
+    }
+    if (series->live ||
+        (series->history_count &&
+         series_point (series, series->history_count - 1)->t * 1e9 >= (double) point->time_ns))
+        return false; //  memory is newer: it wins
+    snprintf (series->color, sizeof series->color, "%s", point->color ? point->color : "");
+    series->last_seen_wall = point->time_ns;
+    series->last_seen_mono = mono_ns - (wall_ns - point->time_ns);
+    uint32_t slot = s_next_slot (series);
+    series->history[slot].t = (double) point->time_ns / 1e9;
+    memcpy (series->history[slot].charted, point->charted, sizeof point->charted);
+    for (int k = 0; k < point->customs; k++) {
+        series_custom_t *column = s_custom_column (series, point->custom_name[k]);
+        if (column)
+            column->values[slot] = point->custom_value[k];
+    }
+    return true;
 }
 
 static int64_t

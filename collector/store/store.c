@@ -390,13 +390,15 @@ store_destroy (store_t **self_p)
     if (!*self_p)
         return;
     store_t *self = *self_p;
-    worker_queue_close (self->appends); //  the writer takes what is queued, commits, ends
-    worker_destroy (&self->writer_thread);
+    //  Queries first: the reader must be closed before the writer's last
+    //  checkpoint, or the WAL it still reads cannot be truncated. A long
+    //  query in flight ends now (its answer is a 503) instead of holding
+    //  the stop back for as long as it runs.
     worker_queue_close (self->queries);
-    //  A long query in flight ends now (its answer is a 503) instead of
-    //  holding the stop back for as long as it runs.
     sqlite3_interrupt (self->reader);
     worker_destroy (&self->query_thread);
+    sqlite3_close (self->reader);
+    self->reader = NULL;
     //  Queries never run are answered with NULL, then every answer is handed over.
     s_job_t *job;
     while ((job = worker_queue_next (self->queries, NULL))) {
@@ -404,6 +406,10 @@ store_destroy (store_t **self_p)
         worker_queue_done (self->queries);
     }
     store_dispatch (self);
+    //  The writer takes what is queued, commits, checkpoints the WAL into
+    //  the file and truncates it, and ends.
+    worker_queue_close (self->appends);
+    worker_destroy (&self->writer_thread);
     s_free (self);
     *self_p = NULL;
 }

@@ -59,6 +59,9 @@ typedef struct {
     char *names[STORE_LINES_METRICS_MAX];        //  their paths
     const char *legacy[STORE_LINES_METRICS_MAX]; //  their key in today's shape, or NULL
     int64_t ids[STORE_LINES_METRICS_MAX];        //  their metric ids, 0 when unknown
+    bool implied[STORE_LINES_METRICS_MAX];       //  added without being asked for (custom.*
+                                                 //  of a query without metric=): printed
+                                                 //  only in the lines that hold it
     sqlite3_stmt *chunks;                        //  a series' chunks of a tier in a range
     int64_t *times;                              //  a chunk's times
     double *block;                               //  a chunk's decoded columns

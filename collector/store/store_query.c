@@ -123,18 +123,27 @@ s_metric_add (store_lines_t *query, sqlite3_stmt *stmt, const char *name)
     }
 }
 
-//  Splits the metric list (NULL or empty: the charted metrics) into
-//  query->names; looks up their ids and their keys in today's shape.
+//  Splits the metric list (NULL or empty: the charted metrics and the
+//  custom ones, store_query_custom.c) into query->names; looks up their ids
+//  and their keys in today's shape.
 static bool
-s_metrics (store_lines_t *query, const char *list)
+s_metrics (store_lines_t *query, const char *list, const store_memory_t *memory)
 {
     char *copy = strdup (list ? list : "");
     if (!copy)
         return false;
     sqlite3_stmt *stmt = store_db_prepare (query->db, "SELECT id FROM metric WHERE name = ?");
-    if (!*copy)
+    if (!*copy) {
         for (size_t i = 0; i < ZAPM_CHARTED_COUNT; i++)
             s_metric_add (query, stmt, s_charted_paths[i]);
+        char *customs[STORE_QUERY_CUSTOMS_MAX];
+        int count = store_query_customs (query->db, memory, customs, STORE_QUERY_CUSTOMS_MAX);
+        for (int i = 0; i < count; i++) {
+            query->implied[query->metric_count] = true;
+            s_metric_add (query, stmt, customs[i]);
+            free (customs[i]);
+        }
+    }
     char *save = NULL;
     for (char *name = strtok_r (copy, ",", &save);
          name && query->metric_count < STORE_LINES_METRICS_MAX;
@@ -231,7 +240,7 @@ static bool
 s_plan (s_query_t *query, const store_query_t *request, const int64_t *retention_s, int64_t now_ns)
 {
     store_lines_t *lines = &query->lines;
-    if (!s_metrics (lines, request->metrics))
+    if (!s_metrics (lines, request->metrics, request->memory))
         return false;
     store_db_meta_get (lines->db, "watermark.1", &query->watermark[1]);
     store_db_meta_get (lines->db, "watermark.2", &query->watermark[2]);

@@ -17,6 +17,7 @@
 #ifndef ZAPM_STORE_QUERY_H
 #define ZAPM_STORE_QUERY_H
 
+#include "store_memory.h"
 #include "store_types.h"
 
 #include <sqlite3.h>
@@ -32,5 +33,14 @@ char *store_query_run (sqlite3 *db, const store_query_t *query, const int64_t *r
 //  step; store_query_run may go coarser by what the tiers hold.
 int store_query_tier (const int64_t *retention_s, int64_t now_ns, int64_t from_ns, int64_t to_ns,
                       int points);
+
+//  Custom metrics a query without `metric=` adds to the charted ones
+//  (store_query_custom.c).
+#define STORE_QUERY_CUSTOMS_MAX ZAPM_HISTORY_CUSTOM_MAX
+
+//  Fills names[0..max) with the custom.* paths a query without `metric=`
+//  adds: those of `memory`'s series first, then the newest of `db`'s metric
+//  table. Returns how many; the caller frees each.
+int store_query_customs (sqlite3 *db, const store_memory_t *memory, char **names, int max);
 
 #endif

@@ -145,10 +145,24 @@ s_print_times (textbuf_t *out, const store_lines_t *lines, const store_line_t *l
     textbuf_putc (out, ']');
 }
 
+//  False for a metric added without being asked for that `line` does not
+//  hold: it is left out of the line (store_query_custom.c).
+static bool
+s_shown (const store_lines_t *lines, const store_line_t *line, int m)
+{
+    if (!lines->implied[m])
+        return true;
+    const store_fold_t *folds = line->folds + (size_t) m * (size_t) lines->points;
+    for (int b = 0; b < lines->points; b++)
+        if (folds[b].count > 0)
+            return true;
+    return false;
+}
+
 //  Prints today's shape: the means under their old names, custom.* under
 //  "custom".
 static void
-s_print_today (textbuf_t *out, const store_lines_t *lines)
+s_print_today (textbuf_t *out, const store_lines_t *lines, const store_line_t *line)
 {
     for (int m = 0; m < lines->metric_count; m++) {
         if (!lines->legacy[m])
@@ -163,7 +177,7 @@ s_print_today (textbuf_t *out, const store_lines_t *lines)
     textbuf_putc (out, '{');
     bool first = true;
     for (int m = 0; m < lines->metric_count; m++) {
-        if (strncmp (lines->names[m], custom, sizeof custom - 1) != 0)
+        if (strncmp (lines->names[m], custom, sizeof custom - 1) != 0 || !s_shown (lines, line, m))
             continue;
         if (!first)
             textbuf_putc (out, ',');
@@ -182,9 +196,13 @@ s_print_metrics (textbuf_t *out, const store_lines_t *lines, const store_line_t 
 {
     TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_METRICS);
     textbuf_putc (out, '{');
+    bool first = true;
     for (int m = 0; m < lines->metric_count; m++) {
-        if (m)
+        if (!s_shown (lines, line, m))
+            continue;
+        if (!first)
             textbuf_putc (out, ',');
+        first = false;
         s_string (out, lines->names[m]);
         const store_fold_t *folds = line->folds + (size_t) m * (size_t) lines->points;
         textbuf_putc (out, ':');
@@ -216,7 +234,7 @@ s_print_line (textbuf_t *out, store_lines_t *lines, const store_line_t *line, bo
     s_print_who (out, line, service);
     s_print_times (out, lines, line, keep);
     if (!lines->metrics_only)
-        s_print_today (out, lines);
+        s_print_today (out, lines, line);
     s_print_metrics (out, lines, line, keep);
     textbuf_putc (out, '}');
     free (keep);

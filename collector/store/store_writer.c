@@ -354,6 +354,19 @@ store_writer_destroy (store_writer_t **self_p, int64_t now_ns)
         store_writer_seal_all (self);
         store_writer_commit (self, now_ns);
     }
+    //  A clean stop leaves the file whole, without the free pages the head
+    //  rows' churn left (the head holds up to seal_s of every series: 3 MB
+    //  free in a 4 MB file after 20 agents at 20 Hz for 2 minutes), and no
+    //  WAL beside it (issue 19): the store's reader is closed by now
+    //  (store_destroy), so nothing holds the checkpoint back.
+    if (self->loaded && now_ns && !self->in_transaction &&
+        store_db_exec (self->db, "PRAGMA incremental_vacuum") != SQLITE_OK)
+        log_warn ("store: free pages not given back at stop: %s", sqlite3_errmsg (self->db));
+    if (self->loaded && now_ns && !self->in_transaction &&
+        sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) !=
+            SQLITE_OK)
+        log_warn ("store: the WAL could not be checkpointed at stop: %s",
+                  sqlite3_errmsg (self->db));
     if (self->in_transaction)
         store_db_exec (self->db, "ROLLBACK");
     store_writer_forget (self);

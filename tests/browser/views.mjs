@@ -161,9 +161,12 @@ run('browser.views', async () => {
   check(url && new URL(url).searchParams.get('metric').split(',').includes('custom.orders'), 'the 1 h request did not ask for custom.orders:', url);
   await oneLook(page, '1 h', SERVICE);
   const rows = await tableRows(page);
-  check(rows.some((r) => r.id === `billing@${HOST}` && r.state === 'departed'), 'billing not departed:', JSON.stringify(rows));
-  const departedTitle = await page.$eval(`#agents-body tr[data-id="billing@${HOST}"] .badge`, (b) => b.title);
-  check(/^departed: /.test(departedTitle), 'the departed badge has no explanation:', departedTitle);
+  // billing stopped 40 minutes ago: the collector read its last points back
+  // into memory at start (issue 19, one history behind every window), so
+  // /api/agents lists it as left (with samples 0) and the page says left.
+  check(rows.some((r) => r.id === `billing@${HOST}` && r.state === 'left'), 'billing has not left:', JSON.stringify(rows));
+  const leftTitle = await page.$eval(`#agents-body tr[data-id="billing@${HOST}"] .badge`, (b) => b.title);
+  check(/^left: /.test(leftTitle), 'the left badge has no explanation:', leftTitle);
   await shot(page, 'views-1h.png');
 
   // ---- 1 h per pid -----------------------------------------------------------

@@ -97,6 +97,6 @@ export const DEPARTED = 'departed';
 // What each state a line can be in means, for the page's tooltips and legend.
 export const STATE_TEXT = Object.freeze({
   [STATE_LIVE]: 'live: its agent is sending samples now',
-  [STATE_LEFT]: 'left: its agent stopped sending (no sample for 3 of its intervals) while the collector ran; its line ends there',
-  [DEPARTED]: 'departed: known only from the stored history; it stopped before this page opened or before the collector restarted'
+  [STATE_LEFT]: 'left: its agent stopped sending (no sample for 3 of its intervals), now or in the day before the collector started; its line ends there',
+  [DEPARTED]: 'departed: known only from the stored history; it stopped sending more than a day before the collector started'
 });

@@ -89,6 +89,30 @@ series_change_t series_map_observe (series_map_t *self, const sample_t *sample, 
                                     size_t size, int64_t mono_ns, int64_t wall_ns, int64_t time_ns,
                                     series_t **series_p, uint64_t *lost);
 
+//  A point of history read back from the store at start (store_recall.h), so
+//  memory after a restart holds what it held before.
+typedef struct {
+    const char *id;                                   //  identity
+    const char *agent;                                //  NULL when none
+    const char *host;                                 //  NULL when none
+    bool has_pid;                                     //  whether it has a `pid`
+    uint64_t pid;                                     //  its `pid`
+    const char *color;                                //  its colour, NULL when none
+    int64_t time_ns;                                  //  the point's time, Unix ns
+    float charted[ZAPM_CHARTED_COUNT];                //  as series_point_t's
+    int customs;                                      //  custom metrics present
+    const char *custom_name[ZAPM_HISTORY_CUSTOM_MAX]; // their names
+    float custom_value[ZAPM_HISTORY_CUSTOM_MAX];      //  their values
+} series_recalled_t;
+
+//  Adds a recalled point to its series, creating the series (not live: it
+//  has left, as far as this run knows) when the map has room. Points must
+//  come in time order per series; one not newer than the series' newest, or
+//  for a series live already, is not taken. `mono_ns` and `wall_ns` are now.
+//  Returns whether it was taken.
+bool series_map_recall (series_map_t *self, const series_recalled_t *point, int64_t mono_ns,
+                        int64_t wall_ns);
+
 //  Marks as left every live series silent for 3 intervals (5 s without an
 //  interval, never less than 0.5 s). Calls `on_left` for each. Returns how many.
 size_t series_map_sweep (series_map_t *self, int64_t mono_ns,

@@ -13,7 +13,7 @@
     Design, schema and measurements: docs/STORE.md.
 
     The face of collector/store/ (with store_types.h, store_memory.h,
-    store_path.h and store_report.h). Takes in samples from the loop
+    store_path.h, store_recall.h and store_report.h). Takes in samples from the loop
     (store_append) and history queries; hands out answers on the loop
     (store_dispatch), its counters and log lines. Owns two threads: the
     writer and the query thread (docs/ARCHITECTURE.md, "Threads").
@@ -130,6 +130,7 @@ bool store_flush (store_t *self, int timeout_ms);
 
 //  The rest of the face: where the store file lives, and its log lines and /metrics.
 #include "store_path.h"
+#include "store_recall.h"
 #include "store_report.h"
 
 #endif

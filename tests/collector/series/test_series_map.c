@@ -177,5 +177,39 @@ main (void)
            SERIES_FULL);
     series_map_destroy (&map);
     CHECK (map == NULL);
+
+    //  Recalled points (store_recall at start): a series that has left, its
+    //  points in the ring in order; an older point, or one for a live
+    //  series, is not taken; a full map takes no new series.
+    map = series_map_new (1, 3);
+    series_recalled_t point = {.id = "r@h:9",
+                               .agent = "r",
+                               .host = "h",
+                               .has_pid = true,
+                               .pid = 9,
+                               .color = "navy",
+                               .charted = {1, 2, NAN, NAN, NAN},
+                               .customs = 1,
+                               .custom_name = {"queue"},
+                               .custom_value = {7}};
+    for (int i = 0; i < 4; i++) {
+        point.time_ns = (100 + i) * second;
+        point.charted[0] = (float) i;
+        CHECK (series_map_recall (map, &point, 50 * second, 110 * second));
+    }
+    series = series_map_at (map, 0);
+    CHECK (series && !series->live && series_map_live (map) == 0 && series->samples == 0);
+    CHECK (strcmp (series->id, "r@h:9") == 0 && series->has_pid && series->pid == 9);
+    CHECK (strcmp (series->agent, "r") == 0 && strcmp (series->color, "navy") == 0);
+    CHECK (series->history_count == 3 && series_point (series, 0)->t == 101);
+    CHECK (series_point (series, 2)->charted[0] == 3 && series_point (series, 2)->charted[1] == 2);
+    CHECK (series->custom_count == 1 && strcmp (series->custom[0].name, "queue") == 0);
+    CHECK (series_custom_point (series, 0, 2) == 7);
+    CHECK (series->last_seen_wall == 103 * second && series->last_seen_mono == 43 * second);
+    CHECK (!series_map_recall (map, &point, 50 * second, 110 * second)); //  not newer
+    point.id = "other";
+    point.time_ns = 104 * second;
+    CHECK (!series_map_recall (map, &point, 50 * second, 110 * second)); //  the map is full
+    series_map_destroy (&map);
     return CHECK_DONE ();
 }

@@ -1321,6 +1321,103 @@ s_case_series_metrics (void)
     s_cleanup ();
 }
 
+//  What store_recall gave, point by point.
+typedef struct {
+    int count;
+    char key[16][32];
+    int64_t pid[16];
+    int64_t t[16];
+    double cpu[16], mem[16], sys_cpu[16], sys_mem[16], load1[16], queue[16];
+    int customs[16];
+} s_recalled_t;
+
+static void
+s_on_recalled (void *arg, const store_recall_point_t *point)
+{
+    s_recalled_t *got = arg;
+    CHECK (got->count < 16);
+    int i = got->count++;
+    snprintf (got->key[i], sizeof got->key[i], "%s", point->who->key);
+    got->pid[i] = point->who->pid;
+    got->t[i] = point->time_ns;
+    got->cpu[i] = point->charted[0];
+    got->mem[i] = point->charted[1];
+    got->sys_cpu[i] = point->charted[2];
+    got->sys_mem[i] = point->charted[3];
+    got->load1[i] = point->charted[4];
+    got->customs[i] = point->customs;
+    got->queue[i] = NAN;
+    for (int c = 0; c < point->customs; c++)
+        if (strcmp (point->custom_name[c], "queue") == 0)
+            got->queue[i] = point->custom_value[c];
+}
+
+//  After a crash, store_recall gives each series' last points from its
+//  chunks and from the head rows, in time order, each time once: series 1
+//  sealed 5 points at commit 1 and series 2 its 5 at commit 2 (the head row
+//  that holds them stays for series 3, in the head alone); series 1 has 3
+//  more in the head.
+static void
+s_case_recall (void)
+{
+    s_fast_t fast;
+    s_fast_config (&fast, "recall", 1000); //  series k seals at commit k, then not for long
+    s_fast_open (&fast, T0);
+    char frame[1024];
+    for (int i = 0; i < 8; i++)
+        for (int pid = 1; pid <= 3; pid++) {
+            if (i >= 5 && pid > 1)
+                continue;
+            char id[32];
+            snprintf (id, sizeof id, "svc@h:%d", pid);
+            int size = s_frame (frame, sizeof frame, "svc", pid, i, 100 + pid);
+            store_frame_sample (fast.writer, id, T0 + i * STORE_NS, frame, (size_t) size,
+                                T0 + i * STORE_NS);
+            if (i == 4 && pid == 3)
+                CHECK (store_writer_commit (fast.writer, T0 + 5 * STORE_NS));
+        }
+    CHECK (store_writer_commit (fast.writer, T0 + 8 * STORE_NS));
+    store_writer_destroy (&fast.writer, 0); //  as a crash: no seal
+    sqlite3 *db;
+    CHECK (sqlite3_open (s_path, &db) == SQLITE_OK);
+    CHECK (s_sql_int (db, "SELECT count(*) FROM chunk WHERE tier = 0") == 2);
+    CHECK (s_sql_int (db, "SELECT count(*) FROM head") == 2);
+    sqlite3_close (db);
+
+    //  The newest series only, its last 6 points: 3 of its chunk, 3 of the head.
+    s_recalled_t got = {0};
+    CHECK (store_recall (s_path, T0 - STORE_NS, 6, 1, s_on_recalled, &got) == 6);
+    CHECKF (got.count == 6, "%d points", got.count);
+    for (int i = 0; i < 6; i++) {
+        CHECKF (strcmp (got.key[i], "svc@h:1") == 0 && got.pid[i] == 1, "%s", got.key[i]);
+        CHECKF (got.t[i] == T0 + (i + 2) * STORE_NS && got.cpu[i] == i + 2, "point %d: %lld %g", i,
+                (long long) ((got.t[i] - T0) / STORE_NS), got.cpu[i]);
+        CHECK (got.mem[i] == 101 && got.sys_cpu[i] == 12.5 && got.sys_mem[i] == 40.5 &&
+               got.load1[i] == 0.5);
+        CHECK (got.customs[i] == 1 && got.queue[i] == 7);
+    }
+
+    //  Every series, 3 points each: series 1 from the head alone; the
+    //  series whose newest point is oldest come first.
+    memset (&got, 0, sizeof got);
+    CHECK (store_recall (s_path, T0 - STORE_NS, 3, 10, s_on_recalled, &got) == 9);
+    static const char *const keys[] = {"svc@h:2", "svc@h:3", "svc@h:1"};
+    static const int firsts[] = {2, 2, 5};
+    for (int s = 0; s < 3; s++)
+        for (int i = 0; i < 3; i++) {
+            int at = s * 3 + i;
+            CHECKF (strcmp (got.key[at], keys[s]) == 0, "point %d of %s", at, got.key[at]);
+            CHECKF (got.t[at] == T0 + (firsts[s] + i) * STORE_NS && got.cpu[at] == firsts[s] + i,
+                    "%s point %d at %lld", keys[s], i, (long long) ((got.t[at] - T0) / STORE_NS));
+        }
+
+    //  `since` bounds what is read: nothing of series 2 and 3 is that new.
+    memset (&got, 0, sizeof got);
+    CHECK (store_recall (s_path, T0 + 6 * STORE_NS, 100, 10, s_on_recalled, &got) == 2);
+    CHECK (got.t[0] == T0 + 6 * STORE_NS && got.t[1] == T0 + 7 * STORE_NS);
+    s_cleanup ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1344,7 +1441,8 @@ main (int argc, char **argv)
                  {"truncated", s_case_truncated},
                  {"idle", s_case_idle},
                  {"limits", s_case_limits},
-                 {"series_metrics", s_case_series_metrics}};
+                 {"series_metrics", s_case_series_metrics},
+                 {"recall", s_case_recall}};
     for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
         if (strcmp (argv[1], cases[i].name) == 0) {
             cases[i].run ();
