@@ -280,6 +280,8 @@ collector_new (const config_t *config)
                             .auth = self->auth,
                             .tls = self->tls.cert ? &self->tls : NULL,
                             .max_per_address = config->max_per_address,
+                            .query_memory = config->query_memory,
+                            .query_answer_max = config->query_answer_max,
                             .write_timeout_s = config->write_timeout_s};
     self->http = http_new (&config->http, config->max_clients, &routes);
     if (!self->http) {

@@ -34,6 +34,15 @@
 //  client can hold at most 64 of the server's connections.
 #define S_PER_ADDRESS_DEFAULT 64
 
+//  What /api/history answers may hold (collector/web/query_budget.h): all in
+//  flight at once, and one. A 1 GiB container keeps three quarters of its
+//  memory for the rest of the collector; a 64 MiB answer is a day of the
+//  five charted metrics at 800 points for 2,000 series.
+#define S_QUERY_MEMORY_DEFAULT     ((size_t) 256 << 20)
+#define S_QUERY_ANSWER_MAX_DEFAULT ((size_t) 64 << 20)
+#define S_QUERY_BYTES_MIN          ((size_t) 64 << 10)
+#define S_QUERY_BYTES_MAX          ((size_t) 1 << 40)
+
 //  Parses "ADDR:PORT", ":PORT" or "PORT" (IPv4; "localhost" and "*" accepted).
 static bool
 s_parse_http (const char *text, struct sockaddr_in *address)
@@ -81,6 +90,34 @@ s_take_http (const char *prog, const cli_option_t *option, const char *value)
     config_t *config = option->target;
     config->http_text = value;
     return s_parse_http (value, &config->http);
+}
+
+//  Parses a size in bytes with an optional K, M or G suffix (powers of 1024)
+//  into *(size_t *) option->target, within [S_QUERY_BYTES_MIN, S_QUERY_BYTES_MAX].
+static bool
+s_take_bytes (const char *prog, const cli_option_t *option, const char *value)
+{
+    char *end = NULL;
+    double number = strtod (value, &end);
+    double unit = 1;
+    if (end && (*end == 'K' || *end == 'k'))
+        unit = 1024.0;
+    else if (end && (*end == 'M' || *end == 'm'))
+        unit = 1024.0 * 1024;
+    else if (end && (*end == 'G' || *end == 'g'))
+        unit = 1024.0 * 1024 * 1024;
+    if (end && unit > 1)
+        end++;
+    double bytes = number * unit;
+    if (end == value || !end || *end || !(bytes >= (double) S_QUERY_BYTES_MIN) ||
+        !(bytes <= (double) S_QUERY_BYTES_MAX)) {
+        cli_usage_error (prog,
+                         "--%s needs a size from 64K to 1024G (K, M, G: KiB, MiB, GiB), got '%s'",
+                         option->name, value);
+        return false;
+    }
+    *(size_t *) option->target = (size_t) bytes;
+    return true;
 }
 
 //  The security flags together: CURVE needs both files, plaintext a good list.
@@ -208,6 +245,9 @@ config_parse (int argc, char **argv, config_t *config)
                                         STORE_MINUTE_RETENTION_DEFAULT / 86400.0,
                                         STORE_HOUR_RETENTION_DEFAULT / 86400.0},
                          .store_seal_s = 60,
+                         .query_memory = S_QUERY_MEMORY_DEFAULT,
+                         .query_answer_max = S_QUERY_ANSWER_MAX_DEFAULT,
+
                          .store_max_series = STORE_MAX_SERIES_DEFAULT,
                          .store_max_metrics = STORE_MAX_METRICS_DEFAULT,
                          .store_max_series_metrics = STORE_SERIES_METRICS_DEFAULT};
@@ -261,6 +301,15 @@ config_parse (int argc, char **argv, config_t *config)
          "PEM CA certificates to check an https receiver with", NULL, NULL},
         {"max-clients-per-address", 0, CLI_LONG, &per_address, 0, S_CLIENTS_MAX, "N",
          "connections one client address may hold (0: no limit)", NULL, NULL},
+        {"query-memory", 0, CLI_CALL, &config->query_memory, 0, 0, "N",
+         "bytes /api/history answers in flight may hold together\n"
+         "(waiting, running or being sent; K, M, G suffixes); past it\n"
+         "a query gets 503 and Retry-After",
+         "256M", s_take_bytes},
+        {"query-answer-max", 0, CLI_CALL, &config->query_answer_max, 0, 0, "N",
+         "bytes one /api/history answer may hold; a larger one gets 413\n"
+         "with a hint to narrow it (at most --query-memory)",
+         "64M", s_take_bytes},
         {"http-write-timeout", 0, CLI_LONG, &write_timeout, 1, 3600, "SECONDS",
          "close an HTTP connection whose answer makes no progress\n"
          "(a client that stopped reading) or that idles this long",
@@ -367,6 +416,11 @@ config_parse (int argc, char **argv, config_t *config)
     config->log_lines = (uint32_t) log_lines;
     config->log_window_s = (uint32_t) log_window;
     config->max_per_address = (uint32_t) per_address;
+    if (config->query_answer_max > config->query_memory) {
+        cli_usage_error (PROG, "--query-answer-max (%zu) cannot pass --query-memory (%zu)",
+                         config->query_answer_max, config->query_memory);
+        return CONFIG_ERROR;
+    }
     config->write_timeout_s = (uint32_t) write_timeout;
     return s_check_security (config) ? CONFIG_RUN : CONFIG_ERROR;
 }

@@ -28,7 +28,9 @@
 #include "store_writer.h"
 #include "worker.h"
 
+#include <malloc.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -260,6 +262,19 @@ s_job_free (s_job_t *job)
     free (job->json);
 }
 
+//  Gives the heap back after a large answer: what a query allocated in many
+//  pieces (series names, blocks) lies in the query thread's arena, which glibc
+//  keeps unless asked. The answer itself is one mmapped block (collector's
+//  M_MMAP_THRESHOLD, main.c) that goes back when the loop frees it.
+#define S_TRIM_AFTER_BYTES (1 << 20)
+
+static void
+s_query_trim (size_t answer_size)
+{
+    if (answer_size >= S_TRIM_AFTER_BYTES)
+        malloc_trim (0);
+}
+
 static void
 s_query_main (void *arg)
 {
@@ -272,8 +287,9 @@ s_query_main (void *arg)
         }
         job->json = store_query_run (self->reader, &job->query, self->config.retention_s,
                                      clock_wall_ns (), &job->size);
-        if (!job->json)
+        if (!job->json && job->size != STORE_ANSWER_TOO_LARGE)
             log_warn ("store: a history query failed: %s", sqlite3_errmsg (self->reader));
+        s_query_trim (job->json ? job->size : SIZE_MAX); //  a failed one may have grown
         worker_queue_done (self->queries);
     }
 }
@@ -436,7 +452,7 @@ store_dispatch (store_t *self)
         worker_queue_release (self->queries);
         char *json = job.json;
         job.json = NULL;
-        job.done (job.arg, json, json ? job.size : 0);
+        job.done (job.arg, json, json || job.size == STORE_ANSWER_TOO_LARGE ? job.size : 0);
         s_job_free (&job);
         called++;
     }

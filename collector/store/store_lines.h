@@ -11,13 +11,16 @@
       store_query_join.c    folds the points the loop kept in memory into them
       store_query_answer.c  prints the lines as the /api/history answer
 
-    The structures live only on the query thread, for one query.
+    The structures live only on the query thread, for one query. Lines are
+    filled and printed one at a time (store_query.c), so a query holds the
+    buckets of one line, not of the answer: metrics x points x 48 bytes.
 */
 #ifndef ZAPM_STORE_LINES_H
 #define ZAPM_STORE_LINES_H
 
 #include "store_fold.h"
 #include "store_memory.h"
+#include "store_types.h"
 #include "textbuf.h"
 
 #include <sqlite3.h>
@@ -26,7 +29,7 @@
 #include <stdint.h>
 
 //  Most metrics one query reads.
-#define STORE_LINES_METRICS_MAX 64
+#define STORE_LINES_METRICS_MAX STORE_QUERY_METRICS_MAX
 
 //  A series a query reads: a member of a line.
 typedef struct {
@@ -71,7 +74,7 @@ typedef struct {
 //  (what was allocated is freed with the line).
 bool store_lines_alloc (store_line_t *line, const store_lines_t *lines);
 
-//  Frees a line's buckets.
+//  Frees a line's buckets (and forgets them: a second call does nothing).
 void store_lines_free (store_line_t *line);
 
 //  Orders members by group, then by id: members of one line are adjacent.
@@ -83,19 +86,31 @@ int store_lines_by_group (const void *a, const void *b);
 bool store_lines_read (store_lines_t *lines, int tier, int64_t series, int64_t lo, int64_t hi,
                        store_line_t *line);
 
-//  Joins `memory` into line[0..*count), sorted by group, with room for as
-//  many more lines as `memory` has series: a series whose line the store
-//  has is folded into it (only its points after its own sealed time), the
-//  others get new lines, one per group, whose members are kept in `extra`
-//  (room for every memory series; its strings point into `memory`).
-//  `service`: lines are services. Returns false if memory ran out.
-bool store_lines_join (store_lines_t *lines, const store_memory_t *memory, store_line_t *line,
-                       size_t *count, store_member_t *extra, bool service);
+//  Plans the join of `memory` with line[0..*count), sorted by group, with
+//  room for as many more lines as `memory` has series: a series whose line
+//  the store has joins it, the others get new lines, one per group, whose
+//  members are kept in `extra` (room for every memory series; its strings
+//  point into `memory`). target[i] is the index of the line memory series i
+//  joins. `service`: lines are services. No buckets are allocated.
+void store_lines_join_plan (const store_memory_t *memory, store_line_t *line, size_t *count,
+                            store_member_t *extra, bool service, size_t *target);
 
-//  Prints the /api/history answer into `out`: the window, `tier` (the tier
-//  read first), the grouping, then every line of line[0..count) that has
-//  something in the window. Returns false if memory ran out.
-bool store_lines_answer (textbuf_t *out, store_lines_t *lines, const store_line_t *line,
-                         size_t count, const char *tier, bool service, int64_t now_ns);
+//  Folds the points of `memory` (a series of the line) newer than its
+//  member's sealed time into the line's buckets.
+void store_lines_join_fold (const store_lines_t *lines, store_line_t *line,
+                            const store_memory_series_t *memory);
+
+//  Prints the head of the /api/history answer into `out`: the window,
+//  `tier` (the tier read first), the grouping, and the opening of `series`.
+void store_lines_answer_begin (textbuf_t *out, const store_lines_t *lines, const char *tier,
+                               bool service, int64_t now_ns);
+
+//  Prints `line` if it has something in the window (*first: no line printed
+//  yet; cleared once one is). Returns false if memory ran out.
+bool store_lines_answer_line (textbuf_t *out, store_lines_t *lines, const store_line_t *line,
+                              bool service, bool *first);
+
+//  Closes the answer; false if `out` overflowed.
+bool store_lines_answer_end (textbuf_t *out);
 
 #endif

@@ -6,7 +6,11 @@
     it a new pid. Then each series' chunks fold into its line's buckets, from
     the tier chosen down to raw past each tier's watermark
     (store_query_read.c), the points the loop kept in memory join in
-    (store_query_join.c), and the lines are printed (store_query_answer.c).
+    (store_query_join.c), and the lines are printed (store_query_answer.c),
+    one line at a time: a line's buckets are allocated, filled, printed and
+    freed before the next, so a query holds one line's buckets (at most
+    64 metrics x 10,000 points x 48 bytes), not every line's. The answer
+    text stops at the request's max_bytes (STORE_ANSWER_TOO_LARGE).
     All of it inside one read transaction: a consistent snapshot while the
     writer goes on. The steps share the lines of store_lines.h.
 */
@@ -178,6 +182,8 @@ store_lines_free (store_line_t *line)
     free (line->folds);
     free (line->time_sum);
     free (line->time_count);
+    line->folds = NULL;
+    line->time_sum = line->time_count = NULL;
 }
 
 int
@@ -201,7 +207,10 @@ typedef struct {
     size_t series_count;            //  ...
     store_line_t *line;             //  the lines (room for series + memory series)
     size_t line_count;              //  ...
+    size_t stored;                  //  line[0..stored) have members in the store
     store_member_t *extra;          //  members of lines only in memory
+    size_t *joins;                  //  per line, its first memory series (SIZE_MAX: none)
+    size_t *next;                   //  per memory series, the next one of its line
 } s_query_t;
 
 //  Takes the request's window, points and grouping. False if it is invalid.
@@ -287,13 +296,17 @@ static bool
 s_prepare (s_query_t *query, size_t memory_count)
 {
     store_lines_t *lines = &query->lines;
-    query->line = calloc (query->series_count + memory_count + 1, sizeof *query->line);
+    size_t line_room = query->series_count + memory_count + 1;
+    query->line = calloc (line_room, sizeof *query->line);
     query->extra = calloc (memory_count + 1, sizeof *query->extra);
+    query->joins = malloc (line_room * sizeof *query->joins);
+    query->next = malloc ((memory_count + 1) * sizeof *query->next);
     lines->chunks = store_db_prepare (lines->db, "SELECT data FROM chunk WHERE tier = ? AND"
                                                  " series = ? AND t0 >= ? AND t0 < ? ORDER BY t0");
     lines->times = malloc (CHUNK_ROWS_MAX * sizeof *lines->times);
     lines->means = textbuf_growing (QUERY_ANSWER_BUFFER);
-    return query->line && query->extra && lines->chunks && lines->times && !lines->means.overflow;
+    return query->line && query->extra && query->joins && query->next && lines->chunks &&
+           lines->times && !lines->means.overflow;
 }
 
 //  Folds series s into `line`: tier `tier` up to its watermark, then each
@@ -319,25 +332,79 @@ s_read_series (s_query_t *query, const store_member_t *s, store_line_t *line)
     return true;
 }
 
-//  Groups the series into lines (they are sorted by group) and folds each
-//  one's chunks into its line.
-static bool
-s_read_lines (s_query_t *query)
+//  Groups the series into lines (they are sorted by group); their buckets
+//  come later, one line at a time (s_answer).
+static void
+s_group_lines (s_query_t *query)
 {
     for (size_t i = 0; i < query->series_count; i++) {
         store_member_t *s = &query->series[i];
-        if (i == 0 || strcmp (s->group, query->series[i - 1].group) != 0) {
-            store_line_t *line = &query->line[query->line_count++];
-            line->first = s;
-            if (!store_lines_alloc (line, &query->lines))
-                return false;
-        }
-        store_line_t *line = &query->line[query->line_count - 1];
-        line->members++;
-        if (!s_read_series (query, s, line))
-            return false;
+        if (i == 0 || strcmp (s->group, query->series[i - 1].group) != 0)
+            query->line[query->line_count++].first = s;
+        query->line[query->line_count - 1].members++;
     }
+    query->stored = query->line_count;
+}
+
+//  Plans the join with memory: new lines for series only there, and per
+//  line the list of memory series that fold into it.
+static void
+s_plan_join (s_query_t *query, const store_memory_t *memory)
+{
+    size_t size = store_memory_size (memory);
+    if (size)
+        store_lines_join_plan (memory, query->line, &query->line_count, query->extra,
+                               query->service, query->next);
+    for (size_t i = 0; i < query->line_count; i++)
+        query->joins[i] = SIZE_MAX;
+    //  query->next holds each series' line; turn it into per-line lists.
+    for (size_t m = size; m-- > 0;) {
+        size_t line = query->next[m];
+        query->next[m] = line == SIZE_MAX ? SIZE_MAX : query->joins[line];
+        if (line != SIZE_MAX)
+            query->joins[line] = m;
+    }
+}
+
+//  Fills line i's buckets: its stored members' chunks, then the points of its
+//  series in memory.
+static bool
+s_fill_line (s_query_t *query, size_t i, const store_memory_t *memory)
+{
+    store_line_t *line = &query->line[i];
+    if (!store_lines_alloc (line, &query->lines))
+        return false;
+    for (size_t k = 0; i < query->stored && k < line->members; k++)
+        if (!s_read_series (query, &line->first[k], line))
+            return false;
+    for (size_t m = query->joins[i]; m != SIZE_MAX; m = query->next[m])
+        store_lines_join_fold (&query->lines, line, store_memory_at (memory, m));
     return true;
+}
+
+//  Fills and prints the lines one at a time, each freed once printed, so a
+//  query holds one line's buckets. Stops with *too_large when the answer
+//  grows past `max_bytes` (0: no cap).
+static bool
+s_answer (s_query_t *query, const store_memory_t *memory, textbuf_t *out, size_t max_bytes,
+          int64_t now_ns, bool *too_large)
+{
+    store_lines_answer_begin (out, &query->lines, store_tier_name[query->tier], query->service,
+                              now_ns);
+    bool first = true;
+    for (size_t i = 0; i < query->line_count; i++) {
+        bool ok =
+            s_fill_line (query, i, memory) &&
+            store_lines_answer_line (out, &query->lines, &query->line[i], query->service, &first);
+        store_lines_free (&query->line[i]);
+        if (!ok)
+            return false;
+        if (max_bytes && textbuf_length (out) > max_bytes) {
+            *too_large = true;
+            return false;
+        }
+    }
+    return store_lines_answer_end (out);
 }
 
 static void
@@ -354,6 +421,8 @@ s_query_free (s_query_t *query)
         store_lines_free (&query->line[i]);
     free (query->line);
     free (query->extra); //  its strings belong to the request's memory
+    free (query->joins);
+    free (query->next);
     for (size_t i = 0; i < query->series_count; i++)
         store_who_free (&query->series[i].who);
     free (query->series);
@@ -368,16 +437,15 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
         return NULL;
     textbuf_t out = textbuf_growing (QUERY_ANSWER_BUFFER);
     bool ok = store_db_exec (db, "BEGIN") == SQLITE_OK;
-    bool began = ok;
+    bool began = ok, too_large = false;
     ok = ok && s_plan (&query, request, retention_s, now_ns);
     ok = ok && s_series (&query, request->glob);
     ok = ok && s_prepare (&query, store_memory_size (request->memory));
-    ok = ok && s_read_lines (&query);
-    if (ok && request->memory)
-        ok = store_lines_join (&query.lines, request->memory, query.line, &query.line_count,
-                               query.extra, query.service);
-    ok = ok && store_lines_answer (&out, &query.lines, query.line, query.line_count,
-                                   store_tier_name[query.tier], query.service, now_ns);
+    if (ok) {
+        s_group_lines (&query);
+        s_plan_join (&query, request->memory);
+    }
+    ok = ok && s_answer (&query, request->memory, &out, request->max_bytes, now_ns, &too_large);
     if (began)
         store_db_exec (db, "COMMIT");
     s_query_free (&query);
@@ -385,6 +453,8 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
     char *text = ok ? textbuf_take (&out) : NULL; //  a NUL after the text, not counted
     if (!text) {
         textbuf_free (&out);
+        if (too_large)
+            *size = STORE_ANSWER_TOO_LARGE;
         return NULL;
     }
     *size = length;

@@ -251,9 +251,9 @@ s_any (const store_lines_t *lines, const store_line_t *line)
     return false;
 }
 
-bool
-store_lines_answer (textbuf_t *out, store_lines_t *lines, const store_line_t *line, size_t count,
-                    const char *tier, bool service, int64_t now_ns)
+void
+store_lines_answer_begin (textbuf_t *out, const store_lines_t *lines, const char *tier,
+                          bool service, int64_t now_ns)
 {
     TEXTBUF_LIT (out, "{");
     TEXTBUF_KEY (out, ZAPM_KEY_NOW);
@@ -272,15 +272,23 @@ store_lines_answer (textbuf_t *out, store_lines_t *lines, const store_line_t *li
     s_string (out, service ? ZAPM_HISTORY_GROUP_SERVICE : ZAPM_HISTORY_GROUP_SERIES);
     TEXTBUF_NEXT_KEY (out, ZAPM_KEY_SERIES);
     textbuf_putc (out, '[');
-    bool first = true, ok = true;
-    for (size_t i = 0; i < count && ok; i++) {
-        if (!s_any (lines, &line[i]))
-            continue;
-        if (!first)
-            textbuf_putc (out, ',');
-        first = false;
-        ok = s_print_line (out, lines, &line[i], service);
-    }
+}
+
+bool
+store_lines_answer_line (textbuf_t *out, store_lines_t *lines, const store_line_t *line,
+                         bool service, bool *first)
+{
+    if (!s_any (lines, line))
+        return true;
+    if (!*first)
+        textbuf_putc (out, ',');
+    *first = false;
+    return s_print_line (out, lines, line, service);
+}
+
+bool
+store_lines_answer_end (textbuf_t *out)
+{
     TEXTBUF_LIT (out, "]}");
-    return ok && !out->overflow;
+    return !out->overflow;
 }

@@ -5,7 +5,10 @@
     (store_memory.h) that are newer than their own series' sealed time (not
     the line's `until`: a service's members seal at staggered times) fold
     into the same buckets as the stored ones, and a series the store holds
-    nothing of gets a line of its own. The loop only sends the bytes.
+    nothing of gets a line of its own. The loop only sends the bytes. The
+    plan (which line each memory series joins) is made once; the folding is
+    done line by line as the answer is printed, so only one line's buckets
+    exist at a time.
 */
 #include "store_lines.h"
 
@@ -50,8 +53,9 @@ s_member_until (const store_line_t *line, const store_memory_series_t *memory)
 
 //  Folds the points of `memory` newer than its member's sealed time into the
 //  line's buckets.
-static void
-s_fold_memory (const store_lines_t *lines, store_line_t *line, const store_memory_series_t *memory)
+void
+store_lines_join_fold (const store_lines_t *lines, store_line_t *line,
+                       const store_memory_series_t *memory)
 {
     int column[STORE_LINES_METRICS_MAX];
     for (int m = 0; m < lines->metric_count; m++) {
@@ -84,10 +88,10 @@ s_fold_memory (const store_lines_t *lines, store_line_t *line, const store_memor
 }
 
 //  Gives the memory series whose group has no stored line new lines, one
-//  per group, at line[*count...]. Returns false if memory ran out.
-static bool
-s_new_lines (store_lines_t *lines, const store_memory_t *memory, store_line_t *line, size_t *count,
-             store_member_t *extra, bool service)
+//  per group, at line[*count...] (their buckets come later, line by line).
+static void
+s_new_lines (const store_memory_t *memory, store_line_t *line, size_t *count, store_member_t *extra,
+             bool service)
 {
     size_t stored = *count, extra_count = 0;
     size_t size = store_memory_size (memory);
@@ -101,24 +105,18 @@ s_new_lines (store_lines_t *lines, const store_memory_t *memory, store_line_t *l
     if (extra_count)
         qsort (extra, extra_count, sizeof *extra, store_lines_by_group);
     for (size_t i = 0; i < extra_count; i++) {
-        if (i == 0 || strcmp (extra[i].group, extra[i - 1].group) != 0) {
-            store_line_t *added = &line[(*count)++];
-            added->first = &extra[i];
-            if (!store_lines_alloc (added, lines))
-                return false;
-        }
+        if (i == 0 || strcmp (extra[i].group, extra[i - 1].group) != 0)
+            line[(*count)++].first = &extra[i];
         line[*count - 1].members++;
     }
-    return true;
 }
 
-bool
-store_lines_join (store_lines_t *lines, const store_memory_t *memory, store_line_t *line,
-                  size_t *count, store_member_t *extra, bool service)
+void
+store_lines_join_plan (const store_memory_t *memory, store_line_t *line, size_t *count,
+                       store_member_t *extra, bool service, size_t *target)
 {
     size_t stored = *count;
-    if (!s_new_lines (lines, memory, line, count, extra, service))
-        return false;
+    s_new_lines (memory, line, count, extra, service);
     size_t size = store_memory_size (memory);
     for (size_t i = 0; i < size; i++) {
         const store_memory_series_t *m = store_memory_at (memory, i);
@@ -126,8 +124,6 @@ store_lines_join (store_lines_t *lines, const store_memory_t *memory, store_line
         store_line_t *into = s_line_of (line, stored, group);
         if (!into)
             into = s_line_of (line + stored, *count - stored, group);
-        if (into)
-            s_fold_memory (lines, into, m);
+        target[i] = into ? (size_t) (into - line) : SIZE_MAX;
     }
-    return true;
 }

@@ -13,6 +13,7 @@
 */
 #include "history.h"
 #include "query.h"
+#include "query_budget.h"
 #include "reply.h"
 #include "clock.h"
 #include "service.h"
@@ -32,9 +33,16 @@ struct _history_job_t {
     struct MHD_Connection *connection; //  suspended until the answer is in
     bool *resumed;                     //  set when the connection is resumed
     char *json;                        //  the answer, NULL if it failed
-    size_t size;                       //  its length
+    size_t size;                       //  its length (STORE_ANSWER_TOO_LARGE: past the cap)
     bool done;                         //  the answer is in
+    query_budget_t *budget;            //  what it reserved from
+    size_t reserved;                   //  bytes reserved, until the answer is freed
 };
+
+//  What a too-large answer is told: how to ask for less.
+#define S_TOO_LARGE                                                                                \
+    "the answer would pass --query-answer-max: ask for fewer points=, fewer metric= names,"        \
+    " a narrower agent= glob or a shorter window (seconds=, from=, to=)\n"
 
 static const char *
 s_arg (struct MHD_Connection *connection, const char *name)
@@ -74,9 +82,47 @@ s_on_answer (void *arg, char *json, size_t size)
     history_job_t *self = arg;
     self->json = json;
     self->size = size;
+    //  From now on the answer's bytes are what the query holds.
+    query_budget_resize (self->budget, self->reserved, json ? size : 0);
+    self->reserved = json ? size : 0;
     self->done = true;
     MHD_resume_connection (self->connection);
     *self->resumed = true;
+}
+
+//  Counts the names of a valid metric= list (NULL: the charted ones) into
+//  *count. False with *status and *error when one is named twice (400) or
+//  there are more than the store reads (413).
+static bool
+s_metric_names (const char *list, int *count, unsigned *status, const char **error)
+{
+    *count = 0;
+    if (!list) {
+        *count = ZAPM_CHARTED_COUNT;
+        return true;
+    }
+    const char *names[STORE_QUERY_METRICS_MAX];
+    size_t sizes[STORE_QUERY_METRICS_MAX];
+    for (const char *at = list; *at;) {
+        size_t size = strcspn (at, ",");
+        if (size) {
+            for (int i = 0; i < *count; i++)
+                if (sizes[i] == size && memcmp (names[i], at, size) == 0) {
+                    *status = MHD_HTTP_BAD_REQUEST;
+                    *error = "metric names a metric twice: name each once\n";
+                    return false;
+                }
+            if (*count == STORE_QUERY_METRICS_MAX) {
+                *status = MHD_HTTP_CONTENT_TOO_LARGE;
+                *error = "metric names more than 64 metrics: ask for fewer\n";
+                return false;
+            }
+            names[*count] = at;
+            sizes[(*count)++] = size;
+        }
+        at += size + (at[size] == ',');
+    }
+    return true;
 }
 
 //  Parses the request into *query; false with the 400 text in *error.
@@ -201,19 +247,101 @@ s_snapshot (series_map_t *map, const char *glob, double from, double to)
     return memory;
 }
 
+//  -------------------------------------------------------------- the budget
+
+static double
+s_time_of (const void *series, size_t i)
+{
+    return series_point (series, (uint32_t) i)->t;
+}
+
+//  The answer's size, from what memory proves exists: the buckets the
+//  matching series' points fall in (query_budget.h). *snapshot: what the
+//  copy of their points in the window (s_snapshot) takes, which goes with
+//  the query until its answer is in.
+static size_t
+s_estimate (series_map_t *map, const store_query_t *query, int metrics, size_t *snapshot)
+{
+    uint64_t buckets = 0, lines = 0;
+    double copied = 0;
+    uint32_t size = series_map_size (map);
+    for (uint32_t i = 0; i < size; i++) {
+        const series_t *series = series_map_at (map, i);
+        if (!query_glob_match (query->glob, series->id))
+            continue;
+        lines++;
+        buckets += query_budget_buckets (s_time_of, series, series->history_count, query->from,
+                                         query->to, query->points);
+        uint32_t inside = 0;
+        for (uint32_t k = 0; k < series->history_count; k++) {
+            double t = series_point (series, k)->t;
+            inside += t >= query->from && t <= query->to;
+        }
+        //  A time and a float per column (store_memory.c), doubled as it grows.
+        copied += 2.0 * inside * (8 + 4 * (ZAPM_CHARTED_COUNT + series->custom_count));
+    }
+    *snapshot = (size_t) copied;
+    return query_budget_estimate (buckets, lines, metrics, query->points, query->metrics_only);
+}
+
+//  Checks the metric list and the estimate, and reserves it. False with the
+//  status and the text to answer when the query is refused.
+static bool
+s_budget (query_budget_t *budget, series_map_t *series, store_query_t *query, size_t *reserved,
+          unsigned *status, const char **error)
+{
+    int metrics;
+    if (!s_metric_names (query->metrics, &metrics, status, error)) {
+        query_budget_refused (budget,
+                              *status == MHD_HTTP_BAD_REQUEST ? WEB_REFUSED_REPEATED_METRIC
+                                                              : WEB_REFUSED_TOO_LARGE,
+                              *error);
+        return false;
+    }
+    size_t snapshot;
+    size_t estimate = s_estimate (series, query, metrics, &snapshot);
+    size_t answer_max = query_budget_answer_max (budget);
+    if (estimate > answer_max) {
+        query_budget_refused (budget, WEB_REFUSED_TOO_LARGE, "its estimate is over the cap");
+        *status = MHD_HTTP_CONTENT_TOO_LARGE;
+        *error = S_TOO_LARGE;
+        return false;
+    }
+    //  The snapshot is bounded by --history, not by the request: it is
+    //  reserved, but never a reason for 413 (at most the whole budget).
+    *reserved = estimate + snapshot > QUERY_BUDGET_FLOOR ? estimate + snapshot : QUERY_BUDGET_FLOOR;
+    if (*reserved > query_budget_total (budget))
+        *reserved = query_budget_total (budget);
+    if (!query_budget_reserve (budget, *reserved)) {
+        *status = MHD_HTTP_SERVICE_UNAVAILABLE;
+        *error = "busy: history answers in flight hold --query-memory; retry in a second\n";
+        return false;
+    }
+    query->max_bytes = answer_max;
+    return true;
+}
+
 history_job_t *
-history_start (store_t *store, series_map_t *series, struct MHD_Connection *connection,
-               bool *resumed, unsigned *status, const char **error)
+history_start (store_t *store, series_map_t *series, query_budget_t *budget,
+               struct MHD_Connection *connection, bool *resumed, unsigned *status,
+               const char **error)
 {
     store_query_t query = {0};
     if (!s_parse (connection, &query, error)) {
         *status = MHD_HTTP_BAD_REQUEST;
         return NULL;
     }
+    size_t reserved;
+    if (!s_budget (budget, series, &query, &reserved, status, error))
+        return NULL;
     history_job_t *self = calloc (1, sizeof *self);
+    if (!self)
+        query_budget_release (budget, reserved);
     if (self) {
         self->connection = connection;
         self->resumed = resumed;
+        self->budget = budget;
+        self->reserved = reserved;
         query.memory = s_snapshot (series, query.glob, query.from, query.to);
     }
     //  store_query_start takes query.memory, whatever it returns.
@@ -231,6 +359,7 @@ history_destroy (history_job_t **self_p)
 {
     history_job_t *self = *self_p;
     if (self) {
+        query_budget_release (self->budget, self->reserved);
         free (self->json);
         free (self);
         *self_p = NULL;
@@ -240,11 +369,17 @@ history_destroy (history_job_t **self_p)
 enum MHD_Result
 history_answer (history_job_t *self, struct MHD_Connection *connection)
 {
+    if (!self->json && self->size == STORE_ANSWER_TOO_LARGE) {
+        query_budget_refused (self->budget, WEB_REFUSED_TOO_LARGE,
+                              "the store's answer passed the cap");
+        return reply_text (connection, MHD_HTTP_CONTENT_TOO_LARGE, S_TOO_LARGE);
+    }
     if (!self->json)
         return reply_text (connection, MHD_HTTP_SERVICE_UNAVAILABLE,
                            "the history store is stopping or failed: retry\n");
     char *json = self->json;
+    size_t reserved = self->reserved;
     self->json = NULL;
-    return reply_buffer_sized (connection, MHD_HTTP_OK, "application/json; charset=utf-8", json,
-                               self->size, MHD_RESPMEM_MUST_FREE);
+    self->reserved = 0;
+    return query_budget_send (self->budget, connection, json, self->size, reserved);
 }

@@ -13,6 +13,7 @@
 #define ZAPM_HISTORY_H
 
 #include "query.h"
+#include "query_budget.h"
 #include "series.h"
 #include "store.h"
 
@@ -28,15 +29,18 @@ typedef struct _history_job_t history_job_t;
 //  True when the request's parameters need the store.
 bool history_wants_store (struct MHD_Connection *connection);
 
-//  Parses the request and starts its query. On success returns a job; the
-//  caller suspends the connection, and when the answer is in, the job sets
-//  *resumed to true after resuming it. On failure returns NULL with the HTTP
-//  status (400 or 503) and a static text in *status and *error.
-history_job_t *history_start (store_t *store, series_map_t *series,
+//  Parses the request, checks it against `budget` (query_budget.h) and
+//  starts its query. On success returns a job; the caller suspends the
+//  connection, and when the answer is in, the job sets *resumed to true
+//  after resuming it. On failure returns NULL with the HTTP status (400,
+//  413 or 503) and a static text in *status and *error.
+history_job_t *history_start (store_t *store, series_map_t *series, query_budget_t *budget,
                               struct MHD_Connection *connection, bool *resumed, unsigned *status,
                               const char **error);
 
-//  Queues the answer of a finished job on its (resumed) connection.
+//  Queues the answer of a finished job on its (resumed) connection: 200, or
+//  413 when the store stopped it at the cap. The answer's bytes stay
+//  reserved in the budget until libmicrohttpd frees the response.
 enum MHD_Result history_answer (history_job_t *self, struct MHD_Connection *connection);
 
 //  Frees a job once its request has completed; nullifies *self_p.

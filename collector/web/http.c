@@ -38,6 +38,7 @@
 #include "clock.h"
 #include "history.h"
 #include "http_limits.h"
+#include "query_budget.h"
 #include "http_strict.h"
 #include "base.h"
 #include "metrics.h"
@@ -82,6 +83,7 @@ struct _http_t {
     http_routes_t routes;        //  what the routes read
     http_limits_t *limits;       //  the header deadline
     bool resumed;                //  logins resumed since the last http_run
+    query_budget_t *budget;      //  what history answers may hold
     bool head;                   //  the request being dispatched is a HEAD
     struct sockaddr_in address;  //  where it was asked to listen, for messages
     log_gap_t tls_log;           //  failed handshakes
@@ -155,8 +157,8 @@ s_history_from_store (http_t *self, struct MHD_Connection *connection, void **re
     waiting->connection = connection;
     unsigned status;
     const char *error;
-    waiting->history = history_start (self->routes.store, self->routes.series, connection,
-                                      &self->resumed, &status, &error);
+    waiting->history = history_start (self->routes.store, self->routes.series, self->budget,
+                                      connection, &self->resumed, &status, &error);
     if (!waiting->history)
         return status == MHD_HTTP_SERVICE_UNAVAILABLE
                    ? s_answer_plain (connection, status, error, MHD_HTTP_HEADER_RETRY_AFTER, "1")
@@ -178,8 +180,19 @@ s_route_history (http_t *self, struct MHD_Connection *connection, void **request
     if (text && !query_seconds (text, QUERY_SECONDS_MAX, &seconds))
         return reply_text (connection, MHD_HTTP_BAD_REQUEST,
                            "seconds must be a number between 0 and 86400\n");
-    return s_answer_json (connection,
-                          api_history (self->routes.series, glob, seconds, clock_wall_ns ()));
+    //  Bounded by --history, not estimated; but it counts in the budget
+    //  while it is sent (query_budget.h).
+    if (!query_budget_reserve (self->budget, QUERY_BUDGET_FLOOR))
+        return s_answer_plain (
+            connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+            "busy: history answers in flight hold --query-memory; retry in a second\n",
+            MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    char *json = api_history (self->routes.series, glob, seconds, clock_wall_ns ());
+    size_t size = json ? strlen (json) : 0;
+    query_budget_resize (self->budget, QUERY_BUDGET_FLOOR, size);
+    if (!json)
+        return MHD_NO;
+    return query_budget_send (self->budget, connection, json, size, size);
 }
 
 static enum MHD_Result
@@ -489,7 +502,10 @@ http_new (const struct sockaddr_in *address, uint32_t max_connections, const htt
     if (!self->routes.write_timeout_s)
         self->routes.write_timeout_s = HTTP_WRITE_TIMEOUT_S;
     self->limits = http_limits_new ((int64_t) HTTP_HEADER_DEADLINE_S * 1000000000LL, routes->stats);
-    if (!self->limits) {
+    self->budget = query_budget_new (routes->query_memory, routes->query_answer_max, routes->stats);
+    if (!self->limits || !self->budget) {
+        http_limits_destroy (&self->limits);
+        query_budget_destroy (&self->budget);
         free (self);
         return NULL;
     }
@@ -516,6 +532,7 @@ http_new (const struct sockaddr_in *address, uint32_t max_connections, const htt
         MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!self->daemon) {
         http_limits_destroy (&self->limits);
+        query_budget_destroy (&self->budget);
         free (self);
         return NULL;
     }
@@ -530,6 +547,7 @@ http_destroy (http_t **self_p)
     if (self) {
         MHD_stop_daemon (self->daemon);
         http_limits_destroy (&self->limits);
+        query_budget_destroy (&self->budget);
         free (self);
         *self_p = NULL;
     }

@@ -46,6 +46,13 @@ s_refusal_name (int reason)
 }
 
 static const char *
+s_query_refused_name (int reason)
+{
+    static const char *const names[WEB_REFUSED_REASONS] = WEB_REFUSED_NAMES;
+    return names[reason];
+}
+
+static const char *
 s_lost_name (int reason)
 {
     return watch_lost_name ((stats_lost_t) reason);
@@ -122,6 +129,12 @@ metrics_render (const metrics_counters_t *counters, const metrics_gauges_t *gaug
     s_metric (&buffer, "zapm_http_write_timeouts_total", "counter",
               "Connections closed because an answer made no progress for --http-write-timeout.",
               counters->web->write_timeouts);
+    s_by_reason (&buffer, "zapm_http_query_refused_total",
+                 "History queries refused: budget (503), too_large (413), repeated_metric (400).",
+                 counters->web->query_refused, WEB_REFUSED_REASONS, s_query_refused_name);
+    s_metric (&buffer, "zapm_http_query_bytes", "gauge",
+              "Bytes history answers in flight hold (waiting, running or being sent).",
+              counters->web->query_bytes);
     s_metric (&buffer, "zapm_clients", "gauge", "Open /feed streams.", gauges->clients);
     s_metric (&buffer, "zapm_series", "gauge", "Series known.", gauges->series);
     s_metric (&buffer, "zapm_series_live", "gauge", "Series live.", gauges->series_live);

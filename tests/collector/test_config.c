@@ -40,6 +40,16 @@ main (void)
     CHECK (config.metrics_ttl_s == 300);
     CHECK (s_parse (&config, "--metrics-ttl", "0.5", NULL) == CONFIG_RUN);
     CHECK (config.metrics_ttl_s == 0.5);
+    //  The history answers' budget: sizes with K, M, G suffixes.
+    CHECK (s_parse (&config, NULL) == CONFIG_RUN);
+    CHECK (config.query_memory == (size_t) 256 << 20 && config.query_answer_max == (size_t) 64
+                                                                                       << 20);
+    CHECK (s_parse (&config, "--query-memory", "1G", "--query-answer-max", "512k", NULL) ==
+           CONFIG_RUN);
+    CHECK (config.query_memory == (size_t) 1 << 30 && config.query_answer_max == 512 * 1024);
+    CHECK (s_parse (&config, "--query-memory", "1048576", NULL) == CONFIG_ERROR); //  < answer max
+    CHECK (s_parse (&config, "--query-memory", "2M", "--query-answer-max", "2M", NULL) ==
+           CONFIG_RUN);
 
     CHECK (s_parse (&config, "--http", "*:0", "-b", "ipc:///tmp/x", "--max-clients=5", NULL) ==
            CONFIG_RUN);
@@ -53,6 +63,8 @@ main (void)
         {"--http", "127.0.0.1:99999"}, {"--http", "host.example:80"}, {"--max-clients", "0"},
         {"--max-clients", "12x"},      {"--ring-mib", "4096"},        {"--history", "-1"},
         {"--metrics-ttl", "0"},        {"--metrics-ttl", "1e999"},    {"--bind", ""},
+        {"--query-memory", "1T"},      {"--query-memory", "12KB"},    {"--query-memory", "1K"},
+        {"--query-answer-max", "M"},   {"--query-answer-max", "-5M"}, {"--query-memory", "nan"},
         {"--no-such-flag", NULL}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECKF (s_parse (&config, bad[i][0], bad[i][1], NULL) == CONFIG_ERROR, "%s %s", bad[i][0],

@@ -73,7 +73,8 @@ typedef struct {
 typedef struct _store_t store_t;
 
 //  Called on the loop thread (from store_dispatch) with a query's answer: `json`
-//  is malloc'd text the callee owns (free it), or NULL if the query failed.
+//  is malloc'd text the callee owns (free it), or NULL if the query failed
+//  (`size` STORE_ANSWER_TOO_LARGE when it grew past query->max_bytes).
 typedef void (store_done_fn) (void *arg, char *json, size_t size);
 
 //  Fills *config with the defaults and `path`.

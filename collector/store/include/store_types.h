@@ -14,6 +14,7 @@
 #include "store_memory.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "wire.h"
@@ -59,6 +60,9 @@ typedef enum {
 //  Largest `points` a query may ask for (the dashboard reads it from wire.h).
 #define STORE_QUERY_POINTS_MAX ZAPM_HISTORY_POINTS_MAX
 
+//  Most metrics one query reads (/api/history refuses more with 413).
+#define STORE_QUERY_METRICS_MAX 64
+
 //  A history query. The strings are copied by store_query_start.
 typedef struct {
     double from;            //  Unix seconds, start of the window
@@ -70,6 +74,11 @@ typedef struct {
     store_group_t group;    //  grouping
     bool metrics_only;      //  leave out today's mean arrays (cpu, mem, ..., custom)
     store_memory_t *memory; //  in-memory points to join after each line's until, or NULL
+    size_t max_bytes;       //  an answer that grows past this fails as too large (0: no cap)
 } store_query_t;
+
+//  The `size` that comes with a NULL answer when it grew past max_bytes: the
+//  query stopped there (its memory is bounded by the cap and one line).
+#define STORE_ANSWER_TOO_LARGE SIZE_MAX
 
 #endif

@@ -50,6 +50,8 @@ typedef struct {
     auth_t *auth;             //  logins for every route but /healthz, or NULL
     const tls_pem_t *tls;     //  certificate and key to serve HTTPS with, or NULL
     uint32_t max_per_address; //  connections from one client address (0: no limit)
+    size_t query_memory;      //  bytes history answers in flight may hold (--query-memory)
+    size_t query_answer_max;  //  bytes one history answer may hold (--query-answer-max)
     uint32_t write_timeout_s; //  s an answer may make no progress (0: HTTP_WRITE_TIMEOUT_S)
 } http_routes_t;
 

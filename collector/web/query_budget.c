@@ -1,0 +1,176 @@
+/*  query_budget.c: what /api/history answers may hold (query_budget.h). */
+#include "query_budget.h"
+#include "base.h"
+#include "clock.h"
+#include "loglimit.h"
+#include "reply.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+
+//  A refusal is logged at most once this often; a summary says how many
+//  were held back (loglimit.h).
+#define S_LOG_WINDOW_NS (10 * 1000000000LL)
+
+struct _query_budget_t {
+    size_t total;       //  --query-memory
+    size_t answer_max;  //  --query-answer-max
+    size_t in_use;      //  reserved by queries waiting, running or being sent
+    web_stats_t *stats; //  query_refused[] counts here
+    loglimit_t log;     //  refusals' log lines
+};
+
+static const char *const s_reason_names[WEB_REFUSED_REASONS] = WEB_REFUSED_NAMES;
+
+query_budget_t *
+query_budget_new (size_t total, size_t answer_max, web_stats_t *stats)
+{
+    assert (stats);
+    query_budget_t *self = calloc (1, sizeof *self);
+    if (self) {
+        self->total = total;
+        self->answer_max = answer_max < total ? answer_max : total;
+        self->stats = stats;
+        self->log = (loglimit_t) LOGLIMIT_INIT ("history queries refused", 1, S_LOG_WINDOW_NS);
+    }
+    return self;
+}
+
+void
+query_budget_destroy (query_budget_t **self_p)
+{
+    assert (self_p);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+size_t
+query_budget_total (const query_budget_t *self)
+{
+    assert (self);
+    return self->total;
+}
+
+size_t
+query_budget_answer_max (const query_budget_t *self)
+{
+    assert (self);
+    return self->answer_max;
+}
+
+void
+query_budget_refused (query_budget_t *self, web_refused_t reason, const char *detail)
+{
+    assert (self);
+    self->stats->query_refused[reason]++;
+    if (loglimit_allow (&self->log, clock_mono_ns ()))
+        log_warn ("http: a history query refused (%s): %s; %zu of %zu bytes in use",
+                  s_reason_names[reason], detail, self->in_use, self->total);
+}
+
+bool
+query_budget_reserve (query_budget_t *self, size_t bytes)
+{
+    assert (self);
+    if (bytes > self->total - self->in_use) {
+        query_budget_refused (self, WEB_REFUSED_BUDGET,
+                              "answers in flight would pass --query-memory");
+        return false;
+    }
+    self->in_use += bytes;
+    self->stats->query_bytes = self->in_use;
+    return true;
+}
+
+void
+query_budget_resize (query_budget_t *self, size_t bytes, size_t now)
+{
+    assert (self);
+    query_budget_release (self, bytes);
+    self->in_use += now;
+    self->stats->query_bytes = self->in_use;
+}
+
+void
+query_budget_release (query_budget_t *self, size_t bytes)
+{
+    assert (self);
+    assert (bytes <= self->in_use);
+    self->in_use -= bytes <= self->in_use ? bytes : self->in_use;
+    self->stats->query_bytes = self->in_use;
+}
+
+size_t
+query_budget_in_use (const query_budget_t *self)
+{
+    assert (self);
+    return self->in_use;
+}
+
+//  An answer being sent: what its free callback gives back.
+typedef struct {
+    char *json;             //  the answer
+    query_budget_t *budget; //  what it holds bytes of
+    size_t reserved;        //  ...how many
+} s_sending_t;
+
+//  libmicrohttpd is done with an answer: free it and give its bytes back.
+static void
+s_sending_free (void *cls)
+{
+    s_sending_t *sending = cls;
+    query_budget_release (sending->budget, sending->reserved);
+    free (sending->json);
+    free (sending);
+}
+
+enum MHD_Result
+query_budget_send (query_budget_t *self, struct MHD_Connection *connection, char *json, size_t size,
+                   size_t reserved)
+{
+    assert (self);
+    s_sending_t *sending = malloc (sizeof *sending);
+    if (!sending) {
+        query_budget_release (self, reserved);
+        free (json);
+        return MHD_NO;
+    }
+    *sending = (s_sending_t){.json = json, .budget = self, .reserved = reserved};
+    struct MHD_Response *response = MHD_create_response_from_buffer_with_free_callback_cls (
+        size, json, s_sending_free, sending);
+    if (!response)
+        s_sending_free (sending);
+    return reply_queue (connection, MHD_HTTP_OK, response, "application/json; charset=utf-8");
+}
+
+size_t
+query_budget_estimate (uint64_t buckets, uint64_t lines, int metrics, int points, bool metrics_only)
+{
+    uint64_t per_bucket = 1 + (uint64_t) metrics * (metrics_only ? 3 : 4);
+    //  In doubles, so no product of request values can wrap.
+    double bytes = (double) buckets * (double) per_bucket * QUERY_BUDGET_NUMBER_BYTES +
+                   (double) lines * QUERY_BUDGET_LINE_BYTES + (double) metrics * points * 48.0;
+    return bytes >= (double) SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t) bytes;
+}
+
+uint64_t
+query_budget_buckets (query_time_fn *time_of, const void *points, size_t count, double from,
+                      double to, int buckets_max)
+{
+    if (buckets_max < 1 || !(to > from))
+        return 0;
+    double step = (to - from) / buckets_max;
+    uint64_t buckets = 0;
+    int64_t last = -1;
+    for (size_t i = 0; i < count; i++) {
+        double t = time_of (points, i);
+        if (!(t >= from && t < to))
+            continue;
+        int64_t bucket = (int64_t) floor ((t - from) / step);
+        if (bucket != last)
+            buckets++;
+        last = bucket;
+    }
+    return buckets;
+}
