@@ -111,7 +111,8 @@ main (int argc, char **argv)
             store_ids_t ids = {parsed.agent, parsed.host, parsed.color,
                                parsed.has_pid ? (int64_t) parsed.pid : -1};
             store_append (store, "bench@bench:1", &ids,
-                          parsed.wall_ns ? parsed.wall_ns : clock_wall_ns (), numbers);
+                          parsed.wall_ns ? parsed.wall_ns : clock_wall_ns (), clock_wall_ns (),
+                          numbers);
         }
     }
     double took = clock_seconds (CLOCK_PROCESS_CPUTIME_ID) - start;

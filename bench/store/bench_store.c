@@ -181,7 +181,7 @@ s_feed (store_writer_t *writer, const s_frames_t *frames, int series, int64_t st
                 &frames->frames[(size_t) (s / interval + k * 7) % frames->count];
             store_ids_t who = {agents[k], "bench", NULL, 1000 + k};
             store_writer_sample (writer, id, &who, base + jitter, frame->layout, frame->values,
-                                 frame->count, base);
+                                 frame->count, base, base);
         }
         if ((s / interval) % (commit / interval > 0 ? commit / interval : 1) == 0)
             store_writer_commit (writer, base);
@@ -572,7 +572,8 @@ s_append (const s_frames_t *frames, const char *dir, int64_t samples)
                 continue;
             store_ids_t who = {sample.agent, sample.host, sample.color,
                                sample.has_pid ? (int64_t) sample.pid : -1};
-            dropped += !store_append (store, ids[i % series], &who, start + i * 100000, numbers);
+            dropped += !store_append (store, ids[i % series], &who, start + i * 100000,
+                                      clock_wall_ns (), numbers);
         }
         per[mode] = (clock_seconds (CLOCK_THREAD_CPUTIME_ID) - cpu) * 1e6 / (double) samples;
     }

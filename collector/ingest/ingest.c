@@ -356,7 +356,7 @@ s_ingest_sample (ingest_t *self, const char *data, size_t size, const forward_he
     if (self->sinks.store) {
         store_ids_t ids = {sample.agent, sample.host, sample.color,
                            sample.has_pid ? (int64_t) sample.pid : -1};
-        store_append (self->sinks.store, series->id, &ids, time_ns, self->numbers);
+        store_append (self->sinks.store, series->id, &ids, time_ns, wall_ns, self->numbers);
     }
     return events;
 }

@@ -53,6 +53,7 @@ typedef struct {
     uint16_t color_size; //  `color` bytes
     int64_t pid;         //  `pid`, -1 when absent
     int64_t time_ns;     //  sample time
+    int64_t received_ns; //  when ingest received it (its window is judged by this)
 } s_entry_t;
 
 _Static_assert(sizeof (s_entry_t) % 8 == 0, "the values after an entry must be aligned");
@@ -123,7 +124,7 @@ s_put_string (char *out, const char *text, size_t size)
 
 bool
 store_append (store_t *self, const char *series_id, const store_ids_t *ids, int64_t sample_time_ns,
-              const store_numbers_t *numbers)
+              int64_t received_ns, const store_numbers_t *numbers)
 {
     uint64_t hash;
     uint32_t layout =
@@ -139,7 +140,8 @@ store_append (store_t *self, const char *series_id, const store_ids_t *ids, int6
                        .host_size = s_short_size (ids->host),
                        .color_size = s_short_size (ids->color),
                        .pid = ids->pid,
-                       .time_ns = sample_time_ns};
+                       .time_ns = sample_time_ns,
+                       .received_ns = received_ns};
     size_t values_size = (size_t) entry.count * sizeof (double);
     size_t need = sizeof entry + values_size + entry.id_size + entry.agent_size + entry.host_size +
                   entry.color_size + 4 + entry.paths_size;
@@ -187,7 +189,7 @@ s_drain (store_t *self)
                                  entry->count);
         if (self->writer)
             store_writer_sample (self->writer, id, &ids, entry->time_ns, entry->layout, values,
-                                 entry->count, now);
+                                 entry->count, entry->received_ns, now);
         else
             atomic_fetch_add (&self->counters.samples_dropped, 1);
         worker_queue_done (self->appends);
@@ -476,6 +478,7 @@ store_stats (store_t *self, store_stats_t *stats)
     stats->metrics_refused = atomic_load (&c->metrics_refused);
     stats->series_metrics_refused = atomic_load (&c->series_metrics_refused);
     stats->series_forgotten = atomic_load (&c->series_forgotten);
+    stats->series_held = atomic_load (&c->series_held);
     stats->series = atomic_load (&c->series);
     stats->metrics = atomic_load (&c->metrics);
     for (int tier = 0; tier < STORE_TIERS; tier++)

@@ -147,6 +147,10 @@ store_report_metrics (store_t *store, textbuf_t *out)
     textbuf_printf (out, "zapm_store_refused_total{reason=\"series_metric_limit\"} %" PRId64 "\n",
                     stats.series_metrics_refused);
     s_metric (out, "zapm_store_series", "gauge", "Rows of the store's series table.", stats.series);
+    s_metric (
+        out, "zapm_store_series_held", "gauge",
+        "Series the store's writer holds in memory: seen in the last hour (--store-max-series).",
+        stats.series_held);
     s_metric (out, "zapm_store_metrics", "gauge", "Rows of the store's metric table.",
               stats.metrics);
     s_metric (out, "zapm_store_series_forgotten_total", "counter",

@@ -70,7 +70,7 @@ s_bind_text (sqlite3_stmt *stmt, int at, const char *text)
         sqlite3_bind_text (stmt, at, text, -1, SQLITE_STATIC);
 }
 
-//  Adds a series row for a new identity.
+//  Adds a series row for a new identity, with the lowest free id.
 static store_writer_series_t *
 s_series_new (store_writer_t *self, const char *key, const store_ids_t *ids, int64_t time_ns,
               int64_t now_ns)
@@ -78,16 +78,18 @@ s_series_new (store_writer_t *self, const char *key, const store_ids_t *ids, int
     char service[ZAPM_IDENTITY_MAX + 1];
     service_of (key, ids->agent, ids->host, ids->pid >= 0, service, sizeof service);
     int rc = store_writer_begin (self);
+    int64_t id = rc == SQLITE_OK ? store_writer_series_id (self, &rc) : 0;
     sqlite3_stmt *stmt = self->insert_series;
     if (rc == SQLITE_OK) {
-        sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text (stmt, 2, service, -1, SQLITE_STATIC);
-        s_bind_text (stmt, 3, ids->agent);
-        s_bind_text (stmt, 4, ids->host);
+        sqlite3_bind_int64 (stmt, 1, id);
+        sqlite3_bind_text (stmt, 2, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 3, service, -1, SQLITE_STATIC);
+        s_bind_text (stmt, 4, ids->agent);
+        s_bind_text (stmt, 5, ids->host);
         if (ids->pid >= 0)
-            sqlite3_bind_int64 (stmt, 5, ids->pid);
-        s_bind_text (stmt, 6, ids->color);
-        sqlite3_bind_int64 (stmt, 7, time_ns);
+            sqlite3_bind_int64 (stmt, 6, ids->pid);
+        s_bind_text (stmt, 7, ids->color);
+        sqlite3_bind_int64 (stmt, 8, time_ns);
         rc = sqlite3_step (stmt);
         sqlite3_reset (stmt);
         sqlite3_clear_bindings (stmt);
@@ -97,7 +99,8 @@ s_series_new (store_writer_t *self, const char *key, const store_ids_t *ids, int
         store_writer_failed (self, rc, false);
         return NULL;
     }
-    return store_writer_series_put (self, sqlite3_last_insert_rowid (self->db), key, 0);
+    self->rows++;
+    return store_writer_series_put (self, id, key, time_ns, 0);
 }
 
 //  --------------------------------------------------------------------------
@@ -152,39 +155,32 @@ s_path_ok (const char *path, size_t size)
     return true;
 }
 
-//  Layout `id` with its metric ids looked up (paths not kept get 0); NULL if
-//  it is unknown, does not hold `count` paths, or a metric row could not be
-//  added.
-//  New names past max_metrics are refused (counted for series `key`) and not kept.
-static store_writer_layout_t *
-s_layout (store_writer_t *self, uint32_t id, uint32_t count, const char *key,
-          const store_ids_t *ids, int64_t now_ns)
+//  Looks the metric ids of `layout` up (paths not kept get 0); false if its
+//  paths are damaged or a metric row could not be added. New names past
+//  max_metrics are refused and not kept: `refused` counts them.
+static bool
+s_resolve (store_writer_t *self, store_writer_layout_t *layout, int64_t now_ns)
 {
-    store_writer_layout_t *layout = id <= STORE_LAYOUTS_MAX ? self->layouts[id] : NULL;
-    if (!layout || layout->count != count)
-        return NULL;
-    if (layout->resolved)
-        return layout;
     const char *path = layout->paths, *end = layout->paths + layout->paths_size;
-    layout->kept = 0;
-    for (uint32_t i = 0; i < count; i++) {
+    layout->kept = layout->refused = 0;
+    for (uint32_t i = 0; i < layout->count; i++) {
         const char *nul = path < end ? memchr (path, '\0', (size_t) (end - path)) : NULL;
         if (!nul)
-            return NULL;
+            return false;
         size_t size = (size_t) (nul - path);
         layout->metric[i] = 0;
         bool refused = false;
         if (s_path_ok (path, size) &&
             !(layout->metric[i] = store_writer_metric (self, path, size, now_ns, &refused))) {
             if (!refused)
-                return NULL;
-            store_writer_refuse_metric (self, key, ids, now_ns);
+                return false;
+            layout->refused++;
         }
         layout->kept += layout->metric[i] != 0;
         path = nul + 1;
     }
     layout->resolved = true;
-    return layout;
+    return true;
 }
 
 //  --------------------------------------------------------------------------
@@ -262,27 +258,45 @@ store_writer_row (store_writer_t *self, store_writer_series_t *series, int64_t t
 void
 store_writer_sample (store_writer_t *self, const char *series_id, const store_ids_t *ids,
                      int64_t time_ns, uint32_t layout_id, const double *values, uint32_t count,
-                     int64_t now_ns)
+                     int64_t received_ns, int64_t now_ns)
 {
     if (!self->loaded)
         return; //  the file could not be read back after an error; counted there
-    if (time_ns < now_ns - self->config.past_window_s * STORE_NS ||
-        time_ns > now_ns + self->config.future_window_s * STORE_NS) {
+    //  Ingest took it by this window at `received_ns`: the same rule, the
+    //  same clock, so that memory and the store keep the same samples.
+    if (time_ns < received_ns - self->config.past_window_s * STORE_NS ||
+        time_ns > received_ns + self->config.future_window_s * STORE_NS) {
         atomic_fetch_add (&self->counters->samples_refused, 1);
         return;
     }
+    store_writer_layout_t *layout = layout_id <= STORE_LAYOUTS_MAX && count < STORE_HEAD_POINTS_MAX
+                                        ? self->layouts[layout_id]
+                                        : NULL;
+    if (!layout || layout->count != count)
+        return; //  its definition was lost: counted as a write error
+    //  A series not held is admitted first (before it adds metric rows), then
+    //  taken back from the file if it has a row there, else given one.
     store_writer_series_t *series = store_writer_series_find (self, series_id);
+    if (!series && !store_writer_admit_series (self, series_id, ids, false, now_ns))
+        return; //  max_series held: counted and logged there
+    int rc = SQLITE_OK;
+    if (!series && !(series = store_writer_series_take (self, series_id, &rc)) &&
+        (rc != SQLITE_OK || !store_writer_admit_series (self, series_id, ids, true, now_ns))) {
+        if (rc != SQLITE_OK) {
+            store_writer_error (self, "finding a series", rc, now_ns);
+            store_writer_failed (self, rc, false);
+        }
+        return;
+    }
     if (series && time_ns <= series->last_ns) {
         atomic_fetch_add (&self->counters->samples_refused, 1);
         return;
     }
-    store_writer_layout_t *layout = count < STORE_HEAD_POINTS_MAX
-                                        ? s_layout (self, layout_id, count, series_id, ids, now_ns)
-                                        : NULL;
-    if (!layout)
+    if (!layout->resolved && !s_resolve (self, layout, now_ns))
         return; //  a metric row could not be added: counted as a write error
-    if (!series && !store_writer_admit_series (self, series_id, ids, now_ns))
-        return; //  max_series rows held: counted and logged there
+    //  Every point of a refused name is counted, in every sample.
+    if (layout->refused > 0)
+        store_writer_refuse_metric (self, series_id, ids, layout->refused, now_ns);
     if (!series)
         series = s_series_new (self, series_id, ids, time_ns, now_ns);
     if (!series || !store_writer_row (self, series, time_ns, self->head_id))
@@ -325,8 +339,8 @@ store_writer_new (sqlite3 *db, const store_config_t *config, store_counters_t *c
     self->config.path = strdup (config->path);
     self->counters = counters;
     self->insert_series = store_db_prepare (
-        db, "INSERT INTO series (key, service, agent, host, pid, color, first_ns, last_ns)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 0)");
+        db, "INSERT INTO series (id, key, service, agent, host, pid, color, first_ns, last_ns)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)");
     self->insert_metric = store_db_prepare (db, "INSERT INTO metric (name) VALUES (?)");
     self->insert_head = store_db_prepare (db, "INSERT INTO head (id, t_ns, data) VALUES (?, ?, ?)");
     self->delete_head = store_db_prepare (db, "DELETE FROM head WHERE id < ?");
@@ -334,8 +348,19 @@ store_writer_new (sqlite3 *db, const store_config_t *config, store_counters_t *c
     self->any_chunk =
         store_db_prepare (db, "SELECT 1 FROM chunk WHERE tier IN (0, 1, 2) AND series = ? LIMIT 1");
     self->delete_series = store_db_prepare (db, "DELETE FROM series WHERE id = ?");
+    self->series_by_key =
+        store_db_prepare (db, "SELECT id, first_ns, last_ns FROM series WHERE key = ?");
+    self->series_by_id =
+        store_db_prepare (db, "SELECT key, first_ns, last_ns FROM series WHERE id = ?");
+    self->next_rows =
+        store_db_prepare (db, "SELECT id FROM series WHERE id > ? ORDER BY id LIMIT ?");
+    self->next_free = store_db_prepare (
+        db, "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM series WHERE id = ?1 + 1) THEN ?1 + 1"
+            " ELSE (SELECT s.id + 1 FROM series s WHERE s.id > ?1 AND NOT EXISTS"
+            " (SELECT 1 FROM series t WHERE t.id = s.id + 1) ORDER BY s.id LIMIT 1) END");
     if (!self->config.path || !self->insert_series || !self->insert_metric || !self->insert_head ||
         !self->delete_head || !self->update_last || !self->any_chunk || !self->delete_series ||
+        !self->series_by_key || !self->series_by_id || !self->next_rows || !self->next_free ||
         !store_writer_load (self, now_ns)) {
         store_writer_destroy (&self, 0);
         return NULL;
@@ -379,6 +404,10 @@ store_writer_destroy (store_writer_t **self_p, int64_t now_ns)
     sqlite3_finalize (self->update_last);
     sqlite3_finalize (self->any_chunk);
     sqlite3_finalize (self->delete_series);
+    sqlite3_finalize (self->series_by_key);
+    sqlite3_finalize (self->series_by_id);
+    sqlite3_finalize (self->next_rows);
+    sqlite3_finalize (self->next_free);
     sqlite3_close (self->db);
     free ((char *) self->config.path);
     free (self->head.data);

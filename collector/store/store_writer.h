@@ -40,6 +40,7 @@ typedef struct {
     _Atomic int64_t series_metrics_refused;  //  points past a series' max_series_metrics
     _Atomic int64_t series_forgotten;        //  series rows deleted once emptied
     _Atomic int64_t series;                  //  rows of the series table
+    _Atomic int64_t series_held;             //  series the writer holds (seen lately)
     _Atomic int64_t metrics;                 //  rows of the metric table
 } store_counters_t;
 
@@ -62,12 +63,14 @@ bool store_writer_layout (store_writer_t *self, uint32_t id, const char *paths, 
 
 //  Takes one sample into memory (nothing is written until the next commit):
 //  `count` values, value i for the i-th path of layout `layout`. `ids` is
-//  used when the series is new. Samples out of the time window or not newer
-//  than the series' newest are refused (counted); a sample whose layout is
-//  unknown or holds another count is ignored.
+//  used when the series is new. Samples out of the time window around
+//  `received_ns` (when ingest received it, the time it judged it by) or not
+//  newer than the series' newest are refused (counted); a sample whose
+//  layout is unknown or holds another count is ignored. `now_ns`: the
+//  writer's clock (for its log lines and idle series).
 void store_writer_sample (store_writer_t *self, const char *series_id, const store_ids_t *ids,
                           int64_t time_ns, uint32_t layout, const double *values, uint32_t count,
-                          int64_t now_ns);
+                          int64_t received_ns, int64_t now_ns);
 
 //  Commits: the head row, due seals, a step of rollups, retention and cap.
 //  Call about once a second. Returns false if the commit failed (counted and

@@ -4,22 +4,34 @@
     A publisher that invents identities (a new agent name or pid every
     sample) or metric names (a new custom name every sample) would otherwise
     add a row to `series` or `metric`, and an entry to the writer's tables in
-    memory, for each: without end, on disk and in memory. So both tables have
-    a limit (store_config_t's max_series and max_metrics, --store-max-series
-    and --store-max-metrics), and so has one series' open chunk (its
-    columns: max_series_metrics, --store-max-metrics-per-series); past it a
-    new identity's samples, or a new name's points, are refused, counted, and logged at most once a
-   minute with the top offender: the host (else the agent name) or service that most of the refusals
-   came from, by a majority vote (Boyer-Moore), which needs no table of its own.
+    memory, for each: without end, on disk and in memory. So:
 
-    Rows come back: a series whose chunks retention (or the size cap) has
-    deleted, in every tier, and that has no open chunk holds no point any
-    more. Each commit looks at a bounded run of series ids and deletes such
-    series from the table and from memory, so a churning publisher levels
-    off rather than growing until the limit holds for good. On the way, a
-    series idle for two seal periods gives its open chunk's buffers back. Metric rows are
-    not forgotten: their ids are inside chunk blobs, which the writer does
-    not read back; the limit bounds them.
+    - The writer holds (in memory: identity, open chunk) only the series
+      seen in the last WRITER_IDLE_NS; a series idle that long, all sealed,
+      is dropped from memory and its row stays (a sample of it takes the row
+      back). At most max_series are held (--store-max-series): past it a
+      new identity's samples are refused. This bounds memory, and cannot
+      lock a fleet out: a fleet restarting daily (a new pid, so a new
+      identity, each day) holds its agents once, not once per day ever seen.
+    - Rows a series no longer needs go: one not held whose chunks retention
+      (or the size cap) deleted in every tier holds no point any more, and
+      each commit looks at a bounded run of rows and deletes such. The rows
+      are thus bounded by retention, and by WRITER_ROWS_PER_HELD times
+      max_series as the last line of defence (a new identity past it is
+      refused too): 64 x 100,000 = 6.4 million rows, over the 2.2 million a
+      fleet of 3,000 restarting daily leaves in two years of hour tier.
+      Freed ids are reused (store_writer_series_id), so ids stay below the
+      most rows ever held.
+    - The metric table has a limit (max_metrics, --store-max-metrics), and
+      so has one series' open chunk (its columns: max_series_metrics,
+      --store-max-metrics-per-series); past them a new name's points are
+      left out, every one counted. Metric rows are not forgotten: their ids
+      are inside chunk blobs, which the writer does not read back; the
+      limit bounds them.
+
+    Refusals are counted and logged at most once a minute with the top
+    offender: the host (else the agent name) or service that most of them
+    came from, by a majority vote (Boyer-Moore), which needs no table.
 */
 #include "base.h"
 #include "service.h"
@@ -31,9 +43,32 @@
 //  Refusals are logged at most this often.
 #define BOUNDS_LOG_NS (60 * STORE_NS)
 
-//  Series ids one forgetting step walks, and series it may look up in the file.
+//  Slots of the series held one forgetting step walks, rows of the file it
+//  walks, and rows it may look up chunks of.
 #define FORGET_WALK    4096
+#define FORGET_ROWS    1024
 #define FORGET_LOOKUPS 256
+
+//  Rows of the series table: this many per series held at most.
+#define WRITER_ROWS_PER_HELD 64
+
+//  A series not seen for this long (and all sealed) is dropped from memory:
+//  an hour, or two seal periods if longer.
+int64_t
+store_writer_idle_ns (const store_writer_t *self)
+{
+    int64_t seal_ns = 2 * self->config.seal_s * STORE_NS;
+    return seal_ns > 3600 * STORE_NS ? seal_ns : 3600 * STORE_NS;
+}
+
+//  Rows the series table may hold.
+static int64_t
+s_rows_max (const store_writer_t *self)
+{
+    int64_t held = self->config.max_series > 0 ? self->config.max_series : WRITER_SERIES_ID_MAX;
+    return held < WRITER_SERIES_ID_MAX / WRITER_ROWS_PER_HELD ? held * WRITER_ROWS_PER_HELD
+                                                              : WRITER_SERIES_ID_MAX - 1;
+}
 
 //  One vote for `who` as the top offender.
 static void
@@ -55,11 +90,13 @@ s_log (store_writer_t *self, int64_t now_ns)
 {
     if (self->refused_logged_ns && now_ns - self->refused_logged_ns < BOUNDS_LOG_NS)
         return;
-    log_warn ("store: %lld new series refused (--store-max-series %lld), %lld new metric names"
+    log_warn ("store: %lld new series refused (--store-max-series %lld held, %lld rows of"
+              " %lld), %lld points of new metric names"
               " refused (--store-max-metrics %lld) and %lld points of metrics new to a series"
               " refused (--store-max-metrics-per-series %lld) since the last such line; most"
               " from '%s'; their points are not stored (logged at most once a minute)",
               (long long) self->refused_series, (long long) self->config.max_series,
+              (long long) self->rows, (long long) s_rows_max (self),
               (long long) self->refused_metrics, (long long) self->config.max_metrics,
               (long long) self->refused_series_metrics, (long long) self->config.max_series_metrics,
               self->offender);
@@ -70,9 +107,10 @@ s_log (store_writer_t *self, int64_t now_ns)
 
 bool
 store_writer_admit_series (store_writer_t *self, const char *key, const store_ids_t *ids,
-                           int64_t now_ns)
+                           bool new_row, int64_t now_ns)
 {
-    if (self->config.max_series <= 0 || (int64_t) self->table_used < self->config.max_series)
+    bool held_full = self->config.max_series > 0 && (int64_t) self->held >= self->config.max_series;
+    if (!held_full && !(new_row && self->rows >= s_rows_max (self)))
         return true;
     atomic_fetch_add (&self->counters->series_refused, 1);
     self->refused_series++;
@@ -86,10 +124,10 @@ store_writer_admit_series (store_writer_t *self, const char *key, const store_id
 
 void
 store_writer_refuse_metric (store_writer_t *self, const char *key, const store_ids_t *ids,
-                            int64_t now_ns)
+                            uint32_t points, int64_t now_ns)
 {
-    atomic_fetch_add (&self->counters->metrics_refused, 1);
-    self->refused_metrics++;
+    atomic_fetch_add (&self->counters->metrics_refused, points);
+    self->refused_metrics += points;
     char service[ZAPM_IDENTITY_MAX + 1];
     service_of (key, ids->agent, ids->host, ids->pid >= 0, service, sizeof service);
     s_vote (self, service);
@@ -121,37 +159,65 @@ s_no_chunk (store_writer_t *self, int64_t id, int *rc)
     return step == SQLITE_DONE;
 }
 
+//  Deletes row `id` (of a series not held). Returns the SQLite code.
+static int
+s_delete_row (store_writer_t *self, int64_t id)
+{
+    sqlite3_bind_int64 (self->delete_series, 1, id);
+    int step = sqlite3_step (self->delete_series);
+    sqlite3_reset (self->delete_series);
+    if (step != SQLITE_DONE)
+        return step;
+    self->rows--;
+    if (id - 1 < self->free_below)
+        self->free_below = id - 1;
+    atomic_fetch_add (&self->counters->series_forgotten, 1);
+    return SQLITE_OK;
+}
+
 int
 store_writer_forget_empty (store_writer_t *self, int64_t now_ns)
 {
-    int64_t idle_before = now_ns - 2 * self->config.seal_s * STORE_NS;
+    //  Series held that are idle, all sealed, leave memory; their rows stay.
+    int64_t idle_before = now_ns - store_writer_idle_ns (self);
+    for (int walked = 0; walked < FORGET_WALK && self->held_cap; walked++) {
+        self->forget_slot = (self->forget_slot + 1) & (self->held_cap - 1);
+        store_writer_series_t *series = self->by_id[self->forget_slot];
+        //  A sealed series that sends no more gives its chunk's buffers back
+        //  after two seal periods (a churned identity would hold a couple
+        //  of KiB each until dropped).
+        if (series && series->chunk.rows == 0 && series->chunk.column_cap &&
+            series->last_ns < now_ns - 2 * self->config.seal_s * STORE_NS)
+            chunk_builder_free (&series->chunk);
+        if (series && series->chunk.rows == 0 && !series->due && series->last_ns < idle_before) {
+            store_writer_series_remove (self, series);
+            //  The backward shift may have moved an entry into this slot.
+            self->forget_slot = (self->forget_slot - 1) & (self->held_cap - 1);
+        }
+    }
+    //  Rows not held whose every chunk is gone are deleted.
     int rc = SQLITE_OK;
     int lookups = 0;
-    for (int walked = 0; walked < FORGET_WALK && lookups < FORGET_LOOKUPS && rc == SQLITE_OK;
-         walked++) {
-        if (++self->forget_cursor > self->max_id)
-            self->forget_cursor = 1;
-        if (self->forget_cursor > self->max_id)
-            break; //  no series at all
-        store_writer_series_t *series = self->series[self->forget_cursor];
-        if (!series || series->chunk.rows > 0 || series->due)
+    sqlite3_bind_int64 (self->next_rows, 1, self->forget_row);
+    sqlite3_bind_int64 (self->next_rows, 2, FORGET_ROWS);
+    int64_t ids[FORGET_ROWS];
+    int count = 0;
+    int step;
+    while ((step = sqlite3_step (self->next_rows)) == SQLITE_ROW)
+        ids[count++] = sqlite3_column_int64 (self->next_rows, 0);
+    sqlite3_reset (self->next_rows);
+    if (step != SQLITE_DONE)
+        return step;
+    self->forget_row = count < FORGET_ROWS ? 0 : ids[count - 1];
+    for (int i = 0; i < count && rc == SQLITE_OK; i++) {
+        if (store_writer_series_at (self, ids[i]))
             continue;
-        //  A sealed series that sends no more gives its chunk's buffers back
-        //  (a churned identity would hold a couple of KiB each until forgotten).
-        if (series->chunk.column_cap && series->last_ns < idle_before)
-            chunk_builder_free (&series->chunk);
-        lookups++;
-        if (!s_no_chunk (self, series->id, &rc))
-            continue;
-        sqlite3_bind_int64 (self->delete_series, 1, series->id);
-        int step = sqlite3_step (self->delete_series);
-        sqlite3_reset (self->delete_series);
-        if (step != SQLITE_DONE) {
-            rc = step;
+        if (lookups++ == FORGET_LOOKUPS) {
+            self->forget_row = ids[i] - 1; //  go on from here next time
             break;
         }
-        store_writer_series_remove (self, series);
-        atomic_fetch_add (&self->counters->series_forgotten, 1);
+        if (s_no_chunk (self, ids[i], &rc))
+            rc = s_delete_row (self, ids[i]);
     }
     return rc;
 }

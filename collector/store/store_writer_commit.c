@@ -67,8 +67,8 @@ store_writer_seal (store_writer_t *self, store_writer_series_t *series)
 void
 store_writer_seal_all (store_writer_t *self)
 {
-    for (int64_t id = 1; id <= self->max_id; id++)
-        if (self->series[id] && store_writer_seal (self, self->series[id]) != SQLITE_OK)
+    for (size_t i = 0; i < self->held_cap; i++)
+        if (self->by_id[i] && store_writer_seal (self, self->by_id[i]) != SQLITE_OK)
             break;
 }
 
@@ -79,8 +79,8 @@ s_open_bounds (store_writer_t *self, int64_t *open_ns, int64_t *head_needed)
 {
     *open_ns = INT64_MAX;
     *head_needed = INT64_MAX;
-    for (int64_t id = 1; id <= self->max_id; id++) {
-        store_writer_series_t *series = self->series[id];
+    for (size_t i = 0; i < self->held_cap; i++) {
+        store_writer_series_t *series = self->by_id[i];
         if (!series || series->chunk.rows == 0)
             continue;
         if (series->chunk.t_first < *open_ns)
@@ -122,8 +122,8 @@ s_seal_due (store_writer_t *self)
 {
     bool everything = self->head_bytes > self->config.max_mib * 1024 * 1024 / 10;
     int rc = SQLITE_OK;
-    for (int64_t id = 1; id <= self->max_id && rc == SQLITE_OK; id++) {
-        store_writer_series_t *series = self->series[id];
+    for (size_t i = 0; i < self->held_cap && rc == SQLITE_OK; i++) {
+        store_writer_series_t *series = self->by_id[i];
         if (series && series->chunk.rows > 0 &&
             (everything || series->due || series->phase == self->commits % self->config.seal_s))
             rc = store_writer_seal (self, series);
@@ -261,7 +261,8 @@ s_publish (store_writer_t *self, int64_t bytes)
         atomic_store (&self->counters->oldest_ns[tier], self->tiers.oldest_ns[tier]);
     atomic_store (&self->counters->unrolled_deleted, self->tiers.unrolled_deleted);
     atomic_store (&self->counters->rollup_metrics_left_out, self->tiers.rollup_metrics_left_out);
-    atomic_store (&self->counters->series, (int64_t) self->table_used);
+    atomic_store (&self->counters->series, self->rows);
+    atomic_store (&self->counters->series_held, (int64_t) self->held);
     atomic_store (&self->counters->metrics, (int64_t) self->metrics_used);
 }
 

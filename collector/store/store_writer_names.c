@@ -4,7 +4,8 @@
     Every sample looks its series up by identity and every new layout its
     metrics by path, so both are open-addressing hash tables (FNV-1a, linear
     probing, at most half full) over the rows of the `series` and `metric`
-    tables; series are also indexed by row id in a dense array. A metric not
+    tables; series are also hashed by row id (the head names them by id).
+    Both hold only the series held, not every id ever given. A metric not
     in the table is added to the file here, in the interval's transaction.
 */
 #include "store_writer_parts.h"
@@ -87,38 +88,69 @@ store_writer_metric (store_writer_t *self, const char *name, size_t size, int64_
     return store_writer_metric_put (self, name, size, id) ? id : 0;
 }
 
-store_writer_series_t *
-store_writer_series_put (store_writer_t *self, int64_t id, const char *key, int64_t last_ns)
+//  Where series `series` goes in a table of `cap` slots: by identity or by id.
+static size_t
+s_home (const store_writer_series_t *series, bool by_id, size_t cap)
 {
-    if (id >= self->series_cap) {
-        int64_t cap = self->series_cap ? self->series_cap : 1024;
-        while (cap <= id)
-            cap *= 2;
-        store_writer_series_t **series = realloc (self->series, (size_t) cap * sizeof *series);
-        if (!series)
-            return NULL;
-        memset (series + self->series_cap, 0, (size_t) (cap - self->series_cap) * sizeof *series);
-        self->series = series;
-        self->series_cap = cap;
+    uint64_t hash = by_id ? (uint64_t) series->id * 0x9E3779B97F4A7C15ULL
+                          : s_hash (series->key, strlen (series->key));
+    return (size_t) (by_id ? hash >> 32 : hash) & (cap - 1);
+}
+
+static void
+s_insert (store_writer_series_t **table, size_t cap, store_writer_series_t *series, bool by_id)
+{
+    size_t at = s_home (series, by_id, cap);
+    while (table[at])
+        at = (at + 1) & (cap - 1);
+    table[at] = series;
+}
+
+//  Empties slot `at` by backward shift (linear probing needs no tombstones):
+//  each later entry of the run that may move back does.
+static void
+s_delete (store_writer_series_t **table, size_t cap, size_t at, bool by_id)
+{
+    size_t mask = cap - 1;
+    size_t hole = at;
+    table[hole] = NULL;
+    for (size_t next = (hole + 1) & mask; table[next]; next = (next + 1) & mask) {
+        size_t home = s_home (table[next], by_id, cap);
+        //  It stays if its home lies cyclically in (hole, next].
+        bool stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next);
+        if (stays)
+            continue;
+        table[hole] = table[next];
+        table[next] = NULL;
+        hole = next;
     }
-    if ((self->table_used + 1) * 2 > self->table_cap) {
-        size_t cap = self->table_cap ? self->table_cap * 2 : 1024;
-        int64_t *table = calloc (cap, sizeof *table);
-        if (!table)
+}
+
+store_writer_series_t *
+store_writer_series_put (store_writer_t *self, int64_t id, const char *key, int64_t first_ns,
+                         int64_t last_ns)
+{
+    //  Both tables at most half full, so that they grow and shrink with the
+    //  series held, not with the ids ever given.
+    if ((self->held + 1) * 2 > self->held_cap) {
+        size_t cap = self->held_cap ? self->held_cap * 2 : 1024;
+        store_writer_series_t **by_key = calloc (cap, sizeof *by_key);
+        store_writer_series_t **by_id = calloc (cap, sizeof *by_id);
+        if (!by_key || !by_id) {
+            free (by_key);
+            free (by_id);
             return NULL;
-        for (size_t i = 0; i < self->table_cap; i++) {
-            int64_t old = self->table[i];
-            if (!old)
-                continue;
-            const char *old_key = self->series[old]->key;
-            size_t at = s_hash (old_key, strlen (old_key)) & (cap - 1);
-            while (table[at])
-                at = (at + 1) & (cap - 1);
-            table[at] = old;
         }
-        free (self->table);
-        self->table = table;
-        self->table_cap = cap;
+        for (size_t i = 0; i < self->held_cap; i++)
+            if (self->by_id[i]) {
+                s_insert (by_key, cap, self->by_id[i], false);
+                s_insert (by_id, cap, self->by_id[i], true);
+            }
+        free (self->by_key);
+        free (self->by_id);
+        self->by_key = by_key;
+        self->by_id = by_id;
+        self->held_cap = cap;
     }
     store_writer_series_t *series = calloc (1, sizeof *series);
     if (!series || !(series->key = strdup (key))) {
@@ -126,51 +158,32 @@ store_writer_series_put (store_writer_t *self, int64_t id, const char *key, int6
         return NULL;
     }
     series->id = id;
+    series->first_ns = first_ns;
     series->last_ns = last_ns;
     series->phase = (uint32_t) (id % self->config.seal_s);
-    self->series[id] = series;
+    s_insert (self->by_key, self->held_cap, series, false);
+    s_insert (self->by_id, self->held_cap, series, true);
+    self->held++;
     if (id > self->max_id)
         self->max_id = id;
-    size_t at = s_hash (key, strlen (key)) & (self->table_cap - 1);
-    while (self->table[at])
-        at = (at + 1) & (self->table_cap - 1);
-    self->table[at] = id;
-    self->table_used++;
     return series;
-}
-
-//  Empties slot `at` of the identity table by backward shift (linear probing
-//  needs no tombstones): each later entry of the run that may move back does.
-static void
-s_table_delete (store_writer_t *self, size_t at)
-{
-    size_t mask = self->table_cap - 1;
-    size_t hole = at;
-    self->table[hole] = 0;
-    for (size_t next = (hole + 1) & mask; self->table[next]; next = (next + 1) & mask) {
-        const char *key = self->series[self->table[next]]->key;
-        size_t home = s_hash (key, strlen (key)) & mask;
-        //  It stays if its home lies cyclically in (hole, next].
-        bool stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next);
-        if (stays)
-            continue;
-        self->table[hole] = self->table[next];
-        self->table[next] = 0;
-        hole = next;
-    }
-    self->table_used--;
 }
 
 void
 store_writer_series_remove (store_writer_t *self, store_writer_series_t *series)
 {
-    size_t mask = self->table_cap - 1;
-    size_t at = s_hash (series->key, strlen (series->key)) & mask;
-    while (self->table[at] && self->table[at] != series->id)
+    size_t mask = self->held_cap - 1;
+    size_t at = s_home (series, false, self->held_cap);
+    while (self->by_key[at] && self->by_key[at] != series)
         at = (at + 1) & mask;
-    if (self->table[at] == series->id)
-        s_table_delete (self, at);
-    self->series[series->id] = NULL;
+    if (self->by_key[at] == series)
+        s_delete (self->by_key, self->held_cap, at, false);
+    at = s_home (series, true, self->held_cap);
+    while (self->by_id[at] && self->by_id[at] != series)
+        at = (at + 1) & mask;
+    if (self->by_id[at] == series)
+        s_delete (self->by_id, self->held_cap, at, true);
+    self->held--;
     chunk_builder_free (&series->chunk);
     free (series->key);
     free (series);
@@ -179,14 +192,63 @@ store_writer_series_remove (store_writer_t *self, store_writer_series_t *series)
 store_writer_series_t *
 store_writer_series_find (store_writer_t *self, const char *key)
 {
-    if (!self->table_cap)
+    if (!self->held_cap)
         return NULL;
-    size_t at = s_hash (key, strlen (key)) & (self->table_cap - 1);
-    while (self->table[at]) {
-        store_writer_series_t *series = self->series[self->table[at]];
-        if (strcmp (series->key, key) == 0)
-            return series;
-        at = (at + 1) & (self->table_cap - 1);
-    }
+    size_t at = s_hash (key, strlen (key)) & (self->held_cap - 1);
+    for (; self->by_key[at]; at = (at + 1) & (self->held_cap - 1))
+        if (strcmp (self->by_key[at]->key, key) == 0)
+            return self->by_key[at];
     return NULL;
+}
+
+store_writer_series_t *
+store_writer_series_at (store_writer_t *self, int64_t id)
+{
+    if (!self->held_cap)
+        return NULL;
+    store_writer_series_t probe = {.id = id};
+    size_t at = s_home (&probe, true, self->held_cap);
+    for (; self->by_id[at]; at = (at + 1) & (self->held_cap - 1))
+        if (self->by_id[at]->id == id)
+            return self->by_id[at];
+    return NULL;
+}
+
+store_writer_series_t *
+store_writer_series_take (store_writer_t *self, const char *key, int *rc)
+{
+    store_writer_series_t *series = store_writer_series_find (self, key);
+    if (series)
+        return series;
+    sqlite3_stmt *stmt = self->series_by_key;
+    sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+    int step = sqlite3_step (stmt);
+    if (step == SQLITE_ROW) {
+        series = store_writer_series_put (self, sqlite3_column_int64 (stmt, 0), key,
+                                          sqlite3_column_int64 (stmt, 1),
+                                          sqlite3_column_int64 (stmt, 2));
+        if (!series)
+            *rc = SQLITE_NOMEM;
+    }
+    else if (step != SQLITE_DONE)
+        *rc = step;
+    sqlite3_reset (stmt);
+    return series;
+}
+
+int64_t
+store_writer_series_id (store_writer_t *self, int *rc)
+{
+    //  The first id past free_below that no row holds: free_below + 1, else
+    //  the first gap after the run of rows that follows it.
+    sqlite3_stmt *stmt = self->next_free;
+    sqlite3_bind_int64 (stmt, 1, self->free_below);
+    int step = sqlite3_step (stmt);
+    int64_t id = step == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+    if (step != SQLITE_ROW)
+        *rc = step == SQLITE_DONE ? SQLITE_ERROR : step;
+    sqlite3_reset (stmt);
+    if (id > 0)
+        self->free_below = id;
+    return id;
 }

@@ -35,18 +35,25 @@ typedef struct {
     uint32_t count;      //  paths
     uint32_t *metric;    //  metric id of each, 0 for a path not kept; valid when `resolved`
     uint32_t kept;       //  paths whose metric is not 0
+    uint32_t refused;    //  paths not kept because their name was refused (max_metrics)
     bool resolved;       //  `metric` matches the metric table
 } store_writer_layout_t;
 
 typedef struct {
     int64_t id;            //  row id in `series`
     char *key;             //  identity
+    int64_t first_ns;      //  its row's first_ns (head entries older than it are not its own)
     int64_t last_ns;       //  newest time taken (older or equal times are refused)
     int64_t head_first;    //  head row holding the open chunk's first point, 0 if empty
     uint32_t phase;        //  commit number modulo seal_s at which it seals
     chunk_builder_t chunk; //  the open raw chunk
     bool due;              //  seal at the next commit (the chunk is full)
 } store_writer_series_t;
+
+//  Largest series id taken from the file. Freed ids are reused, so ids stay
+//  below the most rows held (bounds.c keeps them below this); a larger one
+//  is damage (store_recall.c indexes an array by id).
+#define WRITER_SERIES_ID_MAX (1LL << 24)
 
 typedef struct {
     char *name;  //  metric path, malloc'd
@@ -58,12 +65,13 @@ struct _store_writer_t {
     store_config_t config;          //  as given (path copied)
     store_counters_t *counters;     //  shared counters
     store_tiers_t tiers;            //  rollups, retention, cap
-    store_writer_series_t **series; //  by row id (index 0 unused), NULL where unknown
-    int64_t series_cap;             //  entries of `series`
-    int64_t max_id;                 //  largest series id
-    int64_t *table;                 //  identity hash -> series id, 0 empty
-    size_t table_cap;               //  power of two
-    size_t table_used;              //  entries in use
+    store_writer_series_t **by_key; //  series held, hashed by identity (NULL: empty)
+    store_writer_series_t **by_id;  //  the same, hashed by row id
+    size_t held_cap;                //  entries of each, a power of two
+    size_t held;                    //  series held (in both)
+    int64_t rows;                   //  rows of the series table
+    int64_t max_id;                 //  largest series id in the table
+    int64_t free_below;             //  no id at or below this is free (ids are reused)
     store_writer_metric_t *metrics; //  metric hash by name
     size_t metrics_cap;             //  power of two
     size_t metrics_used;            //  entries in use
@@ -89,7 +97,12 @@ struct _store_writer_t {
     sqlite3_stmt *update_last;      //  UPDATE series SET last_ns
     sqlite3_stmt *any_chunk;        //  SELECT a chunk of a series, any tier
     sqlite3_stmt *delete_series;    //  DELETE FROM series WHERE id
-    int64_t forget_cursor;          //  the series id the next forgetting step looks at
+    sqlite3_stmt *series_by_key;    //  SELECT a series row by identity
+    sqlite3_stmt *series_by_id;     //  SELECT a series row by id
+    sqlite3_stmt *next_rows;        //  SELECT the ids of series rows past one
+    sqlite3_stmt *next_free;        //  SELECT the first free id past one
+    size_t forget_slot;             //  the slot of by_id the next forgetting step looks at
+    int64_t forget_row;             //  the series row id it goes on from in the file
     int64_t refused_logged_ns;      //  when refusals were last logged, 0 never
     int64_t refused_series;         //  new identities refused since then
     int64_t refused_metrics;        //  new metric names refused since then
@@ -134,34 +147,50 @@ uint32_t store_writer_metric (store_writer_t *self, const char *name, size_t siz
 //  Adds series `id` with identity `key` to the tables in memory. Returns it,
 //  or NULL if memory ran out.
 store_writer_series_t *store_writer_series_put (store_writer_t *self, int64_t id, const char *key,
-                                                int64_t last_ns);
+                                                int64_t first_ns, int64_t last_ns);
 
-//  The series of identity `key`, or NULL.
+//  The series held of identity `key`, or NULL.
 store_writer_series_t *store_writer_series_find (store_writer_t *self, const char *key);
 
-//  Removes `series` from the tables in memory and frees it.
+//  The series held of row id `id`, or NULL.
+store_writer_series_t *store_writer_series_at (store_writer_t *self, int64_t id);
+
+//  Removes `series` from the tables in memory and frees it (its row stays).
 void store_writer_series_remove (store_writer_t *self, store_writer_series_t *series);
 
-//  True when a new series of identity `key` may be added; else counts the
-//  refusal (logged at most once a minute with the top offender).
-bool store_writer_admit_series (store_writer_t *self, const char *key, const store_ids_t *ids,
-                                int64_t now_ns);
+//  The series of identity `key`, taking its row back into memory if the file
+//  holds it; NULL if it has none (or on an error: *rc set).
+store_writer_series_t *store_writer_series_take (store_writer_t *self, const char *key, int *rc);
 
-//  Counts a new metric name refused (store_writer_metric said so), sent by
+//  The series row id a new series gets: the lowest free one, so that ids
+//  stay below the most rows ever held however many came and went. 0 on error.
+int64_t store_writer_series_id (store_writer_t *self, int *rc);
+
+//  True when series `key` may be held: a new identity (`known` false) needs
+//  a row too. Else counts the refusal (logged at most once a minute with
+//  the top offender).
+bool store_writer_admit_series (store_writer_t *self, const char *key, const store_ids_t *ids,
+                                bool known, int64_t now_ns);
+
+//  Counts `points` of names refused (store_writer_metric said so), sent by
 //  series `key` of `ids`; logged like the series'.
 void store_writer_refuse_metric (store_writer_t *self, const char *key, const store_ids_t *ids,
-                                 int64_t now_ns);
+                                 uint32_t points, int64_t now_ns);
 
 //  Counts `points` of metrics new to series `key` left out past
 //  max_series_metrics; logged like the series'.
 void store_writer_refuse_series_metrics (store_writer_t *self, const char *key,
                                          const store_ids_t *ids, uint32_t points, int64_t now_ns);
 
-//  A bounded step of forgetting: deletes the rows of series that hold no
-//  point any more (retention or the cap took their chunks, none is open)
-//  and drops them from memory; frees the chunk buffers of series idle at
-//  `now_ns`. Returns the SQLite code.
+//  A bounded step of forgetting: drops from memory the series idle at
+//  `now_ns` (all sealed, nothing taken for WRITER_IDLE_NS), and deletes the
+//  rows of series not held that hold no point any more (retention or the
+//  cap took their chunks). Returns the SQLite code.
 int store_writer_forget_empty (store_writer_t *self, int64_t now_ns);
+
+//  How long a series is held after its newest sample (all sealed): an
+//  hour, or two seal periods if longer.
+int64_t store_writer_idle_ns (const store_writer_t *self);
 
 //  Reads the tables and replays the head into memory. Returns false on a
 //  SQLite error or out of memory (then call store_writer_forget).

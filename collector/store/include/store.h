@@ -64,6 +64,7 @@ typedef struct {
     int64_t series_metrics_refused;  //  points of a metric new to a series past max_series_metrics
     int64_t series_forgotten;        //  series rows deleted once retention had emptied them
     int64_t series;                  //  rows of the series table
+    int64_t series_held;             //  series the writer holds: seen in the last hour
     int64_t metrics;                 //  rows of the metric table
 } store_stats_t;
 
@@ -94,13 +95,15 @@ void store_destroy (store_t **self_p);
 
 //  Queues the numbers of one validated sample of series `series_id` taken at
 //  `sample_time_ns` (Unix ns: the sample's `timestamp`, or the time it was
-//  received when it has none). Copies the values, the ids and a layout id
+//  received when it has none), received at `received_ns` (Unix ns: the
+//  time ingest judged its time window by; the store keeps the same window
+//  by the same time). Copies the values, the ids and a layout id
 //  (the paths only for a layout not queued before); allocates only for a new
 //  layout. Never blocks and never touches the disk: when the queue is full
 //  the sample is dropped and counted. Returns false when it was dropped.
 //  Call from one thread only (the loop).
 bool store_append (store_t *self, const char *series_id, const store_ids_t *ids,
-                   int64_t sample_time_ns, const store_numbers_t *numbers);
+                   int64_t sample_time_ns, int64_t received_ns, const store_numbers_t *numbers);
 
 //  Hands a query to the query thread. `done (arg, json, size)` is called later
 //  from store_dispatch on the loop thread. Returns false (and never calls

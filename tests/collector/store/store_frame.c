@@ -1,5 +1,6 @@
 /*  store_frame.c: see store_frame.h. */
 #include "store_frame.h"
+#include "clock.h"
 #include "sample.h"
 
 #include <string.h>
@@ -25,7 +26,7 @@ store_frame_append (store_t *store, const char *series_id, int64_t time_ns, cons
 {
     store_ids_t ids;
     return store_frame_numbers (frame, size, &ids, &s_numbers) &&
-           store_append (store, series_id, &ids, time_ns, &s_numbers);
+           store_append (store, series_id, &ids, time_ns, clock_wall_ns (), &s_numbers);
 }
 
 void
@@ -37,5 +38,5 @@ store_frame_sample (store_writer_t *writer, const char *series_id, int64_t time_
         !store_writer_layout (writer, 0, s_numbers.paths, s_numbers.paths_size, s_numbers.count))
         return;
     store_writer_sample (writer, series_id, &ids, time_ns, 0, s_numbers.value, s_numbers.count,
-                         now_ns);
+                         now_ns, now_ns);
 }
