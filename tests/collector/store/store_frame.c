@@ -21,12 +21,19 @@ store_frame_numbers (const char *frame, size_t size, store_ids_t *ids, store_num
 }
 
 bool
-store_frame_append (store_t *store, const char *series_id, int64_t time_ns, const char *frame,
-                    size_t size)
+store_frame_append_at (store_t *store, const char *series_id, int64_t time_ns, int64_t received_ns,
+                       const char *frame, size_t size)
 {
     store_ids_t ids;
     return store_frame_numbers (frame, size, &ids, &s_numbers) &&
-           store_append (store, series_id, &ids, time_ns, clock_wall_ns (), &s_numbers);
+           store_append (store, series_id, &ids, time_ns, received_ns, &s_numbers);
+}
+
+bool
+store_frame_append (store_t *store, const char *series_id, int64_t time_ns, const char *frame,
+                    size_t size)
+{
+    return store_frame_append_at (store, series_id, time_ns, clock_wall_ns (), frame, size);
 }
 
 void

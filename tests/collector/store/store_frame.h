@@ -21,6 +21,10 @@ bool store_frame_numbers (const char *frame, size_t size, store_ids_t *ids,
 bool store_frame_append (store_t *store, const char *series_id, int64_t time_ns, const char *frame,
                          size_t size);
 
+//  store_frame_append of a frame received (by ingest) at `received_ns`.
+bool store_frame_append_at (store_t *store, const char *series_id, int64_t time_ns,
+                            int64_t received_ns, const char *frame, size_t size);
+
 //  store_writer_sample of a frame's numbers, its layout defined as a one-off.
 void store_frame_sample (store_writer_t *writer, const char *series_id, int64_t time_ns,
                          const char *frame, size_t size, int64_t now_ns);

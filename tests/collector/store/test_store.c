@@ -483,6 +483,17 @@ s_case_window (void)
     CHECK (store_flush (store, 5000));
     store_stats (store, &stats);
     CHECK (stats.samples_written == 1 && stats.samples_refused == 1);
+    //  One rule, one clock: a sample ingest received 30 s ago, 599 s old
+    //  then, is in the window it was judged by, and stored though the
+    //  writer takes it later (629 s after its time by the writer's clock).
+    int64_t received = clock_wall_ns () - 30 * STORE_NS;
+    CHECK (store_frame_append_at (store, "late@h:1",
+                                  received - (STORE_PAST_WINDOW_DEFAULT - 1) * STORE_NS, received,
+                                  frame, (size_t) size));
+    CHECK (store_flush (store, 5000));
+    store_stats (store, &stats);
+    CHECKF (stats.samples_written == 2 && stats.samples_refused == 1, "%lld written, %lld refused",
+            (long long) stats.samples_written, (long long) stats.samples_refused);
     store_destroy (&store);
     s_cleanup ();
 }
@@ -1287,6 +1298,174 @@ s_case_limits (void)
     s_cleanup ();
 }
 
+//  One sample of layout `layout` (defined by the caller) from agent `agent`.
+static void
+s_fast_layout_sample (s_fast_t *fast, const char *agent, uint32_t layout, uint32_t count, int64_t t)
+{
+    char id[64];
+    snprintf (id, sizeof id, "%s@h:1", agent);
+    store_ids_t ids = {agent, "h", "", 1};
+    double values[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    store_writer_sample (fast->writer, id, &ids, t, layout, values, count, t, t);
+}
+
+//  Past max_metrics every point of a refused name is counted, in every
+//  sample of a layout (resolved once) and from every series that sends it;
+//  a series refused at max_series adds no metric rows.
+static void
+s_case_limits_points (void)
+{
+    s_fast_t fast;
+    s_fast_config (&fast, "limits_points", 6);
+    fast.config.max_series = 2;
+    fast.config.max_metrics = 3;
+    s_fast_open (&fast, T0);
+    sqlite3 *db = store_writer_db (fast.writer);
+    static const char paths[] = "cpu\0mem\0c.a\0c.b\0c.c";
+    CHECK (store_writer_layout (fast.writer, 7, paths, sizeof paths, 5));
+    for (int i = 0; i < 3; i++) {
+        s_fast_layout_sample (&fast, "one", 7, 5, T0 + i * STORE_NS);
+        s_fast_layout_sample (&fast, "two", 7, 5, T0 + i * STORE_NS);
+        CHECK (store_writer_commit (fast.writer, T0 + i * STORE_NS));
+    }
+    //  c.b and c.c refused: 2 points a sample, 6 samples.
+    CHECKF (atomic_load (&fast.counters.metrics_refused) == 12, "%lld points refused",
+            (long long) atomic_load (&fast.counters.metrics_refused));
+    CHECK (s_sql_int (db, "SELECT count(*) FROM metric") == 3);
+    CHECKF (atomic_load (&fast.counters.points_written) == 18, "%lld points written",
+            (long long) atomic_load (&fast.counters.points_written));
+    //  A third identity is refused before its new names would add rows.
+    static const char other[] = "cpu\0x.new";
+    CHECK (store_writer_layout (fast.writer, 8, other, sizeof other, 2));
+    s_fast_layout_sample (&fast, "three", 8, 2, T0 + 5 * STORE_NS);
+    CHECK (atomic_load (&fast.counters.series_refused) == 1);
+    CHECK (s_sql_int (db, "SELECT count(*) FROM metric WHERE name = 'x.new'") == 0);
+    CHECK (atomic_load (&fast.counters.metrics_refused) == 12);
+    CHECK (s_log_count ("points of new metric names refused") == 1);
+    store_writer_destroy (&fast.writer, T0 + 10 * STORE_NS);
+    s_cleanup ();
+}
+
+//  A fleet that restarts daily (a new pid: a new identity every day) is
+//  never refused: the limit holds the series seen lately, and yesterday's
+//  leave memory while their rows and points stay.
+static void
+s_case_limits_fleet (void)
+{
+    s_fast_t fast;
+    s_fast_config (&fast, "limits_fleet", 6);
+    fast.config.max_series = 20; //  the fleet is 15
+    s_fast_open (&fast, T0);
+    sqlite3 *db = store_writer_db (fast.writer);
+    char agent[32];
+    int64_t held_max = 0;
+    for (int day = 0; day < 3; day++) {
+        int64_t start = T0 + day * 86400 * STORE_NS;
+        //  An hour of a sample a minute from each agent, then quiet.
+        for (int minute = 0; minute < 60; minute++) {
+            int64_t t = start + minute * 60 * STORE_NS;
+            for (int a = 0; a < 15; a++) {
+                snprintf (agent, sizeof agent, "agent%d", a);
+                store_ids_t ids = {agent, "h", "", 100 * day + a};
+                char id[64];
+                snprintf (id, sizeof id, "%s@h:%d", agent, 100 * day + a);
+                double values[2] = {1, 2};
+                static const char paths[] = "cpu\0mem";
+                CHECK (store_writer_layout (fast.writer, 1, paths, sizeof paths, 2));
+                store_writer_sample (fast.writer, id, &ids, t, 1, values, 2, t, t);
+            }
+            for (int s = 0; s < 6; s++)
+                CHECK (store_writer_commit (fast.writer, t + s * STORE_NS));
+            int64_t held = atomic_load (&fast.counters.series_held);
+            held_max = held > held_max ? held : held_max;
+        }
+        for (int64_t t = start + 3600 * STORE_NS; t < start + 86400 * STORE_NS; t += 600 * STORE_NS)
+            CHECK (store_writer_commit (fast.writer, t));
+    }
+    CHECKF (atomic_load (&fast.counters.series_refused) == 0, "%lld refused",
+            (long long) atomic_load (&fast.counters.series_refused));
+    CHECKF (held_max <= 15, "%lld held at most", (long long) held_max);
+    CHECK (atomic_load (&fast.counters.series_held) == 0);
+    //  Every day's rows and points stay (the hour tier keeps them).
+    CHECK (s_sql_int (db, "SELECT count(*) FROM series") == 45);
+    CHECK (atomic_load (&fast.counters.series) == 45);
+    CHECK (s_sql_int (db, "SELECT count(DISTINCT series) FROM chunk") == 45);
+    //  A restart holds only the series seen lately; an old one comes back.
+    int64_t now = T0 + 3 * 86400 * STORE_NS;
+    store_writer_destroy (&fast.writer, now);
+    s_fast_open (&fast, now + STORE_NS);
+    CHECK (atomic_load (&fast.counters.series_refused) == 0);
+    store_ids_t ids = {"agent0", "h", "", 200};
+    double values[2] = {1, 2};
+    static const char paths[] = "cpu\0mem";
+    CHECK (store_writer_layout (fast.writer, 1, paths, sizeof paths, 2));
+    store_writer_sample (fast.writer, "agent0@h:200", &ids, now + 2 * STORE_NS, 1, values, 2,
+                         now + 2 * STORE_NS, now + 2 * STORE_NS);
+    CHECK (store_writer_commit (fast.writer, now + 2 * STORE_NS));
+    CHECK (atomic_load (&fast.counters.series_held) == 1);
+    CHECK (s_sql_int (db = store_writer_db (fast.writer), "SELECT count(*) FROM series") == 45);
+    store_writer_destroy (&fast.writer, now + 3 * STORE_NS);
+    s_cleanup ();
+}
+
+//  Identities churn (10 new ones every half hour, each sending once) for
+//  five days, with the shortest retention the day tier allows: the series
+//  held, the rows and the ids all level off (freed ids are reused, so the
+//  writer's tables and the id range follow the rows held, not the ids
+//  ever given).
+static void
+s_case_limits_churn (void)
+{
+    s_fast_t fast;
+    s_fast_config (&fast, "limits_churn", 6);
+    fast.config.max_series = 1000;
+    fast.config.retention_s[STORE_TIER_RAW] = 600;
+    fast.config.retention_s[STORE_TIER_MINUTE] = 3600;
+    fast.config.retention_s[STORE_TIER_HOUR] = 3600;
+    s_fast_open (&fast, T0);
+    sqlite3 *db = store_writer_db (fast.writer);
+    char agent[32], id[64];
+    static const char paths[] = "cpu\0mem";
+    double values[2] = {1, 2};
+    int64_t rows_max = 0, held_max = 0, given = 0, rows_late = 0;
+    for (int round = 0; round < 5 * 48; round++) {
+        int64_t t = T0 + round * 1800 * STORE_NS;
+        CHECK (store_writer_layout (fast.writer, 1, paths, sizeof paths, 2));
+        for (int i = 0; i < 10; i++, given++) {
+            snprintf (agent, sizeof agent, "churn%lld", (long long) given);
+            snprintf (id, sizeof id, "%s@h:1", agent);
+            store_ids_t ids = {agent, "h", "", 1};
+            store_writer_sample (fast.writer, id, &ids, t, 1, values, 2, t, t);
+        }
+        //  A writer commits every second: its rollups keep up (here at once).
+        for (int s = 0; s < 1800; s += 180) {
+            CHECK (store_writer_commit (fast.writer, t + s * STORE_NS));
+            store_writer_rollup_all (fast.writer, t + s * STORE_NS);
+        }
+        int64_t rows = s_sql_int (db, "SELECT count(*) FROM series");
+        int64_t held = atomic_load (&fast.counters.series_held);
+        rows_max = rows > rows_max ? rows : rows_max;
+        held_max = held > held_max ? held : held_max;
+        if (round >= 4 * 48)
+            rows_late = rows > rows_late ? rows : rows_late;
+    }
+    int64_t max_id = s_sql_int (db, "SELECT max(id) FROM series");
+    printf ("churn: %lld identities given, rows at most %lld (%lld on the last day), held at"
+            " most %lld, max id %lld, %lld forgotten\n",
+            (long long) given, (long long) rows_max, (long long) rows_late, (long long) held_max,
+            (long long) max_id, (long long) atomic_load (&fast.counters.series_forgotten));
+    CHECK (atomic_load (&fast.counters.series_refused) == 0);
+    CHECKF (rows_max < given / 2, "%lld rows at most", (long long) rows_max);
+    CHECKF (rows_late <= rows_max && rows_late > 0, "%lld rows on the last day",
+            (long long) rows_late);
+    CHECKF (held_max <= 3 * 10, "%lld held at most", (long long) held_max);
+    CHECKF (max_id <= rows_max + 10, "max id %lld, rows at most %lld", (long long) max_id,
+            (long long) rows_max);
+    CHECK (atomic_load (&fast.counters.series_forgotten) >= given - rows_max);
+    store_writer_destroy (&fast.writer, T0 + 5 * 86400 * STORE_NS);
+    s_cleanup ();
+}
+
 //  One series' open chunk holds at most max_series_metrics metrics: the
 //  points of further names are left out and counted; the head stays
 //  readable (a restart replays it).
@@ -1441,6 +1620,9 @@ main (int argc, char **argv)
                  {"truncated", s_case_truncated},
                  {"idle", s_case_idle},
                  {"limits", s_case_limits},
+                 {"limits_points", s_case_limits_points},
+                 {"limits_fleet", s_case_limits_fleet},
+                 {"limits_churn", s_case_limits_churn},
                  {"series_metrics", s_case_series_metrics},
                  {"recall", s_case_recall}};
     for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
