@@ -342,8 +342,9 @@ config_parse (int argc, char **argv, config_t *config)
          "(the collector's memory covers them meanwhile)",
          NULL, NULL},
         {"store-max-series", 0, CLI_LONG, &config->store_max_series, 1, S_STORE_ROWS_MAX, "N",
-         "series (identities) the store holds at most; past it new\n"
-         "ones are not stored (counted, logged)",
+         "series (identities) the store holds at once, those seen in\n"
+         "the last hour; past it new ones are not stored (counted,\n"
+         "logged); its table keeps 64 times as many rows at most",
          NULL, NULL},
         {"store-max-metrics", 0, CLI_LONG, &config->store_max_metrics, 1, S_STORE_ROWS_MAX, "N",
          "metric names the store holds at most; past it new names\n"

@@ -51,7 +51,7 @@ typedef struct {
 } store_writer_series_t;
 
 //  Largest series id taken from the file. Freed ids are reused, so ids stay
-//  below the most rows held (bounds.c keeps them below this); a larger one
+//  below the most rows held (store_writer_bounds.c keeps them below this); a larger one
 //  is damage (store_recall.c indexes an array by id).
 #define WRITER_SERIES_ID_MAX (1LL << 24)
 

@@ -1328,7 +1328,7 @@ s_case_limits_points (void)
         s_fast_layout_sample (&fast, "two", 7, 5, T0 + i * STORE_NS);
         CHECK (store_writer_commit (fast.writer, T0 + i * STORE_NS));
     }
-    //  c.b and c.c refused: 2 points a sample, 6 samples.
+    //  c_b and c_c refused: 2 points a sample, 6 samples.
     CHECKF (atomic_load (&fast.counters.metrics_refused) == 12, "%lld points refused",
             (long long) atomic_load (&fast.counters.metrics_refused));
     CHECK (s_sql_int (db, "SELECT count(*) FROM metric") == 3);
