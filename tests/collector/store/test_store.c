@@ -1321,7 +1321,7 @@ s_case_limits_points (void)
     fast.config.max_metrics = 3;
     s_fast_open (&fast, T0);
     sqlite3 *db = store_writer_db (fast.writer);
-    static const char paths[] = "cpu\0mem\0c.a\0c.b\0c.c";
+    static const char paths[] = "cpu\0mem\0c_a\0c_b\0c_c";
     CHECK (store_writer_layout (fast.writer, 7, paths, sizeof paths, 5));
     for (int i = 0; i < 3; i++) {
         s_fast_layout_sample (&fast, "one", 7, 5, T0 + i * STORE_NS);
