@@ -36,6 +36,7 @@
 #include "sample_encoder.h"
 #include "sys_sampler.h"
 #include "clock.h"
+#include "utf8.h"
 #include "wire.h"
 
 #include <czmq.h>
@@ -614,7 +615,7 @@ int
 zapm_agent_set_color (zapm_agent_t *self, const char *color)
 {
     assert (self);
-    if (!color || !*color || strlen (color) > ZAPM_AGENT_COLOR_MAX) {
+    if (!color || !*color || strlen (color) > ZAPM_AGENT_COLOR_MAX || utf8_find_control (color)) {
         errno = EINVAL;
         return -1;
     }
