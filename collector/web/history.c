@@ -37,6 +37,7 @@ struct _history_job_t {
     bool done;                         //  the answer is in
     query_budget_t *budget;            //  what it reserved from
     size_t reserved;                   //  bytes reserved, until the answer is freed
+    bool over_budget;                  //  the answer grew past what the budget had left
 };
 
 //  What a too-large answer is told: how to ask for less.
@@ -82,9 +83,16 @@ s_on_answer (void *arg, char *json, size_t size)
     history_job_t *self = arg;
     self->json = json;
     self->size = size;
-    //  From now on the answer's bytes are what the query holds.
-    query_budget_resize (self->budget, self->reserved, json ? size : 0);
-    self->reserved = json ? size : 0;
+    //  From now on the answer's bytes are what the query holds; an answer
+    //  that grew past what the budget has left is dropped (503).
+    if (!query_budget_grow (self->budget, self->reserved, json ? size : 0)) {
+        free (json);
+        self->json = NULL;
+        self->size = 0;
+        self->over_budget = true;
+    }
+    else
+        self->reserved = json ? size : 0;
     self->done = true;
     MHD_resume_connection (self->connection);
     *self->resumed = true;
@@ -314,7 +322,7 @@ s_budget (query_budget_t *budget, series_map_t *series, store_query_t *query, si
         *reserved = query_budget_total (budget);
     if (!query_budget_reserve (budget, *reserved)) {
         *status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        *error = "busy: history answers in flight hold --query-memory; retry in a second\n";
+        *error = QUERY_BUDGET_BUSY;
         return false;
     }
     query->max_bytes = answer_max;
@@ -374,6 +382,8 @@ history_answer (history_job_t *self, struct MHD_Connection *connection)
                               "the store's answer passed the cap");
         return reply_text (connection, MHD_HTTP_CONTENT_TOO_LARGE, S_TOO_LARGE);
     }
+    if (self->over_budget)
+        return reply_busy (connection, QUERY_BUDGET_BUSY);
     if (!self->json)
         return reply_text (connection, MHD_HTTP_SERVICE_UNAVAILABLE,
                            "the history store is stopping or failed: retry\n");

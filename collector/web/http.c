@@ -163,13 +163,14 @@ s_route_history (http_t *self, struct MHD_Connection *connection, void **request
     //  Bounded by --history, not estimated; but it counts in the budget
     //  while it is sent (query_budget.h).
     if (!query_budget_reserve (self->budget, QUERY_BUDGET_FLOOR))
-        return s_answer_plain (
-            connection, MHD_HTTP_SERVICE_UNAVAILABLE,
-            "busy: history answers in flight hold --query-memory; retry in a second\n",
-            MHD_HTTP_HEADER_RETRY_AFTER, "1");
+        return reply_busy (connection, QUERY_BUDGET_BUSY);
     char *json = api_history (self->routes.series, glob, seconds, clock_wall_ns ());
     size_t size = json ? strlen (json) : 0;
-    query_budget_resize (self->budget, QUERY_BUDGET_FLOOR, size);
+    if (!query_budget_grow (self->budget, QUERY_BUDGET_FLOOR, size)) {
+        query_budget_release (self->budget, QUERY_BUDGET_FLOOR);
+        free (json);
+        return reply_busy (connection, QUERY_BUDGET_BUSY);
+    }
     if (!json)
         return MHD_NO;
     return query_budget_send (self->budget, connection, json, size, size);
