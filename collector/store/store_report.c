@@ -60,10 +60,13 @@ store_report_destroy (store_report_t **self_p)
 static void
 s_log_losses (store_report_t *self, const store_stats_t *stats, int64_t mono_ns)
 {
-    loglimit_hold (&self->dropped_log, (uint64_t) (stats->samples_dropped - self->dropped_seen));
+    if (stats->samples_dropped > self->dropped_seen)
+        loglimit_hold (&self->dropped_log,
+                       (uint64_t) (stats->samples_dropped - self->dropped_seen));
     self->dropped_seen = stats->samples_dropped;
-    loglimit_hold (&self->truncated_log,
-                   (uint64_t) (stats->samples_truncated - self->truncated_seen));
+    if (stats->samples_truncated > self->truncated_seen)
+        loglimit_hold (&self->truncated_log,
+                       (uint64_t) (stats->samples_truncated - self->truncated_seen));
     self->truncated_seen = stats->samples_truncated;
     uint64_t dropped = loglimit_take (&self->dropped_log, mono_ns);
     if (dropped)
