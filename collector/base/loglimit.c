@@ -73,6 +73,12 @@ loglimit_due (const loglimit_t *self)
     return self->window_end > 0 ? self->window_end : 1;
 }
 
+int64_t
+loglimit_earlier (int64_t a, int64_t b)
+{
+    return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+}
+
 void
 loglimit_hold (loglimit_t *self, uint64_t events)
 {

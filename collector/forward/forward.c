@@ -261,11 +261,8 @@ forward_due (forward_t *self)
     if (self->count > 0)
         return 1; //  long past: at once
     int64_t due = 0;
-    for (size_t i = 0; i < self->link_count; i++) {
-        int64_t link_due = loglimit_due (&self->links[i].drop_log);
-        if (link_due && (!due || link_due < due))
-            due = link_due;
-    }
+    for (size_t i = 0; i < self->link_count; i++)
+        due = loglimit_earlier (due, loglimit_due (&self->links[i].drop_log));
     return due;
 }
 

@@ -524,22 +524,15 @@ ingest_sweep (ingest_t *self, int64_t mono_ns)
     return series_map_sweep (self->sinks.series, mono_ns, s_on_left, self);
 }
 
-//  The earlier of two due times, 0 meaning none.
-static int64_t
-s_earlier (int64_t a, int64_t b)
-{
-    return a == 0 ? b : b == 0 ? a : a < b ? a : b;
-}
-
 int64_t
 ingest_drops_due (ingest_t *self)
 {
     assert (self);
     int64_t due = loglimit_due (&self->drop_log);
-    due = s_earlier (due, loglimit_due (&self->joined_log));
-    due = s_earlier (due, loglimit_due (&self->left_log));
-    due = s_earlier (due, loglimit_due (&self->reset_log));
-    return s_earlier (due, loglimit_due (&self->retimed_log));
+    due = loglimit_earlier (due, loglimit_due (&self->joined_log));
+    due = loglimit_earlier (due, loglimit_due (&self->left_log));
+    due = loglimit_earlier (due, loglimit_due (&self->reset_log));
+    return loglimit_earlier (due, loglimit_due (&self->retimed_log));
 }
 
 void

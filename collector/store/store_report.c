@@ -93,13 +93,8 @@ store_report_tick (store_report_t *self, int64_t mono_ns)
     store_stats_t stats;
     store_stats (self->store, &stats);
     s_log_losses (self, &stats, mono_ns);
-    int64_t next = self->next_summary;
-    int64_t dropped_due = loglimit_due (&self->dropped_log);
-    int64_t truncated_due = loglimit_due (&self->truncated_log);
-    if (dropped_due && dropped_due < next)
-        next = dropped_due;
-    if (truncated_due && truncated_due < next)
-        next = truncated_due;
+    int64_t next = loglimit_earlier (self->next_summary, loglimit_due (&self->dropped_log));
+    next = loglimit_earlier (next, loglimit_due (&self->truncated_log));
     //  Queued samples may yet be dropped by the writer.
     if (stats.queue_samples > 0 && mono_ns + S_TICK_NS < next)
         next = mono_ns + S_TICK_NS;

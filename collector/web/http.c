@@ -81,9 +81,45 @@ struct _http_t {
     struct sockaddr_in address;   //  where it was asked to listen, for messages
     loglimit_t tls_log;           //  failed handshakes, counted (a line per gap at most)
     uint64_t plain_http;          //  of those, plain HTTP (tls.h), since the last line
+    char tls_latest[256];         //  the latest failure, for the line
     loglimit_t malformed_log;     //  400s, counted
+    char malformed_latest[256];   //  the latest reason, for the line
     loglimit_t write_timeout_log; //  answers that made no progress, counted
 };
+
+//  The lines of the counted limiters: written at an event, or by http_tick
+//  for events held back when no other came (each says how many it covers).
+static void
+s_say_malformed (http_t *self, uint64_t refused)
+{
+    if (refused)
+        log_warn ("http: refused %lu malformed request%s with 400 (latest: %s)",
+                  (unsigned long) refused, refused == 1 ? "" : "s", self->malformed_latest);
+}
+
+static void
+s_say_tls (http_t *self, uint64_t failed)
+{
+    if (!failed)
+        return;
+    char hint[160] = "";
+    if (self->plain_http)
+        snprintf (hint, sizeof hint,
+                  "; %lu of them spoke plain HTTP to this HTTPS port: use an https:// URL",
+                  (unsigned long) self->plain_http);
+    log_info ("http: %lu failed TLS handshake%s (latest: %s)%s", (unsigned long) failed,
+              failed == 1 ? "" : "s", self->tls_latest, hint);
+    self->plain_http = 0;
+}
+
+static void
+s_say_write_timeouts (http_t *self, uint64_t closed)
+{
+    if (closed)
+        log_warn ("http: closed %lu connection%s whose answer made no progress for %u s "
+                  "(a client that stopped reading; --http-write-timeout)",
+                  (unsigned long) closed, closed == 1 ? "" : "s", self->routes.write_timeout_s);
+}
 
 //  A request that waits suspended: for its login check on the hashing thread,
 //  then (or instead) for a history query on the store's thread. Its
@@ -286,10 +322,9 @@ static enum MHD_Result
 s_refuse_malformed (http_t *self, struct MHD_Connection *connection, const char *why)
 {
     self->routes.stats->malformed++;
-    uint64_t refused = loglimit_count (&self->malformed_log, clock_mono_ns ());
-    if (refused)
-        log_warn ("http: refused %lu malformed request%s with 400 (latest: %.*s)",
-                  (unsigned long) refused, refused == 1 ? "" : "s", (int) strlen (why) - 1, why);
+    snprintf (self->malformed_latest, sizeof self->malformed_latest, "%.*s",
+              (int) strcspn (why, "\n"), why);
+    s_say_malformed (self, loglimit_count (&self->malformed_log, clock_mono_ns ()));
     return s_answer_plain (connection, MHD_HTTP_BAD_REQUEST, why, MHD_HTTP_HEADER_CONNECTION,
                            "close");
 }
@@ -380,11 +415,7 @@ s_completed (void *cls, struct MHD_Connection *connection, void **request_state,
     //  deadline comes first for a request head): the write deadline.
     if (code == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED) {
         self->routes.stats->write_timeouts++;
-        uint64_t closed = loglimit_count (&self->write_timeout_log, clock_mono_ns ());
-        if (closed)
-            log_warn ("http: closed %lu connection%s whose answer made no progress for %u s "
-                      "(a client that stopped reading; --http-write-timeout)",
-                      (unsigned long) closed, closed == 1 ? "" : "s", self->routes.write_timeout_s);
+        s_say_write_timeouts (self, loglimit_count (&self->write_timeout_log, clock_mono_ns ()));
     }
     if (*request_state != &s_head_seen) {
         login_t *waiting = *request_state;
@@ -438,26 +469,20 @@ s_mhd_log (void *cls, const char *fmt, va_list args)
     if (strstr (line, "handshake") || strstr (line, "TLS")) {
         self->routes.stats->tls_failed++;
         self->plain_http += tls_take_plain_http ();
-        uint64_t failed = loglimit_count (&self->tls_log, clock_mono_ns ());
-        if (!failed)
-            return;
-        char hint[160] = "";
-        if (self->plain_http)
-            snprintf (hint, sizeof hint,
-                      "; %lu of them spoke plain HTTP to this HTTPS port: use an https:// URL",
-                      (unsigned long) self->plain_http);
-        log_info ("http: %lu failed TLS handshake%s (latest: %s)%s", (unsigned long) failed,
-                  failed == 1 ? "" : "s", line, hint);
-        self->plain_http = 0;
+        snprintf (self->tls_latest, sizeof self->tls_latest, "%s", line);
+        s_say_tls (self, loglimit_count (&self->tls_log, clock_mono_ns ()));
         return;
     }
-    if (strstr (line, "HTTP response code is 400") || strstr (line, "without `Host'")) {
-        if (strstr (line, "HTTP response code is 400"))
-            self->routes.stats->malformed++; //  one of the two lines a refusal writes
-        uint64_t refused = loglimit_count (&self->malformed_log, clock_mono_ns ());
-        if (refused)
-            log_warn ("http: refused %lu malformed request%s with 400 (latest: %s)",
-                      (unsigned long) refused, refused == 1 ? "" : "s", line);
+    //  A refusal of MHD's own writes two lines: the reason ("... without
+    //  `Host' ..."), then "HTTP response code is 400". The reason is kept for
+    //  the line; the refusal is counted once, at the second.
+    if (strstr (line, "without `Host'")) {
+        snprintf (self->malformed_latest, sizeof self->malformed_latest, "%s", line);
+        return;
+    }
+    if (strstr (line, "HTTP response code is 400")) {
+        self->routes.stats->malformed++;
+        s_say_malformed (self, loglimit_count (&self->malformed_log, clock_mono_ns ()));
         return;
     }
     //  Anything else could come per connection too: a few a minute (loglimit.h).
@@ -536,13 +561,19 @@ http_tick (http_t *self, int64_t mono_ns)
 {
     assert (self);
     http_limits_sweep (self->limits, mono_ns);
+    s_say_malformed (self, loglimit_take (&self->malformed_log, mono_ns));
+    s_say_tls (self, loglimit_take (&self->tls_log, mono_ns));
+    s_say_write_timeouts (self, loglimit_take (&self->write_timeout_log, mono_ns));
 }
 
 int64_t
 http_tick_due (http_t *self)
 {
     assert (self);
-    return http_limits_due (self->limits);
+    int64_t due = http_limits_due (self->limits);
+    due = loglimit_earlier (due, loglimit_due (&self->malformed_log));
+    due = loglimit_earlier (due, loglimit_due (&self->tls_log));
+    return loglimit_earlier (due, loglimit_due (&self->write_timeout_log));
 }
 
 void

@@ -158,8 +158,5 @@ http_limits_due (http_limits_t *self)
 {
     assert (self);
     int64_t due = self->head ? self->head->since + self->deadline_ns : 0;
-    int64_t log_due = loglimit_due (&self->log);
-    if (log_due && (!due || log_due < due))
-        due = log_due;
-    return due;
+    return loglimit_earlier (due, loglimit_due (&self->log));
 }

@@ -76,6 +76,10 @@ int64_t loglimit_due (const loglimit_t *self);
 //  events back, and closes it. Returns true if a line was written.
 bool loglimit_flush (loglimit_t *self, int64_t mono_ns);
 
+//  The earlier of two due times where 0 means none (loglimit_due, a timer's
+//  next deadline), for a loop timer armed at the first of several.
+int64_t loglimit_earlier (int64_t a, int64_t b);
+
 //  Counted limiter: counts `events` events for the next line.
 void loglimit_hold (loglimit_t *self, uint64_t events);
 
