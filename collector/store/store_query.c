@@ -432,6 +432,8 @@ char *
 store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *retention_s,
                  int64_t now_ns, size_t *size)
 {
+    if (request->raw)
+        return store_query_raw (db, request, now_ns, size);
     s_query_t query = {.lines = {.db = db}};
     if (!s_window (&query, request))
         return NULL;
