@@ -102,6 +102,20 @@ def window_memory_and_store(procs):
 
 
 @case
+def window_from_the_head(procs):
+    """Seal every 60 s (the default): the points before memory are all in the head rows."""
+    path = os.path.join(tmpdir(procs), "history.db")
+    col = procs.collector("--store", path, "--history", HISTORY)
+    pub = col.publisher()
+    sent = publish(pub, 4.0)
+    z.wait_until(lambda: col.metrics().total("zapm_store_samples_written_total") >= len(sent), 5,
+                 "every sample written")
+    d, line = line_of(col, 60)
+    ts = check_window(d, line, sent, 60, "seconds=60, nothing sealed")
+    check(len(ts) == len(sent), "seconds=60 answered %d of %d", len(ts), len(sent))
+
+
+@case
 def window_store_none(procs):
     """--store none: memory's answer as before, the newest --history points."""
     col = procs.collector("--store", "none", "--history", HISTORY)
