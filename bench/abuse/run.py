@@ -9,8 +9,8 @@ and prints one row per attack:
   peak RSS   the collector's VmHWM during the attack (reset before it through
              /proc/PID/clear_refs), MiB
   after      VmRSS a few seconds after the attack ended, MiB
-  healthz    the worst /healthz latency seen while the attack ran (polled every
-             50 ms), ms
+  healthz    the 99th percentile and the worst /healthz latency seen while the
+             attack ran (polled every 50 ms), ms
   lost       samples the good agents lost meanwhile (their
              zapm_agent_samples_lost_total on /metrics)
   result     what the collector answered or did (status codes, counters, rows)
@@ -168,6 +168,7 @@ class Watch:
         self.col = col
         self.stop_flag = threading.Event()
         self.worst_ms = 0.0
+        self.latencies = []
         self.failed = 0
         self.peak_kib = 0
         try:
@@ -187,7 +188,9 @@ class Watch:
                 urllib.request.urlopen(self.col.url("/healthz"), timeout=10).read()
             except OSError:
                 self.failed += 1
-            self.worst_ms = max(self.worst_ms, (time.monotonic() - t0) * 1000)
+            ms = (time.monotonic() - t0) * 1000
+            self.latencies.append(ms)
+            self.worst_ms = max(self.worst_ms, ms)
             time.sleep(0.05)
 
     def _rss(self):
@@ -200,6 +203,12 @@ class Watch:
         self.stop_flag.set()
         for t in self.threads:
             t.join(15)
+
+    def p99_ms(self):
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 class Publisher:
@@ -325,6 +334,33 @@ def attack_slow_readers(ctx):
         ctx.args.slow_seconds, rss_held / 1024, closed_by_server)
 
 
+def attack_query_storm(ctx):
+    """8 clients asking for the largest answers the defaults allow, back to back, 30 s."""
+    queries = ["/api/history?seconds=600",  # the dashboard's backfill: memory, every series
+               "/api/history?seconds=600&group=series&points=600&metric=cpu,mem,sys.cpu_percent",
+               "/api/history?seconds=86400&group=service&points=800",
+               "/api/history?seconds=2592000&points=800"]
+    codes = {}
+    lock = threading.Lock()
+    end = time.monotonic() + ctx.args.storm_seconds
+
+    def client(i):
+        k = i
+        while time.monotonic() < end:
+            status, _ = ctx.col.get(queries[k % len(queries)], timeout=60)
+            k += 1
+            with lock:
+                codes[status] = codes.get(status, 0) + 1
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(ctx.args.storm_seconds + 90)
+    return "%d answers in %d s: %s" % (sum(codes.values()), ctx.args.storm_seconds, ", ".join(
+        "HTTP %s x%d" % (k, v) for k, v in sorted(codes.items(), key=lambda kv: str(kv[0]))))
+
+
 def attack_churn_ids(ctx):
     """A new agent name + pid `rate` times a second."""
     pub = Publisher(ctx.col)
@@ -343,7 +379,7 @@ def attack_churn_ids(ctx):
             sent += 1
         if rss_1min is None and elapsed >= min(60, seconds / 2):
             rss_1min = status_kib(ctx.col.pid, "VmRSS")
-        if int(elapsed) % 10 == 0 and (not rss_marks or rss_marks[-1][0] != int(elapsed)):
+        if int(elapsed) % 60 == 0 and (not rss_marks or rss_marks[-1][0] != int(elapsed)):
             rss_marks.append((int(elapsed), status_kib(ctx.col.pid, "VmRSS")))
         time.sleep(0.005)
     pub.close()
@@ -353,9 +389,10 @@ def attack_churn_ids(ctx):
     m = ctx.col.metrics()
     refused = sum(v for k, v in m.items() if k.split("{")[0] in (
         "zapm_series_refused_total", "zapm_store_refused_total"))
-    return ("%d ids in %d s; RSS %.0f MiB at %s s, %.0f MiB at end; %.0f log lines/min; "
-            "store series rows %s; refused %d" % (
+    return ("%d ids in %d s; RSS %.0f MiB at %s s, %.0f MiB at end (each minute: %s); "
+            "%.0f log lines/min; store series rows %s; refused %d" % (
                 sent, seconds, (rss_1min or 0) / 1024, min(60, seconds // 2), rss_end / 1024,
+                " ".join("%.0f" % (k / 1024) for _, k in rss_marks[1:]) or "-",
                 lines / (seconds / 60.0), rows, refused))
 
 
@@ -559,6 +596,7 @@ ATTACKS = [
     ("history_repeat", attack_history_repeat, "the same with metric=cpu 255 times"),
     ("history_decade", attack_history_decade, "seconds=315360000 (ten years)"),
     ("slow_readers", attack_slow_readers, "10 clients that never read a large answer"),
+    ("query_storm", attack_query_storm, "8 clients asking for the largest allowed answers, 30 s"),
     ("churn_ids", attack_churn_ids, "a new agent name + pid RATE times a second"),
     ("churn_metrics", attack_churn_metrics, "a new custom metric name every sample"),
     ("seq_jump", attack_seq_jump, "seq 0 -> 10^15 -> 0"),
@@ -583,7 +621,9 @@ def main():
     p.add_argument("--attacks", default="all", help="comma-separated names, or all")
     p.add_argument("--churn-rate", type=int, default=2000, help="new identities a second")
     p.add_argument("--churn-seconds", type=int, default=120, help="how long each churn runs")
-    p.add_argument("--slow-seconds", type=int, default=30, help="how long slow readers hold")
+    p.add_argument("--slow-seconds", type=int, default=40,
+                   help="how long slow readers hold (past --http-write-timeout's 30 s)")
+    p.add_argument("--storm-seconds", type=int, default=30, help="how long the query storm runs")
     p.add_argument("--query-timeout", type=float, default=300, help="seconds per attack query")
     p.add_argument("--cap-gib", type=int, default=8, help="the collector's address-space cap")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
@@ -641,10 +681,11 @@ def main():
                 lost = family(ctx.col.metrics(), "zapm_agent_samples_lost_total",
                               'agent="fleet-') - lost0
             row = (name, base_kib / 1024, max(watch.peak_kib, after_kib) / 1024,
-                   after_kib / 1024, watch.worst_ms, lost, time.monotonic() - t0, result)
+                   after_kib / 1024, watch.p99_ms(), watch.worst_ms, lost,
+                   time.monotonic() - t0, result)
             rows.append(row)
-            print("%-15s before %6.0f MiB  peak %6.0f MiB  after %6.0f MiB  healthz %7.0f ms  "
-                  "lost %6.0f  (%.0f s)  %s" % row, flush=True)
+            print("%-15s before %6.0f MiB  peak %6.0f MiB  after %6.0f MiB  healthz p99 %5.0f "
+                  "worst %5.0f ms  lost %6.0f  (%.0f s)  %s" % row, flush=True)
     finally:
         fleet.terminate()
         try:
@@ -655,10 +696,12 @@ def main():
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     print()
-    print("| attack | RSS before MiB | peak MiB | after MiB | /healthz worst ms | good agents lost | result |")
-    print("|---|---|---|---|---|---|---|")
+    print("| attack | RSS before MiB | peak MiB | after MiB | /healthz p99 ms | worst ms "
+          "| good agents lost | result |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print("| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %s |" % (r[0], r[1], r[2], r[3], r[4], r[5], r[7]))
+        print("| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %s |" % (
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[8]))
     return 0
 
 

@@ -38,6 +38,7 @@ struct _history_job_t {
     bool done;                         //  the answer is in
     query_budget_t *budget;            //  what it reserved from
     size_t reserved;                   //  bytes reserved, until the answer is freed
+    bool over_budget;                  //  the answer grew past what the budget had left
     bool raw;                          //  the memory answer (history_start_memory)
     series_map_t *series;              //  ...its memory, to answer from alone
     char *glob;                        //  ...its agent= glob, NULL for all
@@ -48,9 +49,6 @@ struct _history_job_t {
 #define S_TOO_LARGE                                                                                \
     "the answer would pass --query-answer-max: ask for fewer points=, fewer metric= names,"        \
     " a narrower agent= glob or a shorter window (seconds=, from=, to=)\n"
-
-//  What a history query that found the budget full is told.
-#define S_BUSY "busy: history answers in flight hold --query-memory; retry in a second\n"
 
 static const char *
 s_arg (struct MHD_Connection *connection, const char *name)
@@ -90,9 +88,16 @@ s_on_answer (void *arg, char *json, size_t size)
     history_job_t *self = arg;
     self->json = json;
     self->size = size;
-    //  From now on the answer's bytes are what the query holds.
-    query_budget_resize (self->budget, self->reserved, json ? size : 0);
-    self->reserved = json ? size : 0;
+    //  From now on the answer's bytes are what the query holds; an answer
+    //  that grew past what the budget has left is dropped (503).
+    if (!query_budget_grow (self->budget, self->reserved, json ? size : 0)) {
+        free (json);
+        self->json = NULL;
+        self->size = 0;
+        self->over_budget = true;
+    }
+    else
+        self->reserved = json ? size : 0;
     self->done = true;
     MHD_resume_connection (self->connection);
     *self->resumed = true;
@@ -345,7 +350,7 @@ s_budget (query_budget_t *budget, series_map_t *series, store_query_t *query, si
         *reserved = query_budget_total (budget);
     if (!query_budget_reserve (budget, *reserved)) {
         *status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        *error = "busy: history answers in flight hold --query-memory; retry in a second\n";
+        *error = QUERY_BUDGET_BUSY;
         return false;
     }
     query->max_bytes = answer_max;
@@ -401,6 +406,8 @@ history_destroy (history_job_t **self_p)
 enum MHD_Result
 history_answer (history_job_t *self, struct MHD_Connection *connection)
 {
+    if (self->over_budget)
+        return reply_busy (connection, QUERY_BUDGET_BUSY);
     if (self->raw && !self->json) {
         //  The store could not fill the window in: memory's answer, saying so.
         query_budget_release (self->budget, self->reserved);
@@ -418,6 +425,8 @@ history_answer (history_job_t *self, struct MHD_Connection *connection)
                               "the store's answer passed the cap");
         return reply_text (connection, MHD_HTTP_CONTENT_TOO_LARGE, S_TOO_LARGE);
     }
+    if (self->over_budget)
+        return reply_busy (connection, QUERY_BUDGET_BUSY);
     if (!self->json)
         return reply_text (connection, MHD_HTTP_SERVICE_UNAVAILABLE,
                            "the history store is stopping or failed: retry\n");
@@ -500,7 +509,7 @@ history_start_memory (store_t *store, series_map_t *series, query_budget_t *budg
         reserved = query_budget_total (budget);
     if (!query_budget_reserve (budget, reserved)) {
         *status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        *error = S_BUSY;
+        *error = QUERY_BUDGET_BUSY;
         return NULL;
     }
     query.max_bytes = query_budget_answer_max (budget);
@@ -535,17 +544,15 @@ history_memory_answer (series_map_t *series, query_budget_t *budget,
 {
     //  Bounded by --history, not estimated; but it counts in the budget
     //  while it is sent (query_budget.h).
-    if (!query_budget_reserve (budget, QUERY_BUDGET_FLOOR)) {
-        struct MHD_Response *response = MHD_create_response_from_buffer (
-            sizeof S_BUSY - 1, (void *) S_BUSY, MHD_RESPMEM_PERSISTENT);
-        if (response)
-            MHD_add_response_header (response, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-        return reply_queue (connection, MHD_HTTP_SERVICE_UNAVAILABLE, response,
-                            "text/plain; charset=utf-8");
-    }
+    if (!query_budget_reserve (budget, QUERY_BUDGET_FLOOR))
+        return reply_busy (connection, QUERY_BUDGET_BUSY);
     char *json = api_history (series, glob, seconds, clock_wall_ns (), partial);
     size_t size = json ? strlen (json) : 0;
-    query_budget_resize (budget, QUERY_BUDGET_FLOOR, size);
+    if (!query_budget_grow (budget, QUERY_BUDGET_FLOOR, size)) {
+        query_budget_release (budget, QUERY_BUDGET_FLOOR);
+        free (json);
+        return reply_busy (connection, QUERY_BUDGET_BUSY);
+    }
     if (!json)
         return MHD_NO;
     return query_budget_send (budget, connection, json, size, size);

@@ -190,7 +190,8 @@ s_history_joined (http_t *self, struct MHD_Connection *connection, void **reques
     if (partial)
         return history_memory_answer (self->routes.series, self->budget, connection, glob, seconds,
                                       partial);
-    return s_answer_plain (connection, status, error, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    (void) status; //  503: the budget is full
+    return reply_busy (connection, error);
 }
 
 static enum MHD_Result
