@@ -116,6 +116,29 @@ def window_from_the_head(procs):
 
 
 @case
+def window_store_route_seam(procs):
+    """The store route (long windows) too: the points between the last seal and memory's oldest."""
+    path = os.path.join(tmpdir(procs), "history.db")
+    col = procs.collector("--store", path, "--history", HISTORY)  # seal 60 s: all in the head
+    pub = col.publisher()
+    sent = publish(pub, 4.0)
+    z.wait_until(lambda: col.metrics().total("zapm_store_samples_written_total") >= len(sent), 5,
+                 "every sample written")
+    # A bucket per 0.5 ms: each point its own bucket.
+    d = history_json(col, **{"from": "%.3f" % (sent[0][0] - 0.5),
+                             "to": "%.3f" % (sent[-1][0] + 0.5), "points": 10000,
+                             "group": "series", "metric": "cpu"})
+    lines = [s for s in d["series"] if s["id"] == SERIES]
+    check(lines, "no line for %s", SERIES)
+    ts, cpu = lines[0]["t"], lines[0]["cpu"]
+    log("store route: %d of %d points, until %r", len(ts), len(sent), lines[0]["until"])
+    check(len(ts) == len(sent), "the store route answered %d of %d points", len(ts), len(sent))
+    for i, (t, seq) in enumerate(sent):
+        check(abs(ts[i] - t) < 0.002 and cpu[i] == (seq % 1000) / 10.0,
+              "point %d: %r at %r, sent %r at %r", i, cpu[i], ts[i], (seq % 1000) / 10.0, t)
+
+
+@case
 def window_store_none(procs):
     """--store none: memory's answer as before, the newest --history points."""
     col = procs.collector("--store", "none", "--history", HISTORY)
