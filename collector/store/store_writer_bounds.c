@@ -28,9 +28,6 @@
 #include <stdio.h>
 #include <string.h>
 
-//  Refusals are logged at most this often.
-#define BOUNDS_LOG_NS (60 * STORE_NS)
-
 //  Series ids one forgetting step walks, and series it may look up in the file.
 #define FORGET_WALK    4096
 #define FORGET_LOOKUPS 256
@@ -53,7 +50,7 @@ s_vote (store_writer_t *self, const char *who)
 static void
 s_log (store_writer_t *self, int64_t now_ns)
 {
-    if (self->refused_logged_ns && now_ns - self->refused_logged_ns < BOUNDS_LOG_NS)
+    if (!loglimit_count (&self->refused_log, now_ns))
         return;
     log_warn ("store: %lld new series refused (--store-max-series %lld), %lld new metric names"
               " refused (--store-max-metrics %lld) and %lld points of metrics new to a series"
@@ -63,7 +60,6 @@ s_log (store_writer_t *self, int64_t now_ns)
               (long long) self->refused_metrics, (long long) self->config.max_metrics,
               (long long) self->refused_series_metrics, (long long) self->config.max_series_metrics,
               self->offender);
-    self->refused_logged_ns = now_ns;
     self->refused_series = self->refused_metrics = self->refused_series_metrics = 0;
     self->offender_votes = 0;
 }

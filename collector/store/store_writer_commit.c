@@ -27,9 +27,6 @@
 //  The WAL is truncated after a commit that left it over this part of the cap.
 #define WRITER_WAL_SHARE 20
 
-//  How often a cap too small for the rate of writing is logged.
-#define WRITER_SMALL_CAP_LOG_NS (3600 * STORE_NS)
-
 int
 store_writer_seal (store_writer_t *self, store_writer_series_t *series)
 {
@@ -234,14 +231,10 @@ s_keep_files (store_writer_t *self, int64_t now_ns)
         sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
         store_db_sizes (self->db, self->config.path, &used, &file, &wal);
     }
-    if (s_reserve (self) > cap * 3 / 4 &&
-        (!self->small_cap_warned_ns ||
-         now_ns - self->small_cap_warned_ns > WRITER_SMALL_CAP_LOG_NS)) {
+    if (s_reserve (self) > cap * 3 / 4 && loglimit_count (&self->small_cap_log, now_ns))
         log_warn ("store: one commit writes %.1f MiB, too much for --store-max-mib %lld: the"
                   " files may pass the cap; raise it (logged at most once an hour)",
                   (double) self->commit_wal / 1048576.0, (long long) self->config.max_mib);
-        self->small_cap_warned_ns = now_ns;
-    }
     if (file > cap) {
         store_retention_vacuum (&self->tiers);
         store_db_sizes (self->db, self->config.path, &used, &file, &wal);

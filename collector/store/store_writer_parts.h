@@ -18,6 +18,7 @@
 #include "store_layouts.h"
 #include "store_tiers.h"
 #include "store_writer.h"
+#include "loglimit.h"
 
 #include "wire.h"
 
@@ -29,6 +30,13 @@
 //  A sample layout (store_layouts.h) as the writer knows it: the metric id of
 //  each of its numbers, looked up once per layout (again after a failed
 //  commit, which can roll new metric rows back).
+//  How often the writer's warnings are logged at most (loglimit_t, counted):
+//  failed statements, refused series and names, a cap too small for the rate
+//  of writing.
+#define WRITER_ERROR_LOG_NS     (60 * STORE_NS)
+#define WRITER_REFUSED_LOG_NS   (60 * STORE_NS)
+#define WRITER_SMALL_CAP_LOG_NS (3600 * STORE_NS)
+
 typedef struct {
     char *paths;         //  the paths, NUL-terminated, back to back (malloc'd)
     uint32_t paths_size; //  their bytes
@@ -75,12 +83,11 @@ struct _store_writer_t {
     int64_t commits;                //  commits so far
     int64_t head_bytes;             //  head bytes committed since every chunk was last sealed
     int64_t commit_wal;             //  WAL bytes of the largest recent commit (decaying)
-    int64_t small_cap_warned_ns;    //  when a too-small cap was last logged
+    loglimit_t small_cap_log;       //  a too-small cap, counted: a line an hour at most
     bool in_transaction;            //  BEGIN was issued
     int failed_rc;                  //  code of a failed statement this interval (the commit fails)
     bool loaded;                    //  memory matches the file (else reload first)
-    int64_t error_logged_ns;        //  when an error line was last logged
-    int64_t errors_unlogged;        //  errors since then
+    loglimit_t error_log;           //  failed statements, counted: a line a minute at most
     int64_t failed_commits;         //  commits failed since the last that worked
     sqlite3_stmt *insert_series;    //  INSERT INTO series
     sqlite3_stmt *insert_metric;    //  INSERT INTO metric
@@ -90,8 +97,8 @@ struct _store_writer_t {
     sqlite3_stmt *any_chunk;        //  SELECT a chunk of a series, any tier
     sqlite3_stmt *delete_series;    //  DELETE FROM series WHERE id
     int64_t forget_cursor;          //  the series id the next forgetting step looks at
-    int64_t refused_logged_ns;      //  when refusals were last logged, 0 never
-    int64_t refused_series;         //  new identities refused since then
+    loglimit_t refused_log;         //  refusals, counted: a line a minute at most
+    int64_t refused_series;         //  new identities refused since the last line
     int64_t refused_metrics;        //  new metric names refused since then
     int64_t refused_series_metrics; //  points past a series' metrics since then
     int64_t offender_votes;         //  majority vote for the top offender (Boyer-Moore)

@@ -71,39 +71,19 @@
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-//  A kind of log line written at most every HTTP_LOG_GAP_NS, with how many
-//  were held back.
-typedef struct {
-    uint64_t held; //  events since the last line
-    int64_t last;  //  when the last line was written (0: never)
-} log_gap_t;
-
 struct _http_t {
-    struct MHD_Daemon *daemon;   //  the server
-    http_routes_t routes;        //  what the routes read
-    http_limits_t *limits;       //  the header deadline
-    bool resumed;                //  logins resumed since the last http_run
-    query_budget_t *budget;      //  what history answers may hold
-    bool head;                   //  the request being dispatched is a HEAD
-    struct sockaddr_in address;  //  where it was asked to listen, for messages
-    log_gap_t tls_log;           //  failed handshakes
-    uint64_t plain_http;         //  of those, plain HTTP (tls.h), since the last line
-    log_gap_t malformed_log;     //  400s
-    log_gap_t write_timeout_log; //  answers that made no progress
+    struct MHD_Daemon *daemon;    //  the server
+    http_routes_t routes;         //  what the routes read
+    http_limits_t *limits;        //  the header deadline
+    bool resumed;                 //  logins resumed since the last http_run
+    query_budget_t *budget;       //  what history answers may hold
+    bool head;                    //  the request being dispatched is a HEAD
+    struct sockaddr_in address;   //  where it was asked to listen, for messages
+    loglimit_t tls_log;           //  failed handshakes, counted (a line per gap at most)
+    uint64_t plain_http;          //  of those, plain HTTP (tls.h), since the last line
+    loglimit_t malformed_log;     //  400s, counted
+    loglimit_t write_timeout_log; //  answers that made no progress, counted
 };
-
-//  Counts one event; true when its line is due (then `held` says how many it
-//  stands for, and the caller resets it after writing).
-static bool
-s_log_due (log_gap_t *gap)
-{
-    gap->held++;
-    int64_t now = clock_mono_ns ();
-    if (gap->last && now - gap->last < HTTP_LOG_GAP_NS)
-        return false;
-    gap->last = now;
-    return true;
-}
 
 //  A request that waits suspended: for its login check on the hashing thread,
 //  then (or instead) for a history query on the store's thread. Its
@@ -323,12 +303,10 @@ static enum MHD_Result
 s_refuse_malformed (http_t *self, struct MHD_Connection *connection, const char *why)
 {
     self->routes.stats->malformed++;
-    if (s_log_due (&self->malformed_log)) {
+    uint64_t refused = loglimit_count (&self->malformed_log, clock_mono_ns ());
+    if (refused)
         log_warn ("http: refused %lu malformed request%s with 400 (latest: %.*s)",
-                  (unsigned long) self->malformed_log.held,
-                  self->malformed_log.held == 1 ? "" : "s", (int) strlen (why) - 1, why);
-        self->malformed_log.held = 0;
-    }
+                  (unsigned long) refused, refused == 1 ? "" : "s", (int) strlen (why) - 1, why);
     return s_answer_plain (connection, MHD_HTTP_BAD_REQUEST, why, MHD_HTTP_HEADER_CONNECTION,
                            "close");
 }
@@ -419,13 +397,11 @@ s_completed (void *cls, struct MHD_Connection *connection, void **request_state,
     //  deadline comes first for a request head): the write deadline.
     if (code == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED) {
         self->routes.stats->write_timeouts++;
-        if (s_log_due (&self->write_timeout_log)) {
+        uint64_t closed = loglimit_count (&self->write_timeout_log, clock_mono_ns ());
+        if (closed)
             log_warn ("http: closed %lu connection%s whose answer made no progress for %u s "
                       "(a client that stopped reading; --http-write-timeout)",
-                      (unsigned long) self->write_timeout_log.held,
-                      self->write_timeout_log.held == 1 ? "" : "s", self->routes.write_timeout_s);
-            self->write_timeout_log.held = 0;
-        }
+                      (unsigned long) closed, closed == 1 ? "" : "s", self->routes.write_timeout_s);
     }
     if (*request_state != &s_head_seen) {
         login_t *waiting = *request_state;
@@ -479,28 +455,26 @@ s_mhd_log (void *cls, const char *fmt, va_list args)
     if (strstr (line, "handshake") || strstr (line, "TLS")) {
         self->routes.stats->tls_failed++;
         self->plain_http += tls_take_plain_http ();
-        if (!s_log_due (&self->tls_log))
+        uint64_t failed = loglimit_count (&self->tls_log, clock_mono_ns ());
+        if (!failed)
             return;
         char hint[160] = "";
         if (self->plain_http)
             snprintf (hint, sizeof hint,
                       "; %lu of them spoke plain HTTP to this HTTPS port: use an https:// URL",
                       (unsigned long) self->plain_http);
-        log_info ("http: %lu failed TLS handshake%s (latest: %s)%s",
-                  (unsigned long) self->tls_log.held, self->tls_log.held == 1 ? "" : "s", line,
-                  hint);
-        self->tls_log.held = self->plain_http = 0;
+        log_info ("http: %lu failed TLS handshake%s (latest: %s)%s", (unsigned long) failed,
+                  failed == 1 ? "" : "s", line, hint);
+        self->plain_http = 0;
         return;
     }
     if (strstr (line, "HTTP response code is 400") || strstr (line, "without `Host'")) {
         if (strstr (line, "HTTP response code is 400"))
             self->routes.stats->malformed++; //  one of the two lines a refusal writes
-        if (s_log_due (&self->malformed_log)) {
+        uint64_t refused = loglimit_count (&self->malformed_log, clock_mono_ns ());
+        if (refused)
             log_warn ("http: refused %lu malformed request%s with 400 (latest: %s)",
-                      (unsigned long) self->malformed_log.held,
-                      self->malformed_log.held == 1 ? "" : "s", line);
-            self->malformed_log.held = 0;
-        }
+                      (unsigned long) refused, refused == 1 ? "" : "s", line);
         return;
     }
     //  Anything else could come per connection too: a few a minute (loglimit.h).
@@ -517,6 +491,9 @@ http_new (const struct sockaddr_in *address, uint32_t max_connections, const htt
         return NULL;
     self->routes = *routes;
     self->address = *address;
+    self->tls_log = (loglimit_t) LOGLIMIT_COUNTED (HTTP_LOG_GAP_NS);
+    self->malformed_log = (loglimit_t) LOGLIMIT_COUNTED (HTTP_LOG_GAP_NS);
+    self->write_timeout_log = (loglimit_t) LOGLIMIT_COUNTED (HTTP_LOG_GAP_NS);
     if (!self->routes.write_timeout_s)
         self->routes.write_timeout_s = HTTP_WRITE_TIMEOUT_S;
     self->limits = http_limits_new ((int64_t) HTTP_HEADER_DEADLINE_S * 1000000000LL, routes->stats);
