@@ -183,6 +183,33 @@ s_history_from_store (http_t *self, struct MHD_Connection *connection, void **re
     return MHD_YES;
 }
 
+//  Memory's answer with the window memory misses from the store (history.h):
+//  the request waits suspended for it, or gets memory's alone.
+static enum MHD_Result
+s_history_joined (http_t *self, struct MHD_Connection *connection, void **request_state,
+                  const char *glob, double seconds)
+{
+    login_t *waiting = *request_state != &s_head_seen ? *request_state : NULL;
+    if (!waiting && !(waiting = calloc (1, sizeof *waiting)))
+        return MHD_NO;
+    *request_state = waiting;
+    waiting->connection = connection;
+    unsigned status;
+    const char *error, *partial;
+    waiting->history =
+        history_start_memory (self->routes.store, self->routes.series, self->budget, connection,
+                              &self->resumed, glob, seconds, &status, &error, &partial);
+    if (waiting->history) {
+        MHD_suspend_connection (connection);
+        return MHD_YES;
+    }
+    if (partial)
+        return history_memory_answer (self->routes.series, self->budget, connection, glob, seconds,
+                                      partial);
+    (void) status; //  503: the budget is full
+    return reply_busy (connection, error);
+}
+
 static enum MHD_Result
 s_route_history (http_t *self, struct MHD_Connection *connection, void **request_state)
 {
@@ -196,20 +223,10 @@ s_route_history (http_t *self, struct MHD_Connection *connection, void **request
     if (text && !query_seconds (text, QUERY_SECONDS_MAX, &seconds))
         return reply_text (connection, MHD_HTTP_BAD_REQUEST,
                            "seconds must be a number between 0 and 86400\n");
-    //  Bounded by --history, not estimated; but it counts in the budget
-    //  while it is sent (query_budget.h).
-    if (!query_budget_reserve (self->budget, QUERY_BUDGET_FLOOR))
-        return reply_busy (connection, QUERY_BUDGET_BUSY);
-    char *json = api_history (self->routes.series, glob, seconds, clock_wall_ns ());
-    size_t size = json ? strlen (json) : 0;
-    if (!query_budget_grow (self->budget, QUERY_BUDGET_FLOOR, size)) {
-        query_budget_release (self->budget, QUERY_BUDGET_FLOOR);
-        free (json);
-        return reply_busy (connection, QUERY_BUDGET_BUSY);
-    }
-    if (!json)
-        return MHD_NO;
-    return query_budget_send (self->budget, connection, json, size, size);
+    if (self->routes.store && history_needs_store (self->routes.series, glob, seconds))
+        return s_history_joined (self, connection, request_state, glob, seconds);
+    return history_memory_answer (self->routes.series, self->budget, connection, glob, seconds,
+                                  NULL);
 }
 
 static enum MHD_Result

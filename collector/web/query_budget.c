@@ -163,6 +163,14 @@ query_budget_estimate (uint64_t buckets, uint64_t lines, int metrics, int points
     return bytes >= (double) SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t) bytes;
 }
 
+size_t
+query_budget_estimate_raw (double numbers, uint64_t lines, double held)
+{
+    double bytes =
+        numbers * QUERY_BUDGET_NUMBER_BYTES + (double) lines * QUERY_BUDGET_LINE_BYTES + held;
+    return bytes >= (double) SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t) bytes;
+}
+
 uint64_t
 query_budget_buckets (query_time_fn *time_of, const void *points, size_t count, double from,
                       double to, int buckets_max)

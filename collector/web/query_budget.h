@@ -82,6 +82,11 @@ void query_budget_refused (query_budget_t *self, web_refused_t reason, const cha
 size_t query_budget_estimate (uint64_t buckets, uint64_t lines, int metrics, int points,
                               bool metrics_only);
 
+//  What a memory answer joined with the store (history.h) is estimated to
+//  take: `numbers` numbers at QUERY_BUDGET_NUMBER_BYTES each, `lines` lines
+//  and `held` bytes the query thread holds while it prints the largest line.
+size_t query_budget_estimate_raw (double numbers, uint64_t lines, double held);
+
 //  The time of point i of `points` (a series' memory, say).
 typedef double (query_time_fn) (const void *points, size_t i);
 
