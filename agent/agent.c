@@ -36,6 +36,7 @@
 #include "sample_encoder.h"
 #include "sys_sampler.h"
 #include "clock.h"
+#include "utf8.h"
 #include "wire.h"
 
 #include <czmq.h>
@@ -57,20 +58,19 @@ _Static_assert(ZAPM_AGENT_COLOR_MAX == ZAPM_COLOR_MAX, "colour limits differ");
 #define S_RECONNECT_MAX_MS     10000 //  reconnection back-off ceiling
 #define S_HEARTBEAT_MS         5000  //  ZMTP PING interval
 #define S_HEARTBEAT_TIMEOUT_MS 15000 //  no traffic for this long: reconnect
-#define S_REASON_MAX           1400  //  bytes of a refusal's reason (redial.h)
 
 struct _zapm_agent_t {
-    zactor_t *actor;           //  the sampling thread
-    custom_metrics_t *custom;  //  gauges and counters, any thread
-    pthread_mutex_t mutex;     //  guards status, samples
-    pthread_cond_t cond;       //  signalled when status changes
-    int status;                //  zapm_agent_status_t
-    uint64_t samples;          //  samples taken, the next seq
-    uint64_t accepted;         //  handshakes that succeeded (redial_accepted)
-    char reason[S_REASON_MAX]; // why a collector refused, "" when none stands refused
-    atomic_int init_errno;     //  set by the actor if it could not start (see s_actor)
-    agent_options_t options;   //  endpoint, name, keys: fixed at start
-    zapm_agent_t *next;        //  in the list of live agents
+    zactor_t *actor;                    //  the sampling thread
+    custom_metrics_t *custom;           //  gauges and counters, any thread
+    pthread_mutex_t mutex;              //  guards status, samples
+    pthread_cond_t cond;                //  signalled when status changes
+    int status;                         //  zapm_agent_status_t
+    uint64_t samples;                   //  samples taken, the next seq
+    uint64_t accepted;                  //  handshakes that succeeded (redial_accepted)
+    char reason[ZAPM_AGENT_REASON_MAX]; // why a collector refused, "" when none stands refused
+    atomic_int init_errno;              //  set by the actor if it could not start (see s_actor)
+    agent_options_t options;            //  endpoint, name, keys: fixed at start
+    zapm_agent_t *next;                 //  in the list of live agents
 };
 
 //  Live agents, stopped by s_at_exit if the host exits without destroying them.
@@ -346,7 +346,7 @@ s_open_socket (s_actor_t *self)
     //  Watch the handshakes before the first connect, or the first verdict
     //  could come before the monitor listens.
     self->pub_handle = handle;
-    self->redial = redial_new (zsys_init (), handle, options->endpoint, options->curve);
+    self->redial = redial_new (zsys_init (), handle, options->curve);
     if (!self->redial)
         return -1;
     //  One PUB, connected to every collector of the list: libzmq keeps a queue
@@ -614,7 +614,7 @@ int
 zapm_agent_set_color (zapm_agent_t *self, const char *color)
 {
     assert (self);
-    if (!color || !*color || strlen (color) > ZAPM_AGENT_COLOR_MAX) {
+    if (!color || !*color || strlen (color) > ZAPM_AGENT_COLOR_MAX || utf8_find_control (color)) {
         errno = EINVAL;
         return -1;
     }

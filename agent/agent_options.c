@@ -1,6 +1,7 @@
 /*  agent_options.c: an agent's start-up settings, from the caller or the environment. */
 #include "agent_options.h"
 #include "endpoint.h"
+#include "utf8.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -38,13 +39,23 @@ s_pick (const char *explicit, const char *variable, const char *argument, const 
     return value && *value ? value : NULL;
 }
 
-//  Copies `text` into out[max + 1] if it is 1..max bytes; else logs and fails.
+//  Copies `text` into out[max + 1] if it is 1..max bytes with no control
+//  character (utf8.h: the collector would refuse every sample); else logs
+//  and fails.
 static int
 s_copy (char *out, size_t max, const char *text, const char *from)
 {
     size_t length = strlen (text);
     if (length == 0 || length > max) {
         s_log ("%s must be 1 to %zu bytes, got %zu", from, max, length);
+        errno = EINVAL;
+        return -1;
+    }
+    const char *control = utf8_find_control (text);
+    if (control) {
+        s_log ("%s holds a control character (byte 0x%02x at offset %zu); the collector "
+               "refuses such names",
+               from, (unsigned) (unsigned char) *control, (size_t) (control - text));
         errno = EINVAL;
         return -1;
     }

@@ -1,5 +1,6 @@
 /*  redial.c: dial again after a refused handshake, and say why (redial.h). */
 #include "redial.h"
+#include "zapm.h"
 #include "zmq_event.h"
 
 #include <assert.h>
@@ -10,13 +11,13 @@
 #include <string.h>
 #include <zmq.h>
 
-#define REDIAL_FIRST_NS  1000000000LL  //  first new dial after a refusal
-#define REDIAL_MAX_NS    30000000000LL //  back-off ceiling
-#define REDIAL_BUDGET    64            //  events read per call
-#define REDIAL_PEERS     16            //  collectors whose verdict is kept
-#define REDIAL_ENDPOINT  1025          //  bytes of one endpoint
-#define REDIAL_REASON    1400          //  bytes of one reason
-#define REDIAL_DROPS_MIN 2             //  mid-handshake drops in a row that mean a wrong key
+#define REDIAL_FIRST_NS  1000000000LL          //  first new dial after a refusal
+#define REDIAL_MAX_NS    30000000000LL         //  back-off ceiling
+#define REDIAL_BUDGET    64                    //  events read per call
+#define REDIAL_PEERS     16                    //  collectors whose verdict is kept
+#define REDIAL_ENDPOINT  1025                  //  bytes of one endpoint
+#define REDIAL_REASON    ZAPM_AGENT_REASON_MAX //  bytes of one reason
+#define REDIAL_DROPS_MIN 2 //  mid-handshake drops in a row that mean a wrong key
 
 //  One collector's last verdict.
 typedef enum { S_UNKNOWN, S_ACCEPTED, S_REFUSED } s_verdict_t;
@@ -27,6 +28,7 @@ typedef struct {
     int cause;                      //  why it refused (s_cause_t), 0 when not refused
     int drops;                      //  NO_DETAIL failures in a row
     bool pending;                   //  refused by ZAP: to dial again
+    uint64_t heard;                 //  when last heard of (redial_t.clock)
     char reason[REDIAL_REASON];     //  why, when refused
 } s_peer_t;
 
@@ -40,13 +42,13 @@ struct _redial_t {
     uint64_t accepted;            //  handshakes that succeeded
     s_peer_t peers[REDIAL_PEERS]; //  the collectors heard of
     int npeers;                   //  entries in peers
+    uint64_t clock;               //  counts the events heard, to find the oldest peer
     const s_peer_t *latest;       //  the latest refusal still standing, or NULL
 };
 
 redial_t *
-redial_new (void *context, void *pub, const char *endpoint, bool curve)
+redial_new (void *context, void *pub, bool curve)
 {
-    (void) endpoint;
     redial_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
@@ -95,18 +97,33 @@ redial_socket (redial_t *self)
     return self->pair;
 }
 
-//  The collector at `endpoint`, added if new (the oldest slot is reused when full).
+//  The collector at `endpoint`, added if new. When the table is full, the
+//  slot heard of longest ago is reused, one waiting to dial again last, so
+//  a refused collector is not forgotten before it is dialled again.
 static s_peer_t *
 s_peer (redial_t *self, const char *endpoint)
 {
+    self->clock++;
     for (int k = 0; k < self->npeers; k++)
-        if (strcmp (self->peers[k].endpoint, endpoint) == 0)
+        if (strcmp (self->peers[k].endpoint, endpoint) == 0) {
+            self->peers[k].heard = self->clock;
             return &self->peers[k];
-    s_peer_t *peer = &self->peers[self->npeers < REDIAL_PEERS ? self->npeers++ : 0];
+        }
+    s_peer_t *peer = NULL;
+    if (self->npeers < REDIAL_PEERS)
+        peer = &self->peers[self->npeers++];
+    else
+        for (int k = 0; k < REDIAL_PEERS; k++) {
+            s_peer_t *candidate = &self->peers[k];
+            if (!peer || (peer->pending && !candidate->pending) ||
+                (peer->pending == candidate->pending && candidate->heard < peer->heard))
+                peer = candidate;
+        }
     if (peer == self->latest)
         self->latest = NULL;
     memset (peer, 0, sizeof *peer);
     snprintf (peer->endpoint, sizeof peer->endpoint, "%s", endpoint);
+    peer->heard = self->clock;
     return peer;
 }
 

@@ -38,10 +38,10 @@
 
 typedef struct _redial_t redial_t;
 
-//  Watches `pub` (a libzmq socket of `context`), before it connects to
-//  `endpoint` (one or a comma list); `curve` says whether it speaks CURVE,
-//  for the reasons' wording. Returns NULL with errno set on failure.
-redial_t *redial_new (void *context, void *pub, const char *endpoint, bool curve);
+//  Watches `pub` (a libzmq socket of `context`), before it connects (the
+//  monitor's events name each collector); `curve` says whether it speaks
+//  CURVE, for the reasons' wording. Returns NULL with errno set on failure.
+redial_t *redial_new (void *context, void *pub, bool curve);
 
 //  Stops watching; sets *self_p to NULL. Call before closing the PUB socket.
 void redial_destroy (redial_t **self_p);

@@ -308,7 +308,8 @@ config_parse (int argc, char **argv, config_t *config)
          "256M", s_take_bytes},
         {"query-answer-max", 0, CLI_CALL, &config->query_answer_max, 0, 0, "N",
          "bytes one /api/history answer may hold; a larger one gets 413\n"
-         "with a hint to narrow it (at most --query-memory)",
+         "with a hint to narrow it (a plain seconds= window the store\n"
+         "fills in: memory's answer, marked partial; at most --query-memory)",
          "64M", s_take_bytes},
         {"http-write-timeout", 0, CLI_LONG, &write_timeout, 1, 3600, "SECONDS",
          "close an HTTP connection whose answer makes no progress\n"

@@ -141,6 +141,8 @@ s_apply (const char *prog, const cli_option_t *option, const char *value)
     case CLI_TEXT:
         if (!cli_check_text (prog, flag, value, (size_t) option->min, (size_t) option->max))
             return false;
+        if (option->call && !option->call (prog, option, value))
+            return false;
         *(const char **) option->target = value;
         return true;
     case CLI_LONG:

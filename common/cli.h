@@ -30,7 +30,7 @@
 //  What an option takes and what it sets.
 typedef enum {
     CLI_FLAG,   //  no value; sets *(bool *) target to true
-    CLI_TEXT,   //  a string of min..max bytes; sets *(const char **) target
+    CLI_TEXT,   //  a string of min..max bytes (and `call`'s check); sets *(const char **) target
     CLI_LONG,   //  a whole number in [min, max]; sets *(long *) target
     CLI_DOUBLE, //  a finite number in [min, max]; sets *(double *) target
     CLI_CALL,   //  a value handed to `call`, which checks and stores it
@@ -54,7 +54,7 @@ typedef struct {
 typedef struct cli_option_s cli_option_t;
 
 //  For CLI_CALL: checks `value` and stores it through option->target. For
-//  CLI_LIST: checks one element. Returns false after printing why
+//  CLI_TEXT: checks the value. For CLI_LIST: checks one element. Returns false after printing why
 //  (cli_usage_error).
 typedef bool (cli_call_fn) (const char *prog, const cli_option_t *option, const char *value);
 
@@ -67,7 +67,7 @@ struct cli_option_s {
     const char *value_name;   //  the value in --help, e.g. "N" or "SECONDS"
     const char *help;         //  one or more lines of help, '\n' between them
     const char *default_text; //  the default in --help; NULL: shown from target
-    cli_call_fn *call;        //  for CLI_CALL; for CLI_LIST, NULL or the element check
+    cli_call_fn *call;        //  for CLI_CALL; for CLI_TEXT and CLI_LIST, NULL or a check
 };
 
 //  A program's whole command line.

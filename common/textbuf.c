@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 //  "00" to "99", for printing two digits at a time.
 static const char s_pairs[] = "00010203040506070809101112131415161718192021222324"
@@ -162,25 +163,24 @@ s_number (char *at, double value)
     return at;
 }
 
-//  Writes Unix nanoseconds `ns` as seconds with up to 3 decimals at `at`
-//  (room for TEXTBUF_NUMBER_MAX bytes); returns the end.
+//  Writes Unix nanoseconds `ns` as seconds with up to `decimals` (3 or 6)
+//  decimals at `at` (room for TEXTBUF_NUMBER_MAX bytes); returns the end.
 static char *
-s_seconds (char *at, int64_t ns)
+s_seconds (char *at, int64_t ns, int decimals)
 {
-    int64_t ms = ns >= 0 ? (ns + 500000) / 1000000 : -((-ns + 500000) / 1000000);
-    if (ms < 0) {
+    int64_t unit = decimals == 6 ? 1000 : 1000000, per_second = 1000000000 / unit;
+    int64_t n = ns >= 0 ? (ns + unit / 2) / unit : -((-ns + unit / 2) / unit);
+    if (n < 0) {
         *at++ = '-';
-        ms = -ms;
+        n = -n;
     }
-    at = s_digits (at, (uint64_t) (ms / 1000));
-    int frac = (int) (ms % 1000);
+    at = s_digits (at, (uint64_t) (n / per_second));
+    int64_t frac = n % per_second;
     if (frac) {
         *at++ = '.';
-        *at++ = (char) ('0' + frac / 100);
-        if (frac % 100) {
-            *at++ = (char) ('0' + frac / 10 % 10);
-            if (frac % 10)
-                *at++ = (char) ('0' + frac % 10);
+        for (int64_t digit = per_second / 10; frac; digit /= 10) {
+            *at++ = (char) ('0' + frac / digit);
+            frac %= digit;
         }
     }
     return at;
@@ -225,7 +225,32 @@ textbuf_json_seconds (textbuf_t *self, int64_t ns)
     char local[TEXTBUF_NUMBER_MAX];
     char *at = s_number_at (self, local);
     if (at)
-        s_number_end (self, at, s_seconds (at, ns), local);
+        s_number_end (self, at, s_seconds (at, ns, 3), local);
+}
+
+void
+textbuf_json_micros (textbuf_t *self, int64_t ns)
+{
+    char local[TEXTBUF_NUMBER_MAX];
+    char *at = s_number_at (self, local);
+    if (at)
+        s_number_end (self, at, s_seconds (at, ns, 6), local);
+}
+
+void
+textbuf_json_float (textbuf_t *self, float value)
+{
+    if (!isfinite (value)) {
+        TEXTBUF_LIT (self, "null");
+        return;
+    }
+    char text[40];
+    for (int digits = 6; digits <= 9; digits++) {
+        snprintf (text, sizeof text, "%.*g", digits, (double) value);
+        if (digits == 9 || (float) strtod (text, NULL) == value)
+            break;
+    }
+    textbuf_put (self, text, strlen (text));
 }
 
 void

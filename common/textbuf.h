@@ -102,6 +102,15 @@ void textbuf_json_number (textbuf_t *self, double value);
 //  millisecond, with up to 3 decimals and no trailing zeros.
 void textbuf_json_seconds (textbuf_t *self, int64_t ns);
 
+//  The same, rounded to the microsecond, up to 6 decimals: a sample's time as
+//  the agents send it (ISO 8601 with microseconds), exactly.
+void textbuf_json_micros (textbuf_t *self, int64_t ns);
+
+//  Writes `value` with the fewest significant digits (6 to 9) that read back
+//  as the same float, so a 30.1 kept as a float is "30.1"; `null` when it is
+//  not finite. The one form of a history point, from memory or the store.
+void textbuf_json_float (textbuf_t *self, float value);
+
 //  Writes printf-style text (growing buffers; a fixed one overflows when full).
 void textbuf_printf (textbuf_t *self, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 

@@ -47,3 +47,12 @@ utf8_valid (const char *data, size_t size)
     }
     return true;
 }
+
+const char *
+utf8_find_control (const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+            return (const char *) p;
+    return NULL;
+}

@@ -150,6 +150,12 @@
 //  A query parameter: 1 leaves out the means under today's names (`metrics` alone).
 #define ZAPM_HISTORY_METRICS_ONLY "metrics_only"
 
+//  The memory answer's key saying why the store did not fill in the window
+//  before memory's oldest point (left out when it did, or had no need to).
+#define ZAPM_HISTORY_PARTIAL           "partial"
+#define ZAPM_HISTORY_PARTIAL_TOO_LARGE "answer_max" //  past --query-answer-max
+#define ZAPM_HISTORY_PARTIAL_BUSY      "store_busy" //  the store's query queue was full or it failed
+
 //  Custom metrics a series keeps history for (more are forwarded, not kept).
 #define ZAPM_HISTORY_CUSTOM_MAX 16
 

@@ -122,7 +122,8 @@ typedef struct _zapm_agent_t zapm_agent_t;
 //  and ZAPM_CURVE_CERT apply (see above). The first sample goes out one
 //  interval (1 s by default) after this call. Returns NULL and sets errno
 //  (EINVAL for a malformed endpoint, an empty element of the list, a name or
-//  variable, with a "zapm: " line naming it; see
+//  variable, or a name or colour holding a control character (C0, DEL or C1:
+//  the collector refuses those samples), with a "zapm: " line naming it; see
 //  zapm_agent_new_curve for the keys) on failure. The caller owns the agent
 //  and frees it with zapm_agent_destroy.
 ZAPM_EXPORT zapm_agent_t *zapm_agent_new (const char *endpoint, const char *name);
@@ -149,7 +150,8 @@ ZAPM_EXPORT void zapm_agent_destroy (zapm_agent_t **self_p);
 //  Sets the `color` label of every following sample (any string, e.g. a CSS
 //  colour as in the book's dashboard). The default is picked from a small
 //  palette by the agent's name and pid. Returns 0, or -1 with errno EINVAL
-//  for NULL, "" or a string longer than ZAPM_AGENT_COLOR_MAX bytes.
+//  for NULL, "", a string longer than ZAPM_AGENT_COLOR_MAX bytes or one that
+//  holds a control character (C0, DEL or C1; the collector refuses those).
 ZAPM_EXPORT int zapm_agent_set_color (zapm_agent_t *self, const char *color);
 
 //  Sets the time between samples, in seconds, from 0.001 to 3600; the next

@@ -1,6 +1,7 @@
 /*  agent_cli.c: start the agent of zapm-agent or zapm-demo from their shared options. */
 #include "agent_cli.h"
 #include "endpoint.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,19 @@ agent_cli_check_endpoint (const char *prog, const cli_option_t *option, const ch
     if (endpoint_check (value, why, sizeof why))
         return true;
     cli_usage_error (prog, "--%s: %s", option->name, why);
+    return false;
+}
+
+bool
+agent_cli_check_name (const char *prog, const cli_option_t *option, const char *value)
+{
+    const char *control = utf8_find_control (value);
+    if (!control)
+        return true;
+    cli_usage_error (prog,
+                     "--%s: holds a control character (byte 0x%02x at offset %zu); the collector "
+                     "refuses such names",
+                     option->name, (unsigned) (unsigned char) *control, (size_t) (control - value));
     return false;
 }
 

@@ -52,9 +52,9 @@ typedef struct {
          1,                                                                                        \
          ZAPM_AGENT_NAME_MAX,                                                                      \
          "NAME",                                                                                   \
-         "service name in every sample",                                                           \
+         "service name in every sample; no control characters",                                    \
          (name_default),                                                                           \
-         NULL},                                                                                    \
+         agent_cli_check_name},                                                                    \
         {"color",                                                                                  \
          0,                                                                                        \
          CLI_TEXT,                                                                                 \
@@ -62,9 +62,9 @@ typedef struct {
          1,                                                                                        \
          ZAPM_AGENT_COLOR_MAX,                                                                     \
          "COLOR",                                                                                  \
-         "colour label",                                                                           \
+         "colour label; no control characters",                                                    \
          "$ZAPM_COLOR, else picked from the name and pid",                                         \
-         NULL},                                                                                    \
+         agent_cli_check_name},                                                                    \
         {"curve-server",                                                                           \
          0,                                                                                        \
          CLI_TEXT,                                                                                 \
@@ -103,5 +103,9 @@ bool agent_cli_check_endpoint (const char *prog, const cli_option_t *option, con
 //  (flag or variable) was refused, else 1.
 zapm_agent_t *agent_cli_start (const char *prog, const agent_cli_t *opts, const char *name,
                                int *exit_status);
+
+//  A --name or --color check: refuses a value with a control character (the
+//  library and the collector would refuse it too; utf8.h).
+bool agent_cli_check_name (const char *prog, const cli_option_t *option, const char *value);
 
 #endif

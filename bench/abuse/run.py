@@ -379,7 +379,7 @@ def attack_churn_ids(ctx):
             sent += 1
         if rss_1min is None and elapsed >= min(60, seconds / 2):
             rss_1min = status_kib(ctx.col.pid, "VmRSS")
-        if int(elapsed) % 10 == 0 and (not rss_marks or rss_marks[-1][0] != int(elapsed)):
+        if int(elapsed) % 60 == 0 and (not rss_marks or rss_marks[-1][0] != int(elapsed)):
             rss_marks.append((int(elapsed), status_kib(ctx.col.pid, "VmRSS")))
         time.sleep(0.005)
     pub.close()
@@ -389,9 +389,10 @@ def attack_churn_ids(ctx):
     m = ctx.col.metrics()
     refused = sum(v for k, v in m.items() if k.split("{")[0] in (
         "zapm_series_refused_total", "zapm_store_refused_total"))
-    return ("%d ids in %d s; RSS %.0f MiB at %s s, %.0f MiB at end; %.0f log lines/min; "
-            "store series rows %s; refused %d" % (
+    return ("%d ids in %d s; RSS %.0f MiB at %s s, %.0f MiB at end (each minute: %s); "
+            "%.0f log lines/min; store series rows %s; refused %d" % (
                 sent, seconds, (rss_1min or 0) / 1024, min(60, seconds // 2), rss_end / 1024,
+                " ".join("%.0f" % (k / 1024) for _, k in rss_marks[1:]) or "-",
                 lines / (seconds / 60.0), rows, refused))
 
 
@@ -620,7 +621,8 @@ def main():
     p.add_argument("--attacks", default="all", help="comma-separated names, or all")
     p.add_argument("--churn-rate", type=int, default=2000, help="new identities a second")
     p.add_argument("--churn-seconds", type=int, default=120, help="how long each churn runs")
-    p.add_argument("--slow-seconds", type=int, default=30, help="how long slow readers hold")
+    p.add_argument("--slow-seconds", type=int, default=40,
+                   help="how long slow readers hold (past --http-write-timeout's 30 s)")
     p.add_argument("--storm-seconds", type=int, default=30, help="how long the query storm runs")
     p.add_argument("--query-timeout", type=float, default=300, help="seconds per attack query")
     p.add_argument("--cap-gib", type=int, default=8, help="the collector's address-space cap")

@@ -27,6 +27,7 @@ bool
 loglimit_flush (loglimit_t *self, int64_t mono_ns)
 {
     assert (self);
+    assert (self->what); //  a counted limiter's lines are the caller's
     if (self->window_end == 0 || mono_ns < self->window_end)
         return false;
     bool wrote = self->held > 0;
@@ -50,6 +51,7 @@ bool
 loglimit_allow (loglimit_t *self, int64_t mono_ns)
 {
     assert (self);
+    assert (self->what);
     loglimit_flush (self, mono_ns);
     if (self->window_end == 0)
         self->window_end = mono_ns + self->window_ns;
@@ -66,5 +68,41 @@ int64_t
 loglimit_due (const loglimit_t *self)
 {
     assert (self);
-    return self->held > 0 ? self->window_end : 0;
+    if (self->held == 0)
+        return 0;
+    return self->window_end > 0 ? self->window_end : 1;
+}
+
+int64_t
+loglimit_earlier (int64_t a, int64_t b)
+{
+    return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+}
+
+void
+loglimit_hold (loglimit_t *self, uint64_t events)
+{
+    assert (self);
+    assert (!self->what); //  LOGLIMIT_COUNTED
+    self->held += events;
+}
+
+uint64_t
+loglimit_take (loglimit_t *self, int64_t mono_ns)
+{
+    assert (self);
+    assert (!self->what);
+    if (self->held == 0 || (self->window_end != 0 && mono_ns < self->window_end))
+        return 0;
+    uint64_t events = self->held;
+    self->held = 0;
+    self->window_end = mono_ns + self->window_ns;
+    return events;
+}
+
+uint64_t
+loglimit_count (loglimit_t *self, int64_t mono_ns)
+{
+    loglimit_hold (self, 1);
+    return loglimit_take (self, mono_ns);
 }

@@ -65,12 +65,6 @@ typedef enum {
     S_FAILS
 } s_fail_t;
 
-//  Rate limit of one kind of log line.
-typedef struct {
-    int64_t last_ns;   //  monotonic time of the last line, 0 for never
-    uint64_t unlogged; //  events since that line
-} s_alarm_t;
-
 struct _remote_write_t {
     remote_write_config_t config;      //  numbers with defaults filled in (strings not kept)
     char *url;                         //  the URL, as given
@@ -87,7 +81,7 @@ struct _remote_write_t {
     char *compressed;                  //  sender: snappy output buffer
     size_t compressed_capacity;        //  its size
     uint64_t random;                   //  sender: xorshift state for the jitter
-    s_alarm_t alarms[S_FAILS];         //  sender: log rate limits
+    loglimit_t alarms[S_FAILS];        //  sender: log rate limits, counted
     bool failing;                      //  sender: a failure was logged since the last success
     uint64_t logged_queue_full;        //  sender: dropped_queue_full at the last check
     uint64_t logged_invalid;           //  sender: dropped_invalid at the last check
@@ -143,12 +137,11 @@ static void s_alarm (remote_write_t *self, s_fail_t kind, uint64_t events, const
 static void
 s_alarm (remote_write_t *self, s_fail_t kind, uint64_t events, const char *fmt, ...)
 {
-    s_alarm_t *alarm = &self->alarms[kind];
-    alarm->unlogged += events;
     if (kind <= S_FAIL_429)
         self->failing = true; //  a delivery failure: say so when delivery works again
-    int64_t now = clock_mono_ns ();
-    if (alarm->last_ns && now - alarm->last_ns < S_LOG_EVERY_NS)
+    loglimit_hold (&self->alarms[kind], events);
+    uint64_t told = loglimit_take (&self->alarms[kind], clock_mono_ns ());
+    if (!told)
         return;
     char what[512];
     va_list args;
@@ -156,9 +149,7 @@ s_alarm (remote_write_t *self, s_fail_t kind, uint64_t events, const char *fmt, 
     vsnprintf (what, sizeof what, fmt, args);
     va_end (args);
     log_warn ("remote write to %s: %s (%llu since the last such line)", self->name, what,
-              (unsigned long long) alarm->unlogged);
-    alarm->last_ns = now;
-    alarm->unlogged = 0;
+              (unsigned long long) told);
 }
 
 //  Logs the drops the queue and remote_write_append counted since the last look.
@@ -457,6 +448,8 @@ remote_write_new (const remote_write_config_t *config)
     }
     self->config = *config;
     self->config.url = self->config.basic_user = NULL;
+    for (int kind = 0; kind < S_FAILS; kind++)
+        self->alarms[kind] = (loglimit_t) LOGLIMIT_COUNTED (S_LOG_EVERY_NS);
     self->config.basic_password_file = self->config.bearer_token_file = NULL;
     self->config.ca_file = NULL;
     self->random = (uint64_t) clock_mono_ns () ^ (uint64_t) (uintptr_t) self;

@@ -42,7 +42,7 @@ typedef struct {
     uint64_t sent;                  //  samples sent
     uint64_t batches;               //  messages sent
     uint64_t dropped[DROP_REASONS]; // samples dropped, by reason
-    uint64_t unlogged;              //  drops since the last log line
+    loglimit_t drop_log;            //  drops, counted: a line a minute at most
 } link_t;
 
 struct _forward_t {
@@ -56,7 +56,6 @@ struct _forward_t {
     size_t used;                                //  bytes in it
     size_t offsets[ZAPM_FORWARD_BATCH_MAX + 1]; // sample i is bytes[offsets[i]..offsets[i+1])
     size_t count;                               //  samples in it
-    int64_t next_log;                           //  earliest time for the next drop line
 };
 
 static bool
@@ -138,6 +137,7 @@ forward_new (const char *const *endpoints, size_t count, const char *name, const
     snprintf (self->own.path[0], sizeof self->own.path[0], "%s", boot);
     self->own.hops = 1;
     for (size_t i = 0; i < count; i++) {
+        self->links[i].drop_log = (loglimit_t) LOGLIMIT_COUNTED (FORWARD_LOG_GAP_NS);
         if (!s_link_open (self, &self->links[i], endpoints[i], curve)) {
             self->link_count = i + 1;
             forward_destroy (&self);
@@ -187,7 +187,7 @@ static void
 s_drop (link_t *link, drop_reason_t reason, size_t samples)
 {
     link->dropped[reason] += samples;
-    link->unlogged += samples;
+    loglimit_hold (&link->drop_log, samples);
 }
 
 //  Sends the batch on one link: the header, then each sample, as one message.
@@ -212,27 +212,20 @@ s_send (forward_t *self, link_t *link, const char *header, size_t header_size)
     link->batches++;
 }
 
-//  One line per link with drops since the last, at most once a minute.
+//  One line per link with drops since its last, at most once a minute.
 static void
 s_log_drops (forward_t *self, int64_t mono_ns)
 {
-    if (mono_ns < self->next_log)
-        return;
-    bool logged = false;
     for (size_t i = 0; i < self->link_count; i++) {
         link_t *link = &self->links[i];
-        if (link->unlogged == 0)
-            continue;
-        log_warn ("forward to %s: %" PRIu64 " sample%s not forwarded (%" PRIu64
-                  " upstream down, %" PRIu64 " queue full, %" PRIu64 " path too long so far)",
-                  link->endpoint, link->unlogged, link->unlogged == 1 ? "" : "s",
-                  link->dropped[DROP_UPSTREAM_DOWN], link->dropped[DROP_QUEUE_FULL],
-                  link->dropped[DROP_PATH_TOO_LONG]);
-        link->unlogged = 0;
-        logged = true;
+        uint64_t dropped = loglimit_take (&link->drop_log, mono_ns);
+        if (dropped)
+            log_warn ("forward to %s: %" PRIu64 " sample%s not forwarded (%" PRIu64
+                      " upstream down, %" PRIu64 " queue full, %" PRIu64 " path too long so far)",
+                      link->endpoint, dropped, dropped == 1 ? "" : "s",
+                      link->dropped[DROP_UPSTREAM_DOWN], link->dropped[DROP_QUEUE_FULL],
+                      link->dropped[DROP_PATH_TOO_LONG]);
     }
-    if (logged)
-        self->next_log = mono_ns + FORWARD_LOG_GAP_NS;
 }
 
 //  Sends the batch being built, if any, to every link.
@@ -267,10 +260,10 @@ forward_due (forward_t *self)
     assert (self);
     if (self->count > 0)
         return 1; //  long past: at once
+    int64_t due = 0;
     for (size_t i = 0; i < self->link_count; i++)
-        if (self->links[i].unlogged > 0)
-            return self->next_log > 0 ? self->next_log : 1;
-    return 0;
+        due = loglimit_earlier (due, loglimit_due (&self->links[i].drop_log));
+    return due;
 }
 
 //  A link's socket has subscription messages.

@@ -18,7 +18,7 @@
     per agent while absorbing bursts.
 
     A drop is counted at once but logged by ingest_log_drops, at most one line a
-    second with the latest reason and the frame's first bytes (escaped), so a
+    second (a counted loglimit_t) with the latest reason and the frame's first bytes (escaped), so a
     flood of bad frames cannot flood the log. The lines of other events (an
     agent joined or left, a seq count restarted, a timestamp out of the
     window) go through a loglimit_t each: a few a minute, then one summary of
@@ -79,10 +79,9 @@ struct _ingest_t {
     uint64_t *refusing;                        //  the counter of the batch being refused
     uint64_t refused_loops;                    //  forwarded samples that had been here
     uint64_t refused_headers;                  //  forwarded samples under a bad header
-    uint64_t dropped_unlogged;                 //  drops since the last log line
+    loglimit_t drop_log;                       //  drops, counted: a line a second at most
     validate_reason_t last_drop;               //  reason of the latest drop
     char last_excerpt[INGEST_EXCERPT * 4 + 1]; // its first bytes, escaped
-    int64_t next_drop_log;                     //  earliest time for the next drop line
     store_numbers_t *numbers;                  //  a sample's numbers for the store, if any
     loglimit_t joined_log;                     //  lines of agents that joined
     loglimit_t left_log;                       //  lines of agents that left
@@ -110,6 +109,7 @@ ingest_new (const char *endpoint, const gate_config_t *gate, const ingest_sinks_
     uint32_t lines = sinks->log_window_s ? sinks->log_lines : INGEST_LOG_LINES_DEFAULT;
     int64_t window_ns =
         (sinks->log_window_s ? sinks->log_window_s : INGEST_LOG_WINDOW_DEFAULT_S) * 1000000000LL;
+    self->drop_log = (loglimit_t) LOGLIMIT_COUNTED (INGEST_LOG_GAP_NS);
     self->joined_log = (loglimit_t) LOGLIMIT_INIT ("agents joined", lines, window_ns);
     self->left_log = (loglimit_t) LOGLIMIT_INIT ("agents left", lines, window_ns);
     self->reset_log = (loglimit_t) LOGLIMIT_INIT ("seq counts restarted", lines, window_ns);
@@ -277,7 +277,7 @@ static void
 s_drop (ingest_t *self, validate_reason_t reason, const char *data, size_t size)
 {
     self->sinks.stats->invalid[reason]++;
-    self->dropped_unlogged++;
+    loglimit_hold (&self->drop_log, 1);
     self->last_drop = reason;
     log_escape (data, size, INGEST_EXCERPT, self->last_excerpt);
 }
@@ -524,41 +524,31 @@ ingest_sweep (ingest_t *self, int64_t mono_ns)
     return series_map_sweep (self->sinks.series, mono_ns, s_on_left, self);
 }
 
-//  The earlier of two due times, 0 meaning none.
-static int64_t
-s_earlier (int64_t a, int64_t b)
-{
-    return a == 0 ? b : b == 0 ? a : a < b ? a : b;
-}
-
 int64_t
 ingest_drops_due (ingest_t *self)
 {
     assert (self);
-    int64_t due = 0;
-    if (self->dropped_unlogged > 0)
-        due = self->next_drop_log > 0 ? self->next_drop_log : 1; //  1: long past, at once
-    due = s_earlier (due, loglimit_due (&self->joined_log));
-    due = s_earlier (due, loglimit_due (&self->left_log));
-    due = s_earlier (due, loglimit_due (&self->reset_log));
-    return s_earlier (due, loglimit_due (&self->retimed_log));
+    int64_t due = loglimit_due (&self->drop_log);
+    due = loglimit_earlier (due, loglimit_due (&self->joined_log));
+    due = loglimit_earlier (due, loglimit_due (&self->left_log));
+    due = loglimit_earlier (due, loglimit_due (&self->reset_log));
+    return loglimit_earlier (due, loglimit_due (&self->retimed_log));
 }
 
 void
 ingest_log_drops (ingest_t *self, int64_t mono_ns)
 {
     assert (self);
-    if (self->dropped_unlogged > 0 && mono_ns >= self->next_drop_log) {
+    uint64_t dropped = loglimit_take (&self->drop_log, mono_ns);
+    if (dropped > 0) {
         char hint[128] = "";
         if (self->last_drop == VALIDATE_TOO_OLD || self->last_drop == VALIDATE_TOO_NEW)
             snprintf (hint, sizeof hint,
                       " (timestamp more than %d s behind or %d s ahead: check the agent's clock)",
                       SAMPLE_PAST_WINDOW_S, SAMPLE_FUTURE_WINDOW_S);
         log_warn ("dropped %lu invalid frame%s; latest: %s%s, starting '%s'",
-                  (unsigned long) self->dropped_unlogged, self->dropped_unlogged == 1 ? "" : "s",
+                  (unsigned long) dropped, dropped == 1 ? "" : "s",
                   validate_reason_name (self->last_drop), hint, self->last_excerpt);
-        self->dropped_unlogged = 0;
-        self->next_drop_log = mono_ns + INGEST_LOG_GAP_NS;
     }
     loglimit_flush (&self->joined_log, mono_ns);
     loglimit_flush (&self->left_log, mono_ns);

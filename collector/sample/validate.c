@@ -186,16 +186,12 @@ s_check_raw (const char *data, size_t size)
     return VALIDATE_OK;
 }
 
-//  True when `text` (UTF-8) holds a control character: C0 (U+0000..U+001F),
-//  DEL or C1 (U+007F..U+009F, in UTF-8 0xC2 0x80..0x9F). A name with one
-//  cannot be shown, logged or labelled as it was sent.
+//  True when `text` (UTF-8) holds a control character: C0, DEL or C1, by the
+//  rule the agent applies too (utf8.h).
 static bool
 s_has_control (const char *text)
 {
-    for (const unsigned char *p = (const unsigned char *) text; *p; p++)
-        if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
-            return true;
-    return false;
+    return utf8_find_control (text) != NULL;
 }
 
 static bool

@@ -97,6 +97,17 @@ s_set_parts (series_t *series, const sample_t *sample)
     series->pid = sample->pid;
 }
 
+//  Points a series' ring starts with; it doubles as points come, up to
+//  --history. A publisher that invents an identity per sample (issue 18)
+//  then costs each of them a few hundred bytes, not --history points.
+#define S_HISTORY_FIRST 16
+
+static uint32_t
+s_history_first (const series_map_t *self)
+{
+    return self->history_points < S_HISTORY_FIRST ? self->history_points : S_HISTORY_FIRST;
+}
+
 static series_t *
 s_series_new (series_map_t *self, const char *id)
 {
@@ -104,12 +115,12 @@ s_series_new (series_map_t *self, const char *id)
     if (!series)
         return NULL;
     series->id = strdup (id);
-    series->history = calloc (self->history_points, sizeof *series->history);
+    series->history = calloc (s_history_first (self), sizeof *series->history);
     if (!series->id || !series->history) {
         s_series_free (series);
         return NULL;
     }
-    series->history_capacity = self->history_points;
+    series->history_capacity = s_history_first (self);
     series->index = self->size;
     self->by_index[self->size++] = series;
     zhashx_insert (self->by_id, id, series);
@@ -129,16 +140,22 @@ s_series_recycle (series_map_t *self, const char *id)
             oldest = series;
     }
     char *copy = oldest ? strdup (id) : NULL;
-    if (!copy)
+    //  The newcomer starts with a small ring, like a new series: the one
+    //  that left may have held --history points.
+    series_point_t *history =
+        copy ? calloc (s_history_first (self), sizeof *oldest->history) : NULL;
+    if (!history) {
+        free (copy);
         return NULL;
+    }
     zhashx_delete (self->by_id, oldest->id);
     free (oldest->id);
     free (oldest->agent);
     free (oldest->host);
     for (uint32_t c = 0; c < oldest->custom_count; c++)
         free (oldest->custom[c].values);
-    uint32_t index = oldest->index, capacity = oldest->history_capacity;
-    series_point_t *history = oldest->history;
+    free (oldest->history);
+    uint32_t index = oldest->index, capacity = s_history_first (self);
     char *last = oldest->last;
     size_t last_capacity = oldest->last_capacity;
     *oldest = (series_t){.index = index,
@@ -232,10 +249,51 @@ s_custom_column (series_t *series, const char *name)
     return column;
 }
 
-//  Takes the ring's next slot (the oldest point's when full), its customs absent.
-static uint32_t
-s_next_slot (series_t *series)
+//  Doubles `series`' ring (up to `most` points), its points and custom
+//  columns laid out oldest first. False when out of memory: the ring then
+//  stays as it is and overwrites its oldest point, as a full one does.
+static bool
+s_grow_history (series_t *series, uint32_t most)
 {
+    uint32_t old = series->history_capacity;
+    uint32_t capacity = old > most / 2 ? most : old * 2;
+    series_point_t *history = malloc (capacity * sizeof *history);
+    float *values[ZAPM_HISTORY_CUSTOM_MAX] = {NULL};
+    bool ok = history != NULL;
+    for (uint32_t c = 0; ok && c < series->custom_count; c++)
+        ok = (values[c] = malloc (capacity * sizeof *values[c])) != NULL;
+    if (!ok) {
+        free (history);
+        for (uint32_t c = 0; c < series->custom_count; c++)
+            free (values[c]);
+        return false;
+    }
+    for (uint32_t i = 0; i < series->history_count; i++) {
+        uint32_t from = (series->history_start + i) % old;
+        history[i] = series->history[from];
+        for (uint32_t c = 0; c < series->custom_count; c++)
+            values[c][i] = series->custom[c].values[from];
+    }
+    for (uint32_t c = 0; c < series->custom_count; c++) {
+        for (uint32_t i = series->history_count; i < capacity; i++)
+            values[c][i] = NAN;
+        free (series->custom[c].values);
+        series->custom[c].values = values[c];
+    }
+    free (series->history);
+    series->history = history;
+    series->history_start = 0;
+    series->history_capacity = capacity;
+    return true;
+}
+
+//  Takes the ring's next slot (the oldest point's when full at `most`
+//  points; it grows up to that first), its customs absent.
+static uint32_t
+s_next_slot (series_t *series, uint32_t most)
+{
+    if (series->history_count == series->history_capacity && series->history_capacity < most)
+        s_grow_history (series, most);
     uint32_t capacity = series->history_capacity;
     uint32_t slot = (series->history_start + series->history_count) % capacity;
     if (series->history_count == capacity)
@@ -249,9 +307,10 @@ s_next_slot (series_t *series)
 
 //  Adds the sample's point; custom values with no column left count in *custom_refused.
 static void
-s_add_point (series_t *series, const sample_t *sample, int64_t time_ns, uint64_t *custom_refused)
+s_add_point (series_t *series, uint32_t most, const sample_t *sample, int64_t time_ns,
+             uint64_t *custom_refused)
 {
-    uint32_t slot = s_next_slot (series);
+    uint32_t slot = s_next_slot (series, most);
     //  In the order of ZAPM_CHARTED_PATHS (tests/collector/web/test_charted.c holds it to it).
     _Static_assert(ZAPM_CHARTED_COUNT == 5, "a charted metric was added or taken away in wire.h");
     series->history[slot] = (series_point_t){
@@ -298,7 +357,7 @@ series_map_observe (series_map_t *self, const sample_t *sample, const char *byte
     series->last_seen_wall = wall_ns;
     series->interval = sample->interval;
     series->samples++;
-    s_add_point (series, sample, time_ns, &self->custom_refused);
+    s_add_point (series, self->history_points, sample, time_ns, &self->custom_refused);
     *series_p = series;
     return change;
 }
@@ -324,7 +383,7 @@ series_map_recall (series_map_t *self, const series_recalled_t *point, int64_t m
     snprintf (series->color, sizeof series->color, "%s", point->color ? point->color : "");
     series->last_seen_wall = point->time_ns;
     series->last_seen_mono = mono_ns - (wall_ns - point->time_ns);
-    uint32_t slot = s_next_slot (series);
+    uint32_t slot = s_next_slot (series, self->history_points);
     series->history[slot].t = (double) point->time_ns / 1e9;
     memcpy (series->history[slot].charted, point->charted, sizeof point->charted);
     for (int k = 0; k < point->customs; k++) {

@@ -100,6 +100,37 @@ void store_lines_join_plan (const store_memory_t *memory, store_line_t *line, si
 void store_lines_join_fold (const store_lines_t *lines, store_line_t *line,
                             const store_memory_series_t *memory);
 
+//  What store_lines_head_read keeps of a series: its head points in
+//  (after, before), ns.
+typedef struct {
+    int64_t series; //  series id
+    int64_t after;  //  its sealed time (its chunks hold what is before)
+    int64_t before; //  memory's oldest point in the window (memory holds what is after)
+} store_head_want_t;
+
+//  A head point of a metric asked for.
+typedef struct {
+    int64_t series; //  series id
+    int64_t t;      //  its time, ns
+    int metric;     //  index in lines->names
+    double value;
+} store_head_point_t;
+
+typedef struct {
+    store_head_point_t *at; //  sorted by series, then time
+    size_t count, cap;
+} store_head_points_t;
+
+//  Reads the head rows' points of the series in want[0..count) (sorted here)
+//  inside their ranges and the window, of the metrics asked for, into *out
+//  (store_query_head.c). False on a SQLite error or out of memory.
+bool store_lines_head_read (const store_lines_t *lines, store_head_want_t *want, size_t count,
+                            store_head_points_t *out);
+
+//  Folds the head points of series `series` into the line's buckets.
+void store_lines_head_fold (const store_lines_t *lines, store_line_t *line,
+                            const store_head_points_t *points, int64_t series);
+
 //  Prints the head of the /api/history answer into `out`: the window,
 //  `tier` (the tier read first), the grouping, and the opening of `series`.
 void store_lines_answer_begin (textbuf_t *out, const store_lines_t *lines, const char *tier,

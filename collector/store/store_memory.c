@@ -130,6 +130,14 @@ store_memory_point (store_memory_t *self, int64_t time_ns, const float *values)
     return true;
 }
 
+void
+store_memory_seam (store_memory_t *self, int64_t seam_ns)
+{
+    assert (self);
+    if (self->count)
+        self->series[self->count - 1].seam_ns = seam_ns;
+}
+
 size_t
 store_memory_size (const store_memory_t *self)
 {

@@ -211,6 +211,7 @@ typedef struct {
     store_member_t *extra;          //  members of lines only in memory
     size_t *joins;                  //  per line, its first memory series (SIZE_MAX: none)
     size_t *next;                   //  per memory series, the next one of its line
+    store_head_points_t head;       //  the head rows' points memory no longer holds
 } s_query_t;
 
 //  Takes the request's window, points and grouping. False if it is invalid.
@@ -366,17 +367,52 @@ s_plan_join (s_query_t *query, const store_memory_t *memory)
     }
 }
 
-//  Fills line i's buckets: its stored members' chunks, then the points of its
-//  series in memory.
+//  A point of memory within this of its series' sealed time is the stored
+//  one (as in store_query_join.c).
+#define QUERY_UNTIL_SLACK_NS 500000
+
+//  Reads the head rows' points of the stored members whose memory does not
+//  reach back to their sealed time: those between it and memory's oldest
+//  point in the window (all of them for a member memory does not hold).
+static bool
+s_plan_head (s_query_t *query, const store_memory_t *memory)
+{
+    store_head_want_t *want = malloc ((query->series_count + 1) * sizeof *want);
+    if (!want)
+        return false;
+    size_t count = 0;
+    for (size_t i = 0; i < query->stored; i++) {
+        const store_line_t *line = &query->line[i];
+        for (size_t k = 0; k < line->members; k++) {
+            const store_member_t *member = &line->first[k];
+            int64_t before = query->lines.to;
+            for (size_t m = query->joins[i]; m != SIZE_MAX; m = query->next[m]) {
+                const store_memory_series_t *series = store_memory_at (memory, m);
+                if (series->count && strcmp (series->who.key, member->who.key) == 0)
+                    before = series->times[0];
+            }
+            if (before > member->last_ns + QUERY_UNTIL_SLACK_NS)
+                want[count++] = (store_head_want_t){member->id, member->last_ns, before};
+        }
+    }
+    bool ok = store_lines_head_read (&query->lines, want, count, &query->head);
+    free (want);
+    return ok;
+}
+
+//  Fills line i's buckets: its stored members' chunks and head points, then
+//  the points of its series in memory.
 static bool
 s_fill_line (s_query_t *query, size_t i, const store_memory_t *memory)
 {
     store_line_t *line = &query->line[i];
     if (!store_lines_alloc (line, &query->lines))
         return false;
-    for (size_t k = 0; i < query->stored && k < line->members; k++)
+    for (size_t k = 0; i < query->stored && k < line->members; k++) {
         if (!s_read_series (query, &line->first[k], line))
             return false;
+        store_lines_head_fold (&query->lines, line, &query->head, line->first[k].id);
+    }
     for (size_t m = query->joins[i]; m != SIZE_MAX; m = query->next[m])
         store_lines_join_fold (&query->lines, line, store_memory_at (memory, m));
     return true;
@@ -423,6 +459,7 @@ s_query_free (s_query_t *query)
     free (query->extra); //  its strings belong to the request's memory
     free (query->joins);
     free (query->next);
+    free (query->head.at);
     for (size_t i = 0; i < query->series_count; i++)
         store_who_free (&query->series[i].who);
     free (query->series);
@@ -432,6 +469,8 @@ char *
 store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *retention_s,
                  int64_t now_ns, size_t *size)
 {
+    if (request->raw)
+        return store_query_raw (db, request, now_ns, size);
     s_query_t query = {.lines = {.db = db}};
     if (!s_window (&query, request))
         return NULL;
@@ -445,6 +484,7 @@ store_query_run (sqlite3 *db, const store_query_t *request, const int64_t *reten
         s_group_lines (&query);
         s_plan_join (&query, request->memory);
     }
+    ok = ok && s_plan_head (&query, request->memory);
     ok = ok && s_answer (&query, request->memory, &out, request->max_bytes, now_ns, &too_large);
     if (began)
         store_db_exec (db, "COMMIT");

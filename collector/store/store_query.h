@@ -29,6 +29,12 @@
 char *store_query_run (sqlite3 *db, const store_query_t *query, const int64_t *retention_s,
                        int64_t now_ns, size_t *size);
 
+//  Runs a `raw` query (store_query_t): the memory answer of /api/history,
+//  each memory series' window before its seam filled in from the raw tier
+//  (store_query_raw.c). Returns malloc'd JSON text (its length in *size), or
+//  NULL on error (*size STORE_ANSWER_TOO_LARGE past max_bytes).
+char *store_query_raw (sqlite3 *db, const store_query_t *query, int64_t now_ns, size_t *size);
+
 //  The tier a window [from, to] of `points` reads first by retention and
 //  step; store_query_run may go coarser by what the tiers hold.
 int store_query_tier (const int64_t *retention_s, int64_t now_ns, int64_t from_ns, int64_t to_ns,

@@ -12,9 +12,10 @@
 
 struct _store_report_t {
     store_t *store;           //  reported on
-    int64_t dropped_logged;   //  samples_dropped at the last drop line
-    int64_t truncated_logged; //  samples_truncated at the last such line
-    int64_t next_drop_log;    //  earliest time of the next drop line
+    int64_t dropped_seen;     //  samples_dropped at the last tick
+    int64_t truncated_seen;   //  samples_truncated at the last tick
+    loglimit_t dropped_log;   //  drops since, counted: a line a minute at most
+    loglimit_t truncated_log; //  truncations since, counted: likewise
     int64_t next_summary;     //  time of the next summary, 0 before the first tick
 };
 
@@ -24,8 +25,11 @@ store_report_t *
 store_report_new (store_t *store)
 {
     store_report_t *self = calloc (1, sizeof *self);
-    if (self)
+    if (self) {
         self->store = store;
+        self->dropped_log = (loglimit_t) LOGLIMIT_COUNTED (S_DROP_LOG_GAP_NS);
+        self->truncated_log = (loglimit_t) LOGLIMIT_COUNTED (S_DROP_LOG_GAP_NS);
+    }
     return self;
 }
 
@@ -56,21 +60,24 @@ store_report_destroy (store_report_t **self_p)
 static void
 s_log_losses (store_report_t *self, const store_stats_t *stats, int64_t mono_ns)
 {
-    if (stats->samples_dropped > self->dropped_logged) {
-        log_warn ("store: %" PRId64 " samples not stored: the write queue was full "
+    if (stats->samples_dropped > self->dropped_seen)
+        loglimit_hold (&self->dropped_log,
+                       (uint64_t) (stats->samples_dropped - self->dropped_seen));
+    self->dropped_seen = stats->samples_dropped;
+    if (stats->samples_truncated > self->truncated_seen)
+        loglimit_hold (&self->truncated_log,
+                       (uint64_t) (stats->samples_truncated - self->truncated_seen));
+    self->truncated_seen = stats->samples_truncated;
+    uint64_t dropped = loglimit_take (&self->dropped_log, mono_ns);
+    if (dropped)
+        log_warn ("store: %" PRIu64 " samples not stored: the write queue was full "
                   "(the disk is slower than ingest; live data is unaffected)",
-                  stats->samples_dropped - self->dropped_logged);
-        self->dropped_logged = stats->samples_dropped;
-        self->next_drop_log = mono_ns + S_DROP_LOG_GAP_NS;
-    }
-    if (stats->samples_truncated > self->truncated_logged) {
-        log_warn ("store: %" PRId64 " samples taken without some of their numbers: more than"
+                  dropped);
+    uint64_t truncated = loglimit_take (&self->truncated_log, mono_ns);
+    if (truncated)
+        log_warn ("store: %" PRIu64 " samples taken without some of their numbers: more than"
                   " %d numbers or %d KiB of paths in one sample, the rest are skipped",
-                  stats->samples_truncated - self->truncated_logged, STORE_NUMBERS_MAX,
-                  STORE_NUMBERS_PATHS_BYTES / 1024);
-        self->truncated_logged = stats->samples_truncated;
-        self->next_drop_log = mono_ns + S_DROP_LOG_GAP_NS;
-    }
+                  truncated, STORE_NUMBERS_MAX, STORE_NUMBERS_PATHS_BYTES / 1024);
 }
 
 int64_t
@@ -85,13 +92,9 @@ store_report_tick (store_report_t *self, int64_t mono_ns)
     }
     store_stats_t stats;
     store_stats (self->store, &stats);
-    if (mono_ns >= self->next_drop_log)
-        s_log_losses (self, &stats, mono_ns);
-    int64_t next = self->next_summary;
-    bool waiting = stats.samples_dropped > self->dropped_logged ||
-                   stats.samples_truncated > self->truncated_logged;
-    if (waiting && self->next_drop_log < next)
-        next = self->next_drop_log;
+    s_log_losses (self, &stats, mono_ns);
+    int64_t next = loglimit_earlier (self->next_summary, loglimit_due (&self->dropped_log));
+    next = loglimit_earlier (next, loglimit_due (&self->truncated_log));
     //  Queued samples may yet be dropped by the writer.
     if (stats.queue_samples > 0 && mono_ns + S_TICK_NS < next)
         next = mono_ns + S_TICK_NS;

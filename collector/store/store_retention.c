@@ -34,9 +34,6 @@
 #define CAP_BATCH       16
 #define CAP_BATCHES     64
 
-//  How often the cap's deletes of data not yet rolled up are logged.
-#define RETENTION_LOG_NS (60 * STORE_NS)
-
 static const double s_share[STORE_TIERS] = {0.5, 0.3, 0.2};
 
 //  Deletes up to `limit` of the oldest chunks of `tier` ending before
@@ -124,13 +121,10 @@ s_cap_batch (store_tiers_t *tiers, int64_t now_ns, int *deleted)
     if (rc == SQLITE_OK && *deleted == 0)
         tiers->bytes[tier] = 0; //  the count drifted: nothing is left there
     tiers->unrolled_deleted += *deleted;
-    if (*deleted > 0 &&
-        (!tiers->unrolled_logged_ns || now_ns - tiers->unrolled_logged_ns > RETENTION_LOG_NS)) {
+    if (*deleted > 0 && loglimit_count (&tiers->unrolled_log, now_ns))
         log_warn ("store: the size cap deleted %lld chunks of tier %s before they were rolled"
                   " up (%lld so far): rollups are behind; raise --store-max-mib",
                   (long long) *deleted, store_tier_name[tier], (long long) tiers->unrolled_deleted);
-        tiers->unrolled_logged_ns = now_ns;
-    }
     return rc;
 }
 

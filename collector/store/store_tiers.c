@@ -24,6 +24,7 @@ store_tiers_init (store_tiers_t *tiers, sqlite3 *db, const store_config_t *confi
     tiers->db = db;
     tiers->config = *config;
     tiers->config.path = NULL;
+    tiers->unrolled_log = (loglimit_t) LOGLIMIT_COUNTED (RETENTION_LOG_NS);
     for (int tier = 0; tier < STORE_TIERS; tier++) {
         char key[32];
         s_key (key, sizeof key, "bytes", tier);

@@ -13,6 +13,7 @@
 #define ZAPM_STORE_TIERS_H
 
 #include "store_types.h"
+#include "loglimit.h"
 
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -28,6 +29,9 @@ extern const int64_t store_tier_span_ns[STORE_TIERS];
 //  Tier names in queries and logs: "raw", "1m", "1h".
 extern const char *const store_tier_name[STORE_TIERS];
 
+//  How often the cap's deletes of data not yet rolled up are logged.
+#define RETENTION_LOG_NS (60 * STORE_NS)
+
 typedef struct {
     sqlite3 *db;                     //  the writer's connection
     store_config_t config;           //  retention and cap (path not used)
@@ -36,7 +40,7 @@ typedef struct {
     int64_t bytes[STORE_TIERS];      //  chunk bytes held per tier
     int64_t oldest_ns[STORE_TIERS];  //  oldest time per tier (refreshed by retention)
     int64_t unrolled_deleted;        //  chunks the cap deleted before they were rolled up
-    int64_t unrolled_logged_ns;      //  when that was last logged
+    loglimit_t unrolled_log;         //  those deletes, counted: a line a minute at most
     int64_t rollup_metrics_left_out; //  metrics past a rollup chunk's columns, per chunk
     sqlite3_stmt *insert;            //  INSERT INTO chunk
     sqlite3_stmt *select_series;     //  chunks of one series and tier in a time range

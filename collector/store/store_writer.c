@@ -18,23 +18,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  Error lines are logged at most this often.
-#define WRITER_ERROR_LOG_NS (60 * STORE_NS)
-
 //  Logs a failed statement, at most once a minute, and counts it.
 void
 store_writer_error (store_writer_t *self, const char *what, int rc, int64_t now_ns)
 {
     atomic_fetch_add (&self->counters->write_errors, 1);
-    if (self->error_logged_ns && now_ns - self->error_logged_ns < WRITER_ERROR_LOG_NS) {
-        self->errors_unlogged++;
-        return;
-    }
-    log_error ("store: %s failed: %s; the points of this second are lost, writing goes on"
-               " (%lld more errors since the last such line; logged at most once a minute)",
-               what, sqlite3_errstr (rc), (long long) self->errors_unlogged);
-    self->error_logged_ns = now_ns;
-    self->errors_unlogged = 0;
+    uint64_t errors = loglimit_count (&self->error_log, now_ns);
+    if (errors)
+        log_error ("store: %s failed: %s; the points of this second are lost, writing goes on"
+                   " (%llu more errors since the last such line; logged at most once a minute)",
+                   what, sqlite3_errstr (rc), (unsigned long long) (errors - 1));
 }
 
 //  After a failed statement. SQLite may have rolled the transaction back by
@@ -338,6 +331,9 @@ store_writer_new (sqlite3 *db, const store_config_t *config, store_counters_t *c
     self->config = *config;
     self->config.path = strdup (config->path);
     self->counters = counters;
+    self->error_log = (loglimit_t) LOGLIMIT_COUNTED (WRITER_ERROR_LOG_NS);
+    self->refused_log = (loglimit_t) LOGLIMIT_COUNTED (WRITER_REFUSED_LOG_NS);
+    self->small_cap_log = (loglimit_t) LOGLIMIT_COUNTED (WRITER_SMALL_CAP_LOG_NS);
     self->insert_series = store_db_prepare (
         db, "INSERT INTO series (id, key, service, agent, host, pid, color, first_ns, last_ns)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)");

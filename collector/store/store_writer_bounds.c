@@ -40,9 +40,6 @@
 #include <stdio.h>
 #include <string.h>
 
-//  Refusals are logged at most this often.
-#define BOUNDS_LOG_NS (60 * STORE_NS)
-
 //  Slots of the series held one forgetting step walks, rows of the file it
 //  walks, and rows it may look up chunks of.
 #define FORGET_WALK    4096
@@ -52,8 +49,6 @@
 //  Rows of the series table: this many per series held at most.
 #define WRITER_ROWS_PER_HELD 64
 
-//  A series not seen for this long (and all sealed) is dropped from memory:
-//  an hour, or two seal periods if longer.
 int64_t
 store_writer_idle_ns (const store_writer_t *self)
 {
@@ -88,7 +83,7 @@ s_vote (store_writer_t *self, const char *who)
 static void
 s_log (store_writer_t *self, int64_t now_ns)
 {
-    if (self->refused_logged_ns && now_ns - self->refused_logged_ns < BOUNDS_LOG_NS)
+    if (!loglimit_count (&self->refused_log, now_ns))
         return;
     log_warn ("store: %lld new series refused (--store-max-series %lld held, %lld rows of"
               " %lld), %lld points of new metric names"
@@ -100,7 +95,6 @@ s_log (store_writer_t *self, int64_t now_ns)
               (long long) self->refused_metrics, (long long) self->config.max_metrics,
               (long long) self->refused_series_metrics, (long long) self->config.max_series_metrics,
               self->offender);
-    self->refused_logged_ns = now_ns;
     self->refused_series = self->refused_metrics = self->refused_series_metrics = 0;
     self->offender_votes = 0;
 }

@@ -31,6 +31,8 @@ store_writer_forget (store_writer_t *self)
             s_series_free (self->by_id[i]);
     free (self->by_id);
     free (self->by_key);
+    free (self->sealing);
+    self->sealing = NULL;
     for (size_t i = 0; i < self->metrics_cap; i++)
         free (self->metrics[i].name);
     free (self->metrics);

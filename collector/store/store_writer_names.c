@@ -136,9 +136,11 @@ store_writer_series_put (store_writer_t *self, int64_t id, const char *key, int6
         size_t cap = self->held_cap ? self->held_cap * 2 : 1024;
         store_writer_series_t **by_key = calloc (cap, sizeof *by_key);
         store_writer_series_t **by_id = calloc (cap, sizeof *by_id);
-        if (!by_key || !by_id) {
+        store_writer_series_t **sealing = malloc (cap * sizeof *sealing);
+        if (!by_key || !by_id || !sealing) {
             free (by_key);
             free (by_id);
+            free (sealing);
             return NULL;
         }
         for (size_t i = 0; i < self->held_cap; i++)
@@ -148,8 +150,10 @@ store_writer_series_put (store_writer_t *self, int64_t id, const char *key, int6
             }
         free (self->by_key);
         free (self->by_id);
+        free (self->sealing);
         self->by_key = by_key;
         self->by_id = by_id;
+        self->sealing = sealing;
         self->held_cap = cap;
     }
     store_writer_series_t *series = calloc (1, sizeof *series);

@@ -18,6 +18,7 @@
 #include "store_layouts.h"
 #include "store_tiers.h"
 #include "store_writer.h"
+#include "loglimit.h"
 
 #include "wire.h"
 
@@ -29,6 +30,13 @@
 //  A sample layout (store_layouts.h) as the writer knows it: the metric id of
 //  each of its numbers, looked up once per layout (again after a failed
 //  commit, which can roll new metric rows back).
+//  How often the writer's warnings are logged at most (loglimit_t, counted):
+//  failed statements, refused series and names, a cap too small for the rate
+//  of writing.
+#define WRITER_ERROR_LOG_NS     (60 * STORE_NS)
+#define WRITER_REFUSED_LOG_NS   (60 * STORE_NS)
+#define WRITER_SMALL_CAP_LOG_NS (3600 * STORE_NS)
+
 typedef struct {
     char *paths;         //  the paths, NUL-terminated, back to back (malloc'd)
     uint32_t paths_size; //  their bytes
@@ -61,53 +69,53 @@ typedef struct {
 } store_writer_metric_t;
 
 struct _store_writer_t {
-    sqlite3 *db;                    //  the writer's connection
-    store_config_t config;          //  as given (path copied)
-    store_counters_t *counters;     //  shared counters
-    store_tiers_t tiers;            //  rollups, retention, cap
-    store_writer_series_t **by_key; //  series held, hashed by identity (NULL: empty)
-    store_writer_series_t **by_id;  //  the same, hashed by row id
-    size_t held_cap;                //  entries of each, a power of two
-    size_t held;                    //  series held (in both)
-    int64_t rows;                   //  rows of the series table
-    int64_t max_id;                 //  largest series id in the table
-    int64_t free_below;             //  no id at or below this is free (ids are reused)
-    store_writer_metric_t *metrics; //  metric hash by name
-    size_t metrics_cap;             //  power of two
-    size_t metrics_used;            //  entries in use
-    chunk_bits_t head;              //  this interval's head row
-    int64_t head_id;                //  its row id
-    int64_t head_samples;           //  samples in it
-    int64_t head_points;            //  points in it
-    int64_t head_deleted_below;     //  head rows below this id are gone
-    int64_t commits;                //  commits so far
-    int64_t head_bytes;             //  head bytes committed since every chunk was last sealed
-    int64_t commit_wal;             //  WAL bytes of the largest recent commit (decaying)
-    int64_t small_cap_warned_ns;    //  when a too-small cap was last logged
-    bool in_transaction;            //  BEGIN was issued
-    int failed_rc;                  //  code of a failed statement this interval (the commit fails)
-    bool loaded;                    //  memory matches the file (else reload first)
-    int64_t error_logged_ns;        //  when an error line was last logged
-    int64_t errors_unlogged;        //  errors since then
-    int64_t failed_commits;         //  commits failed since the last that worked
-    sqlite3_stmt *insert_series;    //  INSERT INTO series
-    sqlite3_stmt *insert_metric;    //  INSERT INTO metric
-    sqlite3_stmt *insert_head;      //  INSERT INTO head
-    sqlite3_stmt *delete_head;      //  DELETE FROM head WHERE id < ?
-    sqlite3_stmt *update_last;      //  UPDATE series SET last_ns
-    sqlite3_stmt *any_chunk;        //  SELECT a chunk of a series, any tier
-    sqlite3_stmt *delete_series;    //  DELETE FROM series WHERE id
-    sqlite3_stmt *series_by_key;    //  SELECT a series row by identity
-    sqlite3_stmt *series_by_id;     //  SELECT a series row by id
-    sqlite3_stmt *next_rows;        //  SELECT the ids of series rows past one
-    sqlite3_stmt *next_free;        //  SELECT the first free id past one
-    size_t forget_slot;             //  the slot of by_id the next forgetting step looks at
-    int64_t forget_row;             //  the series row id it goes on from in the file
-    int64_t refused_logged_ns;      //  when refusals were last logged, 0 never
-    int64_t refused_series;         //  new identities refused since then
-    int64_t refused_metrics;        //  new metric names refused since then
-    int64_t refused_series_metrics; //  points past a series' metrics since then
-    int64_t offender_votes;         //  majority vote for the top offender (Boyer-Moore)
+    sqlite3 *db;                     //  the writer's connection
+    store_config_t config;           //  as given (path copied)
+    store_counters_t *counters;      //  shared counters
+    store_tiers_t tiers;             //  rollups, retention, cap
+    store_writer_series_t **by_key;  //  series held, hashed by identity (NULL: empty)
+    store_writer_series_t **by_id;   //  the same, hashed by row id
+    size_t held_cap;                 //  entries of each, a power of two
+    size_t held;                     //  series held (in both)
+    store_writer_series_t **sealing; //  room for held_cap series: those sealed at a commit
+    int64_t rows;                    //  rows of the series table
+    int64_t max_id;                  //  largest series id in the table
+    int64_t free_below;              //  no id at or below this is free (ids are reused)
+    store_writer_metric_t *metrics;  //  metric hash by name
+    size_t metrics_cap;              //  power of two
+    size_t metrics_used;             //  entries in use
+    chunk_bits_t head;               //  this interval's head row
+    int64_t head_id;                 //  its row id
+    int64_t head_samples;            //  samples in it
+    int64_t head_points;             //  points in it
+    int64_t head_deleted_below;      //  head rows below this id are gone
+    int64_t commits;                 //  commits so far
+    int64_t head_bytes;              //  head bytes committed since every chunk was last sealed
+    int64_t commit_wal;              //  WAL bytes of the largest recent commit (decaying)
+    loglimit_t small_cap_log;        //  a too-small cap, counted: a line an hour at most
+    bool in_transaction;             //  BEGIN was issued
+    int failed_rc;                   //  code of a failed statement this interval (the commit fails)
+    bool loaded;                     //  memory matches the file (else reload first)
+    loglimit_t error_log;            //  failed statements, counted: a line a minute at most
+    int64_t failed_commits;          //  commits failed since the last that worked
+    sqlite3_stmt *insert_series;     //  INSERT INTO series
+    sqlite3_stmt *insert_metric;     //  INSERT INTO metric
+    sqlite3_stmt *insert_head;       //  INSERT INTO head
+    sqlite3_stmt *delete_head;       //  DELETE FROM head WHERE id < ?
+    sqlite3_stmt *update_last;       //  UPDATE series SET last_ns
+    sqlite3_stmt *any_chunk;         //  SELECT a chunk of a series, any tier
+    sqlite3_stmt *delete_series;     //  DELETE FROM series WHERE id
+    sqlite3_stmt *series_by_key;     //  SELECT a series row by identity
+    sqlite3_stmt *series_by_id;      //  SELECT a series row by id
+    sqlite3_stmt *next_rows;         //  SELECT the ids of series rows past one
+    sqlite3_stmt *next_free;         //  SELECT the first free id past one
+    size_t forget_slot;              //  the slot of by_id the next forgetting step looks at
+    int64_t forget_row;              //  the series row id it goes on from in the file
+    loglimit_t refused_log;          //  refusals, counted: a line a minute at most
+    int64_t refused_series;          //  new identities refused since the last line
+    int64_t refused_metrics;         //  new metric names refused since then
+    int64_t refused_series_metrics;  //  points past a series' metrics since then
+    int64_t offender_votes;          //  majority vote for the top offender (Boyer-Moore)
     char offender[ZAPM_IDENTITY_MAX + 1]; //  its candidate: the host or service refused most
     store_writer_layout_t *layouts[STORE_LAYOUTS_MAX + 1]; //  by layout id, NULL where unknown
 };

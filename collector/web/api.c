@@ -31,21 +31,6 @@ s_string_or_null (textbuf_t *out, const char *text)
         TEXTBUF_LIT (out, "null");
 }
 
-//  Prints `value` with the fewest of the given significant digits that read
-//  back exactly (as a double, or as a float when `as_float`).
-static void
-s_shortest (textbuf_t *out, double value, int from, int to, bool as_float)
-{
-    char text[40];
-    for (int digits = from; digits <= to; digits++) {
-        snprintf (text, sizeof text, "%.*g", digits, value);
-        double back = strtod (text, NULL);
-        if (digits == to || (as_float ? (float) back == (float) value : back == value))
-            break;
-    }
-    textbuf_put (out, text, strlen (text));
-}
-
 //  A number as JSON reads it back; NAN (absent) as null.
 static void
 s_number (textbuf_t *out, double value)
@@ -57,19 +42,15 @@ s_number (textbuf_t *out, double value)
             textbuf_putc (out, '-');
         textbuf_u64 (out, (uint64_t) fabs (value));
     }
-    else
-        s_shortest (out, value, 15, 17, false);
-}
-
-//  A history point: the shortest text that reads back as the same float, so
-//  30.1 is "30.1", not the double nearest the float.
-static void
-s_float (textbuf_t *out, float value)
-{
-    if (isnan (value) || isinf (value))
-        TEXTBUF_LIT (out, "null");
-    else
-        s_shortest (out, (double) value, 6, 9, true);
+    else {
+        char text[40];
+        for (int digits = 15; digits <= 17; digits++) {
+            snprintf (text, sizeof text, "%.*g", digits, value);
+            if (digits == 17 || strtod (text, NULL) == value)
+                break;
+        }
+        textbuf_put (out, text, strlen (text));
+    }
 }
 
 static void
@@ -155,7 +136,7 @@ s_column (textbuf_t *out, const series_t *series, uint32_t first, s_column_fn *v
     for (uint32_t i = first; i < series->history_count; i++) {
         if (i > first)
             textbuf_putc (out, ',');
-        s_float (out, value (series, column, i));
+        textbuf_json_float (out, value (series, column, i));
     }
     textbuf_putc (out, ']');
 }
@@ -175,7 +156,7 @@ s_history (textbuf_t *out, const series_t *series, double since)
     for (uint32_t i = first; i < series->history_count; i++) {
         if (i > first)
             textbuf_putc (out, ',');
-        s_number (out, series_point (series, i)->t);
+        textbuf_json_micros (out, llround (series_point (series, i)->t * 1e9));
     }
     textbuf_putc (out, ']');
     static const char *const columns[ZAPM_CHARTED_COUNT] = ZAPM_CHARTED_COLUMNS;
@@ -198,7 +179,8 @@ s_history (textbuf_t *out, const series_t *series, double since)
 }
 
 char *
-api_history (series_map_t *series, const char *glob, double seconds, int64_t now_wall_ns)
+api_history (series_map_t *series, const char *glob, double seconds, int64_t now_wall_ns,
+             const char *partial)
 {
     double now = (double) now_wall_ns / 1e9;
     textbuf_t out = textbuf_growing (16384);
@@ -216,7 +198,12 @@ api_history (series_map_t *series, const char *glob, double seconds, int64_t now
         first = false;
         s_history (&out, one, now - seconds);
     }
-    TEXTBUF_LIT (&out, "]}");
+    textbuf_putc (&out, ']');
+    if (partial) {
+        TEXTBUF_NEXT_KEY (&out, ZAPM_HISTORY_PARTIAL);
+        s_string (&out, partial);
+    }
+    textbuf_putc (&out, '}');
     return textbuf_take (&out);
 }
 

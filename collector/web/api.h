@@ -23,7 +23,10 @@ char *api_agents (series_map_t *series, int64_t now_wall_ns, const api_ingest_t 
 
 //  Returns the /api/history document for series whose identity matches `glob`
 //  (NULL for all), over the last `seconds`; caller frees; NULL if memory is short.
-char *api_history (series_map_t *series, const char *glob, double seconds, int64_t now_wall_ns);
+//  `partial` (NULL: left out) is the reason the store could not fill in the
+//  window before memory (ZAPM_HISTORY_PARTIAL_*).
+char *api_history (series_map_t *series, const char *glob, double seconds, int64_t now_wall_ns,
+                   const char *partial);
 
 //  Returns the /healthz document; caller frees.
 char *api_health (const char *boot, double uptime_seconds);

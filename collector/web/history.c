@@ -12,6 +12,7 @@
     filled from memory alone.
 */
 #include "history.h"
+#include "api.h"
 #include "query.h"
 #include "query_budget.h"
 #include "reply.h"
@@ -37,6 +38,11 @@ struct _history_job_t {
     bool done;                         //  the answer is in
     query_budget_t *budget;            //  what it reserved from
     size_t reserved;                   //  bytes reserved, until the answer is freed
+    bool over_budget;                  //  the answer grew past what the budget had left
+    bool raw;                          //  the memory answer (history_start_memory)
+    series_map_t *series;              //  ...its memory, to answer from alone
+    char *glob;                        //  ...its agent= glob, NULL for all
+    double seconds;                    //  ...its window
 };
 
 //  What a too-large answer is told: how to ask for less.
@@ -82,9 +88,16 @@ s_on_answer (void *arg, char *json, size_t size)
     history_job_t *self = arg;
     self->json = json;
     self->size = size;
-    //  From now on the answer's bytes are what the query holds.
-    query_budget_resize (self->budget, self->reserved, json ? size : 0);
-    self->reserved = json ? size : 0;
+    //  From now on the answer's bytes are what the query holds; an answer
+    //  that grew past what the budget has left is dropped (503).
+    if (!query_budget_grow (self->budget, self->reserved, json ? size : 0)) {
+        free (json);
+        self->json = NULL;
+        self->size = 0;
+        self->over_budget = true;
+    }
+    else
+        self->reserved = json ? size : 0;
     self->done = true;
     MHD_resume_connection (self->connection);
     *self->resumed = true;
@@ -194,9 +207,24 @@ s_parse (struct MHD_Connection *connection, store_query_t *query, const char **e
 //  Memory's columns (series_point_t), as the store names them.
 static const char *const s_paths[ZAPM_CHARTED_COUNT] = ZAPM_CHARTED_PATHS;
 
-//  Copies the memory points of `series` inside [from, to] into `memory`.
+//  Where the store's points end and memory's begin for a raw query: just
+//  before memory's oldest point, when that is after `from` (0: memory holds
+//  the window). Times are microseconds at the seam (textbuf_json_micros):
+//  half of one below the oldest point, so the store's copy of that point is
+//  left out whichever way its time rounded into memory's double.
+static int64_t
+s_seam (const series_t *series, double from)
+{
+    if (!series->history_count || series_point (series, 0)->t <= from)
+        return 0;
+    int64_t ns = llround (series_point (series, 0)->t * 1e9);
+    return (ns >= 0 ? (ns + 500) / 1000 : -((-ns + 500) / 1000)) * 1000 - 500;
+}
+
+//  Copies the memory points of `series` inside [from, to] into `memory`;
+//  `raw`: every series, even without points there, with its seam.
 static bool
-s_snapshot_series (store_memory_t *memory, const series_t *series, double from, double to)
+s_snapshot_series (store_memory_t *memory, const series_t *series, double from, double to, bool raw)
 {
     const char *names[ZAPM_CHARTED_COUNT + ZAPM_HISTORY_CUSTOM_MAX];
     char customs[ZAPM_HISTORY_CUSTOM_MAX][ZAPM_CUSTOM_NAME_MAX + 8];
@@ -210,6 +238,14 @@ s_snapshot_series (store_memory_t *memory, const series_t *series, double from, 
     char service[ZAPM_IDENTITY_MAX + 1];
     service_of (series->id, series->agent, series->host, series->has_pid, service, sizeof service);
     bool begun = false;
+    if (raw) {
+        if (!store_memory_series (memory, series->id, service, series->agent, series->host,
+                                  series->has_pid ? (int64_t) series->pid : -1,
+                                  series->color[0] ? series->color : NULL, names, columns))
+            return false;
+        store_memory_seam (memory, s_seam (series, from));
+        begun = true;
+    }
     for (uint32_t i = 0; i < series->history_count; i++) {
         const series_point_t *point = series_point (series, i);
         if (point->t < from || point->t > to)
@@ -234,14 +270,14 @@ s_snapshot_series (store_memory_t *memory, const series_t *series, double from, 
 //  window (the query thread keeps those after each line's `until`). A copy
 //  of at most --history points per series; no parsing, no printing.
 static store_memory_t *
-s_snapshot (series_map_t *map, const char *glob, double from, double to)
+s_snapshot (series_map_t *map, const char *glob, double from, double to, bool raw)
 {
     store_memory_t *memory = store_memory_new ();
     uint32_t size = series_map_size (map);
     for (uint32_t i = 0; memory && i < size; i++) {
         const series_t *series = series_map_at (map, i);
-        if (query_glob_match (glob, series->id) && series->history_count &&
-            !s_snapshot_series (memory, series, from, to))
+        if (query_glob_match (glob, series->id) && (raw || series->history_count) &&
+            !s_snapshot_series (memory, series, from, to, raw))
             store_memory_destroy (&memory);
     }
     return memory;
@@ -314,7 +350,7 @@ s_budget (query_budget_t *budget, series_map_t *series, store_query_t *query, si
         *reserved = query_budget_total (budget);
     if (!query_budget_reserve (budget, *reserved)) {
         *status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        *error = "busy: history answers in flight hold --query-memory; retry in a second\n";
+        *error = QUERY_BUDGET_BUSY;
         return false;
     }
     query->max_bytes = answer_max;
@@ -342,7 +378,7 @@ history_start (store_t *store, series_map_t *series, query_budget_t *budget,
         self->resumed = resumed;
         self->budget = budget;
         self->reserved = reserved;
-        query.memory = s_snapshot (series, query.glob, query.from, query.to);
+        query.memory = s_snapshot (series, query.glob, query.from, query.to, false);
     }
     //  store_query_start takes query.memory, whatever it returns.
     if (!self || !query.memory || !store_query_start (store, &query, s_on_answer, self)) {
@@ -361,6 +397,7 @@ history_destroy (history_job_t **self_p)
     if (self) {
         query_budget_release (self->budget, self->reserved);
         free (self->json);
+        free (self->glob);
         free (self);
         *self_p = NULL;
     }
@@ -369,11 +406,27 @@ history_destroy (history_job_t **self_p)
 enum MHD_Result
 history_answer (history_job_t *self, struct MHD_Connection *connection)
 {
+    if (self->over_budget)
+        return reply_busy (connection, QUERY_BUDGET_BUSY);
+    if (self->raw && !self->json) {
+        //  The store could not fill the window in: memory's answer, saying so.
+        query_budget_release (self->budget, self->reserved);
+        self->reserved = 0;
+        if (self->size == STORE_ANSWER_TOO_LARGE)
+            query_budget_refused (self->budget, WEB_REFUSED_TOO_LARGE,
+                                  "the store's answer passed the cap: memory's alone");
+        return history_memory_answer (
+            self->series, self->budget, connection, self->glob, self->seconds,
+            self->size == STORE_ANSWER_TOO_LARGE ? ZAPM_HISTORY_PARTIAL_TOO_LARGE
+                                                 : ZAPM_HISTORY_PARTIAL_BUSY);
+    }
     if (!self->json && self->size == STORE_ANSWER_TOO_LARGE) {
         query_budget_refused (self->budget, WEB_REFUSED_TOO_LARGE,
                               "the store's answer passed the cap");
         return reply_text (connection, MHD_HTTP_CONTENT_TOO_LARGE, S_TOO_LARGE);
     }
+    if (self->over_budget)
+        return reply_busy (connection, QUERY_BUDGET_BUSY);
     if (!self->json)
         return reply_text (connection, MHD_HTTP_SERVICE_UNAVAILABLE,
                            "the history store is stopping or failed: retry\n");
@@ -382,4 +435,125 @@ history_answer (history_job_t *self, struct MHD_Connection *connection)
     self->json = NULL;
     self->reserved = 0;
     return query_budget_send (self->budget, connection, json, self->size, reserved);
+}
+
+//  -------------------------------------------------------------- the memory answer
+
+//  What a memory answer joined with the store is estimated to take: per
+//  matching series its memory points in the window and, when memory starts
+//  after `from`, the store's points before it at memory's own rate; per
+//  point its time (two numbers) and its columns, QUERY_BUDGET_NUMBER_BYTES
+//  each (query_budget_estimate_raw), and the largest series' store points
+//  as the query thread holds them while it prints. *snapshot: as s_estimate.
+static size_t
+s_estimate_raw (series_map_t *map, const char *glob, double from, size_t *snapshot)
+{
+    double numbers = 0, copied = 0, held = 0;
+    uint64_t lines = 0;
+    uint32_t size = series_map_size (map);
+    for (uint32_t i = 0; i < size; i++) {
+        const series_t *series = series_map_at (map, i);
+        if (!query_glob_match (glob, series->id))
+            continue;
+        lines++;
+        uint32_t count = series->history_count, inside = 0;
+        for (uint32_t k = 0; k < count; k++)
+            inside += series_point (series, k)->t >= from;
+        double stored = 0;
+        if (count > 1 && s_seam (series, from)) {
+            double oldest = series_point (series, 0)->t;
+            double span = series_point (series, count - 1)->t - oldest;
+            stored = span > 0 ? (count - 1) / span * (oldest - from) : 0;
+        }
+        double columns = ZAPM_CHARTED_COUNT + series->custom_count;
+        numbers += (inside + stored) * (2 + columns);
+        copied += 2.0 * inside * (8 + 4 * columns);
+        held = stored * HISTORY_RAW_POINT_BYTES > held ? stored * HISTORY_RAW_POINT_BYTES : held;
+    }
+    *snapshot = (size_t) copied;
+    return query_budget_estimate_raw (numbers, lines, held);
+}
+
+bool
+history_needs_store (series_map_t *map, const char *glob, double seconds)
+{
+    double from = (double) clock_wall_ns () / 1e9 - seconds;
+    uint32_t size = series_map_size (map);
+    for (uint32_t i = 0; i < size; i++) {
+        const series_t *series = series_map_at (map, i);
+        if (query_glob_match (glob, series->id) && s_seam (series, from))
+            return true;
+    }
+    return false;
+}
+
+history_job_t *
+history_start_memory (store_t *store, series_map_t *series, query_budget_t *budget,
+                      struct MHD_Connection *connection, bool *resumed, const char *glob,
+                      double seconds, unsigned *status, const char **error, const char **partial)
+{
+    double now = (double) clock_wall_ns () / 1e9;
+    store_query_t query = {.from = now - seconds, .to = now, .glob = glob, .raw = true};
+    *partial = NULL;
+    size_t snapshot;
+    size_t estimate = s_estimate_raw (series, glob, query.from, &snapshot);
+    if (estimate > query_budget_answer_max (budget)) {
+        query_budget_refused (budget, WEB_REFUSED_TOO_LARGE,
+                              "its estimate is over the cap: memory's alone");
+        *partial = ZAPM_HISTORY_PARTIAL_TOO_LARGE;
+        return NULL;
+    }
+    size_t reserved =
+        estimate + snapshot > QUERY_BUDGET_FLOOR ? estimate + snapshot : QUERY_BUDGET_FLOOR;
+    if (reserved > query_budget_total (budget))
+        reserved = query_budget_total (budget);
+    if (!query_budget_reserve (budget, reserved)) {
+        *status = MHD_HTTP_SERVICE_UNAVAILABLE;
+        *error = QUERY_BUDGET_BUSY;
+        return NULL;
+    }
+    query.max_bytes = query_budget_answer_max (budget);
+    history_job_t *self = calloc (1, sizeof *self);
+    if (self) {
+        *self = (history_job_t){.connection = connection,
+                                .resumed = resumed,
+                                .budget = budget,
+                                .reserved = reserved,
+                                .raw = true,
+                                .series = series,
+                                .glob = glob ? strdup (glob) : NULL,
+                                .seconds = seconds};
+        query.memory = s_snapshot (series, glob, query.from, HUGE_VAL, true);
+    }
+    else
+        query_budget_release (budget, reserved);
+    //  store_query_start takes query.memory, whatever it returns.
+    if (!self || (glob && !self->glob) || !query.memory ||
+        !store_query_start (store, &query, s_on_answer, self)) {
+        history_destroy (&self);
+        *partial = ZAPM_HISTORY_PARTIAL_BUSY;
+        return NULL;
+    }
+    return self;
+}
+
+enum MHD_Result
+history_memory_answer (series_map_t *series, query_budget_t *budget,
+                       struct MHD_Connection *connection, const char *glob, double seconds,
+                       const char *partial)
+{
+    //  Bounded by --history, not estimated; but it counts in the budget
+    //  while it is sent (query_budget.h).
+    if (!query_budget_reserve (budget, QUERY_BUDGET_FLOOR))
+        return reply_busy (connection, QUERY_BUDGET_BUSY);
+    char *json = api_history (series, glob, seconds, clock_wall_ns (), partial);
+    size_t size = json ? strlen (json) : 0;
+    if (!query_budget_grow (budget, QUERY_BUDGET_FLOOR, size)) {
+        query_budget_release (budget, QUERY_BUDGET_FLOOR);
+        free (json);
+        return reply_busy (connection, QUERY_BUDGET_BUSY);
+    }
+    if (!json)
+        return MHD_NO;
+    return query_budget_send (budget, connection, json, size, size);
 }

@@ -71,38 +71,54 @@
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-//  A kind of log line written at most every HTTP_LOG_GAP_NS, with how many
-//  were held back.
-typedef struct {
-    uint64_t held; //  events since the last line
-    int64_t last;  //  when the last line was written (0: never)
-} log_gap_t;
-
 struct _http_t {
-    struct MHD_Daemon *daemon;   //  the server
-    http_routes_t routes;        //  what the routes read
-    http_limits_t *limits;       //  the header deadline
-    bool resumed;                //  logins resumed since the last http_run
-    query_budget_t *budget;      //  what history answers may hold
-    bool head;                   //  the request being dispatched is a HEAD
-    struct sockaddr_in address;  //  where it was asked to listen, for messages
-    log_gap_t tls_log;           //  failed handshakes
-    uint64_t plain_http;         //  of those, plain HTTP (tls.h), since the last line
-    log_gap_t malformed_log;     //  400s
-    log_gap_t write_timeout_log; //  answers that made no progress
+    struct MHD_Daemon *daemon;    //  the server
+    http_routes_t routes;         //  what the routes read
+    http_limits_t *limits;        //  the header deadline
+    bool resumed;                 //  logins resumed since the last http_run
+    query_budget_t *budget;       //  what history answers may hold
+    bool head;                    //  the request being dispatched is a HEAD
+    struct sockaddr_in address;   //  where it was asked to listen, for messages
+    loglimit_t tls_log;           //  failed handshakes, counted (a line per gap at most)
+    uint64_t plain_http;          //  of those, plain HTTP (tls.h), since the last line
+    char tls_latest[256];         //  the latest failure, for the line
+    loglimit_t malformed_log;     //  400s, counted
+    char malformed_latest[256];   //  the latest reason, for the line
+    loglimit_t write_timeout_log; //  answers that made no progress, counted
 };
 
-//  Counts one event; true when its line is due (then `held` says how many it
-//  stands for, and the caller resets it after writing).
-static bool
-s_log_due (log_gap_t *gap)
+//  The lines of the counted limiters: written at an event, or by http_tick
+//  for events held back when no other came (each says how many it covers).
+static void
+s_say_malformed (http_t *self, uint64_t refused)
 {
-    gap->held++;
-    int64_t now = clock_mono_ns ();
-    if (gap->last && now - gap->last < HTTP_LOG_GAP_NS)
-        return false;
-    gap->last = now;
-    return true;
+    if (refused)
+        log_warn ("http: refused %lu malformed request%s with 400 (latest: %s)",
+                  (unsigned long) refused, refused == 1 ? "" : "s", self->malformed_latest);
+}
+
+static void
+s_say_tls (http_t *self, uint64_t failed)
+{
+    if (!failed)
+        return;
+    char hint[160] = "";
+    if (self->plain_http)
+        snprintf (hint, sizeof hint,
+                  "; %lu of them spoke plain HTTP to this HTTPS port: use an https:// URL",
+                  (unsigned long) self->plain_http);
+    log_info ("http: %lu failed TLS handshake%s (latest: %s)%s", (unsigned long) failed,
+              failed == 1 ? "" : "s", self->tls_latest, hint);
+    self->plain_http = 0;
+}
+
+static void
+s_say_write_timeouts (http_t *self, uint64_t closed)
+{
+    if (closed)
+        log_warn ("http: closed %lu connection%s whose answer made no progress for %u s "
+                  "(a client that stopped reading; --http-write-timeout)",
+                  (unsigned long) closed, closed == 1 ? "" : "s", self->routes.write_timeout_s);
 }
 
 //  A request that waits suspended: for its login check on the hashing thread,
@@ -167,6 +183,33 @@ s_history_from_store (http_t *self, struct MHD_Connection *connection, void **re
     return MHD_YES;
 }
 
+//  Memory's answer with the window memory misses from the store (history.h):
+//  the request waits suspended for it, or gets memory's alone.
+static enum MHD_Result
+s_history_joined (http_t *self, struct MHD_Connection *connection, void **request_state,
+                  const char *glob, double seconds)
+{
+    login_t *waiting = *request_state != &s_head_seen ? *request_state : NULL;
+    if (!waiting && !(waiting = calloc (1, sizeof *waiting)))
+        return MHD_NO;
+    *request_state = waiting;
+    waiting->connection = connection;
+    unsigned status;
+    const char *error, *partial;
+    waiting->history =
+        history_start_memory (self->routes.store, self->routes.series, self->budget, connection,
+                              &self->resumed, glob, seconds, &status, &error, &partial);
+    if (waiting->history) {
+        MHD_suspend_connection (connection);
+        return MHD_YES;
+    }
+    if (partial)
+        return history_memory_answer (self->routes.series, self->budget, connection, glob, seconds,
+                                      partial);
+    (void) status; //  503: the budget is full
+    return reply_busy (connection, error);
+}
+
 static enum MHD_Result
 s_route_history (http_t *self, struct MHD_Connection *connection, void **request_state)
 {
@@ -180,19 +223,10 @@ s_route_history (http_t *self, struct MHD_Connection *connection, void **request
     if (text && !query_seconds (text, QUERY_SECONDS_MAX, &seconds))
         return reply_text (connection, MHD_HTTP_BAD_REQUEST,
                            "seconds must be a number between 0 and 86400\n");
-    //  Bounded by --history, not estimated; but it counts in the budget
-    //  while it is sent (query_budget.h).
-    if (!query_budget_reserve (self->budget, QUERY_BUDGET_FLOOR))
-        return s_answer_plain (
-            connection, MHD_HTTP_SERVICE_UNAVAILABLE,
-            "busy: history answers in flight hold --query-memory; retry in a second\n",
-            MHD_HTTP_HEADER_RETRY_AFTER, "1");
-    char *json = api_history (self->routes.series, glob, seconds, clock_wall_ns ());
-    size_t size = json ? strlen (json) : 0;
-    query_budget_resize (self->budget, QUERY_BUDGET_FLOOR, size);
-    if (!json)
-        return MHD_NO;
-    return query_budget_send (self->budget, connection, json, size, size);
+    if (self->routes.store && history_needs_store (self->routes.series, glob, seconds))
+        return s_history_joined (self, connection, request_state, glob, seconds);
+    return history_memory_answer (self->routes.series, self->budget, connection, glob, seconds,
+                                  NULL);
 }
 
 static enum MHD_Result
@@ -305,12 +339,9 @@ static enum MHD_Result
 s_refuse_malformed (http_t *self, struct MHD_Connection *connection, const char *why)
 {
     self->routes.stats->malformed++;
-    if (s_log_due (&self->malformed_log)) {
-        log_warn ("http: refused %lu malformed request%s with 400 (latest: %.*s)",
-                  (unsigned long) self->malformed_log.held,
-                  self->malformed_log.held == 1 ? "" : "s", (int) strlen (why) - 1, why);
-        self->malformed_log.held = 0;
-    }
+    snprintf (self->malformed_latest, sizeof self->malformed_latest, "%.*s",
+              (int) strcspn (why, "\n"), why);
+    s_say_malformed (self, loglimit_count (&self->malformed_log, clock_mono_ns ()));
     return s_answer_plain (connection, MHD_HTTP_BAD_REQUEST, why, MHD_HTTP_HEADER_CONNECTION,
                            "close");
 }
@@ -401,13 +432,7 @@ s_completed (void *cls, struct MHD_Connection *connection, void **request_state,
     //  deadline comes first for a request head): the write deadline.
     if (code == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED) {
         self->routes.stats->write_timeouts++;
-        if (s_log_due (&self->write_timeout_log)) {
-            log_warn ("http: closed %lu connection%s whose answer made no progress for %u s "
-                      "(a client that stopped reading; --http-write-timeout)",
-                      (unsigned long) self->write_timeout_log.held,
-                      self->write_timeout_log.held == 1 ? "" : "s", self->routes.write_timeout_s);
-            self->write_timeout_log.held = 0;
-        }
+        s_say_write_timeouts (self, loglimit_count (&self->write_timeout_log, clock_mono_ns ()));
     }
     if (*request_state != &s_head_seen) {
         login_t *waiting = *request_state;
@@ -461,28 +486,20 @@ s_mhd_log (void *cls, const char *fmt, va_list args)
     if (strstr (line, "handshake") || strstr (line, "TLS")) {
         self->routes.stats->tls_failed++;
         self->plain_http += tls_take_plain_http ();
-        if (!s_log_due (&self->tls_log))
-            return;
-        char hint[160] = "";
-        if (self->plain_http)
-            snprintf (hint, sizeof hint,
-                      "; %lu of them spoke plain HTTP to this HTTPS port: use an https:// URL",
-                      (unsigned long) self->plain_http);
-        log_info ("http: %lu failed TLS handshake%s (latest: %s)%s",
-                  (unsigned long) self->tls_log.held, self->tls_log.held == 1 ? "" : "s", line,
-                  hint);
-        self->tls_log.held = self->plain_http = 0;
+        snprintf (self->tls_latest, sizeof self->tls_latest, "%s", line);
+        s_say_tls (self, loglimit_count (&self->tls_log, clock_mono_ns ()));
         return;
     }
-    if (strstr (line, "HTTP response code is 400") || strstr (line, "without `Host'")) {
-        if (strstr (line, "HTTP response code is 400"))
-            self->routes.stats->malformed++; //  one of the two lines a refusal writes
-        if (s_log_due (&self->malformed_log)) {
-            log_warn ("http: refused %lu malformed request%s with 400 (latest: %s)",
-                      (unsigned long) self->malformed_log.held,
-                      self->malformed_log.held == 1 ? "" : "s", line);
-            self->malformed_log.held = 0;
-        }
+    //  A refusal of MHD's own writes two lines: the reason ("... without
+    //  `Host' ..."), then "HTTP response code is 400". The reason is kept for
+    //  the line; the refusal is counted once, at the second.
+    if (strstr (line, "without `Host'")) {
+        snprintf (self->malformed_latest, sizeof self->malformed_latest, "%s", line);
+        return;
+    }
+    if (strstr (line, "HTTP response code is 400")) {
+        self->routes.stats->malformed++;
+        s_say_malformed (self, loglimit_count (&self->malformed_log, clock_mono_ns ()));
         return;
     }
     //  Anything else could come per connection too: a few a minute (loglimit.h).
@@ -499,6 +516,9 @@ http_new (const struct sockaddr_in *address, uint32_t max_connections, const htt
         return NULL;
     self->routes = *routes;
     self->address = *address;
+    self->tls_log = (loglimit_t) LOGLIMIT_COUNTED (HTTP_LOG_GAP_NS);
+    self->malformed_log = (loglimit_t) LOGLIMIT_COUNTED (HTTP_LOG_GAP_NS);
+    self->write_timeout_log = (loglimit_t) LOGLIMIT_COUNTED (HTTP_LOG_GAP_NS);
     if (!self->routes.write_timeout_s)
         self->routes.write_timeout_s = HTTP_WRITE_TIMEOUT_S;
     self->limits = http_limits_new ((int64_t) HTTP_HEADER_DEADLINE_S * 1000000000LL, routes->stats);
@@ -558,13 +578,19 @@ http_tick (http_t *self, int64_t mono_ns)
 {
     assert (self);
     http_limits_sweep (self->limits, mono_ns);
+    s_say_malformed (self, loglimit_take (&self->malformed_log, mono_ns));
+    s_say_tls (self, loglimit_take (&self->tls_log, mono_ns));
+    s_say_write_timeouts (self, loglimit_take (&self->write_timeout_log, mono_ns));
 }
 
 int64_t
 http_tick_due (http_t *self)
 {
     assert (self);
-    return http_limits_due (self->limits);
+    int64_t due = http_limits_due (self->limits);
+    due = loglimit_earlier (due, loglimit_due (&self->malformed_log));
+    due = loglimit_earlier (due, loglimit_due (&self->tls_log));
+    return loglimit_earlier (due, loglimit_due (&self->write_timeout_log));
 }
 
 void

@@ -22,8 +22,7 @@ struct _http_limits_t {
     waiter_t *head, *tail; //  connections waiting for a head, oldest first
     int64_t deadline_ns;   //  how long they may wait
     web_stats_t *stats;    //  header_timeouts
-    uint64_t unlogged;     //  closures not yet in a log line
-    int64_t last_log;      //  when the last line was written
+    loglimit_t log;        //  closures, counted: a line per gap at most
 };
 
 http_limits_t *
@@ -34,6 +33,7 @@ http_limits_new (int64_t deadline_ns, web_stats_t *stats)
         return NULL;
     self->deadline_ns = deadline_ns;
     self->stats = stats;
+    self->log = (loglimit_t) LOGLIMIT_COUNTED (HTTP_LIMITS_LOG_GAP_NS);
     return self;
 }
 
@@ -143,17 +143,13 @@ http_limits_sweep (http_limits_t *self, int64_t now)
             shutdown (waiter->fd, SHUT_RDWR);
         closed++;
     }
-    if (closed) {
-        self->stats->header_timeouts += closed;
-        self->unlogged += closed;
-    }
-    if (self->unlogged && now - self->last_log >= HTTP_LIMITS_LOG_GAP_NS) {
+    self->stats->header_timeouts += closed;
+    loglimit_hold (&self->log, closed);
+    uint64_t told = loglimit_take (&self->log, now);
+    if (told)
         log_warn ("http: closed %lu connection%s that sent no complete request within %lld s",
-                  (unsigned long) self->unlogged, self->unlogged == 1 ? "" : "s",
+                  (unsigned long) told, told == 1 ? "" : "s",
                   (long long) (self->deadline_ns / 1000000000LL));
-        self->unlogged = 0;
-        self->last_log = now;
-    }
     return closed;
 }
 
@@ -162,10 +158,5 @@ http_limits_due (http_limits_t *self)
 {
     assert (self);
     int64_t due = self->head ? self->head->since + self->deadline_ns : 0;
-    if (self->unlogged) {
-        int64_t log_due = self->last_log + HTTP_LIMITS_LOG_GAP_NS;
-        if (!due || log_due < due)
-            due = log_due > 0 ? log_due : 1;
-    }
-    return due;
+    return loglimit_earlier (due, loglimit_due (&self->log));
 }

@@ -73,7 +73,9 @@ bool
 query_budget_reserve (query_budget_t *self, size_t bytes)
 {
     assert (self);
-    if (bytes > self->total - self->in_use) {
+    //  (in_use may pass total only through one oversized answer alone:
+    //  query_budget_grow; compare without subtracting past zero.)
+    if (self->in_use >= self->total || bytes > self->total - self->in_use) {
         query_budget_refused (self, WEB_REFUSED_BUDGET,
                               "answers in flight would pass --query-memory");
         return false;
@@ -83,13 +85,20 @@ query_budget_reserve (query_budget_t *self, size_t bytes)
     return true;
 }
 
-void
-query_budget_resize (query_budget_t *self, size_t bytes, size_t now)
+bool
+query_budget_grow (query_budget_t *self, size_t held, size_t now)
 {
     assert (self);
-    query_budget_release (self, bytes);
-    self->in_use += now;
+    assert (held <= self->in_use);
+    size_t others = self->in_use - held;
+    if (now > held && others > 0 && (others >= self->total || now > self->total - others)) {
+        query_budget_refused (self, WEB_REFUSED_BUDGET,
+                              "an answer grew past what --query-memory has left");
+        return false;
+    }
+    self->in_use = others + now;
     self->stats->query_bytes = self->in_use;
+    return true;
 }
 
 void
@@ -151,6 +160,14 @@ query_budget_estimate (uint64_t buckets, uint64_t lines, int metrics, int points
     //  In doubles, so no product of request values can wrap.
     double bytes = (double) buckets * (double) per_bucket * QUERY_BUDGET_NUMBER_BYTES +
                    (double) lines * QUERY_BUDGET_LINE_BYTES + (double) metrics * points * 48.0;
+    return bytes >= (double) SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t) bytes;
+}
+
+size_t
+query_budget_estimate_raw (double numbers, uint64_t lines, double held)
+{
+    double bytes =
+        numbers * QUERY_BUDGET_NUMBER_BYTES + (double) lines * QUERY_BUDGET_LINE_BYTES + held;
     return bytes >= (double) SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t) bytes;
 }
 

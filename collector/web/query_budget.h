@@ -38,6 +38,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+//  The 503 body of an answer refused for the budget (docs/HTTP-API.md).
+#define QUERY_BUDGET_BUSY "busy: history answers in flight hold --query-memory; retry in a second\n"
+
 //  Least a query reserves (the buckets of a line, the answer's head).
 #define QUERY_BUDGET_FLOOR ((size_t) 64 << 10)
 
@@ -79,6 +82,11 @@ void query_budget_refused (query_budget_t *self, web_refused_t reason, const cha
 size_t query_budget_estimate (uint64_t buckets, uint64_t lines, int metrics, int points,
                               bool metrics_only);
 
+//  What a memory answer joined with the store (history.h) is estimated to
+//  take: `numbers` numbers at QUERY_BUDGET_NUMBER_BYTES each, `lines` lines
+//  and `held` bytes the query thread holds while it prints the largest line.
+size_t query_budget_estimate_raw (double numbers, uint64_t lines, double held);
+
 //  The time of point i of `points` (a series' memory, say).
 typedef double (query_time_fn) (const void *points, size_t i);
 
@@ -94,8 +102,14 @@ uint64_t query_budget_buckets (query_time_fn *time_of, const void *points, size_
 enum MHD_Result query_budget_send (query_budget_t *self, struct MHD_Connection *connection,
                                    char *json, size_t size, size_t reserved);
 
-//  Sets `bytes` reserved before to `now` bytes (an answer's actual size once
-//  it is in), without refusing: the answer exists, the budget shows it.
-void query_budget_resize (query_budget_t *self, size_t bytes, size_t now);
+//  Sets `held` bytes reserved before to `now` bytes (an answer's actual size
+//  once it is in). Shrinking always succeeds. Growing fails, counted as a
+//  budget refusal with `held` still reserved, when the other answers in
+//  flight and `now` would pass --query-memory; an answer larger than the
+//  whole budget still goes when nothing else is in flight (the memory
+//  route's answers are bounded by --history x --max-series, not by the
+//  budget, and must not be refused for ever). The caller then frees the
+//  answer and replies 503.
+bool query_budget_grow (query_budget_t *self, size_t held, size_t now);
 
 #endif

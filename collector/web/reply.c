@@ -55,3 +55,14 @@ reply_text (struct MHD_Connection *connection, unsigned status, const char *text
     return reply_buffer (connection, status, "text/plain; charset=utf-8", (char *) text,
                          MHD_RESPMEM_PERSISTENT);
 }
+
+enum MHD_Result
+reply_busy (struct MHD_Connection *connection, const char *text)
+{
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer (strlen (text), (void *) text, MHD_RESPMEM_PERSISTENT);
+    if (response)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    return reply_queue (connection, MHD_HTTP_SERVICE_UNAVAILABLE, response,
+                        "text/plain; charset=utf-8");
+}

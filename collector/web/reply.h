@@ -40,4 +40,8 @@ enum MHD_Result reply_buffer_sized (struct MHD_Connection *connection, unsigned 
 //  Queues a short static text/plain answer (an error, a hint).
 enum MHD_Result reply_text (struct MHD_Connection *connection, unsigned status, const char *text);
 
+//  Queues `503 Service Unavailable` with `Retry-After: 1` and a short static
+//  text/plain `text`: a refusal the client should retry in a second.
+enum MHD_Result reply_busy (struct MHD_Connection *connection, const char *text);
+
 #endif

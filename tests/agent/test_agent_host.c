@@ -8,6 +8,8 @@
     - samples arrive with seq 0, 1, 2, ... and the custom metrics;
     - after a collector outage the first sample is a fresh one, not a backlog;
     - --count style stop, a vanished process, and bad arguments are reported;
+    - a name, colour or metric name with a control character (C0, DEL, C1)
+      is refused at the source with EINVAL, as the collector would refuse it;
     - a host that exits without zapm_agent_destroy still exits cleanly.
 */
 #include "check.h"
@@ -19,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -331,6 +334,40 @@ test_bad_arguments (void)
     zapm_agent_destroy (&agent);
 }
 
+//  The collector refuses a sample whose name holds a control character
+//  (control_character); the library refuses the name when it is given.
+static void
+test_control_characters (void)
+{
+    const char *bad[] = {"line\nbreak", "tab\there",  "nul\x01",
+                         "del\x7f",     "c1\xc2\x85", "esc\x1b[31m"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        errno = 0;
+        CHECKF (zapm_agent_new ("tcp://127.0.0.1:1", bad[i]) == NULL && errno == EINVAL, "%zu", i);
+    }
+    CHECK (setenv ("ZAPM_NAME", "env\nname", 1) == 0);
+    errno = 0;
+    CHECK (zapm_agent_new ("tcp://127.0.0.1:1", NULL) == NULL && errno == EINVAL);
+    CHECK (unsetenv ("ZAPM_NAME") == 0);
+    CHECK (setenv ("ZAPM_COLOR", "red\r", 1) == 0);
+    errno = 0;
+    CHECK (zapm_agent_new ("tcp://127.0.0.1:1", "colour") == NULL && errno == EINVAL);
+    CHECK (unsetenv ("ZAPM_COLOR") == 0);
+    //  a no-break space (U+00A0, 0xC2 0xA0) and other UTF-8 are no control characters
+    zapm_agent_t *agent = zapm_agent_new ("tcp://127.0.0.1:1", "caf\xc3\xa9 \xc2\xa0ok");
+    CHECK (agent);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        errno = 0;
+        CHECKF (zapm_agent_set_color (agent, bad[i]) == -1 && errno == EINVAL, "%zu", i);
+        errno = 0;
+        CHECKF (zapm_agent_gauge_set (agent, bad[i], 1) == -1 && errno == EINVAL, "%zu", i);
+        errno = 0;
+        CHECKF (zapm_agent_counter_add (agent, bad[i], 1) == -1 && errno == EINVAL, "%zu", i);
+    }
+    CHECK (zapm_agent_set_color (agent, "gr\xc3\xbcn") == 0);
+    zapm_agent_destroy (&agent);
+}
+
 //  A host that returns from main without destroying its agent exits
 //  normally (status 0, promptly), instead of czmq's exit handler asserting.
 static void
@@ -371,6 +408,7 @@ main (int argc, char **argv)
     test_no_stale_burst ();
     test_process_gone ();
     test_bad_arguments ();
+    test_control_characters ();
     test_exit_without_destroy ();
     zmq_ctx_term (s_ctx);
     printf ("test_agent_host: OK\n");

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """test_cli.py: the zapm-agent and zapm-demo command lines, run as a user would.
 
---help and --version exit 0; a bad flag or value exits 2 naming it; --pid of
+--help and --version exit 0; a bad flag or value exits 2 naming it (a
+--name or --color, or ZAPM_NAME, with a control character too); --pid of
 a process that ends stops zapm-agent with one line on stderr and status 0;
 --count N publishes N samples then exits 0; zapm-demo publishes its custom
 metrics and its --leak really grows RSS. Loopback only, every wait bounded.
@@ -9,6 +10,7 @@ metrics and its --leak really grows RSS. Loopback only, every wait bounded.
 Usage: test_cli.py ZAPM_AGENT ZAPM_DEMO
 """
 import json
+import os
 import subprocess
 import sys
 import time
@@ -75,6 +77,28 @@ r = run([DEMO, "--leak", "-1"])
 check(r.returncode == 2 and "--leak" in r.stderr, "zapm-demo --leak -1")
 r = run([DEMO, "--duration", "nan"])
 check(r.returncode == 2 and "--duration" in r.stderr, "zapm-demo --duration nan")
+
+# A name or colour with a control character (C0, DEL, C1): the collector
+# would refuse every sample (control_character), so the programs refuse it
+# first, saying which byte and where, with exit 2 and nothing published.
+for prog, name in ((AGENT, "zapm-agent"), (DEMO, "zapm-demo")):
+    for flag, value, byte in (("--name", "orders\nforged", "0x0a"), ("--name", "a\x7f", "0x7f"),
+                              ("--color", "red\x1b[0m", "0x1b"), ("--name", "c1\u0085", "0xc2")):
+        r = run([prog, flag, value, "--connect", "tcp://127.0.0.1:1"])
+        check(r.returncode == 2 and flag in r.stderr and "control character" in r.stderr
+              and byte in r.stderr and "--help" in r.stderr,
+              "%s %s %r: exit %d, stderr %r" % (name, flag, value, r.returncode, r.stderr))
+    env = dict(os.environ, ZAPM_NAME="env\tname")
+    r = subprocess.run([prog, "--connect", "tcp://127.0.0.1:1"], capture_output=True, text=True,
+                       timeout=10, env=env)
+    check(r.returncode == 2 and "ZAPM_NAME holds a control character" in r.stderr,
+          "%s ZAPM_NAME with a tab: exit %d, stderr %r" % (name, r.returncode, r.stderr))
+# A no-break space (U+00A0) is no control character: the name is taken (no
+# collector listens on port 1, so exit 1 for that, not 2 for the name).
+r = run([AGENT, "--name", "a\u00a0b", "--count", "1", "--interval", "0.01", "--no-process",
+         "--connect", "tcp://127.0.0.1:1"])
+check(r.returncode == 1 and "control character" not in r.stderr and "no collector" in r.stderr,
+      "zapm-agent --name with U+00A0: exit %d, stderr %r" % (r.returncode, r.stderr))
 
 # --pid of a process that does not exist: exit 1 with a message.
 r = run([AGENT, "--pid", "4194303", "--connect", "tcp://127.0.0.1:1"])

@@ -143,6 +143,54 @@ test_json_number (void)
     textbuf_free (&again);
 }
 
+//  Writes `text` of textbuf_json_micros (ns) or textbuf_json_float (value) and compares.
+static void
+s_expect_text (textbuf_t *out, char *buf, const char *want)
+{
+    CHECKF (!out->overflow && textbuf_length (out) == strlen (want) &&
+                memcmp (buf, want, strlen (want)) == 0,
+            "got '%.*s', want '%s'", (int) textbuf_length (out), buf, want);
+}
+
+static void
+test_json_micros_and_float (void)
+{
+    static const struct {
+        int64_t ns;
+        const char *want;
+    } times[] = {
+        {1795000000123456000LL, "1795000000.123456"}, //  an agent's ISO time, exactly
+        {1795000000123456499LL, "1795000000.123456"}, //  rounded to the microsecond
+        {1795000000123456500LL, "1795000000.123457"},
+        {1795000000120000000LL, "1795000000.12"}, //  no trailing zeros
+        {1795000000000000000LL, "1795000000"},
+        {1795000000000001000LL, "1795000000.000001"}, //  leading zeros kept
+        {-1500000LL, "-0.0015"},
+    };
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        char buf[64];
+        textbuf_t out = textbuf_fixed (buf, sizeof buf);
+        textbuf_json_micros (&out, times[i].ns);
+        s_expect_text (&out, buf, times[i].want);
+    }
+    static const struct {
+        float value;
+        const char *want;
+    } floats[] = {
+        {30.1f, "30.1"}, {12.5f, "12.5"}, {0.1f, "0.1"}, {3.0f, "3"}, {1.0f / 3.0f, "0.33333334"},
+    };
+    for (size_t i = 0; i < sizeof floats / sizeof floats[0]; i++) {
+        char buf[64];
+        textbuf_t out = textbuf_fixed (buf, sizeof buf);
+        textbuf_json_float (&out, floats[i].value);
+        s_expect_text (&out, buf, floats[i].want);
+    }
+    char buf[8];
+    textbuf_t out = textbuf_fixed (buf, sizeof buf);
+    textbuf_json_float (&out, NAN);
+    s_expect_text (&out, buf, "null");
+}
+
 static void
 test_utf8 (void)
 {
@@ -166,6 +214,7 @@ main (void)
     test_growing ();
     test_json_string ();
     test_json_number ();
+    test_json_micros_and_float ();
     test_utf8 ();
     return CHECK_DONE ();
 }

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, site } from './site.mjs';
 
-const { identityOf, utf8Bytes } = await site('series.js');
+const { identityOf, utf8Bytes, hasControl } = await site('series.js');
 const { IDENTITY_MAX } = await site('wire.js');
 const table = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/identity_cases.json'), 'utf8'));
 
@@ -32,6 +32,15 @@ for (const c of table.cases) {
     }
   });
 }
+
+// The character rule alone, the cases test_identity.c runs through
+// common/utf8.c's utf8_find_control (the agent's and the collector's rule).
+test('control characters: the shared table', () => {
+  assert.ok(table.control.length >= 10, 'too few control cases: ' + table.control.length);
+  for (const c of table.control) {
+    assert.equal(hasControl(c.text), c.control, JSON.stringify(c.text));
+  }
+});
 
 test('identity: not an object', () => {
   for (const x of [null, 5, 'red', [1]]) assert.equal(identityOf(x), null, JSON.stringify(x));

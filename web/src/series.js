@@ -67,8 +67,15 @@ export function isCount (x) {
 
 const nonEmpty = (x) => typeof x === 'string' && x !== '';
 
-// A control character, C0, DEL or C1 (collector/sample/validate.c, s_has_control).
+// A control character, C0, DEL or C1: the rule of common/utf8.c
+// (utf8_find_control), which the agent and the collector share; the table
+// tests/identity_cases.json ("control") is run against both.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+// True when `text` holds a control character (see CONTROL).
+export function hasControl (text) {
+  return CONTROL.test(text);
+}
 
 // The identity of sample `s` (docs/HTTP-API.md, "Series identity"): `agent`,
 // then "@host" if there is a host, then ":pid" if there is a pid; else `color`.
@@ -84,7 +91,7 @@ export function identityOf (s) {
   const color = s[KEY_COLOR];
   for (const text of [agent, host, color]) {
     if (text !== undefined && typeof text !== 'string') return null;
-    if (text !== undefined && CONTROL.test(text)) return null;
+    if (text !== undefined && hasControl(text)) return null;
   }
   if (pid !== undefined && !isCount(pid)) return null;
   let id;

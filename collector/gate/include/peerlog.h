@@ -6,7 +6,8 @@
     next line may be written and how many were held back meanwhile; that
     count goes into the next line. Addresses share slots by hash, so many
     peers at once cost a fixed amount of memory, and a collision only lets an
-    extra line through.
+    extra line through. Each slot is a counted loglimit_t (loglimit.h): the
+    rule is loglimit's, the key and the fixed table are what this adds.
 */
 #ifndef ZAPM_PEERLOG_H
 #define ZAPM_PEERLOG_H

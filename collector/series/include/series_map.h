@@ -55,14 +55,14 @@ typedef struct {
     series_point_t *history;             //  ring of points
     uint32_t history_start;              //  oldest point
     uint32_t history_count;              //  points held
-    uint32_t history_capacity;           // points allocated
+    uint32_t history_capacity;           // points allocated (16 at first, doubling up to --history)
     uint32_t custom_count;               //  custom metrics with history
     series_custom_t custom[ZAPM_HISTORY_CUSTOM_MAX]; // their histories
 } series_t;
 
 //  Largest last sample kept per series; bigger ones are forwarded but not kept,
 //  so a series costs at most about 16 KiB + 24 B per history point (+ 4 B per
-//  point per custom metric, up to 16).
+//  point per custom metric, up to 16); its ring grows with the points it holds.
 #define SERIES_LAST_MAX (16 * 1024)
 
 typedef struct _series_map_t series_map_t;

@@ -44,6 +44,8 @@ typedef struct {
     size_t capacity;                       //  points allocated
     int64_t *times;                        //  time of each point, Unix ns
     float *values;                         //  count x columns, row by row
+    int64_t seam_ns;                       //  a raw query reads the store before this, ns
+                                           //  (memory's oldest point; 0: not at all)
 } store_memory_series_t;
 
 typedef struct _store_memory_t store_memory_t;
@@ -64,6 +66,9 @@ bool store_memory_series (store_memory_t *self, const char *key, const char *ser
 //  Adds a point to the series started last: its time and one value per
 //  column. Returns false when memory ran out (or no series was started).
 bool store_memory_point (store_memory_t *self, int64_t time_ns, const float *values);
+
+//  Sets the seam of the series started last (store_memory_series_t.seam_ns).
+void store_memory_seam (store_memory_t *self, int64_t seam_ns);
 
 //  Series in the snapshot.
 size_t store_memory_size (const store_memory_t *self);

@@ -75,6 +75,9 @@ typedef struct {
     bool metrics_only;      //  leave out today's mean arrays (cpu, mem, ..., custom)
     store_memory_t *memory; //  in-memory points to join after each line's until, or NULL
     size_t max_bytes;       //  an answer that grows past this fails as too large (0: no cap)
+    bool raw;               //  the memory answer's shape instead: per memory series, every
+                            //  stored raw point in [from, its seam_ns), then its own points
+                            //  (store_query_raw.c); metrics, points and group are not read
 } store_query_t;
 
 //  The `size` that comes with a NULL answer when it grew past max_bytes: the

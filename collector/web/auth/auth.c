@@ -30,8 +30,7 @@ struct _auth_t {
     auth_cache_t *cache;                //  verified headers
     auth_worker_t *worker;              //  the hashing thread
     auth_stats_t *stats;                //  failure counters
-    uint64_t failed_unlogged;           //  failures since the last log line
-    int64_t last_log;                   //  when that line was written
+    loglimit_t failed_log;              //  failures, counted: a line per gap at most
     char last_peer[64];                 //  the latest failure's client, for the line
     char last_user[USERS_NAME_MAX + 1]; //  and the user it tried
     auth_done_fn *done;                 //  during auth_take
@@ -46,6 +45,7 @@ auth_new (const char *path, auth_stats_t *stats)
         return NULL;
     char error[512];
     self->stats = stats;
+    self->failed_log = (loglimit_t) LOGLIMIT_COUNTED (AUTH_LOG_GAP_NS);
     self->path = strdup (path);
     self->users = users_load (path, error, sizeof error);
     if (!self->users)
@@ -81,17 +81,13 @@ static void
 s_failed (auth_t *self, const char *peer, const char *user)
 {
     self->stats->auth_failed++;
-    self->failed_unlogged++;
     snprintf (self->last_peer, sizeof self->last_peer, "%s", peer);
     snprintf (self->last_user, sizeof self->last_user, "%s", user ? user : "");
-    int64_t now = clock_mono_ns ();
-    if (self->last_log && now - self->last_log < AUTH_LOG_GAP_NS)
-        return;
-    log_warn ("http: %lu failed login%s (latest from %s%s%s)",
-              (unsigned long) self->failed_unlogged, self->failed_unlogged == 1 ? "" : "s",
-              self->last_peer, *self->last_user ? ", user " : "", self->last_user);
-    self->failed_unlogged = 0;
-    self->last_log = now;
+    uint64_t failed = loglimit_count (&self->failed_log, clock_mono_ns ());
+    if (failed)
+        log_warn ("http: %lu failed login%s (latest from %s%s%s)", (unsigned long) failed,
+                  failed == 1 ? "" : "s", self->last_peer, *self->last_user ? ", user " : "",
+                  self->last_user);
 }
 
 //  The client's address as text, for log lines.

@@ -1,6 +1,7 @@
 /*  test_loglimit.c: a loglimit_t lets N lines through a window, holds back the
     rest, writes one summary with the count (1,234 grouped) when the window is
-    over, and stays quiet when nothing was held. The summary goes to stderr,
+    over, and stays quiet when nothing was held. A counted limiter gives one
+    line a window whose count covers every event, none lost or twice. The summary goes to stderr,
     which the test captures through a pipe and reads back. */
 #include "check.h"
 #include "loglimit.h"
@@ -56,6 +57,27 @@ main (void)
     CHECK (loglimit_allow (&left, 11 * S));
     text = s_written ();
     CHECKF (strstr (text, "... and 1 more agents left in the last 10 s"), "%s", text);
+
+    //  counted: the first event's line at once, then one a window for the rest
+    loglimit_t refused = LOGLIMIT_COUNTED (10 * S);
+    CHECK (loglimit_due (&refused) == 0 && loglimit_take (&refused, 1 * S) == 0);
+    loglimit_hold (&refused, 1); //  held before any line: due at once
+    CHECK (loglimit_due (&refused) == 1);
+    CHECK (loglimit_take (&refused, 1 * S) == 1);
+    uint64_t told = 1, events = 1;
+    for (int i = 0; i < 1000; i++) {
+        told += loglimit_count (&refused, 2 * S + i * (S / 100)); //  10 s of events
+        events++;
+    }
+    //  the line at 11 s stood for the 901 events since the one at 1 s
+    CHECK (told == 902 && refused.held == 99 && told + refused.held == events);
+    CHECK (loglimit_due (&refused) == 21 * S);
+    CHECK (loglimit_take (&refused, 20 * S) == 0);
+    CHECK (loglimit_take (&refused, 21 * S) == 99); //  a timer's line
+    CHECK (refused.held == 0 && loglimit_due (&refused) == 0);
+    CHECK (loglimit_count (&refused, 22 * S) == 0); //  a line at 21 s: wait until 31 s
+    CHECK (loglimit_count (&refused, 31 * S) == 2);
+    CHECK (strlen (s_written ()) == 0); //  the caller writes its lines
 
     dup2 (saved, 2);
     return CHECK_DONE ();

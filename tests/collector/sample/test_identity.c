@@ -1,12 +1,15 @@
 /*  test_identity.c: the collector's identity rule, case by case from the table
     that the dashboard's test runs too (tests/identity_cases.json), so the two
     cannot drift apart. Each case's sample is validated as a frame; its
-    identity, or the reason it is dropped, must be the table's.
+    identity, or the reason it is dropped, must be the table's. The table's
+    `control` cases run the character rule alone (utf8_find_control, which
+    the agent uses too, so agent, collector and dashboard agree on it).
 
     Usage: test_collector_identity tests/identity_cases.json
 */
 #include "case_table.h"
 #include "textbuf.h"
+#include "utf8.h"
 #include "sample.h"
 
 #include <cjson/cJSON.h>
@@ -87,7 +90,20 @@ main (int argc, char **argv)
         free (frame);
         count++;
     }
-    printf ("%d identity cases\n", count);
+    int controls = 0;
+    cJSON_ArrayForEach (one, cJSON_GetObjectItemCaseSensitive (doc, "control"))
+    {
+        const char *text = cJSON_GetObjectItemCaseSensitive (one, "text")->valuestring;
+        bool want = cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (one, "control"));
+        const char *found = utf8_find_control (text);
+        CHECKF ((found != NULL) == want, "control case %d: got %s", controls,
+                found ? "one" : "none");
+        if (found) //  it points at the character: the byte a message names
+            CHECK (found >= text && found < text + strlen (text));
+        controls++;
+    }
+    CHECKF (controls >= 10, "%d control cases", controls);
+    printf ("%d identity cases, %d control cases\n", count, controls);
     cJSON_Delete (doc);
     return CHECK_DONE ();
 }

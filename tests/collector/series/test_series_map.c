@@ -73,10 +73,62 @@ test_seq_resets (void)
     series_map_destroy (&map);
 }
 
+//  Observes `agent` once at `at_ns` with cpu `cpu` and custom `q` = cpu.
+static series_t *
+s_point (series_map_t *map, const char *agent, int cpu, int64_t at_ns)
+{
+    char json[160];
+    snprintf (json, sizeof json, "{\"agent\":\"%s\",\"cpu\":%d,\"mem\":1,\"custom\":{\"q\":%d}}",
+              agent, cpu, cpu);
+    sample_t s = s_sample (json);
+    series_t *series = NULL;
+    uint64_t lost = 0;
+    CHECK (series_map_observe (map, &s, json, strlen (json), at_ns, at_ns, at_ns, &series, &lost) !=
+           SERIES_FULL);
+    return series;
+}
+
+//  issue 18: a series' ring starts small and doubles up to --history, points
+//  and custom columns kept in order, so an identity invented per sample costs
+//  a few hundred bytes; a recycled slot starts small again.
+static void
+test_history_grows (void)
+{
+    series_map_t *map = series_map_new (1, 100);
+    const int64_t ms = 1000000LL;
+    series_t *series = NULL;
+    for (int i = 0; i < 250; i++) {
+        series = s_point (map, "grow", i, (i + 1) * ms);
+        if (i == 0)
+            CHECKF (series->history_capacity == 16, "%u", series->history_capacity);
+        if (i == 16)
+            CHECKF (series->history_capacity == 32, "%u", series->history_capacity);
+    }
+    CHECKF (series->history_capacity == 100 && series->history_count == 100, "%u %u",
+            series->history_capacity, series->history_count);
+    for (uint32_t i = 0; i < 100; i++) {
+        CHECK (series_point (series, i)->charted[0] == (float) (150 + i));
+        CHECK (series_custom_point (series, 0, i) == (float) (150 + i));
+    }
+    //  The map is full (1 series); once it has left, a newcomer takes its slot
+    //  with a small ring again.
+    int left = 0;
+    series_map_sweep (map, 3600 * 1000 * ms, s_left, &left);
+    CHECK (left == 1);
+    series = s_point (map, "newcomer", 7, 3601 * 1000 * ms);
+    CHECK (series && strcmp (series->id, "newcomer") == 0 && series->index == 0);
+    CHECKF (series->history_capacity == 16 && series->history_count == 1, "%u %u",
+            series->history_capacity, series->history_count);
+    CHECK (series_point (series, 0)->charted[0] == 7.0f &&
+           series_custom_point (series, 0, 0) == 7.0f);
+    series_map_destroy (&map);
+}
+
 int
 main (void)
 {
     test_seq_resets ();
+    test_history_grows ();
     series_map_t *map = series_map_new (2, 4);
     series_t *series = NULL;
     uint64_t lost = 0;

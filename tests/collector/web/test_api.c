@@ -86,7 +86,7 @@ test_history (void)
         s_observe (map, json, 200 + i);
     }
     s_observe (map, "{\"color\":\"other\",\"cpu\":1,\"mem\":1}", 300);
-    char *text = api_history (map, "s*", 1e9, 400000000000LL);
+    char *text = api_history (map, "s*", 1e9, 400000000000LL, NULL);
     cJSON *doc = cJSON_Parse (text);
     CHECKF (doc, "not JSON: %s", text);
     const cJSON *series = s_get (doc, "series");
@@ -107,7 +107,7 @@ test_history (void)
     cJSON_Delete (doc);
     free (text);
     //  seconds=0 keeps only what is newer than now
-    text = api_history (map, NULL, 0, 1795428010000000000LL);
+    text = api_history (map, NULL, 0, 1795428010000000000LL, NULL);
     doc = cJSON_Parse (text);
     CHECK (doc && cJSON_GetArraySize (s_get (doc, "series")) == 2);
     CHECK (cJSON_GetArraySize (s_get (cJSON_GetArrayItem (s_get (doc, "series"), 0), "t")) == 0);

@@ -81,7 +81,7 @@ main (int argc, char **argv)
         const int64_t now = 1795000000LL * 1000000000LL;
         CHECK (series_map_observe (map, &parsed, frame, strlen (frame), now, now, now, &series,
                                    &lost) == SERIES_JOINED);
-        char *answer = api_history (map, NULL, 3600, now);
+        char *answer = api_history (map, NULL, 3600, now, NULL);
         cJSON *history = cJSON_Parse (answer);
         const cJSON *line =
             cJSON_GetArrayItem (cJSON_GetObjectItemCaseSensitive (history, ZAPM_KEY_SERIES), 0);

@@ -61,7 +61,7 @@ test_reserve (void)
     CHECK (query_budget_reserve (budget, 400)); //  exactly the total
     CHECK (query_budget_in_use (budget) == 1000);
     //  An answer of 50 bytes replaces its 600 reserved.
-    query_budget_resize (budget, 600, 50);
+    CHECK (query_budget_grow (budget, 600, 50));
     CHECK (query_budget_in_use (budget) == 450 && stats.query_bytes == 450);
     query_budget_release (budget, 400);
     query_budget_release (budget, 50);
@@ -79,11 +79,43 @@ test_reserve (void)
     query_budget_destroy (&budget);
 }
 
+//  Issue 18 review: an answer that grows past what is left is refused, and
+//  once answers in flight pass the total (one oversized answer alone) no
+//  reservation is granted: the subtraction must not wrap.
+static void
+test_grow (void)
+{
+    web_stats_t stats = {0};
+    query_budget_t *budget = query_budget_new (1000, 600, &stats);
+    CHECK (query_budget_reserve (budget, 100));
+    CHECK (query_budget_reserve (budget, 100));
+    //  One answer grows to 600: 700 in flight, fine.
+    CHECK (query_budget_grow (budget, 100, 600));
+    //  The other would grow to 600 too: 1200 > 1000, refused, its 100 kept.
+    CHECK (!query_budget_grow (budget, 100, 600));
+    CHECK (query_budget_in_use (budget) == 700 && stats.query_refused[WEB_REFUSED_BUDGET] == 1);
+    query_budget_release (budget, 100);
+    query_budget_release (budget, 600);
+    //  Alone, an answer larger than the whole budget still goes...
+    CHECK (query_budget_reserve (budget, 64));
+    CHECK (query_budget_grow (budget, 64, 1500));
+    CHECK (query_budget_in_use (budget) == 1500);
+    //  ...and while it is in flight nothing else is granted (no wrap).
+    for (int i = 0; i < 5; i++)
+        CHECK (!query_budget_reserve (budget, 600));
+    CHECK (!query_budget_reserve (budget, 1));
+    CHECK (query_budget_in_use (budget) == 1500);
+    query_budget_release (budget, 1500);
+    CHECK (query_budget_in_use (budget) == 0 && stats.query_bytes == 0);
+    query_budget_destroy (&budget);
+}
+
 int
 main (void)
 {
     test_buckets ();
     test_estimate ();
     test_reserve ();
+    test_grow ();
     return CHECK_DONE ();
 }
