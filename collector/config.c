@@ -302,9 +302,9 @@ config_parse (int argc, char **argv, config_t *config)
         {"max-clients-per-address", 0, CLI_LONG, &per_address, 0, S_CLIENTS_MAX, "N",
          "connections one client address may hold (0: no limit)", NULL, NULL},
         {"query-memory", 0, CLI_CALL, &config->query_memory, 0, 0, "N",
-         "bytes /api/history answers in flight may hold together\n"
-         "(waiting, running or being sent; K, M, G suffixes); past it\n"
-         "a query gets 503 and Retry-After",
+         "bytes large answers in flight (/api/history, /api/agents,\n"
+         "/metrics) may hold together (waiting, running or being sent;\n"
+         "K, M, G suffixes); past it a request gets 503 and Retry-After",
          "256M", s_take_bytes},
         {"query-answer-max", 0, CLI_CALL, &config->query_answer_max, 0, 0, "N",
          "bytes one /api/history answer may hold; a larger one gets 413\n"

@@ -85,6 +85,7 @@ struct _http_t {
     loglimit_t malformed_log;     //  400s, counted
     char malformed_latest[256];   //  the latest reason, for the line
     loglimit_t write_timeout_log; //  answers that made no progress, counted
+    uint32_t metrics_sending;     //  /metrics answers being sent (query_budget_answer)
 };
 
 //  The lines of the counted limiters: written at an event, or by http_tick
@@ -156,7 +157,9 @@ s_route_agents (http_t *self, struct MHD_Connection *connection, void **request_
     (void) request_state;
     api_ingest_t ingest = {.endpoint = self->routes.ingest_endpoint,
                            .curve = self->routes.ingest_curve};
-    return s_answer_json (connection, api_agents (self->routes.series, clock_wall_ns (), &ingest));
+    return query_budget_answer (self->budget, connection,
+                                api_agents (self->routes.series, clock_wall_ns (), &ingest),
+                                "application/json; charset=utf-8", NULL);
 }
 
 static enum MHD_Result s_answer_plain (struct MHD_Connection *connection, unsigned status,
@@ -274,9 +277,9 @@ s_route_metrics (http_t *self, struct MHD_Connection *connection, void **request
     series_metrics_render (&agents, &out);
     //  After the agents' families: this scrape's refusals are in it.
     metrics_render_refused (&self->routes.counters, &out);
-    return reply_buffer (connection, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
-                         own ? textbuf_take (&out) : (textbuf_free (&out), NULL),
-                         MHD_RESPMEM_MUST_FREE);
+    return query_budget_answer (self->budget, connection,
+                                own ? textbuf_take (&out) : (textbuf_free (&out), NULL),
+                                "text/plain; version=0.0.4; charset=utf-8", &self->metrics_sending);
 }
 
 static const struct {

@@ -122,6 +122,7 @@ typedef struct {
     char *json;             //  the answer
     query_budget_t *budget; //  what it holds bytes of
     size_t reserved;        //  ...how many
+    uint32_t *in_flight;    //  its kind's answers being sent, or NULL
 } s_sending_t;
 
 //  libmicrohttpd is done with an answer: free it and give its bytes back.
@@ -130,8 +131,32 @@ s_sending_free (void *cls)
 {
     s_sending_t *sending = cls;
     query_budget_release (sending->budget, sending->reserved);
+    if (sending->in_flight)
+        (*sending->in_flight)--;
     free (sending->json);
     free (sending);
+}
+
+//  query_budget_send with the answer's content type.
+static enum MHD_Result
+s_send (query_budget_t *self, struct MHD_Connection *connection, char *body, size_t size,
+        size_t reserved, const char *content_type, uint32_t *in_flight)
+{
+    s_sending_t *sending = malloc (sizeof *sending);
+    if (!sending) {
+        query_budget_release (self, reserved);
+        free (body);
+        return MHD_NO;
+    }
+    *sending =
+        (s_sending_t){.json = body, .budget = self, .reserved = reserved, .in_flight = in_flight};
+    if (in_flight)
+        (*in_flight)++;
+    struct MHD_Response *response = MHD_create_response_from_buffer_with_free_callback_cls (
+        size, body, s_sending_free, sending);
+    if (!response)
+        s_sending_free (sending);
+    return reply_queue (connection, MHD_HTTP_OK, response, content_type);
 }
 
 enum MHD_Result
@@ -139,18 +164,28 @@ query_budget_send (query_budget_t *self, struct MHD_Connection *connection, char
                    size_t reserved)
 {
     assert (self);
-    s_sending_t *sending = malloc (sizeof *sending);
-    if (!sending) {
-        query_budget_release (self, reserved);
-        free (json);
+    return s_send (self, connection, json, size, reserved, "application/json; charset=utf-8", NULL);
+}
+
+enum MHD_Result
+query_budget_answer (query_budget_t *self, struct MHD_Connection *connection, char *body,
+                     const char *content_type, uint32_t *in_flight)
+{
+    assert (self);
+    if (!body)
         return MHD_NO;
+    size_t size = strlen (body);
+    if (in_flight && *in_flight == 0) {
+        //  The first of its kind always goes, counted: others' stalled
+        //  answers must not blind a scraper.
+        self->in_use += size;
+        self->stats->query_bytes = self->in_use;
     }
-    *sending = (s_sending_t){.json = json, .budget = self, .reserved = reserved};
-    struct MHD_Response *response = MHD_create_response_from_buffer_with_free_callback_cls (
-        size, json, s_sending_free, sending);
-    if (!response)
-        s_sending_free (sending);
-    return reply_queue (connection, MHD_HTTP_OK, response, "application/json; charset=utf-8");
+    else if (!query_budget_grow (self, 0, size)) {
+        free (body);
+        return reply_busy (connection, QUERY_BUDGET_BUSY);
+    }
+    return s_send (self, connection, body, size, size, content_type, in_flight);
 }
 
 size_t

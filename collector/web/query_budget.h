@@ -39,7 +39,7 @@
 #include <stdint.h>
 
 //  The 503 body of an answer refused for the budget (docs/HTTP-API.md).
-#define QUERY_BUDGET_BUSY "busy: history answers in flight hold --query-memory; retry in a second\n"
+#define QUERY_BUDGET_BUSY "busy: answers in flight hold --query-memory; retry in a second\n"
 
 //  Least a query reserves (the buckets of a line, the answer's head).
 #define QUERY_BUDGET_FLOOR ((size_t) 64 << 10)
@@ -101,6 +101,18 @@ uint64_t query_budget_buckets (query_time_fn *time_of, const void *points, size_
 //  stalls holds them, and they count.
 enum MHD_Result query_budget_send (query_budget_t *self, struct MHD_Connection *connection,
                                    char *json, size_t size, size_t reserved);
+
+//  Sends `body` (malloc'd, NUL-terminated, taken whatever happens; NULL for
+//  out of memory), an answer built on the loop (/metrics, /api/agents), as a
+//  200 of `content_type` that holds its size in the budget until freed, as
+//  query_budget_send does; 503 with Retry-After when it does not fit beside
+//  the answers in flight (query_budget_grow: alone, it always goes). So
+//  stalled readers of /metrics (29 MB at 10,000 series) cannot pile up.
+//  With `in_flight` (a counter of this kind's answers being sent, kept by
+//  the caller, NULL for none), the first of the kind always goes: /metrics
+//  answers a scraper even while stalled history readers fill the budget.
+enum MHD_Result query_budget_answer (query_budget_t *self, struct MHD_Connection *connection,
+                                     char *body, const char *content_type, uint32_t *in_flight);
 
 //  Sets `held` bytes reserved before to `now` bytes (an answer's actual size
 //  once it is in). Shrinking always succeeds. Growing fails, counted as a

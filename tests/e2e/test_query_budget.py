@@ -218,6 +218,8 @@ def query_budget_memory_route_stalled(procs):
         procs.own(s)
         stalled.append(s)
     z.wait_until(lambda: (_refused(col, "budget") or 0) >= 1, 10, "a budget refusal")
+    # /metrics still answers while the budget is held (the first /metrics
+    # answer in flight always goes: a scraper is never blinded by others' stalls).
     held = col.metrics().get("zapm_http_query_bytes")
     log("six stalled readers of a %d-byte answer: %d bytes held, %d refused", size, held,
         _refused(col, "budget"))
