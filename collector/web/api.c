@@ -11,6 +11,7 @@
 #include "textbuf.h"
 #include "wire.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,32 +179,58 @@ s_history (textbuf_t *out, const series_t *series, double since)
     TEXTBUF_LIT (out, "}}");
 }
 
+api_history_cursor_t
+api_history_cursor (series_map_t *series, const char *glob, double seconds, int64_t now_wall_ns,
+                    const char *partial)
+{
+    double now = (double) now_wall_ns / 1e9;
+    return (api_history_cursor_t){
+        .series = series, .glob = glob, .now = now, .since = now - seconds, .partial = partial};
+}
+
+bool
+api_history_next (api_history_cursor_t *self, textbuf_t *out)
+{
+    assert (self);
+    if (self->done)
+        return false;
+    if (!self->begun) {
+        self->begun = true;
+        TEXTBUF_LIT (out, "{\"" ZAPM_KEY_NOW "\":");
+        s_number (out, self->now);
+        TEXTBUF_NEXT_KEY (out, ZAPM_KEY_SERIES);
+        textbuf_putc (out, '[');
+        return true;
+    }
+    //  The map only grows, and a slot keeps its index (series_map.h): the
+    //  next index is still the next series after any number of turns.
+    while (self->next < series_map_size (self->series)) {
+        series_t *one = series_map_at (self->series, self->next++);
+        if (!query_glob_match (self->glob, one->id))
+            continue;
+        if (self->listed++)
+            textbuf_putc (out, ',');
+        s_history (out, one, self->since);
+        return true;
+    }
+    textbuf_putc (out, ']');
+    if (self->partial) {
+        TEXTBUF_NEXT_KEY (out, ZAPM_HISTORY_PARTIAL);
+        s_string (out, self->partial);
+    }
+    textbuf_putc (out, '}');
+    self->done = true;
+    return true;
+}
+
 char *
 api_history (series_map_t *series, const char *glob, double seconds, int64_t now_wall_ns,
              const char *partial)
 {
-    double now = (double) now_wall_ns / 1e9;
+    api_history_cursor_t cursor = api_history_cursor (series, glob, seconds, now_wall_ns, partial);
     textbuf_t out = textbuf_growing (16384);
-    TEXTBUF_LIT (&out, "{\"" ZAPM_KEY_NOW "\":");
-    s_number (&out, now);
-    TEXTBUF_NEXT_KEY (&out, ZAPM_KEY_SERIES);
-    textbuf_putc (&out, '[');
-    bool first = true;
-    for (uint32_t i = 0; i < series_map_size (series); i++) {
-        series_t *one = series_map_at (series, i);
-        if (!query_glob_match (glob, one->id))
-            continue;
-        if (!first)
-            textbuf_putc (&out, ',');
-        first = false;
-        s_history (&out, one, now - seconds);
-    }
-    textbuf_putc (&out, ']');
-    if (partial) {
-        TEXTBUF_NEXT_KEY (&out, ZAPM_HISTORY_PARTIAL);
-        s_string (&out, partial);
-    }
-    textbuf_putc (&out, '}');
+    while (api_history_next (&cursor, &out))
+        ;
     return textbuf_take (&out);
 }
 

@@ -537,23 +537,74 @@ history_start_memory (store_t *store, series_map_t *series, query_budget_t *budg
     return self;
 }
 
+//  A memory answer being streamed (history_memory_answer).
+typedef struct {
+    api_history_cursor_t cursor; //  where the document is
+    char *glob;                  //  the cursor's glob, owned
+    textbuf_t piece;             //  the piece being sent
+    size_t sent;                 //  bytes of it given to libmicrohttpd
+    query_budget_t *budget;      //  what it holds bytes of
+} s_stream_t;
+
+//  libmicrohttpd wants more of the answer: the rest of the current piece, or
+//  the next piece (one series at most per call, so a turn of the loop does a
+//  bounded amount of work).
+static ssize_t
+s_stream_read (void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void) pos;
+    s_stream_t *self = cls;
+    if (self->sent == textbuf_length (&self->piece)) {
+        textbuf_rewind (&self->piece);
+        self->sent = 0;
+        if (!api_history_next (&self->cursor, &self->piece))
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        if (self->piece.overflow)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    size_t have = textbuf_length (&self->piece) - self->sent;
+    size_t n = have < max ? have : max;
+    memcpy (buf, self->piece.start + self->sent, n);
+    self->sent += n;
+    return (ssize_t) n;
+}
+
+static void
+s_stream_free (void *cls)
+{
+    s_stream_t *self = cls;
+    query_budget_release (self->budget, QUERY_BUDGET_FLOOR);
+    textbuf_free (&self->piece);
+    free (self->glob);
+    free (self);
+}
+
 enum MHD_Result
 history_memory_answer (series_map_t *series, query_budget_t *budget,
                        struct MHD_Connection *connection, const char *glob, double seconds,
                        const char *partial)
 {
-    //  Bounded by --history, not estimated; but it counts in the budget
-    //  while it is sent (query_budget.h).
+    //  Bounded by --history, not estimated; a stalled reader holds one piece
+    //  (a series' text: tens of KiB), counted in the budget as the floor.
     if (!query_budget_reserve (budget, QUERY_BUDGET_FLOOR))
         return reply_busy (connection, QUERY_BUDGET_BUSY);
-    char *json = api_history (series, glob, seconds, clock_wall_ns (), partial);
-    size_t size = json ? strlen (json) : 0;
-    if (!query_budget_grow (budget, QUERY_BUDGET_FLOOR, size)) {
-        query_budget_release (budget, QUERY_BUDGET_FLOOR);
-        free (json);
-        return reply_busy (connection, QUERY_BUDGET_BUSY);
+    s_stream_t *self = calloc (1, sizeof *self);
+    if (self) {
+        self->budget = budget;
+        self->piece = textbuf_growing (16384);
+        self->glob = glob ? strdup (glob) : NULL;
+        self->cursor = api_history_cursor (series, self->glob, seconds, clock_wall_ns (), partial);
     }
-    if (!json)
+    if (!self || (glob && !self->glob)) {
+        if (self)
+            s_stream_free (self);
+        else
+            query_budget_release (budget, QUERY_BUDGET_FLOOR);
         return MHD_NO;
-    return query_budget_send (budget, connection, json, size, size);
+    }
+    struct MHD_Response *response = MHD_create_response_from_callback (
+        MHD_SIZE_UNKNOWN, 32 * 1024, s_stream_read, self, s_stream_free);
+    if (!response)
+        s_stream_free (self);
+    return reply_queue (connection, MHD_HTTP_OK, response, "application/json; charset=utf-8");
 }

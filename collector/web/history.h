@@ -74,7 +74,11 @@ history_job_t *history_start_memory (store_t *store, series_map_t *series, query
                                      const char **error, const char **partial);
 
 //  Queues memory's answer of the last `seconds` (api.c) with `partial` (NULL:
-//  none), or 503 with Retry-After when --query-memory is full.
+//  none), or 503 with Retry-After when --query-memory is full. The answer is
+//  streamed: written one series at a time as the client reads (api_history_next),
+//  so the loop never builds the whole (12 MB and half a second at 3,000
+//  series) and a stalled reader holds one series' text. (A HEAD request is
+//  answered before this: http.c.)
 enum MHD_Result history_memory_answer (series_map_t *series, query_budget_t *budget,
                                        struct MHD_Connection *connection, const char *glob,
                                        double seconds, const char *partial);

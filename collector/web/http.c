@@ -216,6 +216,11 @@ s_history_joined (http_t *self, struct MHD_Connection *connection, void **reques
 static enum MHD_Result
 s_route_history (http_t *self, struct MHD_Connection *connection, void **request_state)
 {
+    //  HEAD: the headers alone, with no query (a streamed answer would
+    //  send the end of its chunks after them).
+    if (self->head)
+        return reply_buffer (connection, MHD_HTTP_OK, "application/json; charset=utf-8", "",
+                             MHD_RESPMEM_PERSISTENT);
     if (self->routes.store && history_wants_store (connection))
         return s_history_from_store (self, connection, request_state);
     const char *glob = query_glob (
