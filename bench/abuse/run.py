@@ -91,7 +91,8 @@ class Collector:
                 os.path.join(self.args.bin, "zapm-collector"),
                 "--bind", "tcp://127.0.0.1:%d" % self.zmq_port,
                 "--http", "127.0.0.1:%d" % self.http_port,
-                "--store", self.store, "--max-series", str(self.args.series + 1000)] + self.extra
+                "--store", self.store, "--max-series", str(self.args.series + 1000)]
+        argv += self.args.collector_arg + self.extra
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log,
                                      stdin=subprocess.DEVNULL)
@@ -322,9 +323,14 @@ def attack_slow_readers(ctx):
         time.sleep(1)
         rss_held = max(rss_held, status_kib(ctx.col.pid, "VmRSS"))
     for s in socks:
+        # Drain what the kernel holds: an end of stream (or a reset) after it
+        # means the server closed the connection; more waiting means it did not.
+        s.setblocking(False)
         try:
-            s.setblocking(False)
-            s.recv(1)
+            while True:
+                if not s.recv(1 << 20):
+                    closed_by_server += 1
+                    break
         except BlockingIOError:
             pass
         except OSError:
@@ -626,6 +632,8 @@ def main():
     p.add_argument("--storm-seconds", type=int, default=30, help="how long the query storm runs")
     p.add_argument("--query-timeout", type=float, default=300, help="seconds per attack query")
     p.add_argument("--cap-gib", type=int, default=8, help="the collector's address-space cap")
+    p.add_argument("--collector-arg", action="append", default=[], metavar="ARG",
+                   help="one more argument for zapm-collector (repeatable)")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     p.add_argument("--list", action="store_true", help="list the attacks and exit")
     args = p.parse_args()
