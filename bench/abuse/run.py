@@ -627,8 +627,9 @@ def main():
     p.add_argument("--attacks", default="all", help="comma-separated names, or all")
     p.add_argument("--churn-rate", type=int, default=2000, help="new identities a second")
     p.add_argument("--churn-seconds", type=int, default=120, help="how long each churn runs")
-    p.add_argument("--slow-seconds", type=int, default=40,
-                   help="how long slow readers hold (past --http-write-timeout's 30 s)")
+    p.add_argument("--slow-seconds", type=int, default=75,
+                   help="how long slow readers hold (past --http-write-timeout's 30 s, "
+                        "after their queries' turns on the store's thread)")
     p.add_argument("--storm-seconds", type=int, default=30, help="how long the query storm runs")
     p.add_argument("--query-timeout", type=float, default=300, help="seconds per attack query")
     p.add_argument("--cap-gib", type=int, default=8, help="the collector's address-space cap")
