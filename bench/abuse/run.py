@@ -310,6 +310,7 @@ def attack_history_decade(ctx):
 def attack_slow_readers(ctx):
     """10 clients ask for a large answer and never read; held 30 s, then closed."""
     query = "/api/history?seconds=600&group=series&points=600&metric=cpu,mem,sys.cpu_percent"
+    timeouts0 = family(ctx.col.metrics(), "zapm_http_write_timeouts_total")
     socks = []
     for _ in range(10):
         s = socket.create_connection(("127.0.0.1", ctx.col.http_port), timeout=5)
@@ -317,27 +318,17 @@ def attack_slow_readers(ctx):
         s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % query).encode())
         socks.append(s)
     held_at = time.monotonic()
-    closed_by_server = 0
     rss_held = 0
     while time.monotonic() - held_at < ctx.args.slow_seconds:
         time.sleep(1)
         rss_held = max(rss_held, status_kib(ctx.col.pid, "VmRSS"))
+    # The collector's own count: a close it makes is queued behind the
+    # megabytes its kernel still holds for the client, so the client cannot see it.
+    closed = family(ctx.col.metrics(), "zapm_http_write_timeouts_total") - timeouts0
     for s in socks:
-        # Drain what the kernel holds: an end of stream (or a reset) after it
-        # means the server closed the connection; more waiting means it did not.
-        s.setblocking(False)
-        try:
-            while True:
-                if not s.recv(1 << 20):
-                    closed_by_server += 1
-                    break
-        except BlockingIOError:
-            pass
-        except OSError:
-            closed_by_server += 1
         s.close()
-    return "held %d s: RSS %.0f MiB while held; %d of 10 closed by the server" % (
-        ctx.args.slow_seconds, rss_held / 1024, closed_by_server)
+    return "held %d s: RSS %.0f MiB while held; %d of 10 closed by --http-write-timeout" % (
+        ctx.args.slow_seconds, rss_held / 1024, closed)
 
 
 def attack_query_storm(ctx):
