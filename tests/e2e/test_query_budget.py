@@ -16,52 +16,7 @@ import time
 
 import zapmtest as z
 from zapmtest import case, check, log
-from test_store import history, history_json, sample, tmpdir
-import select
-
-def _written(col, count):
-    """Waits until the store has committed `count` samples."""
-    def done():
-        return col.metrics().total("zapm_store_samples_written_total") >= count
-    z.wait_until(done, 10, "%d samples written to the store" % count)
-
-
-def _burst(port, path, count, timeout):
-    """Opens `count` connections, sends GET path on each at once, reads every
-    answer (bounded by timeout): returns a list of (status, headers, body)."""
-    request = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % path).encode()
-    socks = []
-    try:
-        for _ in range(count):
-            s = socket.create_connection(("127.0.0.1", port), timeout=5 * z.SLOW)
-            s.sendall(request)
-            socks.append(s)
-        data = {s: b"" for s in socks}
-        open_ = set(socks)
-        deadline = time.monotonic() + timeout * z.SLOW
-        while open_ and time.monotonic() < deadline:
-            ready, _, _ = select.select(list(open_), [], [], 0.5)
-            for s in ready:
-                chunk = s.recv(1 << 20)
-                if chunk:
-                    data[s] += chunk
-                else:
-                    open_.discard(s)
-        check(not open_, "%d of %d answers not complete within %.0f s", len(open_), count,
-              timeout * z.SLOW)
-        answers = []
-        for s in socks:
-            head, _, body = data[s].partition(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            status = int(lines[0].split()[1])
-            headers = {k.lower(): v.strip() for k, _, v in
-                       (line.partition(":") for line in lines[1:])}
-            answers.append((status, headers, body))
-        return answers
-    finally:
-        for s in socks:
-            s.close()
-
+from test_store import burst, history, history_json, sample, tmpdir, written
 
 TWENTY_THREE = ",".join(["cpu", "mem", "sys.cpu_percent", "sys.mem.percent", "sys.load.0"] +
                         ["custom.m%d" % i for i in range(18)])
@@ -79,7 +34,7 @@ def _publish(col, series, points, seal_wait=True):
         for s in range(series):
             pub.send(sample(i, pid=1000 + s, agent="svc%d" % s, t=now - points + i))
     if seal_wait:
-        _written(col, series * points)
+        written(col, series * points)
     else:
         z.wait_until(lambda: sum(a["samples"] for a in col.agents()) == series * points, 10,
                      "%d samples in memory" % (series * points))
@@ -179,7 +134,7 @@ def query_budget_in_flight(procs):
     check(col.metrics().get("zapm_http_query_bytes") == bytes_held, "held bytes changed")
     log("a stalled reader holds %d bytes", bytes_held)
     # Concurrent queries: what does not fit is 503 with Retry-After, the rest 200.
-    answers = _burst(col.http_port, query, 24, 60)
+    answers = burst(col.http_port, query, 24, 60)
     statuses = [a[0] for a in answers]
     log("burst: %d x 200, %d x 503", statuses.count(200), statuses.count(503))
     check(set(statuses) <= {200, 503}, "statuses %r", statuses)

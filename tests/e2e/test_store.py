@@ -7,7 +7,9 @@ the log report the store; bad history queries get 400.
 
 import glob
 import os
+import select
 import signal
+import socket
 import stat
 import tempfile
 import time
@@ -43,6 +45,50 @@ def tmpdir(procs):
     d = tempfile.mkdtemp(prefix="zapm-store-")
     procs.own(_Remove(d))
     return d
+
+
+def written(col, count):
+    """Waits until the store has committed `count` samples."""
+    def done():
+        return col.metrics().total("zapm_store_samples_written_total") >= count
+    z.wait_until(done, 10, "%d samples written to the store" % count)
+
+
+def burst(port, path, count, timeout):
+    """Opens `count` connections, sends GET path on each at once, reads every
+    answer (bounded by timeout): returns a list of (status, headers, body)."""
+    request = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % path).encode()
+    socks = []
+    try:
+        for _ in range(count):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5 * z.SLOW)
+            s.sendall(request)
+            socks.append(s)
+        data = {s: b"" for s in socks}
+        open_ = set(socks)
+        deadline = time.monotonic() + timeout * z.SLOW
+        while open_ and time.monotonic() < deadline:
+            ready, _, _ = select.select(list(open_), [], [], 0.5)
+            for s in ready:
+                chunk = s.recv(1 << 20)
+                if chunk:
+                    data[s] += chunk
+                else:
+                    open_.discard(s)
+        check(not open_, "%d of %d answers not complete within %.0f s", len(open_), count,
+              timeout * z.SLOW)
+        answers = []
+        for s in socks:
+            head, _, body = data[s].partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            status = int(lines[0].split()[1])
+            headers = {k.lower(): v.strip() for k, _, v in
+                       (line.partition(":") for line in lines[1:])}
+            answers.append((status, headers, body))
+        return answers
+    finally:
+        for s in socks:
+            s.close()
 
 
 class _Remove:

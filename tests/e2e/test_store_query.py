@@ -10,57 +10,11 @@ leaves out the old names.
 
 import json
 import os
-import select
-import socket
 import time
 
 import zapmtest as z
 from zapmtest import case, check, log
-from test_store import history_json, sample, tmpdir
-
-
-def _written(col, count):
-    """Waits until the store has committed `count` samples."""
-    def done():
-        return col.metrics().total("zapm_store_samples_written_total") >= count
-    z.wait_until(done, 10, "%d samples written to the store" % count)
-
-
-def _burst(port, path, count, timeout):
-    """Opens `count` connections, sends GET path on each at once, reads every
-    answer (bounded by timeout): returns a list of (status, headers, body)."""
-    request = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % path).encode()
-    socks = []
-    try:
-        for _ in range(count):
-            s = socket.create_connection(("127.0.0.1", port), timeout=5 * z.SLOW)
-            s.sendall(request)
-            socks.append(s)
-        data = {s: b"" for s in socks}
-        open_ = set(socks)
-        deadline = time.monotonic() + timeout * z.SLOW
-        while open_ and time.monotonic() < deadline:
-            ready, _, _ = select.select(list(open_), [], [], 0.5)
-            for s in ready:
-                chunk = s.recv(1 << 20)
-                if chunk:
-                    data[s] += chunk
-                else:
-                    open_.discard(s)
-        check(not open_, "%d of %d answers not complete within %.0f s", len(open_), count,
-              timeout * z.SLOW)
-        answers = []
-        for s in socks:
-            head, _, body = data[s].partition(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            status = int(lines[0].split()[1])
-            headers = {k.lower(): v.strip() for k, _, v in
-                       (line.partition(":") for line in lines[1:])}
-            answers.append((status, headers, body))
-        return answers
-    finally:
-        for s in socks:
-            s.close()
+from test_store import burst, history_json, sample, tmpdir, written
 
 
 @case
@@ -73,13 +27,13 @@ def store_query_busy(procs):
     for s in range(40):
         for i in range(30):
             pub.send(sample(i, pid=1000 + s, agent="svc%d" % s, t=now - 30 + i))
-    _written(col, 40 * 30)
+    written(col, 40 * 30)
     # Enough work per query (40 lines x 5 metrics x 5000 buckets) that 200
     # sent at once cannot all be answered before the 65th waits.
     query = "/api/history?seconds=3600&points=5000&group=series"
     statuses = []
     for attempt in range(3):
-        answers = _burst(col.http_port, query, 200, 60)
+        answers = burst(col.http_port, query, 200, 60)
         statuses = [a[0] for a in answers]
         log("burst %d: %d x 200, %d x 503", attempt, statuses.count(200), statuses.count(503))
         check(set(statuses) <= {200, 503}, "statuses %r", sorted(set(statuses)))
@@ -111,7 +65,7 @@ def store_departed_across_restart(procs):
         pub.send(sample(i, pid=2001, agent="billing", t=now - 100 + i))  # departs
         pub.send(sample(i, pid=1001, agent="orders", t=now - 100 + i))   # restarts...
         pub.send(sample(20 + i, pid=1002, agent="orders", t=now - 60 + i))  # ...as pid 1002
-    _written(col, 60)
+    written(col, 60)
     pub.close()
     check(col.proc.stop() == 0, "the first collector did not stop cleanly")
     procs.procs.remove(col.proc)
